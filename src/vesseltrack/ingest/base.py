@@ -1,0 +1,28 @@
+"""The reader protocol: what every format reader yields to the ingest dispatcher.
+
+A reader is a function ``read(path, *, column_map, assume_time, chunk_rows) -> Iterator[Chunk]``.
+It maps its format onto canonical column names and units but does not judge rows: values it cannot
+parse become NaN / NaT and :mod:`vesseltrack.clean` turns them into rejects with a reason. Only rows
+it cannot even split into fields (malformed CSV lines, NMEA with a bad checksum, ...) are rejected
+by the reader itself, in ``Chunk.rejects``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass
+class Chunk:
+    #: Canonical column names (a subset of schema.POSITIONS, in canonical units) plus ``source_row``
+    #: (int64, 1-based data row / line number in the file). Not yet validated.
+    frame: pd.DataFrame
+    #: schema.REJECTS rows the reader rejected itself.
+    rejects: pd.DataFrame
+    #: Input rows this chunk consumed: len(frame) + len(rejects) (+ lines counted in ``skipped``).
+    rows_read: int
+    #: Lines that are not data and are not counted as rows (NMEA: non-AIS sentences, comments,
+    #: message types without positions), by kind, for summary.json.
+    skipped: dict[str, int] = field(default_factory=dict)

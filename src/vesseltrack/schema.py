@@ -1,0 +1,251 @@
+"""Canonical table specs: the contract between pipeline stages.
+
+Every stage takes and returns DataFrames that match one of the specs below. Units live in column
+names (``sog_kn``, ``distance_m``, ``duration_h``); timestamps are UTC-aware; AIS "not available"
+values (lat 91, lon 181, SOG 102.3, COG 360, heading 511, draught 0) are NaN from ingest on.
+
+Each spec is a tuple of :class:`Column` entries, declared like pyais declares message fields: name,
+dtype, unit, range, nullability and a one-line meaning. :func:`validate` checks a frame against a
+spec in both directions (no column missing, none extra) and :func:`empty` builds a typed empty frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from vesseltrack.errors import SchemaError
+
+UTC_NS = "datetime64[ns, UTC]"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    dtype: str
+    unit: str = ""
+    description: str = ""
+    nullable: bool = True
+    min: float | None = None
+    max: float | None = None
+
+
+C = Column
+
+# --- positions -----------------------------------------------------------------------------------
+#: One row per AIS position report, after ingest and cleaning.
+POSITIONS: tuple[Column, ...] = (
+    C("mmsi", "int32", "", "Maritime Mobile Service Identity (9 digits; any positive id for anonymised data)", False, 1, 999_999_999),
+    C("timestamp", UTC_NS, "UTC", "time of the report", False),
+    C("lat", "float64", "deg", "WGS84 latitude", False, -90, 90),
+    C("lon", "float64", "deg", "WGS84 longitude", False, -180, 180),
+    C("sog_kn", "float32", "kn", "speed over ground; NaN when not available (102.3)", True, 0, 102.2),
+    C("cog_deg", "float32", "deg", "course over ground in [0, 360); NaN when not available (360)", True, 0, 360),
+    C("heading_deg", "float32", "deg", "true heading in [0, 360); NaN when not available (511)", True, 0, 360),
+    C("nav_status", "Int8", "", "AIS navigational status code 0..14; <NA> when undefined (15)", True, 0, 15),
+    C("draught_m", "float32", "m", "reported static draught; NaN when not available (0)", True, 0, 25.5),
+    C("imo", "Int32", "", "IMO number (7 digits); <NA> when not reported", True, 0, 9_999_999),
+    C("vessel_name", "category", "", "broadcast name (attacker-controlled text)", True),
+    C("call_sign", "category", "", "broadcast call sign (attacker-controlled text)", True),
+    C("vessel_type", "Int16", "", "AIS ship and cargo type code 0..99 (80-89 tanker)", True, 0, 99),
+    C("destination", "category", "", "broadcast destination (attacker-controlled text)", True),
+    C("length_m", "float32", "m", "length overall", True, 0, 1023),
+    C("width_m", "float32", "m", "beam", True, 0, 255),
+    C("ais_class", "category", "", "transceiver class: 'A' or 'B'", True),
+)
+
+#: Columns a reader must deliver at least; the others are filled with NaN / <NA> when absent.
+POSITIONS_REQUIRED = ("mmsi", "timestamp", "lat", "lon")
+
+#: Columns that describe the vessel rather than the position (carried onto events and voyages).
+STATIC_COLUMNS = ("imo", "vessel_name", "call_sign", "vessel_type", "length_m", "width_m", "ais_class")
+
+# --- per-step columns added by tracks.add_steps ----------------------------------------------------
+#: Columns tracks.add_steps appends to POSITIONS (step from the previous report of the same vessel).
+STEPS: tuple[Column, ...] = (
+    C("dt_s", "float64", "s", "seconds since this vessel's previous report; NaN at its first", True, 0),
+    C("distance_m", "float64", "m", "great-circle distance from the previous report", True, 0),
+    C("implied_speed_kn", "float64", "kn", "distance_m / dt_s in knots; NaN when dt_s == 0", True, 0),
+    C("segment_id", "int64", "", "running id of a contiguous track piece (new vessel or gap)", False, 0),
+)
+
+# --- rejects ---------------------------------------------------------------------------------------
+#: One row per input row not used. ``row`` is the 1-based data row (CSV: excluding the header;
+#: NMEA: the line number) within ``file``.
+REJECTS: tuple[Column, ...] = (
+    C("file", "str", "", "input file the row came from", False),
+    C("row", "int64", "", "1-based row (CSV data row) or line (NMEA) number in that file", False, 1),
+    C("reason", "str", "", "reason code, one of REJECT_REASONS", False),
+    C("detail", "str", "", "the offending value(s), for a human", True),
+)
+
+#: Reason codes for rejected rows, with their meaning (documented in README).
+REJECT_REASONS: dict[str, str] = {
+    "malformed_row": "the row could not be split into the file's columns",
+    "missing_mmsi": "no MMSI",
+    "invalid_mmsi": "MMSI is not a 9-digit number in 100000000..999999999",
+    "bad_timestamp": "timestamp missing or unparseable",
+    "missing_position": "latitude or longitude missing or 'not available' (91 / 181)",
+    "lat_out_of_range": "latitude outside -90..90",
+    "lon_out_of_range": "longitude outside -180..180",
+    # NMEA-specific codes (ingest/nmea.py)
+    "bad_checksum": "NMEA checksum does not match",
+    "incomplete_multipart": "a multi-part message with parts missing",
+    "bad_payload": "AIS payload could not be decoded",
+    "no_timestamp": "NMEA sentence with no time and no --assume-time",
+}
+
+# --- events ----------------------------------------------------------------------------------------
+EVENT_TYPES = ("gap", "port_visit", "encounter", "loitering", "spoofing", "identity_clash")
+
+#: One row per detected event. The first block is common to all event types; the second holds
+#: type-specific columns, NaN / empty where they do not apply.
+EVENTS: tuple[Column, ...] = (
+    C("event_id", "str", "", "content hash of type|mmsi|start_time|start_lat|start_lon", False),
+    C("event_type", "str", "", "one of EVENT_TYPES", False),
+    C("mmsi", "int32", "", "vessel", False),
+    C("other_mmsi", "Int32", "", "the other vessel (encounters, identity clashes)", True),
+    C("start_time", UTC_NS, "UTC", "", False),
+    C("end_time", UTC_NS, "UTC", "", False),
+    C("start_lat", "float64", "deg", "", False, -90, 90),
+    C("start_lon", "float64", "deg", "", False, -180, 180),
+    C("end_lat", "float64", "deg", "", False, -90, 90),
+    C("end_lon", "float64", "deg", "", False, -180, 180),
+    C("duration_h", "float64", "h", "", False, 0),
+    C("distance_m", "float64", "m", "great-circle distance start -> end", False, 0),
+    C("port", "str", "", "port of a port visit; nearest sensitive port of other events", True),
+    C("score", "float64", "", "0..1, higher = more anomalous", True, 0, 1),
+    C("reasons", "str", "", "plain-words explanation", True),
+    # vessel static data in force at the event start
+    C("imo", "Int32", "", "", True),
+    C("vessel_name", "str", "", "", True),
+    C("vessel_type", "Int16", "", "", True),
+    C("voyage_id", "str", "", "voyage the event belongs to", True),
+    # type-specific
+    C("implied_speed_kn", "float64", "kn", "gap: distance_m / duration_h", True, 0),
+    C("is_closed", "boolean", "", "gap: False when still open at the end of the data", True),
+    C("start_port_distance_km", "float64", "km", "gap: distance from its start to the nearest sensitive port", True, 0),
+    C("end_port_distance_km", "float64", "km", "gap: distance from its end to the nearest sensitive port", True, 0),
+    C("draught_before_m", "float64", "m", "gap: draught before; port_visit: on arrival", True),
+    C("draught_after_m", "float64", "m", "gap: draught after; port_visit: on departure", True),
+    C("destination_before", "str", "", "gap: destination before", True),
+    C("destination_after", "str", "", "gap: destination after", True),
+    C("name_before", "str", "", "gap: vessel name before", True),
+    C("name_after", "str", "", "gap: vessel name after", True),
+    C("port_country", "str", "", "port_visit: country of the port", True),
+    C("port_sensitive", "boolean", "", "port_visit: the port is on the sensitive list", True),
+    C("n_positions", "int64", "", "positions inside the event (0 for a gap)", True, 0),
+)
+
+# --- voyages ---------------------------------------------------------------------------------------
+#: Model features, in the order the scorer sees them. Each is a column of VOYAGES.
+VOYAGE_FEATURES: tuple[Column, ...] = (
+    C("duration_h", "float64", "h", "voyage duration", False, 0),
+    C("n_positions", "int64", "", "positions in the voyage", False, 1),
+    C("positions_per_h", "float64", "1/h", "reporting rate", False, 0),
+    C("n_gaps", "int64", "", "gap events in the voyage", False, 0),
+    C("dark_hours", "float64", "h", "sum of gap durations", False, 0),
+    C("dark_fraction", "float64", "", "dark_hours / duration_h", False, 0, 1),
+    C("longest_gap_h", "float64", "h", "longest gap", False, 0),
+    C("max_gap_implied_speed_kn", "float64", "kn", "largest implied speed across a gap", False, 0),
+    C("gap_near_sensitive_km", "float64", "km", "closest approach of a gap end to a sensitive port (capped)", False, 0),
+    C("sensitive_port_calls", "int64", "", "visits to sensitive ports that start or end the voyage", False, 0),
+    C("draught_change_m", "float64", "m", "largest absolute change in reported draught", False, 0),
+    C("max_implied_speed_kn", "float64", "kn", "largest implied speed between consecutive reports", False, 0),
+    C("is_tanker", "int64", "", "1 when AIS type is 80-89", False, 0, 1),
+)
+
+VOYAGES: tuple[Column, ...] = (
+    C("voyage_id", "str", "", "content hash of mmsi|start_time", False),
+    C("mmsi", "int32", "", "", False),
+    C("imo", "Int32", "", "", True),
+    C("vessel_name", "str", "", "", True),
+    C("vessel_type", "Int16", "", "", True),
+    C("start_time", UTC_NS, "UTC", "", False),
+    C("end_time", UTC_NS, "UTC", "", False),
+    C("start_port", "str", "", "port the voyage leaves; empty when it starts with the data", True),
+    C("end_port", "str", "", "port the voyage reaches; empty when it ends with the data", True),
+    C("ports", "str", "", "'START -> END' for a human", True),
+    C("distance_m", "float64", "m", "distance sailed along reported positions", False, 0),
+    *VOYAGE_FEATURES,
+    C("score", "float64", "", "0..1, higher = more anomalous", True, 0, 1),
+    C("reasons", "str", "", "plain-words explanation", True),
+)
+
+# --- alerts ----------------------------------------------------------------------------------------
+ALERTS: tuple[Column, ...] = (
+    C("rank", "int64", "", "1 = most anomalous", False, 1),
+    C("score", "float64", "", "0..1, higher = more anomalous", False, 0, 1),
+    C("subject", "str", "", "'voyage' or an event type", False),
+    C("mmsi", "int32", "", "", False),
+    C("imo", "Int32", "", "", True),
+    C("vessel_name", "str", "", "", True),
+    C("vessel_type", "Int16", "", "", True),
+    C("start_time", UTC_NS, "UTC", "", False),
+    C("end_time", UTC_NS, "UTC", "", False),
+    C("ports", "str", "", "", True),
+    C("reasons", "str", "", "", True),
+    C("ref_id", "str", "", "voyage_id or event_id of the subject", False),
+)
+
+SPECS = {"positions": POSITIONS, "rejects": REJECTS, "events": EVENTS, "voyages": VOYAGES, "alerts": ALERTS}
+
+
+def names(spec: tuple[Column, ...]) -> list[str]:
+    return [c.name for c in spec]
+
+
+def _pandas_dtype(dtype: str):
+    if dtype == "str":
+        return object
+    return dtype
+
+
+def empty(spec: tuple[Column, ...]) -> pd.DataFrame:
+    """A typed empty frame with exactly the spec's columns."""
+    return pd.DataFrame({c.name: pd.Series([], dtype=_pandas_dtype(c.dtype)) for c in spec})
+
+
+def _dtype_ok(series: pd.Series, col: Column) -> bool:
+    dt = series.dtype
+    if col.dtype == "str":
+        return pd.api.types.is_object_dtype(dt) or pd.api.types.is_string_dtype(dt)
+    if col.dtype == "category":
+        return isinstance(dt, pd.CategoricalDtype)
+    if col.dtype == UTC_NS:
+        return isinstance(dt, pd.DatetimeTZDtype) and str(dt.tz) == "UTC"
+    return str(dt) == col.dtype
+
+
+def validate(df: pd.DataFrame, spec: tuple[Column, ...], *, name: str = "table", extra_ok: bool = False) -> None:
+    """Raise SchemaError unless ``df`` has exactly the spec's columns, dtypes, nullability and ranges.
+
+    Checks both directions: every spec column is present and, unless ``extra_ok``, every column of
+    ``df`` is in the spec.
+    """
+    expected = names(spec)
+    missing = [c for c in expected if c not in df.columns]
+    if missing:
+        raise SchemaError(f"{name}: columns {missing} missing; expected {expected}; received {list(df.columns)}")
+    if not extra_ok:
+        extra = [c for c in df.columns if c not in expected]
+        if extra:
+            raise SchemaError(f"{name}: unexpected columns {extra}; expected only {expected}; drop or rename them")
+    for col in spec:
+        s = df[col.name]
+        if not _dtype_ok(s, col):
+            raise SchemaError(f"{name}: column '{col.name}' has dtype {s.dtype}; expected {col.dtype}")
+        if not col.nullable and s.isna().any():
+            raise SchemaError(f"{name}: column '{col.name}' has {int(s.isna().sum())} missing values; expected none")
+        if (col.min is not None or col.max is not None) and len(s) and col.dtype not in ("str", "category", UTC_NS):
+            v = s.to_numpy(dtype="float64", na_value=np.nan)
+            lo = -np.inf if col.min is None else col.min
+            hi = np.inf if col.max is None else col.max
+            bad = ~np.isnan(v) & ((v < lo) | (v > hi))
+            if bad.any():
+                raise SchemaError(
+                    f"{name}: column '{col.name}' has {int(bad.sum())} values outside [{lo}, {hi}], "
+                    f"e.g. {v[bad][:3].tolist()}"
+                )

@@ -1,0 +1,100 @@
+"""Tracks: order positions by vessel and time once, then per-step kinematics, fleet-wide.
+
+Everything here is vectorised over the whole table: vessel boundaries are a boolean mask over the
+sorted arrays, never a groupby-apply or a Python loop per vessel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from vesseltrack.geo import KN_PER_M_S, haversine_m
+
+
+def ts_ns(series: pd.Series) -> np.ndarray:
+    """Nanoseconds since the epoch (int64 view, no copy) of a UTC-aware timestamp column."""
+    return series.array.asi8
+
+
+def _is_sorted(mmsi: np.ndarray, ts: np.ndarray) -> bool:
+    if len(mmsi) < 2:
+        return True
+    dm = np.diff(mmsi.astype(np.int64))
+    if (dm < 0).any():
+        return False
+    same = dm == 0
+    return not (np.diff(ts)[same] < 0).any()
+
+
+def sort_order(mmsi: np.ndarray, ts: np.ndarray) -> np.ndarray | None:
+    """Stable permutation that sorts by (mmsi, timestamp as int64 ns); None when already sorted.
+
+    Exploits the order files usually have: time-ordered input is sorted by vessel with a radix
+    sort over dense vessel codes (uint16 when there are fewer than 65,536 vessels), which is linear.
+    Input that is not time-ordered is first sorted by time (timsort uses existing runs).
+    """
+    if _is_sorted(mmsi, ts):
+        return None
+    if (np.diff(ts) < 0).any():
+        by_time = np.argsort(ts, kind="stable")
+    else:
+        by_time = None
+    uniq, codes = np.unique(mmsi if by_time is None else mmsi[by_time], return_inverse=True)
+    if len(uniq) < 2**16:
+        codes = codes.astype(np.uint16)
+    order = np.argsort(codes, kind="stable")
+    return order if by_time is None else by_time[order]
+
+
+def sort_positions(positions: pd.DataFrame) -> pd.DataFrame:
+    """Return positions sorted by (mmsi, timestamp), stable, with a fresh RangeIndex.
+
+    Never mutates the input; returns it unchanged (same object) when it is already sorted.
+    """
+    order = sort_order(positions["mmsi"].to_numpy(), ts_ns(positions["timestamp"]))
+    if order is None:
+        if isinstance(positions.index, pd.RangeIndex) and positions.index.start == 0 and positions.index.step == 1:
+            return positions
+        return positions.reset_index(drop=True)
+    return positions.take(order).reset_index(drop=True)
+
+
+def vessel_starts(mmsi: np.ndarray) -> np.ndarray:
+    """Boolean mask: True at the first row of each vessel in (mmsi, timestamp)-sorted arrays."""
+    first = np.empty(len(mmsi), dtype=bool)
+    if len(mmsi):
+        first[0] = True
+        np.not_equal(mmsi[1:], mmsi[:-1], out=first[1:])
+    return first
+
+
+def add_steps(positions: pd.DataFrame, *, segment_gap_h: float) -> pd.DataFrame:
+    """Append schema.STEPS columns to (mmsi, timestamp)-sorted positions.
+
+    ``segment_id`` increases at each new vessel and after each silence longer than ``segment_gap_h``.
+    Returns a new frame; the input is not modified.
+    """
+    mmsi = positions["mmsi"].to_numpy()
+    ts = ts_ns(positions["timestamp"])
+    lat = positions["lat"].to_numpy()
+    lon = positions["lon"].to_numpy()
+    n = len(positions)
+    first = vessel_starts(mmsi)
+    dt_s = np.full(n, np.nan)
+    dist = np.full(n, np.nan)
+    if n > 1:
+        dt_s[1:] = (ts[1:] - ts[:-1]) / 1e9
+        dist[1:] = haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    dt_s[first] = np.nan
+    dist[first] = np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        speed = np.where(dt_s > 0, dist / dt_s * KN_PER_M_S, np.nan)
+    new_seg = first | (dt_s > segment_gap_h * 3600.0)
+    segment_id = np.cumsum(new_seg, dtype=np.int64) - 1
+    out = positions.copy(deep=False)
+    out["dt_s"] = dt_s
+    out["distance_m"] = dist
+    out["implied_speed_kn"] = speed
+    out["segment_id"] = segment_id
+    return out
