@@ -92,6 +92,7 @@ REJECT_REASONS: dict[str, str] = {
     "lon_out_of_range": "longitude outside -180..180",
     # NMEA-specific codes (ingest/nmea.py)
     "bad_checksum": "NMEA checksum does not match",
+    "malformed_sentence": "NMEA sentence whose fields (fragment count/number, sequence id, channel, fill bits) are invalid",
     "incomplete_multipart": "a multi-part message with parts missing",
     "bad_payload": "AIS payload could not be decoded",
     "no_timestamp": "NMEA sentence with no time and no --assume-time",
@@ -111,10 +112,10 @@ EVENTS: tuple[Column, ...] = (
     C("end_time", UTC_NS, "UTC", "", False),
     C("start_lat", "float64", "deg", "", False, -90, 90),
     C("start_lon", "float64", "deg", "", False, -180, 180),
-    C("end_lat", "float64", "deg", "", False, -90, 90),
-    C("end_lon", "float64", "deg", "", False, -180, 180),
+    C("end_lat", "float64", "deg", "NaN for a gap still open at the end of the data", True, -90, 90),
+    C("end_lon", "float64", "deg", "NaN for a gap still open at the end of the data", True, -180, 180),
     C("duration_h", "float64", "h", "", False, 0),
-    C("distance_m", "float64", "m", "great-circle distance start -> end", False, 0),
+    C("distance_m", "float64", "m", "great-circle distance start -> end; NaN for an open gap", True, 0),
     C("port", "str", "", "port of a port visit; nearest sensitive port of other events", True),
     C("score", "float64", "", "0..1, higher = more anomalous", True, 0, 1),
     C("reasons", "str", "", "plain-words explanation", True),
@@ -136,7 +137,7 @@ EVENTS: tuple[Column, ...] = (
     C("name_after", "str", "", "gap: vessel name after", True),
     C("port_country", "str", "", "port_visit: country of the port", True),
     C("port_sensitive", "boolean", "", "port_visit: the port is on the sensitive list", True),
-    C("n_positions", "int64", "", "positions inside the event (0 for a gap)", True, 0),
+    C("n_positions", "Int64", "", "positions inside the event (0 for a gap)", True, 0),
 )
 
 # --- voyages ---------------------------------------------------------------------------------------

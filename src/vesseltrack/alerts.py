@@ -1,0 +1,55 @@
+"""Alert policy: which scored voyages and events an analyst should read first, ranked.
+
+Rows enter the alert list when their score is at least ``min_score``; tanker voyages that start or
+end at a sensitive port always enter (with whatever score they have), because that is the case the
+users care most about. The list is ranked by score (highest first; ties by time, vessel and id, so
+the order is deterministic) and cut to ``top`` rows (the forced tanker rows are kept beyond it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from vesseltrack import schema
+
+DEFAULT_MIN_SCORE = 0.6
+DEFAULT_TOP = 100
+
+#: Event types that may be alerts on their own.
+ALERT_EVENT_TYPES = ("gap", "port_visit", "encounter", "loitering", "spoofing", "identity_clash")
+
+
+def select_alerts(voyages: pd.DataFrame, events: pd.DataFrame, *, min_score: float = DEFAULT_MIN_SCORE,
+                  top: int = DEFAULT_TOP) -> pd.DataFrame:
+    v = pd.DataFrame({
+        "score": voyages["score"], "subject": "voyage", "mmsi": voyages["mmsi"], "imo": voyages["imo"],
+        "vessel_name": voyages["vessel_name"], "vessel_type": voyages["vessel_type"],
+        "start_time": voyages["start_time"], "end_time": voyages["end_time"], "ports": voyages["ports"],
+        "reasons": voyages["reasons"], "ref_id": voyages["voyage_id"],
+        "forced": (voyages["is_tanker"] == 1) & (voyages["sensitive_port_calls"] > 0),
+    })
+    e = events[events["event_type"].isin(ALERT_EVENT_TYPES)]
+    e = pd.DataFrame({
+        "score": e["score"], "subject": e["event_type"], "mmsi": e["mmsi"], "imo": e["imo"],
+        "vessel_name": e["vessel_name"], "vessel_type": e["vessel_type"],
+        "start_time": e["start_time"], "end_time": e["end_time"], "ports": e["port"],
+        "reasons": e["reasons"], "ref_id": e["event_id"], "forced": False,
+    })
+    allrows = pd.concat([v, e], ignore_index=True)
+    scored = allrows["score"].notna()
+    allrows = allrows[scored | allrows["forced"]]
+    allrows = allrows.sort_values(["score", "start_time", "mmsi", "ref_id"], ascending=[False, True, True, True],
+                                  kind="stable", na_position="last")
+    passes = (allrows["score"] >= min_score).to_numpy()
+    rank_pass = np.cumsum(passes)
+    keep = (passes & (rank_pass <= top)) | allrows["forced"].to_numpy()
+    out = allrows[keep].drop(columns="forced").reset_index(drop=True)
+    out.insert(0, "rank", np.arange(1, len(out) + 1, dtype=np.int64))
+    out["score"] = out["score"].fillna(0.0)
+    for c in schema.ALERTS:
+        if c.dtype == "str":
+            out[c.name] = out[c.name].astype(object).where(out[c.name].notna(), None)
+        elif c.dtype != schema.UTC_NS:
+            out[c.name] = out[c.name].astype(c.dtype)
+    return out[schema.names(schema.ALERTS)]

@@ -1,0 +1,258 @@
+"""Cleaning: AIS "not available" sentinels -> NaN, range checks -> rejects, exact duplicates.
+
+:func:`clean` turns a reader's chunk (canonical column names + ``source_row``) into positions that
+match ``schema.POSITIONS`` exactly and rejects that match ``schema.REJECTS``. Everything is boolean
+masks over numpy arrays; no Python work per row.
+
+Rejected rows get ONE reason each, the first that applies in this order:
+``missing_mmsi``, ``invalid_mmsi``, ``bad_timestamp``, ``missing_position``, ``lat_out_of_range``,
+``lon_out_of_range``.
+
+Optional values outside their AIS range become NaN / <NA> (the row is kept):
+SOG >= 102.3 or < 0; COG >= 360 (negative COG, as MarineCadastre writes it, is taken mod 360);
+heading >= 360 (511) or < 0; nav_status 15 or outside 0..14; draught <= 0 or > 25.5; IMO <= 0 or
+> 9,999,999; vessel_type 0 or outside 1..99; length / width <= 0 or above the AIS maximum.
+Text (names, call signs, destinations, class) is stripped of whitespace and '@' padding; '',
+'None' and 'null' are missing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from vesseltrack import schema
+from vesseltrack.tracks import ts_ns
+
+MMSI_MIN_STRICT = 100_000_000
+MMSI_MAX = 999_999_999  # schema.POSITIONS mmsi maximum (int32 holds it)
+_NULL_TEXT = ("", "none", "null", "nan", "na", "n/a")
+_CLASS = {"class a": "A", "class b": "B", "a": "A", "b": "B"}
+
+#: (column, lowest valid, highest valid, lowest inclusive, highest inclusive) for float32 columns.
+_FLOAT_RANGES = {
+    "sog_kn": (0.0, 102.3, True, False),
+    "cog_deg": (0.0, 360.0, True, False),
+    "heading_deg": (0.0, 360.0, True, False),
+    "draught_m": (0.0, 25.5, False, True),
+    "length_m": (0.0, 1023.0, False, True),
+    "width_m": (0.0, 255.0, False, True),
+}
+#: nullable integer columns: (lowest valid, highest valid)
+_INT_RANGES = {"nav_status": (0, 14), "imo": (1, 9_999_999), "vessel_type": (1, 99)}
+_DTYPES = {c.name: c.dtype for c in schema.POSITIONS}
+
+
+def _float(s: pd.Series) -> np.ndarray:
+    """Any column -> float64 numpy (NaN for missing / unparseable)."""
+    if isinstance(s.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(s.dtype) or s.dtype == bool:
+        s = pd.to_numeric(s.astype(object) if isinstance(s.dtype, pd.CategoricalDtype) else s, errors="coerce")
+    return s.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _timestamps(s: pd.Series) -> pd.Series:
+    """Any column -> datetime64[ns, UTC] (naive taken as UTC; unparseable -> NaT)."""
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        out = s.dt.tz_convert("UTC") if str(s.dtype.tz) != "UTC" else s
+    elif pd.api.types.is_datetime64_dtype(s.dtype):
+        out = s.dt.tz_localize("UTC")
+    else:
+        out = pd.to_datetime(s, utc=True, errors="coerce", format="ISO8601")
+    if out.dtype != schema.UTC_NS:
+        out = out.astype(schema.UTC_NS)
+    return out
+
+
+def _text(s: pd.Series, mapping: dict[str, str] | None = None) -> pd.Categorical:
+    """Any text column -> Categorical with stripped, non-empty categories (work on categories only)."""
+    cat = s.array if isinstance(s.dtype, pd.CategoricalDtype) else pd.Categorical(s.astype(object))
+    cats = pd.Series(np.asarray(cat.categories, dtype=object)).astype("str")
+    stripped = cats.str.strip(" \t\r\n@")
+    low = stripped.str.lower()
+    if mapping:
+        stripped = low.map(mapping).where(low.isin(list(mapping)), stripped)
+    stripped = stripped.where(~low.isin(_NULL_TEXT), None)
+    codes = np.asarray(cat.codes, dtype=np.int64)
+    if stripped.equals(cats) and stripped.notna().all():
+        if cat.categories.dtype == "str":
+            return cat
+        return pd.Categorical.from_codes(codes, categories=pd.Index(stripped, dtype="str"))
+    new_codes, uniq = pd.factorize(stripped, use_na_sentinel=True)
+    out = np.where(codes >= 0, new_codes[np.maximum(codes, 0)] if len(new_codes) else -1, -1)
+    return pd.Categorical.from_codes(out, categories=pd.Index(np.asarray(uniq, dtype=object), dtype="str"))
+
+
+def _fmt(v: np.ndarray) -> np.ndarray:
+    """Numbers as text for reject details: integers without '.0', NaN as 'missing'."""
+    out = v.astype(str)
+    fin = np.isfinite(v)
+    integral = fin & (np.abs(v) < 2**62) & (v == np.floor(np.where(fin, v, 0)))
+    if integral.any():
+        out = out.astype(object)
+        out[integral] = v[integral].astype(np.int64).astype(str)
+    out = np.where(np.isnan(v), "missing", out)
+    return out.astype(object)
+
+
+def _detail(prefix: str, values) -> np.ndarray:
+    return np.char.add(prefix, np.asarray(values, dtype=str)).astype(object)
+
+
+def clean(frame: pd.DataFrame, *, file: str, strict_mmsi: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (positions, rejects) for one chunk; ``frame`` is not modified.
+
+    ``frame`` holds canonical column names (mmsi, timestamp, lat and lon at least), optionally
+    ``source_row`` (1-based; defaults to 1..n) and ``timestamp_raw`` (text of unparseable times).
+    ``strict_mmsi`` requires 9-digit MMSIs; without it any positive integer id up to 999,999,999
+    is kept (anonymised data).
+    """
+    n = len(frame)
+    rows = (frame["source_row"].to_numpy(dtype=np.int64) if "source_row" in frame
+            else np.arange(1, n + 1, dtype=np.int64))
+
+    # --- mmsi ---
+    raw_mmsi = frame["mmsi"]
+    if pd.api.types.is_numeric_dtype(raw_mmsi.dtype) and not isinstance(raw_mmsi.dtype, pd.CategoricalDtype):
+        mmsi = raw_mmsi.to_numpy(dtype=np.float64, na_value=np.nan)
+        missing_mmsi = np.isnan(mmsi)
+        mmsi_text = None
+    else:
+        txt = raw_mmsi.astype("str")
+        stripped = txt.str.strip()
+        missing_mmsi = (txt.isna() | (stripped == "") | stripped.str.lower().isin(_NULL_TEXT)).to_numpy(bool)
+        mmsi = pd.to_numeric(stripped.where(~missing_mmsi), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        mmsi_text = stripped.to_numpy(dtype=object, na_value="")
+    lo = MMSI_MIN_STRICT if strict_mmsi else 1
+    with np.errstate(invalid="ignore"):
+        good_mmsi = (mmsi >= lo) & (mmsi <= MMSI_MAX) & (mmsi == np.floor(mmsi))
+    invalid_mmsi = ~missing_mmsi & ~good_mmsi
+
+    # --- time and position ---
+    ts = _timestamps(frame["timestamp"])
+    bad_ts = ts.isna().to_numpy()
+    lat = _float(frame["lat"])
+    lon = _float(frame["lon"])
+    missing_pos = np.isnan(lat) | np.isnan(lon) | (lat == 91.0) | (lon == 181.0)
+    with np.errstate(invalid="ignore"):
+        lat_bad = ~((lat >= -90.0) & (lat <= 90.0))
+        lon_bad = ~((lon >= -180.0) & (lon <= 180.0))
+
+    conds = [missing_mmsi, invalid_mmsi, bad_ts, missing_pos, lat_bad, lon_bad]
+    rejected = np.logical_or.reduce(conds) if n else np.zeros(0, bool)
+    keep = ~rejected
+
+    # --- rejects ---
+    if rejected.any():
+        reason = np.select(conds, list(range(len(conds))), default=-1)[rejected]
+        codes = np.array(["missing_mmsi", "invalid_mmsi", "bad_timestamp", "missing_position",
+                          "lat_out_of_range", "lon_out_of_range"], dtype=object)
+        detail = np.empty(int(rejected.sum()), dtype=object)
+        mm_txt = _fmt(mmsi[rejected]) if mmsi_text is None else mmsi_text[rejected]
+        sel = reason <= 1
+        detail[sel] = _detail("mmsi=", np.where(reason[sel] == 0, "missing", mm_txt[sel]))
+        sel = reason == 2
+        if sel.any():
+            if "timestamp_raw" in frame:
+                raw_t = frame["timestamp_raw"].to_numpy(dtype=object, na_value=None)[rejected][sel]
+                raw_t = np.where(pd.isna(raw_t), "missing", raw_t)
+            else:
+                raw_t = np.full(int(sel.sum()), "missing or unparseable", dtype=object)
+            detail[sel] = _detail("timestamp=", raw_t)
+        lat_txt, lon_txt = _fmt(lat[rejected]), _fmt(lon[rejected])
+        sel = reason == 3
+        detail[sel] = np.char.add(_detail("lat=", lat_txt[sel]).astype(str),
+                                  _detail(" lon=", lon_txt[sel]).astype(str)).astype(object)
+        sel = reason == 4
+        detail[sel] = _detail("lat=", lat_txt[sel])
+        sel = reason == 5
+        detail[sel] = _detail("lon=", lon_txt[sel])
+        rejects = pd.DataFrame({
+            "file": pd.Series(np.full(len(reason), file, dtype=object), dtype="str"),
+            "row": rows[rejected],
+            "reason": pd.Series(codes[reason], dtype="str"),
+            "detail": pd.Series(detail, dtype="str"),
+        })
+    else:
+        rejects = schema.empty(schema.REJECTS)
+
+    # --- positions ---
+    all_kept = bool(keep.all())
+
+    def take(a):
+        return a if all_kept else a[keep]
+
+    out: dict[str, object] = {
+        "mmsi": take(mmsi).astype(np.int32),
+        "timestamp": ts.array if all_kept else ts.array[keep],
+        "lat": take(lat),
+        "lon": take(lon),
+    }
+    n_out = len(out["lat"])
+    for name, (lo_v, hi_v, lo_inc, hi_inc) in _FLOAT_RANGES.items():
+        if name not in frame:
+            out[name] = np.full(n_out, np.nan, dtype=np.float32)
+            continue
+        v = take(_float(frame[name]))
+        if name == "cog_deg":
+            with np.errstate(invalid="ignore"):
+                v = np.where(v < 0, np.mod(v, 360.0), v)
+        v = v.astype(np.float32)
+        lo32, hi32 = np.float32(lo_v), np.float32(hi_v)
+        with np.errstate(invalid="ignore"):
+            ok = (v >= lo32 if lo_inc else v > lo32) & (v <= hi32 if hi_inc else v < hi32)
+        out[name] = np.where(ok, v, np.float32(np.nan)).astype(np.float32)
+    for name, (lo_v, hi_v) in _INT_RANGES.items():
+        dtype = _DTYPES[name]
+        if name not in frame:
+            out[name] = pd.arrays.IntegerArray(np.zeros(n_out, dtype=dtype.lower()), np.ones(n_out, dtype=bool))
+            continue
+        v = take(_float(frame[name]))
+        with np.errstate(invalid="ignore"):
+            ok = (v >= lo_v) & (v <= hi_v) & (v == np.floor(v))
+        vals = np.where(ok, v, 0).astype(dtype.lower())
+        out[name] = pd.arrays.IntegerArray(vals, ~ok)
+    for name in ("vessel_name", "call_sign", "destination", "ais_class"):
+        if name not in frame:
+            out[name] = pd.Categorical.from_codes(np.full(n_out, -1, dtype=np.int8),
+                                                  categories=pd.Index([], dtype="str"))
+            continue
+        cat = _text(frame[name], _CLASS if name == "ais_class" else None)
+        out[name] = cat if all_kept else cat[keep]
+    positions = pd.DataFrame({c: out[c] for c in schema.names(schema.POSITIONS)}, copy=False)
+    return positions, rejects
+
+
+def duplicate_rows(sorted_positions: pd.DataFrame) -> np.ndarray:
+    """Indices (positions) of exact duplicates, after their first occurrence, in a sorted table.
+
+    Only rows whose (mmsi, timestamp) equals a neighbour's are compared column by column, so a
+    large table with few duplicates costs O(n).
+    """
+    n = len(sorted_positions)
+    if n < 2:
+        return np.empty(0, dtype=np.int64)
+    mm = sorted_positions["mmsi"].to_numpy()
+    ts = ts_ns(sorted_positions["timestamp"])
+    same = (mm[1:] == mm[:-1]) & (ts[1:] == ts[:-1])
+    if not same.any():
+        return np.empty(0, dtype=np.int64)
+    cand = np.zeros(n, dtype=bool)
+    cand[1:] |= same
+    cand[:-1] |= same
+    idx = np.flatnonzero(cand)
+    sub = sorted_positions.iloc[idx]
+    dup = sub.duplicated(keep="first").to_numpy()
+    return idx[dup]
+
+
+def drop_duplicates(sorted_positions: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Remove exact duplicate rows (all POSITIONS columns equal) from a (mmsi, timestamp)-sorted
+    table, keeping the first; returns (table with a fresh RangeIndex, number removed)."""
+    drop = duplicate_rows(sorted_positions)
+    if not len(drop):
+        if isinstance(sorted_positions.index, pd.RangeIndex) and sorted_positions.index.start == 0:
+            return sorted_positions, 0
+        return sorted_positions.reset_index(drop=True), 0
+    keep = np.ones(len(sorted_positions), dtype=bool)
+    keep[drop] = False
+    return sorted_positions[keep].reset_index(drop=True), int(len(drop))

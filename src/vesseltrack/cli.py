@@ -1,0 +1,126 @@
+"""The command line: thin commands over the library.
+
+Each command parses its options, calls the library and prints a short report. Any VesselTrackError
+becomes one line on stderr (``vesseltrack: error: ...``) and exit code 2; progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from vesseltrack import __version__
+from vesseltrack.errors import ConfigError, VesselTrackError
+
+SCORE_HELP = """\
+Score AIS files: read positions, detect gaps and port visits, build port-to-port voyages, score
+them with an isolation forest and write ranked alerts with their reasons.
+
+Inputs may be CSV (MarineCadastre, Danish aisdk, NARI, exactEarth-style and other layouts
+recognised by their column names, or any layout with --column-map), Parquet, or gzip/zip of these;
+the format is read from the content, not the extension.
+
+Writes into --out: alerts.csv (ranked, most anomalous first), events.csv, voyages.csv,
+rejects.csv (input rows not used, with the reason) and summary.json (row accounting, parameters).
+"""
+
+SCORE_EXAMPLES = """\
+examples:
+  vesseltrack score data/samples/sea_of_japan.csv.gz --out results/
+  vesseltrack score jan.csv feb.parquet --out results/ --gap-hours 12 --top 50
+  vesseltrack score export.csv --column-map columns.json --out results/
+      (columns.json: {"mmsi": "ship_id", "timestamp": "time_utc", "lat": "y", "lon": "x"})
+  vesseltrack score tracks.csv --zones my_ports.geojson --out results/
+"""
+
+
+def _progress(quiet: bool):
+    if quiet:
+        return None
+    t0 = time.monotonic()
+
+    def say(msg: str) -> None:
+        print(f"vesseltrack [{time.monotonic() - t0:6.1f}s] {msg}", file=sys.stderr, flush=True)
+
+    return say
+
+
+def _load_column_map(path: str | None) -> dict | None:
+    if path is None:
+        return None
+    try:
+        m = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError(f"--column-map {path}: cannot read it ({err.strerror}); expected a JSON file; check the path") from err
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"--column-map {path}: not valid JSON ({err.msg} at line {err.lineno}); expected an object like {{\"mmsi\": \"ship_id\", \"timestamp\": \"time\"}}; fix the file") from err
+    if not isinstance(m, dict):
+        raise ConfigError(f"--column-map {path}: expected a JSON object mapping canonical names to your columns; received a {type(m).__name__}; write it as {{\"mmsi\": \"ship_id\", ...}}")
+    return m
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from vesseltrack import export, pipeline
+
+    config = pipeline.Config(
+        gap_h=args.gap_hours, min_visit_h=args.min_visit_hours, zone_files=tuple(args.zones),
+        replace_ports=args.replace_ports, column_map=_load_column_map(args.column_map),
+        assume_time=args.assume_time, strict_mmsi=False if args.any_vessel_id else None,
+        chunk_rows=args.chunk_rows, random_state=args.seed, min_score=args.min_score, top=args.top,
+    )
+    say = _progress(args.quiet)
+    result = pipeline.run(args.inputs, config, progress=say)
+    files = export.write_outputs(args.out, result.tables(), result.summary)
+    rows = result.summary["rows"]
+    print(f"read {rows['rows_read']:,} rows: {rows['rows_kept']:,} kept, {rows['rows_rejected']:,} rejected, "
+          f"{rows['rows_duplicate']:,} duplicates")
+    ev = result.summary["events"]
+    print(f"{result.summary['vessels']:,} vessels, {result.summary['voyages']:,} voyages, "
+          + ", ".join(f"{n:,} {t}" for t, n in ev.items() if n))
+    print(f"{len(result.alerts):,} alerts written to {Path(args.out) / 'alerts.csv'}")
+    del files
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="vesseltrack", description="Find ships hiding what they do at sea, from AIS.")
+    p.add_argument("--version", action="version", version=f"vesseltrack {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    s = sub.add_parser("score", help="score AIS files and write ranked alerts", description=SCORE_HELP,
+                       epilog=SCORE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    s.add_argument("inputs", nargs="+", metavar="FILE", help="AIS files: CSV, Parquet or NMEA, optionally gzip/zip (e.g. day1.csv day2.parquet)")
+    s.add_argument("--out", required=True, metavar="DIR", help="folder for the results, created if needed (e.g. --out results/)")
+    s.add_argument("--column-map", metavar="JSON", help='JSON file mapping canonical columns to yours, for unrecognised layouts (e.g. {"mmsi": "ship_id", "timestamp": "time_utc", "lat": "y", "lon": "x"})')
+    s.add_argument("--zones", action="append", default=[], metavar="GEOJSON", help="extra ports/areas of interest: GeoJSON Points (radius_m property) or Polygons; repeatable (e.g. --zones sts_areas.geojson)")
+    s.add_argument("--replace-ports", action="store_true", help="use only the --zones files, not the shipped port gazetteer")
+    s.add_argument("--gap-hours", type=float, default=6.0, metavar="H", help="silence that counts as an AIS gap, in hours (default: 6, GFW's shortest; e.g. --gap-hours 12)")
+    s.add_argument("--min-visit-hours", type=float, default=1.0, metavar="H", help="stay in a port zone that counts as a visit when the ship does not stop (default: 1)")
+    s.add_argument("--top", type=int, default=100, metavar="N", help="at most N alerts besides tanker voyages at sensitive ports, which are always listed (default: 100)")
+    s.add_argument("--min-score", type=float, default=0.6, metavar="S", help="lowest score (0..1) that makes an alert (default: 0.6; e.g. --min-score 0.7)")
+    s.add_argument("--seed", type=int, default=0, help="random seed of the isolation forest (default: 0)")
+    s.add_argument("--assume-time", metavar="ISO", help="time for NMEA sentences that carry none (e.g. --assume-time 2024-01-01T00:00:00Z)")
+    s.add_argument("--any-vessel-id", action="store_true", help="accept any positive integer as a vessel id instead of requiring 9-digit MMSIs (anonymised data)")
+    s.add_argument("--chunk-rows", type=int, default=1_000_000, metavar="N", help="rows read per chunk; lower it to bound memory on huge files (default: 1000000)")
+    s.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+    s.set_defaults(func=cmd_score)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except VesselTrackError as err:
+        msg = " ".join(str(err).split())
+        print(f"vesseltrack: error: {msg}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

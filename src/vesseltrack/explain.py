@@ -1,0 +1,121 @@
+"""Plain-words reasons from the features that drove each score.
+
+For each scored row the scorer's occlusion contributions name the top features; each feature has a
+phrase built from the row's own figures (vectorised per feature over all rows), and a row's reason
+is its top features' phrases joined with "; ".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from vesseltrack.detect.gaps import NEAR_PORT_KM as NAME_PORT_KM
+from vesseltrack.features import FAR_KM
+from vesseltrack.scoring import top_features
+
+
+def _fmt(values, spec: str) -> pd.Series:
+    return pd.Series(np.char.mod("%" + spec, np.asarray(values, dtype=float)).astype(object))
+
+
+def _blank_where_nan(phrase: pd.Series, values) -> pd.Series:
+    """An empty phrase where the figure it states is missing (e.g. speed across an open gap)."""
+    return phrase.where(~np.isnan(np.asarray(values, dtype=float)), "")
+
+
+def _gap_phrase(dur_h, d_start_km, d_end_km, port) -> pd.Series:
+    dur = _fmt(dur_h, ".0f")
+    d0 = np.asarray(d_start_km, dtype=float)
+    d1 = np.asarray(d_end_km, dtype=float)
+    port = pd.Series(np.asarray(port, dtype=object)).fillna("")
+    start_near = np.nan_to_num(d0, nan=np.inf) <= np.nan_to_num(d1, nan=np.inf)
+    d = np.where(start_near, d0, d1)
+    where = np.where(start_near, "starting", "ending")
+    near = (np.nan_to_num(d, nan=np.inf) <= NAME_PORT_KM) & (port != "").to_numpy()
+    base = dur + " h AIS gap"
+    loc = " " + pd.Series(where) + " " + _fmt(d, ".0f") + " km from " + port
+    return base.where(~near, base + loc)
+
+
+def _draught_phrase(before, after, change) -> pd.Series:
+    b = np.asarray(before, dtype=float)
+    a = np.asarray(after, dtype=float)
+    across = ~np.isnan(a) & ~np.isnan(b) & (np.abs(a - b) >= 0.3)
+    gap_txt = "draught " + _fmt(b, ".1f") + " m -> " + _fmt(a, ".1f") + " m across the gap"
+    any_txt = "draught changed by " + _fmt(change, ".1f") + " m"
+    return gap_txt.where(across, any_txt)
+
+
+def _join(tops: list[list[str]], phrases: dict[str, pd.Series], n: int) -> np.ndarray:
+    out = np.full(n, "", dtype=object)
+    k = max((len(t) for t in tops), default=0)
+    for r in range(k):
+        name_r = np.array([t[r] if len(t) > r else "" for t in tops], dtype=object)
+        for feat, phrase in phrases.items():
+            m = name_r == feat
+            m &= phrase.to_numpy(dtype=object) != ""
+            if m.any():
+                p = phrase.to_numpy(dtype=object)[m]
+                out[m] = np.where(out[m] == "", p, out[m] + "; " + p)
+    # the same phrase can come from two features (e.g. dark hours and longest gap): keep it once
+    return np.array(["; ".join(dict.fromkeys(s.split("; "))) if s else "" for s in out], dtype=object)
+
+
+def voyage_reasons(voyages: pd.DataFrame, contrib: pd.DataFrame, longest_gap: pd.DataFrame,
+                   sensitive_calls: pd.Series) -> np.ndarray:
+    """Reasons for each voyage. ``longest_gap``: per voyage (same order) the longest gap's
+    duration_h, start/end_port_distance_km, port, draught_before_m, draught_after_m (NaN if none).
+    ``sensitive_calls``: per voyage, the sensitive ports it starts or ends at, as text."""
+    n = len(voyages)
+    if n == 0:
+        return np.empty(0, dtype=object)
+    tops = top_features(contrib)
+    gap = _gap_phrase(longest_gap["duration_h"], longest_gap["start_port_distance_km"],
+                      longest_gap["end_port_distance_km"], longest_gap["port"])
+    gap = gap + " (" + voyages["n_gaps"].astype(str).to_numpy() + " gaps, " + _fmt(voyages["dark_hours"], ".0f") + " h dark)"
+    calls = "calls at sensitive port " + sensitive_calls.reset_index(drop=True)
+    phrases = {
+        "log_dark_hours": gap, "dark_fraction": gap, "log_longest_gap_h": gap,
+        "gap_sensitive_closeness": gap,
+        "log_gap_speed_kn": "implied speed across gaps " + _fmt(voyages["max_gap_implied_speed_kn"], ".1f") + " kn",
+        "sensitive_port_calls": calls.where(sensitive_calls.reset_index(drop=True) != "", ""),
+        "draught_change_m": _draught_phrase(longest_gap["draught_before_m"], longest_gap["draught_after_m"], voyages["draught_change_m"]),
+        "log_max_speed_kn": "implied speed " + _fmt(voyages["max_implied_speed_kn"], ".0f") + " kn between reports",
+        "is_tanker": pd.Series(np.where(voyages["is_tanker"].to_numpy() == 1, "tanker", "not a tanker")),
+        "log_duration_h": "voyage of " + _fmt(voyages["duration_h"], ".0f") + " h",
+    }
+    phrases = {k: v.reset_index(drop=True) for k, v in phrases.items()}
+    return _join(tops, phrases, n)
+
+
+def gap_reasons(gaps: pd.DataFrame, contrib: pd.DataFrame) -> np.ndarray:
+    """Reasons for each gap event."""
+    n = len(gaps)
+    if n == 0:
+        return np.empty(0, dtype=object)
+    tops = top_features(contrib)
+    gap = _gap_phrase(gaps["duration_h"], gaps["start_port_distance_km"], gaps["end_port_distance_km"], gaps["port"])
+    change = np.abs(gaps["draught_after_m"].to_numpy(dtype=float) - gaps["draught_before_m"].to_numpy(dtype=float))
+    phrases = {
+        "log_duration_h": gap, "gap_sensitive_closeness": gap,
+        "log_gap_speed_kn": _blank_where_nan("implied speed across the gap " + _fmt(gaps["implied_speed_kn"], ".1f") + " kn", gaps["implied_speed_kn"]),
+        "draught_change_m": _draught_phrase(gaps["draught_before_m"], gaps["draught_after_m"], np.nan_to_num(change)),
+        "is_open": pd.Series(np.where(gaps["is_closed"].fillna(True).to_numpy(dtype=bool), "", "still dark at the end of the data")),
+        "is_tanker": pd.Series(np.where(gaps["vessel_type"].between(80, 89).fillna(False).to_numpy(dtype=bool), "tanker", "not a tanker")),
+    }
+    phrases = {k: v.reset_index(drop=True) for k, v in phrases.items()}
+    # a gap's own description always leads
+    phrases = {"_lead": gap.reset_index(drop=True), **phrases}
+    return _join([["_lead", *t] for t in tops], phrases, n)
+
+
+def longest_gap_per_voyage(events: pd.DataFrame, voyage_ids: pd.Series) -> pd.DataFrame:
+    cols = ["duration_h", "start_port_distance_km", "end_port_distance_km", "port", "draught_before_m", "draught_after_m"]
+    gaps = events[(events["event_type"] == "gap") & events["voyage_id"].notna()]
+    if gaps.empty:
+        return pd.DataFrame({c: pd.Series([np.nan] * len(voyage_ids), dtype=object if c == "port" else float) for c in cols})
+    best = gaps.sort_values(["voyage_id", "duration_h"], ascending=[True, False], kind="stable").drop_duplicates("voyage_id")
+    out = best.set_index("voyage_id")[cols].reindex(voyage_ids.to_numpy()).reset_index(drop=True)
+    out["start_port_distance_km"] = out["start_port_distance_km"].fillna(FAR_KM)
+    return out

@@ -1,0 +1,117 @@
+"""Per-voyage features (schema.VOYAGE_FEATURES) and the matrices the scorers see.
+
+Position-level figures are ``reduceat`` over the contiguous voyage codes; event-level figures are
+grouped by ``voyage_id``. The model matrices turn raw features into what an isolation forest can
+use well: log scales for heavy-tailed hours and speeds, closeness to sensitive ports rather than
+distance (so that "far" saturates instead of standing out).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from vesseltrack import schema
+from vesseltrack.voyages import Voyages
+
+#: Distance to a sensitive port beyond which it does not matter (km); also the value when no gap.
+FAR_KM = 1000.0
+#: Scale of sensitive-port closeness: closeness = exp(-distance_km / CLOSENESS_KM).
+CLOSENESS_KM = 100.0
+#: Steps shorter than this are ignored for max implied speed (GPS jitter over seconds).
+MIN_SPEED_STEP_S = 30.0
+
+
+def is_tanker(vessel_type: pd.Series) -> np.ndarray:
+    vt = vessel_type.to_numpy(dtype=float, na_value=np.nan)
+    return ((vt >= 80) & (vt <= 89)).astype(np.int64)
+
+
+def voyage_features(steps: pd.DataFrame, voy: Voyages, events: pd.DataFrame, visit_sensitive_ports: set[str]) -> pd.DataFrame:
+    """``distance_m`` and the schema.VOYAGE_FEATURES columns, one row per voyage of ``voy.table``."""
+    n = len(steps)
+    nv = len(voy.first)
+    if nv == 0:
+        return pd.DataFrame({c.name: pd.Series([], dtype=c.dtype) for c in (schema.Column("distance_m", "float64"), *schema.VOYAGE_FEATURES)})
+    mmsi = steps["mmsi"].to_numpy()
+    same_next = np.zeros(n, dtype=bool)
+    same_next[:-1] = mmsi[1:] == mmsi[:-1]
+    dist = steps["distance_m"].to_numpy()
+    dt = steps["dt_s"].to_numpy()
+    spd = steps["implied_speed_kn"].to_numpy()
+    # step j -> j+1 is attributed to the voyage of j (so a silence before arrival stays with its voyage)
+    dist_next = np.zeros(n)
+    dist_next[:-1] = np.where(same_next[:-1], np.nan_to_num(dist[1:]), 0.0)
+    spd_next = np.zeros(n)
+    spd_next[:-1] = np.where(same_next[:-1] & (dt[1:] >= MIN_SPEED_STEP_S), np.nan_to_num(spd[1:]), 0.0)
+    dr = steps["draught_m"].to_numpy(dtype=float)
+    dr_next = np.full(n, np.nan)
+    dr_next[:-1] = np.where(same_next[:-1], dr[1:], np.nan)
+    with np.errstate(invalid="ignore"):
+        hi = np.fmax(dr, dr_next)
+        lo = np.fmin(dr, dr_next)
+    f = voy.first
+    hi_v = np.fmax.reduceat(np.where(np.isnan(hi), -np.inf, hi), f)
+    lo_v = np.fmin.reduceat(np.where(np.isnan(lo), np.inf, lo), f)
+    draught_change = np.where(np.isfinite(hi_v) & np.isfinite(lo_v), hi_v - lo_v, 0.0)
+
+    t = voy.table
+    duration_h = (t["end_time"] - t["start_time"]).dt.total_seconds().to_numpy() / 3600.0
+    n_pos = (voy.last - voy.first + 1).astype(np.int64)
+
+    gaps = events[(events["event_type"] == "gap") & events["voyage_id"].notna()]
+    g = gaps.assign(near=np.fmin(gaps["start_port_distance_km"].to_numpy(), gaps["end_port_distance_km"].to_numpy()))
+    agg = g.groupby("voyage_id", sort=False).agg(
+        n_gaps=("duration_h", "size"), dark_hours=("duration_h", "sum"), longest_gap_h=("duration_h", "max"),
+        max_gap_speed=("implied_speed_kn", "max"), near=("near", "min"),
+    ).reindex(t["voyage_id"])
+    sens = t["start_port"].isin(visit_sensitive_ports).to_numpy().astype(np.int64) + t["end_port"].isin(visit_sensitive_ports).to_numpy().astype(np.int64)
+    dark = agg["dark_hours"].fillna(0.0).to_numpy()
+    out = pd.DataFrame({
+        "distance_m": np.add.reduceat(dist_next, f),
+        "duration_h": duration_h,
+        "n_positions": n_pos,
+        "positions_per_h": n_pos / np.maximum(duration_h, 1.0 / 60.0),
+        "n_gaps": agg["n_gaps"].fillna(0).to_numpy().astype(np.int64),
+        "dark_hours": dark,
+        "dark_fraction": np.clip(np.divide(dark, duration_h, out=np.zeros(nv), where=duration_h > 0), 0.0, 1.0),
+        "longest_gap_h": agg["longest_gap_h"].fillna(0.0).to_numpy(),
+        "max_gap_implied_speed_kn": agg["max_gap_speed"].fillna(0.0).to_numpy(),
+        "gap_near_sensitive_km": np.minimum(agg["near"].fillna(FAR_KM).to_numpy(), FAR_KM),
+        "sensitive_port_calls": sens,
+        "draught_change_m": draught_change,
+        "max_implied_speed_kn": np.fmax.reduceat(spd_next, f),
+        "is_tanker": is_tanker(t["vessel_type"]),
+    })
+    return out
+
+
+def voyage_matrix(features: pd.DataFrame) -> pd.DataFrame:
+    """The voyage scorer's input: engineered, all-finite, named columns."""
+    return pd.DataFrame({
+        "log_duration_h": np.log1p(features["duration_h"]),
+        "log_dark_hours": np.log1p(features["dark_hours"]),
+        "dark_fraction": features["dark_fraction"],
+        "log_longest_gap_h": np.log1p(features["longest_gap_h"]),
+        "log_gap_speed_kn": np.log1p(features["max_gap_implied_speed_kn"]),
+        "gap_sensitive_closeness": np.exp(-features["gap_near_sensitive_km"] / CLOSENESS_KM),
+        "sensitive_port_calls": features["sensitive_port_calls"].astype(float),
+        "draught_change_m": features["draught_change_m"],
+        "log_max_speed_kn": np.log1p(np.minimum(features["max_implied_speed_kn"], 1000.0)),
+        "is_tanker": features["is_tanker"].astype(float),
+    }).astype(float)
+
+
+def gap_matrix(gaps: pd.DataFrame) -> pd.DataFrame:
+    """The gap-event scorer's input."""
+    near = np.fmin(gaps["start_port_distance_km"].to_numpy(), gaps["end_port_distance_km"].to_numpy())
+    near = np.where(np.isnan(near), FAR_KM, np.minimum(near, FAR_KM))
+    dd = np.abs(gaps["draught_after_m"].to_numpy(dtype=float) - gaps["draught_before_m"].to_numpy(dtype=float))
+    return pd.DataFrame({
+        "log_duration_h": np.log1p(gaps["duration_h"].to_numpy()),
+        "log_gap_speed_kn": np.log1p(np.nan_to_num(gaps["implied_speed_kn"].to_numpy(dtype=float))),
+        "gap_sensitive_closeness": np.exp(-near / CLOSENESS_KM),
+        "draught_change_m": np.nan_to_num(dd),
+        "is_open": (~gaps["is_closed"].fillna(False).to_numpy(dtype=bool)).astype(float),
+        "is_tanker": is_tanker(gaps["vessel_type"]).astype(float),
+    })

@@ -1,0 +1,436 @@
+"""Known table layouts and column-name synonyms for CSV / Parquet AIS files.
+
+Header names are compared after :func:`norm` (lower case, only letters and digits), so
+``"# Timestamp"``, ``"timestamp"`` and ``"TIME_STAMP"`` all match the synonym ``timestamp`` and the
+misspelt MarineCadastre ``TranscieverClass`` is just one more synonym.
+
+A *layout* is a named set of header names that identifies where a file comes from (MarineCadastre,
+DMA aisdk, NARI, ...). Layouts only name the file in counts and set per-file defaults (the
+anonymised-id layout turns ``strict_mmsi`` off); the column mapping itself always comes from the
+synonyms table, overridden by the user's ``column_map``.
+
+Text codes some providers write instead of AIS numbers (DMA "Ship type" "Tanker", "Navigational
+status" "At anchor", "Type of mobile" "Class A") are mapped to AIS codes by the tables below.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from vesseltrack import schema
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]")
+
+
+def norm(name: str) -> str:
+    """Normalised header name: lower case, letters and digits only (``'# Timestamp'`` -> ``'timestamp'``)."""
+    return _NON_ALNUM.sub("", str(name).lower())
+
+
+#: canonical column -> accepted source header names (compared after :func:`norm`), best first.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "mmsi": ("mmsi", "sourcemmsi", "userid", "user_id", "mmsi_id", "shipmmsi", "ssvid", "id"),
+    "timestamp": (
+        "BaseDateTime", "# Timestamp", "timestamp", "t", "msgtime", "date_time_utc", "Time",
+        "ais_pos_timestamp", "datetime", "date_time", "time_utc", "timestamp_utc", "ts", "utc",
+        "received_time", "position_timestamp", "basedatetime_utc",
+    ),
+    "lat": ("LAT", "Latitude", "latitude", "lat", "y", "lat_deg"),
+    "lon": ("LON", "Longitude", "longitude", "lon", "lng", "long", "x", "lon_deg"),
+    "sog_kn": ("SOG", "speedoverground", "speedOverGround", "sog", "speed", "sog_kn", "speed_kn"),
+    "cog_deg": ("COG", "courseoverground", "courseOverGround", "cog", "course", "cog_deg"),
+    "heading_deg": ("Heading", "trueheading", "true_heading", "trueHeading", "heading_deg", "hdg"),
+    "nav_status": ("Status", "Navigational status", "navigationalstatus", "nav_status", "navstatus",
+                   "Navigational_status"),
+    "draught_m": ("Draft", "Draught", "draught_m", "draft_m"),
+    "imo": ("IMO", "imo_nr", "imo_number", "imonumber"),
+    "vessel_name": ("VesselName", "Name", "name", "Vessel_Name", "shipname", "ship_name"),
+    "call_sign": ("CallSign", "Callsign", "call_sign", "Call_sign", "radio_call_sign"),
+    "vessel_type": ("VesselType", "Ship type", "shipType", "Ship_Type", "shiptype", "vessel_type",
+                    "ship_and_cargo_type", "shipandcargotype"),
+    "destination": ("Destination", "destination"),
+    "length_m": ("Length", "length_m", "shiplength"),
+    "width_m": ("Width", "width_m", "beam", "shipwidth"),
+    "ais_class": ("TransceiverClass", "TranscieverClass", "Type of mobile", "ais_class", "class",
+                  "transponder_class"),
+}
+
+#: Extra source columns some layouts need next to the canonical ones (exactEarth milliseconds).
+EXTRA = {"millisecond": ("Millisecond", "millisecond", "msec")}
+
+_SYN_NORM: dict[str, tuple[str, ...]] = {
+    c: tuple(dict.fromkeys(norm(s) for s in syns)) for c, syns in {**SYNONYMS, **EXTRA}.items()
+}
+
+CANONICAL = tuple(schema.names(schema.POSITIONS))
+#: Keys of a column map that are options, not columns.
+MAP_OPTIONS = ("timestamp_format", "timestamp_unit")
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    #: normalised header names that must all be present
+    signature: tuple[str, ...]
+    #: None: strict MMSI check (9 digits); False: ids are anonymised positive integers
+    strict_mmsi: bool = True
+    #: explicit strptime format of the timestamp column, or "epoch" / "exactearth"; None = detect
+    time_format: str | None = None
+
+
+#: Checked in order; the first whose signature is all present names the file.
+LAYOUTS: tuple[Layout, ...] = (
+    Layout("exactearth", ("mmsi", "messageid", "time", "millisecond", "longitude", "latitude"),
+           time_format="exactearth"),
+    Layout("dma_aisdk", ("timestamp", "typeofmobile", "mmsi", "latitude", "longitude"),
+           time_format="%d/%m/%Y %H:%M:%S"),
+    Layout("marinecadastre", ("mmsi", "basedatetime", "lat", "lon", "sog", "cog")),
+    Layout("marinecadastre_points", ("mmsi", "basedatetime", "lat", "lon")),
+    Layout("nari", ("sourcemmsi", "t", "lon", "lat"), time_format="epoch"),
+    Layout("barentswatch", ("mmsi", "msgtime", "latitude", "longitude")),
+    Layout("damast", ("mmsi", "datetimeutc", "lon", "lat")),
+    Layout("anonymised_id", ("id", "aispostimestamp", "longitude", "latitude"), strict_mmsi=False,
+           time_format="%d/%m/%Y %H:%M"),
+)
+
+#: DMA "Ship type" text -> AIS ship-and-cargo type code (first code of the family).
+VESSEL_TYPE_TEXT: dict[str, int] = {
+    "wig": 20, "fishing": 30, "towing": 31, "towing long/wide": 32, "dredging": 33, "diving": 34,
+    "military": 35, "sailing": 36, "pleasure": 37, "hsc": 40, "pilot": 50, "sar": 51, "tug": 52,
+    "port tender": 53, "anti-pollution": 54, "law enforcement": 55, "medical": 58,
+    "not party to conflict": 59, "passenger": 60, "cargo": 70, "tanker": 80, "other": 90,
+    "spare 1": 95, "spare 2": 96, "reserved": 95,
+}
+
+#: DMA "Navigational status" text -> AIS navigational status code.
+NAV_STATUS_TEXT: dict[str, int] = {
+    "under way using engine": 0, "at anchor": 1, "not under command": 2,
+    "restricted maneuverability": 3, "restricted manoeuvrability": 3, "constrained by her draught": 4,
+    "moored": 5, "aground": 6, "engaged in fishing": 7, "under way sailing": 8,
+    "reserved for future amendment [hsc]": 9, "reserved for future amendment [wig]": 10,
+    "power-driven vessel towing astern": 11, "power-driven vessel pushing ahead or towing alongside": 12,
+    "reserved for future use": 13, "ais-sart": 14, "ais-sart is active": 14,
+}
+
+#: Transceiver class text -> 'A' / 'B'; other values are kept as given.
+AIS_CLASS_TEXT: dict[str, str] = {"class a": "A", "class b": "B", "a": "A", "b": "B"}
+
+
+def match_columns(columns: list[str], column_map: dict | None = None) -> dict[str, str]:
+    """Map canonical names (plus ``millisecond``) to source column names of ``columns``.
+
+    ``column_map`` entries ({canonical: source}) win over synonyms; each source column is used once.
+    """
+    by_norm: dict[str, str] = {}
+    for c in columns:
+        by_norm.setdefault(norm(c), c)
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for canon, src in (column_map or {}).items():
+        if canon in MAP_OPTIONS:
+            continue
+        out[canon] = src
+        used.add(src)
+    for canon, syns in _SYN_NORM.items():
+        if canon in out:
+            continue
+        for s in syns:
+            src = by_norm.get(s)
+            if src is not None and src not in used:
+                out[canon] = src
+                used.add(src)
+                break
+    return out
+
+
+def detect_layout(columns: list[str]) -> Layout | None:
+    """The first known layout whose signature headers are all present, else None (generic)."""
+    have = {norm(c) for c in columns}
+    for lay in LAYOUTS:
+        if all(s in have for s in lay.signature):
+            return lay
+    return None
+
+
+def validate_column_map(column_map: dict | None, columns: list[str], path) -> None:
+    """Raise ConfigError for unknown canonical names or source columns absent from the file."""
+    from vesseltrack.errors import ConfigError
+
+    if not column_map:
+        return
+    if not isinstance(column_map, dict):
+        raise ConfigError(
+            f"column map must be a JSON object {{canonical_name: source_column}}; received "
+            f"{type(column_map).__name__}; write it like {{\"mmsi\": \"ship_id\", \"timestamp\": \"time\"}}"
+        )
+    allowed = (*CANONICAL, "millisecond", *MAP_OPTIONS)
+    unknown = [k for k in column_map if k not in allowed]
+    if unknown:
+        raise ConfigError(
+            f"column map names unknown columns {unknown}; expected keys among {list(allowed)}; "
+            f"fix the keys of your --column-map file"
+        )
+    bad_vals = [k for k, v in column_map.items() if not isinstance(v, str)]
+    if bad_vals:
+        raise ConfigError(
+            f"column map values must be strings (source column names or options); the values of "
+            f"{bad_vals} are not; fix your --column-map file"
+        )
+    absent = [v for k, v in column_map.items() if k not in MAP_OPTIONS and v not in columns]
+    if absent:
+        raise ConfigError(
+            f"{path}: column map names source columns {absent} that are not in the file; received "
+            f"columns {list(columns)[:40]}; fix the values of your --column-map file"
+        )
+
+
+# --- conversion of provider columns (Arrow arrays) to canonical pandas columns -------------------
+# Shared by the CSV and Parquet readers. Values that cannot be parsed become NaN / NaT / <NA>;
+# clean.py decides what that means for the row.
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import pyarrow.compute as pc  # noqa: E402
+
+#: Strings read as missing in every text column.
+NULL_STRINGS = ("", "None", "none", "NULL", "null", "NaN", "nan", "NA", "N/A", "n/a")
+
+NUMERIC = ("mmsi", "lat", "lon", "sog_kn", "cog_deg", "heading_deg", "draught_m", "length_m",
+           "width_m", "millisecond")
+CODED = {"nav_status": NAV_STATUS_TEXT, "vessel_type": VESSEL_TYPE_TEXT, "imo": {}}
+TEXT = ("vessel_name", "call_sign", "destination", "ais_class")
+
+_RE_EXACTEARTH = re.compile(r"^\d{8}_\d{6}$")
+_RE_DMY_S = re.compile(r"^\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}:\d{2}$")
+_RE_DMY_M = re.compile(r"^\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}$")
+_RE_NUMBER = re.compile(r"^-?\d+(\.\d*)?$")
+
+
+def _combine(arr):
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _float_np(arr: pa.Array) -> np.ndarray:
+    """Arrow array -> float64 numpy with NaN for null."""
+    return arr.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+
+
+def to_float(arr: pa.Array) -> np.ndarray:
+    """Any Arrow array -> float64 numpy; null and unparseable text -> NaN."""
+    t = arr.type
+    if pa.types.is_dictionary(t):
+        arr = arr.cast(t.value_type)
+        t = arr.type
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t):
+        return _float_np(pc.cast(arr, pa.float64()))
+    if pa.types.is_decimal(t):
+        return _float_np(pc.cast(arr, pa.float64(), safe=False))
+    if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+        return np.full(len(arr), np.nan)
+    try:
+        return _float_np(pc.cast(arr, pa.float64()))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        trimmed = pc.utf8_trim_whitespace(arr)
+        return pd.to_numeric(pd.Series(trimmed.to_pandas()), errors="coerce").to_numpy(np.float64)
+
+
+def mmsi_column(arr: pa.Array):
+    """MMSI as float64 numpy; when some non-empty values are not numbers, the raw text (str Series)
+    so that clean.py can show them in the reject detail."""
+    vals = to_float(arr)
+    t = arr.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        bad = np.isnan(vals) & ~pc.is_null(arr).to_numpy(zero_copy_only=False)
+        if bad.any():
+            return pd.Series(arr.to_pandas(), dtype="str")
+    return vals
+
+
+def coded_column(arr: pa.Array, table: dict[str, int]) -> np.ndarray:
+    """A numeric AIS code column that some providers write as text ('Tanker', 'At anchor', 'IMO9307839')."""
+    t = arr.type
+    if pa.types.is_dictionary(t):
+        arr = arr.cast(t.value_type)
+        t = arr.type
+    if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+        return to_float(arr)
+    try:
+        return _float_np(pc.cast(arr, pa.float64()))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    enc = pc.dictionary_encode(arr)
+    words = enc.dictionary
+    low = pc.utf8_lower(pc.utf8_trim_whitespace(words))
+    # 'IMO9307839' -> '9307839'
+    stripped = pc.utf8_ltrim(low, characters="imo ")
+    num = pd.to_numeric(pd.Series(stripped.to_pandas()), errors="coerce").to_numpy(np.float64)
+    mapped = pd.Series(low.to_pandas()).map(table).to_numpy(dtype=np.float64, na_value=np.nan) if table else num
+    codes = np.where(np.isnan(num), mapped, num)
+    idx = enc.indices.to_numpy(zero_copy_only=False)
+    out = np.full(len(arr), np.nan)
+    ok = ~pc.is_null(enc.indices).to_numpy(zero_copy_only=False)
+    out[ok] = codes[idx[ok].astype(np.int64)]
+    return out
+
+
+def text_column(arr: pa.Array, mapping: dict[str, str] | None = None) -> pd.Series:
+    """Text -> pandas category: whitespace and AIS '@' padding stripped; '', 'None', 'null' -> missing.
+
+    Works on the dictionary (distinct values) only, so it costs O(distinct) string work plus one
+    integer take.
+    """
+    t = arr.type
+    if not pa.types.is_dictionary(t):
+        if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+            arr = pc.cast(arr, pa.string())
+        arr = pc.dictionary_encode(arr)
+    words = arr.dictionary
+    if not (pa.types.is_string(words.type) or pa.types.is_large_string(words.type)):
+        words = pc.cast(words, pa.string())
+    trimmed = pd.Series(pc.utf8_trim(words, characters=" \t\r\n@").to_pandas(), dtype=object)
+    trimmed = trimmed.where(~trimmed.isin(NULL_STRINGS) & trimmed.notna(), None)
+    if mapping:
+        low = trimmed.str.lower()
+        trimmed = low.map(mapping).where(low.isin(list(mapping)), trimmed)
+    new_codes, uniq = pd.factorize(trimmed, use_na_sentinel=True)
+    idx = arr.indices
+    valid = ~pc.is_null(idx).to_numpy(zero_copy_only=False)
+    raw = pc.fill_null(idx, 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    codes = np.where(valid, new_codes[raw] if len(new_codes) else -1, -1)
+    cats = pd.Index(np.asarray(uniq, dtype=object), dtype="str")
+    return pd.Series(pd.Categorical.from_codes(codes.astype(np.int32), categories=cats))
+
+
+def detect_time_format(arr: pa.Array) -> str:
+    """Guess the timestamp form of a text column from its first non-null values."""
+    sample = pc.drop_null(arr.slice(0, 2000))
+    vals = [v for v in sample.to_pylist()[:200] if v and v.strip()]
+    if not vals:
+        return "iso"
+    v = vals[0].strip()
+    if _RE_EXACTEARTH.match(v):
+        return "exactearth"
+    if _RE_DMY_S.match(v):
+        return "%d/%m/%Y %H:%M:%S"
+    if _RE_DMY_M.match(v):
+        return "%d/%m/%Y %H:%M"
+    if all(_RE_NUMBER.match(x.strip()) for x in vals[:50]):
+        return "epoch"
+    return "iso"
+
+
+def _epoch_unit(vals: np.ndarray, unit: str | None) -> str:
+    if unit:
+        return unit
+    finite = np.abs(vals[np.isfinite(vals)])
+    if not len(finite):
+        return "s"
+    m = float(np.median(finite[:10000]))
+    return "s" if m < 1e11 else "ms" if m < 1e14 else "us" if m < 1e17 else "ns"
+
+
+_UNIT_NS = {"s": 1e9, "ms": 1e6, "us": 1e3, "ns": 1.0}
+
+
+def _epoch_to_ts(vals: np.ndarray, unit: str | None) -> pa.Array:
+    u = _epoch_unit(vals, unit)
+    if u not in _UNIT_NS:
+        from vesseltrack.errors import ConfigError
+
+        raise ConfigError(f"timestamp_unit {u!r} is not supported; expected one of {list(_UNIT_NS)}; fix your --column-map file")
+    ns = vals * _UNIT_NS[u]
+    bad = ~np.isfinite(ns) | (np.abs(ns) > 9.2e18)
+    i8 = np.where(bad, 0, ns).astype(np.int64)
+    return pa.array(i8, type=pa.timestamp("ns", "UTC"), mask=bad)
+
+
+def _iso(arr: pa.Array) -> pa.Array:
+    for typ in (pa.timestamp("ns"), pa.timestamp("ns", "UTC")):
+        try:
+            return pc.cast(arr, typ)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+    s = pd.to_datetime(pd.Series(arr.to_pandas(), dtype=object), format="ISO8601", utc=True, errors="coerce")
+    return pa.array(s.astype("datetime64[ns, UTC]"))
+
+
+def time_column(arr: pa.Array, fmt: str | None, unit: str | None, millis: np.ndarray | None = None):
+    """Timestamp column -> (datetime64[ns, UTC] Series with NaT, raw text of unparseable values or None).
+
+    Accepts Arrow timestamps (any unit; naive taken as UTC), numbers (epoch; unit from
+    ``timestamp_unit`` or guessed from magnitude) and text: ISO 8601 (offsets converted to UTC,
+    naive taken as UTC), an explicit strptime ``fmt``, ``"epoch"`` or ``"exactearth"``
+    (``YYYYMMDD_HHMMSS`` plus a Millisecond column).
+    """
+    arr = _combine(arr)
+    t = arr.type
+    if pa.types.is_dictionary(t):
+        arr = arr.cast(t.value_type)
+        t = arr.type
+    raw_bad = None
+    if pa.types.is_timestamp(t):
+        out = pc.cast(arr, pa.timestamp("ns", t.tz), safe=False)
+        if t.tz is None:
+            out = pc.assume_timezone(out, "UTC")
+    elif pa.types.is_date(t):
+        out = pc.assume_timezone(pc.cast(pc.cast(arr, pa.timestamp("s")), pa.timestamp("ns")), "UTC")
+    elif pa.types.is_integer(t) or pa.types.is_floating(t):
+        out = _epoch_to_ts(_float_np(pc.cast(arr, pa.float64())), unit)
+    else:
+        if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+            arr = pc.cast(arr, pa.string())
+        fmt = fmt or detect_time_format(arr)
+        if fmt == "epoch":
+            out = _epoch_to_ts(to_float(arr), unit)
+        elif fmt == "iso":
+            out = _iso(arr)
+        else:
+            f = "%Y%m%d_%H%M%S" if fmt == "exactearth" else fmt
+            out = pc.strptime(pc.utf8_trim_whitespace(arr), format=f, unit="ns", error_is_null=True)
+        if out.type.tz is None:
+            out = pc.assume_timezone(out, "UTC")
+        parsed_null = pc.is_null(out)
+        bad = pc.and_(parsed_null, pc.invert(pc.is_null(arr)))
+        if pc.any(bad).as_py():
+            raw_bad = pd.Series(pc.if_else(bad, arr, pa.scalar(None, pa.string())).to_pandas(), dtype="str")
+    series = pd.Series(out.to_pandas()) if not isinstance(out, pd.Series) else out
+    series = series.astype("datetime64[ns, UTC]")
+    if millis is not None:
+        ms = np.nan_to_num(millis, nan=0.0)
+        ms = np.where((ms >= 0) & (ms < 1000), ms, 0)
+        series = series + pd.to_timedelta(ms.astype(np.int64), unit="ms")
+    return series, raw_bad
+
+
+def to_canonical(batch, mapping: dict[str, str], *, time_format: str | None, time_unit: str | None) -> dict:
+    """Convert the mapped columns of an Arrow RecordBatch / Table to canonical pandas-ready columns.
+
+    Returns {canonical name: numpy array or Series}, plus ``timestamp_raw`` (str Series, only
+    when some timestamps could not be parsed).
+    """
+    cols = {}
+    names = batch.schema.names
+
+    def get(canon):
+        return _combine(batch.column(names.index(mapping[canon])))
+
+    millis = to_float(get("millisecond")) if "millisecond" in mapping else None
+    for canon in mapping:
+        if canon == "millisecond":
+            continue
+        arr = get(canon)
+        if canon == "mmsi":
+            cols[canon] = mmsi_column(arr)
+        elif canon == "timestamp":
+            cols[canon], raw = time_column(arr, time_format, time_unit, millis)
+            if raw is not None:
+                cols["timestamp_raw"] = raw
+        elif canon in CODED:
+            cols[canon] = coded_column(arr, CODED[canon])
+        elif canon in TEXT:
+            cols[canon] = text_column(arr, AIS_CLASS_TEXT if canon == "ais_class" else None)
+        else:
+            cols[canon] = to_float(arr)
+    return cols

@@ -1,0 +1,160 @@
+"""Vectorised primitives for the NMEA reader: byte look-up tables, digit parsing, 6-bit fields.
+
+Everything here works on whole arrays at once (one numpy operation per field or per character
+column, never one Python step per sentence). ``buf`` is always a 1-D ``uint8`` array holding raw
+file bytes; positions are ``int64`` offsets into it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+NAT = np.iinfo(np.int64).min  # int64 view of NaT
+
+# 6-bit de-armouring (ITU-R M.1371 / IEC 61162-1): '0'..'W' -> 0..39, '`'..'w' -> 40..63; 255 = invalid
+ARMOR = np.full(256, 255, dtype=np.uint8)
+ARMOR[48:88] = np.arange(0, 40, dtype=np.uint8)
+ARMOR[96:120] = np.arange(40, 64, dtype=np.uint8)
+
+HEX = np.full(256, 255, dtype=np.uint8)
+HEX[48:58] = np.arange(10, dtype=np.uint8)
+HEX[65:71] = np.arange(10, 16, dtype=np.uint8)
+HEX[97:103] = np.arange(10, 16, dtype=np.uint8)
+
+IS_DIGIT = np.zeros(256, dtype=bool)
+IS_DIGIT[48:58] = True
+
+IS_SPACE = np.zeros(256, dtype=bool)
+IS_SPACE[[9, 10, 11, 12, 13, 32, 0]] = True
+
+# 6-bit value -> ASCII of the AIS text alphabet ('@' = 0 is the padding)
+SIXBIT_ASCII = np.array([v + 64 if v < 32 else v for v in range(64)], dtype=np.uint8)
+
+HEX_STR = np.array([f"{i:02X}" for i in range(256)], dtype=object)
+
+
+def at(buf: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """``buf[pos]`` with positions outside the buffer reading as 0."""
+    if len(buf) == 0:
+        return np.zeros(len(pos), dtype=np.uint8)
+    out = buf.take(pos, mode="clip")
+    bad = (pos < 0) | (pos >= len(buf))
+    if bad.any():
+        out[bad] = 0
+    return out
+
+
+def parse_uint(buf: np.ndarray, pos: np.ndarray, end: np.ndarray, maxlen: int) -> tuple[np.ndarray, np.ndarray]:
+    """Leading decimal digits at ``pos`` (stopping at ``end`` or a non-digit): (value int64, n_digits)."""
+    n = len(pos)
+    val = np.zeros(n, dtype=np.int64)
+    nd = np.zeros(n, dtype=np.int64)
+    run = np.ones(n, dtype=bool)
+    for j in range(maxlen):
+        p = pos + j
+        ch = at(buf, p)
+        run &= IS_DIGIT[ch] & (p < end)
+        if not run.any():
+            break
+        val = np.where(run, val * 10 + (ch.astype(np.int64) - 48), val)
+        nd += run
+    return val, nd
+
+
+def parse_epoch(buf: np.ndarray, pos: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """A Unix time written at ``pos`` in seconds (9-11 digits, optional fraction) or milliseconds
+    (12-13 digits) as int64 nanoseconds; NaT when absent or outside 1980..2100."""
+    val, nd = parse_uint(buf, pos, end, 13)
+    after = pos + nd
+    # a field must end at `end` or at a separator, not run into letters ('1daasd4218' is no time)
+    nxt = at(buf, after)
+    ends_ok = (after >= end) | ~(IS_DIGIT[nxt] | ((nxt >= 65) & (nxt <= 90)) | ((nxt >= 97) & (nxt <= 122)))
+    ns = np.full(len(pos), NAT, dtype=np.int64)
+    sec = (nd >= 9) & (nd <= 11)
+    ms = (nd >= 12) & (nd <= 13)
+    ns = np.where(sec, val * 1_000_000_000, ns)
+    ns = np.where(ms, val * 1_000_000, ns)
+    # optional fraction of a second after a seconds value: '1272412827.123'
+    frac_pos = after + 1
+    has_frac = sec & (nxt == 46)
+    if has_frac.any():
+        fv, fd = parse_uint(buf, frac_pos, end, 9)
+        scale = 10 ** (9 - np.minimum(fd, 9))
+        ns = np.where(has_frac & (fd > 0), ns + fv * scale, ns)
+        fnext = at(buf, frac_pos + fd)
+        ends_ok = np.where(has_frac, (frac_pos + fd >= end) | ~IS_DIGIT[fnext], ends_ok)
+    lo, hi = 315_532_800 * 10**9, 4_102_444_800 * 10**9  # 1980-01-01 .. 2100-01-01
+    ok = (sec | ms) & ends_ok & (ns >= lo) & (ns < hi)
+    return np.where(ok, ns, NAT)
+
+
+def civil_to_ns(year, month, day, hour, minute, second, millis) -> np.ndarray:
+    """Vectorised proleptic-Gregorian date/time -> int64 ns since the epoch; NaT where out of range."""
+    y = np.asarray(year, dtype=np.int64)
+    m = np.asarray(month, dtype=np.int64)
+    d = np.asarray(day, dtype=np.int64)
+    ok = (y >= 1980) & (y < 2100) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= 31)
+    ok &= (hour >= 0) & (hour <= 23) & (minute >= 0) & (minute <= 59) & (second >= 0) & (second <= 60)
+    ok &= (millis >= 0) & (millis <= 999)
+    # days_from_civil (H. Hinnant)
+    yy = y - (m <= 2)
+    era = np.floor_divide(yy, 400)
+    yoe = yy - era * 400
+    mp = (m + 9) % 12
+    doy = (153 * mp + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    days = era * 146097 + doe - 719468
+    s = days * 86400 + hour * 3600 + minute * 60 + second
+    ns = s * 1_000_000_000 + np.asarray(millis, dtype=np.int64) * 1_000_000
+    return np.where(ok, ns, NAT)
+
+
+def char_columns(src: np.ndarray, p0: np.ndarray, plen: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """De-armour the first ``width`` payload characters of every message.
+
+    Returns ``(V, bad)``: ``V`` is a ``(width, n)`` uint8 array of 6-bit values (0 past the end of a
+    payload, so missing trailing bits read as zero), ``bad`` flags payloads holding a character
+    outside the armouring alphabet.
+    """
+    n = len(p0)
+    V = np.zeros((width, n), dtype=np.uint8)
+    bad = np.zeros(n, dtype=bool)
+    last = len(src) - 1
+    for c in range(width):
+        inside = c < plen
+        if not inside.any():
+            break
+        v = ARMOR[src.take(p0 + c, mode="clip")]
+        bad |= inside & (v == 255)
+        V[c] = np.where(inside, v, 0)
+    return V, bad
+
+
+def bits(V: np.ndarray, off: int, width: int, signed: bool = False) -> np.ndarray:
+    """Bit field ``[off, off+width)`` of every message, from the 6-bit columns ``V`` (int64)."""
+    c0, c1 = off // 6, (off + width - 1) // 6
+    acc = V[c0].astype(np.int64)
+    for c in range(c0 + 1, c1 + 1):
+        acc = (acc << 6) | V[c]
+    acc = (acc >> ((c1 + 1) * 6 - (off + width))) & ((1 << width) - 1)
+    if signed:
+        acc = np.where(acc >= (1 << (width - 1)), acc - (1 << width), acc)
+    return acc
+
+
+def text(V: np.ndarray, off: int, nchars: int) -> np.ndarray:
+    """AIS 6-bit text of ``nchars`` characters at bit ``off``, as an object array of str.
+
+    Like pyais, the text ends at the first '@' (padding) and surrounding spaces are stripped.
+    """
+    n = V.shape[1]
+    if n == 0:
+        return np.array([], dtype=object)
+    cols = np.empty((n, nchars), dtype=np.uint8)
+    alive = np.ones(n, dtype=bool)
+    for k in range(nchars):
+        ch = SIXBIT_ASCII[bits(V, off + 6 * k, 6)]
+        alive &= ch != 64
+        cols[:, k] = np.where(alive, ch, 0)
+    raw = cols.view(f"S{nchars}").ravel()
+    return np.char.strip(np.char.decode(raw, "ascii")).astype(object)

@@ -1,0 +1,171 @@
+"""The pipeline: the only module that knows the order of the stages.
+
+    ingest -> clean -> sort/dedupe -> steps -> zones -> port visits -> gaps -> voyages
+           -> features -> scoring + reasons -> alerts -> (export, by the caller)
+
+:func:`run` takes files; :func:`analyse` takes an already-ingested positions table (notebooks,
+scenario evaluation). Both return a :class:`Result` of DataFrames that match schema specs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import vesseltrack
+from vesseltrack import alerts as alerts_mod
+from vesseltrack import explain, features, ingest, schema, tracks, zones
+from vesseltrack.detect import events as ev
+from vesseltrack.detect.gaps import DEFAULT_GAP_H, detect_gaps
+from vesseltrack.detect.ports import DEFAULT_MIN_VISIT_H, port_visit_events, visit_runs
+from vesseltrack.errors import ConfigError
+from vesseltrack.scoring import fit_score
+from vesseltrack.voyages import build_voyages, voyage_of
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every parameter of a run (recorded in summary.json)."""
+
+    #: Silence (hours) that makes a gap event and splits track segments. GFW's shortest published gap.
+    gap_h: float = DEFAULT_GAP_H
+    #: A stay in a port zone counts as a visit from this many hours (or when the ship stops).
+    min_visit_h: float = DEFAULT_MIN_VISIT_H
+    #: Extra GeoJSON zone files (Points with radius_m, Polygons); sensitive unless marked otherwise.
+    zone_files: tuple[str, ...] = ()
+    #: Use only ``zone_files``, not the shipped port gazetteer.
+    replace_ports: bool = False
+    #: Column map {canonical: source column} for CSV/Parquet layouts that are not recognised.
+    column_map: dict | None = None
+    #: Time given to NMEA sentences that carry none (ISO 8601).
+    assume_time: str | None = None
+    #: Require 9-digit MMSIs (None: by layout; anonymised-id layouts allow any positive id).
+    strict_mmsi: bool | None = None
+    #: Rows per ingest chunk (bounds memory for files larger than memory).
+    chunk_rows: int = 1_000_000
+    #: Isolation-forest trees and seed.
+    n_estimators: int = 200
+    random_state: int = 0
+    #: Alert policy.
+    min_score: float = alerts_mod.DEFAULT_MIN_SCORE
+    top: int = alerts_mod.DEFAULT_TOP
+
+    def __post_init__(self) -> None:
+        checks = [("gap_h", self.gap_h > 0), ("min_visit_h", self.min_visit_h >= 0), ("chunk_rows", self.chunk_rows >= 1),
+                  ("n_estimators", self.n_estimators >= 1), ("min_score", 0 <= self.min_score <= 1), ("top", self.top >= 0)]
+        for name, ok in checks:
+            if not ok:
+                raise ConfigError(f"{name}={getattr(self, name)!r} is out of range; expected gap_h > 0, min_visit_h >= 0, chunk_rows >= 1, n_estimators >= 1, 0 <= min_score <= 1, top >= 0; fix the option")
+
+
+@dataclass
+class Result:
+    positions: pd.DataFrame
+    rejects: pd.DataFrame
+    events: pd.DataFrame
+    voyages: pd.DataFrame
+    alerts: pd.DataFrame
+    summary: dict = field(default_factory=dict)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables written to disk, by file stem."""
+        return {"alerts": self.alerts, "events": self.events, "voyages": self.voyages, "rejects": self.rejects}
+
+
+def _say(progress: Progress | None, msg: str) -> None:
+    if progress is not None:
+        progress(msg)
+
+
+def run(inputs: Sequence[str | Path] | str | Path, config: Config | None = None, *, progress: Progress | None = None) -> Result:
+    """Read AIS files and analyse them: the whole batch-scoring job."""
+    config = config or Config()
+    paths = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
+    if not paths:
+        raise ConfigError("no input files given; expected one or more CSV, Parquet or NMEA files; name them on the command line")
+    gaz = zones.build_gazetteer(config.zone_files, replace=config.replace_ports)  # fail fast on bad zone files
+    got = ingest.load(paths, column_map=config.column_map, assume_time=config.assume_time,
+                      strict_mmsi=config.strict_mmsi, chunk_rows=config.chunk_rows, progress=progress)
+    result = analyse(got.positions, config, gazetteer=gaz, progress=progress)
+    result.rejects = got.rejects
+    result.summary["rows"] = got.counts
+    result.summary["inputs"] = [str(p) for p in paths]
+    return result
+
+
+def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer: zones.Gazetteer | None = None,
+            progress: Progress | None = None) -> Result:
+    """Detect, build voyages, score and select alerts for a canonical positions table."""
+    config = config or Config()
+    gaz = gazetteer or zones.build_gazetteer(config.zone_files, replace=config.replace_ports)
+    positions = tracks.sort_positions(positions)
+    _say(progress, f"tracks: {len(positions):,} positions of {positions['mmsi'].nunique():,} vessels")
+    steps = tracks.add_steps(positions, segment_gap_h=config.gap_h)
+
+    zone = zones.assign_zone(steps["lat"].to_numpy(), steps["lon"].to_numpy(), gaz)
+    runs = visit_runs(steps, zone, min_visit_h=config.min_visit_h)
+    visits = port_visit_events(steps, runs, gaz)
+    gaps = detect_gaps(steps, gaz, min_gap_h=config.gap_h)
+    _say(progress, f"detect: {len(gaps):,} gaps, {len(visits):,} port visits")
+
+    voy = build_voyages(steps, runs[0], runs[2], gaz)
+    events = ev.concat([gaps, visits])
+    events["voyage_id"] = voyage_of(events, voy.table)
+
+    sensitive_names = set(gaz.names[gaz.sensitive])
+    feats = features.voyage_features(steps, voy, events, sensitive_names)
+    voyages = pd.concat([voy.table, feats], axis=1)
+
+    # score voyages (the batch against itself) and explain
+    vscore, vcontrib = fit_score(features.voyage_matrix(feats), random_state=config.random_state, n_estimators=config.n_estimators)
+    voyages["score"] = vscore
+    longest = explain.longest_gap_per_voyage(events, voyages["voyage_id"])
+    sens_calls = (voyages["start_port"].where(voyages["start_port"].isin(sensitive_names)).fillna("") + " "
+                  + voyages["end_port"].where(voyages["end_port"].isin(sensitive_names)).fillna("")).str.strip()
+    voyages["reasons"] = np.where(np.isnan(vscore), None, explain.voyage_reasons(voyages, vcontrib, longest, sens_calls))
+    voyages = _conform(voyages, schema.VOYAGES)
+
+    # score gap events
+    is_gap = (events["event_type"] == "gap").to_numpy()
+    if is_gap.any():
+        g = events[is_gap]
+        gscore, gcontrib = fit_score(features.gap_matrix(g), random_state=config.random_state, n_estimators=config.n_estimators)
+        events.loc[is_gap, "score"] = gscore
+        events.loc[is_gap, "reasons"] = explain.gap_reasons(g.reset_index(drop=True), gcontrib.reset_index(drop=True))
+    pv = (events["event_type"] == "port_visit").to_numpy()
+    events.loc[pv, "reasons"] = np.where(events.loc[pv, "port_sensitive"].fillna(False).to_numpy(dtype=bool),
+                                         "visit to sensitive port " + events.loc[pv, "port"].astype(str), None)
+    events = ev.conform(events)
+    _say(progress, f"score: {len(voyages):,} voyages, {len(events):,} events")
+
+    alerts = alerts_mod.select_alerts(voyages, events, min_score=config.min_score, top=config.top)
+    summary = {
+        "vesseltrack_version": vesseltrack.__version__,
+        "parameters": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(config).items()},
+        "vessels": int(positions["mmsi"].nunique()),
+        "positions": int(len(positions)),
+        "voyages": int(len(voyages)),
+        "events": {t: int((events["event_type"] == t).sum()) for t in schema.EVENT_TYPES},
+        "alerts": int(len(alerts)),
+        "gazetteer": gaz.describe(),
+    }
+    return Result(positions=positions, rejects=schema.empty(schema.REJECTS), events=events, voyages=voyages,
+                  alerts=alerts, summary=summary)
+
+
+def _conform(df: pd.DataFrame, spec) -> pd.DataFrame:
+    cols = {}
+    for c in spec:
+        s = df[c.name]
+        if c.dtype == "str":
+            s = s.astype(object).where(s.notna(), None)
+        elif c.dtype != schema.UTC_NS:
+            s = s.astype(c.dtype)
+        cols[c.name] = s
+    return pd.DataFrame(cols)

@@ -1,0 +1,102 @@
+"""The isolation-forest scorer (a scikit-learn estimator) and the reasons behind each score.
+
+Scores are Liu et al.'s isolation-forest anomaly score s(x) = 2^(-E[h(x)] / c(n)) in (0, 1): about
+0.5 for ordinary points, approaching 1 for points isolated in few splits. scikit-learn's
+``IsolationForest.score_samples`` returns -s(x); the sign is flipped here, once, so that higher
+means more anomalous everywhere in vesseltrack.
+
+Explanations are occlusion contributions: for each feature, how much the score falls when that
+feature alone is set to the reference population's median. They are computed for all rows and
+features at once (one scoring pass per feature), never per row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.ensemble import IsolationForest
+from sklearn.utils.validation import check_is_fitted
+
+from vesseltrack.errors import ModelError
+
+#: Fewer rows than this and a forest is not fitted: scores are NaN (nothing to compare against).
+MIN_ROWS = 8
+
+
+class IsolationScorer(BaseEstimator):
+    """Isolation forest over a named feature table; scores in (0, 1), higher = more anomalous.
+
+    Parameters are stored untouched by ``__init__`` (scikit-learn's estimator contract); fitted
+    state has a trailing underscore: ``model_``, ``feature_names_in_``, ``n_features_in_``,
+    ``reference_`` (per-feature medians used for explanations).
+    """
+
+    def __init__(self, n_estimators: int = 200, max_samples: int | str = "auto", random_state: int | None = 0):
+        self.n_estimators = n_estimators
+        self.max_samples = max_samples
+        self.random_state = random_state
+
+    def _check_X(self, X: pd.DataFrame, *, fitting: bool) -> np.ndarray:
+        if not isinstance(X, pd.DataFrame):
+            raise ModelError(f"features must be a pandas DataFrame with named columns; received {type(X).__name__}; pass features.voyage_matrix(...) or similar")
+        if not fitting:
+            expected = list(self.feature_names_in_)
+            if list(X.columns) != expected:
+                raise ModelError(f"feature columns {list(X.columns)} do not match the fitted model's {expected}; score with the same feature builder the model was fitted with")
+        A = X.to_numpy(dtype=float)
+        if not np.isfinite(A).all():
+            bad = [c for c, ok in zip(X.columns, np.isfinite(A).all(axis=0)) if not ok]
+            raise ModelError(f"features {bad} contain NaN or infinite values; expected finite numbers; fill them before scoring")
+        return A
+
+    def fit(self, X: pd.DataFrame, y=None):
+        A = self._check_X(X, fitting=True)
+        if len(A) < MIN_ROWS:
+            raise ModelError(f"cannot fit on {len(A)} rows; expected at least {MIN_ROWS}; score more data at once or use a reference model")
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = A.shape[1]
+        self.model_ = IsolationForest(n_estimators=self.n_estimators, max_samples=self.max_samples,
+                                      random_state=self.random_state).fit(A)
+        self.reference_ = np.median(A, axis=0)
+        return self
+
+    def score_samples(self, X: pd.DataFrame) -> np.ndarray:
+        """Anomaly score in (0, 1) per row; higher = more anomalous."""
+        check_is_fitted(self, "model_")
+        return -self.model_.score_samples(self._check_X(X, fitting=False))
+
+    def predict(self, X: pd.DataFrame, threshold: float = 0.6) -> np.ndarray:
+        """1 for rows scoring at or above ``threshold``, else 0."""
+        return (self.score_samples(X) >= threshold).astype(int)
+
+    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Occlusion contributions: score minus the score with one feature set to the reference median."""
+        check_is_fitted(self, "model_")
+        A = self._check_X(X, fitting=False)
+        base = -self.model_.score_samples(A)
+        out = np.empty_like(A)
+        for j in range(A.shape[1]):  # one vectorised pass per feature, not per row
+            B = A.copy()
+            B[:, j] = self.reference_[j]
+            out[:, j] = base + self.model_.score_samples(B)
+        return pd.DataFrame(out, columns=list(self.feature_names_in_), index=X.index)
+
+
+def fit_score(X: pd.DataFrame, *, random_state: int = 0, n_estimators: int = 200) -> tuple[np.ndarray, pd.DataFrame]:
+    """Fit on X and score X itself ("the batch against itself"). NaN scores when X is too small."""
+    if len(X) < MIN_ROWS:
+        return np.full(len(X), np.nan), pd.DataFrame(np.zeros(X.shape), columns=X.columns, index=X.index)
+    scorer = IsolationScorer(n_estimators=n_estimators, random_state=random_state).fit(X)
+    return scorer.score_samples(X), scorer.contributions(X)
+
+
+def top_features(contrib: pd.DataFrame, *, k: int = 3, min_contribution: float = 0.005) -> list[list[str]]:
+    """Per row, up to ``k`` feature names with the largest positive contributions, strongest first."""
+    if contrib.empty:
+        return [[] for _ in range(len(contrib))]
+    C = contrib.to_numpy()
+    order = np.argsort(-C, axis=1, kind="stable")[:, :k]
+    names = np.asarray(contrib.columns, dtype=object)
+    keep = np.take_along_axis(C, order, axis=1) > min_contribution
+    return [list(names[o[m]]) for o, m in zip(order, keep)]

@@ -1,0 +1,70 @@
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import make_positions, stay, track
+from vesseltrack import schema, zones
+from vesseltrack.detect.gaps import detect_gaps
+from vesseltrack.tracks import add_steps
+
+
+@pytest.fixture(scope="module")
+def gaz():
+    return zones.build_gazetteer()
+
+
+def steps_of(rows, gap_h=6.0):
+    return add_steps(make_positions(rows), segment_gap_h=gap_h)
+
+
+def test_gap_known_answer_with_changes_across_it(gaz):
+    rows = (stay(273000001, "2024-03-01T00:00", 2, 42.745, 133.075, draught_m=6.1, vessel_name="OLD", destination="VOSTOCHNY", vessel_type=80)
+            + track(273000001, "2024-03-02T10:00", 6, lat0=42.5, lon0=133.2, draught_m=9.8, vessel_name="NEW", destination="NAMPO", vessel_type=80))
+    ev = detect_gaps(steps_of(rows), gaz)
+    schema.validate(ev, schema.EVENTS, name="gaps")
+    assert len(ev) == 1
+    g = ev.iloc[0]
+    assert g["event_type"] == "gap" and g["is_closed"]
+    assert g["start_time"] == pd.Timestamp("2024-03-01T02:00Z") and g["end_time"] == pd.Timestamp("2024-03-02T10:00Z")
+    assert g["duration_h"] == pytest.approx(32.0)
+    assert g["port"] == "VOSTOCHNY" and g["start_port_distance_km"] < 0.1
+    assert (g["draught_before_m"], g["draught_after_m"]) == pytest.approx((6.1, 9.8))
+    assert (g["name_before"], g["name_after"], g["destination_before"], g["destination_after"]) == ("OLD", "NEW", "VOSTOCHNY", "NAMPO")
+    assert g["implied_speed_kn"] == pytest.approx(g["distance_m"] / 1852 / 32.0)
+
+
+def test_open_gap_at_end_of_data(gaz):
+    rows = track(1, "2024-01-01T00:00", 10) + track(2, "2024-01-01T00:00", 100)
+    ev = detect_gaps(steps_of(rows), gaz)
+    assert len(ev) == 1 and ev["mmsi"].iloc[0] == 1 and not ev["is_closed"].iloc[0]
+    assert np.isnan(ev["end_lat"].iloc[0]) and ev["end_time"].iloc[0] == pd.Timestamp("2024-01-01T16:30Z")
+    # an explicit data end (a time window larger than the data) opens a gap for vessel 2 too
+    ev2 = detect_gaps(steps_of(rows), gaz, data_end=pd.Timestamp("2024-01-02T12:00Z"))
+    assert sorted(ev2["mmsi"]) == [1, 2]
+
+
+def test_event_ids_are_content_hashes(gaz):
+    rows = track(1, "2024-01-01T00:00", 20, skip=(5, 50)) + track(2, "2024-01-01T00:00", 60)
+    a = detect_gaps(steps_of(rows), gaz)
+    b = detect_gaps(steps_of(list(reversed(rows))), gaz)
+    assert a["event_id"].tolist() == b["event_id"].tolist()
+    assert a["event_id"].str.match(r"^G[0-9a-f]{16}$").all()
+
+
+@given(st.lists(st.integers(0, 40 * 60), min_size=2, max_size=40, unique=True), st.floats(0.5, 12))
+@settings(max_examples=50, deadline=None)
+def test_no_gap_shorter_than_threshold_and_all_longer_found(minutes, thr):
+    g = _GAZ
+    t0 = pd.Timestamp("2024-01-01T00:00Z")
+    rows = [dict(mmsi=5, t=str(t0 + pd.Timedelta(minutes=m)), lat=10.0, lon=10.0 + m / 1000) for m in minutes]
+    steps = steps_of(rows, gap_h=thr)
+    ev = detect_gaps(steps, g, min_gap_h=thr)
+    closed = ev[ev["is_closed"]]
+    assert (closed["duration_h"] > thr).all()
+    m = np.sort(np.array(minutes))
+    assert len(closed) == int((np.diff(m) / 60 > thr).sum())
+
+
+_GAZ = zones.build_gazetteer()

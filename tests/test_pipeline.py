@@ -1,0 +1,74 @@
+import random
+
+import pandas as pd
+import pytest
+
+from conftest import dark_tanker_rows, make_positions, write_marinecadastre
+from vesseltrack import export, pipeline, schema
+from vesseltrack.errors import ConfigError
+
+
+@pytest.fixture(scope="module")
+def csv_path(tmp_path_factory):
+    return write_marinecadastre(dark_tanker_rows(), tmp_path_factory.mktemp("in") / "fleet.csv")
+
+
+@pytest.fixture(scope="module")
+def result(csv_path):
+    return pipeline.run([csv_path])
+
+
+def test_contracts(result):
+    schema.validate(result.positions, schema.POSITIONS, name="positions")
+    schema.validate(result.rejects, schema.REJECTS, name="rejects")
+    schema.validate(result.events, schema.EVENTS, name="events")
+    schema.validate(result.voyages, schema.VOYAGES, name="voyages")
+    schema.validate(result.alerts, schema.ALERTS, name="alerts")
+
+
+def test_dark_tanker_tops_the_alerts_with_reasons(result):
+    a = result.alerts
+    assert a["mmsi"].iloc[0] == 273000009 and a["rank"].iloc[0] == 1
+    assert a["rank"].tolist() == list(range(1, len(a) + 1))
+    assert a["score"].is_monotonic_decreasing
+    tanker_voyage = a[(a["mmsi"] == 273000009) & (a["subject"] == "voyage")].iloc[0]
+    assert "VOSTOCHNY" in tanker_voyage["reasons"] and "AIS gap" in tanker_voyage["reasons"]
+    gap = result.events[(result.events["event_type"] == "gap") & (result.events["mmsi"] == 273000009)].iloc[0]
+    assert "draught 10.0 m -> 10.0 m" not in gap["reasons"]
+    assert gap["port"] in ("VOSTOCHNY", "KOZMINO", "NAKHODKA")
+
+
+def test_summary_accounts_for_every_row(result):
+    rows = result.summary["rows"]
+    assert rows["rows_read"] == rows["rows_kept"] + rows["rows_rejected"] + rows["rows_duplicate"]
+    assert result.summary["events"]["gap"] == int((result.events["event_type"] == "gap").sum())
+    assert result.summary["parameters"]["gap_h"] == 6.0
+    assert result.summary["alerts"] == len(result.alerts)
+
+
+def test_outputs_are_byte_identical_across_runs_and_row_orders(csv_path, tmp_path, result):
+    export.write_outputs(tmp_path / "a", result.tables(), result.summary)
+    lines = csv_path.read_text().splitlines()
+    body = lines[1:]
+    random.Random(7).shuffle(body)
+    shuffled = tmp_path / "fleet.csv"  # same name, so summary.json's inputs differ only by folder
+    shuffled.write_text("\n".join([lines[0], *body]) + "\n")
+    again = pipeline.run([shuffled])
+    export.write_outputs(tmp_path / "b", again.tables(), again.summary)
+    for name in ["alerts.csv", "events.csv", "voyages.csv", "rejects.csv"]:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_hostile_names_are_escaped_in_csv(result, tmp_path):
+    export.write_outputs(tmp_path, result.tables(), result.summary)
+    alerts = (tmp_path / "alerts.csv").read_text()
+    assert "'=cmd|" in alerts and ",=cmd|" not in alerts
+
+
+def test_analyse_positions_directly_and_config_validation():
+    res = pipeline.analyse(make_positions(dark_tanker_rows()))
+    assert res.alerts["mmsi"].iloc[0] == 273000009
+    with pytest.raises(ConfigError, match="gap_h=-1 is out of range"):
+        pipeline.Config(gap_h=-1)
+    with pytest.raises(ConfigError, match="no input files given"):
+        pipeline.run([])

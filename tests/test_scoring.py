@@ -1,0 +1,63 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from vesseltrack.errors import ModelError
+from vesseltrack.scoring import IsolationScorer, fit_score, top_features
+
+
+def data(n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"a": rng.normal(0, 1, n), "b": rng.normal(0, 1, n), "c": rng.normal(0, 1, n)})
+    X.loc[0, "b"] = 12.0  # one clear outlier, on feature b
+    return X
+
+
+def test_estimator_contract():
+    s = IsolationScorer(n_estimators=50, random_state=3)
+    assert s.get_params() == {"n_estimators": 50, "max_samples": "auto", "random_state": 3}
+    assert not hasattr(s, "model_")
+    with pytest.raises(NotFittedError):
+        s.score_samples(data())
+    fitted = s.fit(data())
+    assert fitted is s and list(s.feature_names_in_) == ["a", "b", "c"] and s.n_features_in_ == 3
+    assert not hasattr(clone(s), "model_")
+
+
+def test_scores_higher_is_more_anomalous_and_reproducible():
+    X = data()
+    a = IsolationScorer(random_state=0).fit(X).score_samples(X)
+    b = IsolationScorer(random_state=0).fit(X).score_samples(X)
+    assert np.array_equal(a, b)
+    assert a.argmax() == 0 and 0 < a.min() and a.max() < 1
+    assert np.median(a) < 0.55
+
+
+def test_contributions_name_the_feature_that_isolates():
+    X = data()
+    s = IsolationScorer(random_state=0).fit(X)
+    c = s.contributions(X)
+    assert list(c.columns) == ["a", "b", "c"]
+    assert c.loc[0].idxmax() == "b" and c.loc[0, "b"] > 0.1
+    assert top_features(c.iloc[[0]])[0][0] == "b"
+
+
+def test_bad_input_is_refused():
+    s = IsolationScorer().fit(data())
+    with pytest.raises(ModelError, match=r"feature columns \['a', 'c', 'b'\] do not match the fitted model's \['a', 'b', 'c'\]"):
+        s.score_samples(data()[["a", "c", "b"]])
+    bad = data()
+    bad.loc[3, "a"] = np.nan
+    with pytest.raises(ModelError, match=r"features \['a'\] contain NaN or infinite values"):
+        IsolationScorer().fit(bad)
+    with pytest.raises(ModelError, match="must be a pandas DataFrame"):
+        IsolationScorer().fit(data().to_numpy())
+    with pytest.raises(ModelError, match="cannot fit on 3 rows; expected at least 8"):
+        IsolationScorer().fit(data().head(3))
+
+
+def test_fit_score_small_batches_get_nan():
+    score, contrib = fit_score(data().head(3))
+    assert np.isnan(score).all() and contrib.shape == (3, 3)

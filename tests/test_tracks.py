@@ -1,0 +1,52 @@
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import make_positions
+from vesseltrack import schema
+from vesseltrack.tracks import add_steps, sort_order, sort_positions, vessel_starts
+
+
+def test_sort_positions_orders_by_vessel_then_time_and_keeps_input():
+    df = make_positions([dict(mmsi=2, t="2024-01-01T01:00", lat=1, lon=1), dict(mmsi=1, t="2024-01-01T02:00", lat=1, lon=1),
+                         dict(mmsi=1, t="2024-01-01T00:00", lat=1, lon=1)])
+    shuffled = df.iloc[[2, 0, 1]].reset_index(drop=True)
+    before = shuffled.copy()
+    out = sort_positions(shuffled)
+    assert out["mmsi"].tolist() == [1, 1, 2]
+    assert out["timestamp"].is_monotonic_increasing is False  # vessel 2 starts earlier than vessel 1 ends
+    assert out["timestamp"].iloc[0] < out["timestamp"].iloc[1]
+    pd.testing.assert_frame_equal(shuffled, before)  # input untouched
+
+
+def test_sort_order_is_none_when_already_sorted():
+    assert sort_order(np.array([1, 1, 2]), np.array([0, 5, 1])) is None
+
+
+@given(st.lists(st.tuples(st.integers(1, 5), st.integers(0, 10**6)), min_size=0, max_size=60))
+@settings(max_examples=60, deadline=None)
+def test_sort_order_matches_lexsort(pairs):
+    mmsi = np.array([p[0] for p in pairs], dtype=np.int32)
+    ts = np.array([p[1] for p in pairs], dtype=np.int64)
+    order = sort_order(mmsi, ts)
+    order = np.arange(len(mmsi)) if order is None else order
+    expected = np.lexsort((ts, mmsi))
+    assert (mmsi[order] == mmsi[expected]).all() and (ts[order] == ts[expected]).all()
+
+
+def test_add_steps_known_answer():
+    df = make_positions([dict(mmsi=1, t="2024-01-01T00:00", lat=0, lon=0), dict(mmsi=1, t="2024-01-01T01:00", lat=0, lon=1),
+                         dict(mmsi=1, t="2024-01-01T09:00", lat=0, lon=1), dict(mmsi=2, t="2024-01-01T00:00", lat=0, lon=0)])
+    out = add_steps(df, segment_gap_h=6)
+    schema.validate(out, schema.POSITIONS + schema.STEPS, name="steps")
+    assert np.isnan(out["dt_s"].iloc[0]) and np.isnan(out["dt_s"].iloc[3])
+    assert out["dt_s"].iloc[1] == 3600
+    assert abs(out["distance_m"].iloc[1] - 111_195) < 10  # one degree of longitude at the equator
+    assert abs(out["implied_speed_kn"].iloc[1] - 111_195 / 1852) < 0.01
+    assert out["segment_id"].tolist() == [0, 0, 1, 2]
+
+
+def test_vessel_starts():
+    assert vessel_starts(np.array([1, 1, 2, 3, 3])).tolist() == [True, False, True, True, False]
+    assert vessel_starts(np.array([], dtype=np.int32)).tolist() == []

@@ -1,0 +1,75 @@
+import json
+
+import numpy as np
+import pytest
+
+from vesseltrack import zones
+from vesseltrack.errors import ConfigError
+
+
+@pytest.fixture(scope="module")
+def gaz():
+    return zones.build_gazetteer()
+
+
+def test_shipped_gazetteer_has_the_sensitive_ports(gaz):
+    sens = set(gaz.names[gaz.sensitive])
+    for p in ["VOSTOCHNY", "KOZMINO", "NAKHODKA", "VLADIVOSTOK", "SLAVYANKA", "RAJIN", "CHONGJIN", "HUNGNAM", "NAMPO", "SONGRIM"]:
+        assert p in sens
+    assert len(gaz.zones) > 3000  # World Port Index too
+
+
+def test_assign_zone_known_points(gaz):
+    lat = np.array([42.745, 42.72, 40.0, 38.72, np.nan])
+    lon = np.array([133.075, 133.03, 130.0, 125.39, np.nan])
+    z = zones.assign_zone(lat, lon, gaz)
+    assert list(gaz.names[z[:2]]) == ["VOSTOCHNY", "KOZMINO"]
+    assert z[2] == -1 and gaz.names[z[3]] == "NAMPO" and z[4] == -1
+
+
+def test_assign_zone_matches_brute_force(gaz):
+    rng = np.random.default_rng(3)
+    lat = np.concatenate([rng.uniform(40.3, 41.0, 3000), rng.uniform(38, 44, 3000)])
+    lon = np.concatenate([rng.uniform(-74.4, -73.6, 3000), rng.uniform(124, 134, 3000)])
+    got = zones.assign_zone(lat, lon, gaz)
+    from vesseltrack.geo import haversine_m
+    zl, zo, zr = gaz.zones["lat"].to_numpy(), gaz.zones["lon"].to_numpy(), gaz.zones["radius_m"].to_numpy()
+    d = haversine_m(lat[:, None], lon[:, None], zl[None], zo[None])
+    inside = d <= zr[None]
+    d = np.where(inside, d, np.inf)
+    want = np.where(inside.any(axis=1), d.argmin(axis=1), -1)
+    # equirectangular vs haversine may differ only for points within centimetres of a circle's edge
+    assert (got == want).mean() > 0.999
+
+
+def test_user_geojson_polygon_and_point(tmp_path):
+    f = tmp_path / "z.geojson"
+    f.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "sts box"},
+         "geometry": {"type": "Polygon", "coordinates": [[[124, 38], [125, 38], [125, 39], [124, 39], [124, 38]]]}},
+        {"type": "Feature", "properties": {"name": "buoy", "radius_m": 2000, "sensitive": False},
+         "geometry": {"type": "Point", "coordinates": [130.0, 40.0]}}]}))
+    g = zones.build_gazetteer([f], replace=True)
+    z = zones.assign_zone(np.array([38.5, 40.0, 40.05, 37.0]), np.array([124.5, 130.0, 130.0, 124.5]), g)
+    assert list(z) == [0, 1, -1, -1]
+    assert list(g.sensitive) == [True, False]
+
+
+def test_bad_zone_files(tmp_path):
+    bad = tmp_path / "bad.geojson"
+    bad.write_text("{not json")
+    with pytest.raises(ConfigError, match=r"bad.geojson: not valid JSON at line 1; expected a GeoJSON FeatureCollection"):
+        zones.build_gazetteer([bad])
+    line = tmp_path / "line.geojson"
+    line.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}}]}))
+    with pytest.raises(ConfigError, match="is a LineString; expected Point, Polygon or MultiPolygon"):
+        zones.build_gazetteer([line])
+    with pytest.raises(ConfigError, match="no zone files were given"):
+        zones.build_gazetteer([], replace=True)
+
+
+def test_nearest_sensitive(gaz):
+    d, i = zones.nearest_sensitive(np.array([42.745, np.nan]), np.array([133.075, 0.0]), gaz)
+    assert d[0] < 0.01 and gaz.names[i[0]] == "VOSTOCHNY"
+    assert np.isnan(d[1]) and i[1] == -1
