@@ -10,6 +10,9 @@ from importlib.metadata import PackageNotFoundError, version
 
 from vesseltrack.errors import ConfigError, InputError, ModelError, SchemaError, VesselTrackError
 
+from vesseltrack.ingest import read_positions
+from vesseltrack.pipeline import Config, Result, analyse, run
+
 try:
     __version__ = version("vesseltrack")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
@@ -17,6 +20,11 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 
 __all__ = [
     "__version__",
+    "read_positions",
+    "run",
+    "analyse",
+    "Config",
+    "Result",
     "VesselTrackError",
     "InputError",
     "SchemaError",

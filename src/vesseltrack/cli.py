@@ -85,6 +85,28 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+EVALUATE_HELP = """\
+Evaluate a results folder against a scenario's known truth (truth.json written by the scenario
+generator): recall of gap events over injected dark voyages, and the vessel ranking's average
+precision, precision@k and the ranks of the dark vessels, next to a naive baseline (every gap
+over 6 h, vessels ranked by their longest gap). Prints JSON.
+"""
+
+EVALUATE_EXAMPLES = """\
+examples:
+  vesseltrack score data/samples/sea_of_japan.csv.gz --out results/
+  vesseltrack evaluate results/ --truth data/samples/sea_of_japan.truth.json
+"""
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from vesseltrack.evaluate import evaluate
+
+    report = evaluate(args.results, args.truth)
+    print(json.dumps(report, indent=2, sort_keys=True))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vesseltrack", description="Find ships hiding what they do at sea, from AIS.")
     p.add_argument("--version", action="version", version=f"vesseltrack {__version__}")
@@ -108,6 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--chunk-rows", type=int, default=1_000_000, metavar="N", help="rows read per chunk; lower it to bound memory on huge files (default: 1000000)")
     s.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
     s.set_defaults(func=cmd_score)
+
+    e = sub.add_parser("evaluate", help="measure results against a scenario's known truth", description=EVALUATE_HELP,
+                       epilog=EVALUATE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    e.add_argument("results", metavar="RESULTS", help="folder written by 'vesseltrack score --out' (e.g. results/)")
+    e.add_argument("--truth", required=True, metavar="JSON", help="truth file of the scenario (e.g. data/samples/sea_of_japan.truth.json)")
+    e.set_defaults(func=cmd_evaluate)
     return p
 
 

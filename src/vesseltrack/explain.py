@@ -76,7 +76,7 @@ def voyage_reasons(voyages: pd.DataFrame, contrib: pd.DataFrame, longest_gap: pd
     gap = gap + " (" + voyages["n_gaps"].astype(str).to_numpy() + " gaps, " + _fmt(voyages["dark_hours"], ".0f") + " h dark)"
     calls = "calls at sensitive port " + sensitive_calls.reset_index(drop=True)
     phrases = {
-        "log_dark_hours": gap, "dark_fraction": gap, "log_longest_gap_h": gap,
+        "log_sea_dark_hours": gap, "dark_fraction": gap, "log_longest_gap_h": gap,
         "gap_sensitive_closeness": gap,
         "log_gap_speed_kn": "implied speed across gaps " + _fmt(voyages["max_gap_implied_speed_kn"], ".1f") + " kn",
         "sensitive_port_calls": calls.where(sensitive_calls.reset_index(drop=True) != "", ""),
@@ -101,6 +101,7 @@ def gap_reasons(gaps: pd.DataFrame, contrib: pd.DataFrame) -> np.ndarray:
         "log_duration_h": gap, "gap_sensitive_closeness": gap,
         "log_gap_speed_kn": _blank_where_nan("implied speed across the gap " + _fmt(gaps["implied_speed_kn"], ".1f") + " kn", gaps["implied_speed_kn"]),
         "draught_change_m": _draught_phrase(gaps["draught_before_m"], gaps["draught_after_m"], np.nan_to_num(change)),
+        "in_port": pd.Series(np.where(gaps["in_port"].fillna(False).to_numpy(dtype=bool), "", "at sea, not in port")),
         "is_open": pd.Series(np.where(gaps["is_closed"].fillna(True).to_numpy(dtype=bool), "", "still dark at the end of the data")),
         "is_tanker": pd.Series(np.where(gaps["vessel_type"].between(80, 89).fillna(False).to_numpy(dtype=bool), "tanker", "not a tanker")),
     }

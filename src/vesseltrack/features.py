@@ -60,13 +60,16 @@ def voyage_features(steps: pd.DataFrame, voy: Voyages, events: pd.DataFrame, vis
     n_pos = (voy.last - voy.first + 1).astype(np.int64)
 
     gaps = events[(events["event_type"] == "gap") & events["voyage_id"].notna()]
-    g = gaps.assign(near=np.fmin(gaps["start_port_distance_km"].to_numpy(), gaps["end_port_distance_km"].to_numpy()))
+    at_sea = ~gaps["in_port"].fillna(False).to_numpy(dtype=bool)
+    g = gaps.assign(near=np.fmin(gaps["start_port_distance_km"].to_numpy(), gaps["end_port_distance_km"].to_numpy()),
+                    sea_h=np.where(at_sea, gaps["duration_h"].to_numpy(), 0.0))
     agg = g.groupby("voyage_id", sort=False).agg(
-        n_gaps=("duration_h", "size"), dark_hours=("duration_h", "sum"), longest_gap_h=("duration_h", "max"),
-        max_gap_speed=("implied_speed_kn", "max"), near=("near", "min"),
+        n_gaps=("duration_h", "size"), dark_hours=("duration_h", "sum"), sea_h=("sea_h", "sum"),
+        longest_gap_h=("duration_h", "max"), max_gap_speed=("implied_speed_kn", "max"), near=("near", "min"),
     ).reindex(t["voyage_id"])
     sens = t["start_port"].isin(visit_sensitive_ports).to_numpy().astype(np.int64) + t["end_port"].isin(visit_sensitive_ports).to_numpy().astype(np.int64)
     dark = agg["dark_hours"].fillna(0.0).to_numpy()
+    dark_sea = agg["sea_h"].fillna(0.0).to_numpy()
     out = pd.DataFrame({
         "distance_m": np.add.reduceat(dist_next, f),
         "duration_h": duration_h,
@@ -74,7 +77,8 @@ def voyage_features(steps: pd.DataFrame, voy: Voyages, events: pd.DataFrame, vis
         "positions_per_h": n_pos / np.maximum(duration_h, 1.0 / 60.0),
         "n_gaps": agg["n_gaps"].fillna(0).to_numpy().astype(np.int64),
         "dark_hours": dark,
-        "dark_fraction": np.clip(np.divide(dark, duration_h, out=np.zeros(nv), where=duration_h > 0), 0.0, 1.0),
+        "sea_dark_hours": dark_sea,
+        "dark_fraction": np.clip(np.divide(dark_sea, duration_h, out=np.zeros(nv), where=duration_h > 0), 0.0, 1.0),
         "longest_gap_h": agg["longest_gap_h"].fillna(0.0).to_numpy(),
         "max_gap_implied_speed_kn": agg["max_gap_speed"].fillna(0.0).to_numpy(),
         "gap_near_sensitive_km": np.minimum(agg["near"].fillna(FAR_KM).to_numpy(), FAR_KM),
@@ -90,7 +94,7 @@ def voyage_matrix(features: pd.DataFrame) -> pd.DataFrame:
     """The voyage scorer's input: engineered, all-finite, named columns."""
     return pd.DataFrame({
         "log_duration_h": np.log1p(features["duration_h"]),
-        "log_dark_hours": np.log1p(features["dark_hours"]),
+        "log_sea_dark_hours": np.log1p(features["sea_dark_hours"]),
         "dark_fraction": features["dark_fraction"],
         "log_longest_gap_h": np.log1p(features["longest_gap_h"]),
         "log_gap_speed_kn": np.log1p(features["max_gap_implied_speed_kn"]),
@@ -113,5 +117,6 @@ def gap_matrix(gaps: pd.DataFrame) -> pd.DataFrame:
         "gap_sensitive_closeness": np.exp(-near / CLOSENESS_KM),
         "draught_change_m": np.nan_to_num(dd),
         "is_open": (~gaps["is_closed"].fillna(False).to_numpy(dtype=bool)).astype(float),
+        "in_port": gaps["in_port"].fillna(False).to_numpy(dtype=bool).astype(float),
         "is_tanker": is_tanker(gaps["vessel_type"]).astype(float),
     })

@@ -111,7 +111,7 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
     zone = zones.assign_zone(steps["lat"].to_numpy(), steps["lon"].to_numpy(), gaz)
     runs = visit_runs(steps, zone, min_visit_h=config.min_visit_h)
     visits = port_visit_events(steps, runs, gaz)
-    gaps = detect_gaps(steps, gaz, min_gap_h=config.gap_h)
+    gaps = detect_gaps(steps, gaz, min_gap_h=config.gap_h, zone=zone)
     _say(progress, f"detect: {len(gaps):,} gaps, {len(visits):,} port visits")
 
     voy = build_voyages(steps, runs[0], runs[2], gaz)

@@ -127,6 +127,7 @@ EVENTS: tuple[Column, ...] = (
     # type-specific
     C("implied_speed_kn", "float64", "kn", "gap: distance_m / duration_h", True, 0),
     C("is_closed", "boolean", "", "gap: False when still open at the end of the data", True),
+    C("in_port", "boolean", "", "gap: both ends inside one port zone (e.g. moored with AIS off)", True),
     C("start_port_distance_km", "float64", "km", "gap: distance from its start to the nearest sensitive port", True, 0),
     C("end_port_distance_km", "float64", "km", "gap: distance from its end to the nearest sensitive port", True, 0),
     C("draught_before_m", "float64", "m", "gap: draught before; port_visit: on arrival", True),
@@ -148,7 +149,8 @@ VOYAGE_FEATURES: tuple[Column, ...] = (
     C("positions_per_h", "float64", "1/h", "reporting rate", False, 0),
     C("n_gaps", "int64", "", "gap events in the voyage", False, 0),
     C("dark_hours", "float64", "h", "sum of gap durations", False, 0),
-    C("dark_fraction", "float64", "", "dark_hours / duration_h", False, 0, 1),
+    C("sea_dark_hours", "float64", "h", "sum of durations of gaps not inside a port", False, 0),
+    C("dark_fraction", "float64", "", "sea_dark_hours / duration_h", False, 0, 1),
     C("longest_gap_h", "float64", "h", "longest gap", False, 0),
     C("max_gap_implied_speed_kn", "float64", "kn", "largest implied speed across a gap", False, 0),
     C("gap_near_sensitive_km", "float64", "km", "closest approach of a gap end to a sensitive port (capped)", False, 0),

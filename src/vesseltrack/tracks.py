@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vesseltrack.geo import KN_PER_M_S, haversine_m
+from vesseltrack.geo import KN_PER_M_S, step_distances_m
 
 
 def ts_ns(series: pd.Series) -> np.ndarray:
@@ -81,15 +81,18 @@ def add_steps(positions: pd.DataFrame, *, segment_gap_h: float) -> pd.DataFrame:
     lon = positions["lon"].to_numpy()
     n = len(positions)
     first = vessel_starts(mmsi)
-    dt_s = np.full(n, np.nan)
-    dist = np.full(n, np.nan)
-    if n > 1:
-        dt_s[1:] = (ts[1:] - ts[:-1]) / 1e9
-        dist[1:] = haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    dt_s = np.empty(n)
+    dist = np.empty(n)
+    if n:
+        np.subtract(ts[1:], ts[:-1], out=dt_s[1:], casting="unsafe")
+        dt_s[1:] *= 1e-9
+        dist[1:] = step_distances_m(lat, lon)
     dt_s[first] = np.nan
     dist[first] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
-        speed = np.where(dt_s > 0, dist / dt_s * KN_PER_M_S, np.nan)
+        speed = dist / dt_s
+        speed *= KN_PER_M_S
+    speed[~(dt_s > 0)] = np.nan
     new_seg = first | (dt_s > segment_gap_h * 3600.0)
     segment_id = np.cumsum(new_seg, dtype=np.int64) - 1
     out = positions.copy(deep=False)

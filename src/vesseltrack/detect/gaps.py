@@ -24,9 +24,11 @@ NEAR_PORT_KM = 300.0
 
 
 def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAULT_GAP_H,
-                data_end: pd.Timestamp | None = None) -> pd.DataFrame:
+                data_end: pd.Timestamp | None = None, zone: np.ndarray | None = None) -> pd.DataFrame:
     """Gap events from (mmsi, timestamp)-sorted positions with schema.STEPS columns.
 
+    ``zone``: per-position zone index (zones.assign_zone); when given, ``in_port`` tells gaps that
+    start and end inside the same port zone.
     ``data_end``: when the data ends (default: the last timestamp in ``steps``); a vessel silent
     from its last report until then for longer than ``min_gap_h`` gets an open gap.
     """
@@ -62,10 +64,15 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
         vals[~closed] = None
         return vals
 
+    if zone is None:
+        in_port = np.full(len(s_idx), None, dtype=object)
+    else:
+        in_port = closed & (zone[s_idx] >= 0) & (zone[s_idx] == zone[e])
     out = ev.build(
         "gap", steps, s_idx, e_idx, end_time=np.full(len(s_idx), end_ns),
         port=port,
         is_closed=closed,
+        in_port=in_port,
         start_port_distance_km=d0,
         end_port_distance_km=d1,
         draught_before_m=draught[s_idx],

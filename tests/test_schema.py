@@ -1,0 +1,43 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+import vesseltrack
+from vesseltrack import schema
+from vesseltrack.errors import SchemaError
+
+
+@pytest.mark.parametrize("name", list(schema.SPECS))
+def test_empty_frames_match_their_spec(name):
+    spec = schema.SPECS[name]
+    schema.validate(schema.empty(spec), spec, name=name)
+    assert len(set(schema.names(spec))) == len(spec), "duplicate column names"
+
+
+def test_units_live_in_names():
+    for spec in schema.SPECS.values():
+        for c in spec:
+            if c.unit in ("m", "km", "h", "kn", "deg", "s") and c.name not in ("lat", "lon", "start_lat", "start_lon", "end_lat", "end_lon"):
+                assert c.name.endswith(("_" + c.unit, "_hours")), c.name
+
+
+def test_validate_checks_both_directions_dtypes_nulls_and_ranges():
+    df = schema.empty(schema.REJECTS)
+    with pytest.raises(SchemaError, match=r"columns \['detail'\] missing"):
+        schema.validate(df.drop(columns="detail"), schema.REJECTS, name="rejects")
+    with pytest.raises(SchemaError, match=r"unexpected columns \['extra'\]"):
+        schema.validate(df.assign(extra=1), schema.REJECTS, name="rejects")
+    schema.validate(df.assign(extra=1), schema.REJECTS, extra_ok=True)
+    bad = pd.DataFrame({"file": ["a"], "row": np.array([0], dtype="int64"), "reason": ["x"], "detail": [None]})
+    with pytest.raises(SchemaError, match=r"column 'row' has 1 values outside \[1, inf\]"):
+        schema.validate(bad, schema.REJECTS)
+    with pytest.raises(SchemaError, match="column 'row' has dtype float64; expected int64"):
+        schema.validate(bad.assign(row=1.0), schema.REJECTS)
+    with pytest.raises(SchemaError, match="column 'file' has 1 missing values"):
+        schema.validate(bad.assign(row=np.array([1], dtype="int64"), file=[None]), schema.REJECTS)
+
+
+def test_public_api():
+    for name in vesseltrack.__all__:
+        assert hasattr(vesseltrack, name), name
+    assert issubclass(vesseltrack.InputError, vesseltrack.VesselTrackError)
