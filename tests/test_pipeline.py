@@ -32,7 +32,8 @@ def test_dark_tanker_tops_the_alerts_with_reasons(result):
     assert a["rank"].tolist() == list(range(1, len(a) + 1))
     assert a["score"].is_monotonic_decreasing
     tanker_voyage = a[(a["mmsi"] == 273000009) & (a["subject"] == "voyage")].iloc[0]
-    assert "VOSTOCHNY" in tanker_voyage["reasons"] and "AIS gap" in tanker_voyage["reasons"]
+    assert "AIS gap" in tanker_voyage["reasons"]
+    assert any(p in tanker_voyage["reasons"] for p in ("VOSTOCHNY", "KOZMINO"))
     gap = result.events[(result.events["event_type"] == "gap") & (result.events["mmsi"] == 273000009)].iloc[0]
     assert "draught 10.0 m -> 10.0 m" not in gap["reasons"]
     assert gap["port"] in ("VOSTOCHNY", "KOZMINO", "NAKHODKA")

@@ -17,7 +17,7 @@ def data(n=300, seed=0):
 
 def test_estimator_contract():
     s = IsolationScorer(n_estimators=50, random_state=3)
-    assert s.get_params() == {"n_estimators": 50, "max_samples": "auto", "random_state": 3}
+    assert s.get_params() == {"n_estimators": 50, "max_samples": "auto", "random_state": 3, "one_sided": ()}
     assert not hasattr(s, "model_")
     with pytest.raises(NotFittedError):
         s.score_samples(data())
@@ -61,3 +61,15 @@ def test_bad_input_is_refused():
 def test_fit_score_small_batches_get_nan():
     score, contrib = fit_score(data().head(3))
     assert np.isnan(score).all() and contrib.shape == (3, 3)
+
+
+def test_one_sided_features_cannot_isolate_innocent_rows():
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"dark": rng.normal(5, 1, 300), "other": rng.normal(0, 1, 300)})
+    X.loc[0, "dark"] = -20.0  # unusually innocent
+    X.loc[1, "dark"] = 30.0   # unusually dark
+    two = IsolationScorer(random_state=0).fit(X).score_samples(X)
+    one = IsolationScorer(random_state=0, one_sided=("dark",)).fit(X).score_samples(X)
+    assert two[0] > 0.6 and one[0] < 0.55 and one[1] > 0.6
+    with pytest.raises(ModelError, match=r"one_sided names \['nope'\]"):
+        IsolationScorer(one_sided=("nope",)).fit(X)

@@ -50,3 +50,13 @@ def test_add_steps_known_answer():
 def test_vessel_starts():
     assert vessel_starts(np.array([1, 1, 2, 3, 3])).tolist() == [True, False, True, True, False]
     assert vessel_starts(np.array([], dtype=np.int32)).tolist() == []
+
+
+def test_step_distances_match_haversine_across_chunks():
+    from vesseltrack.geo import haversine_m, step_distances_m
+    rng = np.random.default_rng(0)
+    lat, lon = rng.uniform(-80, 80, 1001), rng.uniform(-180, 180, 1001)
+    want = haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    for chunk in (1, 7, 1000, 5000):
+        np.testing.assert_allclose(step_distances_m(lat, lon, chunk=chunk), want, rtol=1e-12, atol=1e-6)
+    assert step_distances_m(lat[:1], lon[:1]).size == 0 and step_distances_m(lat[:0], lon[:0]).size == 0

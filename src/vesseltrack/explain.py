@@ -24,6 +24,13 @@ def _blank_where_nan(phrase: pd.Series, values) -> pd.Series:
     return phrase.where(~np.isnan(np.asarray(values, dtype=float)), "")
 
 
+def _improbable(improbability) -> pd.Series:
+    """'silence improbable under local reception (chance ~1e-12)' where the figure is >= 2."""
+    x = np.asarray(improbability, dtype=float)
+    txt = "silence improbable under local reception (chance ~1e-" + _fmt(x, ".0f") + ")"
+    return txt.where(np.nan_to_num(x) >= 2.0, "")
+
+
 def _gap_phrase(dur_h, d_start_km, d_end_km, port) -> pd.Series:
     dur = _fmt(dur_h, ".0f")
     d0 = np.asarray(d_start_km, dtype=float)
@@ -78,6 +85,7 @@ def voyage_reasons(voyages: pd.DataFrame, contrib: pd.DataFrame, longest_gap: pd
     phrases = {
         "log_sea_dark_hours": gap, "dark_fraction": gap, "log_longest_gap_h": gap,
         "gap_sensitive_closeness": gap,
+        "gap_improbability": _improbable(voyages["gap_improbability"]),
         "log_gap_speed_kn": "implied speed across gaps " + _fmt(voyages["max_gap_implied_speed_kn"], ".1f") + " kn",
         "sensitive_port_calls": calls.where(sensitive_calls.reset_index(drop=True) != "", ""),
         "draught_change_m": _draught_phrase(longest_gap["draught_before_m"], longest_gap["draught_after_m"], voyages["draught_change_m"]),
@@ -99,6 +107,9 @@ def gap_reasons(gaps: pd.DataFrame, contrib: pd.DataFrame) -> np.ndarray:
     change = np.abs(gaps["draught_after_m"].to_numpy(dtype=float) - gaps["draught_before_m"].to_numpy(dtype=float))
     phrases = {
         "log_duration_h": gap, "gap_sensitive_closeness": gap,
+        "improbability": _improbable(-gaps["p_silence_log10"].to_numpy(dtype=float, na_value=np.nan)),
+        "log_others_heard": _blank_where_nan("other ships heard " + gaps["others_heard"].astype(str).reset_index(drop=True)
+                                            + " times in its area meanwhile", np.where(gaps["others_heard"].to_numpy(dtype=float, na_value=0.0) >= 10, 1.0, np.nan)),
         "log_gap_speed_kn": _blank_where_nan("implied speed across the gap " + _fmt(gaps["implied_speed_kn"], ".1f") + " kn", gaps["implied_speed_kn"]),
         "draught_change_m": _draught_phrase(gaps["draught_before_m"], gaps["draught_after_m"], np.nan_to_num(change)),
         "in_port": pd.Series(np.where(gaps["in_port"].fillna(False).to_numpy(dtype=bool), "", "at sea, not in port")),

@@ -19,29 +19,34 @@ def haversine_m(lat1, lon1, lat2, lon2) -> np.ndarray:
     return 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
-def step_distances_m(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Haversine distance from each point to the next (length n - 1), computed in place.
+def step_distances_m(lat: np.ndarray, lon: np.ndarray, *, chunk: int = 1 << 20) -> np.ndarray:
+    """Haversine distance from each point to the next (length n - 1).
 
-    Equal to ``haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])`` but about 3x faster: each
-    cosine is taken once per point instead of twice per step, and no temporaries are allocated
-    beyond two step arrays.
+    Equal to ``haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])`` but about 3x faster and with
+    bounded scratch memory: each cosine is taken once per point instead of twice per step, work is
+    done in place, and the points are processed in slices of ``chunk``.
     """
-    rlat = np.radians(lat)
-    rlon = np.radians(lon)
-    c = np.cos(rlat)
-    a = np.subtract(rlat[1:], rlat[:-1])
-    a *= 0.5
-    np.sin(a, out=a)
-    a *= a
-    b = np.subtract(rlon[1:], rlon[:-1])
-    b *= 0.5
-    np.sin(b, out=b)
-    b *= b
-    b *= c[1:]
-    b *= c[:-1]
-    a += b
-    np.clip(a, 0.0, 1.0, out=a)
-    np.sqrt(a, out=a)
-    np.arcsin(a, out=a)
-    a *= 2.0 * EARTH_RADIUS_M
-    return a
+    n = len(lat)
+    out = np.empty(max(n - 1, 0))
+    for s in range(0, n - 1, chunk):
+        e = min(s + chunk + 1, n)  # one point of overlap: slice steps s .. e-2
+        rlat = np.radians(lat[s:e])
+        rlon = np.radians(lon[s:e])
+        c = np.cos(rlat)
+        a = np.subtract(rlat[1:], rlat[:-1])
+        a *= 0.5
+        np.sin(a, out=a)
+        a *= a
+        b = np.subtract(rlon[1:], rlon[:-1])
+        b *= 0.5
+        np.sin(b, out=b)
+        b *= b
+        b *= c[1:]
+        b *= c[:-1]
+        a += b
+        np.clip(a, 0.0, 1.0, out=a)
+        np.sqrt(a, out=a)
+        np.arcsin(a, out=a)
+        a *= 2.0 * EARTH_RADIUS_M
+        out[s:e - 1] = a
+    return out

@@ -23,6 +23,7 @@ from vesseltrack.detect import events as ev
 from vesseltrack.detect.gaps import DEFAULT_GAP_H, detect_gaps
 from vesseltrack.detect.ports import DEFAULT_MIN_VISIT_H, port_visit_events, visit_runs
 from vesseltrack.errors import ConfigError
+from vesseltrack.reception import build_reception
 from vesseltrack.scoring import fit_score
 from vesseltrack.voyages import build_voyages, voyage_of
 
@@ -111,7 +112,8 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
     zone = zones.assign_zone(steps["lat"].to_numpy(), steps["lon"].to_numpy(), gaz)
     runs = visit_runs(steps, zone, min_visit_h=config.min_visit_h)
     visits = port_visit_events(steps, runs, gaz)
-    gaps = detect_gaps(steps, gaz, min_gap_h=config.gap_h, zone=zone)
+    rmap = build_reception(steps)
+    gaps = detect_gaps(steps, gaz, min_gap_h=config.gap_h, zone=zone, reception=rmap)
     _say(progress, f"detect: {len(gaps):,} gaps, {len(visits):,} port visits")
 
     voy = build_voyages(steps, runs[0], runs[2], gaz)
@@ -123,7 +125,8 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
     voyages = pd.concat([voy.table, feats], axis=1)
 
     # score voyages (the batch against itself) and explain
-    vscore, vcontrib = fit_score(features.voyage_matrix(feats), random_state=config.random_state, n_estimators=config.n_estimators)
+    vscore, vcontrib = fit_score(features.voyage_matrix(feats), random_state=config.random_state,
+                                 n_estimators=config.n_estimators, one_sided=features.VOYAGE_ONE_SIDED)
     voyages["score"] = vscore
     longest = explain.longest_gap_per_voyage(events, voyages["voyage_id"])
     sens_calls = (voyages["start_port"].where(voyages["start_port"].isin(sensitive_names)).fillna("") + " "
@@ -135,7 +138,8 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
     is_gap = (events["event_type"] == "gap").to_numpy()
     if is_gap.any():
         g = events[is_gap]
-        gscore, gcontrib = fit_score(features.gap_matrix(g), random_state=config.random_state, n_estimators=config.n_estimators)
+        gscore, gcontrib = fit_score(features.gap_matrix(g), random_state=config.random_state,
+                                     n_estimators=config.n_estimators, one_sided=features.GAP_ONE_SIDED)
         events.loc[is_gap, "score"] = gscore
         events.loc[is_gap, "reasons"] = explain.gap_reasons(g.reset_index(drop=True), gcontrib.reset_index(drop=True))
     pv = (events["event_type"] == "port_visit").to_numpy()

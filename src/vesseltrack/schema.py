@@ -127,6 +127,10 @@ EVENTS: tuple[Column, ...] = (
     # type-specific
     C("implied_speed_kn", "float64", "kn", "gap: distance_m / duration_h", True, 0),
     C("is_closed", "boolean", "", "gap: False when still open at the end of the data", True),
+    C("reception_start_per_h", "float64", "1/h", "gap: reports per hour ships are heard at in its start cell", True, 0),
+    C("reception_end_per_h", "float64", "1/h", "gap: reports per hour ships are heard at in its end cell", True, 0),
+    C("p_silence_log10", "float64", "", "gap: log10 chance of hearing nothing that long there (Poisson)", True, None, 0),
+    C("others_heard", "Int64", "", "gap: reports of other vessels in its start/end cells during it", True, 0),
     C("in_port", "boolean", "", "gap: both ends inside one port zone (e.g. moored with AIS off)", True),
     C("start_port_distance_km", "float64", "km", "gap: distance from its start to the nearest sensitive port", True, 0),
     C("end_port_distance_km", "float64", "km", "gap: distance from its end to the nearest sensitive port", True, 0),
@@ -154,6 +158,7 @@ VOYAGE_FEATURES: tuple[Column, ...] = (
     C("longest_gap_h", "float64", "h", "longest gap", False, 0),
     C("max_gap_implied_speed_kn", "float64", "kn", "largest implied speed across a gap", False, 0),
     C("gap_near_sensitive_km", "float64", "km", "closest approach of a gap end to a sensitive port (capped)", False, 0),
+    C("gap_improbability", "float64", "", "largest -log10 chance of a gap's silence under local reception", False, 0),
     C("sensitive_port_calls", "int64", "", "visits to sensitive ports that start or end the voyage", False, 0),
     C("draught_change_m", "float64", "m", "largest absolute change in reported draught", False, 0),
     C("max_implied_speed_kn", "float64", "kn", "largest implied speed between consecutive reports", False, 0),

@@ -27,15 +27,22 @@ MIN_ROWS = 8
 class IsolationScorer(BaseEstimator):
     """Isolation forest over a named feature table; scores in (0, 1), higher = more anomalous.
 
+    ``one_sided`` names features for which only high values are suspicious (hours dark, closeness
+    to a sensitive port, ...): values below the fitted population's median are raised to it, so
+    the forest cannot isolate a row for being unusually innocent.
+
     Parameters are stored untouched by ``__init__`` (scikit-learn's estimator contract); fitted
     state has a trailing underscore: ``model_``, ``feature_names_in_``, ``n_features_in_``,
-    ``reference_`` (per-feature medians used for explanations).
+    ``floors_`` (per-feature lower bounds, -inf for two-sided features) and ``reference_``
+    (per-feature medians used for explanations).
     """
 
-    def __init__(self, n_estimators: int = 200, max_samples: int | str = "auto", random_state: int | None = 0):
+    def __init__(self, n_estimators: int = 200, max_samples: int | str = "auto", random_state: int | None = 0,
+                 one_sided: tuple[str, ...] = ()):
         self.n_estimators = n_estimators
         self.max_samples = max_samples
         self.random_state = random_state
+        self.one_sided = one_sided
 
     def _check_X(self, X: pd.DataFrame, *, fitting: bool) -> np.ndarray:
         if not isinstance(X, pd.DataFrame):
@@ -54,17 +61,22 @@ class IsolationScorer(BaseEstimator):
         A = self._check_X(X, fitting=True)
         if len(A) < MIN_ROWS:
             raise ModelError(f"cannot fit on {len(A)} rows; expected at least {MIN_ROWS}; score more data at once or use a reference model")
+        unknown = sorted(set(self.one_sided) - set(X.columns))
+        if unknown:
+            raise ModelError(f"one_sided names {unknown}, which are not features; expected some of {list(X.columns)}; fix the feature names")
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = A.shape[1]
+        median = np.median(A, axis=0)
+        self.floors_ = np.where(np.isin(self.feature_names_in_, list(self.one_sided)), median, -np.inf)
+        self.reference_ = median
         self.model_ = IsolationForest(n_estimators=self.n_estimators, max_samples=self.max_samples,
-                                      random_state=self.random_state).fit(A)
-        self.reference_ = np.median(A, axis=0)
+                                      random_state=self.random_state).fit(np.maximum(A, self.floors_))
         return self
 
     def score_samples(self, X: pd.DataFrame) -> np.ndarray:
         """Anomaly score in (0, 1) per row; higher = more anomalous."""
         check_is_fitted(self, "model_")
-        return -self.model_.score_samples(self._check_X(X, fitting=False))
+        return -self.model_.score_samples(np.maximum(self._check_X(X, fitting=False), self.floors_))
 
     def predict(self, X: pd.DataFrame, threshold: float = 0.6) -> np.ndarray:
         """1 for rows scoring at or above ``threshold``, else 0."""
@@ -73,7 +85,7 @@ class IsolationScorer(BaseEstimator):
     def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
         """Occlusion contributions: score minus the score with one feature set to the reference median."""
         check_is_fitted(self, "model_")
-        A = self._check_X(X, fitting=False)
+        A = np.maximum(self._check_X(X, fitting=False), self.floors_)
         base = -self.model_.score_samples(A)
         out = np.empty_like(A)
         for j in range(A.shape[1]):  # one vectorised pass per feature, not per row
@@ -83,11 +95,12 @@ class IsolationScorer(BaseEstimator):
         return pd.DataFrame(out, columns=list(self.feature_names_in_), index=X.index)
 
 
-def fit_score(X: pd.DataFrame, *, random_state: int = 0, n_estimators: int = 200) -> tuple[np.ndarray, pd.DataFrame]:
+def fit_score(X: pd.DataFrame, *, random_state: int = 0, n_estimators: int = 200,
+              one_sided: tuple[str, ...] = ()) -> tuple[np.ndarray, pd.DataFrame]:
     """Fit on X and score X itself ("the batch against itself"). NaN scores when X is too small."""
     if len(X) < MIN_ROWS:
         return np.full(len(X), np.nan), pd.DataFrame(np.zeros(X.shape), columns=X.columns, index=X.index)
-    scorer = IsolationScorer(n_estimators=n_estimators, random_state=random_state).fit(X)
+    scorer = IsolationScorer(n_estimators=n_estimators, random_state=random_state, one_sided=one_sided).fit(X)
     return scorer.score_samples(X), scorer.contributions(X)
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 from vesseltrack.detect import events as ev
 from vesseltrack.geo import KN_PER_M_S
 from vesseltrack.tracks import vessel_starts
+from vesseltrack.reception import ReceptionMap, gap_reception
 from vesseltrack.zones import Gazetteer, nearest_sensitive
 
 DEFAULT_GAP_H = 6.0
@@ -24,11 +25,13 @@ NEAR_PORT_KM = 300.0
 
 
 def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAULT_GAP_H,
-                data_end: pd.Timestamp | None = None, zone: np.ndarray | None = None) -> pd.DataFrame:
+                data_end: pd.Timestamp | None = None, zone: np.ndarray | None = None,
+                reception: ReceptionMap | None = None) -> pd.DataFrame:
     """Gap events from (mmsi, timestamp)-sorted positions with schema.STEPS columns.
 
     ``zone``: per-position zone index (zones.assign_zone); when given, ``in_port`` tells gaps that
-    start and end inside the same port zone.
+    start and end inside the same port zone. ``reception``: the reception map (reception.py);
+    when given, each gap is judged against how well its area is heard.
     ``data_end``: when the data ends (default: the last timestamp in ``steps``); a vessel silent
     from its last report until then for longer than ``min_gap_h`` gets an open gap.
     """
@@ -82,6 +85,7 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
         name_before=ev.text_at(steps["vessel_name"], s_idx),
         name_after=after("vessel_name"),
         n_positions=np.zeros(len(s_idx), dtype=np.int64),
+        **(gap_reception(steps, s_idx, e_idx, np.where(closed, ts[e], end_ns), reception) if reception is not None else {}),
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         out["implied_speed_kn"] = np.where(out["duration_h"] > 0, out["distance_m"] / (out["duration_h"] * 3600.0) * KN_PER_M_S, np.nan)
