@@ -86,6 +86,8 @@ def voyage_reasons(voyages: pd.DataFrame, contrib: pd.DataFrame, longest_gap: pd
         "log_sea_dark_hours": gap, "dark_fraction": gap, "log_longest_gap_h": gap,
         "gap_sensitive_closeness": gap,
         "gap_improbability": _improbable(voyages["gap_improbability"]),
+        "log_gap_spare_h": _blank_where_nan(_fmt(voyages["max_gap_spare_h"], ".0f") + " h unaccounted for in a gap (time for a detour)",
+                                            np.where(voyages["max_gap_spare_h"].to_numpy() >= 2, 1.0, np.nan)),
         "log_gap_speed_kn": "implied speed across gaps " + _fmt(voyages["max_gap_implied_speed_kn"], ".1f") + " kn",
         "sensitive_port_calls": calls.where(sensitive_calls.reset_index(drop=True) != "", ""),
         "draught_change_m": _draught_phrase(longest_gap["draught_before_m"], longest_gap["draught_after_m"], voyages["draught_change_m"]),
@@ -104,9 +106,13 @@ def gap_reasons(gaps: pd.DataFrame, contrib: pd.DataFrame) -> np.ndarray:
         return np.empty(0, dtype=object)
     tops = top_features(contrib)
     gap = _gap_phrase(gaps["duration_h"], gaps["start_port_distance_km"], gaps["end_port_distance_km"], gaps["port"])
+    reach = gaps["reachable_ports"].reset_index(drop=True)
+    gap = gap.where(reach.isna().to_numpy(), gap + "; could have reached " + reach.fillna(""))
+    spare = gaps["spare_h"].to_numpy(dtype=float, na_value=np.nan)
     change = np.abs(gaps["draught_after_m"].to_numpy(dtype=float) - gaps["draught_before_m"].to_numpy(dtype=float))
     phrases = {
         "log_duration_h": gap, "gap_sensitive_closeness": gap,
+        "log_spare_h": _blank_where_nan(_fmt(spare, ".0f") + " h spare beyond the straight run", np.where(spare >= 2, 1.0, np.nan)),
         "improbability": _improbable(-gaps["p_silence_log10"].to_numpy(dtype=float, na_value=np.nan)),
         "log_others_heard": _blank_where_nan("other ships heard " + gaps["others_heard"].astype(str).reset_index(drop=True)
                                             + " times in its area meanwhile", np.where(gaps["others_heard"].to_numpy(dtype=float, na_value=0.0) >= 10, 1.0, np.nan)),

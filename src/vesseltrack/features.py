@@ -63,11 +63,12 @@ def voyage_features(steps: pd.DataFrame, voy: Voyages, events: pd.DataFrame, vis
     at_sea = ~gaps["in_port"].fillna(False).to_numpy(dtype=bool)
     g = gaps.assign(near=np.fmin(gaps["start_port_distance_km"].to_numpy(), gaps["end_port_distance_km"].to_numpy()),
                     sea_h=np.where(at_sea, gaps["duration_h"].to_numpy(), 0.0),
-                    improb=-gaps["p_silence_log10"].to_numpy(dtype=float, na_value=np.nan))
+                    improb=-gaps["p_silence_log10"].to_numpy(dtype=float, na_value=np.nan),
+                    spare=gaps["spare_h"].to_numpy(dtype=float, na_value=np.nan))
     agg = g.groupby("voyage_id", sort=False).agg(
         n_gaps=("duration_h", "size"), dark_hours=("duration_h", "sum"), sea_h=("sea_h", "sum"),
         longest_gap_h=("duration_h", "max"), max_gap_speed=("implied_speed_kn", "max"), near=("near", "min"),
-        improb=("improb", "max"),
+        improb=("improb", "max"), spare=("spare", "max"),
     ).reindex(t["voyage_id"])
     sens = t["start_port"].isin(visit_sensitive_ports).to_numpy().astype(np.int64) + t["end_port"].isin(visit_sensitive_ports).to_numpy().astype(np.int64)
     dark = agg["dark_hours"].fillna(0.0).to_numpy()
@@ -84,6 +85,7 @@ def voyage_features(steps: pd.DataFrame, voy: Voyages, events: pd.DataFrame, vis
         "longest_gap_h": agg["longest_gap_h"].fillna(0.0).to_numpy(),
         "max_gap_implied_speed_kn": agg["max_gap_speed"].fillna(0.0).to_numpy(),
         "gap_near_sensitive_km": np.minimum(agg["near"].fillna(FAR_KM).to_numpy(), FAR_KM),
+        "max_gap_spare_h": agg["spare"].fillna(0.0).clip(lower=0.0).to_numpy(),
         "gap_improbability": agg["improb"].fillna(0.0).clip(lower=0.0).to_numpy(),
         "sensitive_port_calls": sens,
         "draught_change_m": draught_change,
@@ -95,8 +97,8 @@ def voyage_features(steps: pd.DataFrame, voy: Voyages, events: pd.DataFrame, vis
 
 #: Model features for which only high values are suspicious (see scoring.IsolationScorer).
 VOYAGE_ONE_SIDED = ("log_sea_dark_hours", "dark_fraction", "log_longest_gap_h", "gap_sensitive_closeness",
-                    "gap_improbability", "sensitive_port_calls", "draught_change_m", "log_max_speed_kn", "is_tanker")
-GAP_ONE_SIDED = ("log_duration_h", "gap_sensitive_closeness", "draught_change_m", "improbability", "log_others_heard",
+                    "gap_improbability", "log_gap_spare_h", "sensitive_port_calls", "draught_change_m", "log_max_speed_kn", "is_tanker")
+GAP_ONE_SIDED = ("log_duration_h", "gap_sensitive_closeness", "draught_change_m", "log_spare_h", "improbability", "log_others_heard",
                  "is_open", "is_tanker")
 
 
@@ -110,6 +112,7 @@ def voyage_matrix(features: pd.DataFrame) -> pd.DataFrame:
         "log_gap_speed_kn": np.log1p(features["max_gap_implied_speed_kn"]),
         "gap_sensitive_closeness": np.exp(-features["gap_near_sensitive_km"] / CLOSENESS_KM),
         "gap_improbability": np.log1p(features["gap_improbability"]),
+        "log_gap_spare_h": np.log1p(features["max_gap_spare_h"]),
         "sensitive_port_calls": features["sensitive_port_calls"].astype(float),
         "draught_change_m": features["draught_change_m"],
         "log_max_speed_kn": np.log1p(np.minimum(features["max_implied_speed_kn"], 1000.0)),
@@ -127,6 +130,7 @@ def gap_matrix(gaps: pd.DataFrame) -> pd.DataFrame:
         "log_gap_speed_kn": np.log1p(np.nan_to_num(gaps["implied_speed_kn"].to_numpy(dtype=float))),
         "gap_sensitive_closeness": np.exp(-near / CLOSENESS_KM),
         "draught_change_m": np.nan_to_num(dd),
+        "log_spare_h": np.log1p(np.clip(np.nan_to_num(gaps["spare_h"].to_numpy(dtype=float, na_value=np.nan)), 0, None)),
         "improbability": np.log1p(np.nan_to_num(-gaps["p_silence_log10"].to_numpy(dtype=float, na_value=np.nan))),
         "log_others_heard": np.log1p(gaps["others_heard"].to_numpy(dtype=float, na_value=0.0)),
         "is_open": (~gaps["is_closed"].fillna(False).to_numpy(dtype=bool)).astype(float),

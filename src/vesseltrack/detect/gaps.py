@@ -16,6 +16,7 @@ import pandas as pd
 from vesseltrack.detect import events as ev
 from vesseltrack.geo import KN_PER_M_S
 from vesseltrack.tracks import vessel_starts
+from vesseltrack.detect.reach import reachable, typical_speed
 from vesseltrack.reception import ReceptionMap, gap_reception
 from vesseltrack.zones import Gazetteer, nearest_sensitive
 
@@ -84,9 +85,16 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
         destination_after=after("destination"),
         name_before=ev.text_at(steps["vessel_name"], s_idx),
         name_after=after("vessel_name"),
+        call_sign_before=ev.text_at(steps["call_sign"], s_idx),
+        call_sign_after=after("call_sign"),
+        imo_before=steps["imo"].take(s_idx).to_numpy(),
+        imo_after=steps["imo"].take(e).where(closed).to_numpy(),
         n_positions=np.zeros(len(s_idx), dtype=np.int64),
         **(gap_reception(steps, s_idx, e_idx, np.where(closed, ts[e], end_ns), reception) if reception is not None else {}),
     )
+    speed = typical_speed(steps).reindex(out["mmsi"].to_numpy()).to_numpy()
+    for col, vals in reachable(out, speed, gaz).items():
+        out[col] = vals
     with np.errstate(divide="ignore", invalid="ignore"):
         out["implied_speed_kn"] = np.where(out["duration_h"] > 0, out["distance_m"] / (out["duration_h"] * 3600.0) * KN_PER_M_S, np.nan)
     return out

@@ -1,0 +1,65 @@
+"""Where could a ship have gone while it was dark?
+
+For a gap of T hours, a ship that can make ``v`` knots needs ``d(start, end) / v`` hours for the
+straight run; the rest, ``spare_h``, is time it had for something else. A sensitive port P was
+reachable with time to stay if the detour start -> P -> end fits: ``stay_P = T - (d(start, P) +
+d(P, end)) / v >= min_stay_h``. For a gap still open at the end of the data only the outbound leg
+counts. ``v`` is the vessel's own 90th-percentile speed while under way (its sustainable speed),
+or a default by vessel type when it was never seen moving.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from vesseltrack.geo import M_PER_NM, haversine_m
+from vesseltrack.zones import Gazetteer
+
+MIN_STAY_H = 2.0
+UNDER_WAY_KN = 3.0
+#: Default sustainable speed by AIS type decade (kn) when a vessel was never seen under way.
+DEFAULT_SPEED_KN = {3: 10.0, 5: 10.0, 6: 18.0, 7: 14.0, 8: 13.0}
+FALLBACK_SPEED_KN = 12.0
+MAX_CANDIDATES = 3
+
+
+def typical_speed(steps: pd.DataFrame) -> pd.Series:
+    """Per MMSI: 90th percentile of reported SOG while under way (> 3 kn); by type when unknown."""
+    sog = steps["sog_kn"]
+    moving = sog > UNDER_WAY_KN
+    q = sog[moving].groupby(steps["mmsi"][moving]).quantile(0.9)
+    vessels = steps.groupby("mmsi", sort=True)["vessel_type"].first()
+    decade = (vessels.astype("float64") // 10).map(DEFAULT_SPEED_KN).fillna(FALLBACK_SPEED_KN)
+    return q.reindex(vessels.index).fillna(decade).clip(lower=5.0, upper=40.0)
+
+
+def reachable(gaps: pd.DataFrame, speed_kn: np.ndarray, gaz: Gazetteer, *, min_stay_h: float = MIN_STAY_H) -> dict[str, np.ndarray]:
+    """Per gap: ``typical_speed_kn``, ``spare_h`` and ``reachable_ports`` ("NAMPO 18 h; RAJIN 9 h",
+    most time to stay first, at most three)."""
+    n = len(gaps)
+    v_mps = np.asarray(speed_kn, dtype=float) * M_PER_NM / 3600.0
+    T = gaps["duration_h"].to_numpy(dtype=float)
+    la0, lo0 = gaps["start_lat"].to_numpy(), gaps["start_lon"].to_numpy()
+    la1, lo1 = gaps["end_lat"].to_numpy(dtype=float), gaps["end_lon"].to_numpy(dtype=float)
+    closed = ~np.isnan(la1)
+    direct_h = np.where(closed, haversine_m(la0, lo0, la1, lo1) / v_mps / 3600.0, 0.0)
+    spare = T - direct_h
+    text = np.full(n, "", dtype=object)
+    sens = np.flatnonzero(gaz.sensitive)
+    if n and sens.size:
+        plat = gaz.zones["lat"].to_numpy(float)[sens][None]
+        plon = gaz.zones["lon"].to_numpy(float)[sens][None]
+        out_leg = haversine_m(la0[:, None], lo0[:, None], plat, plon)
+        back_leg = np.where(closed[:, None], haversine_m(la1[:, None], lo1[:, None], plat, plon), 0.0)
+        stay = T[:, None] - (out_leg + back_leg) / v_mps[:, None] / 3600.0
+        stay = np.where(stay >= min_stay_h, stay, -np.inf)
+        order = np.argsort(-stay, axis=1, kind="stable")[:, :MAX_CANDIDATES]
+        names = gaz.names[sens]
+        for k in range(order.shape[1]):  # at most three candidates: a loop over ranks, not rows
+            s_k = np.take_along_axis(stay, order[:, k:k + 1], axis=1)[:, 0]
+            ok = np.isfinite(s_k)
+            piece = np.char.add(np.char.add(names[order[:, k]].astype(str), " "), np.char.mod("%.0f h", np.where(ok, s_k, 0)))
+            text = np.where(ok, np.where(text == "", piece, text + "; " + piece), text)
+    return {"typical_speed_kn": np.asarray(speed_kn, dtype=float), "spare_h": spare,
+            "reachable_ports": np.where(text == "", None, text)}
