@@ -73,3 +73,15 @@ def test_nearest_sensitive(gaz):
     d, i = zones.nearest_sensitive(np.array([42.745, np.nan]), np.array([133.075, 0.0]), gaz)
     assert d[0] < 0.01 and gaz.names[i[0]] == "VOSTOCHNY"
     assert np.isnan(d[1]) and i[1] == -1
+
+
+def test_shore_distance_known_places():
+    lat = np.array([38.0, 42.5, 36.0, 40.0, 40.5, np.nan])
+    lon = np.array([127.5, 134.0, -40.0, 130.5, -74.0, 0.0])
+    d = zones.shore_distance_km(lat, lon)
+    assert d[0] < -50            # central Korean peninsula: inland
+    assert 20 < d[1] < 120       # off Vostochny, in the Sea of Japan
+    assert d[2] > 500            # mid-Atlantic, far from the Azores
+    assert d[3] > 100            # middle of the Sea of Japan
+    assert -15 < d[4] < 15       # New York harbour, at the coast
+    assert np.isnan(d[5])

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -278,3 +279,28 @@ def nearest_sensitive(lat: np.ndarray, lon: np.ndarray, gaz: Gazetteer, *, chunk
         dist[s:s + chunk] = np.where(valid, d[np.arange(len(d)), j], np.nan)
         idx[s:s + chunk] = np.where(valid, sens[j], -1)
     return dist, idx
+
+
+@lru_cache(maxsize=1)
+def _shore_grid() -> tuple[np.ndarray, float, float, float]:
+    with files("vesseltrack").joinpath("data/shore.npz").open("rb") as fh:
+        z = np.load(fh)
+        q = z["q"].astype(np.float32)
+        km = np.sign(q) * np.square(q / np.float32(z["scale"]))
+        return km, float(z["res"]), float(z["north"]), float(z["west"])
+
+
+def shore_distance_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Signed distance to the coastline in km: positive at sea, negative on land; NaN for NaN input.
+
+    From the shipped 0.1-degree grid (``scripts/build_shore.py``; GLOBE land mask): good to a few
+    km, enough for "more than 50 nm from shore" or "well inland", not for a berth on a quay.
+    Capped at +-1000 km.
+    """
+    km, res, north, west = _shore_grid()
+    lat = np.asarray(lat, dtype=float)
+    lon = np.asarray(lon, dtype=float)
+    ok = ~(np.isnan(lat) | np.isnan(lon))
+    iy = np.clip(((north - np.where(ok, lat, 0.0)) / res).astype(np.int64), 0, km.shape[0] - 1)
+    ix = np.clip(((np.where(ok, lon, 0.0) - west) / res).astype(np.int64), 0, km.shape[1] - 1)
+    return np.where(ok, km[iy, ix].astype(float), np.nan)
