@@ -66,7 +66,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     from vesseltrack import export, pipeline
 
     config = pipeline.Config(
-        gap_h=args.gap_hours, min_visit_h=args.min_visit_hours, zone_files=tuple(args.zones),
+        gap_preset=args.gap_preset, gap_h=args.gap_hours, min_visit_h=args.min_visit_hours, zone_files=tuple(args.zones),
         replace_ports=args.replace_ports, column_map=_load_column_map(args.column_map),
         assume_time=args.assume_time, strict_mmsi=False if args.any_vessel_id else None,
         chunk_rows=args.chunk_rows, random_state=args.seed, min_score=args.min_score, top=args.top,
@@ -120,7 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--column-map", metavar="JSON", help='JSON file mapping canonical columns to yours, for unrecognised layouts (e.g. {"mmsi": "ship_id", "timestamp": "time_utc", "lat": "y", "lon": "x"})')
     s.add_argument("--zones", action="append", default=[], metavar="GEOJSON", help="extra ports/areas of interest: GeoJSON Points (radius_m property) or Polygons; repeatable (e.g. --zones sts_areas.geojson)")
     s.add_argument("--replace-ports", action="store_true", help="use only the --zones files, not the shipped port gazetteer")
-    s.add_argument("--gap-hours", type=float, default=6.0, metavar="H", help="silence that counts as an AIS gap, in hours (default: 6, GFW's shortest; e.g. --gap-hours 12)")
+    s.add_argument("--gap-preset", default="gfw", choices=["gfw", "welch2022", "nearshore"],
+                   help="which silences are gaps: gfw = every gap over 6 h (default); welch2022 = over 12 h, starting over 50 nm "
+                        "from shore where reception is good and the ship was heard 14+ times in the 12 h before; "
+                        "nearshore = over 6 h within 50 nm of shore where reception is good (e.g. --gap-preset welch2022)")
+    s.add_argument("--gap-hours", type=float, default=None, metavar="H", help="override the preset's minimum silence, in hours (e.g. --gap-hours 12)")
     s.add_argument("--min-visit-hours", type=float, default=1.0, metavar="H", help="stay in a port zone that counts as a visit when the ship does not stop (default: 1)")
     s.add_argument("--top", type=int, default=100, metavar="N", help="at most N alerts besides tanker voyages at sensitive ports, which are always listed (default: 100)")
     s.add_argument("--min-score", type=float, default=0.6, metavar="S", help="lowest score (0..1) that makes an alert (default: 0.6; e.g. --min-score 0.7)")

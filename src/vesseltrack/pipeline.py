@@ -10,7 +10,7 @@ scenario evaluation). Both return a :class:`Result` of DataFrames that match sch
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,7 @@ import vesseltrack
 from vesseltrack import alerts as alerts_mod
 from vesseltrack import explain, features, ingest, schema, tracks, zones
 from vesseltrack.detect import events as ev
-from vesseltrack.detect.gaps import DEFAULT_GAP_H, detect_gaps
+from vesseltrack.detect.gaps import PRESETS, GapParams, detect_gaps
 from vesseltrack.detect.ports import DEFAULT_MIN_VISIT_H, port_visit_events, visit_runs
 from vesseltrack.errors import ConfigError
 from vesseltrack.reception import build_reception
@@ -34,8 +34,10 @@ Progress = Callable[[str], None]
 class Config:
     """Every parameter of a run (recorded in summary.json)."""
 
-    #: Silence (hours) that makes a gap event and splits track segments. GFW's shortest published gap.
-    gap_h: float = DEFAULT_GAP_H
+    #: Gap preset: "gfw" (every gap over 6 h), "welch2022" or "nearshore" (detect/gaps.py).
+    gap_preset: str = "gfw"
+    #: Silence (hours) that makes a gap event and splits track segments; None: the preset's.
+    gap_h: float | None = None
     #: A stay in a port zone counts as a visit from this many hours (or when the ship stops).
     min_visit_h: float = DEFAULT_MIN_VISIT_H
     #: Extra GeoJSON zone files (Points with radius_m, Polygons); sensitive unless marked otherwise.
@@ -58,11 +60,18 @@ class Config:
     top: int = alerts_mod.DEFAULT_TOP
 
     def __post_init__(self) -> None:
-        checks = [("gap_h", self.gap_h > 0), ("min_visit_h", self.min_visit_h >= 0), ("chunk_rows", self.chunk_rows >= 1),
+        if self.gap_preset not in PRESETS:
+            raise ConfigError(f"gap preset {self.gap_preset!r} is unknown; expected one of {sorted(PRESETS)}; pick one with --gap-preset")
+        checks = [("gap_h", self.gap_h is None or self.gap_h > 0), ("min_visit_h", self.min_visit_h >= 0), ("chunk_rows", self.chunk_rows >= 1),
                   ("n_estimators", self.n_estimators >= 1), ("min_score", 0 <= self.min_score <= 1), ("top", self.top >= 0)]
         for name, ok in checks:
             if not ok:
                 raise ConfigError(f"{name}={getattr(self, name)!r} is out of range; expected gap_h > 0, min_visit_h >= 0, chunk_rows >= 1, n_estimators >= 1, 0 <= min_score <= 1, top >= 0; fix the option")
+
+    @property
+    def gap_params(self) -> GapParams:
+        p = PRESETS[self.gap_preset]
+        return p if self.gap_h is None else replace(p, min_gap_h=self.gap_h)
 
 
 @dataclass
@@ -107,13 +116,14 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
     gaz = gazetteer or zones.build_gazetteer(config.zone_files, replace=config.replace_ports)
     positions = tracks.sort_positions(positions)
     _say(progress, f"tracks: {len(positions):,} positions of {positions['mmsi'].nunique():,} vessels")
-    steps = tracks.add_steps(positions, segment_gap_h=config.gap_h)
+    gap_params = config.gap_params
+    steps = tracks.add_steps(positions, segment_gap_h=gap_params.min_gap_h)
 
     zone = zones.assign_zone(steps["lat"].to_numpy(), steps["lon"].to_numpy(), gaz)
     runs = visit_runs(steps, zone, min_visit_h=config.min_visit_h)
     visits = port_visit_events(steps, runs, gaz)
     rmap = build_reception(steps)
-    gaps = detect_gaps(steps, gaz, min_gap_h=config.gap_h, zone=zone, reception=rmap)
+    gaps = detect_gaps(steps, gaz, zone=zone, reception=rmap, params=gap_params)
     _say(progress, f"detect: {len(gaps):,} gaps, {len(visits):,} port visits")
 
     voy = build_voyages(steps, runs[0], runs[2], gaz)
@@ -151,7 +161,8 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
     alerts = alerts_mod.select_alerts(voyages, events, min_score=config.min_score, top=config.top)
     summary = {
         "vesseltrack_version": vesseltrack.__version__,
-        "parameters": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(config).items()},
+        "parameters": {**{k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(config).items()},
+                       "gap": asdict(gap_params)},
         "vessels": int(positions["mmsi"].nunique()),
         "positions": int(len(positions)),
         "voyages": int(len(voyages)),

@@ -127,6 +127,11 @@ EVENTS: tuple[Column, ...] = (
     # type-specific
     C("implied_speed_kn", "float64", "kn", "gap: distance_m / duration_h", True, 0),
     C("is_closed", "boolean", "", "gap: False when still open at the end of the data", True),
+    C("ais_class", "str", "", "gap: transceiver class at its start", True),
+    C("start_shore_km", "float64", "km", "gap: distance from shore at its start (negative inland)", True),
+    C("end_shore_km", "float64", "km", "gap: distance from shore at its end", True),
+    C("positions_before_12h", "Int64", "", "gap: reports of the vessel in the 12 h before (start included)", True, 0),
+    C("positions_after_12h", "Int64", "", "gap: reports of the vessel in the 12 h after (end included)", True, 0),
     C("reception_start_per_h", "float64", "1/h", "gap: reports per hour ships are heard at in its start cell", True, 0),
     C("reception_end_per_h", "float64", "1/h", "gap: reports per hour ships are heard at in its end cell", True, 0),
     C("p_silence_log10", "float64", "", "gap: log10 chance of hearing nothing that long there (Poisson)", True, None, 0),

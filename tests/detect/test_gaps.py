@@ -68,3 +68,30 @@ def test_no_gap_shorter_than_threshold_and_all_longer_found(minutes, thr):
 
 
 _GAZ = zones.build_gazetteer()
+
+
+def test_reports_within_windows():
+    from vesseltrack.detect.gaps import reports_within
+    rows = track(1, "2024-01-01T00:00", 100, every_min=30) + track(2, "2024-01-01T00:00", 5)
+    steps = steps_of(rows)
+    idx = np.array([0, 30, 99, 100])
+    assert reports_within(steps, idx, 12, before=True).tolist() == [1, 25, 25, 1]
+    assert reports_within(steps, idx, 12, before=False).tolist() == [25, 25, 1, 5]
+
+
+def test_presets_filter_gaps(gaz):
+    from vesseltrack.detect.gaps import PRESETS
+    from vesseltrack.reception import build_reception
+    # open sea far from shore (~40.0N 134.5E): heard every 10 min, then 20 h silence; 5 h silence; near shore: 20 h silence
+    far = track(1, "2024-01-01T00:00", 150, lat0=40.0, lon0=134.5, dlon=0.001, skip=(80, 200))
+    far += track(1, "2024-01-02T13:00", 30, lat0=40.0, lon0=134.6, dlon=0.001)
+    short = track(2, "2024-01-01T00:00", 250, lat0=40.1, lon0=134.5, dlon=0.0005, skip=(60, 90))
+    near = track(3, "2024-01-01T00:00", 150, lat0=42.7, lon0=133.1, dlon=0.0001, skip=(80, 200))
+    near += track(3, "2024-01-02T13:00", 30, lat0=42.7, lon0=133.1, dlon=0.0001)
+    steps = steps_of(far + short + near)
+    rmap = build_reception(steps, min_steps=5)
+    got = {name: sorted(detect_gaps(steps, gaz, reception=rmap, params=p)["mmsi"].tolist()) for name, p in PRESETS.items()}
+    assert got == {"gfw": [1, 3], "welch2022": [1], "nearshore": [3]}
+    g = detect_gaps(steps, gaz, reception=rmap)
+    row = g[g["mmsi"] == 1].iloc[0]
+    assert row["start_shore_km"] > 92.6 and row["positions_before_12h"] == 73 and row["positions_after_12h"] == 30

@@ -6,9 +6,22 @@ crosses a coastal receiver's range in ~8 h; shorter silences are routinely recep
 satellite passes leave gaps of 1-6 h. Gaps still open at the end of the data are events with
 ``is_closed = False`` (the end of the data is passed in, so a subset of vessels or a time window
 gives the same answer as the whole).
+
+Presets (:data:`PRESETS`, parameters in :class:`GapParams`):
+
+- ``gfw`` (default): every gap over 6 h, as Global Fishing Watch publishes them (its 12-h
+  threshold is a filter on ``duration_h``).
+- ``welch2022``: Welch et al. (2022, Science Advances), "Hot spots of unseen fishing vessels":
+  at least 12 h, starting more than 50 nm from shore, in a cell where the vessel's class is heard
+  more than 10 times a day, with at least 14 reports in the 12 h before (so the vessel was
+  clearly being heard before it went silent).
+- ``nearshore``: gaps over 6 h that start within 50 nm of shore where reception is good
+  (> 10 reports/day): near coast stations a silence is more suspicious, not less.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,17 +31,59 @@ from vesseltrack.geo import KN_PER_M_S
 from vesseltrack.tracks import vessel_starts
 from vesseltrack.detect.reach import reachable, typical_speed
 from vesseltrack.reception import ReceptionMap, gap_reception
-from vesseltrack.zones import Gazetteer, nearest_sensitive
+from vesseltrack.zones import Gazetteer, nearest_sensitive, shore_distance_km
 
 DEFAULT_GAP_H = 6.0
+NM_KM = 1.852
+WINDOW_H = 12.0
+
+
+@dataclass(frozen=True)
+class GapParams:
+    """Which silences become gap events. ``None`` disables a criterion."""
+
+    #: Minimum silence, hours.
+    min_gap_h: float = DEFAULT_GAP_H
+    #: The gap must start at least this far from shore (nautical miles).
+    min_start_shore_nm: float | None = None
+    #: The gap must start at most this far from shore (nautical miles).
+    max_start_shore_nm: float | None = None
+    #: Reception in the start cell for the vessel's AIS class, reports per day of vessel time.
+    min_reception_per_day: float | None = None
+    #: Reports of the vessel in the 12 h before the gap.
+    min_positions_before: int | None = None
+
+
+PRESETS: dict[str, GapParams] = {
+    "gfw": GapParams(),
+    "welch2022": GapParams(min_gap_h=12.0, min_start_shore_nm=50.0, min_reception_per_day=10.0, min_positions_before=14),
+    "nearshore": GapParams(max_start_shore_nm=50.0, min_reception_per_day=10.0),
+}
 #: A gap end within this distance of a sensitive port names that port in the event's ``port``.
 NEAR_PORT_KM = 300.0
 
 
+def reports_within(steps: pd.DataFrame, idx: np.ndarray, hours: float, *, before: bool) -> np.ndarray:
+    """Reports of the same vessel in the ``hours`` before (or after) each row ``idx``, that row included."""
+    mmsi = steps["mmsi"].to_numpy()
+    code = np.cumsum(vessel_starts(mmsi)) - 1
+    sec = steps["timestamp"].array.asi8 // 1_000_000_000
+    sec = sec - (sec.min() if len(sec) else 0) + int(hours * 3600) + 1
+    keys = code.astype(np.int64) << 34 | sec  # sorted: rows are sorted by (mmsi, time)
+    shift = -int(hours * 3600) if before else int(hours * 3600)
+    q = code[idx].astype(np.int64) << 34 | (sec[idx] + shift)
+    if before:
+        return idx - np.searchsorted(keys, q, side="left") + 1
+    return np.searchsorted(keys, q, side="right") - idx
+
+
 def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAULT_GAP_H,
                 data_end: pd.Timestamp | None = None, zone: np.ndarray | None = None,
-                reception: ReceptionMap | None = None) -> pd.DataFrame:
+                reception: ReceptionMap | None = None, params: GapParams | None = None) -> pd.DataFrame:
     """Gap events from (mmsi, timestamp)-sorted positions with schema.STEPS columns.
+
+    ``params`` (a :class:`GapParams`, e.g. ``PRESETS["welch2022"]``) overrides ``min_gap_h`` and
+    adds the preset's criteria; a reception criterion needs ``reception``.
 
     ``zone``: per-position zone index (zones.assign_zone); when given, ``in_port`` tells gaps that
     start and end inside the same port zone. ``reception``: the reception map (reception.py);
@@ -36,10 +91,11 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
     ``data_end``: when the data ends (default: the last timestamp in ``steps``); a vessel silent
     from its last report until then for longer than ``min_gap_h`` gets an open gap.
     """
+    params = params or GapParams(min_gap_h=min_gap_h)
     n = len(steps)
     if n == 0:
         return ev.conform(pd.DataFrame())
-    thr_s = min_gap_h * 3600.0
+    thr_s = params.min_gap_h * 3600.0
     dt = steps["dt_s"].to_numpy()
     end_idx = np.flatnonzero(dt > thr_s)
     start_idx = end_idx - 1
@@ -72,8 +128,15 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
         in_port = np.full(len(s_idx), None, dtype=object)
     else:
         in_port = closed & (zone[s_idx] >= 0) & (zone[s_idx] == zone[e])
+    shore0 = shore_distance_km(lat[s_idx], lon[s_idx])
+    shore1 = np.where(closed, shore_distance_km(lat[e], lon[e]), np.nan)
     out = ev.build(
         "gap", steps, s_idx, e_idx, end_time=np.full(len(s_idx), end_ns),
+        ais_class=ev.text_at(steps["ais_class"], s_idx),
+        start_shore_km=shore0,
+        end_shore_km=shore1,
+        positions_before_12h=reports_within(steps, s_idx, WINDOW_H, before=True),
+        positions_after_12h=np.where(closed, reports_within(steps, e, WINDOW_H, before=False), 0),
         port=port,
         is_closed=closed,
         in_port=in_port,
@@ -97,4 +160,19 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
         out[col] = vals
     with np.errstate(divide="ignore", invalid="ignore"):
         out["implied_speed_kn"] = np.where(out["duration_h"] > 0, out["distance_m"] / (out["duration_h"] * 3600.0) * KN_PER_M_S, np.nan)
-    return out
+    return out[_keep(out, params)].reset_index(drop=True)
+
+
+def _keep(gaps: pd.DataFrame, p: GapParams) -> np.ndarray:
+    keep = np.ones(len(gaps), dtype=bool)
+    shore = gaps["start_shore_km"].to_numpy(dtype=float)
+    if p.min_start_shore_nm is not None:
+        keep &= shore > p.min_start_shore_nm * NM_KM
+    if p.max_start_shore_nm is not None:
+        keep &= shore <= p.max_start_shore_nm * NM_KM
+    if p.min_reception_per_day is not None:
+        rate = gaps["reception_start_per_h"].to_numpy(dtype=float, na_value=np.nan)
+        keep &= rate * 24.0 > p.min_reception_per_day
+    if p.min_positions_before is not None:
+        keep &= gaps["positions_before_12h"].to_numpy(dtype=float, na_value=0) >= p.min_positions_before
+    return keep
