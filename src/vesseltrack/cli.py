@@ -62,17 +62,32 @@ def _load_column_map(path: str | None) -> dict | None:
     return m
 
 
-def cmd_score(args: argparse.Namespace) -> int:
-    from vesseltrack import export, pipeline
+def _config(args: argparse.Namespace, **extra):
+    from vesseltrack import pipeline
 
-    config = pipeline.Config(
+    return pipeline.Config(
         gap_preset=args.gap_preset, gap_h=args.gap_hours, min_visit_h=args.min_visit_hours, zone_files=tuple(args.zones),
         replace_ports=args.replace_ports, column_map=_load_column_map(args.column_map),
         assume_time=args.assume_time, strict_mmsi=False if args.any_vessel_id else None,
-        chunk_rows=args.chunk_rows, random_state=args.seed, min_score=args.min_score, top=args.top,
+        chunk_rows=args.chunk_rows, random_state=args.seed, **extra,
     )
-    say = _progress(args.quiet)
-    result = pipeline.run(args.inputs, config, progress=say)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from vesseltrack import pipeline
+
+    model = pipeline.train(args.inputs, _config(args), progress=_progress(args.quiet))
+    model.save(args.model)
+    ref = model.reference
+    print(f"learnt from {ref['vessels']:,} vessels, {ref['voyages']:,} voyages, {ref['gaps']:,} gaps; model written to {args.model}")
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from vesseltrack import export, pipeline
+
+    config = _config(args, min_score=args.min_score, top=args.top, model_path=args.model)
+    result = pipeline.run(args.inputs, config, progress=_progress(args.quiet))
     files = export.write_outputs(args.out, result.tables(), result.summary)
     rows = result.summary["rows"]
     print(f"read {rows['rows_read']:,} rows: {rows['rows_kept']:,} kept, {rows['rows_rejected']:,} rejected, "
@@ -84,6 +99,19 @@ def cmd_score(args: argparse.Namespace) -> int:
     del files
     return 0
 
+
+TRAIN_HELP = """\
+Learn what normal traffic looks like from reference AIS files: the same detection as 'score',
+then isolation forests fitted on the reference voyages and gaps, saved with skops (never pickle)
+with their feature names and the package version. 'score --model' then ranks new data against
+that reference instead of against itself.
+"""
+
+TRAIN_EXAMPLES = """\
+examples:
+  vesseltrack train last_year/*.csv --model normal.skops
+  vesseltrack score this_week.csv --model normal.skops --out results/
+"""
 
 EVALUATE_HELP = """\
 Evaluate a results folder against a scenario's known truth (truth.json written by the scenario
@@ -113,27 +141,35 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    s = sub.add_parser("score", help="score AIS files and write ranked alerts", description=SCORE_HELP,
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("inputs", nargs="+", metavar="FILE", help="AIS files: CSV, Parquet or NMEA, optionally gzip/zip (e.g. day1.csv day2.parquet)")
+    common.add_argument("--column-map", metavar="JSON", help='JSON file mapping canonical columns to yours, for unrecognised layouts (e.g. {"mmsi": "ship_id", "timestamp": "time_utc", "lat": "y", "lon": "x"})')
+    common.add_argument("--zones", action="append", default=[], metavar="GEOJSON", help="extra ports/areas of interest: GeoJSON Points (radius_m property) or Polygons; repeatable (e.g. --zones sts_areas.geojson)")
+    common.add_argument("--replace-ports", action="store_true", help="use only the --zones files, not the shipped port gazetteer (e.g. --zones mine.geojson --replace-ports)")
+    common.add_argument("--gap-preset", default="gfw", choices=["gfw", "welch2022", "nearshore"],
+                        help="which silences are gaps: gfw = every gap over 6 h (default); welch2022 = over 12 h, starting over 50 nm "
+                             "from shore where reception is good and the ship was heard 14+ times in the 12 h before; "
+                             "nearshore = over 6 h within 50 nm of shore where reception is good (e.g. --gap-preset welch2022)")
+    common.add_argument("--gap-hours", type=float, default=None, metavar="H", help="override the preset's minimum silence, in hours (e.g. --gap-hours 12)")
+    common.add_argument("--min-visit-hours", type=float, default=1.0, metavar="H", help="stay in a port zone that counts as a visit when the ship does not stop (default: 1; e.g. --min-visit-hours 3)")
+    common.add_argument("--seed", type=int, default=0, help="random seed of the isolation forest (default: 0; e.g. --seed 7)")
+    common.add_argument("--assume-time", metavar="ISO", help="time for NMEA sentences that carry none (e.g. --assume-time 2024-01-01T00:00:00Z)")
+    common.add_argument("--any-vessel-id", action="store_true", help="accept any positive integer as a vessel id instead of requiring 9-digit MMSIs (anonymised data)")
+    common.add_argument("--chunk-rows", type=int, default=1_000_000, metavar="N", help="rows read per chunk; lower it to bound memory on huge files (default: 1000000)")
+    common.add_argument("--quiet", action="store_true", help="no progress messages on stderr (e.g. in scripts)")
+
+    s = sub.add_parser("score", parents=[common], help="score AIS files and write ranked alerts", description=SCORE_HELP,
                        epilog=SCORE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    s.add_argument("inputs", nargs="+", metavar="FILE", help="AIS files: CSV, Parquet or NMEA, optionally gzip/zip (e.g. day1.csv day2.parquet)")
     s.add_argument("--out", required=True, metavar="DIR", help="folder for the results, created if needed (e.g. --out results/)")
-    s.add_argument("--column-map", metavar="JSON", help='JSON file mapping canonical columns to yours, for unrecognised layouts (e.g. {"mmsi": "ship_id", "timestamp": "time_utc", "lat": "y", "lon": "x"})')
-    s.add_argument("--zones", action="append", default=[], metavar="GEOJSON", help="extra ports/areas of interest: GeoJSON Points (radius_m property) or Polygons; repeatable (e.g. --zones sts_areas.geojson)")
-    s.add_argument("--replace-ports", action="store_true", help="use only the --zones files, not the shipped port gazetteer")
-    s.add_argument("--gap-preset", default="gfw", choices=["gfw", "welch2022", "nearshore"],
-                   help="which silences are gaps: gfw = every gap over 6 h (default); welch2022 = over 12 h, starting over 50 nm "
-                        "from shore where reception is good and the ship was heard 14+ times in the 12 h before; "
-                        "nearshore = over 6 h within 50 nm of shore where reception is good (e.g. --gap-preset welch2022)")
-    s.add_argument("--gap-hours", type=float, default=None, metavar="H", help="override the preset's minimum silence, in hours (e.g. --gap-hours 12)")
-    s.add_argument("--min-visit-hours", type=float, default=1.0, metavar="H", help="stay in a port zone that counts as a visit when the ship does not stop (default: 1)")
-    s.add_argument("--top", type=int, default=100, metavar="N", help="at most N alerts besides tanker voyages at sensitive ports, which are always listed (default: 100)")
+    s.add_argument("--model", metavar="SKOPS", help="score against a reference model from 'vesseltrack train' instead of against the batch itself (e.g. --model normal.skops)")
+    s.add_argument("--top", type=int, default=100, metavar="N", help="at most N alerts besides tanker voyages at sensitive ports, which are always listed (default: 100; e.g. --top 20)")
     s.add_argument("--min-score", type=float, default=0.6, metavar="S", help="lowest score (0..1) that makes an alert (default: 0.6; e.g. --min-score 0.7)")
-    s.add_argument("--seed", type=int, default=0, help="random seed of the isolation forest (default: 0)")
-    s.add_argument("--assume-time", metavar="ISO", help="time for NMEA sentences that carry none (e.g. --assume-time 2024-01-01T00:00:00Z)")
-    s.add_argument("--any-vessel-id", action="store_true", help="accept any positive integer as a vessel id instead of requiring 9-digit MMSIs (anonymised data)")
-    s.add_argument("--chunk-rows", type=int, default=1_000_000, metavar="N", help="rows read per chunk; lower it to bound memory on huge files (default: 1000000)")
-    s.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
     s.set_defaults(func=cmd_score)
+
+    t = sub.add_parser("train", parents=[common], help="learn normal traffic from reference files into a model", description=TRAIN_HELP,
+                       epilog=TRAIN_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    t.add_argument("--model", required=True, metavar="SKOPS", help="where to write the model (skops format, never pickle; e.g. --model normal.skops)")
+    t.set_defaults(func=cmd_train)
 
     e = sub.add_parser("evaluate", help="measure results against a scenario's known truth", description=EVALUATE_HELP,
                        epilog=EVALUATE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)

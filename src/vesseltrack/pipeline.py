@@ -24,7 +24,7 @@ from vesseltrack.detect.gaps import PRESETS, GapParams, detect_gaps
 from vesseltrack.detect.ports import DEFAULT_MIN_VISIT_H, port_visit_events, visit_runs
 from vesseltrack.errors import ConfigError
 from vesseltrack.reception import build_reception
-from vesseltrack.scoring import fit_score
+from vesseltrack.scoring import MIN_ROWS, ScoringModel, apply_scorer, fit_scorer, load_model
 from vesseltrack.voyages import build_voyages, voyage_of
 
 Progress = Callable[[str], None]
@@ -52,6 +52,8 @@ class Config:
     strict_mmsi: bool | None = None
     #: Rows per ingest chunk (bounds memory for files larger than memory).
     chunk_rows: int = 1_000_000
+    #: A model from ``vesseltrack train`` (.skops); None: score the batch against itself.
+    model_path: str | None = None
     #: Isolation-forest trees and seed.
     n_estimators: int = 200
     random_state: int = 0
@@ -93,27 +95,41 @@ def _say(progress: Progress | None, msg: str) -> None:
         progress(msg)
 
 
-def run(inputs: Sequence[str | Path] | str | Path, config: Config | None = None, *, progress: Progress | None = None) -> Result:
-    """Read AIS files and analyse them: the whole batch-scoring job."""
-    config = config or Config()
+def _ingest(inputs, config: Config, progress: Progress | None):
     paths = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
     if not paths:
         raise ConfigError("no input files given; expected one or more CSV, Parquet or NMEA files; name them on the command line")
-    gaz = zones.build_gazetteer(config.zone_files, replace=config.replace_ports)  # fail fast on bad zone files
     got = ingest.load(paths, column_map=config.column_map, assume_time=config.assume_time,
                       strict_mmsi=config.strict_mmsi, chunk_rows=config.chunk_rows, progress=progress)
-    result = analyse(got.positions, config, gazetteer=gaz, progress=progress)
+    return got.positions, got, paths
+
+
+def run(inputs: Sequence[str | Path] | str | Path, config: Config | None = None, *, progress: Progress | None = None) -> Result:
+    """Read AIS files and analyse them: the whole batch-scoring job."""
+    config = config or Config()
+    gaz = zones.build_gazetteer(config.zone_files, replace=config.replace_ports)  # fail fast on bad zone files
+    model = load_model(config.model_path) if config.model_path else None
+    positions, got, paths = _ingest(inputs, config, progress)
+    result = analyse(positions, config, gazetteer=gaz, model=model, progress=progress)
     result.rejects = got.rejects
     result.summary["rows"] = got.counts
     result.summary["inputs"] = [str(p) for p in paths]
     return result
 
 
-def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer: zones.Gazetteer | None = None,
-            progress: Progress | None = None) -> Result:
-    """Detect, build voyages, score and select alerts for a canonical positions table."""
-    config = config or Config()
-    gaz = gazetteer or zones.build_gazetteer(config.zone_files, replace=config.replace_ports)
+@dataclass
+class Detected:
+    """What the detection stages produce, before scoring."""
+
+    positions: pd.DataFrame
+    events: pd.DataFrame
+    voyages: pd.DataFrame      # identity + feature columns
+    gaz: zones.Gazetteer
+    gap_params: GapParams
+
+
+def detect(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer, progress: Progress | None = None) -> Detected:
+    """Tracks, zones, port visits, gaps, voyages and voyage features."""
     positions = tracks.sort_positions(positions)
     _say(progress, f"tracks: {len(positions):,} positions of {positions['mmsi'].nunique():,} vessels")
     gap_params = config.gap_params
@@ -129,14 +145,48 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
     voy = build_voyages(steps, runs[0], runs[2], gaz)
     events = ev.concat([gaps, visits])
     events["voyage_id"] = voyage_of(events, voy.table)
-
-    sensitive_names = set(gaz.names[gaz.sensitive])
-    feats = features.voyage_features(steps, voy, events, sensitive_names)
+    feats = features.voyage_features(steps, voy, events, set(gaz.names[gaz.sensitive]))
     voyages = pd.concat([voy.table, feats], axis=1)
+    return Detected(positions, events, voyages, gaz, gap_params)
 
-    # score voyages (the batch against itself) and explain
-    vscore, vcontrib = fit_score(features.voyage_matrix(feats), random_state=config.random_state,
-                                 n_estimators=config.n_estimators, one_sided=features.VOYAGE_ONE_SIDED)
+
+def fit_model(d: Detected, config: Config) -> ScoringModel:
+    """Scorers for voyages and gaps learnt from ``d`` (None for a table too small to learn from)."""
+    gaps = d.events[d.events["event_type"] == "gap"]
+    kw = {"random_state": config.random_state, "n_estimators": config.n_estimators}
+    return ScoringModel(
+        voyage=fit_scorer(features.voyage_matrix(d.voyages), one_sided=features.VOYAGE_ONE_SIDED, **kw),
+        gap=fit_scorer(features.gap_matrix(gaps), one_sided=features.GAP_ONE_SIDED, **kw),
+        vesseltrack_version=vesseltrack.__version__,
+        reference={"voyages": int(len(d.voyages)), "gaps": int(len(gaps)), "vessels": int(d.positions["mmsi"].nunique())},
+    )
+
+
+def train(inputs: Sequence[str | Path] | str | Path, config: Config | None = None, *, progress: Progress | None = None) -> ScoringModel:
+    """Learn what normal traffic looks like from reference files: a model for ``score --model``."""
+    config = config or Config()
+    positions, _, _ = _ingest(inputs, config, progress)
+    gaz = zones.build_gazetteer(config.zone_files, replace=config.replace_ports)
+    model = fit_model(detect(positions, config, gaz, progress), config)
+    if model.voyage is None:
+        raise ConfigError(f"the reference data gives {model.reference['voyages']} voyages; expected at least {MIN_ROWS} to learn from; train on more traffic")
+    return model
+
+
+def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer: zones.Gazetteer | None = None,
+            model: ScoringModel | None = None, progress: Progress | None = None) -> Result:
+    """Detect, build voyages, score and select alerts for a canonical positions table.
+
+    Without ``model`` the batch is scored against itself; with one, against its reference traffic.
+    """
+    config = config or Config()
+    gaz = gazetteer or zones.build_gazetteer(config.zone_files, replace=config.replace_ports)
+    d = detect(positions, config, gaz, progress)
+    model = model or fit_model(d, config)
+    events, voyages = d.events, d.voyages
+    sensitive_names = set(gaz.names[gaz.sensitive])
+
+    vscore, vcontrib = apply_scorer(model.voyage, features.voyage_matrix(voyages))
     voyages["score"] = vscore
     longest = explain.longest_gap_per_voyage(events, voyages["voyage_id"])
     sens_calls = (voyages["start_port"].where(voyages["start_port"].isin(sensitive_names)).fillna("") + " "
@@ -144,12 +194,10 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
     voyages["reasons"] = np.where(np.isnan(vscore), None, explain.voyage_reasons(voyages, vcontrib, longest, sens_calls))
     voyages = _conform(voyages, schema.VOYAGES)
 
-    # score gap events
     is_gap = (events["event_type"] == "gap").to_numpy()
     if is_gap.any():
         g = events[is_gap]
-        gscore, gcontrib = fit_score(features.gap_matrix(g), random_state=config.random_state,
-                                     n_estimators=config.n_estimators, one_sided=features.GAP_ONE_SIDED)
+        gscore, gcontrib = apply_scorer(model.gap, features.gap_matrix(g))
         events.loc[is_gap, "score"] = gscore
         events.loc[is_gap, "reasons"] = explain.gap_reasons(g.reset_index(drop=True), gcontrib.reset_index(drop=True))
     pv = (events["event_type"] == "port_visit").to_numpy()
@@ -162,15 +210,17 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
     summary = {
         "vesseltrack_version": vesseltrack.__version__,
         "parameters": {**{k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(config).items()},
-                       "gap": asdict(gap_params)},
-        "vessels": int(positions["mmsi"].nunique()),
-        "positions": int(len(positions)),
+                       "gap": asdict(d.gap_params)},
+        "model": {"scored_against": "reference model" if config.model_path else "this batch",
+                  "trained_with_version": model.vesseltrack_version, **model.reference},
+        "vessels": int(d.positions["mmsi"].nunique()),
+        "positions": int(len(d.positions)),
         "voyages": int(len(voyages)),
         "events": {t: int((events["event_type"] == t).sum()) for t in schema.EVENT_TYPES},
         "alerts": int(len(alerts)),
         "gazetteer": gaz.describe(),
     }
-    return Result(positions=positions, rejects=schema.empty(schema.REJECTS), events=events, voyages=voyages,
+    return Result(positions=d.positions, rejects=schema.empty(schema.REJECTS), events=events, voyages=voyages,
                   alerts=alerts, summary=summary)
 
 

@@ -12,6 +12,9 @@ features at once (one scoring pass per feature), never per row.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
@@ -95,13 +98,25 @@ class IsolationScorer(BaseEstimator):
         return pd.DataFrame(out, columns=list(self.feature_names_in_), index=X.index)
 
 
+def fit_scorer(X: pd.DataFrame, *, random_state: int = 0, n_estimators: int = 200,
+               one_sided: tuple[str, ...] = ()) -> IsolationScorer | None:
+    """A scorer fitted on X, or None when X has too few rows to learn from."""
+    if len(X) < MIN_ROWS:
+        return None
+    return IsolationScorer(n_estimators=n_estimators, random_state=random_state, one_sided=one_sided).fit(X)
+
+
+def apply_scorer(scorer: IsolationScorer | None, X: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """(scores, contributions) of X under ``scorer``; NaN scores and zero contributions without one."""
+    if scorer is None or len(X) == 0:
+        return np.full(len(X), np.nan), pd.DataFrame(np.zeros(X.shape), columns=X.columns, index=X.index)
+    return scorer.score_samples(X), scorer.contributions(X)
+
+
 def fit_score(X: pd.DataFrame, *, random_state: int = 0, n_estimators: int = 200,
               one_sided: tuple[str, ...] = ()) -> tuple[np.ndarray, pd.DataFrame]:
     """Fit on X and score X itself ("the batch against itself"). NaN scores when X is too small."""
-    if len(X) < MIN_ROWS:
-        return np.full(len(X), np.nan), pd.DataFrame(np.zeros(X.shape), columns=X.columns, index=X.index)
-    scorer = IsolationScorer(n_estimators=n_estimators, random_state=random_state, one_sided=one_sided).fit(X)
-    return scorer.score_samples(X), scorer.contributions(X)
+    return apply_scorer(fit_scorer(X, random_state=random_state, n_estimators=n_estimators, one_sided=one_sided), X)
 
 
 def top_features(contrib: pd.DataFrame, *, k: int = 3, min_contribution: float = 0.005) -> list[list[str]]:
@@ -113,3 +128,62 @@ def top_features(contrib: pd.DataFrame, *, k: int = 3, min_contribution: float =
     names = np.asarray(contrib.columns, dtype=object)
     keep = np.take_along_axis(C, order, axis=1) > min_contribution
     return [list(names[o[m]]) for o, m in zip(order, keep)]
+
+
+# --- train once, score many ------------------------------------------------------------------------
+
+MODEL_FORMAT = "vesseltrack-model/1"
+#: The only non-builtin types a vesseltrack model file may hold (skops refuses anything else).
+TRUSTED_TYPES = ["sklearn.tree._tree.Tree", "vesseltrack.scoring.IsolationScorer"]
+
+
+@dataclass
+class ScoringModel:
+    """Fitted scorers for voyages and gap events, learnt from reference traffic."""
+
+    voyage: IsolationScorer | None
+    gap: IsolationScorer | None
+    vesseltrack_version: str
+    reference: dict
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model with skops (never pickle): a model file is input, and input can be hostile."""
+        import skops.io as sio
+
+        path = Path(path)
+        bundle = {"format": MODEL_FORMAT, "vesseltrack_version": self.vesseltrack_version,
+                  "reference": self.reference, "voyage": self.voyage, "gap": self.gap}
+        try:
+            sio.dump(bundle, path)
+        except OSError as err:
+            raise ModelError(f"{path}: cannot write the model ({err.strerror}); expected a writable path; choose another --model path") from err
+        return path
+
+
+def load_model(path: str | Path) -> ScoringModel:
+    """Read a model written by :meth:`ScoringModel.save`, refusing foreign or tampered files."""
+    import skops.io as sio
+
+    path = Path(path)
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except FileNotFoundError as err:
+        raise ModelError(f"{path}: model file not found; expected a .skops file written by 'vesseltrack train'; check the path") from err
+    except Exception as err:  # skops raises zipfile/json/key errors for files that are not skops at all
+        raise ModelError(f"{path}: not a vesseltrack model ({type(err).__name__}: {err}); expected a .skops file written by 'vesseltrack train'; retrain the model") from err
+    foreign = sorted(set(untrusted) - set(TRUSTED_TYPES))
+    if foreign:
+        raise ModelError(f"{path}: the file holds types a vesseltrack model never holds ({foreign[:5]}); expected only {TRUSTED_TYPES}; refusing to load it (it may be hostile); retrain with 'vesseltrack train'")
+    try:
+        bundle = sio.load(path, trusted=TRUSTED_TYPES)
+    except Exception as err:
+        raise ModelError(f"{path}: the model cannot be read ({type(err).__name__}: {err}); expected a .skops file written by 'vesseltrack train'; retrain the model") from err
+    fmt = bundle.get("format") if isinstance(bundle, dict) else None
+    if fmt != MODEL_FORMAT:
+        version = bundle.get("vesseltrack_version", "unknown") if isinstance(bundle, dict) else "unknown"
+        raise ModelError(f"{path}: model format {fmt!r} (written by vesseltrack {version}) is not {MODEL_FORMAT!r}, the format this version reads; retrain it with 'vesseltrack train'")
+    for key in ("voyage", "gap"):
+        if bundle[key] is not None and not isinstance(bundle[key], IsolationScorer):
+            raise ModelError(f"{path}: '{key}' holds a {type(bundle[key]).__name__}; expected an IsolationScorer; retrain the model")
+    return ScoringModel(voyage=bundle["voyage"], gap=bundle["gap"], vesseltrack_version=bundle["vesseltrack_version"],
+                        reference=bundle.get("reference", {}))
