@@ -1,8 +1,11 @@
 """Alert policy: which scored voyages and events an analyst should read first, ranked.
 
-Rows enter the alert list when their score is at least ``min_score``; tanker voyages that start or
-end at a sensitive port always enter (with whatever score they have), because that is the case the
-users care most about. The list is ranked by score (highest first; ties by time, vessel and id, so
+Voyages are the primary subjects: a voyage enters the alert list when its score is at least
+``min_score``, and its gaps and port visits are then told in its reasons rather than listed again.
+An event enters on its own when its score is at least ``min_score`` and its voyage did not (an
+event can stand out where its voyage as a whole does not). Tanker voyages that start or end at a
+sensitive port always enter (with whatever score they have), because that is the case the users
+care most about. The list is ranked by score (highest first; ties by time, vessel and id, so
 the order is deterministic) and cut to ``top`` rows (the forced tanker rows are kept beyond it).
 """
 
@@ -36,6 +39,8 @@ def select_alerts(voyages: pd.DataFrame, events: pd.DataFrame, *, min_score: flo
         "start_time": e["start_time"], "end_time": e["end_time"], "ports": e["port"],
         "reasons": e["reasons"], "ref_id": e["event_id"], "forced": False,
     })
+    listed_voyages = set(voyages.loc[(voyages["score"] >= min_score).to_numpy() | v["forced"].to_numpy(), "voyage_id"])
+    e = e[~events.loc[e.index, "voyage_id"].isin(listed_voyages).to_numpy()]
     allrows = pd.concat([v, e], ignore_index=True)
     scored = allrows["score"].notna()
     allrows = allrows[scored | allrows["forced"]]

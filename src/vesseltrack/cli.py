@@ -95,7 +95,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     ev = result.summary["events"]
     print(f"{result.summary['vessels']:,} vessels, {result.summary['voyages']:,} voyages, "
           + ", ".join(f"{n:,} {t}" for t, n in ev.items() if n))
-    print(f"{len(result.alerts):,} alerts written to {Path(args.out) / 'alerts.csv'}")
+    n = len(result.alerts)
+    print(f"{n:,} alert{'' if n == 1 else 's'} written to {Path(args.out) / 'alerts.csv'}")
     del files
     return 0
 

@@ -88,7 +88,6 @@ def voyage_reasons(voyages: pd.DataFrame, contrib: pd.DataFrame, longest_gap: pd
         "gap_improbability": _improbable(voyages["gap_improbability"]),
         "log_gap_spare_h": _blank_where_nan(_fmt(voyages["max_gap_spare_h"], ".0f") + " h unaccounted for in a gap (time for a detour)",
                                             np.where(voyages["max_gap_spare_h"].to_numpy() >= 2, 1.0, np.nan)),
-        "log_gap_speed_kn": "implied speed across gaps " + _fmt(voyages["max_gap_implied_speed_kn"], ".1f") + " kn",
         "sensitive_port_calls": calls.where(sensitive_calls.reset_index(drop=True) != "", ""),
         "draught_change_m": _draught_phrase(longest_gap["draught_before_m"], longest_gap["draught_after_m"], voyages["draught_change_m"]),
         "log_max_speed_kn": "implied speed " + _fmt(voyages["max_implied_speed_kn"], ".0f") + " kn between reports",
@@ -106,6 +105,8 @@ def gap_reasons(gaps: pd.DataFrame, contrib: pd.DataFrame) -> np.ndarray:
         return np.empty(0, dtype=object)
     tops = top_features(contrib)
     gap = _gap_phrase(gaps["duration_h"], gaps["start_port_distance_km"], gaps["end_port_distance_km"], gaps["port"])
+    is_open = ~gaps["is_closed"].fillna(True).to_numpy(dtype=bool)
+    gap = gap.where(~is_open, gap + ", still dark at the end of the data")
     reach = gaps["reachable_ports"].reset_index(drop=True)
     gap = gap.where(reach.isna().to_numpy(), gap + "; could have reached " + reach.fillna(""))
     spare = gaps["spare_h"].to_numpy(dtype=float, na_value=np.nan)
@@ -116,10 +117,8 @@ def gap_reasons(gaps: pd.DataFrame, contrib: pd.DataFrame) -> np.ndarray:
         "improbability": _improbable(-gaps["p_silence_log10"].to_numpy(dtype=float, na_value=np.nan)),
         "log_others_heard": _blank_where_nan("other ships heard " + gaps["others_heard"].astype(str).reset_index(drop=True)
                                             + " times in its area meanwhile", np.where(gaps["others_heard"].to_numpy(dtype=float, na_value=0.0) >= 10, 1.0, np.nan)),
-        "log_gap_speed_kn": _blank_where_nan("implied speed across the gap " + _fmt(gaps["implied_speed_kn"], ".1f") + " kn", gaps["implied_speed_kn"]),
         "draught_change_m": _draught_phrase(gaps["draught_before_m"], gaps["draught_after_m"], np.nan_to_num(change)),
         "in_port": pd.Series(np.where(gaps["in_port"].fillna(False).to_numpy(dtype=bool), "", "at sea, not in port")),
-        "is_open": pd.Series(np.where(gaps["is_closed"].fillna(True).to_numpy(dtype=bool), "", "still dark at the end of the data")),
         "is_tanker": pd.Series(np.where(gaps["vessel_type"].between(80, 89).fillna(False).to_numpy(dtype=bool), "tanker", "not a tanker")),
     }
     phrases = {k: v.reset_index(drop=True) for k, v in phrases.items()}

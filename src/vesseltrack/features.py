@@ -99,7 +99,7 @@ def voyage_features(steps: pd.DataFrame, voy: Voyages, events: pd.DataFrame, vis
 VOYAGE_ONE_SIDED = ("log_sea_dark_hours", "dark_fraction", "log_longest_gap_h", "gap_sensitive_closeness",
                     "gap_improbability", "log_gap_spare_h", "sensitive_port_calls", "draught_change_m", "log_max_speed_kn", "is_tanker")
 GAP_ONE_SIDED = ("log_duration_h", "gap_sensitive_closeness", "draught_change_m", "log_spare_h", "improbability", "log_others_heard",
-                 "is_open", "is_tanker")
+                 "is_tanker")
 
 
 def voyage_matrix(features: pd.DataFrame) -> pd.DataFrame:
@@ -109,7 +109,6 @@ def voyage_matrix(features: pd.DataFrame) -> pd.DataFrame:
         "log_sea_dark_hours": np.log1p(features["sea_dark_hours"]),
         "dark_fraction": features["dark_fraction"],
         "log_longest_gap_h": np.log1p(features["longest_gap_h"]),
-        "log_gap_speed_kn": np.log1p(features["max_gap_implied_speed_kn"]),
         "gap_sensitive_closeness": np.exp(-features["gap_near_sensitive_km"] / CLOSENESS_KM),
         "gap_improbability": np.log1p(features["gap_improbability"]),
         "log_gap_spare_h": np.log1p(features["max_gap_spare_h"]),
@@ -127,13 +126,11 @@ def gap_matrix(gaps: pd.DataFrame) -> pd.DataFrame:
     dd = np.abs(gaps["draught_after_m"].to_numpy(dtype=float) - gaps["draught_before_m"].to_numpy(dtype=float))
     return pd.DataFrame({
         "log_duration_h": np.log1p(gaps["duration_h"].to_numpy()),
-        "log_gap_speed_kn": np.log1p(np.nan_to_num(gaps["implied_speed_kn"].to_numpy(dtype=float))),
         "gap_sensitive_closeness": np.exp(-near / CLOSENESS_KM),
         "draught_change_m": np.nan_to_num(dd),
         "log_spare_h": np.log1p(np.clip(np.nan_to_num(gaps["spare_h"].to_numpy(dtype=float, na_value=np.nan)), 0, None)),
         "improbability": np.log1p(np.nan_to_num(-gaps["p_silence_log10"].to_numpy(dtype=float, na_value=np.nan))),
         "log_others_heard": np.log1p(gaps["others_heard"].to_numpy(dtype=float, na_value=0.0)),
-        "is_open": (~gaps["is_closed"].fillna(False).to_numpy(dtype=bool)).astype(float),
         "in_port": gaps["in_port"].fillna(False).to_numpy(dtype=bool).astype(float),
         "is_tanker": is_tanker(gaps["vessel_type"]).astype(float),
     })

@@ -1,0 +1,38 @@
+import numpy as np
+import pandas as pd
+
+from vesseltrack import schema
+from vesseltrack.alerts import select_alerts
+from vesseltrack.detect.events import conform
+
+
+def tables():
+    t = pd.Timestamp("2024-03-01T00:00Z")
+    voyages = pd.DataFrame({
+        "voyage_id": ["V1", "V2", "V3", "V4"], "mmsi": np.array([1, 2, 3, 4], dtype="int32"),
+        "imo": pd.array([None] * 4, dtype="Int32"), "vessel_name": ["A", "B", "C", "D"],
+        "vessel_type": pd.array([80, 70, 70, 81], dtype="Int16"),
+        "start_time": [t] * 4, "end_time": [t + pd.Timedelta(hours=5)] * 4, "ports": ["X -> Y"] * 4,
+        "score": [0.9, 0.5, 0.55, 0.3], "reasons": ["r1", "r2", "r3", "r4"],
+        "is_tanker": [1, 0, 0, 1], "sensitive_port_calls": [0, 0, 0, 1],
+    })
+    events = conform(pd.DataFrame({
+        "event_id": ["G1", "G2"], "event_type": ["gap", "gap"], "mmsi": np.array([1, 2], dtype="int32"),
+        "start_time": [t, t], "end_time": [t, t], "start_lat": [0.0, 0.0], "start_lon": [0.0, 0.0],
+        "duration_h": [10.0, 10.0], "score": [0.95, 0.8], "voyage_id": ["V1", "V2"], "reasons": ["g1", "g2"],
+    }))
+    return voyages, events
+
+
+def test_policy_ranks_voyages_events_and_forced_tankers():
+    a = select_alerts(*tables(), min_score=0.6, top=10)
+    schema.validate(a, schema.ALERTS, name="alerts")
+    # V1 listed (0.9) so its gap G1 is not repeated; G2 stands out although its voyage does not;
+    # V4 is a tanker voyage at a sensitive port: always listed, last, with its own score
+    assert a["ref_id"].tolist() == ["V1", "G2", "V4"]
+    assert a["rank"].tolist() == [1, 2, 3] and a["score"].tolist() == [0.9, 0.8, 0.3]
+
+
+def test_top_cuts_but_keeps_forced_rows():
+    a = select_alerts(*tables(), min_score=0.0, top=1)
+    assert a["ref_id"].tolist() == ["V1", "V4"]
