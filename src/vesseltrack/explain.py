@@ -25,9 +25,10 @@ def _blank_where_nan(phrase: pd.Series, values) -> pd.Series:
 
 
 def _improbable(improbability) -> pd.Series:
-    """'silence improbable under local reception (chance ~1e-12)' where the figure is >= 2."""
+    """'ships there go silent this long once in ~1,000 ship-days' where that is rarer than 1 in 100."""
     x = np.asarray(improbability, dtype=float)
-    txt = "silence improbable under local reception (chance ~1e-" + _fmt(x, ".0f") + ")"
+    days = np.char.mod("%d", np.round(np.power(10.0, np.nan_to_num(np.clip(x, 0, 6)))).astype(np.int64))
+    txt = "ships there go silent this long once in ~" + pd.Series(days.astype(object)) + " ship-days"
     return txt.where(np.nan_to_num(x) >= 2.0, "")
 
 
@@ -105,6 +106,8 @@ def gap_reasons(gaps: pd.DataFrame, contrib: pd.DataFrame) -> np.ndarray:
         return np.empty(0, dtype=object)
     tops = top_features(contrib)
     gap = _gap_phrase(gaps["duration_h"], gaps["start_port_distance_km"], gaps["end_port_distance_km"], gaps["port"])
+    likely = gaps["likely_dark"].fillna(False).to_numpy(dtype=bool)
+    gap = gap.where(~likely, "likely dark: " + gap)
     is_open = ~gaps["is_closed"].fillna(True).to_numpy(dtype=bool)
     gap = gap.where(~is_open, gap + ", still dark at the end of the data")
     reach = gaps["reachable_ports"].reset_index(drop=True)
@@ -114,7 +117,7 @@ def gap_reasons(gaps: pd.DataFrame, contrib: pd.DataFrame) -> np.ndarray:
     phrases = {
         "log_duration_h": gap, "gap_sensitive_closeness": gap,
         "log_spare_h": _blank_where_nan(_fmt(spare, ".0f") + " h spare beyond the straight run", np.where(spare >= 2, 1.0, np.nan)),
-        "improbability": _improbable(-gaps["p_silence_log10"].to_numpy(dtype=float, na_value=np.nan)),
+        "improbability": _improbable(-gaps["silence_per_day_log10"].to_numpy(dtype=float, na_value=np.nan)),
         "log_others_heard": _blank_where_nan("other ships heard " + gaps["others_heard"].astype(str).reset_index(drop=True)
                                             + " times in its area meanwhile", np.where(gaps["others_heard"].to_numpy(dtype=float, na_value=0.0) >= 10, 1.0, np.nan)),
         "draught_change_m": _draught_phrase(gaps["draught_before_m"], gaps["draught_after_m"], np.nan_to_num(change)),

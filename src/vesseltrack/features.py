@@ -63,7 +63,7 @@ def voyage_features(steps: pd.DataFrame, voy: Voyages, events: pd.DataFrame, vis
     at_sea = ~gaps["in_port"].fillna(False).to_numpy(dtype=bool)
     g = gaps.assign(near=np.fmin(gaps["start_port_distance_km"].to_numpy(), gaps["end_port_distance_km"].to_numpy()),
                     sea_h=np.where(at_sea, gaps["duration_h"].to_numpy(), 0.0),
-                    improb=-gaps["p_silence_log10"].to_numpy(dtype=float, na_value=np.nan),
+                    improb=-gaps["silence_per_day_log10"].to_numpy(dtype=float, na_value=np.nan),
                     spare=gaps["spare_h"].to_numpy(dtype=float, na_value=np.nan))
     agg = g.groupby("voyage_id", sort=False).agg(
         n_gaps=("duration_h", "size"), dark_hours=("duration_h", "sum"), sea_h=("sea_h", "sum"),
@@ -129,7 +129,7 @@ def gap_matrix(gaps: pd.DataFrame) -> pd.DataFrame:
         "gap_sensitive_closeness": np.exp(-near / CLOSENESS_KM),
         "draught_change_m": np.nan_to_num(dd),
         "log_spare_h": np.log1p(np.clip(np.nan_to_num(gaps["spare_h"].to_numpy(dtype=float, na_value=np.nan)), 0, None)),
-        "improbability": np.log1p(np.nan_to_num(-gaps["p_silence_log10"].to_numpy(dtype=float, na_value=np.nan))),
+        "improbability": np.log1p(np.nan_to_num(-gaps["silence_per_day_log10"].to_numpy(dtype=float, na_value=np.nan))),
         "log_others_heard": np.log1p(gaps["others_heard"].to_numpy(dtype=float, na_value=0.0)),
         "in_port": gaps["in_port"].fillna(False).to_numpy(dtype=bool).astype(float),
         "is_tanker": is_tanker(gaps["vessel_type"]).astype(float),

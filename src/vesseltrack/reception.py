@@ -1,19 +1,24 @@
-"""Reception, learnt from the data itself: how often a ship in a grid cell is heard.
+"""Reception, learnt from the data itself: how often ships in a grid cell fall silent for a given
+time without anyone switching anything off.
 
 A gap in AIS is not proof of hiding: coastal receivers reach ~40-60 nm and satellites pass every
-few hours, so in poorly covered water long silences are normal. For every grid cell (``cell_deg``
-degrees, default 0.5) and AIS class the map holds the empirical reporting rate, reports per hour
-of vessel time, estimated from every vessel's consecutive reports that start and end in the cell
-(steps longer than ``max_step_h`` are left out: a ship may have left and come back). Cells with
-fewer than ``min_steps`` steps fall back to the class's fleet-wide rate.
+few hours, so in poorly covered water long silences are normal. Reception is bursty (a satellite
+pass hears a ship every minute for ten minutes, then nothing for hours), so a mean reporting rate
+says little about silences. The map therefore keeps, for every grid cell (``cell_deg`` degrees,
+default 0.5) and AIS class, the vessel-hours spent there and the durations of all silences that
+started there, and judges a gap of T hours by how often ships there fall silent that long:
 
-For a gap of ``T`` hours starting in a cell heard at rate r0 and ending in one heard at r1, the
-chance of hearing nothing for that long from a transmitting ship, under a Poisson model of
-receptions, is ``exp(-(r0 + r1) / 2 * T)``; its log10 is ``p_silence_log10`` (0 = unremarkable,
--10 = one chance in ten billion). Independent evidence comes from the neighbours: ``others_heard``
-counts reports of other vessels in the gap's start and end cells during the gap. A natural outage
-in poorly covered water has a likely silence and few neighbours heard; a tanker silent for 30 h
-where its neighbours were heard every few minutes has neither.
+    rate(T) = (n_cell(silences >= T) + A * rate_fleet(T)) / (hours_cell + A)      per vessel-hour
+
+with the gap itself left out, and A = 24 pseudo-hours of the fleet-wide rate as a prior (thin
+cells borrow from the fleet). A gap gets the larger (more innocent) of the rates at its start and
+end cells; ``silence_per_day_log10`` is log10 of that rate per ship-day: 0 = ships there go silent
+this long about once a day, -3 = once in a thousand ship-days. Independent evidence comes from the
+neighbours: ``others_heard`` counts reports of other vessels in the gap's start and end cells
+during it. A natural outage in poorly covered water has a common silence and few neighbours
+heard; a tanker silent for 30 h where its neighbours were heard every few minutes has neither.
+
+The map also keeps the mean reporting rate per cell and class (``reception_*_per_h``), for a human.
 """
 
 from __future__ import annotations
@@ -26,8 +31,12 @@ import pandas as pd
 DEFAULT_CELL_DEG = 0.5
 DEFAULT_MAX_STEP_H = 24.0
 DEFAULT_MIN_STEPS = 20
-#: log10 probabilities below this are clipped (they are all "impossible" for a human).
-P_FLOOR_LOG10 = -30.0
+#: Silences shorter than this are reception jitter, not silences.
+SILENCE_MIN_S = 3600
+#: Weight of the fleet-wide prior, in pseudo vessel-hours.
+PRIOR_HOURS = 24.0
+#: log10 rates below this are clipped (they all mean "never happens" to a human).
+RATE_FLOOR_LOG10 = -6.0
 
 
 def cell_ids(lat: np.ndarray, lon: np.ndarray, cell_deg: float) -> np.ndarray:
@@ -54,6 +63,36 @@ class ReceptionMap:
     #: fleet-wide rate per class code (0 = A, 1 = B)
     fleet_rate: np.ndarray
     min_steps: int
+    #: silences >= SILENCE_MIN_S: sorted keys (cell * 2 + class) << 32 | duration in seconds
+    silence_keys: np.ndarray
+    #: every silence's duration in seconds, sorted (the fleet-wide distribution)
+    silence_all: np.ndarray
+    #: vessel-hours observed in all cells
+    fleet_hours: float
+
+    def silence_rate(self, cell: np.ndarray, cls: np.ndarray, dur_s: np.ndarray, self_count: np.ndarray) -> np.ndarray:
+        """Silences of at least ``dur_s`` seconds per vessel-hour in (cell, class), with the prior.
+
+        ``self_count`` (0/1) removes the gap being judged from the counts it is judged by.
+        """
+        dur = np.clip(np.asarray(dur_s, dtype=np.int64), SILENCE_MIN_S, (1 << 32) - 1)
+        key = cell.astype(np.int64) * 2 + cls
+        k = self.silence_keys
+        ge_cell = np.searchsorted(k, (key << 32) + (1 << 32) - 1, side="right") - np.searchsorted(k, (key << 32) + dur, side="left")
+        ge_cell = np.maximum(ge_cell - self_count, 0)
+        ge_all = len(self.silence_all) - np.searchsorted(self.silence_all, dur, side="left") - self_count
+        rate_fleet = np.maximum(ge_all, 0) / max(self.fleet_hours, 1e-9)
+        return (ge_cell + PRIOR_HOURS * rate_fleet) / (self.hours(cell, cls) + PRIOR_HOURS)
+
+    def hours(self, cell: np.ndarray, cls: np.ndarray) -> np.ndarray:
+        """Vessel-hours observed in each (cell, class) (0 where never seen)."""
+        t = self.table
+        if t.empty:
+            return np.zeros(len(cell))
+        tkey = t["cell"].to_numpy() * 2 + t["ais_class"].to_numpy()
+        key = cell * 2 + cls
+        pos = np.minimum(np.searchsorted(tkey, key), len(tkey) - 1)
+        return np.where((tkey[pos] == key) & (cell >= 0), t["hours"].to_numpy()[pos], 0.0)
 
     def rate(self, cell: np.ndarray, cls: np.ndarray) -> np.ndarray:
         """Reports per hour expected in each (cell, class); fleet-wide rate where the cell is thin."""
@@ -74,23 +113,36 @@ def build_reception(steps: pd.DataFrame, *, cell_deg: float = DEFAULT_CELL_DEG, 
     cell = cell_ids(steps["lat"].to_numpy(), steps["lon"].to_numpy(), cell_deg)
     cls = class_codes(steps["ais_class"])
     dt_h = steps["dt_s"].to_numpy() / 3600.0
+    # every step is vessel time spent in the cell it starts from (capped: a long silence may be
+    # spent elsewhere); the mean reporting rate counts only steps that stay in their cell
     ok = np.zeros(len(cell), dtype=bool)
     if len(cell) > 1:
-        ok[1:] = (cell[1:] == cell[:-1]) & (dt_h[1:] > 0) & (dt_h[1:] <= max_step_h)
-    key = cell[ok] * 2 + cls[ok]
+        ok[1:] = dt_h[1:] > 0
+    start = np.flatnonzero(ok) - 1
+    stay = cell[start + 1] == cell[start]
+    key = cell[start] * 2 + cls[start]
     uk, inv = np.unique(key, return_inverse=True)
-    n_steps = np.bincount(inv, minlength=len(uk))
-    hours = np.bincount(inv, weights=dt_h[ok], minlength=len(uk))
-    table = pd.DataFrame({"cell": uk // 2, "ais_class": uk % 2, "steps": n_steps, "hours": hours,
-                          "rate_per_h": np.divide(n_steps, hours, out=np.zeros(len(uk)), where=hours > 0)})
+    n_steps = np.bincount(inv, weights=stay & (dt_h[ok] <= max_step_h), minlength=len(uk))
+    hours = np.bincount(inv, weights=np.minimum(dt_h[ok], max_step_h), minlength=len(uk))
+    stay_hours = np.bincount(inv, weights=np.where(stay & (dt_h[ok] <= max_step_h), dt_h[ok], 0.0), minlength=len(uk))
+    table = pd.DataFrame({"cell": uk // 2, "ais_class": uk % 2, "steps": n_steps.astype(np.int64), "hours": hours,
+                          "rate_per_h": np.divide(n_steps, stay_hours, out=np.zeros(len(uk)), where=stay_hours > 0)})
     fleet = np.zeros(2)
     for c in (0, 1):  # two classes, not a loop over data
         m = table["ais_class"].to_numpy() == c
-        h = table["hours"].to_numpy()[m].sum()
-        fleet[c] = table["steps"].to_numpy()[m].sum() / h if h > 0 else 0.0
+        h = stay_hours[m].sum()
+        fleet[c] = n_steps[m].sum() / h if h > 0 else 0.0
     if fleet[1] == 0:
         fleet[1] = fleet[0]
-    return ReceptionMap(cell_deg=cell_deg, table=table, fleet_rate=fleet, min_steps=min_steps)
+    # silences, attributed to the cell and class of the report they start from
+    dt_s = steps["dt_s"].to_numpy()
+    sil = np.zeros(len(cell), dtype=bool)
+    sil[1:] = dt_s[1:] >= SILENCE_MIN_S
+    start = np.flatnonzero(sil) - 1
+    dur = np.minimum(dt_s[sil], (1 << 32) - 1).astype(np.int64)
+    skeys = np.sort(((cell[start] * 2 + cls[start]) << 32) | dur)
+    return ReceptionMap(cell_deg=cell_deg, table=table, fleet_rate=fleet, min_steps=min_steps,
+                        silence_keys=skeys, silence_all=np.sort(dur), fleet_hours=float(hours.sum()))
 
 
 def gap_reception(steps: pd.DataFrame, start_idx: np.ndarray, end_idx: np.ndarray, end_ns: np.ndarray,
@@ -110,12 +162,16 @@ def gap_reception(steps: pd.DataFrame, start_idx: np.ndarray, end_idx: np.ndarra
     c0 = cell_ids(lat[start_idx], lon[start_idx], rmap.cell_deg)
     c1 = cell_ids(lat[e], lon[e], rmap.cell_deg)
     cls = cls_all[start_idx]
-    r0 = rmap.rate(c0, cls)
-    r1 = rmap.rate(c1, cls)
+    mean0 = rmap.rate(c0, cls)
+    mean1 = rmap.rate(c1, cls)
     ts = steps["timestamp"].array.asi8
     t0 = ts[start_idx]
-    dur_h = (end_ns - t0) / 3.6e12
-    log10p = np.maximum(-(r0 + r1) / 2.0 * dur_h / np.log(10.0), P_FLOOR_LOG10)
+    dur_s = (end_ns - t0) // 1_000_000_000
+    is_step = closed.astype(np.int64)  # a closed gap is one of the silences counted at its start cell
+    r0 = rmap.silence_rate(c0, cls, dur_s, is_step)
+    r1 = rmap.silence_rate(c1, cls, dur_s, is_step * (c1 == c0))
+    with np.errstate(divide="ignore"):
+        per_day_log10 = np.maximum(np.log10(np.maximum(r0, r1) * 24.0), RATE_FLOOR_LOG10)
 
     # neighbours heard: reports in the gap's cells strictly inside (t0, t1); a vessel's own reports
     # are never inside its own gap, so every report counted is another vessel's
@@ -133,4 +189,5 @@ def gap_reception(steps: pd.DataFrame, start_idx: np.ndarray, end_idx: np.ndarra
         for cells, use in ((c0, np.ones(n, dtype=bool)), (c1, c1 != c0)):  # don't count one cell twice
             cnt = np.searchsorted(keys, key(cells, end_ns), side="left") - np.searchsorted(keys, key(cells, t0), side="right")
             heard += np.where(use, np.maximum(cnt, 0), 0)
-    return {"reception_start_per_h": r0, "reception_end_per_h": r1, "p_silence_log10": log10p, "others_heard": heard}
+    return {"reception_start_per_h": mean0, "reception_end_per_h": mean1, "silence_per_day_log10": per_day_log10,
+            "others_heard": heard}

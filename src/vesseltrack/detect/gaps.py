@@ -17,6 +17,10 @@ Presets (:data:`PRESETS`, parameters in :class:`GapParams`):
   clearly being heard before it went silent).
 - ``nearshore``: gaps over 6 h that start within 50 nm of shore where reception is good
   (> 10 reports/day): near coast stations a silence is more suspicious, not less.
+
+Every gap judged against a reception map also gets ``likely_dark``: closed, not inside a port,
+a silence that ships in its area have less than once in ~30 ship-days (reception.py), and at
+least 12 h unaccounted for beyond the straight run between its ends (time for a detour).
 """
 
 from __future__ import annotations
@@ -36,6 +40,10 @@ from vesseltrack.zones import Gazetteer, nearest_sensitive, shore_distance_km
 DEFAULT_GAP_H = 6.0
 NM_KM = 1.852
 WINDOW_H = 12.0
+#: ``likely_dark``: ships in the area fall silent this long less than once in 10**1.5 (~30) ship-days...
+LIKELY_DARK_SILENCE_LOG10 = -1.5
+#: ...and the gap leaves at least this many hours unaccounted for beyond the straight run.
+LIKELY_DARK_SPARE_H = 12.0
 
 
 @dataclass(frozen=True)
@@ -160,6 +168,10 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
         out[col] = vals
     with np.errstate(divide="ignore", invalid="ignore"):
         out["implied_speed_kn"] = np.where(out["duration_h"] > 0, out["distance_m"] / (out["duration_h"] * 3600.0) * KN_PER_M_S, np.nan)
+    if reception is not None:
+        out["likely_dark"] = (closed & ~out["in_port"].fillna(False).to_numpy(dtype=bool)
+                              & (out["silence_per_day_log10"].to_numpy(dtype=float) <= LIKELY_DARK_SILENCE_LOG10)
+                              & (out["spare_h"].to_numpy(dtype=float) >= LIKELY_DARK_SPARE_H))
     return out[_keep(out, params)].reset_index(drop=True)
 
 
