@@ -15,7 +15,7 @@ cells borrow from the fleet). A gap gets the larger (more innocent) of the rates
 end cells; ``silence_per_day_log10`` is log10 of that rate per ship-day: 0 = ships there go silent
 this long about once a day, -3 = once in a thousand ship-days. Independent evidence comes from the
 neighbours: ``others_heard`` counts reports of other vessels in the gap's start and end cells
-during it. A natural outage in poorly covered water has a common silence and few neighbours
+during it (in the whole hours inside the gap). A natural outage in poorly covered water has a common silence and few neighbours
 heard; a tanker silent for 30 h where its neighbours were heard every few minutes has neither.
 
 The map also keeps the mean reporting rate per cell and class (``reception_*_per_h``), for a human.
@@ -69,6 +69,19 @@ class ReceptionMap:
     silence_all: np.ndarray
     #: vessel-hours observed in all cells
     fleet_hours: float
+    #: reports heard per (cell, hour): sorted keys cell << 24 | hours since the epoch, and the
+    #: running total of reports up to each key (with a leading 0)
+    heard_keys: np.ndarray
+    heard_cum: np.ndarray
+
+    def heard_between(self, cell: np.ndarray, t0_ns: np.ndarray, t1_ns: np.ndarray) -> np.ndarray:
+        """Reports heard in ``cell`` during the whole hours strictly inside (t0, t1)."""
+        h0 = t0_ns // 3_600_000_000_000 + 1
+        h1 = t1_ns // 3_600_000_000_000 - 1
+        base = cell.astype(np.int64) << 24
+        lo = np.searchsorted(self.heard_keys, base | np.maximum(h0, 0), side="left")
+        hi = np.searchsorted(self.heard_keys, base | np.maximum(h1, 0), side="right")
+        return np.where((h1 >= h0) & (cell >= 0), self.heard_cum[hi] - self.heard_cum[lo], 0)
 
     def silence_rate(self, cell: np.ndarray, cls: np.ndarray, dur_s: np.ndarray, self_count: np.ndarray) -> np.ndarray:
         """Silences of at least ``dur_s`` seconds per vessel-hour in (cell, class), with the prior.
@@ -141,19 +154,25 @@ def build_reception(steps: pd.DataFrame, *, cell_deg: float = DEFAULT_CELL_DEG, 
     start = np.flatnonzero(sil) - 1
     dur = np.minimum(dt_s[sil], (1 << 32) - 1).astype(np.int64)
     skeys = np.sort(((cell[start] * 2 + cls[start]) << 32) | dur)
+    # reports per (cell, hour), counted by hashing (no sort of all reports), then the few keys sorted
+    hkeys = (cell << 24) | (steps["timestamp"].array.asi8 // 3_600_000_000_000)
+    counts = pd.Series(hkeys[cell >= 0]).value_counts(sort=False)
+    order = np.argsort(counts.index.to_numpy())
+    heard_keys = counts.index.to_numpy()[order]
+    heard_cum = np.concatenate([[0], np.cumsum(counts.to_numpy()[order])])
     return ReceptionMap(cell_deg=cell_deg, table=table, fleet_rate=fleet, min_steps=min_steps,
-                        silence_keys=skeys, silence_all=np.sort(dur), fleet_hours=float(hours.sum()))
+                        silence_keys=skeys, silence_all=np.sort(dur), fleet_hours=float(hours.sum()),
+                        heard_keys=heard_keys, heard_cum=heard_cum)
 
 
 def gap_reception(steps: pd.DataFrame, start_idx: np.ndarray, end_idx: np.ndarray, end_ns: np.ndarray,
                   rmap: ReceptionMap) -> dict[str, np.ndarray]:
-    """Per gap: reception rate at its start and end cells, log10 chance of the silence, and
-    reports of other vessels heard in those cells during it.
+    """Per gap: mean reporting rate at its start and end cells, how often ships there fall silent
+    that long (log10 per ship-day), and reports of other vessels heard in those cells during it.
 
     ``end_idx`` -1 marks an open gap (its end cell is taken as its start cell); ``end_ns`` gives
     every gap's end time in ns.
     """
-    n = len(start_idx)
     lat = steps["lat"].to_numpy()
     lon = steps["lon"].to_numpy()
     cls_all = class_codes(steps["ais_class"])
@@ -173,21 +192,8 @@ def gap_reception(steps: pd.DataFrame, start_idx: np.ndarray, end_idx: np.ndarra
     with np.errstate(divide="ignore"):
         per_day_log10 = np.maximum(np.log10(np.maximum(r0, r1) * 24.0), RATE_FLOOR_LOG10)
 
-    # neighbours heard: reports in the gap's cells strictly inside (t0, t1); a vessel's own reports
-    # are never inside its own gap, so every report counted is another vessel's
-    heard = np.zeros(n, dtype=np.int64)
-    if n:
-        all_cells = cell_ids(lat, lon, rmap.cell_deg)
-        wanted = np.unique(np.concatenate([c0, c1]))
-        sel = np.flatnonzero(np.isin(all_cells, wanted))
-        origin = ts.min() // 1_000_000_000 if len(ts) else 0
-
-        def key(cells, t_ns):
-            return np.searchsorted(wanted, cells).astype(np.int64) << 32 | (t_ns // 1_000_000_000 - origin)
-
-        keys = np.sort(key(all_cells[sel], ts[sel]))
-        for cells, use in ((c0, np.ones(n, dtype=bool)), (c1, c1 != c0)):  # don't count one cell twice
-            cnt = np.searchsorted(keys, key(cells, end_ns), side="left") - np.searchsorted(keys, key(cells, t0), side="right")
-            heard += np.where(use, np.maximum(cnt, 0), 0)
+    # neighbours heard: reports in the gap's cells during it (from the fleet-wide map, so that a
+    # subset of vessels gets the same answer); a vessel's own reports are never inside its own gap
+    heard = rmap.heard_between(c0, t0, end_ns) + np.where(c1 != c0, rmap.heard_between(c1, t0, end_ns), 0)
     return {"reception_start_per_h": mean0, "reception_end_per_h": mean1, "silence_per_day_log10": per_day_log10,
             "others_heard": heard}

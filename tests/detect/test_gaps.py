@@ -95,3 +95,32 @@ def test_presets_filter_gaps(gaz):
     g = detect_gaps(steps, gaz, reception=rmap)
     row = g[g["mmsi"] == 1].iloc[0]
     assert row["start_shore_km"] > 92.6 and row["positions_before_12h"] == 73 and row["positions_after_12h"] == 30
+
+
+@given(st.sets(st.integers(0, 7), max_size=8))
+@settings(max_examples=15, deadline=None)
+def test_any_vessel_partition_gives_the_same_events(part):
+    """Stage functions hold no global state: scheduled by vessel partition (as a Dask engine would,
+    with the data end and the reception map computed once for all), they give the same events."""
+    from vesseltrack.detect.ports import detect_port_visits
+    from vesseltrack.reception import build_reception
+    rows = []
+    for i in range(8):
+        rows += track(273000000 + i, "2024-03-01T00:00", 120, lat0=42.6 + 0.02 * i, lon0=133.0, dlon=0.002,
+                      skip=(30 + i, 70 + 2 * i) if i % 2 else None)
+        rows += stay(273000000 + i, "2024-03-02T06:00", 3, 42.745, 133.075)
+    steps = steps_of(rows)
+    rmap = build_reception(steps)
+    end = steps["timestamp"].max()
+    whole_g = detect_gaps(steps, _GAZ, reception=rmap, data_end=end)
+    zone = zones.assign_zone(steps["lat"].to_numpy(), steps["lon"].to_numpy(), _GAZ)
+    whole_v = detect_port_visits(steps, zone, _GAZ)
+    inside = steps["mmsi"].isin([273000000 + i for i in part]).to_numpy()
+    parts_g, parts_v = [], []
+    for mask in (inside, ~inside):
+        sub = steps[mask].reset_index(drop=True)
+        parts_g.append(detect_gaps(sub, _GAZ, reception=rmap, data_end=end))
+        parts_v.append(detect_port_visits(sub, zone[mask], _GAZ))
+    from vesseltrack.detect.events import concat
+    pd.testing.assert_frame_equal(concat(parts_g), concat([whole_g]))
+    pd.testing.assert_frame_equal(concat(parts_v), concat([whole_v]))
