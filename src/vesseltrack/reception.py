@@ -52,6 +52,10 @@ def cell_ids(lat: np.ndarray, lon: np.ndarray, cell_deg: float) -> np.ndarray:
 
 def class_codes(ais_class: pd.Series) -> np.ndarray:
     """0 for class A (and unknown: most reports are class A), 1 for class B."""
+    if isinstance(ais_class.dtype, pd.CategoricalDtype):  # compare the small category table, not every row
+        is_b = np.asarray(ais_class.cat.categories == "B")
+        codes = ais_class.cat.codes.to_numpy()
+        return np.where(codes >= 0, is_b[codes], False).astype(np.int64) if is_b.any() else np.zeros(len(codes), np.int64)
     return (ais_class.astype(object) == "B").to_numpy(dtype=bool).astype(np.int64)
 
 
@@ -134,7 +138,7 @@ def build_reception(steps: pd.DataFrame, *, cell_deg: float = DEFAULT_CELL_DEG, 
     start = np.flatnonzero(ok) - 1
     stay = cell[start + 1] == cell[start]
     key = cell[start] * 2 + cls[start]
-    uk, inv = np.unique(key, return_inverse=True)
+    inv, uk = pd.factorize(key, sort=True)  # hash-based, then only the distinct keys are sorted
     n_steps = np.bincount(inv, weights=stay & (dt_h[ok] <= max_step_h), minlength=len(uk))
     hours = np.bincount(inv, weights=np.minimum(dt_h[ok], max_step_h), minlength=len(uk))
     stay_hours = np.bincount(inv, weights=np.where(stay & (dt_h[ok] <= max_step_h), dt_h[ok], 0.0), minlength=len(uk))

@@ -163,7 +163,7 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
         n_positions=np.zeros(len(s_idx), dtype=np.int64),
         **(gap_reception(steps, s_idx, e_idx, np.where(closed, ts[e], end_ns), reception) if reception is not None else {}),
     )
-    speed = typical_speed(steps).reindex(out["mmsi"].to_numpy()).to_numpy()
+    speed = typical_speed(steps, out["mmsi"].to_numpy())
     for col, vals in reachable(out, speed, gaz).items():
         out[col] = vals
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -24,14 +24,35 @@ FALLBACK_SPEED_KN = 12.0
 MAX_CANDIDATES = 3
 
 
-def typical_speed(steps: pd.DataFrame) -> pd.Series:
-    """Per MMSI: 90th percentile of reported SOG while under way (> 3 kn); by type when unknown."""
-    sog = steps["sog_kn"]
+def typical_speed(steps: pd.DataFrame, mmsi: np.ndarray) -> np.ndarray:
+    """For each of ``mmsi``: 90th percentile (nearest rank) of its reported SOG while under way
+    (> 3 kn), or a default by AIS type when it was never seen under way.
+
+    Only the rows of the vessels asked for are touched, sorted once by (vessel, speed).
+    """
+    all_mmsi = steps["mmsi"].to_numpy()
+    wanted = np.unique(mmsi)
+    rows = np.flatnonzero(np.isin(all_mmsi, wanted))
+    sog = steps["sog_kn"].to_numpy(dtype=float)[rows]
+    vt = steps["vessel_type"].to_numpy(dtype=float, na_value=np.nan)[rows]
+    code = np.searchsorted(wanted, all_mmsi[rows])
+    # default by type: the first reported type of each vessel
+    first = np.full(len(wanted), np.nan)
+    ok_t = ~np.isnan(vt)
+    first[code[ok_t][::-1]] = vt[ok_t][::-1]
+    by_decade = np.full(11, FALLBACK_SPEED_KN)  # index 10: type unknown
+    by_decade[list(DEFAULT_SPEED_KN)] = list(DEFAULT_SPEED_KN.values())
+    speed = by_decade[np.where(np.isnan(first), 10, np.clip(first // 10, 0, 9)).astype(np.int64)]
     moving = sog > UNDER_WAY_KN
-    q = sog[moving].groupby(steps["mmsi"][moving]).quantile(0.9)
-    vessels = steps.groupby("mmsi", sort=True)["vessel_type"].first()
-    decade = (vessels.astype("float64") // 10).map(DEFAULT_SPEED_KN).fillna(FALLBACK_SPEED_KN)
-    return q.reindex(vessels.index).fillna(decade).clip(lower=5.0, upper=40.0)
+    c, v = code[moving], sog[moving]
+    if len(c):
+        order = np.lexsort((v, c))
+        c, v = c[order], v[order]
+        starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+        counts = np.diff(np.r_[starts, len(c)])
+        q = v[starts + np.floor(0.9 * (counts - 1)).astype(np.int64)]
+        speed[c[starts]] = q
+    return np.clip(speed, 5.0, 40.0)[np.searchsorted(wanted, mmsi)]
 
 
 def reachable(gaps: pd.DataFrame, speed_kn: np.ndarray, gaz: Gazetteer, *, min_stay_h: float = MIN_STAY_H) -> dict[str, np.ndarray]:
