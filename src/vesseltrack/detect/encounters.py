@@ -1,0 +1,433 @@
+"""Encounters (ship-to-ship meetings): two vessels close together, slowly, for hours.
+
+Method, fleet-wide and vectorised:
+
+1. **Align tracks in time.** Each vessel's track is resampled onto a common grid (``bin_min``,
+   default 10 min) by linear interpolation between consecutive reports, but only across silences
+   of at most ``max_interp_gap_h`` (1 h): a ship is never invented where it was not heard. The one
+   exception, ``max_stationary_gap_h`` (6 h), is a silence between two reports that imply under
+   ``stationary_kn`` (1 kn): a ship found where it was left, typically drifting offshore where only
+   satellite passes hear it (set it to None to disable). A report at the edge of a track piece also
+   covers the grid points within half a bin of it. So two ships reported minutes apart, at
+   irregular times, are still seen together.
+2. **Spatial hash per grid time.** Every sample gets a cell of a 3-D grid over the Earth's
+   unit-sphere coordinates (cells ``max_distance_m`` wide: chord <= arc, so any pair within the
+   distance shares a cell or touches one); keys (grid time, cell) are sorted and each cell is joined
+   with itself and 13 of its 26 neighbours by ``searchsorted`` (the other 13 are the same pairs
+   seen from the other side). Never all pairs. Work is split by grid time into chunks of whole
+   bins; since pairs are found bin by bin, no meeting can be lost at a chunk or day boundary.
+3. **Exact distance**, then runs of consecutive bins per pair (holes up to ``bridge_h`` bridged),
+   runs shorter than ``min_duration_h`` dropped, runs of one pair less than ``merge_gap_h`` apart
+   merged, and the preset's speed and port criteria applied.
+
+One event per pair-episode: ``mmsi`` is the smaller MMSI, ``other_mmsi`` the larger. Start/end
+positions are ``mmsi``'s interpolated positions; static data (``imo``, ``vessel_name``,
+``vessel_type``) are ``mmsi``'s, ``other_vessel_*`` the other's. To attribute encounters to both
+vessels (voyage features), use :func:`both_ways`, which adds the mirrored rows.
+
+Presets (:data:`ENCOUNTER_PRESETS`, parameters in :class:`EncounterParams`):
+
+- ``gfw``: Global Fishing Watch's encounters (Miller et al. 2018, Frontiers in Marine Science;
+  GFW encounter events): within 500 m for at least 2 h, median speed under 2 kn, encounters less
+  than 4 h apart merged, none whose median position is within 10 km of a port (anchorages).
+- ``ballinger2024``: within 500 m for at least 2 h with both vessels under 1 kn all along (the
+  slow-drift signature of STS transfers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from vesseltrack.detect import events as ev
+from vesseltrack.errors import ConfigError
+from vesseltrack.geo import EARTH_RADIUS_M, haversine_m
+from vesseltrack.tracks import vessel_starts
+from vesseltrack.zones import Gazetteer, nearest_sensitive, shore_distance_km
+
+#: An encounter within this distance of a sensitive port names that port in ``port``.
+NEAR_PORT_KM = 300.0
+#: draught_after: the latest draught reported up to this long after the end (updates lag).
+DRAUGHT_AFTER_H = 12.0
+
+
+@dataclass(frozen=True)
+class EncounterParams:
+    """Which close approaches become encounter events. ``None`` disables a criterion."""
+
+    #: The two vessels are within this distance (metres) at a grid time.
+    max_distance_m: float = 500.0
+    #: Minimum duration of a run of close grid times (hours, first to last grid time).
+    min_duration_h: float = 2.0
+    #: Each vessel's median speed over the close grid times must be under this (knots).
+    max_median_speed_kn: float | None = 2.0
+    #: At every close grid time both vessels must be under this (knots); others do not count.
+    max_speed_kn: float | None = None
+    #: Runs of one pair less than this far apart (hours) merge into one encounter.
+    merge_gap_h: float = 4.0
+    #: Holes of up to this many hours inside a run are bridged before the duration test.
+    bridge_h: float = 0.5
+    #: Encounters whose median position is within this distance of any port centre are dropped (km).
+    min_port_km: float | None = 10.0
+    #: Resampling grid step (minutes).
+    bin_min: float = 10.0
+    #: Never interpolate across a silence longer than this (hours) ...
+    max_interp_gap_h: float = 1.0
+    #: ... except a silence of up to this many hours (None: no exception) between two reports that
+    #: imply under ``stationary_kn``: a ship found where it was left, e.g. drifting alongside
+    #: offshore where only satellite passes hear it, every 0.5-6 h.
+    max_stationary_gap_h: float | None = 6.0
+    #: Implied speed (knots) under which a longer silence may be interpolated (see above).
+    stationary_kn: float = 1.0
+    #: Samples per chunk of grid times (bounds memory; results do not depend on it).
+    chunk_samples: int = 4_000_000
+
+    def __post_init__(self) -> None:
+        bad = [n for n, ok in (("max_distance_m", self.max_distance_m > 0), ("min_duration_h", self.min_duration_h >= 0),
+                               ("merge_gap_h", self.merge_gap_h >= 0), ("bridge_h", self.bridge_h >= 0),
+                               ("bin_min", self.bin_min > 0), ("chunk_samples", self.chunk_samples >= 1),
+                               ("max_interp_gap_h", self.max_interp_gap_h * 60 >= self.bin_min)) if not ok]
+        if bad:
+            raise ConfigError(f"EncounterParams {bad} out of range; expected max_distance_m > 0, min_duration_h >= 0, merge_gap_h >= 0, "
+                              f"bridge_h >= 0, bin_min > 0, chunk_samples >= 1 and max_interp_gap_h at least one bin; received {self!r}; fix those values")
+
+
+ENCOUNTER_PRESETS: dict[str, EncounterParams] = {
+    "gfw": EncounterParams(),
+    "ballinger2024": EncounterParams(max_median_speed_kn=None, max_speed_kn=1.0, merge_gap_h=0.0, min_port_km=None),
+}
+
+_R = EARTH_RADIUS_M
+_NS_H = 3_600_000_000_000
+
+
+def _wrap180(x: np.ndarray) -> np.ndarray:
+    return (x + 180.0) % 360.0 - 180.0
+
+
+@dataclass
+class Samples:
+    """Tracks resampled on the common grid: one row per (vessel, grid time) where it is known."""
+
+    k: np.ndarray      # grid index (timestamp // bin)
+    src: np.ndarray    # row of the report the sample comes from (the one before it)
+    mmsi: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    speed: np.ndarray  # knots: interpolated SOG, else implied speed of the step
+
+
+def resample(steps: pd.DataFrame, *, bin_min: float = 10.0, max_interp_gap_h: float = 1.0,
+             max_stationary_gap_h: float | None = None, stationary_kn: float = 1.0) -> Samples:
+    """Resample (mmsi, timestamp)-sorted positions with STEPS columns onto a ``bin_min`` grid.
+
+    Linear interpolation within silences of at most ``max_interp_gap_h`` (or of at most
+    ``max_stationary_gap_h`` when the step implies under ``stationary_kn``); a report at the edge of
+    a track piece holds its position for half a bin either side. At most one sample per vessel and
+    grid time.
+    """
+    n = len(steps)
+    mmsi = steps["mmsi"].to_numpy()
+    ts = steps["timestamp"].array.asi8
+    lat = steps["lat"].to_numpy(dtype=float)
+    lon = steps["lon"].to_numpy(dtype=float)
+    sog = steps["sog_kn"].to_numpy(dtype=float)
+    implied = steps["implied_speed_kn"].to_numpy(dtype=float)
+    b = int(round(bin_min * 60e9))
+    half = b // 2
+    nxt = np.minimum(np.arange(n) + 1, max(n - 1, 0))
+    dtn = ts[nxt] - ts
+    valid_next = np.zeros(n, dtype=bool)
+    if n:
+        ok_dt = dtn[:-1] <= max_interp_gap_h * _NS_H
+        if max_stationary_gap_h is not None:
+            ok_dt |= (dtn[:-1] <= max_stationary_gap_h * _NS_H) & (implied[1:] < stationary_kn)
+        valid_next[:-1] = (mmsi[1:] == mmsi[:-1]) & ok_dt
+    valid_prev = np.zeros(n, dtype=bool)
+    valid_prev[1:] = valid_next[:-1]
+    lo = np.where(valid_prev, ts, ts - half)
+    hi = np.where(valid_next, ts[nxt], ts + half)
+    k_lo = -(-lo // b)
+    k_hi = -(-hi // b)
+    count = np.maximum(k_hi - k_lo, 0)
+    src = np.repeat(np.arange(n), count)
+    first = np.cumsum(count) - count
+    k = k_lo[src] + (np.arange(len(src)) - first[src])
+    # speed of each report: SOG, else the implied speed of a step into / out of it within the bound
+    spd_in = np.where(valid_prev, implied, np.nan)
+    spd_out = np.where(valid_next, implied[nxt], np.nan)
+    rep_speed = np.where(np.isnan(sog), np.where(np.isnan(spd_in), spd_out, spd_in), sog)
+    vn = valid_next[src]
+    j = nxt[src]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where(vn, (k * b - ts[src]) / np.where(dtn[src] > 0, dtn[src], 1), 0.0)
+    np.clip(frac, 0.0, 1.0, out=frac)
+    la = lat[src] + frac * (lat[j] - lat[src]) * vn
+    lo_ = _wrap180(lon[src] + frac * _wrap180(lon[j] - lon[src]) * vn)
+    sp = np.where(vn, rep_speed[src] * (1 - frac) + rep_speed[j] * frac, rep_speed[src])
+    sp = np.where(np.isnan(sp) & vn, implied[j], sp)
+    return Samples(k=k, src=src, mmsi=mmsi[src], lat=la, lon=lo_, speed=sp)
+
+
+def _xyz_cells(lat: np.ndarray, lon: np.ndarray, cell_m: float) -> tuple[np.ndarray, int]:
+    """Cell code of each point in a 3-D grid of ``cell_m`` over the sphere, and the grid width S."""
+    rl, ro = np.radians(lat), np.radians(lon)
+    c = np.cos(rl)
+    half = int(np.ceil(_R / cell_m)) + 1
+    S = 2 * half + 1
+    cx = np.floor(_R * c * np.cos(ro) / cell_m).astype(np.int64) + half
+    cy = np.floor(_R * c * np.sin(ro) / cell_m).astype(np.int64) + half
+    cz = np.floor(_R * np.sin(rl) / cell_m).astype(np.int64) + half
+    return (cx * S + cy) * S + cz, S
+
+
+def _cross(a_start, a_len, b_start, b_len) -> tuple[np.ndarray, np.ndarray]:
+    """All index pairs (a_start[r] + i, b_start[r] + j), i < a_len[r], j < b_len[r], for every r."""
+    c = a_len * b_len
+    r = np.repeat(np.arange(len(c)), c)
+    j = np.arange(len(r)) - (np.cumsum(c) - c)[r]
+    bl = b_len[r]
+    return a_start[r] + j // bl, b_start[r] + j % bl
+
+
+def close_pairs(s: Samples, max_distance_m: float, *, chunk_samples: int = 4_000_000) -> dict[str, np.ndarray]:
+    """(sample a, sample b, separation) of every pair of vessels within ``max_distance_m`` at a grid
+    time, with mmsi[a] < mmsi[b]; also ``n_candidates`` (pairs whose exact distance was computed)."""
+    n = len(s.k)
+    empty = np.empty(0, dtype=np.int64)
+    if n == 0:
+        return {"a": empty, "b": empty, "sep": np.empty(0), "n_candidates": 0}
+    cell_m = float(max_distance_m)
+    code, S = _xyz_cells(s.lat, s.lon, cell_m)
+    S3 = S ** 3
+    max_bins = max(1, (1 << 62) // S3 - 2)
+    offs = [dx * S * S + dy * S + dz for dx in (-1, 0, 1) for dy in (-1, 0, 1) for dz in (-1, 0, 1)
+            if (dx, dy, dz) > (0, 0, 0)]
+    by_k = np.argsort(s.k, kind="stable")
+    ks = s.k[by_k]
+    k0 = ks[0]
+    # chunk boundaries: at bin starts, whenever the sample budget or the key range is exceeded
+    bin_start = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
+    tag = (bin_start // chunk_samples) * (1 << 40) + (ks[bin_start] - k0) // max_bins
+    cut = bin_start[np.r_[True, tag[1:] != tag[:-1]]]
+    bounds = np.r_[cut, n]
+    out_a, out_b, out_sep = [], [], []
+    n_cand = 0
+    for c0, c1 in zip(bounds[:-1], bounds[1:]):  # a few chunks of whole grid times, not per vessel
+        idx = by_k[c0:c1]
+        key = (s.k[idx] - s.k[idx].min()) * S3 + code[idx]
+        o = np.argsort(key, kind="stable")
+        sk = key[o]
+        sidx = idx[o]
+        rs = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]])
+        rl = np.diff(np.r_[rs, len(sk)])
+        uk = sk[rs]
+        # same cell: every pair inside a run (i < j)
+        ia, ib = _cross(rs, rl, rs, rl)
+        keep = ia < ib
+        pa, pb = [ia[keep]], [ib[keep]]
+        for off in offs:
+            q = uk + off
+            pos = np.searchsorted(uk, q)
+            pos = np.minimum(pos, len(uk) - 1)
+            hit = uk[pos] == q
+            ia, ib = _cross(rs[hit], rl[hit], rs[pos[hit]], rl[pos[hit]])
+            pa.append(ia)
+            pb.append(ib)
+        a = sidx[np.concatenate(pa)]
+        b_ = sidx[np.concatenate(pb)]
+        diff = s.mmsi[a] != s.mmsi[b_]
+        a, b_ = a[diff], b_[diff]
+        n_cand += len(a)
+        sep = haversine_m(s.lat[a], s.lon[a], s.lat[b_], s.lon[b_])
+        ok = sep <= max_distance_m
+        a, b_, sep = a[ok], b_[ok], sep[ok]
+        swap = s.mmsi[a] > s.mmsi[b_]
+        out_a.append(np.where(swap, b_, a))
+        out_b.append(np.where(swap, a, b_))
+        out_sep.append(sep)
+    return {"a": np.concatenate(out_a), "b": np.concatenate(out_b), "sep": np.concatenate(out_sep), "n_candidates": n_cand}
+
+
+def _draught_near(steps: pd.DataFrame, mmsi_q: np.ndarray, t_q: np.ndarray) -> np.ndarray:
+    """The vessel's latest non-missing draught reported at or before t_q (NaN if none)."""
+    mmsi = steps["mmsi"].to_numpy()
+    n = len(mmsi)
+    if n == 0 or len(mmsi_q) == 0:
+        return np.full(len(mmsi_q), np.nan)
+    first = vessel_starts(mmsi)
+    code = np.cumsum(first) - 1
+    umm = mmsi[first]
+    ts = steps["timestamp"].array.asi8
+    t_min = min(ts.min(), t_q.min())
+    sec = (ts - t_min) // 1_000_000_000
+    keys = code.astype(np.int64) << 34 | sec
+    qc = np.searchsorted(umm, mmsi_q)
+    qc_ok = (qc < len(umm)) & (umm[np.minimum(qc, len(umm) - 1)] == mmsi_q)
+    qkey = np.minimum(qc, len(umm) - 1).astype(np.int64) << 34 | ((t_q - t_min) // 1_000_000_000)
+    pos = np.searchsorted(keys, qkey, side="right") - 1
+    dr = steps["draught_m"].to_numpy(dtype=float)
+    last = np.maximum.accumulate(np.where(~np.isnan(dr), np.arange(n), -1))
+    vstart = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    p = np.maximum(pos, 0)
+    ok = qc_ok & (pos >= 0) & (code[p] == np.minimum(qc, len(umm) - 1)) & (last[p] >= vstart[p])
+    return np.where(ok, dr[np.maximum(last[p], 0)], np.nan)
+
+
+def nearest_port_km(lat: np.ndarray, lon: np.ndarray, gaz: Gazetteer) -> np.ndarray:
+    """Distance (km) from each point to the nearest zone centre of the gazetteer (inf when none)."""
+    from scipy.spatial import cKDTree
+
+    z = gaz.zones
+    if len(z) == 0 or len(lat) == 0:
+        return np.full(len(lat), np.inf)
+
+    def unit(la, lo):
+        la, lo = np.radians(la), np.radians(lo)
+        return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
+
+    tree = cKDTree(unit(z["lat"].to_numpy(float), z["lon"].to_numpy(float)))
+    chord, _ = tree.query(unit(np.asarray(lat, float), np.asarray(lon, float)))
+    return 2.0 * np.arcsin(np.clip(chord / 2.0, 0, 1)) * _R / 1000.0
+
+
+def _runs(pair: np.ndarray, k: np.ndarray, max_step: np.ndarray | int) -> np.ndarray:
+    """Run id of rows sorted by (pair, k): a new run where the pair changes or k jumps > max_step."""
+    new = np.ones(len(pair), dtype=bool)
+    if len(pair) > 1:
+        new[1:] = (pair[1:] != pair[:-1]) | (np.diff(k) > max_step)
+    return np.cumsum(new) - 1
+
+
+def detect_encounters(steps: pd.DataFrame, gaz: Gazetteer, *, params: EncounterParams | str = "gfw",
+                      stats: dict | None = None) -> pd.DataFrame:
+    """Encounter events from (mmsi, timestamp)-sorted positions with schema.STEPS columns.
+
+    ``params``: an :class:`EncounterParams` or a preset name from :data:`ENCOUNTER_PRESETS`.
+    ``stats``: when a dict is given, it receives counts (samples, candidate_pairs, close_pairs).
+    One row per pair-episode, ``mmsi`` < ``other_mmsi`` (see :func:`both_ways`).
+    """
+    if isinstance(params, str):
+        if params not in ENCOUNTER_PRESETS:
+            raise ConfigError(f"encounter preset {params!r} is unknown; expected one of {sorted(ENCOUNTER_PRESETS)}; pick one of those")
+        params = ENCOUNTER_PRESETS[params]
+    p = params
+    s = resample(steps, bin_min=p.bin_min, max_interp_gap_h=p.max_interp_gap_h,
+                 max_stationary_gap_h=p.max_stationary_gap_h, stationary_kn=p.stationary_kn)
+    cp = close_pairs(s, p.max_distance_m, chunk_samples=p.chunk_samples)
+    if stats is not None:
+        stats.update(samples=len(s.k), candidate_pairs=int(cp["n_candidates"]), close_pairs=len(cp["a"]))
+    a, b, sep = cp["a"], cp["b"], cp["sep"]
+    if p.max_speed_kn is not None:
+        ok = (s.speed[a] < p.max_speed_kn) & (s.speed[b] < p.max_speed_kn)
+        a, b, sep = a[ok], b[ok], sep[ok]
+    if len(a) == 0:
+        return ev.conform(pd.DataFrame())
+    ma, mb = s.mmsi[a].astype(np.int64), s.mmsi[b].astype(np.int64)
+    k = s.k[a]
+    o = np.lexsort((k, mb, ma))
+    a, b, sep, ma, mb, k = a[o], b[o], sep[o], ma[o], mb[o], k[o]
+    pair = np.cumsum(np.r_[True, (ma[1:] != ma[:-1]) | (mb[1:] != mb[:-1])]) - 1
+    bin_h = p.bin_min / 60.0
+    run = _runs(pair, k, 1 + int(np.floor(p.bridge_h / bin_h + 1e-9)))
+    rs = np.flatnonzero(np.r_[True, run[1:] != run[:-1]])
+    re = np.r_[rs[1:], len(run)] - 1
+    long = (k[re] - k[rs]) * bin_h >= p.min_duration_h - 1e-9
+    keep_row = np.repeat(long, re - rs + 1)
+    a, b, sep, ma, mb, k, pair = a[keep_row], b[keep_row], sep[keep_row], ma[keep_row], mb[keep_row], k[keep_row], pair[keep_row]
+    if len(a) == 0:
+        return ev.conform(pd.DataFrame())
+    # merge runs of one pair less than merge_gap_h apart: a jump of k no bigger than merge bins + 1
+    merge_bins = int(np.ceil(p.merge_gap_h / bin_h - 1e-9))  # gap < merge_gap_h <=> k jump < merge_bins
+    epi = _runs(pair, k, max(merge_bins - 1, 1 + int(np.floor(p.bridge_h / bin_h + 1e-9))))
+    g = pd.DataFrame({"epi": epi, "sep": sep, "sa": s.speed[a], "sb": s.speed[b], "lat": s.lat[a], "lon": s.lon[a]})
+    med = g.groupby("epi", sort=True).median()
+    es = np.flatnonzero(np.r_[True, epi[1:] != epi[:-1]])
+    ee = np.r_[es[1:], len(epi)] - 1
+    med_speed = np.fmax(med["sa"].to_numpy(), med["sb"].to_numpy())
+    mlat, mlon = med["lat"].to_numpy(), med["lon"].to_numpy()
+    port_km = nearest_port_km(mlat, mlon, gaz)
+    keep = np.ones(len(es), dtype=bool)
+    if p.max_median_speed_kn is not None:
+        keep &= med_speed < p.max_median_speed_kn
+    if p.min_port_km is not None:
+        keep &= port_km > p.min_port_km
+    es, ee = es[keep], ee[keep]
+    if len(es) == 0:
+        return ev.conform(pd.DataFrame())
+    med_speed, mlat, mlon, port_km = med_speed[keep], mlat[keep], mlon[keep], port_km[keep]
+    med_sep = med["sep"].to_numpy()[keep]
+    sa0, sa1, sb0 = a[es], a[ee], b[es]
+    b_ns = int(round(p.bin_min * 60e9))
+    t0, t1 = k[es] * b_ns, k[ee] * b_ns
+    mA, mB = ma[es], mb[es]
+    src_a, src_b = s.src[sa0], s.src[sb0]
+    d_s, p_s = nearest_sensitive(mlat, mlon, gaz)
+    port = np.where((p_s >= 0) & (d_s <= NEAR_PORT_KM), gaz.names[np.maximum(p_s, 0)], None)
+    after = t1 + int(DRAUGHT_AFTER_H * _NS_H)
+    lat0, lon0, lat1, lon1 = s.lat[sa0], s.lon[sa0], s.lat[sa1], s.lon[sa1]
+    n_pos = _reports_between(steps, mA, t0, t1) + _reports_between(steps, mB, t0, t1)
+    out = pd.DataFrame({
+        "event_id": ev.content_ids("E", np.full(len(es), "encounter"), mA, mB, t0),
+        "event_type": "encounter",
+        "mmsi": mA.astype(np.int32),
+        "other_mmsi": mB,
+        "start_time": pd.to_datetime(t0, utc=True),
+        "end_time": pd.to_datetime(t1, utc=True),
+        "start_lat": lat0, "start_lon": lon0, "end_lat": lat1, "end_lon": lon1,
+        "duration_h": (t1 - t0) / _NS_H,
+        "distance_m": haversine_m(lat0, lon0, lat1, lon1),
+        "port": port,
+        "imo": steps["imo"].take(src_a).to_numpy(),
+        "vessel_name": ev.text_at(steps["vessel_name"], src_a),
+        "vessel_type": steps["vessel_type"].take(src_a).to_numpy(),
+        "median_separation_m": med_sep,
+        "median_speed_kn": med_speed,
+        "other_vessel_name": ev.text_at(steps["vessel_name"], src_b),
+        "other_vessel_type": steps["vessel_type"].take(src_b).to_numpy(),
+        "draught_before_m": _draught_near(steps, mA, t0),
+        "draught_after_m": _draught_near(steps, mA, after),
+        "other_draught_before_m": _draught_near(steps, mB, t0),
+        "other_draught_after_m": _draught_near(steps, mB, after),
+        "shore_km": shore_distance_km(mlat, mlon),
+        "nearest_port_km": port_km,
+        "n_positions": n_pos,
+    })
+    return ev.conform(out)
+
+
+def _reports_between(steps: pd.DataFrame, mmsi_q: np.ndarray, t0: np.ndarray, t1: np.ndarray) -> np.ndarray:
+    """Reports of vessel mmsi_q with t0 <= timestamp <= t1 (sorted positions, vectorised)."""
+    mmsi = steps["mmsi"].to_numpy().astype(np.int64)
+    ts = steps["timestamp"].array.asi8
+    # rows are sorted by (mmsi, ts): search keys (vessel code << 34 | seconds)
+    lo_v = np.searchsorted(mmsi, mmsi_q, side="left")
+    hi_v = np.searchsorted(mmsi, mmsi_q, side="right")
+    first = vessel_starts(steps["mmsi"].to_numpy())
+    code = np.cumsum(first) - 1
+    base = ts.min() if len(ts) else 0
+    key = code.astype(np.int64) << 34 | ((ts - base) // 1_000_000_000)
+    qc = code[np.minimum(lo_v, max(len(ts) - 1, 0))].astype(np.int64)
+    k0 = qc << 34 | np.clip((t0 - base) // 1_000_000_000, 0, None)
+    k1 = qc << 34 | np.clip((t1 - base) // 1_000_000_000, 0, None)
+    cnt = np.searchsorted(key, k1, side="right") - np.searchsorted(key, k0, side="left")
+    return np.where(hi_v > lo_v, cnt, 0)
+
+
+_MIRROR = (("mmsi", "other_mmsi"), ("vessel_name", "other_vessel_name"), ("vessel_type", "other_vessel_type"),
+           ("draught_before_m", "other_draught_before_m"), ("draught_after_m", "other_draught_after_m"))
+
+
+def both_ways(events: pd.DataFrame) -> pd.DataFrame:
+    """Encounter events plus their mirror (mmsi and other_mmsi swapped, with their static data), so
+    that grouping by ``mmsi`` finds every encounter of a vessel. Mirrored rows keep the event_id
+    (one encounter, two rows) and carry the other vessel's IMO as missing; positions stay those of
+    the smaller MMSI (they are within the encounter distance of the other's)."""
+    enc = events[events["event_type"] == "encounter"]
+    m = enc.copy()
+    for x, y in _MIRROR:
+        m[x], m[y] = enc[y].to_numpy(), enc[x].to_numpy()
+    m["imo"] = pd.array([pd.NA] * len(m), dtype="Int32")
+    return ev.conform(pd.concat([enc, m], ignore_index=True))

@@ -1,0 +1,331 @@
+"""Spoofing, identity clashes and invalid identities.
+
+- :func:`split_identity_clashes`: one MMSI broadcast by two ships at once. Within an MMSI, each
+  step between consecutive reports that is impossible (over ``clash_speed_kn`` across more than
+  ``min_jump_km``) is a switch from one ship to the other; an MMSI with at least ``min_switches``
+  switches is a clash. Its reports get sub-track labels by the parity of the switches so far, then
+  two vectorised refinement passes reassign each report to the sub-track it is plausibly
+  reachable from (the lower implied speed from that sub-track's previous report). At most two
+  ships per MMSI are separated. Run it first: the other detectors then see plausible tracks.
+- :func:`detect_spoofing`: impossible movement for the vessel's type between consecutive reports
+  (steps under ``min_dt_s`` are timed as ``min_dt_s`` and steps under ``min_step_m`` are ignored,
+  so GPS jitter never counts), paired into jump-away-and-back episodes.
+- :func:`vessel_identity_flags`: one row per MMSI of flags for the scorer (invalid MMSI,
+  unallocated MID, IMO check digit, several names / IMOs / call signs, placeholder speeds, swapped
+  lat/lon, positions well inland).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib.resources import files
+
+import numpy as np
+import pandas as pd
+
+from vesseltrack import tracks
+from vesseltrack.detect import events as ev
+from vesseltrack.geo import KN_PER_M_S, haversine_m
+from vesseltrack.tracks import vessel_starts
+from vesseltrack.detect.encounters import nearest_port_km
+from vesseltrack.zones import Gazetteer, build_gazetteer, shore_distance_km
+
+#: Fastest credible speed (knots) by AIS type code range (inclusive); other types: DEFAULT_MAX_KN.
+MAX_SPEED_KN_BY_TYPE: dict[tuple[int, int], float] = {
+    (30, 39): 50.0,   # fishing, towing, dredging, military, sailing, pleasure
+    (40, 49): 80.0,   # high-speed craft
+    (50, 59): 50.0,   # pilot, SAR, tugs, port tenders
+    (60, 69): 60.0,   # passenger (fast ferries)
+    (70, 79): 50.0,   # cargo
+    (80, 89): 50.0,   # tanker
+}
+DEFAULT_MAX_KN = 60.0
+#: Steps shorter than this are timed as this long (GPS jitter over seconds is not speed).
+MIN_DT_S = 30.0
+#: Steps shorter than this are never impossible.
+MIN_STEP_M = 1000.0
+#: Identity clash: a switch is a step over this speed across more than MIN_JUMP_KM.
+CLASH_SPEED_KN = 100.0
+MIN_JUMP_KM = 20.0
+MIN_SWITCHES = 6
+#: Offset of synthetic ids given to the second ship of a clashing MMSI: ``mmsi + SPLIT_OFFSET``.
+#: Out of the 9-digit range, so it never collides with a real MMSI (fits int32).
+SPLIT_OFFSET = 1_000_000_000
+#: Placeholder speeds sent by faulty transponders (102.3 is "not available", NaN after ingest).
+PLACEHOLDER_SPEEDS_KN = (51.2, 63.0, 102.3)
+ON_LAND_KM = -5.0
+#: Reports within this distance of a port centre are never counted as on land (coarse land grid).
+INLAND_PORT_KM = 50.0
+
+
+def max_speed_kn(vessel_type: pd.Series | np.ndarray, by_type: dict | None = None, default: float = DEFAULT_MAX_KN) -> np.ndarray:
+    """Fastest credible speed for each AIS type code (NaN / unknown -> ``default``)."""
+    vt = pd.Series(vessel_type).to_numpy(dtype=float, na_value=np.nan)
+    out = np.full(len(vt), default)
+    for (lo, hi), kn in (by_type or MAX_SPEED_KN_BY_TYPE).items():
+        out[(vt >= lo) & (vt <= hi)] = kn
+    return out
+
+
+def _eff_speed(steps: pd.DataFrame, min_dt_s: float) -> tuple[np.ndarray, np.ndarray]:
+    dist = steps["distance_m"].to_numpy(dtype=float)
+    dt = steps["dt_s"].to_numpy(dtype=float)
+    return dist, dist / np.fmax(dt, min_dt_s) * KN_PER_M_S
+
+
+def detect_spoofing(steps: pd.DataFrame, *, max_speed_kn_by_type: dict | None = None, default_max_kn: float = DEFAULT_MAX_KN,
+                    min_step_m: float = MIN_STEP_M, min_dt_s: float = MIN_DT_S, min_positions: int = 2) -> pd.DataFrame:
+    """Spoofing events from (mmsi, timestamp)-sorted positions with schema.STEPS columns.
+
+    A step is impossible when it is at least ``min_step_m`` long and faster than the vessel type
+    can sail (``max_speed_kn_by_type``, timed as at least ``min_dt_s``). Impossible steps of one
+    vessel are paired in order (1st with 2nd, 3rd with 4th, ...): when the report after the second
+    is plausibly reachable from the report before the first, the reports between are one episode of
+    false positions (``returned`` True; start/end = first/last false report; ``n_positions`` of
+    them, at least ``min_positions``). An impossible step that finds no return is a one-way jump
+    (``returned`` False, start/end = the reports either side, ``n_positions`` 0).
+    """
+    n = len(steps)
+    if n == 0:
+        return ev.conform(pd.DataFrame())
+    mmsi = steps["mmsi"].to_numpy()
+    ts = steps["timestamp"].array.asi8
+    lat = steps["lat"].to_numpy(dtype=float)
+    lon = steps["lon"].to_numpy(dtype=float)
+    first = vessel_starts(mmsi)
+    dist, spd = _eff_speed(steps, min_dt_s)
+    limit = max_speed_kn(steps["vessel_type"], max_speed_kn_by_type, default_max_kn)
+    imp = np.flatnonzero(~first & (dist >= min_step_m) & (spd > limit))
+    if len(imp) == 0:
+        return ev.conform(pd.DataFrame())
+    p, r = imp[:-1], imp[1:]
+    same = mmsi[p] == mmsi[r]
+    back_m = haversine_m(lat[p - 1], lon[p - 1], lat[r], lon[r])
+    back_kn = back_m / np.fmax((ts[r] - ts[p - 1]) / 1e9, min_dt_s) * KN_PER_M_S
+    ok = same & ((back_m < min_step_m) | (back_kn <= limit[r]))
+    # in a chain of consecutive acceptable pairs, take every other one (a step ends one episode only)
+    run_start = np.r_[True, ~ok[:-1]] & ok
+    pos_in_run = np.arange(len(ok)) - np.maximum.accumulate(np.where(run_start, np.arange(len(ok)), 0))
+    take = ok & (pos_in_run % 2 == 0)
+    # the impossible steps not used by an episode are one-way jumps
+    used = np.zeros(len(imp), dtype=bool)
+    used[:-1] |= take
+    used[1:] |= take
+    ps, pe = p[take], r[take] - 1
+    npos = pe - ps + 1
+    keep = npos >= min_positions
+    ps, pe, npos = ps[keep], pe[keep], npos[keep]
+    rr = r[take][keep]
+    one = imp[~used]
+    # spoofed positions: mean and extent per episode (ranges ps..pe, gathered then reduced)
+    rows = np.repeat(ps, npos) + (np.arange(npos.sum()) - np.repeat(np.cumsum(npos) - npos, npos))
+    off = np.cumsum(npos) - npos
+    if len(ps):
+        mlat = np.add.reduceat(lat[rows], off) / npos
+        mlon = np.add.reduceat(lon[rows], off) / npos
+        dev = haversine_m(lat[rows], lon[rows], np.repeat(mlat, npos), np.repeat(mlon, npos))
+        extent = np.maximum.reduceat(dev, off) / 1000.0
+    else:
+        mlat = mlon = extent = np.empty(0)
+    s_idx = np.r_[ps, one - 1]
+    e_idx = np.r_[pe, one]
+    k = len(ps)
+    return ev.build(
+        "spoofing", steps, s_idx, e_idx,
+        max_implied_speed_kn=np.r_[np.fmax(spd[ps], spd[rr]), spd[one]],
+        jump_distance_m=np.r_[dist[ps], dist[one]],
+        spoofed_lat=np.r_[mlat, np.full(len(one), np.nan)],
+        spoofed_lon=np.r_[mlon, np.full(len(one), np.nan)],
+        spoofed_extent_km=np.r_[extent, np.full(len(one), np.nan)],
+        returned=np.r_[np.ones(k, dtype=bool), np.zeros(len(one), dtype=bool)],
+        n_positions=np.r_[npos, np.zeros(len(one), dtype=np.int64)],
+    )
+
+
+def _ffill_idx(mask: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Index of the latest row <= i where mask holds, within the vessel (-1 when none)."""
+    n = len(mask)
+    idx = np.maximum.accumulate(np.where(mask, np.arange(n), -1))
+    vstart = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    return np.where(idx >= vstart, idx, -1)
+
+
+def split_identity_clashes(positions: pd.DataFrame, *, clash_speed_kn: float = CLASH_SPEED_KN, min_jump_km: float = MIN_JUMP_KM,
+                           min_switches: int = MIN_SWITCHES, min_dt_s: float = MIN_DT_S) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(positions, events): positions sorted by (mmsi, timestamp) with an added int64 ``track_id``,
+    and one ``identity_clash`` event per MMSI broadcast by two ships at once.
+
+    ``track_id`` is the MMSI for every report, except those of the second ship of a clashing MMSI,
+    which get ``mmsi + SPLIT_OFFSET`` (a synthetic id outside the 9-digit range). To run the other
+    detectors on separated tracks: ``positions.assign(mmsi=positions.pop("track_id").astype("int32"))``
+    then ``tracks.sort_positions`` (note: schema.POSITIONS' mmsi range must then allow the offset).
+
+    The event: start/end = the first and last report around a switch (the time both ships were
+    heard), start position = the first ship's, ``other_lat/other_lon`` = the second ship's first
+    position, ``jump_distance_m`` = median distance of the switches, ``n_switches``.
+    Vectorised over all reports; only the reports of flagged MMSIs are relabelled.
+    """
+    pos = tracks.sort_positions(positions)
+    steps = tracks.add_steps(pos, segment_gap_h=1e9)
+    n = len(pos)
+    mmsi = pos["mmsi"].to_numpy()
+    out = pos.copy(deep=False)
+    track_id = mmsi.astype(np.int64)
+    if n == 0:
+        out["track_id"] = track_id
+        return out, ev.conform(pd.DataFrame())
+    first = vessel_starts(mmsi)
+    dist, spd = _eff_speed(steps, min_dt_s)
+    switch = ~first & (dist >= min_jump_km * 1000.0) & (spd > clash_speed_kn)
+    code = np.cumsum(first) - 1
+    n_sw = np.bincount(code, weights=switch, minlength=code[-1] + 1)
+    flagged = n_sw[code] >= min_switches
+    if not flagged.any():
+        out["track_id"] = track_id
+        return out, ev.conform(pd.DataFrame())
+    ts = pos["timestamp"].array.asi8
+    lat = pos["lat"].to_numpy(dtype=float)
+    lon = pos["lon"].to_numpy(dtype=float)
+    # parity of switches so far within the vessel
+    cs = np.cumsum(switch)
+    vstart = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    label = ((cs - cs[vstart]) % 2).astype(np.int8)
+    for _ in range(2):  # refinement: join the sub-track this report is plausibly reachable from
+        prev = np.r_[-1, np.arange(n - 1)]
+        prev_first = np.r_[True, first[1:]]
+        speeds = []
+        for lab in (0, 1):
+            j = _ffill_idx(label == lab, first)
+            j = np.where(prev_first, -1, j[np.maximum(prev, 0)])  # strictly before this report
+            jj = np.maximum(j, 0)
+            d = haversine_m(lat[jj], lon[jj], lat, lon)
+            v = d / np.fmax((ts - ts[jj]) / 1e9, min_dt_s) * KN_PER_M_S
+            speeds.append(np.where(j >= 0, v, np.inf))
+        new = np.where(speeds[1] < speeds[0], 1, 0).astype(np.int8)
+        neither = np.fmin(speeds[0], speeds[1]) > clash_speed_kn  # no plausible sub-track: keep the parity
+        label = np.where(flagged & ~neither, new, label)
+        label[~flagged] = 0
+    track_id = np.where(label == 1, track_id + SPLIT_OFFSET, track_id)
+    out["track_id"] = track_id
+    # events: one per flagged MMSI with both sub-tracks present
+    sw_rows = np.flatnonzero(switch & flagged)
+    c = code[sw_rows]
+    g0 = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+    g1 = np.r_[g0[1:], len(c)] - 1
+    s_idx = sw_rows[g0] - 1
+    e_idx = sw_rows[g1]
+    n_switch = (g1 - g0 + 1).astype(np.int64)
+    med_jump = pd.Series(dist[sw_rows]).groupby(np.repeat(np.arange(len(g0)), n_switch)).median().to_numpy()
+    # the first ship = the label of the start report; the other's first report after it
+    lab_s = label[s_idx]
+    other_first = _next_with_label(label, code, s_idx, 1 - lab_s)
+    has_other = other_first >= 0
+    of = np.maximum(other_first, 0)
+    s_idx, e_idx, n_switch, med_jump, of = s_idx[has_other], e_idx[has_other], n_switch[has_other], med_jump[has_other], of[has_other]
+    events = ev.build(
+        "identity_clash", pos, s_idx, e_idx,
+        other_lat=lat[of], other_lon=lon[of],
+        jump_distance_m=med_jump,
+        n_switches=n_switch,
+        n_positions=e_idx - s_idx + 1,
+    )
+    return out, events
+
+
+def _next_with_label(label: np.ndarray, code: np.ndarray, start: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """For each start row, the first row at or after it of the same vessel with label == want (-1 none)."""
+    n = len(label)
+    res = np.full(len(start), -1, dtype=np.int64)
+    for lab in (0, 1):
+        rows = np.flatnonzero(label == lab)
+        sel = want == lab
+        k = np.searchsorted(rows, start[sel])
+        kk = np.minimum(k, max(len(rows) - 1, 0))
+        ok = (k < len(rows)) & (code[rows[kk]] == code[start[sel]]) if len(rows) else np.zeros(sel.sum(), dtype=bool)
+        res[sel] = np.where(ok, rows[kk] if len(rows) else -1, -1)
+    return res
+
+
+# --- identity flags ---------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def mid_table() -> pd.DataFrame:
+    """The shipped MID -> flag table (``data/mid.csv``; abridged, see its first line)."""
+    with files("vesseltrack").joinpath("data/mid.csv").open("r", encoding="utf-8") as fh:
+        return pd.read_csv(fh, comment="#", dtype={"mid": np.int64, "country_code": str, "country": str}, keep_default_na=False)
+
+
+def imo_valid(imo: np.ndarray | pd.Series) -> np.ndarray:
+    """True where a 7-digit IMO number's check digit is right (NaN / <NA> -> True: nothing to check).
+
+    The check digit is the last digit of 7*d1 + 6*d2 + 5*d3 + 4*d4 + 3*d5 + 2*d6.
+    """
+    v = pd.Series(imo).to_numpy(dtype=float, na_value=np.nan)
+    ok = np.isnan(v)
+    x = np.nan_to_num(v).astype(np.int64)
+    digits = np.stack([x // 10 ** p % 10 for p in (6, 5, 4, 3, 2, 1)])
+    check = (digits * np.array([7, 6, 5, 4, 3, 2])[:, None]).sum(axis=0) % 10
+    return ok | ((x >= 1_000_000) & (x <= 9_999_999) & (check == x % 10))
+
+
+FLAG_COLUMNS = ("mmsi", "invalid_mmsi", "unallocated_mid", "flag_country", "invalid_imo", "n_names", "n_imos",
+                "n_call_signs", "placeholder_speed_reports", "on_land_reports", "swapped_latlon_reports", "n_positions")
+
+
+def vessel_identity_flags(positions: pd.DataFrame, gaz: Gazetteer | None = None, *, swap_far_km: float = 500.0,
+                          swap_near_km: float = 100.0, inland_port_km: float = INLAND_PORT_KM) -> pd.DataFrame:
+    """One row per MMSI: identity and data-quality flags for the scorer (no rows are rejected).
+
+    - ``invalid_mmsi``: not a 9-digit ship-station number 200000000..799999999 (anonymised data
+      has no real MMSIs: expect this everywhere there);
+    - ``unallocated_mid``: a ship-station MMSI whose MID (first three digits) is not in the MID
+      table; ``flag_country``: the ISO code of its MID (None when unknown);
+    - ``invalid_imo``: some reported IMO fails its check digit; ``n_names``, ``n_imos``,
+      ``n_call_signs``: distinct values broadcast (identity changes over time);
+    - ``placeholder_speed_reports``: reports with SOG 51.2, 63 or 102.3 kn;
+    - ``on_land_reports``: reports more than 5 km inland on the shipped 0.1-degree land grid and more
+      than ``inland_port_km`` from any port centre of ``gaz`` (default: the shipped gazetteer). The
+      grid is too coarse for harbours, estuaries and canals (New York harbour, Chesapeake Bay and
+      the Suez Canal are "land" on it), where ports are near; ``inland_port_km=0`` drops that guard;
+    - ``swapped_latlon_reports``: reports more than ``swap_far_km`` from the vessel's median
+      position that, with lat and lon swapped, land within ``swap_near_km`` of it.
+    """
+    if len(positions) == 0:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in FLAG_COLUMNS})
+    mmsi = positions["mmsi"].to_numpy().astype(np.int64)
+    lat = positions["lat"].to_numpy(dtype=float)
+    lon = positions["lon"].to_numpy(dtype=float)
+    sog = positions["sog_kn"].to_numpy(dtype=float)
+    placeholder = np.zeros(len(sog), dtype=bool)
+    for v in PLACEHOLDER_SPEEDS_KN:
+        placeholder |= np.abs(sog - v) < 0.05
+    land = shore_distance_km(lat, lon) < ON_LAND_KM
+    if land.any() and inland_port_km > 0:
+        gaz = gaz if gaz is not None else build_gazetteer()
+        land[land] = nearest_port_km(lat[land], lon[land], gaz) > inland_port_km
+    imo = positions["imo"]
+    df = pd.DataFrame({"mmsi": mmsi, "lat": lat, "lon": lon, "placeholder": placeholder, "land": land,
+                       "bad_imo": ~imo_valid(imo), "imo": imo.to_numpy(dtype=float, na_value=np.nan),
+                       "name": positions["vessel_name"].astype(object), "cs": positions["call_sign"].astype(object)})
+    g = df.groupby("mmsi", sort=True)
+    med = g[["lat", "lon"]].transform("median")
+    far = haversine_m(lat, lon, med["lat"].to_numpy(), med["lon"].to_numpy()) > swap_far_km * 1000.0
+    near_sw = (np.abs(lon) <= 90) & (haversine_m(lon, lat, med["lat"].to_numpy(), med["lon"].to_numpy()) < swap_near_km * 1000.0)
+    df["swapped"] = far & near_sw
+    g = df.groupby("mmsi", sort=True)
+    res = g.agg(invalid_imo=("bad_imo", "any"), n_names=("name", "nunique"), n_imos=("imo", "nunique"), n_call_signs=("cs", "nunique"),
+                placeholder_speed_reports=("placeholder", "sum"), on_land_reports=("land", "sum"),
+                swapped_latlon_reports=("swapped", "sum"), n_positions=("lat", "size")).reset_index()
+    m = res["mmsi"].to_numpy()
+    ship = (m >= 200_000_000) & (m <= 799_999_999)
+    mids = mid_table()
+    mid = m // 1_000_000
+    known = np.isin(mid, mids["mid"].to_numpy())
+    cc = pd.Series(mids["country_code"].to_numpy(), index=mids["mid"].to_numpy())
+    res.insert(1, "invalid_mmsi", ~ship)
+    res.insert(2, "unallocated_mid", ship & ~known)
+    res.insert(3, "flag_country", pd.Series(np.where(ship & known, cc.reindex(mid).to_numpy(dtype=object), None), dtype=object))
+    for c in ("n_names", "n_imos", "n_call_signs", "placeholder_speed_reports", "on_land_reports", "swapped_latlon_reports", "n_positions"):
+        res[c] = res[c].astype(np.int64)
+    res["mmsi"] = res["mmsi"].astype(np.int32)
+    return res[list(FLAG_COLUMNS)]
