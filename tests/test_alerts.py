@@ -20,6 +20,7 @@ def tables():
         "event_id": ["G1", "G2"], "event_type": ["gap", "gap"], "mmsi": np.array([1, 2], dtype="int32"),
         "start_time": [t, t], "end_time": [t, t], "start_lat": [0.0, 0.0], "start_lon": [0.0, 0.0],
         "duration_h": [10.0, 10.0], "score": [0.95, 0.8], "voyage_id": ["V1", "V2"], "reasons": ["g1", "g2"],
+        "likely_dark": [True, True],
     }))
     return voyages, events
 
@@ -31,6 +32,12 @@ def test_policy_ranks_voyages_events_and_forced_tankers():
     # V4 is a tanker voyage at a sensitive port: always listed, last, with its own score
     assert a["ref_id"].tolist() == ["V1", "G2", "V4"]
     assert a["rank"].tolist() == [1, 2, 3] and a["score"].tolist() == [0.9, 0.8, 0.3]
+
+
+def test_gaps_explained_by_reception_are_not_alerts_on_their_own():
+    voyages, events = tables()
+    events["likely_dark"] = pd.array([True, False], dtype="boolean")
+    assert select_alerts(voyages, events, min_score=0.6, top=10)["ref_id"].tolist() == ["V1", "V4"]
 
 
 def test_top_cuts_but_keeps_forced_rows():

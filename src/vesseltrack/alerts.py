@@ -3,7 +3,8 @@
 Voyages are the primary subjects: a voyage enters the alert list when its score is at least
 ``min_score``, and its gaps and port visits are then told in its reasons rather than listed again.
 An event enters on its own when its score is at least ``min_score`` and its voyage did not (an
-event can stand out where its voyage as a whole does not). Tanker voyages that start or end at a
+event can stand out where its voyage as a whole does not); a gap only when it is ``likely_dark``
+(a silence local reception does not explain). Tanker voyages that start or end at a
 sensitive port always enter (with whatever score they have), because that is the case the users
 care most about. The list is ranked by score (highest first; ties by time, vessel and id, so
 the order is deterministic) and cut to ``top`` rows (the forced tanker rows are kept beyond it).
@@ -32,7 +33,10 @@ def select_alerts(voyages: pd.DataFrame, events: pd.DataFrame, *, min_score: flo
         "reasons": voyages["reasons"], "ref_id": voyages["voyage_id"],
         "forced": (voyages["is_tanker"] == 1) & (voyages["sensitive_port_calls"] > 0),
     })
-    e = events[events["event_type"].isin(ALERT_EVENT_TYPES)]
+    # a gap stands on its own only when local reception cannot explain it (likely_dark)
+    own = events["event_type"].isin(ALERT_EVENT_TYPES).to_numpy() & (
+        (events["event_type"] != "gap").to_numpy() | events["likely_dark"].fillna(False).to_numpy(dtype=bool))
+    e = events[own]
     e = pd.DataFrame({
         "score": e["score"], "subject": e["event_type"], "mmsi": e["mmsi"], "imo": e["imo"],
         "vessel_name": e["vessel_name"], "vessel_type": e["vessel_type"],

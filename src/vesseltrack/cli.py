@@ -34,6 +34,8 @@ examples:
   vesseltrack score export.csv --column-map columns.json --out results/
       (columns.json: {"mmsi": "ship_id", "timestamp": "time_utc", "lat": "y", "lon": "x"})
   vesseltrack score tracks.csv --zones my_ports.geojson --out results/
+  vesseltrack score data/samples/sea_of_japan.csv.gz --out results/ --map --geo
+      (also map.html, events/tracks .geojson and .parquet; see one ship with 'vesseltrack inspect')
 """
 
 
@@ -98,6 +100,53 @@ def cmd_score(args: argparse.Namespace) -> int:
     n = len(result.alerts)
     print(f"{n:,} alert{'' if n == 1 else 's'} written to {Path(args.out) / 'alerts.csv'}")
     del files
+    if args.map:
+        from vesseltrack import maps
+
+        print(f"map written to {maps.write_map(result, Path(args.out) / 'map.html')}")
+    if args.geo:
+        from vesseltrack import geoexport
+
+        geo = geoexport.write_geo(result, args.out)
+        print(f"GeoJSON and GeoParquet written to {Path(args.out)}: {', '.join(p.name for p in geo)}")
+    return 0
+
+
+INSPECT_HELP = """\
+Inspect one vessel: run the same analysis as 'score' on the files, then write that vessel's
+timeline (speed and draught over time, AIS gaps shaded, port calls marked) as a PNG and a map of
+its track, gaps, events and alerts as a self-contained HTML file (no tiles: it works offline).
+
+Writes into --out: MMSI_timeline.png and MMSI_map.html.
+"""
+
+INSPECT_EXAMPLES = """\
+examples:
+  vesseltrack inspect 354898436 data/samples/sea_of_japan.csv.gz --out results/
+  vesseltrack inspect 273000009 jan.csv feb.csv --out case_files/ --gap-hours 12
+"""
+
+
+def _printable(text: str) -> str:
+    """Ship-provided text made safe for a terminal (no control characters or escape sequences)."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from vesseltrack import investigate, maps, pipeline, plots
+
+    result = pipeline.run(args.inputs, _config(args), progress=_progress(args.quiet))
+    track = investigate.vessel_track(result, args.mmsi)
+    events = investigate.vessel_events(result, args.mmsi)
+    out = Path(args.out)
+    png = plots.save_timeline(result, args.mmsi, out / f"{args.mmsi}_timeline.png")
+    html_path = maps.write_map(result, out / f"{args.mmsi}_map.html", mmsi=args.mmsi)
+    names = track["vessel_name"].astype(object).dropna()
+    name = _printable(str(names.iloc[-1])) if len(names) else "(no name)"
+    n_gap = int((events["event_type"] == "gap").sum())
+    n_alert = int((result.alerts["mmsi"] == args.mmsi).sum())
+    print(f"{args.mmsi} {name}: {len(track):,} positions, {n_gap:,} gap{'' if n_gap == 1 else 's'}, "
+          f"{len(events) - n_gap:,} other events, {n_alert:,} alert{'' if n_alert == 1 else 's'}; wrote {png} and {html_path}")
     return 0
 
 
@@ -165,7 +214,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--model", metavar="SKOPS", help="score against a reference model from 'vesseltrack train' instead of against the batch itself (e.g. --model normal.skops)")
     s.add_argument("--top", type=int, default=100, metavar="N", help="at most N alerts besides tanker voyages at sensitive ports, which are always listed (default: 100; e.g. --top 20)")
     s.add_argument("--min-score", type=float, default=0.6, metavar="S", help="lowest score (0..1) that makes an alert (default: 0.6; e.g. --min-score 0.7)")
+    s.add_argument("--map", action="store_true", help="also write map.html: tracks, gaps, sensitive ports, events and alerts, viewable offline (e.g. --map)")
+    s.add_argument("--geo", action="store_true", help="also write events/tracks as GeoJSON and GeoParquet for QGIS or kepler.gl (e.g. --geo)")
     s.set_defaults(func=cmd_score)
+
+    mm = argparse.ArgumentParser(add_help=False)
+    mm.add_argument("mmsi", type=int, metavar="MMSI", help="the vessel to inspect, as its MMSI (e.g. 354898436)")
+    i = sub.add_parser("inspect", parents=[mm, common], help="timeline plot and map of one vessel", description=INSPECT_HELP,
+                       epilog=INSPECT_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    i.add_argument("--out", required=True, metavar="DIR", help="folder for the timeline PNG and the map, created if needed (e.g. --out case_files/)")
+    i.set_defaults(func=cmd_inspect)
 
     t = sub.add_parser("train", parents=[common], help="learn normal traffic from reference files into a model", description=TRAIN_HELP,
                        epilog=TRAIN_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score
 
+from vesseltrack.detect.identity import SPLIT_OFFSET
 from vesseltrack.errors import InputError
 
 TRUTH_FORMAT = "vesseltrack-truth/1"
@@ -55,8 +56,11 @@ def dark_gap_recall(events: pd.DataFrame, truth: dict, *, min_overlap: float = 0
 
 
 def vessel_scores(alerts: pd.DataFrame) -> pd.Series:
-    """Each vessel's best alert score (the order in which an analyst meets vessels in alerts.csv)."""
-    return alerts.groupby("mmsi")["score"].max()
+    """Each vessel's best alert score (the order in which an analyst meets vessels in alerts.csv).
+
+    The second ship of a shared MMSI (id MMSI + 1,000,000,000) counts for that MMSI.
+    """
+    return alerts.assign(mmsi=alerts["mmsi"] % SPLIT_OFFSET).groupby("mmsi")["score"].max()
 
 
 def naive_scores(events: pd.DataFrame, *, min_gap_h: float = 6.0) -> pd.Series:

@@ -94,6 +94,16 @@ def voyage_reasons(voyages: pd.DataFrame, contrib: pd.DataFrame, longest_gap: pd
         "log_max_speed_kn": "implied speed " + _fmt(voyages["max_implied_speed_kn"], ".0f") + " kn between reports",
         "is_tanker": pd.Series(np.where(voyages["is_tanker"].to_numpy() == 1, "tanker", "not a tanker")),
         "log_duration_h": "voyage of " + _fmt(voyages["duration_h"], ".0f") + " h",
+        "log_encounter_hours": "alongside another ship for " + _fmt(voyages["encounter_hours"], ".0f") + " h at sea (ship-to-ship)",
+        "encounter_draught_change_m": "draught changed by " + _fmt(voyages["encounter_draught_change_m"], ".1f")
+                                      + " m across a ship-to-ship encounter",
+        "log_loitering_hours": "loitering " + _fmt(voyages["loitering_hours"], ".0f") + " h at sea",
+        "log_dark_sts_hours": "stopped " + _fmt(voyages["dark_sts_hours"], ".0f") + " h at sea with no partner visible (possible dark STS)",
+        "spoofing_events": voyages["spoofing_events"].astype(str) + " spoofed position jump(s) away and back",
+        "identity_clash": pd.Series(np.where(voyages["identity_clash"].to_numpy() == 1, "MMSI broadcast by two ships at once", "")),
+        "identity_changes": voyages["identity_changes"].astype(str) + " extra names / IMOs / call signs broadcast",
+        "invalid_identity": pd.Series(np.where(voyages["invalid_identity"].to_numpy() == 1,
+                                               "invalid identity (unallocated MID, bad IMO check digit, placeholder speeds or reports inland)", "")),
     }
     phrases = {k: v.reset_index(drop=True) for k, v in phrases.items()}
     return _join(tops, phrases, n)

@@ -12,7 +12,9 @@ import numpy as np
 import pandas as pd
 
 from vesseltrack import schema
-from vesseltrack.voyages import Voyages
+from vesseltrack.detect.encounters import both_ways
+from vesseltrack.detect.identity import SPLIT_OFFSET
+from vesseltrack.voyages import Voyages, voyage_of
 
 #: Distance to a sensitive port beyond which it does not matter (km); also the value when no gap.
 FAR_KM = 1000.0
@@ -27,8 +29,12 @@ def is_tanker(vessel_type: pd.Series) -> np.ndarray:
     return ((vt >= 80) & (vt <= 89)).astype(np.int64)
 
 
-def voyage_features(steps: pd.DataFrame, voy: Voyages, events: pd.DataFrame, visit_sensitive_ports: set[str]) -> pd.DataFrame:
-    """``distance_m`` and the schema.VOYAGE_FEATURES columns, one row per voyage of ``voy.table``."""
+def voyage_features(steps: pd.DataFrame, voy: Voyages, events: pd.DataFrame, visit_sensitive_ports: set[str],
+                    identity_flags: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``distance_m`` and the schema.VOYAGE_FEATURES columns, one row per voyage of ``voy.table``.
+
+    ``identity_flags``: one row per MMSI from ``detect.identity.vessel_identity_flags``.
+    """
     n = len(steps)
     nv = len(voy.first)
     if nv == 0:
@@ -73,6 +79,7 @@ def voyage_features(steps: pd.DataFrame, voy: Voyages, events: pd.DataFrame, vis
     sens = t["start_port"].isin(visit_sensitive_ports).to_numpy().astype(np.int64) + t["end_port"].isin(visit_sensitive_ports).to_numpy().astype(np.int64)
     dark = agg["dark_hours"].fillna(0.0).to_numpy()
     dark_sea = agg["sea_h"].fillna(0.0).to_numpy()
+    other = _other_event_features(events, t, identity_flags)
     out = pd.DataFrame({
         "distance_m": np.add.reduceat(dist_next, f),
         "duration_h": duration_h,
@@ -90,14 +97,52 @@ def voyage_features(steps: pd.DataFrame, voy: Voyages, events: pd.DataFrame, vis
         "sensitive_port_calls": sens,
         "draught_change_m": draught_change,
         "max_implied_speed_kn": np.fmax.reduceat(spd_next, f),
+        **other,
         "is_tanker": is_tanker(t["vessel_type"]),
     })
     return out
 
 
+def _other_event_features(events: pd.DataFrame, t: pd.DataFrame, flags: pd.DataFrame | None) -> dict[str, np.ndarray]:
+    """Per voyage (rows of ``t``): encounter, loitering, spoofing and identity features."""
+    vid = t["voyage_id"]
+    enc = both_ways(events)  # an encounter counts for both vessels
+    enc["voyage_id"] = voyage_of(enc, t)
+    enc["dd"] = np.fmax(np.abs(enc["draught_after_m"] - enc["draught_before_m"]).to_numpy(dtype=float, na_value=np.nan),
+                        np.abs(enc["other_draught_after_m"] - enc["other_draught_before_m"]).to_numpy(dtype=float, na_value=np.nan))
+    e = enc.groupby("voyage_id", sort=False).agg(h=("duration_h", "sum"), dd=("dd", "max")).reindex(vid)
+    lo = events[events["event_type"] == "loitering"]
+    lo = lo.assign(dark_h=np.where(lo["possible_dark_sts"].fillna(False).to_numpy(dtype=bool), lo["duration_h"].to_numpy(), 0.0))
+    lg = lo.groupby("voyage_id", sort=False).agg(h=("duration_h", "sum"), dark_h=("dark_h", "sum")).reindex(vid)
+    sp = events[events["event_type"] == "spoofing"].groupby("voyage_id", sort=False).size().reindex(vid)
+    mmsi = t["mmsi"].to_numpy()
+    real = mmsi % SPLIT_OFFSET
+    clash_ids = events.loc[events["event_type"] == "identity_clash", "mmsi"].to_numpy() % SPLIT_OFFSET
+    out = {
+        "encounter_hours": e["h"].fillna(0.0).to_numpy(),
+        "encounter_draught_change_m": e["dd"].fillna(0.0).to_numpy(),
+        "loitering_hours": lg["h"].fillna(0.0).to_numpy(),
+        "dark_sts_hours": lg["dark_h"].fillna(0.0).to_numpy(),
+        "spoofing_events": sp.fillna(0).to_numpy().astype(np.int64),
+        "identity_clash": np.isin(real, clash_ids).astype(np.int64),
+        "identity_changes": np.zeros(len(t), dtype=np.int64),
+        "invalid_identity": np.zeros(len(t), dtype=np.int64),
+    }
+    if flags is not None and len(flags):
+        fl = flags.set_index("mmsi").reindex(real)
+        changes = fl[["n_names", "n_imos", "n_call_signs"]].fillna(1).clip(lower=1).sum(axis=1) - 3
+        out["identity_changes"] = changes.to_numpy().astype(np.int64)
+        bad = (fl["unallocated_mid"].fillna(False).astype(bool) | fl["invalid_imo"].fillna(False).astype(bool)
+               | (fl["placeholder_speed_reports"].fillna(0) > 0) | (fl["on_land_reports"].fillna(0) > 0))
+        out["invalid_identity"] = bad.to_numpy().astype(np.int64)
+    return out
+
+
 #: Model features for which only high values are suspicious (see scoring.IsolationScorer).
 VOYAGE_ONE_SIDED = ("log_sea_dark_hours", "dark_fraction", "log_longest_gap_h", "gap_sensitive_closeness",
-                    "gap_improbability", "log_gap_spare_h", "sensitive_port_calls", "draught_change_m", "log_max_speed_kn", "is_tanker")
+                    "gap_improbability", "log_gap_spare_h", "sensitive_port_calls", "draught_change_m", "log_max_speed_kn",
+                    "log_encounter_hours", "encounter_draught_change_m", "log_loitering_hours", "log_dark_sts_hours",
+                    "spoofing_events", "identity_clash", "identity_changes", "invalid_identity", "is_tanker")
 GAP_ONE_SIDED = ("log_duration_h", "gap_sensitive_closeness", "draught_change_m", "log_spare_h", "improbability", "log_others_heard",
                  "is_tanker")
 
@@ -115,6 +160,14 @@ def voyage_matrix(features: pd.DataFrame) -> pd.DataFrame:
         "sensitive_port_calls": features["sensitive_port_calls"].astype(float),
         "draught_change_m": features["draught_change_m"],
         "log_max_speed_kn": np.log1p(np.minimum(features["max_implied_speed_kn"], 1000.0)),
+        "log_encounter_hours": np.log1p(features["encounter_hours"]),
+        "encounter_draught_change_m": features["encounter_draught_change_m"],
+        "log_loitering_hours": np.log1p(features["loitering_hours"]),
+        "log_dark_sts_hours": np.log1p(features["dark_sts_hours"]),
+        "spoofing_events": features["spoofing_events"].astype(float),
+        "identity_clash": features["identity_clash"].astype(float),
+        "identity_changes": features["identity_changes"].astype(float),
+        "invalid_identity": features["invalid_identity"].astype(float),
         "is_tanker": features["is_tanker"].astype(float),
     }).astype(float)
 

@@ -1,7 +1,8 @@
 """The pipeline: the only module that knows the order of the stages.
 
-    ingest -> clean -> sort/dedupe -> steps -> zones -> port visits -> gaps -> voyages
-           -> features -> scoring + reasons -> alerts -> (export, by the caller)
+    ingest -> clean -> sort/dedupe -> identity split -> steps -> zones -> port visits, gaps,
+           encounters, loitering, spoofing -> voyages -> features -> scoring + reasons -> alerts
+           -> (export, by the caller)
 
 :func:`run` takes files; :func:`analyse` takes an already-ingested positions table (notebooks,
 scenario evaluation). Both return a :class:`Result` of DataFrames that match schema specs.
@@ -19,7 +20,9 @@ import pandas as pd
 import vesseltrack
 from vesseltrack import alerts as alerts_mod
 from vesseltrack import explain, features, ingest, schema, tracks, zones
+from vesseltrack.detect import encounters, identity, loitering
 from vesseltrack.detect import events as ev
+from vesseltrack.detect.encounters import ENCOUNTER_PRESETS
 from vesseltrack.detect.gaps import PRESETS, GapParams, detect_gaps
 from vesseltrack.detect.ports import DEFAULT_MIN_VISIT_H, port_visit_events, visit_runs
 from vesseltrack.errors import ConfigError
@@ -38,6 +41,8 @@ class Config:
     gap_preset: str = "gfw"
     #: Silence (hours) that makes a gap event and splits track segments; None: the preset's.
     gap_h: float | None = None
+    #: Encounter (ship-to-ship) preset: "gfw" or "ballinger2024" (detect/encounters.py).
+    encounter_preset: str = "gfw"
     #: A stay in a port zone counts as a visit from this many hours (or when the ship stops).
     min_visit_h: float = DEFAULT_MIN_VISIT_H
     #: Extra GeoJSON zone files (Points with radius_m, Polygons); sensitive unless marked otherwise.
@@ -64,6 +69,8 @@ class Config:
     def __post_init__(self) -> None:
         if self.gap_preset not in PRESETS:
             raise ConfigError(f"gap preset {self.gap_preset!r} is unknown; expected one of {sorted(PRESETS)}; pick one with --gap-preset")
+        if self.encounter_preset not in ENCOUNTER_PRESETS:
+            raise ConfigError(f"encounter preset {self.encounter_preset!r} is unknown; expected one of {sorted(ENCOUNTER_PRESETS)}; pick one with --encounter-preset")
         checks = [("gap_h", self.gap_h is None or self.gap_h > 0), ("min_visit_h", self.min_visit_h >= 0), ("chunk_rows", self.chunk_rows >= 1),
                   ("n_estimators", self.n_estimators >= 1), ("min_score", 0 <= self.min_score <= 1), ("top", self.top >= 0)]
         for name, ok in checks:
@@ -129,9 +136,13 @@ class Detected:
 
 
 def detect(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer, progress: Progress | None = None) -> Detected:
-    """Tracks, zones, port visits, gaps, voyages and voyage features."""
+    """Identity split, tracks, zones, every detector, voyages and voyage features."""
     positions = tracks.sort_positions(positions)
-    _say(progress, f"tracks: {len(positions):,} positions of {positions['mmsi'].nunique():,} vessels")
+    flags = identity.vessel_identity_flags(positions, gaz)
+    split, clashes = identity.split_identity_clashes(positions)
+    positions = tracks.sort_positions(split.assign(mmsi=split.pop("track_id").astype("int32")))
+    _say(progress, f"tracks: {len(positions):,} positions of {positions['mmsi'].nunique():,} vessels"
+                   + (f" ({len(clashes)} MMSIs shared by two ships, split)" if len(clashes) else ""))
     gap_params = config.gap_params
     steps = tracks.add_steps(positions, segment_gap_h=gap_params.min_gap_h)
 
@@ -140,12 +151,16 @@ def detect(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer, progre
     visits = port_visit_events(steps, runs, gaz)
     rmap = build_reception(steps)
     gaps = detect_gaps(steps, gaz, zone=zone, reception=rmap, params=gap_params)
-    _say(progress, f"detect: {len(gaps):,} gaps, {len(visits):,} port visits")
+    enc = encounters.detect_encounters(steps, gaz, params=config.encounter_preset)
+    loit = loitering.detect_loitering(steps, gaz, encounters=enc)
+    spoof = identity.detect_spoofing(steps)
+    _say(progress, f"detect: {len(gaps):,} gaps, {len(visits):,} port visits, {len(enc):,} encounters, "
+                   f"{len(loit):,} loitering, {len(spoof):,} spoofing, {len(clashes):,} identity clashes")
 
     voy = build_voyages(steps, runs[0], runs[2], gaz)
-    events = ev.concat([gaps, visits])
+    events = ev.concat([gaps, visits, enc, loit, spoof, clashes])
     events["voyage_id"] = voyage_of(events, voy.table)
-    feats = features.voyage_features(steps, voy, events, set(gaz.names[gaz.sensitive]))
+    feats = features.voyage_features(steps, voy, events, set(gaz.names[gaz.sensitive]), flags)
     voyages = pd.concat([voy.table, feats], axis=1)
     return Detected(positions, events, voyages, gaz, gap_params)
 

@@ -37,7 +37,8 @@ C = Column
 # --- positions -----------------------------------------------------------------------------------
 #: One row per AIS position report, after ingest and cleaning.
 POSITIONS: tuple[Column, ...] = (
-    C("mmsi", "int32", "", "Maritime Mobile Service Identity (9 digits; any positive id for anonymised data)", False, 1, 999_999_999),
+    C("mmsi", "int32", "", "Maritime Mobile Service Identity (9 digits; any positive id for anonymised data; "
+      "MMSI + 1,000,000,000 for the second ship found broadcasting one MMSI)", False, 1, 2**31 - 1),
     C("timestamp", UTC_NS, "UTC", "time of the report", False),
     C("lat", "float64", "deg", "WGS84 latitude", False, -90, 90),
     C("lon", "float64", "deg", "WGS84 longitude", False, -180, 180),
@@ -140,8 +141,8 @@ EVENTS: tuple[Column, ...] = (
     C("likely_dark", "boolean", "", "gap: closed, at sea, rare under local reception and with time for a detour", True),
     C("start_port_distance_km", "float64", "km", "gap: distance from its start to the nearest sensitive port", True, 0),
     C("end_port_distance_km", "float64", "km", "gap: distance from its end to the nearest sensitive port", True, 0),
-    C("draught_before_m", "float64", "m", "gap: draught before; port_visit: on arrival", True),
-    C("draught_after_m", "float64", "m", "gap: draught after; port_visit: on departure", True),
+    C("draught_before_m", "float64", "m", "draught before (gap), on arrival (port visit), at the start (others)", True),
+    C("draught_after_m", "float64", "m", "draught after (gap), on departure (port visit), at the end (others)", True),
     C("destination_before", "str", "", "gap: destination before", True),
     C("destination_after", "str", "", "gap: destination after", True),
     C("name_before", "str", "", "gap: vessel name before", True),
@@ -197,6 +198,14 @@ VOYAGE_FEATURES: tuple[Column, ...] = (
     C("sensitive_port_calls", "int64", "", "visits to sensitive ports that start or end the voyage", False, 0),
     C("draught_change_m", "float64", "m", "largest absolute change in reported draught", False, 0),
     C("max_implied_speed_kn", "float64", "kn", "largest implied speed between consecutive reports", False, 0),
+    C("encounter_hours", "float64", "h", "hours alongside other vessels at sea (ship-to-ship encounters)", False, 0),
+    C("encounter_draught_change_m", "float64", "m", "largest draught change of either vessel across an encounter", False, 0),
+    C("loitering_hours", "float64", "h", "hours loitering at sea, away from ports and shore", False, 0),
+    C("dark_sts_hours", "float64", "h", "hours loitering with no visible partner (possible one-sided STS)", False, 0),
+    C("spoofing_events", "int64", "", "impossible jumps away and back", False, 0),
+    C("identity_clash", "int64", "", "1 when the MMSI is broadcast by two ships at once", False, 0, 1),
+    C("identity_changes", "int64", "", "extra names, IMOs and call signs the MMSI broadcast in the data", False, 0),
+    C("invalid_identity", "int64", "", "1 for an unallocated MID, a failed IMO check digit, placeholder speeds or reports inland", False, 0, 1),
     C("is_tanker", "int64", "", "1 when AIS type is 80-89", False, 0, 1),
 )
 

@@ -2,16 +2,21 @@
 
 :func:`load` sniffs each input by content (gzip, zip, Parquet, NMEA, delimited text and its
 layout), streams it in chunks of ``chunk_rows`` through the matching reader and
-:func:`vesseltrack.clean.clean`, keeps only the compact canonical columns, then sorts by
-(mmsi, timestamp) and removes exact duplicates across all inputs.
+:func:`vesseltrack.clean.clean` (each cleaned chunk comes out sorted), keeps only the compact
+canonical columns, then merges the chunks into one table sorted by (mmsi, timestamp) and removes
+exact duplicates across all inputs.
 
 Accounting is exact, overall and per file: ``rows_read == rows_kept + rows_rejected +
-rows_duplicate`` and ``len(rejects) == rows_rejected``. Duplicates are attributed to the file of
-the copy that was dropped (the later one in (mmsi, timestamp, input) order).
+rows_duplicate`` and ``len(rejects) == rows_rejected``. ``rows_read`` counts the rows that became
+a position or a reject; lines a reader skipped (NMEA static messages, other message types,
+comments, blank lines) are counted by kind in ``counts["skipped"]``. Duplicates are attributed to
+the file of the copy that was dropped (the later one in (mmsi, timestamp, input) order). Rows
+sharing (mmsi, timestamp) are ordered by their other values, so the table does not depend on the
+order of the input rows.
 
-Conventions: naive timestamps are taken as UTC; day-first dates (``dd/mm/yyyy``) are assumed for
-slash dates; a file whose id column is ``ID`` (anonymised ids, not MMSIs) is read with
-``strict_mmsi=False`` unless ``strict_mmsi`` is given.
+Conventions: naive timestamps are taken as UTC; slash dates are read day first (``dd/mm/yyyy``)
+unless the data proves month first; a file whose id column is named ``ID`` (anonymised ids, not
+MMSIs) is read with ``strict_mmsi=False`` unless ``strict_mmsi`` is given.
 """
 
 from __future__ import annotations
@@ -23,10 +28,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pandas.api.types import union_categoricals
 
 from vesseltrack import schema
-from vesseltrack.clean import clean, duplicate_rows
+from vesseltrack.clean import clean_chunk, duplicate_rows
 from vesseltrack.errors import InputError
 from vesseltrack.ingest import csv as csv_reader
 from vesseltrack.ingest import layouts
@@ -59,15 +65,15 @@ def _as_list(paths) -> list:
 def _nmea_read(src: Source, **kwargs):
     from vesseltrack.ingest import nmea
 
-    if src.member is None and src.compression is None:
+    if src.member is None:  # the NMEA reader opens plain and gzip files itself
         return nmea.read(src.path, **kwargs)
     import shutil
     import tempfile
 
-    # the NMEA reader takes a path: decompress archives to a temporary file first
+    # the NMEA reader takes a path: extract zip members to a temporary file first
     tmp = tempfile.NamedTemporaryFile(prefix="vesseltrack-", suffix=".nmea", delete=False)
     with tmp, src.open_arrow() as f:
-        shutil.copyfileobj(f if hasattr(f, "readinto") else f, tmp)
+        shutil.copyfileobj(f, tmp)
 
     def gen():
         try:
@@ -91,6 +97,37 @@ def _fix_rejects(rej: pd.DataFrame, name: str) -> pd.DataFrame:
     return out
 
 
+#: Chunks between heap trims while reading: trimming after every chunk keeps the peak lowest but
+#: makes the kernel fault the same pages in again (sys time); every 2nd is the compromise.
+TRIM_EVERY = 2
+
+
+def _trim_heap() -> None:
+    """Give freed heap memory back to the OS (glibc only; a no-op elsewhere).
+
+    Chunks allocate and free many arrays of a few MB; glibc keeps such freed blocks in its heap,
+    which inflated the peak memory of a 10M-row load by ~50%. malloc_trim returns them.
+    """
+    pa.default_memory_pool().release_unused()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _load_libc():
+    try:
+        import ctypes
+        import ctypes.util
+
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim.argtypes = [ctypes.c_size_t]
+        return libc
+    except (OSError, AttributeError):
+        return None
+
+
+_LIBC = _load_libc()
+
+
 def _values(s: pd.Series):
     """The column's numpy array, or its pandas extension array (Categorical, Int*, datetime tz)."""
     return s.to_numpy() if isinstance(s.dtype, np.dtype) else s.array
@@ -108,6 +145,83 @@ def _concat(parts: list, dtype: str):
     return np.concatenate(parts)
 
 
+_BLOCK = 1 << 20
+
+
+def _sorted_by_key(mmsi: np.ndarray, ts: np.ndarray) -> bool:
+    """True when (mmsi, ts) is non-decreasing; checked in blocks to keep temporaries small."""
+    n = len(mmsi)
+    for lo in range(0, max(n - 1, 0), _BLOCK):
+        hi = min(lo + _BLOCK + 1, n)
+        dm = np.diff(mmsi[lo:hi])
+        if (dm < 0).any() or (np.diff(ts[lo:hi])[dm == 0] < 0).any():
+            return False
+    return True
+
+
+def _sort_order(mmsi: np.ndarray, ts: np.ndarray):
+    """(order, sorted mmsi, sorted ts): the stable sort by (mmsi, timestamp) that
+    :func:`vesseltrack.tracks.sort_order` gives (order None when already sorted).
+
+    Fast for what load() builds, chunks each sorted by (mmsi, timestamp) and in time order: a
+    stable radix sort by dense vessel code (a hash factorisation, O(n)) is then already the
+    answer, which one O(n) pass verifies; otherwise the general sort is used.
+    """
+    if _sorted_by_key(mmsi, ts):
+        return None, mmsi, ts
+    codes, _ = pd.factorize(mmsi, sort=True)
+    small = codes.astype(np.uint16 if codes.max() < 2**16 else np.uint32)
+    del codes
+    order = np.argsort(small, kind="stable")
+    del small
+    m_o, t_o = mmsi.take(order), ts.take(order)
+    if not _sorted_by_key(m_o, t_o):
+        order = sort_order(mmsi, ts)
+        m_o, t_o = mmsi.take(order), ts.take(order)
+    return order, m_o, t_o
+
+
+def _chunk_order(mmsi: np.ndarray, ts: np.ndarray) -> np.ndarray | None:
+    return _sort_order(mmsi, ts)[0]
+
+
+def _order_ties(cols: dict, mmsi: np.ndarray, ts: np.ndarray) -> None:
+    """Order rows that share (mmsi, timestamp) by their other values, in place.
+
+    Makes the result independent of the input row order (shuffled input gives the same table).
+    Only the rows in such ties are touched, so it costs O(n) plus a sort of the ties.
+    """
+    if len(mmsi) < 2:
+        return
+    same = (mmsi[1:] == mmsi[:-1]) & (ts[1:] == ts[:-1])
+    if not same.any():
+        return
+    cand = np.zeros(len(mmsi), dtype=bool)
+    cand[1:] |= same
+    cand[:-1] |= same
+    idx = np.flatnonzero(cand)
+    starts = np.ones(len(idx), dtype=bool)
+    starts[1:] = ~same[idx[1:] - 1]
+    keys = {"_group": np.cumsum(starts)}
+    names = [c for c in cols if c not in ("mmsi", "timestamp")]
+    for c in names:
+        v = cols[c][idx]
+        if isinstance(v, pd.Categorical):
+            v = np.asarray(v.astype(object))
+        elif isinstance(v, pd.api.extensions.ExtensionArray):
+            v = v.to_numpy(dtype=np.float64, na_value=np.nan)
+        keys[c] = v
+    perm = pd.DataFrame(keys).sort_values(["_group", *names], kind="stable", na_position="last").index.to_numpy()
+    if (perm == np.arange(len(perm))).all():
+        return
+    src = idx[perm]
+    for c in names:
+        arr = cols[c]
+        if isinstance(arr, np.ndarray) and not arr.flags.writeable:
+            arr = cols[c] = arr.copy()
+        arr[idx] = arr[src]
+
+
 def _assemble(pieces: dict[str, list], file_ids: list[np.ndarray]):
     """Concatenate the cleaned chunks, sort by (mmsi, timestamp) and drop exact duplicates.
 
@@ -122,20 +236,31 @@ def _assemble(pieces: dict[str, list], file_ids: list[np.ndarray]):
     ts = _concat(pieces.pop("timestamp"), schema.UTC_NS)
     fids = np.concatenate(file_ids)
     file_ids.clear()
-    order = sort_order(mmsi, ts.asi8)
+    order, mmsi, _ = _sort_order(mmsi, ts.asi8)
     cols: dict[str, object] = {}
     if order is not None:
-        mmsi, ts, fids = mmsi.take(order), ts.take(order), fids.take(order)
+        ts = ts.take(order)
+        fids = fids.take(order)
     cols["mmsi"], cols["timestamp"] = mmsi, ts
 
     def build(name):
-        arr = _concat(pieces.pop(name), specs[name])
-        return arr if order is None else arr.take(order)
+        parts = pieces.pop(name)
+        arr = _concat(parts, specs[name])
+        parts.clear()  # free the chunk pieces before the gather allocates
+        if order is None:
+            return arr
+        out = arr.take(order)
+        del arr
+        _trim_heap()
+        return out
 
     rest = [c for c in specs if c not in cols]
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    # gathers are latency-bound and release the GIL: two threads; plain concatenation: one
+    with ThreadPoolExecutor(max_workers=2 if order is not None else 1) as pool:
         for name, arr in zip(rest, pool.map(build, rest)):
             cols[name] = arr
+            _trim_heap()
+    _order_ties(cols, mmsi, ts.asi8)
     positions = pd.DataFrame({c: cols.pop(c) for c in specs}, copy=False)
     drop = duplicate_rows(positions)
     if len(drop):
@@ -146,6 +271,25 @@ def _assemble(pieces: dict[str, list], file_ids: list[np.ndarray]):
             arrays = dict(zip(specs, pool.map(lambda c: _values(positions[c]).take(idx), list(specs))))
         positions = pd.DataFrame(arrays, copy=False)
     return positions, fids, drop
+
+
+def _default_strict(src: Source, info, column_map: dict | None) -> bool:
+    """strict_mmsi for a file when the caller did not say: False when the id column is named
+    ``ID`` (anonymised ids make no MMSI claim, as in the Ever Given data), else True."""
+    if info.kind == "nmea":
+        return True
+    lay = next((x for x in layouts.LAYOUTS if x.name == info.layout), None)
+    if lay is not None and not lay.strict_mmsi:
+        return False
+    if info.kind == "csv":
+        columns = list(info.columns)
+    else:
+        try:
+            columns = parquet_reader.open_file(src).schema_arrow.names
+        except InputError:
+            return True  # the reader reports the problem
+    src_col = layouts.match_columns(columns, column_map if isinstance(column_map, dict) else None).get("mmsi")
+    return src_col is None or layouts.norm(src_col) != "id"
 
 
 def load(paths, *, column_map: dict | None = None, assume_time=None, strict_mmsi: bool | None = None,
@@ -171,12 +315,11 @@ def load(paths, *, column_map: dict | None = None, assume_time=None, strict_mmsi
     reject_parts: list[pd.DataFrame] = []
     files: list[dict] = []
     skipped: dict[str, int] = {}
+    n_chunks = 0
     for fid, src in enumerate(sources):
         info = sniff_source(src)
-        strict = strict_mmsi
-        if strict is None:
-            lay = next((x for x in layouts.LAYOUTS if x.name == info.layout), None)
-            strict = lay.strict_mmsi if lay else True
+        strict = _default_strict(src, info, column_map) if strict_mmsi is None else strict_mmsi
+        label = f"{Path(src.path).name}:{src.member}" if src.member else Path(src.path).name
         kwargs = dict(column_map=column_map, assume_time=assume_time, chunk_rows=chunk_rows)
         if info.kind == "csv":
             chunks = csv_reader.read(src, sniffed=info, **kwargs)
@@ -187,28 +330,45 @@ def load(paths, *, column_map: dict | None = None, assume_time=None, strict_mmsi
         stats = {"file": src.name, "format": info.layout, "rows_read": 0, "rows_kept": 0,
                  "rows_rejected": 0, "rows_duplicate": 0}
         file_rejects: list[pd.DataFrame] = []
+        file_skipped: dict[str, int] = {}
         for chunk in chunks:
-            stats["rows_read"] += chunk.rows_read
+            # Rows are what became a position or a reject. Readers may also count in rows_read
+            # lines they skipped (the NMEA reader counts static and other message types); those
+            # are reported under counts["skipped"], so the accounting stays exact either way.
+            stats["rows_read"] += len(chunk.frame) + len(chunk.rejects)
             for k, v in chunk.skipped.items():
                 skipped[k] = skipped.get(k, 0) + int(v)
+                file_skipped[k] = file_skipped.get(k, 0) + int(v)
             if len(chunk.rejects):
                 file_rejects.append(_fix_rejects(chunk.rejects, src.name))
             if len(chunk.frame):
-                pos, rej = clean(chunk.frame, file=src.name, strict_mmsi=strict)
+                # each chunk comes out of clean sorted (cache-sized gathers, fused with the row
+                # filter): the final sort is then a merge of sorted runs, far cheaper than one
+                # random gather over the whole table
+                pos, rej = clean_chunk(chunk.frame, file=src.name, strict_mmsi=strict, sort=_chunk_order)
                 del chunk
                 if len(rej):
                     file_rejects.append(rej)
                 if len(pos):
                     for c in pieces:
                         pieces[c].append(_values(pos[c]))
-                    file_ids.append(np.full(len(pos), fid, dtype=np.int32))
+                    file_ids.append(np.full(len(pos), fid, dtype=np.uint16 if len(sources) < 2**16 else np.uint32))
                     stats["rows_kept"] += len(pos)
                 del pos, rej
+            n_chunks += 1
+            if n_chunks % TRIM_EVERY == 0:
+                _trim_heap()
             if progress is not None:
-                progress(f"read {src.name}: {stats['rows_read']:,} rows")
+                progress(f"read {label}: {stats['rows_read']:,} rows")
         n_rej = sum(len(r) for r in file_rejects)
         stats["rows_rejected"] = n_rej
         if stats["rows_read"] == 0:
+            if info.kind == "nmea":
+                kinds = ", ".join(f"{k}: {v}" for k, v in sorted(file_skipped.items(), key=lambda kv: -kv[1])[:3])
+                raise InputError(
+                    f"{src.name}: no AIS position reports found (skipped {kinds or 'nothing'}); expected NMEA "
+                    f"with message types 1-3, 18, 19 or 27; check the file"
+                )
             raise InputError(
                 f"{src.name}: no data rows (header only or nothing recognisable); expected at least one "
                 f"position row; check the export"
@@ -216,9 +376,15 @@ def load(paths, *, column_map: dict | None = None, assume_time=None, strict_mmsi
         if stats["rows_kept"] == 0 and n_rej:
             by = pd.concat(file_rejects, ignore_index=True)["reason"].value_counts()
             top = ", ".join(f"{k}: {v}" for k, v in by.head(3).items())
+            if info.kind != "nmea":
+                fix = "pass --column-map to name the right columns"
+            elif by.index[0] == "no_timestamp":
+                fix = "pass --assume-time to date sentences that carry no time"
+            else:
+                fix = "check the file is AIS NMEA"
             raise InputError(
                 f"{src.name}: all {n_rej:,} rows rejected ({top}); expected valid positions; see the reject "
-                f"reasons in the README or pass --column-map to name the right columns"
+                f"reasons in the README or {fix}"
             )
         if file_rejects:
             rj = pd.concat(file_rejects, ignore_index=True) if len(file_rejects) > 1 else file_rejects[0]

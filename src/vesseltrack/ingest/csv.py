@@ -1,17 +1,22 @@
 """Delimited-text reader (CSV, semicolon, tab, pipe; plain, gzip or zip member) on pyarrow.csv.
 
-Streams the file with :func:`pyarrow.csv.open_csv` in blocks sized to ``chunk_rows``, reading only
-the mapped columns, as text, and converts them with :func:`vesseltrack.ingest.layouts.to_canonical`.
-Lines with the wrong number of fields are rejected here as ``malformed_row`` with their row number;
-everything else is judged by :mod:`vesseltrack.clean`.
+The file is cut at line ends into byte blocks of about ``chunk_rows`` rows (plain files are
+memory-mapped, so blocks are zero-copy; gzip and zip members are streamed). Each block is parsed
+by :func:`pyarrow.csv.read_csv` on all cores, reading only the mapped columns, as text, which
+:func:`vesseltrack.ingest.layouts.to_canonical` converts with vectorised casts. Lines with the
+wrong number of fields are rejected here as ``malformed_row`` with their row number; everything
+else is judged by :mod:`vesseltrack.clean`.
 
-``source_row`` is the 1-based data row (the header is not counted; a malformed line counts as a
-row). Rows are counted by physical line, so a quoted field spanning lines shifts later numbers.
+``source_row`` is the 1-based data row: the header is not counted, blank lines are not counted, a
+malformed line is. Limitation: a quoted field holding a line break is only read correctly when it
+does not straddle two blocks (blocks are cut at line ends without regard to quotes).
 """
 
 from __future__ import annotations
 
+import csv as _csv
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +30,8 @@ from vesseltrack.ingest import layouts
 from vesseltrack.ingest.base import Chunk
 from vesseltrack.ingest.sniff import Sniffed, Source, expand, sniff_source
 
-MIN_BLOCK = 1 << 20
-MAX_BLOCK = 1 << 26  # 64 MiB: bounds the memory of a block in flight
+MIN_BLOCK = 1 << 16
+MAX_BLOCK = 1 << 25  # 32 MiB: bounds the memory of the (two) blocks in flight
 
 
 def resolve_mapping(name: str, columns: list[str], column_map: dict | None) -> dict[str, str]:
@@ -82,6 +87,36 @@ def _blocks(stream, target: int):
         carry = buf[cut + 1:]
 
 
+def _mapped_blocks(path: Path, target: int):
+    """Zero-copy byte blocks of a plain file (memory-mapped), each ending at a line end.
+
+    Each block gets its own mapping, released once the block is parsed, so pages of the file
+    already read do not stay in this process's resident memory.
+    """
+    mm = pa.memory_map(str(path), "r")
+    size = mm.size()
+    pos = 0
+    while pos < size:
+        mm.close()
+        mm = pa.memory_map(str(path), "r")
+        end = min(pos + target, size)
+        if end < size:
+            window = min(end - pos, 1 << 20)
+            tail = mm.read_at(window, end - window)
+            cut = tail.rfind(b"\n")
+            while cut < 0 and end < size:  # a line longer than the window: extend
+                end = min(end + window, size)
+                tail = mm.read_at(end - pos, pos)
+                cut = tail.rfind(b"\n")
+                window = end - pos
+            if cut >= 0:
+                end = end - window + cut + 1
+        mm.seek(pos)
+        yield mm.read_buffer(end - pos)  # zero-copy slice of the mapping
+        pos = end
+    mm.close()
+
+
 def read(path, *, column_map: dict | None = None, assume_time=None, chunk_rows: int = 1_000_000,
          sniffed: Sniffed | None = None) -> Iterator[Chunk]:
     """Yield :class:`Chunk` s of canonical columns from a delimited text file (see module doc).
@@ -104,6 +139,12 @@ def read(path, *, column_map: dict | None = None, assume_time=None, chunk_rows: 
 
     # unique names for pyarrow (a header may repeat a name or leave one empty)
     names = [c if c and columns.index(c) == i else f"{c}__{i}" for i, c in enumerate(columns)]
+    # exports that end every data line with a delimiter have one more field than the header
+    lines = head.decode("utf-8", errors="replace").splitlines()
+    if len(lines) > 2:
+        first = next(_csv.reader([lines[1]], delimiter=info.delimiter), [])
+        if len(first) == len(names) + 1 and first[-1] == "" and lines[1].rstrip().endswith(info.delimiter):
+            names.append("__trailing__")
     wanted = list(dict.fromkeys(mapping.values()))
     convert = pv.ConvertOptions(
         include_columns=wanted,
@@ -112,57 +153,98 @@ def read(path, *, column_map: dict | None = None, assume_time=None, chunk_rows: 
         strings_can_be_null=True,
         quoted_strings_can_be_null=True,
     )
-    read_mt = pv.ReadOptions(column_names=names, use_threads=True, block_size=MIN_BLOCK * 4)
-    read_st = pv.ReadOptions(column_names=names, use_threads=False, block_size=MIN_BLOCK * 4)
+    read_mt = pv.ReadOptions(column_names=names, use_threads=True, block_size=1 << 20)
+    read_st = pv.ReadOptions(column_names=names, use_threads=False, block_size=1 << 20)
 
     rows_before = 0
     try:
-        stream = src.open_arrow()
+        plain = src.member is None and src.compression is None
+        stream = None if plain else src.open_arrow()
+        blocks = _mapped_blocks(src.path, block) if plain else _blocks(stream, block)
     except OSError as err:
         raise InputError(f"{src.name}: cannot open ({err}); expected a readable file; check the path and permissions") from err
-    with stream:
-        first = True
-        for buf in _blocks(stream, block):
-            if first:
-                first = False
-                if buf.startswith(b"\xef\xbb\xbf"):
-                    buf = buf[3:]
-                nl = buf.find(b"\n")
-                buf = buf[nl + 1:] if nl >= 0 else b""
-                if not buf:
-                    continue
-            bad: list = []
+    def parse(buf: pa.Buffer):
+        """(table, malformed rows) of one block; on the pool's thread, overlapping conversion."""
+        bad: list = []
 
-            def on_invalid(row, bad=bad):
-                bad.append(row)
-                return "skip"
+        def on_invalid(row):
+            bad.append(row)
+            return "skip"
 
-            parse = pv.ParseOptions(delimiter=info.delimiter, invalid_row_handler=on_invalid)
-            try:
-                table = pv.read_csv(pa.py_buffer(buf), read_options=read_mt, parse_options=parse, convert_options=convert)
-                if bad:
-                    bad.clear()
-                    table = pv.read_csv(pa.py_buffer(buf), read_options=read_st, parse_options=parse,
-                                        convert_options=convert)
-            except pa.ArrowInvalid as err:
-                msg = str(err).splitlines()[0]
-                raise InputError(
-                    f"{src.name}: cannot parse as delimited text near data row {rows_before + 1:,} ({msg}); "
-                    f"expected CSV with a header line; check the file"
-                ) from err
-            del buf
-            n = table.num_rows
-            m = np.asarray([r.number for r in bad], dtype=np.int64)  # data rows within the block
-            c = m - 1 - np.arange(len(m), dtype=np.int64)  # valid rows before each malformed one
-            v = np.arange(n, dtype=np.int64)
-            rows = rows_before + v + 1 + np.searchsorted(c, v, side="right")
-            rej = _rejects(src.name, (rows_before + m).tolist(), [r.text or "" for r in bad])
-            rows_before += n + len(m)
-            if n:
-                cols = layouts.to_canonical(table, mapping, time_format=fmt, time_unit=unit)
-                del table
-                frame = pd.DataFrame(cols, copy=False)
-                frame["source_row"] = rows
-            else:
-                frame = pd.DataFrame({"source_row": np.empty(0, np.int64)})
-            yield Chunk(frame=frame, rejects=rej, rows_read=n + len(m))
+        opts = pv.ParseOptions(delimiter=info.delimiter, invalid_row_handler=on_invalid)
+        table = pv.read_csv(pa.BufferReader(buf), read_options=read_mt, parse_options=opts, convert_options=convert)
+        if bad:  # row numbers are only known on one thread
+            bad.clear()
+            table = pv.read_csv(pa.BufferReader(buf), read_options=read_st, parse_options=opts,
+                                convert_options=convert)
+        return table, bad
+
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            data = _data_blocks(blocks)
+            buf = next(data, None)
+            pending = pool.submit(parse, buf) if buf is not None else None
+            while pending is not None:
+                try:
+                    table, bad = pending.result()
+                except pa.ArrowInvalid as err:
+                    msg = str(err).splitlines()[0]
+                    if "UTF8" in msg or "UTF-8" in msg:
+                        raise InputError(
+                            f"{src.name}: text is not UTF-8 near data row {rows_before + 1:,}; expected UTF-8 "
+                            f"CSV; re-encode the file, e.g. iconv -f latin1 -t utf-8 IN > OUT"
+                        ) from err
+                    raise InputError(
+                        f"{src.name}: cannot parse as delimited text near data row {rows_before + 1:,} ({msg}); "
+                        f"expected CSV with a header line; check the file"
+                    ) from err
+                buf = next(data, None)  # parse the next block while this one is converted
+                pending = pool.submit(parse, buf) if buf is not None else None
+                del buf
+                n = table.num_rows
+                m = np.asarray([r.number for r in bad], dtype=np.int64)  # data rows within the block
+                c = m - 1 - np.arange(len(m), dtype=np.int64)  # valid rows before each malformed one
+                v = np.arange(n, dtype=np.int64)
+                rows = rows_before + v + 1 + np.searchsorted(c, v, side="right")
+                rej = _rejects(src.name, (rows_before + m).tolist(), [r.text or "" for r in bad])
+                rows_before += n + len(m)
+                if n:
+                    cols = layouts.to_canonical(table, mapping, time_format=fmt, time_unit=unit)
+                    del table
+                    cols["source_row"] = rows
+                    frame = pd.DataFrame(cols, copy=False)
+                else:
+                    frame = pd.DataFrame({"source_row": np.empty(0, np.int64)})
+                yield Chunk(frame=frame, rejects=rej, rows_read=n + len(m))
+    finally:
+        if stream is not None:
+            stream.close()
+
+
+def _data_blocks(blocks):
+    """The blocks as pa.Buffers, the header line (and a UTF-8 BOM) cut from the first."""
+    first = True
+    for buf in blocks:
+        buf = buf if isinstance(buf, pa.Buffer) else pa.py_buffer(buf)
+        if first:
+            first = False
+            start = 3 if buf.slice(0, min(3, buf.size)).to_pybytes() == b"\xef\xbb\xbf" else 0
+            nl = _find_newline(buf, start)
+            if nl < 0:
+                continue
+            buf = buf.slice(nl + 1)
+        if buf.size:
+            yield buf
+
+
+def _find_newline(buf: pa.Buffer, start: int) -> int:
+    """Index of the first line end at or after ``start`` in ``buf``, or -1."""
+    step = 1 << 16
+    pos = start
+    while pos < buf.size:
+        piece = buf.slice(pos, min(step, buf.size - pos)).to_pybytes()
+        i = piece.find(b"\n")
+        if i >= 0:
+            return pos + i
+        pos += step
+    return -1

@@ -10,7 +10,7 @@ anonymised-id layout turns ``strict_mmsi`` off); the column mapping itself alway
 synonyms table, overridden by the user's ``column_map``.
 
 Text codes some providers write instead of AIS numbers (DMA "Ship type" "Tanker", "Navigational
-status" "At anchor", "Type of mobile" "Class A") are mapped to AIS codes by the tables below.
+status" "At anchor") are mapped to AIS codes by the tables below ("Class A" -> "A" is done in clean.py).
 """
 
 from __future__ import annotations
@@ -113,8 +113,6 @@ NAV_STATUS_TEXT: dict[str, int] = {
     "reserved for future use": 13, "ais-sart": 14, "ais-sart is active": 14,
 }
 
-#: Transceiver class text -> 'A' / 'B'; other values are kept as given.
-AIS_CLASS_TEXT: dict[str, str] = {"class a": "A", "class b": "B", "a": "A", "b": "B"}
 
 
 def match_columns(columns: list[str], column_map: dict | None = None) -> dict[str, str]:
@@ -212,17 +210,33 @@ def _combine(arr):
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
-def _float_np(arr: pa.Array) -> np.ndarray:
-    """Arrow array -> float64 numpy with NaN for null."""
-    return arr.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+def _np(arr) -> np.ndarray:
+    """Arrow Array or ChunkedArray -> numpy (nulls as NaN for floats)."""
+    if isinstance(arr, pa.ChunkedArray):
+        return arr.to_numpy() if arr.num_chunks != 1 else arr.chunk(0).to_numpy(zero_copy_only=False)
+    return arr.to_numpy(zero_copy_only=False)
 
 
-def to_float(arr: pa.Array) -> np.ndarray:
-    """Any Arrow array -> float64 numpy; null and unparseable text -> NaN."""
+def _float_np(arr) -> np.ndarray:
+    """Arrow float array -> float64 numpy with NaN for null, in numpy-owned memory.
+
+    A zero-copy view would keep the Arrow buffer (and the allocator segment around it) alive
+    for as long as the positions live; one copy of 8 bytes a row is cheaper than that.
+    """
+    out = _np(arr)
+    if out.dtype != np.float64 or not out.flags.owndata:
+        out = out.astype(np.float64, copy=True)
+    return out
+
+
+def to_float(arr: pa.Array, keep_float32: bool = False) -> np.ndarray:
+    """Any Arrow array -> float64 numpy (float32 kept when ``keep_float32``); null and unparseable text -> NaN."""
     t = arr.type
     if pa.types.is_dictionary(t):
         arr = arr.cast(t.value_type)
         t = arr.type
+    if pa.types.is_float32(t) and keep_float32:
+        return _float_np(arr).astype(np.float32, copy=False)
     if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t):
         return _float_np(pc.cast(arr, pa.float64()))
     if pa.types.is_decimal(t):
@@ -232,19 +246,24 @@ def to_float(arr: pa.Array) -> np.ndarray:
     try:
         return _float_np(pc.cast(arr, pa.float64()))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        trimmed = pc.utf8_trim_whitespace(arr)
+        trimmed = pc.utf8_trim_whitespace(_combine(arr))
         return pd.to_numeric(pd.Series(trimmed.to_pandas()), errors="coerce").to_numpy(np.float64)
 
 
 def mmsi_column(arr: pa.Array):
     """MMSI as float64 numpy; when some non-empty values are not numbers, the raw text (str Series)
     so that clean.py can show them in the reject detail."""
-    vals = to_float(arr)
     t = arr.type
     if pa.types.is_string(t) or pa.types.is_large_string(t):
-        bad = np.isnan(vals) & ~pc.is_null(arr).to_numpy(zero_copy_only=False)
+        try:
+            return _float_np(pc.cast(arr, pa.float64()))  # every value a number or empty
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    vals = to_float(arr)
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        bad = np.isnan(vals) & ~_np(pc.is_null(arr))
         if bad.any():
-            return pd.Series(arr.to_pandas(), dtype="str")
+            return pd.Series(_combine(arr).to_pandas(), dtype="str")
     return vals
 
 
@@ -256,11 +275,13 @@ def coded_column(arr: pa.Array, table: dict[str, int]) -> np.ndarray:
         t = arr.type
     if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
         return to_float(arr)
+    if not table:  # IMO: 'IMO9307839' -> '9307839' before the fast cast
+        arr = pc.utf8_ltrim(arr, characters="IMOimo ")
     try:
         return _float_np(pc.cast(arr, pa.float64()))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
-    enc = pc.dictionary_encode(arr)
+    enc = pc.dictionary_encode(_combine(arr))
     words = enc.dictionary
     low = pc.utf8_lower(pc.utf8_trim_whitespace(words))
     # 'IMO9307839' -> '9307839'
@@ -275,36 +296,30 @@ def coded_column(arr: pa.Array, table: dict[str, int]) -> np.ndarray:
     return out
 
 
-def text_column(arr: pa.Array, mapping: dict[str, str] | None = None) -> pd.Series:
-    """Text -> pandas category: whitespace and AIS '@' padding stripped; '', 'None', 'null' -> missing.
+def text_column(arr: pa.Array) -> pd.Series:
+    """Text -> pandas category, through Arrow dictionary encoding (no Python strings per row).
 
-    Works on the dictionary (distinct values) only, so it costs O(distinct) string work plus one
-    integer take.
+    Stripping whitespace and AIS '@' padding, and '' / 'None' -> missing, is done by clean.py on
+    the categories only.
     """
+    arr = _combine(arr)
     t = arr.type
     if not pa.types.is_dictionary(t):
         if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
             arr = pc.cast(arr, pa.string())
         arr = pc.dictionary_encode(arr)
-    words = arr.dictionary
-    if not (pa.types.is_string(words.type) or pa.types.is_large_string(words.type)):
-        words = pc.cast(words, pa.string())
-    trimmed = pd.Series(pc.utf8_trim(words, characters=" \t\r\n@").to_pandas(), dtype=object)
-    trimmed = trimmed.where(~trimmed.isin(NULL_STRINGS) & trimmed.notna(), None)
-    if mapping:
-        low = trimmed.str.lower()
-        trimmed = low.map(mapping).where(low.isin(list(mapping)), trimmed)
-    new_codes, uniq = pd.factorize(trimmed, use_na_sentinel=True)
-    idx = arr.indices
-    valid = ~pc.is_null(idx).to_numpy(zero_copy_only=False)
-    raw = pc.fill_null(idx, 0).to_numpy(zero_copy_only=False).astype(np.int64)
-    codes = np.where(valid, new_codes[raw] if len(new_codes) else -1, -1)
-    cats = pd.Index(np.asarray(uniq, dtype=object), dtype="str")
-    return pd.Series(pd.Categorical.from_codes(codes.astype(np.int32), categories=cats))
+    elif not (pa.types.is_string(t.value_type) or pa.types.is_large_string(t.value_type)):
+        arr = pc.dictionary_encode(pc.cast(arr.cast(t.value_type), pa.string()))
+    return pd.Series(arr.to_pandas(), copy=False)
 
 
 def detect_time_format(arr: pa.Array) -> str:
-    """Guess the timestamp form of a text column from its first non-null values."""
+    """Guess the timestamp form of a text column from its first non-null values.
+
+    Slash dates are read day first (``dd/mm/yyyy``, as DMA and most non-US exports write them)
+    unless a value in the sample has a second field above 12; pass ``timestamp_format`` in the
+    column map to be explicit.
+    """
     sample = pc.drop_null(arr.slice(0, 2000))
     vals = [v for v in sample.to_pylist()[:200] if v and v.strip()]
     if not vals:
@@ -312,10 +327,13 @@ def detect_time_format(arr: pa.Array) -> str:
     v = vals[0].strip()
     if _RE_EXACTEARTH.match(v):
         return "exactearth"
-    if _RE_DMY_S.match(v):
-        return "%d/%m/%Y %H:%M:%S"
-    if _RE_DMY_M.match(v):
-        return "%d/%m/%Y %H:%M"
+    if _RE_DMY_S.match(v) or _RE_DMY_M.match(v):
+        # day first (European, DMA) unless the sample proves month first (a second field > 12)
+        firsts = [x.strip().split("/", 2)[:2] for x in vals if "/" in x]
+        month_first = any(int(b) > 12 for _, b in firsts if b.isdigit()) and not any(
+            int(a) > 12 for a, _ in firsts if a.isdigit())
+        date = "%m/%d/%Y" if month_first else "%d/%m/%Y"
+        return f"{date} %H:%M:%S" if _RE_DMY_S.match(v) else f"{date} %H:%M"
     if all(_RE_NUMBER.match(x.strip()) for x in vals[:50]):
         return "epoch"
     return "iso"
@@ -364,18 +382,21 @@ def time_column(arr: pa.Array, fmt: str | None, unit: str | None, millis: np.nda
     naive taken as UTC), an explicit strptime ``fmt``, ``"epoch"`` or ``"exactearth"``
     (``YYYYMMDD_HHMMSS`` plus a Millisecond column).
     """
-    arr = _combine(arr)
     t = arr.type
     if pa.types.is_dictionary(t):
         arr = arr.cast(t.value_type)
         t = arr.type
     raw_bad = None
-    if pa.types.is_timestamp(t):
-        out = pc.cast(arr, pa.timestamp("ns", t.tz), safe=False)
-        if t.tz is None:
-            out = pc.assume_timezone(out, "UTC")
-    elif pa.types.is_date(t):
-        out = pc.assume_timezone(pc.cast(pc.cast(arr, pa.timestamp("s")), pa.timestamp("ns")), "UTC")
+    utc_ns = pa.timestamp("ns", "UTC")
+    if pa.types.is_timestamp(t) or pa.types.is_date(t):
+        if pa.types.is_date(t):
+            arr = pc.cast(arr, pa.timestamp("s"))
+        try:  # naive values are taken as UTC; zoned ones are instants already
+            out = pc.cast(arr, utc_ns)
+        except pa.ArrowInvalid:  # beyond the ns range (years < 1678 or > 2261): missing
+            secs = _float_np(pc.cast(pc.cast(arr, pa.int64()), pa.float64()))
+            unit_name = arr.type.unit
+            out = _epoch_to_ts(secs, unit_name)
     elif pa.types.is_integer(t) or pa.types.is_floating(t):
         out = _epoch_to_ts(_float_np(pc.cast(arr, pa.float64())), unit)
     else:
@@ -390,7 +411,7 @@ def time_column(arr: pa.Array, fmt: str | None, unit: str | None, millis: np.nda
             f = "%Y%m%d_%H%M%S" if fmt == "exactearth" else fmt
             out = pc.strptime(pc.utf8_trim_whitespace(arr), format=f, unit="ns", error_is_null=True)
         if out.type.tz is None:
-            out = pc.assume_timezone(out, "UTC")
+            out = pc.cast(out, utc_ns)  # naive text is taken as UTC
         parsed_null = pc.is_null(out)
         bad = pc.and_(parsed_null, pc.invert(pc.is_null(arr)))
         if pc.any(bad).as_py():
@@ -414,7 +435,7 @@ def to_canonical(batch, mapping: dict[str, str], *, time_format: str | None, tim
     names = batch.schema.names
 
     def get(canon):
-        return _combine(batch.column(names.index(mapping[canon])))
+        return batch.column(names.index(mapping[canon]))
 
     millis = to_float(get("millisecond")) if "millisecond" in mapping else None
     for canon in mapping:
@@ -430,7 +451,7 @@ def to_canonical(batch, mapping: dict[str, str], *, time_format: str | None, tim
         elif canon in CODED:
             cols[canon] = coded_column(arr, CODED[canon])
         elif canon in TEXT:
-            cols[canon] = text_column(arr, AIS_CLASS_TEXT if canon == "ais_class" else None)
+            cols[canon] = text_column(arr)
         else:
-            cols[canon] = to_float(arr)
+            cols[canon] = to_float(arr, keep_float32=canon not in ("lat", "lon"))
     return cols

@@ -5,12 +5,14 @@ per AIS position report (types 1, 2, 3, 18, 19, 27) in canonical columns and uni
 static and voyage data of types 5, 24 and 19 merged on by MMSI and time.
 
 How it works (no Python step per sentence): a chunk of up to ``chunk_rows`` lines is read as bytes
-into a numpy array; newlines, ``!``, ``*``, ``,`` and ``\\`` are located with array comparisons;
-fields are cut with ``searchsorted`` over the comma positions; checksums are one
-``np.bitwise_xor.reduceat``; payload characters go through a 256-entry de-armouring table into
-6-bit columns, and every bit field is a few shifts over those columns for all messages of a type
-at once. Multi-part messages are assembled by sorting fragments on their key
-(talker, VDM/VDO, sequential id, channel, fragment count) and matching runs of parts 1..n.
+into a numpy array; newlines, ``!``, ``*`` and ``:`` are located with array comparisons; the
+header fields of every sentence are read from a 16-byte window matrix after ``!xxVDM``;
+checksums are one ``np.bitwise_xor.reduceat``; payload characters are gathered into a
+(characters x messages) matrix and de-armoured to 6-bit values with two array operations, and
+every bit field is a few shifts over those columns for all messages of a type at once.
+Multi-part messages are assembled by sorting fragments on their key and matching runs of parts
+1..n. Static data are merged with ``searchsorted`` over (MMSI rank, time rank) keys. The only
+Python-level loops run over fields, characters of a field, chunks, or distinct ship texts.
 
 Timestamps, in order of precedence, for each sentence:
 
@@ -30,14 +32,17 @@ A multi-part message takes the first time found among its parts (part 1 first), 
 ``g:`` groups that carry no ``c:`` of their own are dated by part 1. Times outside 1980..2100 are
 ignored. Sentences that need a time (positions, static data) and have none are rejected with
 ``no_timestamp``; if no AIS sentence in the whole file has a time and ``assume_time`` is not given,
-:class:`~vesseltrack.errors.InputError` is raised.
+:class:`~vesseltrack.errors.InputError` is raised (chunks are held back until the first time is
+seen, so the error comes before any chunk of such a file is yielded).
 
 Line accounting (every line is counted exactly once):
 
-- A physical line normally holds one sentence. Lines holding several sentences back to back
-  (``...*25\\c:..\\!AIVDM...`` as some providers write) are split after each checksum; each
-  sentence then counts separately and carries the physical line number.
-- ``rows_read`` is the number of AIS sentences (anything containing ``!xxVDM`` / ``!xxVDO``)
+- A physical line normally holds one sentence. Lines holding several sentences
+  (``...*25\\c:..\\!AIVDM...`` or ``...*4B\\r\\n!AIVDM...`` as some captures have) are cut
+  before each later ``!xxVDM`` (or before its tag block); each sentence then counts separately
+  and carries the physical line number. Lines starting with ``#`` are comments even when they
+  quote a sentence.
+- ``rows_read`` is the number of AIS sentences (anything containing ``!xxVDM,`` / ``!xxVDO,``)
   consumed by the chunk, and ``rows_read == len(frame) + len(rejects) + sum(skipped[k] for k
   not in NON_AIS_KINDS)``. Rejects are AIS sentences only (``row`` = 1-based physical line).
 - ``skipped`` counts AIS sentences not turned into rows by kind: ``msg_type_N`` (messages of types
@@ -64,6 +69,19 @@ merely because its type 5 came a little later. The latest static values per MMSI
 across chunks. Empty texts become <NA>. length_m = A + B, width_m = C + D (dimensions to the GPS
 antenna), draught_m = raw / 10.
 
+Checksums: the XOR of the bytes between ``!`` and ``*`` must equal the two hex digits after
+``*``; anything after them (receiver trailers, stray characters) is not part of the sentence.
+A missing or mismatched checksum is a ``bad_checksum`` reject, a sentence whose fields are
+invalid (fragment count 0, part > count, fill bits > 5, ...) a ``malformed_sentence`` reject, an
+empty or undecodable payload (bad characters, unknown type, too short for a position) a
+``bad_payload`` reject. Fields a short payload cuts off after the position (COG, heading, ...)
+are NaN rather than zero.
+
+Multi-part messages: fragments are keyed by (talker, VDM/VDO, sequential id, channel, fragment
+count), as pyais does, and parts 1..n of a key are matched in file order even with other
+sentences in between; a new part 1 abandons an unfinished message of the same key. Fragments
+left over are ``incomplete_multipart`` rejects.
+
 Not decoded: ETA and the binary payloads of other message types (counted in ``skipped``).
 Tag-block checksums are not verified (providers often write them wrong, e.g. ``*00``); only the
 sentence checksum is. ``g:`` group ids are not used for assembly: the NMEA sentence fields are.
@@ -86,13 +104,13 @@ from vesseltrack.ingest.base import Chunk
 from vesseltrack.ingest.nmea_bits import (
     HEX,
     HEX_STR,
-    IS_DIGIT,
     IS_SPACE,
     NAT,
     ARMOR,
     at,
     bits,
     char_columns,
+    window,
     civil_to_ns,
     parse_epoch,
     parse_uint,
@@ -109,18 +127,19 @@ CARRY_LINES = 2000
 
 POSITION_TYPES = (1, 2, 3, 18, 19, 27)
 STATIC_TYPES = (5, 24)
+# decoding families: (name, payload characters to de-armour, bits needed); positions need their
+# latitude complete, static messages at least the MMSI
+_FAMILIES = (("A", 23, 116), ("B18", 23, 112), ("B19", 51, 112), ("L", 16, 79), ("S5", 71, 40), ("S24", 28, 40))
+_FAMILY = np.zeros(65, dtype=np.int8)  # indexed by message type + 1 (type -1: no payload)
+for _code, _types in enumerate(((1, 2, 3), (18,), (19,), (27,), (5,), (24,)), start=1):
+    _FAMILY[np.array(_types) + 1] = _code
 
 # outcome codes per sentence
-_POS, _REJ, _SKIP = 1, 2, 3
+_POS = 1  # outcome of a sentence that became a position row
 _REASONS = ("bad_checksum", "malformed_sentence", "incomplete_multipart", "bad_payload", "no_timestamp")
 R_CHECKSUM, R_MALFORMED, R_INCOMPLETE, R_PAYLOAD, R_NOTIME = range(5)
 # skip kinds for AIS sentences: 0 static_msg, 1 multipart_fragment, 100 + n msg_type_n
 S_STATIC, S_FRAGMENT = 0, 1
-
-_FRAME_COLUMNS = (
-    "mmsi", "timestamp", "lat", "lon", "sog_kn", "cog_deg", "heading_deg", "nav_status", "draught_m", "imo",
-    "vessel_name", "call_sign", "vessel_type", "destination", "length_m", "width_m", "ais_class", "source_row",
-)
 
 # static-data field groups: which message kinds carry them (5, 24A, 24B, 19)
 _GROUPS = {
@@ -131,6 +150,7 @@ _GROUPS = {
 }
 _STATIC_FIELDS = ("vessel_name", "call_sign", "vessel_type", "length_m", "width_m", "imo", "draught_m", "destination")
 _TEXT_FIELDS = ("vessel_name", "call_sign", "destination")
+_INT_FIELDS = {"imo": np.int32, "vessel_type": np.int16}
 
 _SENTENCE_RE = re.compile(rb"![A-Z-]{2}VD[MO],")
 
@@ -158,7 +178,9 @@ def _assume_ns(assume_time) -> int:
             f"assume_time {assume_time!r} is not a time; expected an ISO time such as 2024-01-01T00:00:00Z"
         ) from err
     if ts is pd.NaT:
-        raise InputError(f"assume_time {assume_time!r} is not a time; expected an ISO time such as 2024-01-01T00:00:00Z")
+        raise InputError(
+            f"assume_time {assume_time!r} is not a time; expected an ISO time such as 2024-01-01T00:00:00Z"
+        )
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
     return int(ts.as_unit("ns").value)
 
@@ -172,7 +194,7 @@ class _State:
     carry_lines: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     carry_times: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     pending_wrapper: int = NAT
-    statics: pd.DataFrame | None = None
+    statics: dict | None = None
 
 
 def _open(path: Path):
@@ -187,43 +209,32 @@ def _open(path: Path):
     return fh
 
 
-def _blocks(fh, chunk_rows: int) -> Iterator[tuple[bytes, bool]]:
-    """Blocks of whole lines (at most ``chunk_rows``), the last one flagged ``eof``."""
+def _blocks(fh, chunk_rows: int) -> Iterator[tuple[memoryview, bool]]:
+    """Blocks of exactly ``chunk_rows`` whole lines (the last one fewer, flagged ``eof``)."""
     size = int(min(max(chunk_rows * 100, 1 << 16), 256 << 20))
-    rest = b""
+    pending = b""
     eof = False
-    while not eof:
-        data = fh.read(size)
-        eof = not data
-        data = rest + data if rest else data
+    while True:
         if not eof:
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:
-                rest = data
-                continue
-            block, rest = data[:cut], data[cut:]
-        else:
-            block, rest = data, b""
-        arr = np.frombuffer(block, dtype=np.uint8)
-        nl = np.flatnonzero(arr == 10)
-        if len(nl) > chunk_rows:
-            cut = int(nl[chunk_rows - 1]) + 1
-            rest = block[cut:] + rest
-            block = block[:cut]
-            eof = False
-            yield block, False
-            # the rest holds at least one more line: loop without reading
-            while True:
-                arr = np.frombuffer(rest, dtype=np.uint8)
-                nl = np.flatnonzero(arr == 10)
-                if len(nl) <= chunk_rows:
-                    break
-                cut = int(nl[chunk_rows - 1]) + 1
-                yield rest[:cut], False
-                rest = rest[cut:]
-            continue
-        if block or eof:
-            yield block, eof
+            data = fh.read(size)
+            if data:
+                pending = pending + data if pending else data
+            else:
+                eof = True
+        if not eof and pending.count(b"\n") < chunk_rows:
+            continue  # read more (bytes.count is a fast C scan)
+        view = memoryview(pending)
+        end = len(pending) if eof else pending.rfind(b"\n") + 1
+        lo = 0
+        while pending.count(b"\n", lo, end) >= chunk_rows:
+            nl = np.flatnonzero(np.frombuffer(view[lo:end], dtype=np.uint8) == 10)
+            cut = lo + int(nl[chunk_rows - 1]) + 1
+            yield view[lo:cut], False
+            lo = cut
+        if eof:
+            yield view[lo:end], True
+            return
+        pending = bytes(view[lo:])
 
 
 def read(path, *, column_map=None, assume_time=None, chunk_rows: int = 1_000_000) -> Iterator[Chunk]:
@@ -233,6 +244,10 @@ def read(path, *, column_map=None, assume_time=None, chunk_rows: int = 1_000_000
     ``assume_time`` (anything ``pd.Timestamp`` accepts; naive means UTC) dates sentences that carry
     no time. Raises InputError when no AIS sentence in the file has a time and no ``assume_time``
     is given. See the module docstring for the time sources and the line accounting.
+
+    Memory: a chunk needs roughly 1 KB per line while it is decoded (about 1 GB at the default
+    ``chunk_rows`` of 1,000,000 lines of ~75 bytes); pass a smaller ``chunk_rows`` to bound it
+    lower at little cost in speed.
     """
     path = Path(path)
     if chunk_rows < 1:
@@ -240,11 +255,14 @@ def read(path, *, column_map=None, assume_time=None, chunk_rows: int = 1_000_000
     state = _State(path=str(path), assume_ns=_assume_ns(assume_time))
     held: list[Chunk] = []
     seen_time = state.assume_ns != NAT
-    n_sentences = 0
+    n_sentences = n_chunks = 0
     with _open(path) as fh:
         try:
             for block, eof in _blocks(fh, chunk_rows):
                 chunk, had_time = _process(block, eof, state)
+                if not (chunk.rows_read or chunk.skipped):
+                    continue  # nothing left at the end of the file
+                n_chunks += 1
                 n_sentences += chunk.rows_read
                 if seen_time:
                     yield chunk
@@ -257,6 +275,10 @@ def read(path, *, column_map=None, assume_time=None, chunk_rows: int = 1_000_000
                     held.append(chunk)
         except (OSError, EOFError, zlib.error) as err:
             raise InputError(f"{path}: cannot read ({err}); expected a readable plain or gzip NMEA file") from err
+    if n_chunks == 0:  # an empty file: one empty chunk, so callers still get the columns
+        chunk, _ = _process(b"", True, state)
+        yield chunk
+        return
     if held and n_sentences:
         raise InputError(
             f"{path}: no timestamps found in {n_sentences} NMEA sentences (no tag blocks, $PGHP, or epoch stamps); "
@@ -292,27 +314,55 @@ def _segments(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return starts, ends
 
 
-def _split_multi(arr, starts, ends, stars):
-    """Split lines that hold several sentences after each sentence checksum (``,0*hh`` followed by
-    ``\\`` or ``!``). Returns starts, ends and the index of the physical line of each segment."""
+def _split_multi(arr, starts, ends, bangs, line):
+    """Split lines that hold several sentences (``!xxVDM`` starts after the first one, with their tag
+    block if they have one). ``line`` is the line of each sentence start. Returns starts, ends and
+    the index of the physical line of each segment. '#' comment lines stay whole."""
     phys = np.arange(len(starts))
-    if len(stars) == 0:
+    if len(bangs) < 2:
         return starts, ends, phys
-    nxt = at(arr, stars + 3)
-    cand = stars[((nxt == 92) | (nxt == 33)) & (at(arr, stars - 2) == 44) & IS_DIGIT[at(arr, stars - 1)]]
-    if len(cand) == 0:
+    later = np.zeros(len(bangs), dtype=bool)
+    later[1:] = (line[1:] == line[:-1]) & (line[1:] >= 0)
+    if not later.any():
         return starts, ends, phys
-    q = cand + 3
-    line = np.searchsorted(starts, q, side="right") - 1
-    q = q[(line >= 0) & (q < ends[np.maximum(line, 0)])]
-    if len(q) == 0:
+    later &= at(arr, starts[np.maximum(line, 0)]) != 35
+    if not later.any():
         return starts, ends, phys
+    q = bangs[later]
+    prev = bangs[np.flatnonzero(later) - 1]
+    tagged = at(arr, q - 1) == 92
+    if tagged.any():  # move the cut to the opening backslash of the tag block
+        bsl = np.flatnonzero(arr == 92)
+        k = np.searchsorted(bsl, q[tagged] - 1) - 1
+        op = bsl[np.maximum(k, 0)]
+        q[tagged] = np.where((k >= 0) & (op > prev[tagged]), op, q[tagged])
     new_starts = np.sort(np.concatenate((starts, q)))
     phys = np.searchsorted(starts, new_starts, side="right") - 1
     new_ends = ends[phys].copy()
     same = phys[1:] == phys[:-1]
     new_ends[:-1][same] = new_starts[1:][same]
     return new_starts, new_ends, phys
+
+
+def _checksums(arr, s, e, star, S=None):
+    """For sentences ``[s, e)`` with their checksum '*' at ``star`` (-1: none): the bytes
+    ',f*hh' around it (5 x n), whether a checksum is there, its value, the XOR of the bytes
+    between '!' and '*', and whether the two agree."""
+    n = len(s)
+    if S is None:
+        S = np.ascontiguousarray(window(arr, star - 2, 5).T)
+    has_star = (star >= 0) & (star + 3 <= e)
+    h1, h2 = HEX[S[3]], HEX[S[4]]
+    has_star &= (h1 != 255) & (h2 != 255)
+    given = (h1.astype(np.int64) << 4) | h2
+    if n:
+        idx = np.empty(2 * n, dtype=np.int64)
+        idx[0::2] = s + 1
+        idx[1::2] = np.where(has_star, star, s + 2)
+        computed = np.bitwise_xor.reduceat(arr, np.minimum(idx, len(arr) - 1))[0::2].astype(np.int64)
+    else:
+        computed = np.zeros(0, dtype=np.int64)
+    return S, has_star, given, computed, has_star & (computed == given)
 
 
 def _first_after(positions: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -333,23 +383,30 @@ def _field_start(commas: np.ndarray, after: np.ndarray, k: int, end: np.ndarray,
     return np.where(ok & (c < end), c + 1, -1)
 
 
-def _tag_time(arr, commas, open_, close) -> np.ndarray:
-    """``c:`` time of tag blocks spanning ``(open_, close)``: int64 ns or NaT."""
+def _tag_time(arr, colons, open_, close) -> np.ndarray:
+    """``c:`` time of the tag blocks ``(open_, close)`` (sorted, disjoint): int64 ns or NaT.
+
+    Found through the ':' positions of the chunk: a ``c:`` field starts right after the opening
+    backslash or a comma."""
     n = len(open_)
     out = np.full(n, NAT, dtype=np.int64)
-    if n == 0:
+    if n == 0 or len(colons) == 0:
         return out
-    base = np.searchsorted(commas, open_)
-    todo = np.arange(n)
-    for k in range(0, 8):
-        fs = open_[todo] + 1 if k == 0 else _field_start(commas, open_[todo], k, close[todo], base[todo])
-        hit = (fs >= 0) & (at(arr, fs) == 99) & (at(arr, fs + 1) == 58)
-        if hit.any():
-            i = todo[hit]
-            out[i] = parse_epoch(arr, fs[hit] + 2, close[i])
-        todo = todo[~hit & (fs >= 0)]
-        if len(todo) == 0:
-            break
+    cand = colons[arr.take(colons - 1, mode="clip") == 99]  # 'c:'
+    before = at(arr, cand - 2)
+    cand = cand[(before == 44) | (before == 92)]  # at the start of a field
+    if len(cand) == n and ((cand - 2 >= open_) & (cand < close)).all():
+        out[:] = parse_epoch(arr, cand + 1, close)  # usual case: one c: in each tag block, in order
+        return out
+    blk = np.searchsorted(open_, cand, side="right") - 1
+    ok = (blk >= 0) & (cand < close[np.maximum(blk, 0)]) & (cand - 2 >= open_[np.maximum(blk, 0)])
+    cand, blk = cand[ok], blk[ok]
+    if len(blk) == 0:
+        return out
+    first = np.ones(len(blk), dtype=bool)
+    first[1:] = blk[1:] != blk[:-1]
+    cand, blk = cand[first], blk[first]
+    out[blk] = parse_epoch(arr, cand + 1, close[blk])
     return out
 
 
@@ -413,34 +470,40 @@ def _trailer_time(arr, commas, star, e) -> np.ndarray:
 
 def _process(block: bytes, eof: bool, st: _State) -> tuple[Chunk, bool]:
     ncarry = len(st.carry_lines)
-    data = st.carry + block if ncarry else block
+    data = st.carry + block if ncarry else block  # bytes + memoryview -> bytes
     arr = np.frombuffer(data, dtype=np.uint8)
     starts, ends = _segments(arr)
     nphys = len(starts)
     phys_line = np.concatenate((st.carry_lines, st.next_line + np.arange(nphys - ncarry, dtype=np.int64)))
     st.next_line += nphys - ncarry
 
-    stars = np.flatnonzero(arr == 42)
-    starts, ends, phys = _split_multi(arr, starts, ends, stars)
+    # ---- locate AIS sentences: '!' followed by two talker characters and VDM / VDO -----------
+    bangs = np.flatnonzero(arr == 33)
+    B = window(arr, bangs + 1, 6)  # talker, 'VDM' / 'VDO', ','
+    if len(bangs):
+        Bt = B.T
+        okb = (Bt[2] == 86) & (Bt[3] == 68) & ((Bt[4] == 77) | (Bt[4] == 79)) & (Bt[5] == 44)
+    b_idx = np.flatnonzero(okb) if len(bangs) else np.zeros(0, dtype=np.int64)  # rows of B kept
+    bangs = bangs[b_idx]
+    bseg = np.searchsorted(starts, bangs, side="right") - 1
+    n_before = len(starts)
+    starts, ends, phys = _split_multi(arr, starts, ends, bangs, bseg)
     seg_line = phys_line[phys]
     nseg = len(starts)
     # own-time override for carried fragments (the first ncarry physical lines)
     carried_seg = phys < ncarry
-
-    # ---- locate AIS sentences: '!' followed by two talker characters and VDM / VDO -----------
-    bangs = np.flatnonzero(arr == 33)
-    if len(bangs):
-        b5 = at(arr, bangs + 5)
-        okb = (at(arr, bangs + 3) == 86) & (at(arr, bangs + 4) == 68) & ((b5 == 77) | (b5 == 79))
-        bangs = bangs[okb]
-    bseg = np.searchsorted(starts, bangs, side="right") - 1
+    if nseg != n_before:
+        bseg = np.searchsorted(starts, bangs, side="right") - 1
     inside = (bseg >= 0) & (bangs + 6 <= ends[np.maximum(bseg, 0)])
     inside &= at(arr, starts[np.maximum(bseg, 0)]) != 35  # sentences quoted in '#' comments are comments
-    bangs, bseg = bangs[inside], bseg[inside]
+    keep = np.flatnonzero(inside)
+    bangs, bseg = bangs[keep], bseg[keep]
     first = np.ones(len(bseg), dtype=bool)
     first[1:] = bseg[1:] != bseg[:-1]
+    keep = keep[first]
     sent_seg = bseg[first]
     s = bangs[first]
+    header6 = B[b_idx[keep]].T  # bytes s+1 .. s+6
     e = ends[sent_seg]
     n = len(s)
     line = seg_line[sent_seg]
@@ -456,16 +519,25 @@ def _process(block: bytes, eof: bool, st: _State) -> tuple[Chunk, bool]:
     pghp = ~blank & (c0 == 36) & (at(arr, os_ + 1) == 80) & (at(arr, os_ + 2) == 71) & (at(arr, os_ + 3) == 72) & (
         at(arr, os_ + 4) == 80
     )
-    commas = np.flatnonzero(arr == 44)
+    cache: dict[str, np.ndarray] = {}
+
+    def commas_of(ch: int, name: str) -> np.ndarray:
+        if name not in cache:
+            cache[name] = np.flatnonzero(arr == ch)
+        return cache[name]
+
+    def colons() -> np.ndarray:
+        return commas_of(58, "colons")
+
     tl_time_all = np.full(len(other), NAT, dtype=np.int64)
     if pghp.any():
         i = np.flatnonzero(pghp)
-        tl_time_all[i] = _pghp_time(arr, commas, os_[i], oe[i])
+        tl_time_all[i] = _pghp_time(arr, commas_of(44, "commas"), os_[i], oe[i])
     lone_tag = ~blank & (c0 == 92)
     if lone_tag.any():
         i = np.flatnonzero(lone_tag)
         close = np.where(at(arr, oe[i] - 1) == 92, oe[i] - 1, oe[i])
-        tt = _tag_time(arr, commas, os_[i], close)
+        tt = _tag_time(arr, colons(), os_[i], close)
         tl_time_all[i] = tt
         lone_tag[i[tt == NAT]] = False
     time_line = pghp | lone_tag
@@ -480,19 +552,29 @@ def _process(block: bytes, eof: bool, st: _State) -> tuple[Chunk, bool]:
     tl_time = tl_time_all[time_line]
 
     # ---- checksum --------------------------------------------------------------------------------
-    star = _first_after(stars, s, e)
-    has_star = (star >= 0) & (star + 3 <= e)
-    h1, h2 = HEX[at(arr, star + 1)], HEX[at(arr, star + 2)]
-    has_star &= (h1 != 255) & (h2 != 255)
-    given = (h1.astype(np.int64) << 4) | h2
-    if n:
-        idx = np.empty(2 * n, dtype=np.int64)
-        idx[0::2] = s + 1
-        idx[1::2] = np.where(has_star, star, s + 2)
-        computed = np.bitwise_xor.reduceat(arr, np.minimum(idx, len(arr) - 1))[0::2].astype(np.int64)
-    else:
-        computed = np.zeros(0, dtype=np.int64)
-    cs_ok = has_star & (computed == given)
+    # The checksum '*' is the first one after '!'. Usually the line ends with ',f*hh': take that
+    # without searching; lines with something after the checksum, and any sentence whose checksum
+    # fails that way, are settled by searching the '*' positions of the chunk.
+    S = np.ascontiguousarray(window(arr, e - 5, 5).T)
+    star = np.where((S[0] == 44) & ((S[1] - np.uint8(48)) < 10) & (S[2] == 42) & (e - 5 > s), e - 3, -1)
+    S, has_star, given, computed, cs_ok = _checksums(arr, s, e, star, S)
+    retry = np.flatnonzero(~cs_ok)
+    if len(retry):
+        rs, re_ = s[retry], e[retry]
+        width = int(min((re_ - rs).max(), 256))
+        if len(retry) * width <= 1 << 22:  # a few: scan their bytes
+            hit = window(arr, rs, width) == 42
+            k = np.argmax(hit, axis=1)
+            star[retry] = np.where(hit.any(axis=1) & (rs + k < re_), rs + k, -1)
+            long_ = np.flatnonzero((star[retry] < 0) & (re_ - rs > width))
+            if len(long_):  # longer than the window: search the chunk's '*' positions
+                stars = np.flatnonzero(arr == 42)
+                star[retry[long_]] = _first_after(stars, rs[long_], re_[long_])
+        else:
+            stars = np.flatnonzero(arr == 42)
+            star[retry] = _first_after(stars, rs, re_)
+        S2, hs2, g2, c2, ok2 = _checksums(arr, s[retry], e[retry], star[retry])
+        S[:, retry], has_star[retry], given[retry], computed[retry], cs_ok[retry] = S2, hs2, g2, c2, ok2
 
     outcome = np.zeros(n, dtype=np.int8)
     reason = np.full(n, -1, dtype=np.int8)
@@ -500,30 +582,44 @@ def _process(block: bytes, eof: bool, st: _State) -> tuple[Chunk, bool]:
     reason[~cs_ok] = R_CHECKSUM
 
     # ---- fields ----------------------------------------------------------------------------------
-    kc = np.searchsorted(commas, s)
-    ncom = len(commas)
-    cpos = [commas[np.minimum(kc + j, ncom - 1)] if ncom else np.zeros(n, dtype=np.int64) for j in range(7)]
-    struct = cs_ok & (kc + 5 < ncom) & (cpos[0] == s + 6) & (cpos[5] < star)
-    struct &= (kc + 6 >= ncom) | (cpos[6] > star)
-    tot_c, part_c = at(arr, cpos[0] + 1), at(arr, cpos[1] + 1)
-    total = tot_c.astype(np.int64) - 48
-    part = part_c.astype(np.int64) - 48
-    struct &= (cpos[1] == cpos[0] + 2) & (cpos[2] == cpos[1] + 2) & (total >= 1) & (total <= 9)
-    struct &= (part >= 1) & (part <= total)
-    seq_v, seq_nd = parse_uint(arr, cpos[2] + 1, cpos[3], 3)
-    seq_len = cpos[3] - cpos[2] - 1
-    struct &= seq_nd == seq_len
+    # the header ',t,p,seq,ch,' sits in the 16 bytes after '!xxVDM'; the payload ends at ',f*hh'
+    H = np.ascontiguousarray(window(arr, s + 6, 12).T)
+    isc = H == 44
+    room = star - s - 6
+    if len(room) and room.min() < 12:  # very short sentences: commas after the '*' do not count
+        isc &= np.arange(12)[:, None] < room
+    total = H[1].astype(np.int64) - 48
+    part = H[3].astype(np.int64) - 48
+    struct = cs_ok & isc[0] & isc[2] & isc[4] & (total >= 1) & (total <= 9) & (part >= 1) & (part <= total)
+    rows = np.arange(n)
+    f1 = 5 + np.argmax(isc[5:9], axis=0)  # comma after the sequential id (0..3 digits)
+    struct &= isc[5:9].any(axis=0)
+    seq_len = f1 - 5
+    d = H[5:8].astype(np.int64) - 48
+    seq_ok = np.ones(n, dtype=bool)
+    seq_v = np.zeros(n, dtype=np.int64)
+    for j in range(3):
+        inside = j < seq_len
+        seq_ok &= ~inside | ((d[j] >= 0) & (d[j] <= 9))
+        seq_v = np.where(inside, seq_v * 10 + d[j], seq_v)
+    struct &= seq_ok
     seq = np.where(seq_len == 0, -1, seq_v)
-    chan_len = cpos[4] - cpos[3] - 1
-    chan = np.where(chan_len >= 1, at(arr, cpos[3] + 1).astype(np.int64), 0) + np.where(
-        chan_len >= 2, at(arr, cpos[3] + 2).astype(np.int64) << 8, 0
-    )
+    f1c = np.minimum(f1, 8)
+    nxt = isc[f1c + 1, rows], isc[f1c + 2, rows], isc[f1c + 3, rows]
+    chan_len = np.where(nxt[0], 0, np.where(nxt[1], 1, np.where(nxt[2], 2, 99)))
     struct &= chan_len <= 2
-    p0 = cpos[4] + 1
-    plen = cpos[5] - p0
-    fill_len = star - cpos[5] - 1
-    fill = np.where(fill_len == 1, at(arr, cpos[5] + 1).astype(np.int64) - 48, 0)
-    struct &= (fill_len <= 1) & (fill >= 0) & (fill <= 5)
+    chan = np.where(chan_len >= 1, H[f1c + 1, rows].astype(np.int64), 0) + np.where(
+        chan_len >= 2, H[f1c + 2, rows].astype(np.int64) << 8, 0
+    )
+    p0 = s + 6 + f1 + chan_len + 2
+    before = S[1]
+    fill_len = np.where(before == 44, 0, 1)
+    c5 = star - 1 - fill_len
+    struct &= np.where(fill_len == 1, S[0], before) == 44
+    fill = np.where(fill_len == 1, before.astype(np.int64) - 48, 0)
+    struct &= (fill >= 0) & (fill <= 5)
+    plen = c5 - p0
+    struct &= plen >= 0
     reason[cs_ok & ~struct] = R_MALFORMED
     valid = struct
 
@@ -532,16 +628,20 @@ def _process(block: bytes, eof: bool, st: _State) -> tuple[Chunk, bool]:
     # tag block directly before the '!'
     seg_s = starts[sent_seg]
     tagged = (s > seg_s) & (at(arr, s - 1) == 92)
-    bsl = np.flatnonzero(arr == 92) if tagged.any() else np.zeros(0, dtype=np.int64)
     tb_open = np.full(n, -1, dtype=np.int64)
     if tagged.any():
         i = np.flatnonzero(tagged)
-        k = np.searchsorted(bsl, s[i] - 1) - 1
-        op = np.where(k >= 0, bsl[np.maximum(k, 0)], -1)
-        good = op >= seg_s[i]
-        tb_open[i[good]] = op[good]
+        op = np.where(at(arr, seg_s[i]) == 92, seg_s[i], -1)  # usual case: the line starts with the tag block
+        odd = np.flatnonzero(op < 0)
+        if len(odd):  # something before the tag block ('[time] \\c:..\\!AIVDM'): find its opening '\\'
+            bsl = np.flatnonzero(arr == 92)
+            k = np.searchsorted(bsl, s[i[odd]] - 1) - 1
+            o2 = np.where(k >= 0, bsl[np.maximum(k, 0)], -1)
+            op[odd] = np.where(o2 >= seg_s[i[odd]], o2, -1)
+        good = op >= 0
         j = i[good]
-        own[j] = _tag_time(arr, commas, tb_open[j], s[j] - 1)
+        tb_open[j] = op[good]
+        own[j] = _tag_time(arr, colons(), tb_open[j], s[j] - 1)
     pre_end = np.where(tb_open >= 0, tb_open, s)
     pref = (pre_end > seg_s) & (own == NAT)
     if pref.any():
@@ -550,11 +650,7 @@ def _process(block: bytes, eof: bool, st: _State) -> tuple[Chunk, bool]:
     trail = (own == NAT) & has_star & (star + 3 < e)
     if trail.any():
         i = np.flatnonzero(trail)
-        own[i] = _trailer_time(arr, commas, star[i], e[i])
-    # carried fragments keep the time they had
-    if ncarry:
-        carried = carried_seg[sent_seg]
-        own[carried] = st.carry_times[phys[sent_seg[carried]]]
+        own[i] = _trailer_time(arr, commas_of(44, "commas"), star[i], e[i])
 
     # wrapper lines ($PGHP, lone tag blocks) date the next message: all sentences up to the one
     # that completes a message (part == total)
@@ -573,6 +669,9 @@ def _process(block: bytes, eof: bool, st: _State) -> tuple[Chunk, bool]:
     if st.pending_wrapper != NAT:
         wrap = np.where(no_l & (e_before[sent_seg] == 0), st.pending_wrapper, wrap)
     stime = np.where(own != NAT, own, wrap)
+    if ncarry:  # fragments carried from the previous chunk keep the time they had there
+        carried = carried_seg[sent_seg]
+        stime[carried] = st.carry_times[phys[sent_seg[carried]]]
     # carry the pending wrapper into the next chunk
     if len(tl_seg):
         st.pending_wrapper = int(tl_time[-1]) if e_before[nseg] == e_before[tl_seg[-1]] else NAT
@@ -581,9 +680,8 @@ def _process(block: bytes, eof: bool, st: _State) -> tuple[Chunk, bool]:
 
     # ---- multi-part assembly -------------------------------------------------------------------
     frag = np.flatnonzero(valid & (total > 1))
-    talker = (at(arr, s + 1).astype(np.int64) << 8) | at(arr, s + 2)
-    vdo = (at(arr, s + 5) == 79).astype(np.int64)
-    groups_head = np.zeros(0, dtype=np.int64)
+    talker = (header6[0].astype(np.int64) << 8) | header6[1]
+    vdo = (header6[4] == 79).astype(np.int64)
     groups_members: list[np.ndarray] = []
     carry_idx = np.zeros(0, dtype=np.int64)
     if len(frag):
@@ -648,19 +746,33 @@ def _process(block: bytes, eof: bool, st: _State) -> tuple[Chunk, bool]:
     mlen = np.concatenate(m_len)
     mfill = np.concatenate(m_fill)
     mtime = np.concatenate(m_time)
-    src = np.concatenate([arr] + extra_src) if extra_src else arr
+    extra = np.concatenate(extra_src) if extra_src else np.zeros(0, dtype=np.uint8)
+    n_arr = len(arr)
+
+    def payload_source(p):
+        """The byte array holding payloads starting at ``p`` (assembled ones live in ``extra``)."""
+        if len(p) == 0 or p.max() < n_arr:
+            return arr, p
+        if p.min() >= n_arr:
+            return extra, p - n_arr
+        return np.concatenate((arr, extra)), p  # positions of single and multi-part messages mixed
+
     if st.assume_ns != NAT:
         mtime = np.where(mtime == NAT, st.assume_ns, mtime)
     had_time = bool((stime != NAT).any()) or st.assume_ns != NAT
 
     # ---- decode --------------------------------------------------------------------------------
     nbits = mlen * 6 - mfill
-    mtype = np.where(mlen > 0, ARMOR[at(src, mp0)], 255).astype(np.int64)
+    first_char = at(arr, mp0)
+    if len(extra):
+        first_char = np.where(mp0 < n_arr, first_char, at(extra, mp0 - n_arr))
+    mtype = np.where(mlen > 0, ARMOR[first_char], 255).astype(np.int64)
     mtype = np.where(mtype == 255, -1, mtype)
     empty = mlen == 0
     reason[head[empty]] = R_PAYLOAD
-    is_pos = np.isin(mtype, POSITION_TYPES)
-    is_static = np.isin(mtype, STATIC_TYPES)
+    family = _FAMILY[mtype + 1]  # one table look-up instead of an isin per family
+    is_pos = (family >= 1) & (family <= 4)
+    is_static = family >= 5
     unknown = ~empty & ((mtype <= 0) | (mtype > 27))
     reason[head[unknown]] = R_PAYLOAD
     other_t = ~empty & ~unknown & ~is_pos & ~is_static
@@ -675,25 +787,19 @@ def _process(block: bytes, eof: bool, st: _State) -> tuple[Chunk, bool]:
     }
     is_pos_msg = np.zeros(nm, dtype=bool)
     stat_parts = []
-    for fam, types, width, need in (
-        ("A", (1, 2, 3), 23, 116),
-        ("B18", (18,), 23, 112),
-        ("B19", (19,), 51, 112),
-        ("L", (27,), 16, 79),
-        ("S5", (5,), 71, 40),
-        ("S24", (24,), 28, 40),
-    ):
-        sel = np.flatnonzero(np.isin(mtype, types))
+    for fcode, (fam, width, need) in enumerate(_FAMILIES, start=1):
+        sel = np.flatnonzero(family == fcode)
         if len(sel) == 0:
             continue
-        V, badc = char_columns(src, mp0[sel], mlen[sel], width)
+        V, badc = char_columns(*payload_source(mp0[sel]), mlen[sel], width)
         short = nbits[sel] < need
         bad = badc | short
         reason[head[sel[bad]]] = R_PAYLOAD
         notime = ~bad & (mtime[sel] == NAT)
         reason[head[sel[notime]]] = R_NOTIME
         keep = ~bad & ~notime
-        sel, V = sel[keep], V[:, keep]
+        if not keep.all():
+            sel, V = sel[keep], V[:, keep]
         if len(sel) == 0:
             continue
         mmsi = bits(V, 8, 30)
@@ -705,9 +811,11 @@ def _process(block: bytes, eof: bool, st: _State) -> tuple[Chunk, bool]:
         is_pos_msg[sel] = True
         nb = nbits[sel]
 
+        nb_min = int(nb.min())
+
         def upto(values, end, nb=nb):
             # a field cut off by a short payload is missing, not zero
-            return np.where(nb >= end, values, np.nan)
+            return values if nb_min >= end else np.where(nb >= end, values, np.nan)
 
         P["mmsi"][sel] = mmsi
         if fam == "A":
@@ -756,7 +864,7 @@ def _process(block: bytes, eof: bool, st: _State) -> tuple[Chunk, bool]:
         cs, ce = s[carry_idx], e[carry_idx]
         # keep the whole segment (tag block included) so the sentence is re-read as it was
         cs = starts[sent_seg[carry_idx]]
-        st.carry = b"".join(data[a:b] + b"\n" for a, b in zip(cs.tolist(), ce.tolist()))
+        st.carry = b"".join(bytes(data[a:b]) + b"\n" for a, b in zip(cs.tolist(), ce.tolist()))
         st.carry_lines = line[carry_idx].copy()
         st.carry_times = stime[carry_idx].copy()
     else:
@@ -770,7 +878,7 @@ def _process(block: bytes, eof: bool, st: _State) -> tuple[Chunk, bool]:
     if len(sk):
         kinds, cnt = np.unique(sk, return_counts=True)
         for kd, c in zip(kinds.tolist(), cnt.tolist()):
-            name = "static_msg" if kd == S_STATIC else "multipart_fragment" if kd == S_FRAGMENT else f"msg_type_{kd - 100}"
+            name = {S_STATIC: "static_msg", S_FRAGMENT: "multipart_fragment"}.get(kd, f"msg_type_{kd - 100}")
             skipped[name] = skipped.get(name, 0) + c
     rows_read = int(counted.sum())
     return Chunk(frame=frame, rejects=rejects, rows_read=rows_read, skipped=skipped), had_time
@@ -814,48 +922,56 @@ def _decode_static(fam, V, sel, mmsi, t, line) -> dict:
     )
 
 
-def _static_table(parts: list[dict], st: _State) -> pd.DataFrame | None:
-    frames = [st.statics] if st.statics is not None and len(st.statics) else []
-    for p in parts:
-        if len(p["mmsi"]):
-            frames.append(pd.DataFrame(p))
-    if not frames:
+_STATIC_KEYS = ("mmsi", "_t", "_line", "_kind", *_STATIC_FIELDS)
+
+
+def _static_table(parts: list[dict], st: _State) -> dict | None:
+    """All static rows of the chunk (plus those carried from earlier chunks) as arrays."""
+    pieces = ([st.statics] if st.statics is not None else []) + [p for p in parts if len(p["mmsi"])]
+    if not pieces:
         return None
-    df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+    out = {}
+    for k in _STATIC_KEYS:
+        dtype = object if k in _TEXT_FIELDS else (np.float64 if k in _STATIC_FIELDS else np.int64)
+        out[k] = np.concatenate([np.asarray(pc[k], dtype=dtype) for pc in pieces])
     for f in _TEXT_FIELDS:
-        v = df[f].to_numpy(dtype=object)
-        df[f] = np.where(pd.isna(v) | (v == ""), None, v)
-    return df
-
-
-def _latest_statics(df: pd.DataFrame | None) -> pd.DataFrame | None:
-    """The latest row per MMSI and field group (what later chunks need)."""
-    if df is None or len(df) == 0:
-        return None
-    keep = []
-    for gi, (fields, kinds) in enumerate(_GROUPS.values()):
-        sub = df[np.isin(df["_kind"].to_numpy(), kinds + (1000 + gi,))]
-        if len(sub) == 0:
-            keep.append(sub.iloc[:0])
-            continue
-        sub = sub.sort_values(["mmsi", "_t", "_line"], kind="stable")
-        last = sub.drop_duplicates("mmsi", keep="last").copy()
-        for f in _STATIC_FIELDS:
-            if f not in fields:
-                last[f] = None if f in _TEXT_FIELDS else np.nan
-        keep.append(last)
-    out = pd.concat(keep, ignore_index=True)
-    # a carried row serves exactly its group: mark it with a kind only that group accepts
-    out["_kind"] = np.concatenate([np.full(len(k), 1000 + i) for i, k in enumerate(keep)])
+        v = out[f]
+        v[v == ""] = None
     return out
 
 
-def _asof(p_key, p_order, p_r, s_key, s_r, s_order) -> np.ndarray:
+def _latest_statics(d: dict | None) -> dict | None:
+    """The latest row per MMSI and field group (what later chunks need)."""
+    if d is None or len(d["mmsi"]) == 0:
+        return None
+    picks, groups = [], []
+    for gi, (fields, kinds) in enumerate(_GROUPS.values()):
+        rows = np.flatnonzero(np.isin(d["_kind"], kinds + (1000 + gi,)))
+        if len(rows) == 0:
+            continue
+        r = rows[np.lexsort((d["_line"][rows], d["_t"][rows], d["mmsi"][rows]))]
+        m = d["mmsi"][r]
+        last = r[np.append(m[1:] != m[:-1], True)]
+        picks.append(last)
+        groups.append(np.full(len(last), gi))
+    take = np.concatenate(picks)
+    group = np.concatenate(groups)
+    out = {k: v[take] for k, v in d.items()}
+    for gi, (fields, _) in enumerate(_GROUPS.values()):
+        other = group == gi
+        for f in _STATIC_FIELDS:
+            if f not in fields:
+                out[f][other] = None if f in _TEXT_FIELDS else np.nan
+    # a carried row serves exactly its group: mark it with a kind only that group accepts
+    out["_kind"] = 1000 + group
+    return out
+
+
+def _asof(p_key, p_r, s_key, s_r, s_order) -> np.ndarray:
     """Index into the static rows of, per position, the latest static row of the same MMSI at or
     before its time, else the first after; -1 when the MMSI has none.
 
     Keys are ``mmsi_rank * K + time_rank`` (ranks over the static rows, so they never overflow);
-    ``p_order`` sorts the position keys so that ``searchsorted`` walks both arrays in order.
     """
     n = len(p_key)
     if len(s_key) == 0 or n == 0:
@@ -863,8 +979,7 @@ def _asof(p_key, p_order, p_r, s_key, s_r, s_order) -> np.ndarray:
     order = np.lexsort((s_order, s_key))
     sk = s_key[order]
     sr = s_r[order]
-    j = np.empty(n, dtype=np.int64)
-    j[p_order] = np.searchsorted(sk, p_key[p_order], side="right") - 1
+    j = np.searchsorted(sk, p_key, side="right") - 1
     last = len(sk) - 1
     back = (j >= 0) & (sr[np.maximum(j, 0)] == p_r)
     fwd = ~back & (j + 1 <= last) & (sr[np.minimum(j + 1, last)] == p_r)
@@ -889,10 +1004,12 @@ def _masked(values: np.ndarray, dtype: str) -> pd.api.extensions.ExtensionArray:
     return pd.arrays.IntegerArray(np.where(mask, 0, v).astype(np_dtype), mask)
 
 
-def _frame(cols: dict, statics: pd.DataFrame | None) -> pd.DataFrame:
+def _frame(cols: dict, statics: dict | None) -> pd.DataFrame:
     n = len(cols["mmsi"])
     if n == 0:
-        return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in _EMPTY_FRAME_DTYPES.items()})
+        out = pd.DataFrame({c: pd.Series([], dtype=d) for c, d in _EMPTY_FRAME_DTYPES.items()})
+        out["ais_class"] = pd.Categorical([], categories=pd.Index(["A", "B"], dtype=object))
+        return out
     ts = pd.DatetimeIndex(cols["_t"].view("datetime64[ns]")).tz_localize("UTC")
     out = {
         "mmsi": cols["mmsi"],
@@ -905,49 +1022,59 @@ def _frame(cols: dict, statics: pd.DataFrame | None) -> pd.DataFrame:
         "nav_status": pd.arrays.IntegerArray(cols["nav_status"], cols["nav_status"] < 0),
     }
     st_vals: dict[str, object] = {}
-    if statics is not None and len(statics):
-        kinds = statics["_kind"].to_numpy()
-        s_mmsi = statics["mmsi"].to_numpy(dtype=np.int64)
-        s_t = statics["_t"].to_numpy(dtype=np.int64)
-        s_order = np.where(kinds >= 1000, -1, statics["_line"].to_numpy(dtype=np.int64))
+    if statics is not None and len(statics["mmsi"]):
+        kinds = statics["_kind"]
+        s_mmsi = statics["mmsi"]
+        s_t = statics["_t"]
+        s_order = np.where(kinds >= 1000, -1, statics["_line"])
         um = np.unique(s_mmsi)
         ut = np.unique(s_t)
         K = len(ut) + 1
         s_r = np.searchsorted(um, s_mmsi)
         s_key = s_r * K + np.searchsorted(ut, s_t, side="right")
-        p_mmsi = cols["mmsi"]
-        p_r = np.searchsorted(um, p_mmsi)
-        p_r = np.where(um[np.minimum(p_r, len(um) - 1)] == p_mmsi, p_r, -1)
-        p_key = p_r * K + np.searchsorted(ut, cols["_t"], side="right")
-        p_order = np.argsort(p_key, kind="stable")
+        p_r_all = pd.Index(um).get_indexer(cols["mmsi"].astype(np.int64))
+        known = np.flatnonzero(p_r_all >= 0)  # positions of MMSIs that reported static data
+        p_r = p_r_all[known]
+        p_key = p_r * K + np.searchsorted(ut, cols["_t"][known], side="right")
         for gi, (fields, gkinds) in enumerate(_GROUPS.values()):
             rows = np.flatnonzero(np.isin(kinds, gkinds + (1000 + gi,)))
             if len(rows) == 0:
                 continue
-            j = _asof(p_key, p_order, p_r, s_key[rows], s_r[rows], s_order[rows])
-            hit = j >= 0
-            src_rows = rows[np.maximum(j, 0)]
+            # work on the positions of MMSIs with static data only, then scatter
+            jk = _asof(p_key, p_r, s_key[rows], s_r[rows], s_order[rows])
+            hit = jk >= 0
+            src_rows = rows[np.maximum(jk, 0)]
             for f in fields:
-                v = statics[f].to_numpy()
+                v = statics[f]
                 if f in _TEXT_FIELDS:
                     codes, uniq = pd.factorize(v, use_na_sentinel=True)
-                    c = np.where(hit, codes[src_rows], -1)
+                    c = np.full(n, -1, dtype=np.int32)
+                    c[known] = np.where(hit, codes[src_rows], -1)
                     st_vals[f] = pd.Categorical.from_codes(c, categories=pd.Index(uniq, dtype=object))
+                elif f in _INT_FIELDS:
+                    ok = hit & ~np.isnan(v[src_rows])
+                    values = np.zeros(n, dtype=_INT_FIELDS[f])
+                    mask = np.ones(n, dtype=bool)
+                    values[known] = np.where(ok, v[src_rows], 0)
+                    mask[known] = ~ok
+                    st_vals[f] = pd.arrays.IntegerArray(values, mask)
                 else:
-                    st_vals[f] = np.where(hit, v[src_rows].astype(np.float64), np.nan)
+                    out_v = np.full(n, np.nan)
+                    out_v[known] = np.where(hit, v[src_rows], np.nan)
+                    st_vals[f] = out_v
     nan = np.full(n, np.nan)
     out["draught_m"] = np.asarray(st_vals.get("draught_m", nan), dtype=np.float32)
-    out["imo"] = _masked(st_vals.get("imo", nan), "Int32")
+    out["imo"] = st_vals["imo"] if "imo" in st_vals else _masked(nan, "Int32")
     empty_cat = pd.Categorical.from_codes(np.full(n, -1), categories=pd.Index([], dtype=object))
     out["vessel_name"] = st_vals.get("vessel_name", empty_cat)
     out["call_sign"] = st_vals.get("call_sign", empty_cat)
-    out["vessel_type"] = _masked(st_vals.get("vessel_type", nan), "Int16")
+    out["vessel_type"] = st_vals["vessel_type"] if "vessel_type" in st_vals else _masked(nan, "Int16")
     out["destination"] = st_vals.get("destination", empty_cat)
     out["length_m"] = np.asarray(st_vals.get("length_m", nan), dtype=np.float32)
     out["width_m"] = np.asarray(st_vals.get("width_m", nan), dtype=np.float32)
     out["ais_class"] = pd.Categorical.from_codes(cols["ais_class"], categories=pd.Index(["A", "B"], dtype=object))
     out["source_row"] = cols["source_row"].astype(np.int64)
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=False)  # the arrays are ours and fresh: no need to copy them
 
 
 def _rejects(path, arr, s, e, line, reason, computed, has_star) -> pd.DataFrame:

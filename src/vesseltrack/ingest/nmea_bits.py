@@ -38,9 +38,27 @@ def at(buf: np.ndarray, pos: np.ndarray) -> np.ndarray:
     if len(buf) == 0:
         return np.zeros(len(pos), dtype=np.uint8)
     out = buf.take(pos, mode="clip")
-    bad = (pos < 0) | (pos >= len(buf))
-    if bad.any():
-        out[bad] = 0
+    if len(pos) and (pos.min() < 0 or pos.max() >= len(buf)):
+        out[(pos < 0) | (pos >= len(buf))] = 0
+    return out
+
+
+def window(buf: np.ndarray, pos: np.ndarray, width: int) -> np.ndarray:
+    """``(n, width)`` uint8 matrix of ``buf[pos + j]`` (0 outside the buffer), gathered row-wise
+    through a sliding-window view: one C-level copy instead of ``width`` gathers."""
+    n = len(pos)
+    out = np.zeros((n, width), dtype=np.uint8)
+    if n == 0 or len(buf) == 0:
+        return out
+    ok = (pos >= 0) & (pos <= len(buf) - width)
+    if len(buf) >= width:
+        win = np.lib.stride_tricks.sliding_window_view(buf, width)
+        if ok.all():
+            return win[pos]
+        out[ok] = win[pos[ok]]
+    rest = np.flatnonzero(~ok)
+    for j in range(width):
+        out[rest, j] = at(buf, pos[rest] + j)
     return out
 
 
@@ -50,21 +68,35 @@ def parse_uint(buf: np.ndarray, pos: np.ndarray, end: np.ndarray, maxlen: int) -
     val = np.zeros(n, dtype=np.int64)
     nd = np.zeros(n, dtype=np.int64)
     run = np.ones(n, dtype=bool)
+    D = (window(buf, pos, maxlen) - np.uint8(48)).T  # wraps for non-digits
+    room = end - pos
     for j in range(maxlen):
-        p = pos + j
-        ch = at(buf, p)
-        run &= IS_DIGIT[ch] & (p < end)
+        d = D[j]
+        run &= (d < 10) & (room > j)
         if not run.any():
             break
-        val = np.where(run, val * 10 + (ch.astype(np.int64) - 48), val)
+        val = np.where(run, val * 10 + d, val)
         nd += run
     return val, nd
+
+
+def _epoch_digits(buf, pos, end):
+    """parse_uint(buf, pos, end, 13) with a fast path for the usual 10-digit seconds."""
+    D = np.ascontiguousarray((window(buf, pos, 13) - np.uint8(48)).T)
+    room = end - pos
+    ten = (D[:10].max(axis=0) < 10) & (room >= 10) & ((D[10] >= 10) | (room == 10))
+    if ten.all():
+        val = D[0].astype(np.int64)
+        for j in range(1, 10):
+            val = val * 10 + D[j]
+        return val, np.full(len(pos), 10, dtype=np.int64)
+    return parse_uint(buf, pos, end, 13)
 
 
 def parse_epoch(buf: np.ndarray, pos: np.ndarray, end: np.ndarray) -> np.ndarray:
     """A Unix time written at ``pos`` in seconds (9-11 digits, optional fraction) or milliseconds
     (12-13 digits) as int64 nanoseconds; NaT when absent or outside 1980..2100."""
-    val, nd = parse_uint(buf, pos, end, 13)
+    val, nd = _epoch_digits(buf, pos, end)
     after = pos + nd
     # a field must end at `end` or at a separator, not run into letters ('1daasd4218' is no time)
     nxt = at(buf, after)
@@ -117,16 +149,17 @@ def char_columns(src: np.ndarray, p0: np.ndarray, plen: np.ndarray, width: int) 
     outside the armouring alphabet.
     """
     n = len(p0)
-    V = np.zeros((width, n), dtype=np.uint8)
-    bad = np.zeros(n, dtype=bool)
-    last = len(src) - 1
-    for c in range(width):
-        inside = c < plen
-        if not inside.any():
-            break
-        v = ARMOR[src.take(p0 + c, mode="clip")]
-        bad |= inside & (v == 255)
-        V[c] = np.where(inside, v, 0)
+    if n == 0:
+        return np.zeros((width, 0), dtype=np.uint8), np.zeros(0, dtype=bool)
+    C = np.ascontiguousarray(window(src, p0, width).T)
+    if int(plen.min()) < width:
+        C[np.arange(width)[:, None] >= plen[None, :]] = 48  # '0': past the end reads as zero bits
+    # de-armour with arithmetic (faster than a table gather): '0'..'W' -> 0..39, '`'..'w' -> 40..63
+    V = C - np.uint8(48)  # wraps below '0'
+    C -= np.uint8(88)  # 'X'..'_' (not in the alphabet) -> 0..7
+    bad = (C < 8).any(axis=0)
+    V -= (V >= 48).view(np.uint8) << 3
+    bad |= V.max(axis=0) >= 64
     return V, bad
 
 
@@ -146,6 +179,8 @@ def text(V: np.ndarray, off: int, nchars: int) -> np.ndarray:
     """AIS 6-bit text of ``nchars`` characters at bit ``off``, as an object array of str.
 
     Like pyais, the text ends at the first '@' (padding) and surrounding spaces are stripped.
+    Characters are assembled as a byte matrix for all messages at once; only the distinct texts
+    (a ship repeats its name) are turned into Python strings.
     """
     n = V.shape[1]
     if n == 0:
@@ -156,5 +191,13 @@ def text(V: np.ndarray, off: int, nchars: int) -> np.ndarray:
         ch = SIXBIT_ASCII[bits(V, off + 6 * k, 6)]
         alive &= ch != 64
         cols[:, k] = np.where(alive, ch, 0)
+    trailing = np.ones(n, dtype=bool)  # trailing spaces become NULs, which 'S' strings drop
+    for k in range(nchars - 1, -1, -1):
+        c = cols[:, k]
+        trailing &= (c == 0) | (c == 32)
+        c[trailing] = 0
     raw = cols.view(f"S{nchars}").ravel()
-    return np.char.strip(np.char.decode(raw, "ascii")).astype(object)
+    # decode each distinct text once (ship texts repeat a lot)
+    uniq, inverse = np.unique(raw, return_inverse=True)
+    strings = np.array([u.decode("ascii").lstrip(" ") for u in uniq.tolist()], dtype=object)
+    return strings[inverse.ravel()]

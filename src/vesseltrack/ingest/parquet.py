@@ -23,18 +23,16 @@ from vesseltrack.ingest.base import Chunk
 from vesseltrack.ingest.csv import resolve_mapping, time_options
 from vesseltrack.ingest.sniff import Source, expand
 
-#: Canonical columns that arrive fastest already typed: converted with a plain cast.
-_FAST = {c.name: c.dtype for c in schema.POSITIONS}
-
 
 def layout_of(columns: list[str]) -> str:
     lay = layouts.detect_layout(columns)
     return lay.name if lay else "generic"
 
 
-def open_file(src: Source) -> pq.ParquetFile:
+def open_file(src: Source, read_dictionary=None) -> pq.ParquetFile:
     try:
-        pf = pq.ParquetFile(src.open_seekable())
+        # pre_buffer=False: reading ahead whole row groups doubles memory and is slower here
+        pf = pq.ParquetFile(src.open_seekable(), pre_buffer=False, read_dictionary=read_dictionary)
     except (pa.ArrowInvalid, OSError) as err:
         raise InputError(
             f"{src.name}: cannot read as Parquet ({str(err).splitlines()[0]}); expected a valid Parquet "
@@ -55,7 +53,7 @@ def read(path, *, column_map: dict | None = None, assume_time=None, chunk_rows: 
     dict_cols = [c for c in (mapping.get(t) for t in layouts.TEXT) if c is not None]
     if dict_cols:
         # re-open with string columns dictionary-encoded (straight to categoricals)
-        pf = pq.ParquetFile(src.open_seekable(), read_dictionary=dict_cols)
+        pf = open_file(src, read_dictionary=dict_cols)
     done = 0
     try:
         batches = pf.iter_batches(batch_size=chunk_rows, columns=wanted, use_threads=True)
@@ -65,8 +63,8 @@ def read(path, *, column_map: dict | None = None, assume_time=None, chunk_rows: 
                 continue
             cols = layouts.to_canonical(batch, mapping, time_format=fmt, time_unit=unit)
             del batch
+            cols["source_row"] = np.arange(done + 1, done + n + 1, dtype=np.int64)
             frame = pd.DataFrame(cols, copy=False)
-            frame["source_row"] = np.arange(done + 1, done + n + 1, dtype=np.int64)
             done += n
             yield Chunk(frame=frame, rejects=schema.empty(schema.REJECTS), rows_read=n)
     except (pa.ArrowInvalid, OSError) as err:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv as _csv
 import gzip
-import io
 import os
 import re
 import zipfile
@@ -30,6 +29,27 @@ DELIMITERS = (",", ";", "\t", "|")
 _NMEA = re.compile(rb"[!$][A-Z]{2}VD[MO],")
 
 
+class _ZipMember:
+    """One zip member opened for reading; closing it closes the archive too."""
+
+    def __init__(self, path: Path, member: str):
+        self._zip = zipfile.ZipFile(path)
+        self._file = self._zip.open(member)
+
+    def read(self, n: int = -1) -> bytes:
+        return self._file.read(n)
+
+    def close(self) -> None:
+        self._file.close()
+        self._zip.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 @dataclass(frozen=True)
 class Source:
     """One logical input: ``path`` on disk, optionally gzip-compressed or a zip ``member``."""
@@ -43,9 +63,9 @@ class Source:
         return f"{self.path}:{self.member}" if self.member else str(self.path)
 
     def open_arrow(self):
-        """A readable binary stream that pyarrow's CSV reader accepts."""
+        """A readable binary stream (``read(n)``, ``close()``, context manager)."""
         if self.member is not None:
-            return zipfile.ZipFile(self.path).open(self.member)
+            return _ZipMember(self.path, self.member)
         return pa.input_stream(str(self.path), compression=self.compression)
 
     def open_seekable(self):
@@ -126,10 +146,6 @@ def _decode(head: bytes) -> str:
     return head.decode("utf-8", errors="replace")
 
 
-def _header_line(text: str) -> str:
-    return text.splitlines()[0] if text else ""
-
-
 def detect_delimiter(header: str, second: str | None = None) -> str:
     """The delimiter among , ; TAB | that splits the header into the most fields (consistent with line 2)."""
     best, best_n = ",", 0
@@ -183,8 +199,4 @@ def sniff(path) -> str:
     return sniff_source(sources[0]).layout
 
 
-def text_head(src: Source) -> str:
-    return _decode(src.head())
-
-
-__all__ = ["Source", "Sniffed", "expand", "sniff", "sniff_source", "detect_delimiter", "io"]
+__all__ = ["Source", "Sniffed", "expand", "sniff", "sniff_source", "detect_delimiter"]

@@ -1,0 +1,120 @@
+"""Parquet reader: POSITIONS round trip, synonyms, timestamp types, dictionary strings, chunks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import make_positions
+from vesseltrack import schema
+from vesseltrack.errors import InputError
+from vesseltrack.ingest import load
+
+from .helpers import gz, zipped
+
+
+def positions():
+    return make_positions([
+        dict(mmsi=244_000_000, t="2024-01-01T00:00", lat=52.0, lon=4.0, sog_kn=10.0, vessel_name="A", imo=9307839,
+             nav_status=0, vessel_type=80, ais_class="A"),
+        dict(mmsi=244_000_000, t="2024-01-01T00:10", lat=52.1, lon=4.1, sog_kn=11.0, vessel_name="A"),
+        dict(mmsi=366_999_618, t="2024-01-01T00:05", lat=40.0, lon=-74.0, destination="NEW YORK"),
+    ])
+
+
+def test_positions_round_trip_in_chunks(tmp_path):
+    src = positions()
+    path = tmp_path / "p.parquet"
+    src.to_parquet(path, index=False, row_group_size=2)
+    res = load(path, chunk_rows=1)
+    schema.validate(res.positions, schema.POSITIONS)
+    assert res.counts["rows_read"] == 3 and res.counts["files"][0]["format"] == "parquet"
+    out = res.positions
+    for c in schema.names(schema.POSITIONS):
+        if isinstance(src[c].dtype, pd.CategoricalDtype):
+            assert out[c].astype(object).tolist() == src[c].astype(object).tolist(), c
+        else:
+            pd.testing.assert_series_equal(out[c], src[c], check_names=False)
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pa.array(["2024-01-01T01:00:00+01:00"]),
+        pa.array(["2024-01-01 00:00:00"]),
+        pa.array([1_704_067_200], pa.int64()),
+        pa.array([1_704_067_200_000], pa.int64()),
+        pa.array([pd.Timestamp("2024-01-01")], pa.timestamp("ms")),
+        pa.array([pd.Timestamp("2024-01-01T09:00", tz="Asia/Tokyo")], pa.timestamp("us", "Asia/Tokyo")),
+    ],
+)
+def test_timestamp_types(tmp_path, column):
+    table = pa.table({"MMSI": pa.array([244_000_000], pa.int64()), "BaseDateTime": column,
+                      "LAT": [52.0], "LON": [4.0]})
+    path = tmp_path / "t.parquet"
+    pq.write_table(table, path)
+    p = load(path).positions
+    assert p["timestamp"].tolist() == [pd.Timestamp("2024-01-01", tz="UTC")]
+
+
+def test_damast_columns_dictionary_strings_and_bad_rows(tmp_path):
+    table = pa.table({
+        "mmsi": pa.array([209318000, 12, 209318001], pa.int64()),
+        "imo_nr": pa.array([9754446, 0, 1], pa.int64()),
+        "date_time_utc": ["2022-09-01 12:55:35", "2022-09-01 12:55:36", "garbage"],
+        "lon": [5.3, 5.4, 5.5], "lat": [59.3, 59.4, 59.5],
+        "name": pa.array([" NORNE@@", "X", None]).dictionary_encode(),
+    })
+    path = tmp_path / "d.parquet"
+    pq.write_table(table, path)
+    res = load(path)
+    schema.validate(res.rejects, schema.REJECTS)
+    assert res.positions["vessel_name"].tolist() == ["NORNE"] and res.positions["imo"].tolist() == [9754446]
+    assert res.rejects["reason"].tolist() == ["invalid_mmsi", "bad_timestamp"]
+    assert res.rejects["row"].tolist() == [2, 3] and res.rejects["detail"].tolist()[1] == "timestamp=garbage"
+
+
+def test_parquet_in_gzip_and_zip(tmp_path):
+    path = tmp_path / "p.parquet"
+    positions().to_parquet(path, index=False)
+    assert len(load(gz(path)).positions) == 3
+    z = zipped(tmp_path, "p.zip", {"p.parquet": path.read_bytes()})
+    res = load(z)
+    assert res.counts["files"][0]["file"] == f"{z}:p.parquet" and len(res.positions) == 3
+
+
+def test_truncated_parquet(tmp_path):
+    path = tmp_path / "p.parquet"
+    positions().to_parquet(path, index=False)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match=r"p\.parquet: cannot read as Parquet .*check it is complete"):
+        load(path)
+
+
+def test_unknown_parquet_layout(tmp_path):
+    path = tmp_path / "ports.parquet"
+    pd.DataFrame({"port": ["X"], "lat": [1.0], "lon": [2.0]}).to_parquet(path)
+    with pytest.raises(InputError, match=r"ports\.parquet: cannot recognise the layout: columns for \['mmsi', 'timestamp'\]"):
+        load(path)
+
+
+def test_no_object_columns(tmp_path):
+    path = tmp_path / "p.parquet"
+    positions().to_parquet(path, index=False)
+    out = load(path).positions
+    assert not any(out[c].dtype == np.dtype("O") for c in out.columns)
+
+
+def test_timestamp_beyond_ns_range_is_rejected(tmp_path):
+    table = pa.table({"mmsi": pa.array([244_000_000, 244_000_001], pa.int64()),
+                      "timestamp": pa.array([1_704_067_200_000, 32_503_680_000_000], pa.timestamp("ms")),  # 2024, 3000
+                      "lat": [52.0, 52.0], "lon": [4.0, 4.0]})
+    path = tmp_path / "far.parquet"
+    pq.write_table(table, path)
+    res = load(path)
+    assert res.positions["mmsi"].tolist() == [244_000_000]
+    assert res.rejects["reason"].tolist() == ["bad_timestamp"]
