@@ -205,7 +205,7 @@ def make_map(result, *, mmsi: int | None = None, max_points_per_track: int = DEF
         folium.TileLayer(tiles, name="background tiles").add_to(m)
 
     span = max(bounds[1][0] - bounds[0][0], bounds[1][1] - bounds[0][1])
-    step = 1.0 if span <= 20 else 5.0 if span <= 90 else 10.0
+    step = 1.0 if span <= 30 else 5.0 if span <= 120 else 10.0
     grat = folium.FeatureGroup(name=f"graticule ({step:.0f}°)", control=True)
     grat.add_to(m)  # drawn first, filled once the bounds are final
 
