@@ -68,7 +68,7 @@ def _config(args: argparse.Namespace, **extra):
     from vesseltrack import pipeline
 
     return pipeline.Config(
-        gap_preset=args.gap_preset, gap_h=args.gap_hours, min_visit_h=args.min_visit_hours, zone_files=tuple(args.zones),
+        gap_preset=args.gap_preset, gap_h=args.gap_hours, encounter_preset=args.encounter_preset, min_visit_h=args.min_visit_hours, zone_files=tuple(args.zones),
         replace_ports=args.replace_ports, column_map=_load_column_map(args.column_map),
         assume_time=args.assume_time, strict_mmsi=False if args.any_vessel_id else None,
         chunk_rows=args.chunk_rows, random_state=args.seed, **extra,
@@ -201,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
                              "from shore where reception is good and the ship was heard 14+ times in the 12 h before; "
                              "nearshore = over 6 h within 50 nm of shore where reception is good (e.g. --gap-preset welch2022)")
     common.add_argument("--gap-hours", type=float, default=None, metavar="H", help="override the preset's minimum silence, in hours (e.g. --gap-hours 12)")
+    common.add_argument("--encounter-preset", default="gfw", choices=["gfw", "ballinger2024"],
+                        help="ship-to-ship encounters: gfw = within 500 m for 2+ h, median speed under 2 kn, merged when under 4 h "
+                             "apart, none within 10 km of a port (default); ballinger2024 = within 500 m for 2+ h, both under 1 kn "
+                             "(e.g. --encounter-preset ballinger2024)")
     common.add_argument("--min-visit-hours", type=float, default=1.0, metavar="H", help="stay in a port zone that counts as a visit when the ship does not stop (default: 1; e.g. --min-visit-hours 3)")
     common.add_argument("--seed", type=int, default=0, help="random seed of the isolation forest (default: 0; e.g. --seed 7)")
     common.add_argument("--assume-time", metavar="ISO", help="time for NMEA sentences that carry none (e.g. --assume-time 2024-01-01T00:00:00Z)")

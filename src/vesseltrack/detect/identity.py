@@ -292,30 +292,54 @@ def vessel_identity_flags(positions: pd.DataFrame, gaz: Gazetteer | None = None,
     """
     if len(positions) == 0:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in FLAG_COLUMNS})
+    positions = tracks.sort_positions(positions)  # no copy when already sorted (the pipeline's case)
     mmsi = positions["mmsi"].to_numpy().astype(np.int64)
+    code = np.cumsum(tracks.vessel_starts(mmsi)) - 1  # dense vessel code, rows grouped by vessel
+    nv = int(code[-1]) + 1
+    first = np.flatnonzero(tracks.vessel_starts(mmsi))
     lat = positions["lat"].to_numpy(dtype=float)
     lon = positions["lon"].to_numpy(dtype=float)
     sog = positions["sog_kn"].to_numpy(dtype=float)
     placeholder = np.zeros(len(sog), dtype=bool)
-    for v in PLACEHOLDER_SPEEDS_KN:
+    for v in PLACEHOLDER_SPEEDS_KN:  # three values, not a loop over data
         placeholder |= np.abs(sog - v) < 0.05
     land = shore_distance_km(lat, lon) < ON_LAND_KM
     if land.any() and inland_port_km > 0:
         gaz = gaz if gaz is not None else build_gazetteer()
         land[land] = nearest_port_km(lat[land], lon[land], gaz) > inland_port_km
-    imo = positions["imo"]
-    df = pd.DataFrame({"mmsi": mmsi, "lat": lat, "lon": lon, "placeholder": placeholder, "land": land,
-                       "bad_imo": ~imo_valid(imo), "imo": imo.to_numpy(dtype=float, na_value=np.nan),
-                       "name": positions["vessel_name"].astype(object), "cs": positions["call_sign"].astype(object)})
-    g = df.groupby("mmsi", sort=True)
-    med = g[["lat", "lon"]].transform("median")
-    far = haversine_m(lat, lon, med["lat"].to_numpy(), med["lon"].to_numpy()) > swap_far_km * 1000.0
-    near_sw = (np.abs(lon) <= 90) & (haversine_m(lon, lat, med["lat"].to_numpy(), med["lon"].to_numpy()) < swap_near_km * 1000.0)
-    df["swapped"] = far & near_sw
-    g = df.groupby("mmsi", sort=True)
-    res = g.agg(invalid_imo=("bad_imo", "any"), n_names=("name", "nunique"), n_imos=("imo", "nunique"), n_call_signs=("cs", "nunique"),
-                placeholder_speed_reports=("placeholder", "sum"), on_land_reports=("land", "sum"),
-                swapped_latlon_reports=("swapped", "sum"), n_positions=("lat", "size")).reset_index()
+    # swapped lat/lon: far from the vessel's median position, but near it once swapped back. The
+    # median is taken over 64 reports spread evenly through each vessel's track (an nv x 64 sort,
+    # not a sort of every report): robust as long as fewer than half the reports are swapped.
+    n_pos = np.bincount(code, minlength=nv)
+    sample = first[:, None] + (np.arange(64)[None, :] * n_pos[:, None]) // 64
+    mlat = np.median(lat[sample], axis=1)[code]
+    mlon = np.median(lon[sample], axis=1)[code]
+    far = haversine_m(lat, lon, mlat, mlon) > swap_far_km * 1000.0
+    swapped = far & (np.abs(lon) <= 90) & (haversine_m(lon, lat, mlat, mlon) < swap_near_km * 1000.0)
+
+    def distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(vessel code, value) of each distinct non-missing (-1) value per vessel, hash-based."""
+        ok = values >= 0
+        stride = int(values.max()) + 1 if ok.any() else 1
+        pairs = pd.unique(code[ok] * stride + values[ok])
+        return pairs // stride, pairs % stride
+
+    def text_codes(col: pd.Series) -> np.ndarray:
+        return (col.cat.codes if isinstance(col.dtype, pd.CategoricalDtype) else pd.Series(pd.factorize(col)[0])).to_numpy().astype(np.int64)
+
+    imo = positions["imo"].to_numpy(dtype=np.float64, na_value=np.nan)
+    imo_vessel, imo_value = distinct(np.where(np.isnan(imo), -1, imo).astype(np.int64))
+    n_imos = np.bincount(imo_vessel, minlength=nv)
+    invalid_imo = np.bincount(imo_vessel[~imo_valid(imo_value)], minlength=nv) > 0
+    n_names = np.bincount(distinct(text_codes(positions["vessel_name"]))[0], minlength=nv)
+    n_cs = np.bincount(distinct(text_codes(positions["call_sign"]))[0], minlength=nv)
+    res = pd.DataFrame({
+        "mmsi": mmsi[first], "invalid_imo": invalid_imo, "n_names": n_names, "n_imos": n_imos, "n_call_signs": n_cs,
+        "placeholder_speed_reports": np.bincount(code, weights=placeholder, minlength=nv),
+        "on_land_reports": np.bincount(code, weights=land, minlength=nv),
+        "swapped_latlon_reports": np.bincount(code, weights=swapped, minlength=nv),
+        "n_positions": n_pos,
+    })
     m = res["mmsi"].to_numpy()
     ship = (m >= 200_000_000) & (m <= 799_999_999)
     mids = mid_table()
