@@ -28,4 +28,4 @@ def test_detour_to_a_sensitive_port_fits_or_not():
 def test_typical_speed_from_reports_or_type():
     rows = track(1, "2024-01-01T00:00", 50, sog_kn=14.0, vessel_type=80) + track(2, "2024-01-01T00:00", 5, sog_kn=0.0, vessel_type=60)
     v = typical_speed(add_steps(make_positions(rows), segment_gap_h=6), np.array([2, 1, 2]))
-    assert v.tolist() == pytest.approx([18.0, 14.0, 18.0])
+    assert v.tolist() == pytest.approx([18.0, 14.0, 18.0], abs=0.25)  # 0.25-kn histogram bins

@@ -255,6 +255,10 @@ def mid_table() -> pd.DataFrame:
         return pd.read_csv(fh, comment="#", dtype={"mid": np.int64, "country_code": str, "country": str}, keep_default_na=False)
 
 
+def _wrap(dlon: np.ndarray) -> np.ndarray:
+    return (dlon + 180.0) % 360.0 - 180.0
+
+
 def imo_valid(imo: np.ndarray | pd.Series) -> np.ndarray:
     """True where a 7-digit IMO number's check digit is right (NaN / <NA> -> True: nothing to check).
 
@@ -314,8 +318,14 @@ def vessel_identity_flags(positions: pd.DataFrame, gaz: Gazetteer | None = None,
     sample = first[:, None] + (np.arange(64)[None, :] * n_pos[:, None]) // 64
     mlat = np.median(lat[sample], axis=1)[code]
     mlon = np.median(lon[sample], axis=1)[code]
-    far = haversine_m(lat, lon, mlat, mlon) > swap_far_km * 1000.0
-    swapped = far & (np.abs(lon) <= 90) & (haversine_m(lon, lat, mlat, mlon) < swap_near_km * 1000.0)
+    # cheap box test first (swapped back within ~2 degrees of the median), exact distances on the few candidates
+    box = 2.0 * max(swap_near_km / 100.0, 1.0)
+    cand = np.flatnonzero((np.abs(lon) <= 90) & (np.abs(lon - mlat) <= box))  # usually few rows pass this
+    cand = cand[np.abs(_wrap(lat[cand] - mlon[cand]))
+                <= box / np.maximum(np.cos(np.radians(np.minimum(np.abs(mlat[cand]), 89.0))), 0.01)]
+    swapped = np.zeros(len(lat), dtype=bool)
+    swapped[cand] = ((haversine_m(lat[cand], lon[cand], mlat[cand], mlon[cand]) > swap_far_km * 1000.0)
+                     & (haversine_m(lon[cand], lat[cand], mlat[cand], mlon[cand]) < swap_near_km * 1000.0))
 
     def distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(vessel code, value) of each distinct non-missing (-1) value per vessel, hash-based."""
