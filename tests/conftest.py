@@ -91,3 +91,9 @@ def dark_tanker_rows() -> list[dict]:
                       vessel_type=70, vessel_name=f"CARGO {i}", draught_m=8.0, sog_kn=11.0,
                       skip=(100, 140) if i % 4 == 0 else None)
     return rows
+
+
+@pytest.fixture(scope="session")
+def fleet_csv(tmp_path_factory) -> Path:
+    """The dark-tanker fleet of :func:`dark_tanker_rows` as a MarineCadastre CSV (written once)."""
+    return write_marinecadastre(dark_tanker_rows(), tmp_path_factory.mktemp("in") / "fleet.csv")

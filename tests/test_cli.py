@@ -8,8 +8,8 @@ from vesseltrack.cli import build_parser, main
 
 
 @pytest.fixture(scope="module")
-def fleet(tmp_path_factory):
-    return write_marinecadastre(dark_tanker_rows(), tmp_path_factory.mktemp("in") / "fleet.csv")
+def fleet(fleet_csv):
+    return fleet_csv
 
 
 def test_score_exact_output(fleet, tmp_path, capsys):

@@ -12,8 +12,8 @@ from vesseltrack.scoring import IsolationScorer, ScoringModel, load_model
 
 
 @pytest.fixture(scope="module")
-def fleet(tmp_path_factory):
-    return write_marinecadastre(dark_tanker_rows(), tmp_path_factory.mktemp("in") / "fleet.csv")
+def fleet(fleet_csv):
+    return fleet_csv
 
 
 @pytest.fixture(scope="module")

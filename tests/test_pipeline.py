@@ -9,8 +9,8 @@ from vesseltrack.errors import ConfigError
 
 
 @pytest.fixture(scope="module")
-def csv_path(tmp_path_factory):
-    return write_marinecadastre(dark_tanker_rows(), tmp_path_factory.mktemp("in") / "fleet.csv")
+def csv_path(fleet_csv):
+    return fleet_csv
 
 
 @pytest.fixture(scope="module")
