@@ -204,8 +204,9 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
     vscore, vcontrib = apply_scorer(model.voyage, features.voyage_matrix(voyages))
     voyages["score"] = vscore
     longest = explain.longest_gap_per_voyage(events, voyages["voyage_id"])
-    sens_calls = (voyages["start_port"].where(voyages["start_port"].isin(sensitive_names)).fillna("") + " "
-                  + voyages["end_port"].where(voyages["end_port"].isin(sensitive_names)).fillna("")).str.strip()
+    start_s = voyages["start_port"].where(voyages["start_port"].isin(sensitive_names)).fillna("")
+    end_s = voyages["end_port"].where(voyages["end_port"].isin(sensitive_names) & (voyages["end_port"] != start_s)).fillna("")
+    sens_calls = (start_s + " and " + end_s).str.removeprefix(" and ").str.removesuffix(" and ")
     voyages["reasons"] = np.where(np.isnan(vscore), None, explain.voyage_reasons(voyages, vcontrib, longest, sens_calls))
     voyages = _conform(voyages, schema.VOYAGES)
 
