@@ -149,3 +149,24 @@ def longest_gap_per_voyage(events: pd.DataFrame, voyage_ids: pd.Series) -> pd.Da
     out = best.set_index("voyage_id")[cols].reindex(voyage_ids.to_numpy()).reset_index(drop=True)
     out["start_port_distance_km"] = out["start_port_distance_km"].fillna(FAR_KM)
     return out
+
+
+def contributions_text(contrib: pd.DataFrame, *, k: int = 5, min_contribution: float = 0.001) -> np.ndarray:
+    """Per row, the ``k`` features that pushed the score up most: 'feature=+0.061; other=+0.012'.
+
+    Built column by column over all rows at once (k passes), not row by row.
+    """
+    n = len(contrib)
+    out = np.full(n, "", dtype=object)
+    if n == 0 or contrib.shape[1] == 0:
+        return out
+    C = contrib.to_numpy()
+    names = np.asarray(contrib.columns, dtype=str)
+    order = np.argsort(-C, axis=1, kind="stable")[:, :k]
+    for r in range(order.shape[1]):
+        j = order[:, r]
+        v = C[np.arange(n), j]
+        ok = v > min_contribution
+        piece = np.char.add(np.char.add(names[j], "=+"), np.char.mod("%.3f", v)).astype(object)
+        out = np.where(ok, np.where(out == "", piece, out + "; " + piece), out)
+    return out

@@ -208,6 +208,7 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
     end_s = voyages["end_port"].where(voyages["end_port"].isin(sensitive_names) & (voyages["end_port"] != start_s)).fillna("")
     sens_calls = (start_s + " and " + end_s).str.removeprefix(" and ").str.removesuffix(" and ")
     voyages["reasons"] = np.where(np.isnan(vscore), None, explain.voyage_reasons(voyages, vcontrib, longest, sens_calls))
+    voyages["contributions"] = np.where(np.isnan(vscore), None, explain.contributions_text(vcontrib))
     voyages = _conform(voyages, schema.VOYAGES)
 
     is_gap = (events["event_type"] == "gap").to_numpy()

@@ -131,6 +131,8 @@ EVENTS: tuple[Column, ...] = (
     C("ais_class", "str", "", "gap: transceiver class at its start", True),
     C("start_shore_km", "float64", "km", "gap: distance from shore at its start (negative inland)", True),
     C("end_shore_km", "float64", "km", "gap: distance from shore at its end", True),
+    C("start_nearest_port_km", "float64", "km", "gap: distance from its start to the nearest port (any)", True, 0),
+    C("end_nearest_port_km", "float64", "km", "gap: distance from its end to the nearest port (any)", True, 0),
     C("positions_before_12h", "Int64", "", "gap: reports of the vessel in the 12 h before (start included)", True, 0),
     C("positions_after_12h", "Int64", "", "gap: reports of the vessel in the 12 h after (end included)", True, 0),
     C("reception_start_per_h", "float64", "1/h", "gap: reports per hour ships are heard at in its start cell", True, 0),
@@ -224,6 +226,7 @@ VOYAGES: tuple[Column, ...] = (
     *VOYAGE_FEATURES,
     C("score", "float64", "", "0..1, higher = more anomalous", True, 0, 1),
     C("reasons", "str", "", "plain-words explanation", True),
+    C("contributions", "str", "", "the model features that pushed the score up most, with how much (occlusion)", True),
 )
 
 # --- alerts ----------------------------------------------------------------------------------------

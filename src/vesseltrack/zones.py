@@ -304,3 +304,25 @@ def shore_distance_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     iy = np.clip(((north - np.where(ok, lat, 0.0)) / res).astype(np.int64), 0, km.shape[0] - 1)
     ix = np.clip(((np.where(ok, lon, 0.0) - west) / res).astype(np.int64), 0, km.shape[1] - 1)
     return np.where(ok, km[iy, ix].astype(float), np.nan)
+
+
+def nearest_zone_km(lat: np.ndarray, lon: np.ndarray, gaz: Gazetteer) -> np.ndarray:
+    """Distance (km) from each point to the nearest zone centre of the gazetteer (any port, sensitive
+    or not); inf when there are no zones, NaN for NaN points. A KD-tree on unit vectors."""
+    from scipy.spatial import cKDTree
+
+    lat = np.asarray(lat, dtype=float)
+    lon = np.asarray(lon, dtype=float)
+    out = np.full(len(lat), np.nan if len(gaz.zones) else np.inf)
+    ok = ~(np.isnan(lat) | np.isnan(lon))
+    if len(gaz.zones) == 0 or not ok.any():
+        return out
+
+    def unit(la, lo):
+        la, lo = np.radians(la), np.radians(lo)
+        return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
+
+    tree = cKDTree(unit(gaz.zones["lat"].to_numpy(float), gaz.zones["lon"].to_numpy(float)))
+    chord, _ = tree.query(unit(lat[ok], lon[ok]))
+    out[ok] = 2.0 * np.arcsin(np.clip(chord / 2.0, 0, 1)) * EARTH_RADIUS_M / 1000.0
+    return out

@@ -604,6 +604,31 @@ def test_static_data_merged_as_of_time(tmp_path):
     assert skipped == {"static_msg": 2, "multipart_fragment": 2}
 
 
+def test_same_time_static_counts_only_if_earlier_in_file(tmp_path):
+    # two ships share an MMSI and report in the same second, each right after its own type 5:
+    # each position keeps its own ship's data (found by tests/test_nmea_equivalence.py)
+    m = 440433278
+    a1, a2 = _type5(m, "SUN PIONEER", 8.3, "TSURUGA", 1)
+    b1, b2 = _type5(m, "ZHE YAN YU", 2.9, "", 2)
+    c1, c2 = _type5(m, "LATE NAME", 5.0, "LATE", 3)
+    t = 1000000100
+    lines = [
+        tag(t) + a1, tag(t) + a2, tag(t) + _type1(m, lat=39.5),
+        tag(t) + b1, tag(t) + b2, tag(t) + _type1(m, lat=38.6),
+        tag(t + 1) + _type1(m, lat=38.7),  # a later second: the latest report, B
+        tag(t + 2) + _type1(111111111),
+        tag(t + 3) + _type1(m, lat=38.8),  # first of its second, its type 5 follows: the earlier one (B)
+        tag(t + 3) + c1, tag(t + 3) + c2,
+    ]
+    _, frame, _, _ = read_all(write(tmp_path, lines))
+    mine = frame[frame.mmsi == m]
+    assert mine.vessel_name.tolist() == ["SUN PIONEER", "ZHE YAN YU", "ZHE YAN YU", "ZHE YAN YU"]
+    assert mine.draught_m.tolist() == pytest.approx([8.3, 2.9, 2.9, 2.9])
+    # with nothing earlier, a report later in the same second is still used (the first later one)
+    _, frame, _, _ = read_all(write(tmp_path, [tag(t) + _type1(m), tag(t) + c1, tag(t) + c2], "late.nmea"))
+    assert frame.vessel_name.tolist() == ["LATE NAME"]
+
+
 def test_statics_carry_across_chunks(tmp_path):
     m = 538001234
     a1, a2 = _type5(m, "TANKER ONE", 15.2, "FUJAIRAH", 1)

@@ -45,7 +45,7 @@ from vesseltrack.detect import events as ev
 from vesseltrack.errors import ConfigError
 from vesseltrack.geo import EARTH_RADIUS_M, haversine_m
 from vesseltrack.tracks import vessel_starts
-from vesseltrack.zones import Gazetteer, nearest_sensitive, shore_distance_km
+from vesseltrack.zones import Gazetteer, nearest_sensitive, nearest_zone_km, shore_distance_km
 
 #: An encounter within this distance of a sensitive port names that port in ``port``.
 NEAR_PORT_KM = 300.0
@@ -276,23 +276,6 @@ def _draught_near(steps: pd.DataFrame, mmsi_q: np.ndarray, t_q: np.ndarray) -> n
     return np.where(ok, dr[np.maximum(last[p], 0)], np.nan)
 
 
-def nearest_port_km(lat: np.ndarray, lon: np.ndarray, gaz: Gazetteer) -> np.ndarray:
-    """Distance (km) from each point to the nearest zone centre of the gazetteer (inf when none)."""
-    from scipy.spatial import cKDTree
-
-    z = gaz.zones
-    if len(z) == 0 or len(lat) == 0:
-        return np.full(len(lat), np.inf)
-
-    def unit(la, lo):
-        la, lo = np.radians(la), np.radians(lo)
-        return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
-
-    tree = cKDTree(unit(z["lat"].to_numpy(float), z["lon"].to_numpy(float)))
-    chord, _ = tree.query(unit(np.asarray(lat, float), np.asarray(lon, float)))
-    return 2.0 * np.arcsin(np.clip(chord / 2.0, 0, 1)) * _R / 1000.0
-
-
 def _runs(pair: np.ndarray, k: np.ndarray, max_step: np.ndarray | int) -> np.ndarray:
     """Run id of rows sorted by (pair, k): a new run where the pair changes or k jumps > max_step."""
     new = np.ones(len(pair), dtype=bool)
@@ -348,7 +331,7 @@ def detect_encounters(steps: pd.DataFrame, gaz: Gazetteer, *, params: EncounterP
     ee = np.r_[es[1:], len(epi)] - 1
     med_speed = np.fmax(med["sa"].to_numpy(), med["sb"].to_numpy())
     mlat, mlon = med["lat"].to_numpy(), med["lon"].to_numpy()
-    port_km = nearest_port_km(mlat, mlon, gaz)
+    port_km = nearest_zone_km(mlat, mlon, gaz)
     keep = np.ones(len(es), dtype=bool)
     if p.max_median_speed_kn is not None:
         keep &= med_speed < p.max_median_speed_kn

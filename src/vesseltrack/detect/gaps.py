@@ -35,7 +35,7 @@ from vesseltrack.geo import KN_PER_M_S
 from vesseltrack.tracks import vessel_starts
 from vesseltrack.detect.reach import reachable, typical_speed
 from vesseltrack.reception import ReceptionMap, gap_reception
-from vesseltrack.zones import Gazetteer, nearest_sensitive, shore_distance_km
+from vesseltrack.zones import Gazetteer, nearest_sensitive, nearest_zone_km, shore_distance_km
 
 DEFAULT_GAP_H = 6.0
 NM_KM = 1.852
@@ -143,6 +143,8 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
         ais_class=ev.text_at(steps["ais_class"], s_idx),
         start_shore_km=shore0,
         end_shore_km=shore1,
+        start_nearest_port_km=nearest_zone_km(lat[s_idx], lon[s_idx], gaz),
+        end_nearest_port_km=np.where(closed, nearest_zone_km(lat[e], lon[e], gaz), np.nan),
         positions_before_12h=reports_within(steps, s_idx, WINDOW_H, before=True),
         positions_after_12h=np.where(closed, reports_within(steps, e, WINDOW_H, before=False), 0),
         port=port,

@@ -27,8 +27,7 @@ from vesseltrack import tracks
 from vesseltrack.detect import events as ev
 from vesseltrack.geo import KN_PER_M_S, haversine_m
 from vesseltrack.tracks import vessel_starts
-from vesseltrack.detect.encounters import nearest_port_km
-from vesseltrack.zones import Gazetteer, build_gazetteer, shore_distance_km
+from vesseltrack.zones import Gazetteer, build_gazetteer, nearest_zone_km, shore_distance_km
 
 #: Fastest credible speed (knots) by AIS type code range (inclusive); other types: DEFAULT_MAX_KN.
 MAX_SPEED_KN_BY_TYPE: dict[tuple[int, int], float] = {
@@ -310,7 +309,7 @@ def vessel_identity_flags(positions: pd.DataFrame, gaz: Gazetteer | None = None,
     land = shore_distance_km(lat, lon) < ON_LAND_KM
     if land.any() and inland_port_km > 0:
         gaz = gaz if gaz is not None else build_gazetteer()
-        land[land] = nearest_port_km(lat[land], lon[land], gaz) > inland_port_km
+        land[land] = nearest_zone_km(lat[land], lon[land], gaz) > inland_port_km
     # swapped lat/lon: far from the vessel's median position, but near it once swapped back. The
     # median is taken over 64 reports spread evenly through each vessel's track (an nv x 64 sort,
     # not a sort of every report): robust as long as fewer than half the reports are swapped.

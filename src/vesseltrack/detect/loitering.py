@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 
 from vesseltrack.detect import events as ev
-from vesseltrack.detect.encounters import NEAR_PORT_KM, _draught_near, nearest_port_km
+from vesseltrack.detect.encounters import NEAR_PORT_KM, _draught_near
 from vesseltrack.tracks import vessel_starts
-from vesseltrack.zones import Gazetteer, nearest_sensitive, shore_distance_km
+from vesseltrack.zones import Gazetteer, nearest_sensitive, nearest_zone_km, shore_distance_km
 
 #: Defaults: slow (< 2 kn) for at least 4 h, more than 10 km from shore and from any port centre.
 DEFAULT_MIN_H = 4.0
@@ -83,7 +83,7 @@ def detect_loitering(steps: pd.DataFrame, gaz: Gazetteer, *, min_h: float = DEFA
     mid = (rs + re) // 2  # median report of the run
     mlat, mlon = lat[mid], lon[mid]
     shore = shore_distance_km(mlat, mlon)
-    port_km = nearest_port_km(mlat, mlon, gaz)
+    port_km = nearest_zone_km(mlat, mlon, gaz)
     ok = (shore > min_shore_km) & (port_km > min_port_km)
     rs, re, dur_h, mlat, mlon, shore, port_km = rs[ok], re[ok], dur_h[ok], mlat[ok], mlon[ok], shore[ok], port_km[ok]
     if len(rs) == 0:

@@ -63,9 +63,11 @@ heading is NaN. Types 18/19 have no navigational status (<NA>).
 
 Static data merge: each position gets, field by field, the latest value reported by its MMSI at
 or before its time (type 5: all fields; type 24 A: name; type 24 B: call sign, type, dimensions;
-type 19: name, type, dimensions). When the MMSI reported nothing before the position, the first
-later report in the same chunk is used, so a vessel's first positions are not left without a name
-merely because its type 5 came a little later. The latest static values per MMSI are carried
+type 19: name, type, dimensions); a report with the very same time counts as before the position
+only if it comes earlier in the file, so two ships sharing an MMSI in the same second each keep
+their own name. When the MMSI reported nothing before the position, the first later report in
+the same chunk is used, so a vessel's first positions are not left without a name merely because
+its type 5 came a little later. The latest static values per MMSI are carried
 across chunks. Empty texts become <NA>. length_m = A + B, width_m = C + D (dimensions to the GPS
 antenna), draught_m = raw / 10.
 
@@ -967,11 +969,14 @@ def _latest_statics(d: dict | None) -> dict | None:
     return out
 
 
-def _asof(p_key, p_r, s_key, s_r, s_order) -> np.ndarray:
+def _asof(p_key, p_r, p_line, s_key, s_r, s_order) -> np.ndarray:
     """Index into the static rows of, per position, the latest static row of the same MMSI at or
     before its time, else the first after; -1 when the MMSI has none.
 
     Keys are ``mmsi_rank * K + time_rank`` (ranks over the static rows, so they never overflow);
+    static rows with the same key as the position count as before it only when their ``s_order``
+    (file line; -1 for rows carried from earlier chunks) is at most the position's ``p_line`` (its
+    line when a static row has its very time, else the largest int64).
     """
     n = len(p_key)
     if len(s_key) == 0 or n == 0:
@@ -980,6 +985,17 @@ def _asof(p_key, p_r, s_key, s_r, s_order) -> np.ndarray:
     sk = s_key[order]
     sr = s_r[order]
     j = np.searchsorted(sk, p_key, side="right") - 1
+    tie = np.flatnonzero((j >= 0) & (sk[np.maximum(j, 0)] == p_key))
+    if len(tie):  # same MMSI and second: step back over the rows later in the file (runs are short)
+        so = s_order[order]
+        lo = np.searchsorted(sk, p_key[tie], side="left")
+        jt = j[tie]
+        act = np.arange(len(tie))
+        while len(act):
+            act = act[so[jt[act]] > p_line[tie[act]]]
+            jt[act] -= 1
+            act = act[jt[act] >= lo[act]]
+        j[tie] = jt
     last = len(sk) - 1
     back = (j >= 0) & (sr[np.maximum(j, 0)] == p_r)
     fwd = ~back & (j + 1 <= last) & (sr[np.minimum(j + 1, last)] == p_r)
@@ -1035,13 +1051,18 @@ def _frame(cols: dict, statics: dict | None) -> pd.DataFrame:
         p_r_all = pd.Index(um).get_indexer(cols["mmsi"].astype(np.int64))
         known = np.flatnonzero(p_r_all >= 0)  # positions of MMSIs that reported static data
         p_r = p_r_all[known]
-        p_key = p_r * K + np.searchsorted(ut, cols["_t"][known], side="right")
+        p_t = cols["_t"][known]
+        p_tr = np.searchsorted(ut, p_t, side="right")
+        p_key = p_r * K + p_tr
+        # a static row with the position's very time counts as before it only if earlier in the file
+        same_second = ut[np.maximum(p_tr - 1, 0)] == p_t
+        p_line = np.where(same_second, cols["source_row"][known], np.iinfo(np.int64).max)
         for gi, (fields, gkinds) in enumerate(_GROUPS.values()):
             rows = np.flatnonzero(np.isin(kinds, gkinds + (1000 + gi,)))
             if len(rows) == 0:
                 continue
             # work on the positions of MMSIs with static data only, then scatter
-            jk = _asof(p_key, p_r, s_key[rows], s_r[rows], s_order[rows])
+            jk = _asof(p_key, p_r, p_line, s_key[rows], s_r[rows], s_order[rows])
             hit = jk >= 0
             src_rows = rows[np.maximum(jk, 0)]
             for f in fields:
