@@ -1,10 +1,13 @@
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from vesseltrack import schema
 from vesseltrack.errors import InputError
-from vesseltrack.evaluate import dark_gap_recall, dark_vessel_ranks, evaluate, load_truth, naive_scores, ranking_metrics
+from vesseltrack.evaluate import (RULE_WEIGHTS, dark_gap_recall, dark_vessel_ranks, evaluate, event_metrics, feature_importance,
+                                  load_truth, naive_scores, ranking_metrics, rule_hits, rules_scores)
 
 TRUTH = {
     "format": "vesseltrack-truth/1",
@@ -54,3 +57,116 @@ def test_bad_truth_file(tmp_path):
     f.write_text(json.dumps({"format": "other"}))
     with pytest.raises(InputError, match="truth format is 'other'; expected 'vesseltrack-truth/1'"):
         load_truth(f)
+
+
+# --- per-type event metrics and the rules-only baseline -------------------------------------------
+
+SHARED = 1_000_000_000  # detect.identity.SPLIT_OFFSET: id of the second ship of a shared MMSI
+
+FULL_TRUTH = {
+    "format": "vesseltrack-truth/1",
+    "vessels": [{"mmsi": m, "anomalous": m != 8} for m in range(1, 9)],
+    "anomalies": [
+        {"type": "dark_voyage", "mmsi": 1, "other_mmsi": None, "start_time": "2024-03-01T00:00:00Z", "end_time": "2024-03-02T00:00:00Z"},
+        {"type": "dark_voyage", "mmsi": 2, "other_mmsi": None, "start_time": "2024-03-05T00:00:00Z", "end_time": "2024-03-06T00:00:00Z"},
+        {"type": "sts", "mmsi": 3, "other_mmsi": 4, "start_time": "2024-03-03T10:00:00Z", "end_time": "2024-03-03T14:00:00Z"},
+        {"type": "dark_sts", "mmsi": 5, "other_mmsi": 2, "start_time": "2024-03-05T06:00:00Z", "end_time": "2024-03-05T12:00:00Z"},
+        {"type": "spoofing", "mmsi": 6, "other_mmsi": None, "start_time": "2024-03-07T00:00:00Z", "end_time": "2024-03-07T04:00:00Z"},
+        {"type": "identity_clash", "mmsi": 7, "other_mmsi": None, "start_time": "2024-03-01T00:00:00Z", "end_time": "2024-03-10T00:00:00Z"},
+    ],
+}
+
+
+def full_events():
+    """One or two events per truth type, each a known hit or miss (see the comments)."""
+    rows = [  # type, mmsi, other, start, end, duration_h, likely_dark, possible_dark_sts, port_km, port_sensitive, vessel_type
+        ("gap", 1, None, "03-01T01:00", "03-01T23:00", 22.0, True, None, 50.0, None, 70),         # 22/24 of dark 1: hit
+        ("gap", SHARED + 2, None, "03-05T00:00", "03-06T00:00", 24.0, False, None, 500.0, None, 82),  # 2nd ship of 2: hit, not flagged
+        ("gap", 3, None, "03-08T00:00", "03-09T00:00", 24.0, True, None, 500.0, None, 82),         # flagged, no dark voyage: miss
+        ("port_visit", 2, None, "03-04T00:00", "03-04T10:00", 10.0, None, None, None, True, 82),   # tanker at a sensitive port
+        ("port_visit", 8, None, "03-04T00:00", "03-04T10:00", 10.0, None, None, None, True, 70),   # cargo ship: no rule
+        ("encounter", 4, 3, "03-03T11:00", "03-03T13:00", 2.0, None, None, None, None, 82),         # pair reversed: hit
+        ("encounter", 3, 6, "03-03T11:00", "03-03T13:00", 2.0, None, None, None, None, 82),         # wrong pair: miss
+        ("loitering", 5, None, "03-05T05:00", "03-05T10:00", 5.0, None, True, None, None, 82),      # hit
+        ("loitering", 5, None, "03-09T00:00", "03-09T05:00", 5.0, None, True, None, None, 82),      # after it: miss
+        ("loitering", 8, None, "03-05T05:00", "03-05T10:00", 5.0, None, False, None, None, 30),     # not flagged: ignored
+        ("spoofing", 6, None, "03-07T05:00", "03-07T06:00", 1.0, None, None, None, None, 70),       # an hour late: miss
+        ("identity_clash", SHARED + 7, None, "03-02T00:00", "03-02T01:00", 1.0, None, None, None, None, 70),  # MMSI only: hit
+    ]
+    cols = ["event_type", "mmsi", "other_mmsi", "start_time", "end_time", "duration_h", "likely_dark", "possible_dark_sts",
+            "start_port_distance_km", "port_sensitive", "vessel_type"]
+    df = pd.DataFrame(rows, columns=cols)
+    for c in ("start_time", "end_time"):
+        df[c] = pd.to_datetime("2024-" + df[c] + "Z", utc=True)
+    df["mmsi"] = df["mmsi"].astype("int64")
+    df["other_mmsi"] = df["other_mmsi"].astype("Int32")
+    df["end_port_distance_km"] = np.nan
+    for c in ("likely_dark", "possible_dark_sts", "port_sensitive"):
+        df[c] = df[c].astype("boolean")
+    df["vessel_type"] = df["vessel_type"].astype("Int16")
+    return df
+
+
+def test_event_metrics_per_type_known_answers():
+    m = event_metrics(full_events(), FULL_TRUTH)
+    got = {k: (v["found"], v["truth"], v["matched"], v["events"]) for k, v in m.items()}
+    assert got == {
+        "dark_voyage": (2, 2, 2, 3),               # both dark voyages (one by the 2nd ship of a shared MMSI)
+        "dark_voyage_likely_dark": (1, 2, 1, 2),   # only vessel 1's gap is flagged; vessel 3's flag is false
+        "sts": (1, 1, 1, 2),
+        "dark_sts": (1, 1, 1, 2),
+        "spoofing": (0, 1, 0, 1),
+        "identity_clash": (1, 1, 1, 1),
+    }
+    assert m["dark_voyage"]["precision"] == pytest.approx(2 / 3) and m["dark_voyage_likely_dark"]["recall"] == 0.5
+    assert m["spoofing"]["recall"] == 0.0 and m["sts"]["precision"] == 0.5
+
+
+def test_dark_voyage_match_needs_half_the_dark_period():
+    ev = full_events()
+    ev.loc[0, "end_time"] = pd.Timestamp("2024-03-01T11:00Z")  # covers 10 h of 24
+    assert event_metrics(ev, FULL_TRUTH)["dark_voyage_likely_dark"]["found"] == 0
+    assert event_metrics(ev, FULL_TRUTH, min_overlap=0.4)["dark_voyage_likely_dark"]["found"] == 1
+
+
+def test_event_metrics_without_events_or_truth_of_a_type():
+    m = event_metrics(full_events()[lambda d: d["event_type"] == "gap"], {**FULL_TRUTH, "anomalies": FULL_TRUTH["anomalies"][:2]})
+    assert m["sts"]["truth"] == 0 and np.isnan(m["sts"]["recall"]) and np.isnan(m["sts"]["precision"])
+    assert m["dark_voyage"]["found"] == 2
+
+
+def test_rules_only_baseline_points_and_tie_break():
+    hits = rule_hits(full_events())
+    assert set(map(tuple, hits.to_numpy().tolist())) == {
+        (1, "likely_dark_gap"), (1, "gap_near_sensitive_port"), (3, "likely_dark_gap"), (2, "tanker_sensitive_port_call"),
+        (4, "encounter"), (3, "encounter"), (6, "encounter"), (5, "possible_dark_sts"), (6, "spoofing"), (7, "identity_clash")}
+    s = rules_scores(full_events())
+    # points + longest gap / (fleet's longest gap 24 h + 1): vessels 1 and 3 tie on 5 points, 3's gap is longer
+    assert s.to_dict() == pytest.approx({1: 5 + 22 / 25, 3: 5 + 24 / 25, 2: 1 + 24 / 25, 4: 2.0, 5: 2.0, 6: 4.0, 7: 2.0})
+    assert list(s.sort_values(ascending=False, kind="stable").index[:3]) == [3, 1, 6]
+    assert 8 not in s.index  # meets no rule: unlisted
+    assert rules_scores(full_events(), weights={**RULE_WEIGHTS, "spoofing": 0})[6] == 2.0
+
+
+def test_evaluate_reports_types_and_rules_from_csv(tmp_path):
+    pd.DataFrame({"mmsi": [3, 1, 6], "score": [0.9, 0.8, 0.7]}).to_csv(tmp_path / "alerts.csv", index=False)
+    full_events().to_csv(tmp_path / "events.csv", index=False)  # flags come back from CSV as True/False/empty
+    rep = evaluate(tmp_path, FULL_TRUTH)
+    assert rep["events"]["dark_voyage_likely_dark"]["matched"] == 1 and rep["events"]["sts"]["found"] == 1
+    assert rep["rules_baseline"]["ranks_of_anomalous"][:3] == [1, 2, 3]
+    assert rep["naive_baseline"]["dark_vessel_ranks"] == [3, 1]  # the 2nd ship's 24 h gap counts for MMSI 2
+
+
+def test_feature_importance_names_the_feature_that_isolates_the_top_voyage():
+    rng = np.random.default_rng(0)
+    n = 60
+    v = pd.DataFrame({c.name: np.zeros(n) for c in schema.VOYAGE_FEATURES})
+    v["duration_h"] = rng.uniform(20, 60, n)
+    v["n_positions"] = rng.integers(100, 300, n)
+    v["gap_near_sensitive_km"] = 1000.0
+    v.loc[0, ["sea_dark_hours", "longest_gap_h"]] = 200.0
+    imp = feature_importance(v, top_k=1, n_estimators=50)
+    assert imp.index[0] in {"log_sea_dark_hours", "log_longest_gap_h"} and imp["mean_positive_contribution"].iloc[0] > 0.02
+    assert imp.loc["spoofing_events", "mean_positive_contribution"] == 0.0  # constant everywhere: nothing to say
+    assert imp["share_in_top3"].max() == 1.0
+    assert feature_importance(v.head(3)).empty  # too few voyages to fit a scorer

@@ -165,9 +165,12 @@ examples:
 
 EVALUATE_HELP = """\
 Evaluate a results folder against a scenario's known truth (truth.json written by the scenario
-generator): recall of gap events over injected dark voyages, and the vessel ranking's average
-precision, precision@k and the ranks of the dark vessels, next to a naive baseline (every gap
-over 6 h, vessels ranked by their longest gap). Prints JSON.
+generator): recall of gap events over injected dark voyages; per anomaly type, the recall and
+precision of the events meant to catch it (gaps and likely_dark gaps for dark voyages, encounters
+for STS, possible_dark_sts loitering for dark STS, spoofing, identity clashes); and the vessel
+ranking's average precision, precision@k and the ranks of the dark vessels, next to a naive
+baseline (every gap over 6 h, vessels ranked by their longest gap) and a rules-only baseline
+(untuned points per kind of event). Prints JSON.
 """
 
 EVALUATE_EXAMPLES = """\
