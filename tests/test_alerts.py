@@ -43,3 +43,10 @@ def test_gaps_explained_by_reception_are_not_alerts_on_their_own():
 def test_top_cuts_but_keeps_forced_rows():
     a = select_alerts(*tables(), min_score=0.0, top=1)
     assert a["ref_id"].tolist() == ["V1", "V4"]
+
+
+def test_likely_dark_gaps_are_always_listed_with_their_score():
+    voyages, events = tables()
+    events["score"] = [0.95, 0.4]  # G2's voyage V2 is not listed and G2 scores low, but it is likely dark
+    a = select_alerts(voyages, events, min_score=0.6, top=10)
+    assert a["ref_id"].tolist() == ["V1", "G2", "V4"] and a["score"].tolist() == [0.9, 0.4, 0.3]

@@ -6,7 +6,9 @@ An event enters on its own when its score is at least ``min_score`` and its voya
 event can stand out where its voyage as a whole does not); a gap only when it is ``likely_dark``
 (a silence local reception does not explain). Tanker voyages that start or end at a
 sensitive port always enter (with whatever score they have), because that is the case the users
-care most about. The list is ranked by score (highest first; ties by time, vessel and id, so
+care most about; so do ``likely_dark`` gaps whose voyage is not listed (a silence that local
+reception does not explain, at sea, with time for a detour, is worth a human look whatever the
+forest thinks of the rest of the voyage). The list is ranked by score (highest first; ties by time, vessel and id, so
 the order is deterministic) and cut to ``top`` rows (the forced tanker rows are kept beyond it).
 """
 
@@ -41,7 +43,8 @@ def select_alerts(voyages: pd.DataFrame, events: pd.DataFrame, *, min_score: flo
         "score": e["score"], "subject": e["event_type"], "mmsi": e["mmsi"], "imo": e["imo"],
         "vessel_name": e["vessel_name"], "vessel_type": e["vessel_type"],
         "start_time": e["start_time"], "end_time": e["end_time"], "ports": e["port"],
-        "reasons": e["reasons"], "ref_id": e["event_id"], "forced": False,
+        "reasons": e["reasons"], "ref_id": e["event_id"],
+        "forced": e["likely_dark"].fillna(False).to_numpy(dtype=bool),
     })
     listed_voyages = set(voyages.loc[(voyages["score"] >= min_score).to_numpy() | v["forced"].to_numpy(), "voyage_id"])
     e = e[~events.loc[e.index, "voyage_id"].isin(listed_voyages).to_numpy()]
