@@ -17,7 +17,7 @@ def data(n=300, seed=0):
 
 def test_estimator_contract():
     s = IsolationScorer(n_estimators=50, random_state=3)
-    assert s.get_params() == {"n_estimators": 50, "max_samples": "auto", "random_state": 3, "one_sided": ()}
+    assert s.get_params() == {"n_estimators": 50, "max_samples": 64, "random_state": 3, "one_sided": ()}
     assert not hasattr(s, "model_")
     with pytest.raises(NotFittedError):
         s.score_samples(data())
@@ -28,8 +28,8 @@ def test_estimator_contract():
 
 def test_scores_higher_is_more_anomalous_and_reproducible():
     X = data()
-    a = IsolationScorer(random_state=0).fit(X).score_samples(X)
-    b = IsolationScorer(random_state=0).fit(X).score_samples(X)
+    a = IsolationScorer(random_state=0, max_samples=256).fit(X).score_samples(X)
+    b = IsolationScorer(random_state=0, max_samples=256).fit(X).score_samples(X)
     assert np.array_equal(a, b)
     assert a.argmax() == 0 and 0 < a.min() and a.max() < 1
     assert np.median(a) < 0.55
@@ -73,3 +73,13 @@ def test_one_sided_features_cannot_isolate_innocent_rows():
     assert two[0] > 0.6 and one[0] < 0.55 and one[1] > 0.6
     with pytest.raises(ModelError, match=r"one_sided names \['nope'\]"):
         IsolationScorer(one_sided=("nope",)).fit(X)
+
+
+def test_small_subsamples_reduce_masking_of_clustered_anomalies():
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame({"a": rng.normal(0, 1, 300), "b": rng.normal(0, 1, 300)})
+    X.loc[:11, ["a", "b"]] = rng.normal(4.0, 0.1, (12, 2))  # a tight group of 12 anomalies
+    small = IsolationScorer(random_state=0).fit(X).score_samples(X)            # 64 rows per tree
+    large = IsolationScorer(random_state=0, max_samples=300).fit(X).score_samples(X)
+    assert small[:12].mean() > large[:12].mean()
+    assert np.median(small[12:]) < 0.55
