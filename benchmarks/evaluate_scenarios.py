@@ -86,8 +86,10 @@ def print_ranking(reports: dict[int, dict]) -> None:
           f"{'/'.join(_f(x) for x in m[6:9]):<14}  {'/'.join(_f(x) for x in m[9:12]):<14}  "
           f"mean rank {' | '.join(_f(x, '.1f') for x in m[12:15])} (unlisted = {UNLISTED_RANK})")
     print()
+    dvb = np.nanmean(np.array([[r[k]["dark_vs_benign_ap"] for _, k in RANKINGS] for r in reports.values()], dtype=float), axis=0)
     for i, (name, _) in enumerate(RANKINGS):
-        print(f"mean {name:<5}: AP {m[3 + i]:.3f}  P@5 {m[6 + i]:.2f}  P@10 {m[9 + i]:.2f}  mean rank of dark vessels {m[12 + i]:.1f}")
+        print(f"mean {name:<5}: AP {m[3 + i]:.3f}  P@5 {m[6 + i]:.2f}  P@10 {m[9 + i]:.2f}  mean rank of dark vessels {m[12 + i]:.1f}"
+              f"  AP dark vs benign vessels {dvb[i]:.3f}")
 
 
 def print_types(reports: dict[int, dict]) -> None:

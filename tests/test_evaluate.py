@@ -170,3 +170,11 @@ def test_feature_importance_names_the_feature_that_isolates_the_top_voyage():
     assert imp.loc["spoofing_events", "mean_positive_contribution"] == 0.0  # constant everywhere: nothing to say
     assert imp["share_in_top3"].max() == 1.0
     assert feature_importance(v.head(3)).empty  # too few voyages to fit a scorer
+
+
+def test_dark_vs_benign_ap_leaves_other_anomalies_out():
+    from vesseltrack.evaluate import dark_vs_benign_ap
+    truth = {"vessels": [{"mmsi": 1, "role": "dark"}, {"mmsi": 2, "role": "normal"}, {"mmsi": 3, "role": "sts"},
+                         {"mmsi": 4, "role": "normal"}]}
+    assert dark_vs_benign_ap(pd.Series({3: 0.99, 1: 0.9, 2: 0.5}), truth) == 1.0   # the STS vessel above does not count
+    assert dark_vs_benign_ap(pd.Series({2: 0.9, 1: 0.5}), truth) == 0.5

@@ -303,6 +303,21 @@ def ranking_metrics(scores: pd.Series, truth: dict, *, ks: tuple[int, ...] = (5,
     return out
 
 
+def dark_vs_benign_ap(scores: pd.Series, truth: dict) -> float:
+    """Average precision of a ranking of the dark-voyage vessels against the vessels that did
+    nothing anomalous (vessels with other anomalies are left out): do dark voyages rank above
+    benign outages? Unlisted vessels rank last."""
+    v = pd.DataFrame(truth["vessels"]).drop_duplicates("mmsi")
+    if "role" not in v:
+        return float("nan")
+    v = v[v["role"].isin(["dark", "normal"])]
+    y = (v["role"] == "dark").to_numpy()
+    s = v["mmsi"].map(scores).astype(float).to_numpy()
+    listed = ~np.isnan(s)
+    s = np.where(listed, s, s[listed].min() - 1.0 if listed.any() else 0.0)
+    return float(average_precision_score(y, s)) if y.any() and (~y).any() else float("nan")
+
+
 def dark_vessel_ranks(scores: pd.Series, truth: dict) -> list[int | None]:
     """Rank (1 = first) of each dark-voyage vessel in a score ranking; None when not ranked."""
     dark = _anomalies(truth, "dark_voyage")
@@ -317,7 +332,7 @@ def evaluate(results_dir: str | Path, truth: dict | str | Path) -> dict:
     Keys: ``dark_voyages``, ``gap_recall``, ``gap_found`` (:func:`dark_gap_recall`), ``events``
     (:func:`event_metrics`), and for ``ours`` (alerts.csv), ``naive_baseline`` (:func:`naive_scores`)
     and ``rules_baseline`` (:func:`rules_scores`) the :func:`ranking_metrics` with
-    ``dark_vessel_ranks``.
+    ``dark_vessel_ranks`` and ``dark_vs_benign_ap``.
     """
     results_dir = Path(results_dir)
     if not isinstance(truth, dict):
@@ -334,5 +349,6 @@ def evaluate(results_dir: str | Path, truth: dict | str | Path) -> dict:
         "gap_recall": recall,
         "gap_found": found,
         "events": event_metrics(events, truth),
-        **{name: {**ranking_metrics(s, truth), "dark_vessel_ranks": dark_vessel_ranks(s, truth)} for name, s in rankings.items()},
+        **{name: {**ranking_metrics(s, truth), "dark_vessel_ranks": dark_vessel_ranks(s, truth),
+                  "dark_vs_benign_ap": dark_vs_benign_ap(s, truth)} for name, s in rankings.items()},
     }
