@@ -87,6 +87,8 @@ def voyage_reasons(voyages: pd.DataFrame, contrib: pd.DataFrame, longest_gap: pd
         "log_sea_dark_hours": gap, "dark_fraction": gap, "log_longest_gap_h": gap,
         "gap_sensitive_closeness": gap,
         "gap_improbability": _improbable(voyages["gap_improbability"]),
+        "log_likely_dark_hours": _blank_where_nan(_fmt(voyages["likely_dark_hours"], ".0f") + " h dark that local reception does not explain",
+                                                  np.where(voyages["likely_dark_hours"].to_numpy() > 0, 1.0, np.nan)),
         "log_gap_spare_h": _blank_where_nan(_fmt(voyages["max_gap_spare_h"], ".0f") + " h unaccounted for in a gap (time for a detour)",
                                             np.where(voyages["max_gap_spare_h"].to_numpy() >= 2, 1.0, np.nan)),
         "sensitive_port_calls": calls.where(sensitive_calls.reset_index(drop=True) != "", ""),

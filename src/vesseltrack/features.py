@@ -70,11 +70,12 @@ def voyage_features(steps: pd.DataFrame, voy: Voyages, events: pd.DataFrame, vis
     g = gaps.assign(near=np.fmin(gaps["start_port_distance_km"].to_numpy(), gaps["end_port_distance_km"].to_numpy()),
                     sea_h=np.where(at_sea, gaps["duration_h"].to_numpy(), 0.0),
                     improb=-gaps["silence_per_day_log10"].to_numpy(dtype=float, na_value=np.nan),
-                    spare=gaps["spare_h"].to_numpy(dtype=float, na_value=np.nan))
+                    spare=gaps["spare_h"].to_numpy(dtype=float, na_value=np.nan),
+                    ldark_h=np.where(gaps["likely_dark"].fillna(False).to_numpy(dtype=bool), gaps["duration_h"].to_numpy(), 0.0))
     agg = g.groupby("voyage_id", sort=False).agg(
         n_gaps=("duration_h", "size"), dark_hours=("duration_h", "sum"), sea_h=("sea_h", "sum"),
         longest_gap_h=("duration_h", "max"), max_gap_speed=("implied_speed_kn", "max"), near=("near", "min"),
-        improb=("improb", "max"), spare=("spare", "max"),
+        improb=("improb", "max"), spare=("spare", "max"), ldark_h=("ldark_h", "sum"),
     ).reindex(t["voyage_id"])
     sens = t["start_port"].isin(visit_sensitive_ports).to_numpy().astype(np.int64) + t["end_port"].isin(visit_sensitive_ports).to_numpy().astype(np.int64)
     dark = agg["dark_hours"].fillna(0.0).to_numpy()
@@ -93,6 +94,7 @@ def voyage_features(steps: pd.DataFrame, voy: Voyages, events: pd.DataFrame, vis
         "max_gap_implied_speed_kn": agg["max_gap_speed"].fillna(0.0).to_numpy(),
         "gap_near_sensitive_km": np.minimum(agg["near"].fillna(FAR_KM).to_numpy(), FAR_KM),
         "max_gap_spare_h": agg["spare"].fillna(0.0).clip(lower=0.0).to_numpy(),
+        "likely_dark_hours": agg["ldark_h"].fillna(0.0).to_numpy(),
         "gap_improbability": agg["improb"].fillna(0.0).clip(lower=0.0).to_numpy(),
         "sensitive_port_calls": sens,
         "draught_change_m": draught_change,
@@ -140,7 +142,7 @@ def _other_event_features(events: pd.DataFrame, t: pd.DataFrame, flags: pd.DataF
 
 #: Model features for which only high values are suspicious (see scoring.IsolationScorer).
 VOYAGE_ONE_SIDED = ("log_sea_dark_hours", "dark_fraction", "log_longest_gap_h", "gap_sensitive_closeness",
-                    "gap_improbability", "log_gap_spare_h", "sensitive_port_calls", "draught_change_m", "log_max_speed_kn",
+                    "gap_improbability", "log_gap_spare_h", "log_likely_dark_hours", "sensitive_port_calls", "draught_change_m", "log_max_speed_kn",
                     "log_encounter_hours", "encounter_draught_change_m", "log_loitering_hours", "log_dark_sts_hours",
                     "spoofing_events", "identity_clash", "identity_changes", "invalid_identity", "is_tanker")
 GAP_ONE_SIDED = ("log_duration_h", "gap_sensitive_closeness", "draught_change_m", "log_spare_h", "improbability", "log_others_heard",
@@ -157,6 +159,7 @@ def voyage_matrix(features: pd.DataFrame) -> pd.DataFrame:
         "gap_sensitive_closeness": np.exp(-features["gap_near_sensitive_km"] / CLOSENESS_KM),
         "gap_improbability": np.log1p(features["gap_improbability"]),
         "log_gap_spare_h": np.log1p(features["max_gap_spare_h"]),
+        "log_likely_dark_hours": np.log1p(features["likely_dark_hours"]),
         "sensitive_port_calls": features["sensitive_port_calls"].astype(float),
         "draught_change_m": features["draught_change_m"],
         "log_max_speed_kn": np.log1p(np.minimum(features["max_implied_speed_kn"], 1000.0)),

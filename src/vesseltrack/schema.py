@@ -196,6 +196,7 @@ VOYAGE_FEATURES: tuple[Column, ...] = (
     C("max_gap_implied_speed_kn", "float64", "kn", "largest implied speed across a gap", False, 0),
     C("gap_near_sensitive_km", "float64", "km", "closest approach of a gap end to a sensitive port (capped)", False, 0),
     C("max_gap_spare_h", "float64", "h", "largest spare time in a gap (time for a detour)", False, 0),
+    C("likely_dark_hours", "float64", "h", "sum of durations of likely-dark gaps (unexplained by reception, at sea, time for a detour)", False, 0),
     C("gap_improbability", "float64", "", "largest -silence_per_day_log10 of the voyage's gaps (0 when none is unusual)", False, 0),
     C("sensitive_port_calls", "int64", "", "visits to sensitive ports that start or end the voyage", False, 0),
     C("draught_change_m", "float64", "m", "largest absolute change in reported draught", False, 0),
