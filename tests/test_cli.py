@@ -74,3 +74,13 @@ def test_every_option_is_documented_with_help():
 def test_console_script_help_runs():
     proc = subprocess.run([sys.executable, "-m", "vesseltrack.cli", "score", "--help"], capture_output=True, text=True)
     assert proc.returncode == 0 and "vesseltrack score data/samples/sea_of_japan.csv.gz --out results/" in proc.stdout
+
+
+def test_missing_extra_fails_before_any_work(fleet, tmp_path, capsys, monkeypatch):
+    import importlib.util
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "folium" else real(name, *a))
+    assert main(["score", str(fleet), "--out", str(tmp_path / "r"), "--map", "--quiet"]) == 2
+    assert capsys.readouterr().err == ("vesseltrack: error: --map needs folium, which is not installed; expected the maps extra; "
+                                       "install it with pip install 'vesseltrack[maps]' or drop --map\n")
+    assert not (tmp_path / "r").exists()

@@ -85,12 +85,26 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _require_extras(args: argparse.Namespace) -> None:
+    from importlib.util import find_spec
+
+    need = {"--map": ["folium"], "--geo": ["geopandas"], "inspect": ["folium", "matplotlib"]}
+    for flag, modules in need.items():
+        if getattr(args, flag[2:], False) or (flag == "inspect" and args.command == "inspect"):
+            missing = [m for m in modules if find_spec(m) is None]
+            if missing:
+                fix = "" if flag == "inspect" else f" or drop {flag}"
+                raise ConfigError(f"{flag} needs {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} not installed; expected the maps extra; "
+                                  f"install it with pip install 'vesseltrack[maps]'{fix}")
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     from vesseltrack import export, pipeline
 
     config = _config(args, min_score=args.min_score, top=args.top, model_path=args.model)
+    _require_extras(args)  # before any work: a missing extra must not leave results half-written
     result = pipeline.run(args.inputs, config, progress=_progress(args.quiet))
-    files = export.write_outputs(args.out, result.tables(), result.summary)
+    export.write_outputs(args.out, result.tables(), result.summary)
     rows = result.summary["rows"]
     print(f"read {rows['rows_read']:,} rows: {rows['rows_kept']:,} kept, {rows['rows_rejected']:,} rejected, "
           f"{rows['rows_duplicate']:,} duplicates")
@@ -99,7 +113,6 @@ def cmd_score(args: argparse.Namespace) -> int:
           + ", ".join(f"{n:,} {t}" for t, n in ev.items() if n))
     n = len(result.alerts)
     print(f"{n:,} alert{'' if n == 1 else 's'} written to {Path(args.out) / 'alerts.csv'}")
-    del files
     if args.map:
         from vesseltrack import maps
 
@@ -133,6 +146,7 @@ def _printable(text: str) -> str:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
+    _require_extras(args)
     from vesseltrack import investigate, maps, pipeline, plots
 
     result = pipeline.run(args.inputs, _config(args), progress=_progress(args.quiet))
