@@ -139,12 +139,14 @@ def detect(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer, progre
     """Identity split, tracks, zones, every detector, voyages and voyage features."""
     positions = tracks.sort_positions(positions)
     flags = identity.vessel_identity_flags(positions, gaz)
-    split, clashes = identity.split_identity_clashes(positions)
-    positions = tracks.sort_positions(split.assign(mmsi=split.pop("track_id").astype("int32")))
-    _say(progress, f"tracks: {len(positions):,} positions of {positions['mmsi'].nunique():,} vessels"
-                   + (f" ({len(clashes)} MMSIs shared by two ships, split)" if len(clashes) else ""))
     gap_params = config.gap_params
     steps = tracks.add_steps(positions, segment_gap_h=gap_params.min_gap_h)
+    split, clashes = identity.split_identity_clashes(positions, steps=steps)
+    if len(clashes):  # tracks change only when an MMSI was split: then sort and step again
+        positions = tracks.sort_positions(split.assign(mmsi=split.pop("track_id").astype("int32")))
+        steps = tracks.add_steps(positions, segment_gap_h=gap_params.min_gap_h)
+    _say(progress, f"tracks: {len(positions):,} positions of {positions['mmsi'].nunique():,} vessels"
+                   + (f" ({len(clashes)} MMSIs shared by two ships, split)" if len(clashes) else ""))
 
     zone = zones.assign_zone(steps["lat"].to_numpy(), steps["lon"].to_numpy(), gaz)
     runs = visit_runs(steps, zone, min_visit_h=config.min_visit_h)

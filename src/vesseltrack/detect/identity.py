@@ -150,7 +150,8 @@ def _ffill_idx(mask: np.ndarray, first: np.ndarray) -> np.ndarray:
 
 
 def split_identity_clashes(positions: pd.DataFrame, *, clash_speed_kn: float = CLASH_SPEED_KN, min_jump_km: float = MIN_JUMP_KM,
-                           min_switches: int = MIN_SWITCHES, min_dt_s: float = MIN_DT_S) -> tuple[pd.DataFrame, pd.DataFrame]:
+                           min_switches: int = MIN_SWITCHES, min_dt_s: float = MIN_DT_S,
+                           steps: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(positions, events): positions sorted by (mmsi, timestamp) with an added int64 ``track_id``,
     and one ``identity_clash`` event per MMSI broadcast by two ships at once.
 
@@ -162,10 +163,11 @@ def split_identity_clashes(positions: pd.DataFrame, *, clash_speed_kn: float = C
     The event: start/end = the first and last report around a switch (the time both ships were
     heard), start position = the first ship's, ``other_lat/other_lon`` = the second ship's first
     position, ``jump_distance_m`` = median distance of the switches, ``n_switches``.
-    Vectorised over all reports; only the reports of flagged MMSIs are relabelled.
+    Vectorised over all reports; only the reports of flagged MMSIs are relabelled. ``steps``: the
+    same positions, sorted, with schema.STEPS columns (any segment gap), when the caller has them.
     """
     pos = tracks.sort_positions(positions)
-    steps = tracks.add_steps(pos, segment_gap_h=1e9)
+    steps = steps if steps is not None else tracks.add_steps(pos, segment_gap_h=1e9)
     n = len(pos)
     mmsi = pos["mmsi"].to_numpy()
     out = pos.copy(deep=False)
