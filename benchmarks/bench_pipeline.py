@@ -22,8 +22,10 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parent / "data"
 
 CHILD = r"""
-import json, resource, sys, tempfile, time
+import json, os, resource, sys, tempfile, time
 from vesseltrack import export, pipeline
+from vesseltrack.allocator import retain_freed_memory
+retain_freed_memory()  # as the vesseltrack command does
 path = sys.argv[1]
 t = time.perf_counter()
 stages = []

@@ -52,3 +52,15 @@ def test_silence_chance_leaves_the_gap_itself_out():
     with_self = rmap.silence_rate(c, np.array([0]), np.array([30 * 3600]), np.array([0]))[0]
     without = rmap.silence_rate(c, np.array([0]), np.array([30 * 3600]), np.array([1]))[0]
     assert without < with_self
+
+
+def test_cell_ids_match_floor_division_and_mark_nan():
+    rng = np.random.default_rng(5)
+    lat = np.r_[rng.uniform(-90, 90, 10_000), 90.0, -90.0, 12.5, np.nan, 3.0]
+    lon = np.r_[rng.uniform(-180, 180, 10_000), 180.0, -180.0, -0.5, 3.0, np.nan]
+    got = cell_ids(lat, lon, 0.5)
+    iy, ix = np.floor((lat + 90) / 0.5), np.floor((lon + 180) / 0.5)
+    ok = ~(np.isnan(lat) | np.isnan(lon))
+    want = np.full(len(lat), -1)
+    want[ok] = iy[ok].astype(np.int64) * 720 + np.clip(ix[ok].astype(np.int64), 0, 719)
+    assert np.array_equal(got, want)

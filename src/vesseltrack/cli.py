@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from vesseltrack import __version__
+from vesseltrack.allocator import retain_freed_memory
 from vesseltrack.errors import ConfigError, VesselTrackError
 
 SCORE_HELP = """\
@@ -262,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    retain_freed_memory()
     try:
         return args.func(args)
     except VesselTrackError as err:

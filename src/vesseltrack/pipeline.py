@@ -145,6 +145,7 @@ def detect(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer, progre
     if len(clashes):  # tracks change only when an MMSI was split: then sort and step again
         positions = tracks.sort_positions(split.assign(mmsi=split.pop("track_id").astype("int32")))
         steps = tracks.add_steps(positions, segment_gap_h=gap_params.min_gap_h)
+    del split
     _say(progress, f"tracks: {len(positions):,} positions of {positions['mmsi'].nunique():,} vessels"
                    + (f" ({len(clashes)} MMSIs shared by two ships, split)" if len(clashes) else ""))
 
@@ -153,6 +154,7 @@ def detect(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer, progre
     visits = port_visit_events(steps, runs, gaz)
     rmap = build_reception(steps)
     gaps = detect_gaps(steps, gaz, zone=zone, reception=rmap, params=gap_params)
+    del rmap, zone
     enc = encounters.detect_encounters(steps, gaz, params=config.encounter_preset)
     loit = loitering.detect_loitering(steps, gaz, encounters=enc)
     spoof = identity.detect_spoofing(steps)

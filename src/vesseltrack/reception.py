@@ -42,11 +42,25 @@ RATE_FLOOR_LOG10 = -6.0
 def cell_ids(lat: np.ndarray, lon: np.ndarray, cell_deg: float) -> np.ndarray:
     """Integer id of the grid cell of each point (-1 for NaN positions)."""
     nlon = int(round(360.0 / cell_deg))
-    iy = np.floor((np.asarray(lat, dtype=float) + 90.0) / cell_deg)
-    ix = np.floor((np.asarray(lon, dtype=float) + 180.0) / cell_deg)
-    ok = ~(np.isnan(iy) | np.isnan(ix))
-    out = np.full(len(iy), -1, dtype=np.int64)
-    out[ok] = iy[ok].astype(np.int64) * nlon + np.clip(ix[ok].astype(np.int64), 0, nlon - 1)
+    lat = np.asarray(lat, dtype=float)
+    lon = np.asarray(lon, dtype=float)
+    nan = np.isnan(lat) | np.isnan(lon)
+    if nan.any():
+        out = np.full(len(lat), -1, dtype=np.int64)
+        ok = ~nan
+        out[ok] = cell_ids(lat[ok], lon[ok], cell_deg)
+        return out
+    # lat + 90 and lon + 180 are >= 0 for valid positions: truncation is floor, done in place
+    t = lat + 90.0
+    t /= cell_deg
+    out = t.astype(np.int64)
+    out *= nlon
+    np.add(lon, 180.0, out=t)
+    t /= cell_deg
+    ix = t.astype(np.int64)
+    del t
+    np.clip(ix, 0, nlon - 1, out=ix)
+    out += ix
     return out
 
 

@@ -95,9 +95,7 @@ def add_steps(positions: pd.DataFrame, *, segment_gap_h: float) -> pd.DataFrame:
     speed[~(dt_s > 0)] = np.nan
     new_seg = first | (dt_s > segment_gap_h * 3600.0)
     segment_id = np.cumsum(new_seg, dtype=np.int64) - 1
-    out = positions.copy(deep=False)
-    out["dt_s"] = dt_s
-    out["distance_m"] = dist
-    out["implied_speed_kn"] = speed
-    out["segment_id"] = segment_id
-    return out
+    # a new frame over the same column arrays (copy-on-write: the input is never modified)
+    cols = {c: positions[c] for c in positions.columns}
+    cols.update(dt_s=dt_s, distance_m=dist, implied_speed_kn=speed, segment_id=segment_id)
+    return pd.DataFrame(cols, copy=False)

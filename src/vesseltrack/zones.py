@@ -300,10 +300,28 @@ def shore_distance_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     km, res, north, west = _shore_grid()
     lat = np.asarray(lat, dtype=float)
     lon = np.asarray(lon, dtype=float)
-    ok = ~(np.isnan(lat) | np.isnan(lon))
-    iy = np.clip(((north - np.where(ok, lat, 0.0)) / res).astype(np.int64), 0, km.shape[0] - 1)
-    ix = np.clip(((np.where(ok, lon, 0.0) - west) / res).astype(np.int64), 0, km.shape[1] - 1)
-    return np.where(ok, km[iy, ix].astype(float), np.nan)
+    ny, nx = km.shape
+    nan = np.isnan(lat) | np.isnan(lon)
+    any_nan = bool(nan.any())
+    # grid row and column as int32, computed in place (this runs over every position of a batch)
+    fy = np.subtract(north, np.where(nan, 0.0, lat) if any_nan else lat)
+    fy /= res
+    iy = fy.astype(np.int32)
+    del fy
+    np.clip(iy, 0, ny - 1, out=iy)
+    fx = np.subtract(np.where(nan, 0.0, lon) if any_nan else lon, west)
+    fx /= res
+    ix = fx.astype(np.int32)
+    del fx
+    np.clip(ix, 0, nx - 1, out=ix)
+    flat = iy.astype(np.int64)
+    del iy
+    flat *= nx
+    flat += ix
+    out = km.ravel().take(flat).astype(np.float64)
+    if any_nan:
+        out[nan] = np.nan
+    return out
 
 
 def nearest_zone_km(lat: np.ndarray, lon: np.ndarray, gaz: Gazetteer) -> np.ndarray:

@@ -126,3 +126,10 @@ def test_generated_scenario_truth_is_found():
     pairs = {tuple(sorted((a["mmsi"], a["other_mmsi"]))) for a in truth if a["type"] == "sts"}
     found = set(zip(enc["mmsi"], enc["other_mmsi"]))
     assert len(pairs & found) >= len(pairs) - 1 and len(enc) <= len(pairs) + 2
+
+
+def test_placeholder_speeds_within_a_twentieth_of_a_knot():
+    speeds = [51.16, 51.24, 51.14, 62.96, 63.06, 102.3, 50.0, 0.0]
+    rows = [dict(mmsi=273000001, t=f"2024-03-01T0{i}:00", lat=42.0 + 0.01 * i, lon=133.0, sog_kn=v) for i, v in enumerate(speeds)]
+    f = vessel_identity_flags(make_positions(rows)).set_index("mmsi")
+    assert f.loc[273000001, "placeholder_speed_reports"] == 4  # 51.16, 51.24, 62.96 and 102.3

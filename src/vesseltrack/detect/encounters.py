@@ -36,6 +36,7 @@ Presets (:data:`ENCOUNTER_PRESETS`, parameters in :class:`EncounterParams`):
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -131,42 +132,71 @@ def resample(steps: pd.DataFrame, *, bin_min: float = 10.0, max_interp_gap_h: fl
     n = len(steps)
     mmsi = steps["mmsi"].to_numpy()
     ts = steps["timestamp"].array.asi8
-    lat = steps["lat"].to_numpy(dtype=float)
-    lon = steps["lon"].to_numpy(dtype=float)
-    sog = steps["sog_kn"].to_numpy(dtype=float)
-    implied = steps["implied_speed_kn"].to_numpy(dtype=float)
     b = int(round(bin_min * 60e9))
     half = b // 2
-    nxt = np.minimum(np.arange(n) + 1, max(n - 1, 0))
-    dtn = ts[nxt] - ts
+    # dtn: time to the next report (0 for the last row); valid_next: that step may be interpolated
+    dtn = np.zeros(n, dtype=np.int64)
     valid_next = np.zeros(n, dtype=bool)
     if n:
+        np.subtract(ts[1:], ts[:-1], out=dtn[:-1])
         ok_dt = dtn[:-1] <= max_interp_gap_h * _NS_H
         if max_stationary_gap_h is not None:
-            ok_dt |= (dtn[:-1] <= max_stationary_gap_h * _NS_H) & (implied[1:] < stationary_kn)
-        valid_next[:-1] = (mmsi[1:] == mmsi[:-1]) & ok_dt
+            implied_next = steps["implied_speed_kn"].to_numpy()[1:]
+            ok_dt |= (dtn[:-1] <= max_stationary_gap_h * _NS_H) & (implied_next < stationary_kn)
+        np.equal(mmsi[1:], mmsi[:-1], out=valid_next[:-1])
+        valid_next[:-1] &= ok_dt
     valid_prev = np.zeros(n, dtype=bool)
     valid_prev[1:] = valid_next[:-1]
-    lo = np.where(valid_prev, ts, ts - half)
-    hi = np.where(valid_next, ts[nxt], ts + half)
+    # grid times each report covers: [lo, hi) reaching to the next report, or half a bin at an edge
+    lo = ts - np.where(valid_prev, 0, half)
     k_lo = -(-lo // b)
-    k_hi = -(-hi // b)
-    count = np.maximum(k_hi - k_lo, 0)
-    src = np.repeat(np.arange(n), count)
+    del lo
+    hi = ts + np.where(valid_next, dtn, half)
+    count = -(-hi // b)
+    del hi
+    count -= k_lo
+    np.maximum(count, 0, out=count)
+    # from here on only the reports that give samples (a fraction of all when reports are denser
+    # than the grid), and the next report of each
+    rows = np.flatnonzero(count)
+    count = count[rows]
+    r_src = np.repeat(np.arange(len(rows)), count)
     first = np.cumsum(count) - count
-    k = k_lo[src] + (np.arange(len(src)) - first[src])
-    # speed of each report: SOG, else the implied speed of a step into / out of it within the bound
-    spd_in = np.where(valid_prev, implied, np.nan)
-    spd_out = np.where(valid_next, implied[nxt], np.nan)
-    rep_speed = np.where(np.isnan(sog), np.where(np.isnan(spd_in), spd_out, spd_in), sog)
+    k = k_lo[rows][r_src] + (np.arange(len(r_src)) - first[r_src])
+    del first
+    src = rows[r_src]
     vn = valid_next[src]
-    j = nxt[src]
+    j = np.minimum(src + 1, max(n - 1, 0))
+    lat = steps["lat"].to_numpy()
+    lon = steps["lon"].to_numpy()
+    sog = steps["sog_kn"].to_numpy()
+    implied = steps["implied_speed_kn"].to_numpy()
+
+    def report_speed(i: np.ndarray) -> np.ndarray:
+        """Speed of report i: SOG, else the implied speed of a step into / out of it within the bound."""
+        out = sog[i].astype(float)
+        miss = np.flatnonzero(np.isnan(out))
+        if len(miss):
+            im = i[miss]
+            spd_in = np.where(valid_prev[im], implied[im], np.nan)
+            spd_out = np.where(valid_next[im], implied[np.minimum(im + 1, n - 1)], np.nan)
+            out[miss] = np.where(np.isnan(spd_in), spd_out, spd_in)
+        return out
+
+    rs_src, rs_j = report_speed(src), report_speed(j)
+    t_src = ts[src]
     with np.errstate(invalid="ignore", divide="ignore"):
-        frac = np.where(vn, (k * b - ts[src]) / np.where(dtn[src] > 0, dtn[src], 1), 0.0)
+        d = dtn[src]
+        frac = np.where(vn, (k * b - t_src) / np.where(d > 0, d, 1), 0.0)
+    del d, t_src
     np.clip(frac, 0.0, 1.0, out=frac)
-    la = lat[src] + frac * (lat[j] - lat[src]) * vn
-    lo_ = _wrap180(lon[src] + frac * _wrap180(lon[j] - lon[src]) * vn)
-    sp = np.where(vn, rep_speed[src] * (1 - frac) + rep_speed[j] * frac, rep_speed[src])
+    lat_s = lat[src]
+    la = lat_s + frac * (lat[j] - lat_s) * vn
+    del lat_s
+    lon_s = lon[src]
+    lo_ = _wrap180(lon_s + frac * _wrap180(lon[j] - lon_s) * vn)
+    del lon_s
+    sp = np.where(vn, rs_src * (1 - frac) + rs_j * frac, rs_src)
     sp = np.where(np.isnan(sp) & vn, implied[j], sp)
     return Samples(k=k, src=src, mmsi=mmsi[src], lat=la, lon=lo_, speed=sp)
 
@@ -205,14 +235,17 @@ def close_pairs(s: Samples, max_distance_m: float, *, chunk_samples: int = 4_000
     max_bins = max(1, (1 << 62) // S3 - 2)
     offs = [dx * S * S + dy * S + dz for dx in (-1, 0, 1) for dy in (-1, 0, 1) for dz in (-1, 0, 1)
             if (dx, dy, dz) > (0, 0, 0)]
-    by_k = np.argsort(s.k, kind="stable")
-    ks = s.k[by_k]
-    k0 = ks[0]
-    # chunk boundaries: at bin starts, whenever the sample budget or the key range is exceeded
-    bin_start = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
-    tag = (bin_start // chunk_samples) * (1 << 40) + (ks[bin_start] - k0) // max_bins
-    cut = bin_start[np.r_[True, tag[1:] != tag[:-1]]]
-    bounds = np.r_[cut, n]
+    if n <= chunk_samples and int(s.k.max()) - int(s.k.min()) < max_bins:
+        by_k, bounds = np.arange(n), np.array([0, n])  # one chunk: no need to order by grid time
+    else:
+        by_k = np.argsort(s.k, kind="stable")
+        ks = s.k[by_k]
+        k0 = ks[0]
+        # chunk boundaries: at bin starts, whenever the sample budget or the key range is exceeded
+        bin_start = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
+        tag = (bin_start // chunk_samples) * (1 << 40) + (ks[bin_start] - k0) // max_bins
+        cut = bin_start[np.r_[True, tag[1:] != tag[:-1]]]
+        bounds = np.r_[cut, n]
     out_a, out_b, out_sep = [], [], []
     n_cand = 0
     for c0, c1 in zip(bounds[:-1], bounds[1:]):  # a few chunks of whole grid times, not per vessel
@@ -228,14 +261,20 @@ def close_pairs(s: Samples, max_distance_m: float, *, chunk_samples: int = 4_000
         ia, ib = _cross(rs, rl, rs, rl)
         keep = ia < ib
         pa, pb = [ia[keep]], [ib[keep]]
-        for off in offs:
+
+        def neighbours(off: int, uk=uk, rs=rs, rl=rl) -> tuple[np.ndarray, np.ndarray]:
             q = uk + off
             pos = np.searchsorted(uk, q)
-            pos = np.minimum(pos, len(uk) - 1)
+            np.minimum(pos, len(uk) - 1, out=pos)
             hit = uk[pos] == q
-            ia, ib = _cross(rs[hit], rl[hit], rs[pos[hit]], rl[pos[hit]])
-            pa.append(ia)
-            pb.append(ib)
+            return _cross(rs[hit], rl[hit], rs[pos[hit]], rl[pos[hit]])
+
+        # the 13 neighbour-cell searches are independent and release the GIL: two threads;
+        # results are gathered in offset order, so the output does not depend on scheduling
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="vesseltrack-pairs") as pool:
+            for ia, ib in pool.map(neighbours, offs):
+                pa.append(ia)
+                pb.append(ib)
         a = sidx[np.concatenate(pa)]
         b_ = sidx[np.concatenate(pb)]
         diff = s.mmsi[a] != s.mmsi[b_]

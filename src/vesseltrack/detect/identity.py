@@ -298,20 +298,25 @@ def vessel_identity_flags(positions: pd.DataFrame, gaz: Gazetteer | None = None,
     if len(positions) == 0:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in FLAG_COLUMNS})
     positions = tracks.sort_positions(positions)  # no copy when already sorted (the pipeline's case)
-    mmsi = positions["mmsi"].to_numpy().astype(np.int64)
-    code = np.cumsum(tracks.vessel_starts(mmsi)) - 1  # dense vessel code, rows grouped by vessel
+    mmsi = positions["mmsi"].to_numpy()
+    starts = tracks.vessel_starts(mmsi)
+    code = np.cumsum(starts) - 1  # dense vessel code, rows grouped by vessel
     nv = int(code[-1]) + 1
-    first = np.flatnonzero(tracks.vessel_starts(mmsi))
+    first = np.flatnonzero(starts)
     lat = positions["lat"].to_numpy(dtype=float)
     lon = positions["lon"].to_numpy(dtype=float)
-    sog = positions["sog_kn"].to_numpy(dtype=float)
-    placeholder = np.zeros(len(sog), dtype=bool)
+    # placeholder speeds: a cheap float32 test over all reports, the exact one on the few candidates
+    sog32 = positions["sog_kn"].to_numpy(dtype=np.float32)
+    ph_rows = np.flatnonzero(sog32 > np.float32(min(PLACEHOLDER_SPEEDS_KN) - 0.1))
+    sog_c = sog32[ph_rows].astype(float)
+    ph_ok = np.zeros(len(ph_rows), dtype=bool)
     for v in PLACEHOLDER_SPEEDS_KN:  # three values, not a loop over data
-        placeholder |= np.abs(sog - v) < 0.05
-    land = shore_distance_km(lat, lon) < ON_LAND_KM
-    if land.any() and inland_port_km > 0:
+        ph_ok |= np.abs(sog_c - v) < 0.05
+    ph_rows = ph_rows[ph_ok]
+    land_rows = np.flatnonzero(shore_distance_km(lat, lon) < ON_LAND_KM)
+    if len(land_rows) and inland_port_km > 0:
         gaz = gaz if gaz is not None else build_gazetteer()
-        land[land] = nearest_zone_km(lat[land], lon[land], gaz) > inland_port_km
+        land_rows = land_rows[nearest_zone_km(lat[land_rows], lon[land_rows], gaz) > inland_port_km]
     # swapped lat/lon: far from the vessel's median position, but near it once swapped back. The
     # median is taken over 64 reports spread evenly through each vessel's track (an nv x 64 sort,
     # not a sort of every report): robust as long as fewer than half the reports are swapped.
@@ -324,31 +329,36 @@ def vessel_identity_flags(positions: pd.DataFrame, gaz: Gazetteer | None = None,
     cand = np.flatnonzero((np.abs(lon) <= 90) & (np.abs(lon - mlat) <= box))  # usually few rows pass this
     cand = cand[np.abs(_wrap(lat[cand] - mlon[cand]))
                 <= box / np.maximum(np.cos(np.radians(np.minimum(np.abs(mlat[cand]), 89.0))), 0.01)]
-    swapped = np.zeros(len(lat), dtype=bool)
-    swapped[cand] = ((haversine_m(lat[cand], lon[cand], mlat[cand], mlon[cand]) > swap_far_km * 1000.0)
-                     & (haversine_m(lon[cand], lat[cand], mlat[cand], mlon[cand]) < swap_near_km * 1000.0))
+    swapped_rows = cand[(haversine_m(lat[cand], lon[cand], mlat[cand], mlon[cand]) > swap_far_km * 1000.0)
+                        & (haversine_m(lon[cand], lat[cand], mlat[cand], mlon[cand]) < swap_near_km * 1000.0)]
 
     def distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(vessel code, value) of each distinct non-missing (-1) value per vessel, hash-based."""
-        ok = values >= 0
-        stride = int(values.max()) + 1 if ok.any() else 1
-        pairs = pd.unique(code[ok] * stride + values[ok])
+        """(vessel code, value) of each distinct non-missing (-1) value per vessel. Rows are grouped
+        by vessel and values rarely change, so only rows where the value or the vessel changes can
+        bring a new pair: those few are hashed, not every report."""
+        change = starts.copy()
+        np.not_equal(values[1:], values[:-1], out=change[1:])
+        change[1:] |= starts[1:]
+        rows = np.flatnonzero(change)
+        v = values[rows].astype(np.int64)
+        ok = v >= 0
+        stride = int(v.max()) + 1 if ok.any() else 1
+        pairs = pd.unique(code[rows[ok]] * stride + v[ok])
         return pairs // stride, pairs % stride
 
     def text_codes(col: pd.Series) -> np.ndarray:
-        return (col.cat.codes if isinstance(col.dtype, pd.CategoricalDtype) else pd.Series(pd.factorize(col)[0])).to_numpy().astype(np.int64)
+        return (col.cat.codes if isinstance(col.dtype, pd.CategoricalDtype) else pd.Series(pd.factorize(col)[0])).to_numpy()
 
-    imo = positions["imo"].to_numpy(dtype=np.float64, na_value=np.nan)
-    imo_vessel, imo_value = distinct(np.where(np.isnan(imo), -1, imo).astype(np.int64))
+    imo_vessel, imo_value = distinct(positions["imo"].to_numpy(dtype=np.int64, na_value=-1))
     n_imos = np.bincount(imo_vessel, minlength=nv)
     invalid_imo = np.bincount(imo_vessel[~imo_valid(imo_value)], minlength=nv) > 0
     n_names = np.bincount(distinct(text_codes(positions["vessel_name"]))[0], minlength=nv)
     n_cs = np.bincount(distinct(text_codes(positions["call_sign"]))[0], minlength=nv)
     res = pd.DataFrame({
-        "mmsi": mmsi[first], "invalid_imo": invalid_imo, "n_names": n_names, "n_imos": n_imos, "n_call_signs": n_cs,
-        "placeholder_speed_reports": np.bincount(code, weights=placeholder, minlength=nv),
-        "on_land_reports": np.bincount(code, weights=land, minlength=nv),
-        "swapped_latlon_reports": np.bincount(code, weights=swapped, minlength=nv),
+        "mmsi": mmsi[first].astype(np.int64), "invalid_imo": invalid_imo, "n_names": n_names, "n_imos": n_imos, "n_call_signs": n_cs,
+        "placeholder_speed_reports": np.bincount(code[ph_rows], minlength=nv),
+        "on_land_reports": np.bincount(code[land_rows], minlength=nv),
+        "swapped_latlon_reports": np.bincount(code[swapped_rows], minlength=nv),
         "n_positions": n_pos,
     })
     m = res["mmsi"].to_numpy()

@@ -37,8 +37,9 @@ from vesseltrack.errors import InputError
 from vesseltrack.ingest import csv as csv_reader
 from vesseltrack.ingest import layouts
 from vesseltrack.ingest import parquet as parquet_reader
+from vesseltrack.ingest.base import prefetch
 from vesseltrack.ingest.sniff import Source, expand, sniff, sniff_source
-from vesseltrack.tracks import sort_order
+from vesseltrack.tracks import sort_order, vessel_starts
 
 __all__ = ["Ingested", "load", "read_positions", "sniff"]
 
@@ -181,6 +182,36 @@ def _sort_order(mmsi: np.ndarray, ts: np.ndarray):
     return order, m_o, t_o
 
 
+def _merge_order(mmsi_parts: list[np.ndarray], ts):
+    """(order, sorted mmsi, sorted ts) of chunks that are each sorted by (mmsi, timestamp), with
+    ``ts`` the chunks' timestamps concatenated (a UTC DatetimeArray): the stable sort by
+    (mmsi, timestamp) that :func:`vesseltrack.tracks.sort_order` gives, in O(n) for usual inputs.
+
+    Already sorted overall when every boundary between chunks is. Otherwise the dense vessel code
+    of each row comes from the chunks' runs of equal MMSI (no hashing of every row), a stable
+    radix sort by code orders the rows, and one pass checks that each vessel's times came in
+    order across chunks (true for time-ordered files); if not, the general sort is used.
+    """
+    mmsi = np.concatenate(mmsi_parts) if len(mmsi_parts) > 1 else mmsi_parts[0]
+    t = ts.asi8
+    ends = np.cumsum([len(m) for m in mmsi_parts])
+    ordered = all(mmsi[e - 1] < mmsi[e] or (mmsi[e - 1] == mmsi[e] and t[e - 1] <= t[e]) for e in ends[:-1])
+    if ordered:
+        return None, mmsi, ts
+    runs = [np.flatnonzero(vessel_starts(m)) for m in mmsi_parts]
+    uniq = np.unique(np.concatenate([m[r] for m, r in zip(mmsi_parts, runs)]))
+    dtype = np.uint16 if len(uniq) < 2**16 else np.uint32
+    codes = np.concatenate([np.repeat(np.searchsorted(uniq, m[r]).astype(dtype), np.diff(np.r_[r, len(m)]))
+                            for m, r in zip(mmsi_parts, runs)])
+    order = np.argsort(codes, kind="stable")
+    del codes
+    m_o, ts_o = mmsi.take(order), ts.take(order)
+    if not _sorted_by_key(m_o, ts_o.asi8):
+        order = sort_order(mmsi, t)
+        m_o, ts_o = mmsi.take(order), ts.take(order)
+    return order, m_o, ts_o
+
+
 def _chunk_order(mmsi: np.ndarray, ts: np.ndarray) -> np.ndarray | None:
     return _sort_order(mmsi, ts)[0]
 
@@ -232,14 +263,12 @@ def _assemble(pieces: dict[str, list], file_ids: list[np.ndarray]):
     specs = {c.name: c.dtype for c in schema.POSITIONS}
     if not file_ids:
         return schema.empty(schema.POSITIONS), np.empty(0, np.int32), np.empty(0, np.int64)
-    mmsi = _concat(pieces.pop("mmsi"), "int32")
-    ts = _concat(pieces.pop("timestamp"), schema.UTC_NS)
     fids = np.concatenate(file_ids)
     file_ids.clear()
-    order, mmsi, _ = _sort_order(mmsi, ts.asi8)
+    # every chunk came out of clean sorted by (mmsi, timestamp): merge them
+    order, mmsi, ts = _merge_order(pieces.pop("mmsi"), _concat(pieces.pop("timestamp"), schema.UTC_NS))
     cols: dict[str, object] = {}
     if order is not None:
-        ts = ts.take(order)
         fids = fids.take(order)
     cols["mmsi"], cols["timestamp"] = mmsi, ts
 
@@ -331,7 +360,7 @@ def load(paths, *, column_map: dict | None = None, assume_time=None, strict_mmsi
                  "rows_rejected": 0, "rows_duplicate": 0}
         file_rejects: list[pd.DataFrame] = []
         file_skipped: dict[str, int] = {}
-        for chunk in chunks:
+        for chunk in prefetch(chunks):
             # Rows are what became a position or a reject. Readers may also count in rows_read
             # lines they skipped (the NMEA reader counts static and other message types); those
             # are reported under counts["skipped"], so the accounting stays exact either way.

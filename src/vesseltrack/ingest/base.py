@@ -9,6 +9,8 @@ by the reader itself, in ``Chunk.rejects``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -26,3 +28,24 @@ class Chunk:
     #: Lines that are not data and are not counted as rows (NMEA: non-AIS sentences, comments,
     #: message types without positions), by kind, for summary.json.
     skipped: dict[str, int] = field(default_factory=dict)
+
+
+_END = object()
+
+
+def prefetch(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
+    """Yield the chunks of a reader, reading the next one in a background thread meanwhile.
+
+    Decoding (pyarrow's Parquet and CSV readers, numpy conversions) mostly releases the GIL, so
+    the next chunk is read on the second core while the caller cleans this one. At most one chunk
+    is read ahead; a reader's exception is raised here, at the chunk where it happened.
+    """
+    it = iter(chunks)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vesseltrack-read") as pool:
+        pending = pool.submit(next, it, _END)
+        while True:
+            item = pending.result()
+            if item is _END:
+                return
+            pending = pool.submit(next, it, _END)
+            yield item

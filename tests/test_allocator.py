@@ -1,0 +1,21 @@
+import subprocess
+import sys
+
+import pytest
+
+from vesseltrack.allocator import retain_freed_memory
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc settings apply on Linux only")
+def test_retain_freed_memory_applies_and_numpy_still_works():
+    # a fresh interpreter: the setting is process-wide and must not leak into the test session
+    code = ("from vesseltrack.allocator import retain_freed_memory; import numpy as np;"
+            "ok = retain_freed_memory(); a = np.ones(50_000_000); b = a * 2; del a;"
+            "c = np.ones(50_000_000); print(ok, float(b.sum() + c.sum()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", "150000000.0"]
+
+
+def test_retain_freed_memory_never_raises_and_returns_a_bool(monkeypatch):
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert retain_freed_memory() is False
