@@ -138,6 +138,16 @@ class ReceptionMap:
         return np.where(ok, t["rate_per_h"].to_numpy()[pos], fallback)
 
 
+def _run_sums(key: np.ndarray, weights: list) -> tuple[np.ndarray, list[np.ndarray]]:
+    """(key of each run of equal consecutive keys, per-run sums of each weight array); a weight
+    of None counts the rows of each run."""
+    if len(key) == 0:
+        return key, [np.zeros(0) for _ in weights]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    sums = [np.diff(np.r_[starts, len(key)]).astype(float) if w is None else np.add.reduceat(w, starts) for w in weights]
+    return key[starts], sums
+
+
 def build_reception(steps: pd.DataFrame, *, cell_deg: float = DEFAULT_CELL_DEG, max_step_h: float = DEFAULT_MAX_STEP_H,
                     min_steps: int = DEFAULT_MIN_STEPS) -> ReceptionMap:
     """Reception map from (mmsi, timestamp)-sorted positions with schema.STEPS columns."""
@@ -152,10 +162,13 @@ def build_reception(steps: pd.DataFrame, *, cell_deg: float = DEFAULT_CELL_DEG, 
     start = np.flatnonzero(ok) - 1
     stay = cell[start + 1] == cell[start]
     key = cell[start] * 2 + cls[start]
-    inv, uk = pd.factorize(key, sort=True)  # hash-based, then only the distinct keys are sorted
-    n_steps = np.bincount(inv, weights=stay & (dt_h[ok] <= max_step_h), minlength=len(uk))
-    hours = np.bincount(inv, weights=np.minimum(dt_h[ok], max_step_h), minlength=len(uk))
-    stay_hours = np.bincount(inv, weights=np.where(stay & (dt_h[ok] <= max_step_h), dt_h[ok], 0.0), minlength=len(uk))
+    dt_ok = dt_h[ok]
+    counted = stay & (dt_ok <= max_step_h)
+    # a vessel's consecutive steps mostly share a key: sum runs of equal keys first (sequential),
+    # then only the runs' keys are hashed
+    run_key, sums = _run_sums(key, [counted.astype(float), np.minimum(dt_ok, max_step_h), np.where(counted, dt_ok, 0.0)])
+    inv, uk = pd.factorize(run_key, sort=True)  # hash-based, then only the distinct keys are sorted
+    n_steps, hours, stay_hours = (np.bincount(inv, weights=w, minlength=len(uk)) for w in sums)
     table = pd.DataFrame({"cell": uk // 2, "ais_class": uk % 2, "steps": n_steps.astype(np.int64), "hours": hours,
                           "rate_per_h": np.divide(n_steps, stay_hours, out=np.zeros(len(uk)), where=stay_hours > 0)})
     fleet = np.zeros(2)
@@ -174,10 +187,9 @@ def build_reception(steps: pd.DataFrame, *, cell_deg: float = DEFAULT_CELL_DEG, 
     skeys = np.sort(((cell[start] * 2 + cls[start]) << 32) | dur)
     # reports per (cell, hour), counted by hashing (no sort of all reports), then the few keys sorted
     hkeys = (cell << 24) | (steps["timestamp"].array.asi8 // 3_600_000_000_000)
-    counts = pd.Series(hkeys[cell >= 0]).value_counts(sort=False)
-    order = np.argsort(counts.index.to_numpy())
-    heard_keys = counts.index.to_numpy()[order]
-    heard_cum = np.concatenate([[0], np.cumsum(counts.to_numpy()[order])])
+    run_key, (run_n,) = _run_sums(hkeys[cell >= 0], [None])
+    inv, heard_keys = pd.factorize(run_key, sort=True)
+    heard_cum = np.concatenate([[0], np.cumsum(np.bincount(inv, weights=run_n, minlength=len(heard_keys)).astype(np.int64))])
     return ReceptionMap(cell_deg=cell_deg, table=table, fleet_rate=fleet, min_steps=min_steps,
                         silence_keys=skeys, silence_all=np.sort(dur), fleet_hours=float(hours.sum()),
                         heard_keys=heard_keys, heard_cum=heard_cum)
