@@ -12,15 +12,14 @@ sparsity of the event features (most voyages have no encounter, loitering or spo
 
 Each size runs in a fresh process, so its peak RSS (``ru_maxrss``, interpreter and libraries
 included, ~150-200 MB) is its own; the figure is read after each phase (it only grows).
-Timed separately: ``IsolationScorer.fit`` (200 trees, the pipeline's default),
-``score_samples`` and ``contributions`` (one scoring pass per feature: 19 + 1 passes). When
-contributions are predicted to exceed ``--contrib-budget`` seconds (from the score time x passes),
-they are timed on the first 100k rows and extrapolated linearly, and the table says so.
-
-Also timed, without changing scoring.py: a sparse variant of ``contributions`` that re-scores, for
-each feature, only the rows whose value differs from the reference median (for the others the
-occlusion changes nothing and the contribution is exactly 0). It is checked to give the same
-result as ``contributions``.
+Timed separately: ``IsolationScorer.fit`` (200 trees, the pipeline's default, with the pipeline's
+one-sided features and evidence), ``score_samples`` and ``contributions``, which re-scores, for each
+feature, only the rows whose value differs from the reference median (for the others occlusion
+changes nothing and the contribution is exactly 0). Compared, in the same run, with the former
+dense method (every row re-scored once per feature: 20 + 1 passes), which is checked to give the
+same result. When the dense method is predicted to exceed ``--contrib-budget`` seconds (from the
+score time x passes), it is timed on the first 100k rows and extrapolated linearly, and the table
+says so.
 """
 
 from __future__ import annotations
@@ -42,17 +41,15 @@ from vesseltrack.scoring import IsolationScorer
 n, budget, sample = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
 rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
-def contributions_sparse(scorer, X):
-    # same result as IsolationScorer.contributions, re-scoring only the rows occlusion changes
+def contributions_dense(scorer, X):
+    # the former IsolationScorer.contributions: every row re-scored once per feature
     A = np.maximum(X.to_numpy(dtype=float), scorer.floors_)
-    base = -scorer.model_.score_samples(A)
-    out = np.zeros_like(A)
+    base = scorer._score(A)
+    out = np.empty_like(A)
     for j in range(A.shape[1]):
-        rows = np.flatnonzero(A[:, j] != scorer.reference_[j])
-        if len(rows):
-            B = A[rows]
-            B[:, j] = scorer.reference_[j]
-            out[rows, j] = base[rows] + scorer.model_.score_samples(B)
+        B = A.copy()
+        B[:, j] = scorer.reference_[j]
+        out[:, j] = base - scorer._score(B)
     return pd.DataFrame(out, columns=list(scorer.feature_names_in_), index=X.index)
 
 base = pipeline.run([sample]).voyages
@@ -68,28 +65,18 @@ feat["gap_near_sensitive_km"] = feat["gap_near_sensitive_km"].clip(upper=feature
 X = features.voyage_matrix(feat)
 out = {"rows": n, "features": X.shape[1], "base_voyages": len(raw), "build_s": time.perf_counter() - t, "rss_table": rss()}
 
-scorer = IsolationScorer(one_sided=features.VOYAGE_ONE_SIDED)
+scorer = IsolationScorer(one_sided=features.VOYAGE_ONE_SIDED, evidence=features.VOYAGE_EVIDENCE)
 t = time.perf_counter(); scorer.fit(X); out["fit_s"] = time.perf_counter() - t; out["rss_fit"] = rss()
 t = time.perf_counter(); s = scorer.score_samples(X); out["score_s"] = time.perf_counter() - t; out["rss_score"] = rss()
 out["passes"] = X.shape[1] + 1
+t = time.perf_counter(); C = scorer.contributions(X); out["contrib_s"] = time.perf_counter() - t; out["rss_contrib"] = rss()
+out["rows_rescored_share"] = float(np.mean(np.maximum(X.to_numpy(), scorer.floors_) != scorer.reference_))
 m = min(n, 100_000)
-if out["score_s"] * out["passes"] > budget and n > m:
-    Xc = X.iloc[:m]
-    out["contrib_rows_timed"] = m
-else:
-    Xc = X
-    out["contrib_rows_timed"] = n
-t = time.perf_counter(); C = scorer.contributions(Xc); el = time.perf_counter() - t
-out["contrib_s"] = el * n / len(Xc); out["contrib_measured_s"] = el; out["rss_contrib"] = rss()
-t = time.perf_counter(); Cs = contributions_sparse(scorer, Xc); el = time.perf_counter() - t
-out["sparse_s"] = el * n / len(Xc); out["sparse_measured_s"] = el
-out["sparse_max_abs_diff"] = float(np.abs(C.to_numpy() - Cs.to_numpy()).max())
-out["rows_rescored_share"] = float(np.mean(np.maximum(Xc.to_numpy(), scorer.floors_) != scorer.reference_))
-if len(Xc) < n:  # the sparse variant is cheap enough to time on every row
-    t = time.perf_counter(); contributions_sparse(scorer, X); out["sparse_s"] = time.perf_counter() - t
-    out["sparse_measured_s"] = out["sparse_s"]; out["sparse_rows_timed"] = n
-else:
-    out["sparse_rows_timed"] = len(Xc)
+Xc = X.iloc[:m] if out["score_s"] * out["passes"] > budget and n > m else X
+out["dense_rows_timed"] = len(Xc)
+t = time.perf_counter(); D = contributions_dense(scorer, Xc); el = time.perf_counter() - t
+out["dense_s"] = el * n / len(Xc)
+out["dense_max_abs_diff"] = float(np.abs(C.to_numpy()[: len(Xc)] - D.to_numpy()).max())
 out["rss_peak"] = rss()
 print(json.dumps(out))
 """
@@ -110,22 +97,21 @@ def main() -> None:
     args = ap.parse_args()
     mb = 1024 * 1024
     rows = [run_case(n, args.contrib_budget) for n in args.sizes]
-    print(f"voyage scorer: 200 trees, max_samples=auto (256); features resampled from the sample's "
+    print(f"voyage scorer: 200 trees, max_samples=64; features resampled from the sample's "
           f"{rows[0]['base_voyages']} voyages with noise; {rows[0]['features']} features\n")
     print(f"{'rows':>9} {'fit s':>6} {'score s':>8} {'score rows/s':>12} {'contrib s':>10} {'contrib rows/s':>14} "
-          f"{'sparse s':>9} {'rescored':>8}  {'RSS table':>9} {'fit':>6} {'score':>6} {'contrib':>7} MB")
+          f"{'dense s':>9} {'rescored':>8}  {'RSS table':>9} {'fit':>6} {'score':>6} {'contrib':>7} MB")
     for r in rows:
-        est = "*" if r["contrib_rows_timed"] < r["rows"] else " "
+        est = "*" if r["dense_rows_timed"] < r["rows"] else " "
         print(f"{r['rows']:>9,} {r['fit_s']:>6.2f} {r['score_s']:>8.2f} {r['rows'] / r['score_s']:>12,.0f} "
-              f"{r['contrib_s']:>9.1f}{est} {r['rows'] / r['contrib_s']:>14,.0f} {r['sparse_s']:>9.1f} "
+              f"{r['contrib_s']:>10.1f} {r['rows'] / r['contrib_s']:>14,.0f} {r['dense_s']:>8.1f}{est} "
               f"{r['rows_rescored_share']:>8.0%}  {r['rss_table'] / mb:>9.0f} {r['rss_fit'] / mb:>6.0f} "
               f"{r['rss_score'] / mb:>6.0f} {r['rss_contrib'] / mb:>7.0f}")
-    if any(r["contrib_rows_timed"] < r["rows"] for r in rows):
-        print("* contributions predicted over the budget: timed on the first 100,000 rows and extrapolated linearly "
-              "(RSS 'contrib' then covers contributions of 100k rows only)")
-    print("sparse s: contributions re-scoring only the rows occlusion changes (timed on every row), max abs difference "
-          + ", ".join(f"{r['sparse_max_abs_diff']:.1e}" for r in rows) + "; rescored: share of (row, feature) cells re-scored")
-
+    print("contrib s: IsolationScorer.contributions, which re-scores, per feature, only the rows whose value differs "
+          "from the reference median (rescored: share of (row, feature) cells); dense s: every row re-scored per feature "
+          "(the former method), max abs difference " + ", ".join(f"{r['dense_max_abs_diff']:.1e}" for r in rows))
+    if any(r["dense_rows_timed"] < r["rows"] for r in rows):
+        print("* dense predicted over the budget: timed on the first 100,000 rows and extrapolated linearly")
 
 if __name__ == "__main__":
     main()

@@ -28,10 +28,36 @@ def tables():
 def test_policy_ranks_voyages_events_and_forced_tankers():
     a = select_alerts(*tables(), min_score=0.6, top=10)
     schema.validate(a, schema.ALERTS, name="alerts")
-    # V1 listed (0.9) so its gap G1 is not repeated; G2 stands out although its voyage does not;
+    # V1 listed (0.9) so its gap G1 is not repeated, but G1 (0.95) outscores it: V1's alert takes
+    # G1's score and leads with its reasons; G2 stands out although its voyage does not;
     # V4 is a tanker voyage at a sensitive port: always listed, last, with its own score
     assert a["ref_id"].tolist() == ["V1", "G2", "V4"]
-    assert a["rank"].tolist() == [1, 2, 3] and a["score"].tolist() == [0.9, 0.8, 0.3]
+    assert a["rank"].tolist() == [1, 2, 3] and a["score"].tolist() == [0.95, 0.8, 0.3]
+    assert a["reasons"].tolist() == ["g1; r1", "g2", "r4"]
+
+
+def test_a_listed_voyage_keeps_its_own_score_when_its_events_score_lower():
+    voyages, events = tables()
+    events["score"] = [0.7, 0.8]
+    a = select_alerts(voyages, events, min_score=0.6, top=10)
+    assert a["ref_id"].tolist() == ["V1", "G2", "V4"] and a["score"].tolist() == [0.9, 0.8, 0.3]
+    assert a["reasons"].tolist() == ["r1", "g2", "r4"]
+
+
+def test_only_events_that_could_stand_alone_raise_their_voyage():
+    voyages, events = tables()
+    events["likely_dark"] = pd.array([False, True], dtype="boolean")  # G1 (0.95) is explained by reception
+    a = select_alerts(voyages, events, min_score=0.6, top=10)
+    assert a["ref_id"].tolist() == ["V1", "G2", "V4"] and a["score"].tolist() == [0.9, 0.8, 0.3]
+    # a forced tanker voyage below the threshold is raised by its likely-dark gap too
+    voyages.loc[3, "score"] = 0.3
+    extra = conform(pd.DataFrame({
+        "event_id": ["G4"], "event_type": ["gap"], "mmsi": np.array([4], dtype="int32"), "start_time": [voyages["start_time"][0]],
+        "end_time": [voyages["start_time"][0]], "start_lat": [0.0], "start_lon": [0.0], "duration_h": [30.0], "score": [0.65],
+        "voyage_id": ["V4"], "reasons": ["g4"], "likely_dark": [True]}))
+    a = select_alerts(voyages, pd.concat([events, extra], ignore_index=True), min_score=0.6, top=10)
+    assert a["ref_id"].tolist() == ["V1", "G2", "V4"] and a["score"].tolist() == [0.9, 0.8, 0.65]
+    assert a["reasons"].tolist()[2] == "g4; r4"
 
 
 def test_gaps_explained_by_reception_are_not_alerts_on_their_own():
@@ -49,4 +75,4 @@ def test_likely_dark_gaps_are_always_listed_with_their_score():
     voyages, events = tables()
     events["score"] = [0.95, 0.4]  # G2's voyage V2 is not listed and G2 scores low, but it is likely dark
     a = select_alerts(voyages, events, min_score=0.6, top=10)
-    assert a["ref_id"].tolist() == ["V1", "G2", "V4"] and a["score"].tolist() == [0.9, 0.4, 0.3]
+    assert a["ref_id"].tolist() == ["V1", "G2", "V4"] and a["score"].tolist() == [0.95, 0.4, 0.3]

@@ -8,7 +8,8 @@ from conftest import dark_tanker_rows, write_marinecadastre
 from vesseltrack import pipeline
 from vesseltrack.cli import main
 from vesseltrack.errors import ModelError
-from vesseltrack.scoring import IsolationScorer, ScoringModel, load_model
+from vesseltrack import features
+from vesseltrack.scoring import MODEL_FORMAT, IsolationScorer, ScoringModel, load_model
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +31,10 @@ def test_saved_model_scores_identically(fleet, model_file):
     X = pipeline.features.voyage_matrix(d.voyages)
     np.testing.assert_array_equal(fresh.voyage.score_samples(X), loaded.voyage.score_samples(X))
     np.testing.assert_array_equal(fresh.voyage.contributions(X).to_numpy(), loaded.voyage.contributions(X).to_numpy())
+    # the detector findings weighed into the score travel with the model
+    assert loaded.voyage.evidence == features.VOYAGE_EVIDENCE
+    np.testing.assert_array_equal(loaded.voyage.evidence_weights_, fresh.voyage.evidence_weights_)
+    assert loaded.voyage.evidence_weights_.max() == 0.4
     a = pipeline.run([fleet])
     b = pipeline.run([fleet], pipeline.Config(model_path=str(model_file)))
     np.testing.assert_array_equal(a.voyages["score"].to_numpy(), b.voyages["score"].to_numpy())
@@ -54,7 +59,7 @@ def test_foreign_types_are_refused(tmp_path):
     with pytest.raises(ModelError, match=r"holds types a vesseltrack model never holds \(\['test_model.Evil'\]\).*refusing to load it"):
         load_model(bad)
     from sklearn.linear_model import LinearRegression
-    sio.dump({"format": "vesseltrack-model/1", "vesseltrack_version": "x", "voyage": LinearRegression(), "gap": None}, bad)
+    sio.dump({"format": MODEL_FORMAT, "vesseltrack_version": "x", "voyage": LinearRegression(), "gap": None}, bad)
     with pytest.raises(ModelError, match="'voyage' holds a LinearRegression; expected an IsolationScorer"):
         load_model(bad)
 
@@ -75,8 +80,9 @@ def test_tampered_and_non_model_files_are_refused(model_file, tmp_path):
 
 def test_other_format_version_is_refused(tmp_path):
     old = tmp_path / "old.skops"
-    sio.dump({"format": "vesseltrack-model/0", "vesseltrack_version": "0.0.1", "voyage": None, "gap": None}, old)
-    with pytest.raises(ModelError, match=r"model format 'vesseltrack-model/0' \(written by vesseltrack 0.0.1\) is not 'vesseltrack-model/1'.*retrain"):
+    # format 1 scorers had no evidence weights: such a model must be retrained, not half-read
+    sio.dump({"format": "vesseltrack-model/1", "vesseltrack_version": "0.0.1", "voyage": None, "gap": None}, old)
+    with pytest.raises(ModelError, match=r"model format 'vesseltrack-model/1' \(written by vesseltrack 0.0.1\) is not 'vesseltrack-model/2'.*retrain"):
         load_model(old)
 
 

@@ -17,7 +17,7 @@ def data(n=300, seed=0):
 
 def test_estimator_contract():
     s = IsolationScorer(n_estimators=50, random_state=3)
-    assert s.get_params() == {"n_estimators": 50, "max_samples": 64, "random_state": 3, "one_sided": ()}
+    assert s.get_params() == {"n_estimators": 50, "max_samples": 64, "random_state": 3, "one_sided": (), "evidence": None}
     assert not hasattr(s, "model_")
     with pytest.raises(NotFittedError):
         s.score_samples(data())
@@ -83,3 +83,58 @@ def test_small_subsamples_reduce_masking_of_clustered_anomalies():
     large = IsolationScorer(random_state=0, max_samples=300).fit(X).score_samples(X)
     assert small[:12].mean() > large[:12].mean()
     assert np.median(small[12:]) < 0.55
+
+
+def flagged(n=300, seed=4):
+    """Ordinary rows; three of them carry a rare finding ("flag") and are otherwise ordinary."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"a": rng.normal(0, 1, n), "b": rng.normal(0, 1, n), "c": rng.normal(0, 1, n), "flag": np.zeros(n)})
+    X.loc[[5, 6, 7], "flag"] = 1.0
+    return X
+
+
+def test_evidence_raises_scores_by_noisy_or_and_leaves_other_rows_alone():
+    X = flagged()
+    plain = IsolationScorer(random_state=0, one_sided=("flag",)).fit(X)
+    s = IsolationScorer(random_state=0, one_sided=("flag",), evidence={"flag": 0.4}).fit(X)
+    forest = s.forest_score_samples(X)
+    np.testing.assert_array_equal(forest, plain.score_samples(X))  # same forest: evidence is applied after it
+    score = s.score_samples(X)
+    has = X["flag"].to_numpy() > 0
+    np.testing.assert_array_equal(score[~has], forest[~has])
+    np.testing.assert_allclose(score[has], 1 - (1 - forest[has]) * 0.6)
+    # the forest alone does not single out a rare binary finding on an otherwise ordinary row ...
+    assert forest[has].max() < 0.6 and forest[has].min() < forest[~has].max()
+    # ... the finding lifts those rows above every other row, keeping their order
+    assert score[has].min() > 0.69 and score[has].min() > score[~has].max()
+    assert np.argsort(score[has]).tolist() == np.argsort(forest[has]).tolist()
+    # two findings compound: each removes 40% of the remaining doubt
+    two = IsolationScorer(random_state=0, evidence={"flag": 0.4, "c": 0.4}).fit(X.assign(c=X["flag"]))
+    f2 = two.forest_score_samples(X.assign(c=X["flag"]))
+    np.testing.assert_allclose(two.score_samples(X.assign(c=X["flag"]))[has], 1 - (1 - f2[has]) * 0.36)
+
+
+def test_evidence_is_explained_by_occlusion():
+    X = flagged()
+    s = IsolationScorer(random_state=0, one_sided=("flag",), evidence={"flag": 0.4}).fit(X)
+    c = s.contributions(X)
+    assert (c.loc[[5, 6, 7]].idxmax(axis=1) == "flag").all()
+    occluded = s.score_samples(X.assign(flag=0.0))  # the reference median of flag is 0
+    np.testing.assert_allclose(c["flag"], s.score_samples(X) - occluded, atol=1e-15)
+    assert (c.loc[~X.index.isin([5, 6, 7]), "flag"] == 0.0).all()
+
+
+def test_contributions_equal_full_occlusion_of_every_row():
+    X = flagged()
+    s = IsolationScorer(random_state=0, one_sided=("a", "flag"), evidence={"flag": 0.4}).fit(X)
+    base = s.score_samples(X)
+    full = np.column_stack([base - s.score_samples(X.assign(**{col: s.reference_[j]})) for j, col in enumerate(X.columns)])
+    np.testing.assert_array_equal(s.contributions(X).to_numpy(), full)  # rows at the median are 0, exactly
+
+
+def test_bad_evidence_is_refused():
+    X = flagged()
+    with pytest.raises(ModelError, match=r"evidence names \['nope'\], which are not features; expected some of \['a', 'b', 'c', 'flag'\]"):
+        IsolationScorer(evidence={"nope": 0.4}).fit(X)
+    with pytest.raises(ModelError, match=r"evidence weights \{'flag': 1.0\} are out of range; expected numbers in \[0, 1\)"):
+        IsolationScorer(evidence={"flag": 1.0}).fit(X)

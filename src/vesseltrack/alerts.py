@@ -8,8 +8,14 @@ event can stand out where its voyage as a whole does not); a gap only when it is
 sensitive port always enter (with whatever score they have), because that is the case the users
 care most about; so do ``likely_dark`` gaps whose voyage is not listed (a silence that local
 reception does not explain, at sea, with time for a detour, is worth a human look whatever the
-forest thinks of the rest of the voyage). The list is ranked by score (highest first; ties by time, vessel and id, so
-the order is deterministic) and cut to ``top`` rows (the forced tanker rows are kept beyond it).
+forest thinks of the rest of the voyage). A listed voyage's alert is as suspicious as its worst
+part: when one of its events that could stand on its own (a scored ``likely_dark`` gap) scores
+higher than the voyage, the voyage's alert takes that event's score and leads with its reasons (the
+gap forest, which sees reception, draught and reach at the gap itself, can tell a dark run from a
+natural outage better than the voyage forest). So each vessel's best alert reflects its worst
+event, whether or not its voyage was listed. The list is ranked by score (highest first; ties by
+time, vessel and id, so the order is deterministic) and cut to ``top`` rows (the forced tanker rows
+are kept beyond it).
 """
 
 from __future__ import annotations
@@ -46,7 +52,9 @@ def select_alerts(voyages: pd.DataFrame, events: pd.DataFrame, *, min_score: flo
         "reasons": e["reasons"], "ref_id": e["event_id"],
         "forced": e["likely_dark"].fillna(False).to_numpy(dtype=bool),
     })
-    listed_voyages = set(voyages.loc[(voyages["score"] >= min_score).to_numpy() | v["forced"].to_numpy(), "voyage_id"])
+    listed = (voyages["score"] >= min_score).to_numpy() | v["forced"].to_numpy()
+    listed_voyages = set(voyages.loc[listed, "voyage_id"])
+    v = _raise_to_worst_event(v, e.assign(voyage_id=events.loc[e.index, "voyage_id"]), listed)
     e = e[~events.loc[e.index, "voyage_id"].isin(listed_voyages).to_numpy()]
     allrows = pd.concat([v, e], ignore_index=True)
     scored = allrows["score"].notna()
@@ -65,3 +73,25 @@ def select_alerts(voyages: pd.DataFrame, events: pd.DataFrame, *, min_score: flo
         elif c.dtype != schema.UTC_NS:
             out[c.name] = out[c.name].astype(c.dtype)
     return out[schema.names(schema.ALERTS)]
+
+
+def _raise_to_worst_event(v: pd.DataFrame, e: pd.DataFrame, listed: np.ndarray) -> pd.DataFrame:
+    """Listed voyage alerts ``v`` take the score of their highest-scoring event in ``e`` (rows that
+    could stand on their own, with ``voyage_id``) when it beats theirs, and lead with its reasons."""
+    scored = e[e["score"].notna().to_numpy() & e["voyage_id"].notna().to_numpy()]
+    if scored.empty:
+        return v
+    worst = scored.sort_values(["score", "start_time", "ref_id"], ascending=[False, True, True], kind="stable")
+    worst = worst.drop_duplicates("voyage_id").set_index("voyage_id")
+    ev_score = v["ref_id"].map(worst["score"]).to_numpy(dtype=float)
+    ev_reasons = v["ref_id"].map(worst["reasons"]).to_numpy(dtype=object)
+    own = v["score"].to_numpy(dtype=float)
+    up = listed & ~np.isnan(ev_score) & (np.isnan(own) | (ev_score > np.nan_to_num(own, nan=-np.inf)))
+    if not up.any():
+        return v
+    v = v.copy()
+    v.loc[up, "score"] = ev_score[up]
+    old = v.loc[up, "reasons"].fillna("").to_numpy(dtype=object)
+    lead = pd.Series(ev_reasons[up], dtype=object).fillna("").to_numpy(dtype=object)
+    v.loc[up, "reasons"] = np.where(old == "", lead, np.where(lead == "", old, lead + "; " + old))
+    return v

@@ -265,7 +265,8 @@ def feature_importance(voyages: pd.DataFrame, scorer: IsolationScorer | None = N
     """
     X = features.voyage_matrix(voyages)
     if scorer is None:
-        scorer = fit_scorer(X, random_state=random_state, n_estimators=n_estimators, one_sided=features.VOYAGE_ONE_SIDED)
+        scorer = fit_scorer(X, random_state=random_state, n_estimators=n_estimators, one_sided=features.VOYAGE_ONE_SIDED,
+                            evidence=features.VOYAGE_EVIDENCE)
     cols = ["mean_positive_contribution", "mean_contribution", "share_in_top3"]
     if scorer is None:
         return pd.DataFrame(columns=cols, index=pd.Index([], name="feature"), dtype=float)

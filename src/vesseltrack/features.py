@@ -145,6 +145,17 @@ VOYAGE_ONE_SIDED = ("log_sea_dark_hours", "dark_fraction", "log_longest_gap_h", 
                     "gap_improbability", "log_gap_spare_h", "log_likely_dark_hours", "sensitive_port_calls", "draught_change_m", "log_max_speed_kn",
                     "log_encounter_hours", "encounter_draught_change_m", "log_loitering_hours", "log_dark_sts_hours",
                     "spoofing_events", "identity_clash", "identity_changes", "invalid_identity", "is_tanker")
+#: Model features that are detector findings suspicious by their definition, and the share of the
+#: remaining doubt each removes (scoring.IsolationScorer ``evidence``): an MMSI broadcast by two
+#: ships at once, a spoofed jump away and back, hours alongside another ship at sea (the encounter
+#: detector already excludes ports), loitering at sea with no partner in sight (possible dark STS).
+#: The forest weighs such rare binary facts poorly (see scoring.py). With 0.4, an ordinary voyage
+#: (forest score ~0.5) with one finding scores 0.70, above the default alert threshold (0.6) and
+#: above the forest scores of benign voyages; two findings 0.82. One weight for all four: they are
+#: not ranked against each other. Likely-dark gaps are not listed: local reception, sea and detour
+#: evidence are graded by the forests (voyage and gap), and alone they are weaker evidence.
+VOYAGE_EVIDENCE: dict[str, float] = {"log_encounter_hours": 0.4, "log_dark_sts_hours": 0.4, "spoofing_events": 0.4,
+                                     "identity_clash": 0.4}
 GAP_ONE_SIDED = ("log_duration_h", "gap_sensitive_closeness", "draught_change_m", "log_spare_h", "improbability", "log_others_heard",
                  "is_tanker")
 

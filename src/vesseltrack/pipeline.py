@@ -174,7 +174,7 @@ def fit_model(d: Detected, config: Config) -> ScoringModel:
     gaps = d.events[d.events["event_type"] == "gap"]
     kw = {"random_state": config.random_state, "n_estimators": config.n_estimators}
     return ScoringModel(
-        voyage=fit_scorer(features.voyage_matrix(d.voyages), one_sided=features.VOYAGE_ONE_SIDED, **kw),
+        voyage=fit_scorer(features.voyage_matrix(d.voyages), one_sided=features.VOYAGE_ONE_SIDED, evidence=features.VOYAGE_EVIDENCE, **kw),
         gap=fit_scorer(features.gap_matrix(gaps), one_sided=features.GAP_ONE_SIDED, **kw),
         vesseltrack_version=vesseltrack.__version__,
         reference={"voyages": int(len(d.voyages)), "gaps": int(len(gaps)), "vessels": int(d.positions["mmsi"].nunique())},

@@ -225,7 +225,7 @@ VOYAGES: tuple[Column, ...] = (
     C("ports", "str", "", "'START -> END' for a human", True),
     C("distance_m", "float64", "m", "distance sailed along reported positions", False, 0),
     *VOYAGE_FEATURES,
-    C("score", "float64", "", "0..1, higher = more anomalous", True, 0, 1),
+    C("score", "float64", "", "0..1, higher = more anomalous: the isolation forest's score, raised by detector findings (scoring.py)", True, 0, 1),
     C("reasons", "str", "", "plain-words explanation", True),
     C("contributions", "str", "", "the model features that pushed the score up most, with how much (occlusion)", True),
 )
@@ -233,7 +233,7 @@ VOYAGES: tuple[Column, ...] = (
 # --- alerts ----------------------------------------------------------------------------------------
 ALERTS: tuple[Column, ...] = (
     C("rank", "int64", "", "1 = most anomalous", False, 1),
-    C("score", "float64", "", "0..1, higher = more anomalous", False, 0, 1),
+    C("score", "float64", "", "0..1, higher = more anomalous; a voyage's alert takes its likely-dark gap's score when higher", False, 0, 1),
     C("subject", "str", "", "'voyage' or an event type", False),
     C("mmsi", "int32", "", "", False),
     C("imo", "Int32", "", "", True),

@@ -5,13 +5,27 @@ Scores are Liu et al.'s isolation-forest anomaly score s(x) = 2^(-E[h(x)] / c(n)
 ``IsolationForest.score_samples`` returns -s(x); the sign is flipped here, once, so that higher
 means more anomalous everywhere in vesseltrack.
 
-Explanations are occlusion contributions: for each feature, how much the score falls when that
-feature alone is set to the reference population's median. They are computed for all rows and
-features at once (one scoring pass per feature), never per row.
+Detector findings that are suspicious by their definition (an MMSI broadcast by two ships at once, a
+spoofed jump, a ship-to-ship encounter at sea, loitering with no partner in sight) are rare binary
+facts, and an isolation forest weighs those poorly: a tree isolates a row on such a feature only
+when it happens to pick that feature, so a voyage whose one anomaly is an encounter scores like an
+ordinary voyage with a long reception gap. The scorer's ``evidence`` therefore names features whose
+presence (a value above the reference median) is evidence in its own right, each with a weight w:
+the score is a noisy-OR of the forest's score and the findings, ``1 - (1 - s) * prod(1 - w)``, so
+each finding removes a share w of the remaining doubt. It keeps the forest's order among voyages
+with the same findings, never lowers a score, and leaves rows without findings at the forest's own
+score.
+
+Explanations are occlusion contributions: for each feature, how much the score (findings included)
+falls when that feature alone is set to the reference population's median. They are computed for all
+rows and features at once (one scoring pass per feature, over only the rows whose value differs from
+the median: for the others occlusion changes nothing and the contribution is exactly 0), never per
+row.
 """
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,18 +52,25 @@ class IsolationScorer(BaseEstimator):
     to a sensitive port, ...): values below the fitted population's median are raised to it, so
     the forest cannot isolate a row for being unusually innocent.
 
+    ``evidence`` maps features that are detector findings (hours of ship-to-ship encounter, spoofed
+    jumps, ...) to a weight in [0, 1): a row whose value is above the fitted population's median
+    has that finding, and the score becomes ``1 - (1 - forest score) * prod(1 - weight)`` over its
+    findings (see the module docstring). :meth:`forest_score_samples` gives the forest's own score.
+
     Parameters are stored untouched by ``__init__`` (scikit-learn's estimator contract); fitted
     state has a trailing underscore: ``model_``, ``feature_names_in_``, ``n_features_in_``,
-    ``floors_`` (per-feature lower bounds, -inf for two-sided features) and ``reference_``
-    (per-feature medians used for explanations).
+    ``floors_`` (per-feature lower bounds, -inf for two-sided features), ``reference_``
+    (per-feature medians used for explanations and findings) and ``evidence_weights_`` (per-feature
+    weights, 0 for features that are not evidence).
     """
 
     def __init__(self, n_estimators: int = 200, max_samples: int | str = 64, random_state: int | None = 0,
-                 one_sided: tuple[str, ...] = ()):
+                 one_sided: tuple[str, ...] = (), evidence: dict[str, float] | None = None):
         self.n_estimators = n_estimators
         self.max_samples = max_samples
         self.random_state = random_state
         self.one_sided = one_sided
+        self.evidence = evidence
 
     def _check_X(self, X: pd.DataFrame, *, fitting: bool) -> np.ndarray:
         if not isinstance(X, pd.DataFrame):
@@ -71,44 +92,75 @@ class IsolationScorer(BaseEstimator):
         unknown = sorted(set(self.one_sided) - set(X.columns))
         if unknown:
             raise ModelError(f"one_sided names {unknown}, which are not features; expected some of {list(X.columns)}; fix the feature names")
+        evidence = dict(self.evidence or {})
+        unknown = sorted(set(evidence) - set(X.columns))
+        if unknown:
+            raise ModelError(f"evidence names {unknown}, which are not features; expected some of {list(X.columns)}; fix the feature names")
+        bad = {k: w for k, w in evidence.items() if isinstance(w, bool) or not (isinstance(w, numbers.Real) and 0.0 <= w < 1.0)}
+        if bad:
+            raise ModelError(f"evidence weights {bad} are out of range; expected numbers in [0, 1) (the share of doubt a finding removes); fix the weights")
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = A.shape[1]
         median = np.median(A, axis=0)
         self.floors_ = np.where(np.isin(self.feature_names_in_, list(self.one_sided)), median, -np.inf)
         self.reference_ = median
+        self.evidence_weights_ = np.array([float(evidence.get(c, 0.0)) for c in X.columns])
         max_samples = self.max_samples if isinstance(self.max_samples, str) else min(self.max_samples, len(A))
         self.model_ = IsolationForest(n_estimators=self.n_estimators, max_samples=max_samples,
                                       random_state=self.random_state).fit(np.maximum(A, self.floors_))
         return self
 
-    def score_samples(self, X: pd.DataFrame) -> np.ndarray:
-        """Anomaly score in (0, 1) per row; higher = more anomalous."""
+    def _floored(self, X: pd.DataFrame) -> np.ndarray:
         check_is_fitted(self, "model_")
-        return -self.model_.score_samples(np.maximum(self._check_X(X, fitting=False), self.floors_))
+        return np.maximum(self._check_X(X, fitting=False), self.floors_)
+
+    def _score(self, A: np.ndarray) -> np.ndarray:
+        """Score of floored rows: the forest's, raised by the rows' findings (noisy-OR)."""
+        s = -self.model_.score_samples(A)
+        ev = np.flatnonzero(self.evidence_weights_ > 0)
+        if len(ev) == 0 or len(A) == 0:
+            return s
+        doubt = np.where(A[:, ev] > self.reference_[ev], 1.0 - self.evidence_weights_[ev], 1.0).prod(axis=1)
+        return np.where(doubt < 1.0, 1.0 - (1.0 - s) * doubt, s)  # rows without findings keep the forest's score exactly
+
+    def score_samples(self, X: pd.DataFrame) -> np.ndarray:
+        """Anomaly score in (0, 1) per row, findings included; higher = more anomalous."""
+        return self._score(self._floored(X))
+
+    def forest_score_samples(self, X: pd.DataFrame) -> np.ndarray:
+        """The isolation forest's own score in (0, 1) per row, without the ``evidence`` findings."""
+        return -self.model_.score_samples(self._floored(X))
 
     def predict(self, X: pd.DataFrame, threshold: float = 0.6) -> np.ndarray:
         """1 for rows scoring at or above ``threshold``, else 0."""
         return (self.score_samples(X) >= threshold).astype(int)
 
     def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
-        """Occlusion contributions: score minus the score with one feature set to the reference median."""
-        check_is_fitted(self, "model_")
-        A = np.maximum(self._check_X(X, fitting=False), self.floors_)
-        base = -self.model_.score_samples(A)
-        out = np.empty_like(A)
+        """Occlusion contributions: score minus the score with one feature set to the reference median.
+
+        Only rows whose value of the feature differs from the median are re-scored (for the others
+        the occluded row is the row itself: contribution exactly 0), in one vectorised pass per
+        feature.
+        """
+        A = self._floored(X)
+        base = self._score(A)
+        out = np.zeros_like(A)
         for j in range(A.shape[1]):  # one vectorised pass per feature, not per row
-            B = A.copy()
-            B[:, j] = self.reference_[j]
-            out[:, j] = base + self.model_.score_samples(B)
+            rows = np.flatnonzero(A[:, j] != self.reference_[j])
+            if len(rows):
+                B = A[rows]
+                B[:, j] = self.reference_[j]
+                out[rows, j] = base[rows] - self._score(B)
         return pd.DataFrame(out, columns=list(self.feature_names_in_), index=X.index)
 
 
 def fit_scorer(X: pd.DataFrame, *, random_state: int = 0, n_estimators: int = 200,
-               one_sided: tuple[str, ...] = ()) -> IsolationScorer | None:
+               one_sided: tuple[str, ...] = (), evidence: dict[str, float] | None = None) -> IsolationScorer | None:
     """A scorer fitted on X, or None when X has too few rows to learn from."""
     if len(X) < MIN_ROWS:
         return None
-    return IsolationScorer(n_estimators=n_estimators, random_state=random_state, one_sided=one_sided).fit(X)
+    return IsolationScorer(n_estimators=n_estimators, random_state=random_state, one_sided=one_sided,
+                           evidence=evidence).fit(X)
 
 
 def apply_scorer(scorer: IsolationScorer | None, X: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
@@ -119,9 +171,10 @@ def apply_scorer(scorer: IsolationScorer | None, X: pd.DataFrame) -> tuple[np.nd
 
 
 def fit_score(X: pd.DataFrame, *, random_state: int = 0, n_estimators: int = 200,
-              one_sided: tuple[str, ...] = ()) -> tuple[np.ndarray, pd.DataFrame]:
+              one_sided: tuple[str, ...] = (), evidence: dict[str, float] | None = None) -> tuple[np.ndarray, pd.DataFrame]:
     """Fit on X and score X itself ("the batch against itself"). NaN scores when X is too small."""
-    return apply_scorer(fit_scorer(X, random_state=random_state, n_estimators=n_estimators, one_sided=one_sided), X)
+    return apply_scorer(fit_scorer(X, random_state=random_state, n_estimators=n_estimators, one_sided=one_sided,
+                                   evidence=evidence), X)
 
 
 def top_features(contrib: pd.DataFrame, *, k: int = 3, min_contribution: float = 0.005) -> list[list[str]]:
@@ -137,7 +190,8 @@ def top_features(contrib: pd.DataFrame, *, k: int = 3, min_contribution: float =
 
 # --- train once, score many ------------------------------------------------------------------------
 
-MODEL_FORMAT = "vesseltrack-model/1"
+#: Format 2: scorers carry ``evidence`` and ``evidence_weights_`` (detector findings in the score).
+MODEL_FORMAT = "vesseltrack-model/2"
 #: The only non-builtin types a vesseltrack model file may hold (skops refuses anything else).
 TRUSTED_TYPES = ["sklearn.tree._tree.Tree", "vesseltrack.scoring.IsolationScorer"]
 
