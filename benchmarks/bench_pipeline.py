@@ -16,13 +16,12 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
 
 CHILD = r"""
-import json, os, resource, sys, tempfile, time
+import json, resource, sys, tempfile, time
 from vesseltrack import export, pipeline
 from vesseltrack.allocator import retain_freed_memory
 retain_freed_memory()  # as the vesseltrack command does

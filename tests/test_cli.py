@@ -3,7 +3,6 @@ import sys
 
 import pytest
 
-from conftest import dark_tanker_rows, write_marinecadastre
 from vesseltrack.cli import build_parser, main
 
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from _investigate_data import DARK, HOSTILE, HOSTILE2, small_result
-from vesseltrack import investigate, maps
+from vesseltrack import maps
 from vesseltrack.errors import ConfigError
 
 
@@ -95,7 +95,6 @@ def test_reachable_port_names():
 
 
 def test_impossible_jumps_are_not_drawn():
-    steps = investigate.segment_lines  # noqa: F841 (import check)
     df = pd.DataFrame({"mmsi": [1, 1, 1], "segment_id": [0, 0, 0], "implied_speed_kn": [np.nan, 10.0, 900.0],
                        "distance_m": [np.nan, 1000.0, 300_000.0]})
     assert maps._split_jumps(df)["segment_id"].tolist() == [1, 1, 2]

@@ -1,9 +1,8 @@
 import random
 
-import pandas as pd
 import pytest
 
-from conftest import dark_tanker_rows, make_positions, write_marinecadastre
+from conftest import dark_tanker_rows, make_positions
 from vesseltrack import export, pipeline, schema
 from vesseltrack.errors import ConfigError
 

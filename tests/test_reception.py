@@ -56,8 +56,8 @@ def test_silence_chance_leaves_the_gap_itself_out():
 
 def test_cell_ids_match_floor_division_and_mark_nan():
     rng = np.random.default_rng(5)
-    lat = np.r_[rng.uniform(-90, 90, 10_000), 90.0, -90.0, 12.5, np.nan, 3.0]
-    lon = np.r_[rng.uniform(-180, 180, 10_000), 180.0, -180.0, -0.5, 3.0, np.nan]
+    lat = np.r_[rng.uniform(-90, 90, 1_200_000), 90.0, -90.0, 12.5, np.nan, 3.0]  # more than one block
+    lon = np.r_[rng.uniform(-180, 180, 1_200_000), 180.0, -180.0, -0.5, 3.0, np.nan]
     got = cell_ids(lat, lon, 0.5)
     iy, ix = np.floor((lat + 90) / 0.5), np.floor((lon + 180) / 0.5)
     ok = ~(np.isnan(lat) | np.isnan(lon))

@@ -60,3 +60,17 @@ def test_step_distances_match_haversine_across_chunks():
     for chunk in (1, 7, 1000, 5000):
         np.testing.assert_allclose(step_distances_m(lat, lon, chunk=chunk), want, rtol=1e-12, atol=1e-6)
     assert step_distances_m(lat[:1], lon[:1]).size == 0 and step_distances_m(lat[:0], lon[:0]).size == 0
+
+
+def test_is_sorted_across_blocks():
+    from vesseltrack.geo import BLOCK_ROWS
+    from vesseltrack.tracks import is_sorted
+
+    n = BLOCK_ROWS + 10
+    mmsi = np.repeat(np.array([1, 2], dtype=np.int32), [BLOCK_ROWS - 5, 15])
+    ts = np.r_[np.arange(BLOCK_ROWS - 5), np.arange(15)].astype(np.int64)
+    assert is_sorted(mmsi, ts)
+    ts_bad = ts.copy()
+    ts_bad[BLOCK_ROWS + 1] = -1  # a step back in time inside vessel 2, in the second block
+    assert not is_sorted(mmsi, ts_bad)
+    assert not is_sorted(mmsi[::-1], ts[::-1]) and is_sorted(mmsi[:0], ts[:0]) and len(mmsi) == n

@@ -14,6 +14,7 @@ import pandas as pd
 from vesseltrack import schema
 from vesseltrack.detect.encounters import both_ways
 from vesseltrack.detect.identity import SPLIT_OFFSET
+from vesseltrack.geo import BLOCK_ROWS
 from vesseltrack.voyages import Voyages, voyage_of
 
 #: Distance to a sensitive port beyond which it does not matter (km); also the value when no gap.
@@ -29,36 +30,62 @@ def is_tanker(vessel_type: pd.Series) -> np.ndarray:
     return ((vt >= 80) & (vt <= 89)).astype(np.int64)
 
 
+def _step_reductions(steps: pd.DataFrame, f: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per voyage (rows f[i] up to f[i+1]): distance sailed, highest implied speed and the highest
+    and lowest draught, over the steps to the next report of the same vessel (step j -> j+1 belongs
+    to the voyage of j, so a silence before arrival stays with its voyage).
+
+    Worked out per block of rows (small scratch arrays): each block is reduced by the voyage
+    segments in it, then segments of one voyage are combined.
+    """
+    n = len(steps)
+    mmsi = steps["mmsi"].to_numpy()
+    dist = steps["distance_m"].to_numpy()
+    dt = steps["dt_s"].to_numpy()
+    spd = steps["implied_speed_kn"].to_numpy()
+    dr = steps["draught_m"].to_numpy()
+    parts: list[list[np.ndarray]] = [[], [], [], []]
+    seg_voyage = []
+    for s in range(int(f[0]), n, BLOCK_ROWS):
+        e = min(s + BLOCK_ROWS, n)
+        m = min(e, n - 1) - s  # rows of the block that have a next row
+        same = np.zeros(e - s, dtype=bool)
+        same[:m] = mmsi[s + 1:s + 1 + m] == mmsi[s:s + m]
+        nxt = slice(s + 1, s + 1 + m)
+        dist_next = np.zeros(e - s)
+        dist_next[:m] = np.where(same[:m], np.nan_to_num(dist[nxt]), 0.0)
+        spd_next = np.zeros(e - s)
+        spd_next[:m] = np.where(same[:m] & (dt[nxt] >= MIN_SPEED_STEP_S), np.nan_to_num(spd[nxt]), 0.0)
+        d = dr[s:e].astype(float)
+        d_next = np.full(e - s, np.nan)
+        d_next[:m] = np.where(same[:m], dr[nxt], np.nan)
+        with np.errstate(invalid="ignore"):
+            hi = np.fmax(d, d_next)
+            lo = np.fmin(d, d_next)
+        v0 = np.searchsorted(f, s, side="right") - 1  # the voyage the block starts in
+        v1 = np.searchsorted(f, e, side="left")       # voyages starting before the block ends
+        idx = np.r_[s, f[v0 + 1:v1]] - s
+        parts[0].append(np.add.reduceat(dist_next, idx))
+        parts[1].append(np.fmax.reduceat(spd_next, idx))
+        parts[2].append(np.fmax.reduceat(np.where(np.isnan(hi), -np.inf, hi), idx))
+        parts[3].append(np.fmin.reduceat(np.where(np.isnan(lo), np.inf, lo), idx))
+        seg_voyage.append(np.arange(v0, v1))
+    sv = np.concatenate(seg_voyage)
+    starts = np.flatnonzero(np.r_[True, sv[1:] != sv[:-1]])  # segments of one voyage are adjacent
+    return tuple(u.reduceat(np.concatenate(p), starts) for u, p in zip((np.add, np.fmax, np.fmax, np.fmin), parts))
+
+
 def voyage_features(steps: pd.DataFrame, voy: Voyages, events: pd.DataFrame, visit_sensitive_ports: set[str],
                     identity_flags: pd.DataFrame | None = None) -> pd.DataFrame:
     """``distance_m`` and the schema.VOYAGE_FEATURES columns, one row per voyage of ``voy.table``.
 
     ``identity_flags``: one row per MMSI from ``detect.identity.vessel_identity_flags``.
     """
-    n = len(steps)
     nv = len(voy.first)
     if nv == 0:
         return pd.DataFrame({c.name: pd.Series([], dtype=c.dtype) for c in (schema.Column("distance_m", "float64"), *schema.VOYAGE_FEATURES)})
-    mmsi = steps["mmsi"].to_numpy()
-    same_next = np.zeros(n, dtype=bool)
-    same_next[:-1] = mmsi[1:] == mmsi[:-1]
-    dist = steps["distance_m"].to_numpy()
-    dt = steps["dt_s"].to_numpy()
-    spd = steps["implied_speed_kn"].to_numpy()
-    # step j -> j+1 is attributed to the voyage of j (so a silence before arrival stays with its voyage)
-    dist_next = np.zeros(n)
-    dist_next[:-1] = np.where(same_next[:-1], np.nan_to_num(dist[1:]), 0.0)
-    spd_next = np.zeros(n)
-    spd_next[:-1] = np.where(same_next[:-1] & (dt[1:] >= MIN_SPEED_STEP_S), np.nan_to_num(spd[1:]), 0.0)
-    dr = steps["draught_m"].to_numpy(dtype=float)
-    dr_next = np.full(n, np.nan)
-    dr_next[:-1] = np.where(same_next[:-1], dr[1:], np.nan)
-    with np.errstate(invalid="ignore"):
-        hi = np.fmax(dr, dr_next)
-        lo = np.fmin(dr, dr_next)
     f = voy.first
-    hi_v = np.fmax.reduceat(np.where(np.isnan(hi), -np.inf, hi), f)
-    lo_v = np.fmin.reduceat(np.where(np.isnan(lo), np.inf, lo), f)
+    dist_sum, spd_max, hi_v, lo_v = _step_reductions(steps, f)
     draught_change = np.where(np.isfinite(hi_v) & np.isfinite(lo_v), hi_v - lo_v, 0.0)
 
     t = voy.table
@@ -82,7 +109,7 @@ def voyage_features(steps: pd.DataFrame, voy: Voyages, events: pd.DataFrame, vis
     dark_sea = agg["sea_h"].fillna(0.0).to_numpy()
     other = _other_event_features(events, t, identity_flags)
     out = pd.DataFrame({
-        "distance_m": np.add.reduceat(dist_next, f),
+        "distance_m": dist_sum,
         "duration_h": duration_h,
         "n_positions": n_pos,
         "positions_per_h": n_pos / np.maximum(duration_h, 1.0 / 60.0),
@@ -98,7 +125,7 @@ def voyage_features(steps: pd.DataFrame, voy: Voyages, events: pd.DataFrame, vis
         "gap_improbability": agg["improb"].fillna(0.0).clip(lower=0.0).to_numpy(),
         "sensitive_port_calls": sens,
         "draught_change_m": draught_change,
-        "max_implied_speed_kn": np.fmax.reduceat(spd_next, f),
+        "max_implied_speed_kn": spd_max,
         **other,
         "is_tanker": is_tanker(t["vessel_type"]),
     })

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+#: Rows per block in whole-table scans and lookups: their scratch arrays stay a few MB, small
+#: enough to reuse memory freed by earlier stages instead of growing the process (see
+#: vesseltrack.allocator: on the benchmark machine fresh memory costs about 2 ms per MB).
+BLOCK_ROWS = 1 << 20
+
 EARTH_RADIUS_M = 6_371_008.8
 M_PER_NM = 1852.0
 KN_PER_M_S = 3600.0 / M_PER_NM

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from vesseltrack.geo import BLOCK_ROWS
+
 DEFAULT_CELL_DEG = 0.5
 DEFAULT_MAX_STEP_H = 24.0
 DEFAULT_MIN_STEPS = 20
@@ -50,17 +52,19 @@ def cell_ids(lat: np.ndarray, lon: np.ndarray, cell_deg: float) -> np.ndarray:
         ok = ~nan
         out[ok] = cell_ids(lat[ok], lon[ok], cell_deg)
         return out
-    # lat + 90 and lon + 180 are >= 0 for valid positions: truncation is floor, done in place
-    t = lat + 90.0
-    t /= cell_deg
-    out = t.astype(np.int64)
-    out *= nlon
-    np.add(lon, 180.0, out=t)
-    t /= cell_deg
-    ix = t.astype(np.int64)
-    del t
-    np.clip(ix, 0, nlon - 1, out=ix)
-    out += ix
+    # lat + 90 and lon + 180 are >= 0 for valid positions: truncation is floor; in blocks, in place
+    out = np.empty(len(lat), dtype=np.int64)
+    for s in range(0, len(lat), BLOCK_ROWS):
+        o = out[s:s + BLOCK_ROWS]
+        t = lat[s:s + BLOCK_ROWS] + 90.0
+        t /= cell_deg
+        o[:] = t
+        o *= nlon
+        np.add(lon[s:s + BLOCK_ROWS], 180.0, out=t)
+        t /= cell_deg
+        ix = t.astype(np.int64)
+        np.clip(ix, 0, nlon - 1, out=ix)
+        o += ix
     return out
 
 
@@ -152,23 +156,36 @@ def build_reception(steps: pd.DataFrame, *, cell_deg: float = DEFAULT_CELL_DEG, 
                     min_steps: int = DEFAULT_MIN_STEPS) -> ReceptionMap:
     """Reception map from (mmsi, timestamp)-sorted positions with schema.STEPS columns."""
     cell = cell_ids(steps["lat"].to_numpy(), steps["lon"].to_numpy(), cell_deg)
-    cls = class_codes(steps["ais_class"])
-    dt_h = steps["dt_s"].to_numpy() / 3600.0
+    cls = class_codes(steps["ais_class"]).astype(np.int8)
+    dt_s = steps["dt_s"].to_numpy()
+    ts = steps["timestamp"].array.asi8
     # every step is vessel time spent in the cell it starts from (capped: a long silence may be
-    # spent elsewhere); the mean reporting rate counts only steps that stay in their cell
-    ok = np.zeros(len(cell), dtype=bool)
-    if len(cell) > 1:
-        ok[1:] = dt_h[1:] > 0
-    start = np.flatnonzero(ok) - 1
-    stay = cell[start + 1] == cell[start]
-    key = cell[start] * 2 + cls[start]
-    dt_ok = dt_h[ok]
-    counted = stay & (dt_ok <= max_step_h)
-    # a vessel's consecutive steps mostly share a key: sum runs of equal keys first (sequential),
-    # then only the runs' keys are hashed
-    run_key, sums = _run_sums(key, [counted.astype(float), np.minimum(dt_ok, max_step_h), np.where(counted, dt_ok, 0.0)])
+    # spent elsewhere); the mean reporting rate counts only steps that stay in their cell. Per block
+    # of rows (small scratch arrays): a vessel's consecutive steps mostly share a key, so runs of
+    # equal keys are summed first (sequential) and only the runs' keys are hashed below.
+    step_keys, step_sums = [], []
+    hour_keys, hour_counts = [], []
+    for s in range(0, len(cell), BLOCK_ROWS):
+        e = min(s + BLOCK_ROWS, len(cell))
+        i = np.arange(max(s, 1), e)
+        i = i[dt_s[i] > 0]  # the step into report i starts at report i - 1
+        c0, c1 = cell[i - 1], cell[i]
+        dt_h = dt_s[i] / 3600.0
+        counted = (c1 == c0) & (dt_h <= max_step_h)
+        k, sums = _run_sums(c0 * 2 + cls[i - 1], [counted.astype(float), np.minimum(dt_h, max_step_h), np.where(counted, dt_h, 0.0)])
+        step_keys.append(k)
+        step_sums.append(sums)
+        # reports per (cell, hour), for "others heard during a gap"
+        cb = cell[s:e]
+        hk = (cb << 24) | (ts[s:e] // 3_600_000_000_000)
+        k, (n,) = _run_sums(hk[cb >= 0], [None])
+        hour_keys.append(k)
+        hour_counts.append(n)
+    run_key = np.concatenate(step_keys) if step_keys else np.empty(0, np.int64)
     inv, uk = pd.factorize(run_key, sort=True)  # hash-based, then only the distinct keys are sorted
-    n_steps, hours, stay_hours = (np.bincount(inv, weights=w, minlength=len(uk)) for w in sums)
+    n_steps, hours, stay_hours = (
+        np.bincount(inv, weights=np.concatenate([b[j] for b in step_sums]) if step_sums else np.empty(0), minlength=len(uk))
+        for j in range(3))
     table = pd.DataFrame({"cell": uk // 2, "ais_class": uk % 2, "steps": n_steps.astype(np.int64), "hours": hours,
                           "rate_per_h": np.divide(n_steps, stay_hours, out=np.zeros(len(uk)), where=stay_hours > 0)})
     fleet = np.zeros(2)
@@ -179,16 +196,14 @@ def build_reception(steps: pd.DataFrame, *, cell_deg: float = DEFAULT_CELL_DEG, 
     if fleet[1] == 0:
         fleet[1] = fleet[0]
     # silences, attributed to the cell and class of the report they start from
-    dt_s = steps["dt_s"].to_numpy()
-    sil = np.zeros(len(cell), dtype=bool)
-    sil[1:] = dt_s[1:] >= SILENCE_MIN_S
-    start = np.flatnonzero(sil) - 1
+    sil = np.flatnonzero(dt_s[1:] >= SILENCE_MIN_S) + 1
+    start = sil - 1
     dur = np.minimum(dt_s[sil], (1 << 32) - 1).astype(np.int64)
     skeys = np.sort(((cell[start] * 2 + cls[start]) << 32) | dur)
-    # reports per (cell, hour), counted by hashing (no sort of all reports), then the few keys sorted
-    hkeys = (cell << 24) | (steps["timestamp"].array.asi8 // 3_600_000_000_000)
-    run_key, (run_n,) = _run_sums(hkeys[cell >= 0], [None])
+    # reports per (cell, hour): the blocks' run counts, hashed, then the few keys sorted
+    run_key = np.concatenate(hour_keys) if hour_keys else np.empty(0, np.int64)
     inv, heard_keys = pd.factorize(run_key, sort=True)
+    run_n = np.concatenate(hour_counts) if hour_counts else np.empty(0)
     heard_cum = np.concatenate([[0], np.cumsum(np.bincount(inv, weights=run_n, minlength=len(heard_keys)).astype(np.int64))])
     return ReceptionMap(cell_deg=cell_deg, table=table, fleet_rate=fleet, min_steps=min_steps,
                         silence_keys=skeys, silence_all=np.sort(dur), fleet_hours=float(hours.sum()),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vesseltrack.geo import KN_PER_M_S, step_distances_m
+from vesseltrack.geo import BLOCK_ROWS, KN_PER_M_S, step_distances_m
 
 
 def ts_ns(series: pd.Series) -> np.ndarray:
@@ -17,14 +17,15 @@ def ts_ns(series: pd.Series) -> np.ndarray:
     return series.array.asi8
 
 
-def _is_sorted(mmsi: np.ndarray, ts: np.ndarray) -> bool:
-    if len(mmsi) < 2:
-        return True
-    dm = np.diff(mmsi.astype(np.int64))
-    if (dm < 0).any():
-        return False
-    same = dm == 0
-    return not (np.diff(ts)[same] < 0).any()
+def is_sorted(mmsi: np.ndarray, ts: np.ndarray) -> bool:
+    """True when (mmsi, ts) is non-decreasing; checked in blocks to keep temporaries small."""
+    n = len(mmsi)
+    for lo in range(0, max(n - 1, 0), BLOCK_ROWS):
+        hi = min(lo + BLOCK_ROWS + 1, n)
+        dm = np.diff(mmsi[lo:hi].astype(np.int64))
+        if (dm < 0).any() or (np.diff(ts[lo:hi])[dm == 0] < 0).any():
+            return False
+    return True
 
 
 def sort_order(mmsi: np.ndarray, ts: np.ndarray) -> np.ndarray | None:
@@ -34,7 +35,7 @@ def sort_order(mmsi: np.ndarray, ts: np.ndarray) -> np.ndarray | None:
     sort over dense vessel codes (uint16 when there are fewer than 65,536 vessels), which is linear.
     Input that is not time-ordered is first sorted by time (timsort uses existing runs).
     """
-    if _is_sorted(mmsi, ts):
+    if is_sorted(mmsi, ts):
         return None
     if (np.diff(ts) < 0).any():
         by_time = np.argsort(ts, kind="stable")

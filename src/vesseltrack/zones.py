@@ -25,7 +25,7 @@ import pandas as pd
 import shapely
 
 from vesseltrack.errors import ConfigError
-from vesseltrack.geo import EARTH_RADIUS_M, haversine_m
+from vesseltrack.geo import BLOCK_ROWS, EARTH_RADIUS_M, haversine_m
 
 CELL_DEG = 0.05
 DEFAULT_ZONE_RADIUS_M = 5000.0
@@ -178,12 +178,16 @@ def _grid_for(bounds: np.ndarray, lat: np.ndarray, lon: np.ndarray):
 
 
 def _cells(lat, lon, grid) -> tuple[np.ndarray, np.ndarray]:
+    """(cell index, inside the grid) of each point; computed in blocks (small scratch arrays)."""
     lat0, lon0, cell, ny, nx = grid
-    fy = (lat - lat0) / cell
-    fx = (lon - lon0) / cell
-    ok = (fy >= 0) & (fy < ny) & (fx >= 0) & (fx < nx)
     idx = np.zeros(len(lat), dtype=np.int64)
-    idx[ok] = fy[ok].astype(np.int64) * nx + fx[ok].astype(np.int64)
+    ok = np.zeros(len(lat), dtype=bool)
+    for s in range(0, len(lat), BLOCK_ROWS):
+        fy = (lat[s:s + BLOCK_ROWS] - lat0) / cell
+        fx = (lon[s:s + BLOCK_ROWS] - lon0) / cell
+        o = (fy >= 0) & (fy < ny) & (fx >= 0) & (fx < nx)
+        ok[s:s + BLOCK_ROWS] = o
+        idx[s:s + BLOCK_ROWS][o] = fy[o].astype(np.int64) * nx + fx[o].astype(np.int64)
     return idx, ok
 
 
@@ -300,10 +304,17 @@ def shore_distance_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     km, res, north, west = _shore_grid()
     lat = np.asarray(lat, dtype=float)
     lon = np.asarray(lon, dtype=float)
+    out = np.empty(len(lat))
+    for s in range(0, len(lat), BLOCK_ROWS):  # blocks: small scratch arrays
+        out[s:s + BLOCK_ROWS] = _shore_block(lat[s:s + BLOCK_ROWS], lon[s:s + BLOCK_ROWS], km, res, north, west)
+    return out
+
+
+def _shore_block(lat: np.ndarray, lon: np.ndarray, km: np.ndarray, res: float, north: float, west: float) -> np.ndarray:
     ny, nx = km.shape
     nan = np.isnan(lat) | np.isnan(lon)
     any_nan = bool(nan.any())
-    # grid row and column as int32, computed in place (this runs over every position of a batch)
+    # grid row and column as int32, computed in place
     fy = np.subtract(north, np.where(nan, 0.0, lat) if any_nan else lat)
     fy /= res
     iy = fy.astype(np.int32)

@@ -44,7 +44,7 @@ import pandas as pd
 
 from vesseltrack.detect import events as ev
 from vesseltrack.errors import ConfigError
-from vesseltrack.geo import EARTH_RADIUS_M, haversine_m
+from vesseltrack.geo import BLOCK_ROWS, EARTH_RADIUS_M, haversine_m
 from vesseltrack.tracks import vessel_starts
 from vesseltrack.zones import Gazetteer, nearest_sensitive, nearest_zone_km, shore_distance_km
 
@@ -134,43 +134,49 @@ def resample(steps: pd.DataFrame, *, bin_min: float = 10.0, max_interp_gap_h: fl
     ts = steps["timestamp"].array.asi8
     b = int(round(bin_min * 60e9))
     half = b // 2
-    # dtn: time to the next report (0 for the last row); valid_next: that step may be interpolated
-    dtn = np.zeros(n, dtype=np.int64)
+    implied = steps["implied_speed_kn"].to_numpy()
+    # per block of reports (small scratch arrays): valid_next (the step to the next report may be
+    # interpolated), then the grid times each report covers, [lo, hi): to the next report, or half
+    # a bin at the edge of a track piece; only reports that cover a grid time are kept
     valid_next = np.zeros(n, dtype=bool)
-    if n:
-        np.subtract(ts[1:], ts[:-1], out=dtn[:-1])
-        ok_dt = dtn[:-1] <= max_interp_gap_h * _NS_H
+    for s in range(0, max(n - 1, 0), BLOCK_ROWS):
+        e = min(s + BLOCK_ROWS, n - 1)
+        dtn = ts[s + 1:e + 1] - ts[s:e]
+        ok_dt = dtn <= max_interp_gap_h * _NS_H
         if max_stationary_gap_h is not None:
-            implied_next = steps["implied_speed_kn"].to_numpy()[1:]
-            ok_dt |= (dtn[:-1] <= max_stationary_gap_h * _NS_H) & (implied_next < stationary_kn)
-        np.equal(mmsi[1:], mmsi[:-1], out=valid_next[:-1])
-        valid_next[:-1] &= ok_dt
+            ok_dt |= (dtn <= max_stationary_gap_h * _NS_H) & (implied[s + 1:e + 1] < stationary_kn)
+        valid_next[s:e] = (mmsi[s + 1:e + 1] == mmsi[s:e]) & ok_dt
     valid_prev = np.zeros(n, dtype=bool)
     valid_prev[1:] = valid_next[:-1]
-    # grid times each report covers: [lo, hi) reaching to the next report, or half a bin at an edge
-    lo = ts - np.where(valid_prev, 0, half)
-    k_lo = -(-lo // b)
-    del lo
-    hi = ts + np.where(valid_next, dtn, half)
-    count = -(-hi // b)
-    del hi
-    count -= k_lo
-    np.maximum(count, 0, out=count)
+    rows_l, k_lo_l, count_l = [], [], []
+    for s in range(0, n, BLOCK_ROWS):
+        e = min(s + BLOCK_ROWS, n)
+        t = ts[s:e]
+        dtn = np.zeros(e - s, dtype=np.int64)
+        np.subtract(ts[s + 1:e + 1], ts[s:min(e, n - 1)], out=dtn[:min(e, n - 1) - s])  # 0 for the last report
+        k_lo = -(-(t - np.where(valid_prev[s:e], 0, half)) // b)
+        count = -(-(t + np.where(valid_next[s:e], dtn, half)) // b)
+        count -= k_lo
+        r = np.flatnonzero(count > 0)
+        rows_l.append(r + s)
+        k_lo_l.append(k_lo[r])
+        count_l.append(count[r])
+    rows = np.concatenate(rows_l) if rows_l else np.empty(0, np.int64)
+    k_lo = np.concatenate(k_lo_l) if k_lo_l else np.empty(0, np.int64)
+    count = np.concatenate(count_l) if count_l else np.empty(0, np.int64)
     # from here on only the reports that give samples (a fraction of all when reports are denser
     # than the grid), and the next report of each
-    rows = np.flatnonzero(count)
-    count = count[rows]
     r_src = np.repeat(np.arange(len(rows)), count)
     first = np.cumsum(count) - count
-    k = k_lo[rows][r_src] + (np.arange(len(r_src)) - first[r_src])
-    del first
+    k = k_lo[r_src] + (np.arange(len(r_src)) - first[r_src])
+    del first, k_lo
     src = rows[r_src]
+    del r_src
     vn = valid_next[src]
     j = np.minimum(src + 1, max(n - 1, 0))
     lat = steps["lat"].to_numpy()
     lon = steps["lon"].to_numpy()
     sog = steps["sog_kn"].to_numpy()
-    implied = steps["implied_speed_kn"].to_numpy()
 
     def report_speed(i: np.ndarray) -> np.ndarray:
         """Speed of report i: SOG, else the implied speed of a step into / out of it within the bound."""
@@ -186,7 +192,7 @@ def resample(steps: pd.DataFrame, *, bin_min: float = 10.0, max_interp_gap_h: fl
     rs_src, rs_j = report_speed(src), report_speed(j)
     t_src = ts[src]
     with np.errstate(invalid="ignore", divide="ignore"):
-        d = dtn[src]
+        d = ts[j] - t_src  # time to the next report (0 for the last report)
         frac = np.where(vn, (k * b - t_src) / np.where(d > 0, d, 1), 0.0)
     del d, t_src
     np.clip(frac, 0.0, 1.0, out=frac)

@@ -25,7 +25,7 @@ import pandas as pd
 
 from vesseltrack import tracks
 from vesseltrack.detect import events as ev
-from vesseltrack.geo import KN_PER_M_S, haversine_m
+from vesseltrack.geo import BLOCK_ROWS, KN_PER_M_S, haversine_m
 from vesseltrack.tracks import vessel_starts
 from vesseltrack.zones import Gazetteer, build_gazetteer, nearest_zone_km, shore_distance_km
 
@@ -170,20 +170,27 @@ def split_identity_clashes(positions: pd.DataFrame, *, clash_speed_kn: float = C
     steps = steps if steps is not None else tracks.add_steps(pos, segment_gap_h=1e9)
     n = len(pos)
     mmsi = pos["mmsi"].to_numpy()
-    out = pos.copy(deep=False)
     track_id = mmsi.astype(np.int64)
+
+    def with_track_id(track_id: np.ndarray) -> pd.DataFrame:  # a new frame over the same columns
+        return pd.DataFrame({**{c: pos[c] for c in pos.columns}, "track_id": track_id}, copy=False)
+
     if n == 0:
-        out["track_id"] = track_id
-        return out, ev.conform(pd.DataFrame())
+        return with_track_id(track_id), ev.conform(pd.DataFrame())
     first = vessel_starts(mmsi)
-    dist, spd = _eff_speed(steps, min_dt_s)
-    switch = ~first & (dist >= min_jump_km * 1000.0) & (spd > clash_speed_kn)
+    starts = np.flatnonzero(first)
+    # switches: long jumps (few; the distance test first) at a speed no ship sails
+    dist = steps["distance_m"].to_numpy(dtype=float)
+    jumps = np.flatnonzero(dist >= min_jump_km * 1000.0)  # NaN at a vessel's first report: never
+    jump_kn = dist[jumps] / np.fmax(steps["dt_s"].to_numpy(dtype=float)[jumps], min_dt_s) * KN_PER_M_S
+    sw_all = jumps[jump_kn > clash_speed_kn]
+    n_sw = np.bincount(np.searchsorted(starts, sw_all, side="right") - 1, minlength=len(starts))
+    if not (n_sw >= min_switches).any():
+        return with_track_id(track_id), ev.conform(pd.DataFrame())
+    switch = np.zeros(n, dtype=bool)
+    switch[sw_all] = True
     code = np.cumsum(first) - 1
-    n_sw = np.bincount(code, weights=switch, minlength=code[-1] + 1)
     flagged = n_sw[code] >= min_switches
-    if not flagged.any():
-        out["track_id"] = track_id
-        return out, ev.conform(pd.DataFrame())
     ts = pos["timestamp"].array.asi8
     lat = pos["lat"].to_numpy(dtype=float)
     lon = pos["lon"].to_numpy(dtype=float)
@@ -206,8 +213,7 @@ def split_identity_clashes(positions: pd.DataFrame, *, clash_speed_kn: float = C
         neither = np.fmin(speeds[0], speeds[1]) > clash_speed_kn  # no plausible sub-track: keep the parity
         label = np.where(flagged & ~neither, new, label)
         label[~flagged] = 0
-    track_id = np.where(label == 1, track_id + SPLIT_OFFSET, track_id)
-    out["track_id"] = track_id
+    out = with_track_id(np.where(label == 1, track_id + SPLIT_OFFSET, track_id))
     # events: one per flagged MMSI with both sub-tracks present
     sw_rows = np.flatnonzero(switch & flagged)
     c = code[sw_rows]
@@ -235,7 +241,6 @@ def split_identity_clashes(positions: pd.DataFrame, *, clash_speed_kn: float = C
 
 def _next_with_label(label: np.ndarray, code: np.ndarray, start: np.ndarray, want: np.ndarray) -> np.ndarray:
     """For each start row, the first row at or after it of the same vessel with label == want (-1 none)."""
-    n = len(label)
     res = np.full(len(start), -1, dtype=np.int64)
     for lab in (0, 1):
         rows = np.flatnonzero(label == lab)
@@ -322,15 +327,20 @@ def vessel_identity_flags(positions: pd.DataFrame, gaz: Gazetteer | None = None,
     # not a sort of every report): robust as long as fewer than half the reports are swapped.
     n_pos = np.bincount(code, minlength=nv)
     sample = first[:, None] + (np.arange(64)[None, :] * n_pos[:, None]) // 64
-    mlat = np.median(lat[sample], axis=1)[code]
-    mlon = np.median(lon[sample], axis=1)[code]
-    # cheap box test first (swapped back within ~2 degrees of the median), exact distances on the few candidates
+    vlat = np.median(lat[sample], axis=1)
+    vlon = np.median(lon[sample], axis=1)
+    # cheap box test first (swapped back within ~2 degrees of the median), in blocks of rows; exact
+    # distances on the few candidates
     box = 2.0 * max(swap_near_km / 100.0, 1.0)
-    cand = np.flatnonzero((np.abs(lon) <= 90) & (np.abs(lon - mlat) <= box))  # usually few rows pass this
-    cand = cand[np.abs(_wrap(lat[cand] - mlon[cand]))
-                <= box / np.maximum(np.cos(np.radians(np.minimum(np.abs(mlat[cand]), 89.0))), 0.01)]
-    swapped_rows = cand[(haversine_m(lat[cand], lon[cand], mlat[cand], mlon[cand]) > swap_far_km * 1000.0)
-                        & (haversine_m(lon[cand], lat[cand], mlat[cand], mlon[cand]) < swap_near_km * 1000.0)]
+    cand = np.concatenate([
+        s + np.flatnonzero((np.abs(lon[s:s + BLOCK_ROWS]) <= 90) & (np.abs(lon[s:s + BLOCK_ROWS] - vlat[code[s:s + BLOCK_ROWS]]) <= box))
+        for s in range(0, len(lon), BLOCK_ROWS)])  # usually few rows pass this
+    mlat, mlon = vlat[code[cand]], vlon[code[cand]]
+    cand = cand[np.abs(_wrap(lat[cand] - mlon))
+                <= box / np.maximum(np.cos(np.radians(np.minimum(np.abs(mlat), 89.0))), 0.01)]
+    mlat, mlon = vlat[code[cand]], vlon[code[cand]]
+    swapped_rows = cand[(haversine_m(lat[cand], lon[cand], mlat, mlon) > swap_far_km * 1000.0)
+                        & (haversine_m(lon[cand], lat[cand], mlat, mlon) < swap_near_km * 1000.0)]
 
     def distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(vessel code, value) of each distinct non-missing (-1) value per vessel. Rows are grouped

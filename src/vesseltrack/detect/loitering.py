@@ -67,7 +67,6 @@ def detect_loitering(steps: pd.DataFrame, gaz: Gazetteer, *, min_h: float = DEFA
     cont[1:] = slow[1:] & slow[:-1] & step_slow[1:]
     # runs: maximal chains of slow reports linked by slow steps
     rs = np.flatnonzero(slow & ~cont)
-    rid = np.cumsum(slow & ~cont) - 1
     in_run = slow
     # end of each run: last slow report whose successor does not continue it
     nxt_cont = np.zeros(n, dtype=bool)

@@ -39,7 +39,7 @@ from vesseltrack.ingest import layouts
 from vesseltrack.ingest import parquet as parquet_reader
 from vesseltrack.ingest.base import prefetch
 from vesseltrack.ingest.sniff import Source, expand, sniff, sniff_source
-from vesseltrack.tracks import sort_order, vessel_starts
+from vesseltrack.tracks import is_sorted, sort_order, vessel_starts
 
 __all__ = ["Ingested", "load", "read_positions", "sniff"]
 
@@ -134,7 +134,43 @@ def _values(s: pd.Series):
     return s.to_numpy() if isinstance(s.dtype, np.dtype) else s.array
 
 
-def _concat(parts: list, dtype: str):
+class _Preallocated:
+    """One numpy column's cleaned chunks, copied into a single array of known capacity as they
+    arrive (Parquet files state their row counts). The assembled column is then this array: no
+    concatenation, and no heap left fragmented by many chunk-sized pieces that a column-sized
+    array cannot reuse. Grows (by copying) only if the capacity was too small."""
+
+    def __init__(self, dtype, capacity: int):
+        self.buf = np.empty(capacity, dtype=dtype)
+        self.ends: list[int] = []
+        self.n = 0
+
+    def append(self, a: np.ndarray) -> None:
+        m = len(a)
+        if self.n + m > len(self.buf):
+            grown = np.empty(max(2 * len(self.buf), self.n + m), dtype=self.buf.dtype)
+            grown[:self.n] = self.buf[:self.n]
+            self.buf = grown
+        self.buf[self.n:self.n + m] = a
+        self.n += m
+        self.ends.append(self.n)
+
+    def array(self) -> np.ndarray:
+        return self.buf[:self.n]
+
+    def views(self) -> list[np.ndarray]:
+        """The chunks, as views into the array."""
+        starts = [0, *self.ends[:-1]]
+        return [self.buf[s:e] for s, e in zip(starts, self.ends)]
+
+    def clear(self) -> None:
+        self.buf = np.empty(0, dtype=self.buf.dtype)
+        self.ends, self.n = [], 0
+
+
+def _concat(parts, dtype: str):
+    if isinstance(parts, _Preallocated):
+        return parts.array()
     if dtype == "category":
         if len(parts) == 1:
             return parts[0]
@@ -146,20 +182,6 @@ def _concat(parts: list, dtype: str):
     return np.concatenate(parts)
 
 
-_BLOCK = 1 << 20
-
-
-def _sorted_by_key(mmsi: np.ndarray, ts: np.ndarray) -> bool:
-    """True when (mmsi, ts) is non-decreasing; checked in blocks to keep temporaries small."""
-    n = len(mmsi)
-    for lo in range(0, max(n - 1, 0), _BLOCK):
-        hi = min(lo + _BLOCK + 1, n)
-        dm = np.diff(mmsi[lo:hi])
-        if (dm < 0).any() or (np.diff(ts[lo:hi])[dm == 0] < 0).any():
-            return False
-    return True
-
-
 def _sort_order(mmsi: np.ndarray, ts: np.ndarray):
     """(order, sorted mmsi, sorted ts): the stable sort by (mmsi, timestamp) that
     :func:`vesseltrack.tracks.sort_order` gives (order None when already sorted).
@@ -168,7 +190,7 @@ def _sort_order(mmsi: np.ndarray, ts: np.ndarray):
     stable radix sort by dense vessel code (a hash factorisation, O(n)) is then already the
     answer, which one O(n) pass verifies; otherwise the general sort is used.
     """
-    if _sorted_by_key(mmsi, ts):
+    if is_sorted(mmsi, ts):
         return None, mmsi, ts
     codes, _ = pd.factorize(mmsi, sort=True)
     small = codes.astype(np.uint16 if codes.max() < 2**16 else np.uint32)
@@ -176,13 +198,13 @@ def _sort_order(mmsi: np.ndarray, ts: np.ndarray):
     order = np.argsort(small, kind="stable")
     del small
     m_o, t_o = mmsi.take(order), ts.take(order)
-    if not _sorted_by_key(m_o, t_o):
+    if not is_sorted(m_o, t_o):
         order = sort_order(mmsi, ts)
         m_o, t_o = mmsi.take(order), ts.take(order)
     return order, m_o, t_o
 
 
-def _merge_order(mmsi_parts: list[np.ndarray], ts):
+def _merge_order(mmsi_parts, ts):
     """(order, sorted mmsi, sorted ts) of chunks that are each sorted by (mmsi, timestamp), with
     ``ts`` the chunks' timestamps concatenated (a UTC DatetimeArray): the stable sort by
     (mmsi, timestamp) that :func:`vesseltrack.tracks.sort_order` gives, in O(n) for usual inputs.
@@ -192,7 +214,10 @@ def _merge_order(mmsi_parts: list[np.ndarray], ts):
     radix sort by code orders the rows, and one pass checks that each vessel's times came in
     order across chunks (true for time-ordered files); if not, the general sort is used.
     """
-    mmsi = np.concatenate(mmsi_parts) if len(mmsi_parts) > 1 else mmsi_parts[0]
+    if isinstance(mmsi_parts, _Preallocated):
+        mmsi, mmsi_parts = mmsi_parts.array(), mmsi_parts.views()
+    else:
+        mmsi = np.concatenate(mmsi_parts) if len(mmsi_parts) > 1 else mmsi_parts[0]
     t = ts.asi8
     ends = np.cumsum([len(m) for m in mmsi_parts])
     ordered = all(mmsi[e - 1] < mmsi[e] or (mmsi[e - 1] == mmsi[e] and t[e - 1] <= t[e]) for e in ends[:-1])
@@ -206,7 +231,7 @@ def _merge_order(mmsi_parts: list[np.ndarray], ts):
     order = np.argsort(codes, kind="stable")
     del codes
     m_o, ts_o = mmsi.take(order), ts.take(order)
-    if not _sorted_by_key(m_o, ts_o.asi8):
+    if not is_sorted(m_o, ts_o.asi8):
         order = sort_order(mmsi, t)
         m_o, ts_o = mmsi.take(order), ts.take(order)
     return order, m_o, ts_o
@@ -321,6 +346,22 @@ def _default_strict(src: Source, info, column_map: dict | None) -> bool:
     return src_col is None or layouts.norm(src_col) != "id"
 
 
+_NUMPY_DTYPES = ("int32", "float64", "float32")
+
+
+def _known_rows(sources: list[Source]) -> int | None:
+    """Total rows of the sources when each states it (Parquet metadata), else None."""
+    total = 0
+    try:
+        for src in sources:
+            if sniff_source(src).kind != "parquet":
+                return None
+            total += parquet_reader.open_file(src).metadata.num_rows
+    except InputError:
+        return None  # reading the files reports the problem, in order
+    return total
+
+
 def load(paths, *, column_map: dict | None = None, assume_time=None, strict_mmsi: bool | None = None,
          chunk_rows: int = 1_000_000, progress: Callable[[str], None] | None = None) -> Ingested:
     """Read, clean, sort and de-duplicate AIS positions from one path or a list of paths.
@@ -339,7 +380,12 @@ def load(paths, *, column_map: dict | None = None, assume_time=None, strict_mmsi
     for p in _as_list(paths):
         sources.extend(expand(p))
 
-    pieces: dict[str, list] = {c.name: [] for c in schema.POSITIONS}
+    pieces: dict[str, object] = {c.name: [] for c in schema.POSITIONS}
+    capacity = _known_rows(sources)
+    if capacity:
+        for c in schema.POSITIONS:
+            if c.dtype in _NUMPY_DTYPES:
+                pieces[c.name] = _Preallocated(c.dtype, capacity)
     file_ids: list[np.ndarray] = []
     reject_parts: list[pd.DataFrame] = []
     files: list[dict] = []
