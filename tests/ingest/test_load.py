@@ -255,3 +255,19 @@ def test_time_ordered_shuffled_and_reversed_files_load_the_same(tmp_path):
         for chunk_rows in (97, 1000):
             got = load(tmp_path / f"{name}.parquet", chunk_rows=chunk_rows).positions
             pd.testing.assert_frame_equal(got, ref, check_categorical=False)
+
+
+def test_preallocated_column_fills_in_place_and_grows_when_short():
+    from vesseltrack.ingest import _concat, _merge_order, _Preallocated
+
+    col = _Preallocated("int32", 4)
+    col.append(np.array([1, 2, 3], dtype=np.int32))
+    buf = col.buf
+    col.append(np.array([1], dtype=np.int32))
+    assert col.buf is buf  # filled in place while it fits
+    col.append(np.array([0, 5], dtype=np.int32))  # more rows than stated: grows by copying
+    assert _concat(col, "int32").tolist() == [1, 2, 3, 1, 0, 5]
+    assert [v.tolist() for v in col.views()] == [[1, 2, 3], [1], [0, 5]]
+    ts = pd.array(pd.to_datetime([0, 1, 2, 5, 3, 4], unit="s", utc=True))
+    order, m_o, t_o = _merge_order(col, ts)
+    assert m_o.tolist() == [0, 1, 1, 2, 3, 5] and order.tolist() == [4, 0, 3, 1, 2, 5]
