@@ -222,3 +222,26 @@ def test_trailing_delimiter_on_every_data_line(tmp_path):
     text = "mmsi,timestamp,lat,lon\n244000000,2024-03-01T12:00:00,52,4,\n244000000,2024-03-01T12:01:00,52,4,\n"
     res = check(load(write(tmp_path, "trail.csv", text)))
     assert len(res.positions) == 2 and len(res.rejects) == 0
+
+
+def test_text_in_a_number_column_in_a_later_block_gives_the_same_as_all_text(tmp_path):
+    """Number columns are parsed as numbers; a block holding text there ("abc", a decimal comma)
+    is parsed again as text, so such values still become NaN and their rows are judged by clean."""
+    good = [f"2440000{i % 7:02d},2024-03-01T{i // 60 % 24:02d}:{i % 60:02d}:00,52.{i % 97:02d},4.{i % 89:02d},{i % 20}.5"
+            for i in range(3000)]
+    bad = good[:2500] + ["244000001,2024-03-01T05:00:30,abc,4.1,\"12,5\"", "244000002,2024-03-01T05:01:30,52.2,4.2,N/A"] + good[2500:]
+    header = "MMSI,BaseDateTime,LAT,LON,SOG\n"
+    path = write(tmp_path, "mixed.csv", header + "\n".join(bad) + "\n")
+    res = load(path, chunk_rows=500)  # the text sits in a later block than the first
+    check(res)
+    assert res.counts["rows_read"] == 3002
+    rej = res.rejects.set_index("row")
+    assert rej.loc[2501, "reason"] == "missing_position"
+    pos = res.positions
+    odd = pos[(pos["mmsi"] == 244000002) & (pos["timestamp"] == pd.Timestamp("2024-03-01T05:01:30Z"))]
+    assert len(odd) == 1 and np.isnan(odd["sog_kn"].iloc[0])
+    # the same rows with every column read as text give the same table
+    plain = write(tmp_path, "plain.csv", header + "\n".join(good) + "\n")
+    a = load(plain, chunk_rows=500).positions
+    b = pos[~((pos["mmsi"] == 244000002) & (pos["timestamp"] == pd.Timestamp("2024-03-01T05:01:30Z")))].reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b, check_categorical=False)

@@ -146,13 +146,20 @@ def read(path, *, column_map: dict | None = None, assume_time=None, chunk_rows: 
         if len(first) == len(names) + 1 and first[-1] == "" and lines[1].rstrip().endswith(info.delimiter):
             names.append("__trailing__")
     wanted = list(dict.fromkeys(mapping.values()))
-    convert = pv.ConvertOptions(
-        include_columns=wanted,
-        column_types={s: pa.string() for s in wanted},
-        null_values=list(layouts.NULL_STRINGS),
-        strings_can_be_null=True,
-        quoted_strings_can_be_null=True,
-    )
+    # Columns that only feed plain numbers (lat, lon, speeds, sizes) are parsed as numbers by
+    # pyarrow, in parallel; every other column as text, converted by layouts.to_canonical. A block
+    # with a value that is not a number there (text, a decimal comma) is parsed again all as text,
+    # where such values become NaN and clean.py judges the row, as for any text column.
+    plain_number = {c for c in mapping if c not in ("mmsi", "timestamp", "millisecond") and c not in layouts.CODED
+                    and c not in layouts.TEXT}
+    numeric = [s for s in wanted if all(c in plain_number for c, src_col in mapping.items() if src_col == s)]
+
+    def options(types: dict) -> pv.ConvertOptions:
+        return pv.ConvertOptions(include_columns=wanted, column_types=types, null_values=list(layouts.NULL_STRINGS),
+                                 strings_can_be_null=True, quoted_strings_can_be_null=True)
+
+    as_text = options({s: pa.string() for s in wanted})
+    typed = options({s: (pa.float64() if s in numeric else pa.string()) for s in wanted}) if numeric else None
     read_mt = pv.ReadOptions(column_names=names, use_threads=True, block_size=1 << 20)
     read_st = pv.ReadOptions(column_names=names, use_threads=False, block_size=1 << 20)
 
@@ -163,6 +170,8 @@ def read(path, *, column_map: dict | None = None, assume_time=None, chunk_rows: 
         blocks = _mapped_blocks(src.path, block) if plain else _blocks(stream, block)
     except OSError as err:
         raise InputError(f"{src.name}: cannot open ({err}); expected a readable file; check the path and permissions") from err
+    numbers_failed: list[bool] = []
+
     def parse(buf: pa.Buffer):
         """(table, malformed rows) of one block; on the pool's thread, overlapping conversion."""
         bad: list = []
@@ -172,11 +181,19 @@ def read(path, *, column_map: dict | None = None, assume_time=None, chunk_rows: 
             return "skip"
 
         opts = pv.ParseOptions(delimiter=info.delimiter, invalid_row_handler=on_invalid)
-        table = pv.read_csv(pa.BufferReader(buf), read_options=read_mt, parse_options=opts, convert_options=convert)
-        if bad:  # row numbers are only known on one thread
+        convert = typed if typed is not None and not numbers_failed else as_text
+        try:
+            table = pv.read_csv(pa.BufferReader(buf), read_options=read_mt, parse_options=opts, convert_options=convert)
+            if bad:  # row numbers are only known on one thread
+                bad.clear()
+                table = pv.read_csv(pa.BufferReader(buf), read_options=read_st, parse_options=opts,
+                                    convert_options=convert)
+        except pa.ArrowInvalid as err:
+            if convert is as_text or "conversion error" not in str(err):
+                raise
+            numbers_failed.append(True)  # this file has text in a number column: text from now on
             bad.clear()
-            table = pv.read_csv(pa.BufferReader(buf), read_options=read_st, parse_options=opts,
-                                convert_options=convert)
+            return parse(buf)
         return table, bad
 
     try:
