@@ -209,3 +209,16 @@ def test_ships_drifting_alongside_heard_only_by_satellite_passes():
     ev = detect_encounters(steps, _GAZ, params="gfw")
     assert len(ev) == 1 and ev["duration_h"].iloc[0] >= 5.5
     assert len(detect_encounters(steps, _GAZ, params=EncounterParams(max_stationary_gap_h=None))) == 0
+
+
+def test_pairs_within_runs_are_the_upper_triangle_of_each_run():
+    from vesseltrack.detect.encounters import _cross, _pairs_within
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        length = rng.integers(1, 6, rng.integers(0, 10))
+        start = np.cumsum(np.r_[0, (length + rng.integers(0, 3, len(length)))[:-1]]) if len(length) else np.empty(0, np.int64)
+        a, b = _pairs_within(start, length)
+        ia, ib = _cross(start, length, start, length)
+        keep = ia < ib
+        assert np.array_equal(a, ia[keep]) and np.array_equal(b, ib[keep])

@@ -228,6 +228,18 @@ def _cross(a_start, a_len, b_start, b_len) -> tuple[np.ndarray, np.ndarray]:
     return a_start[r] + j // bl, b_start[r] + j % bl
 
 
+def _pairs_within(start: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All index pairs (i, j), start[r] <= i < j < start[r] + length[r], for every run r (only the
+    pairs wanted: no i >= j generated and thrown away)."""
+    # each element i is paired with the (run end - i - 1) elements after it in its run
+    run_end = np.repeat(start + length, length)
+    i = np.repeat(start, length) + (np.arange(len(run_end)) - np.repeat(np.cumsum(length) - length, length))
+    c = run_end - i - 1
+    a = np.repeat(i, c)
+    b = a + 1 + (np.arange(len(a)) - np.repeat(np.cumsum(c) - c, c))
+    return a, b
+
+
 def close_pairs(s: Samples, max_distance_m: float, *, chunk_samples: int = 4_000_000) -> dict[str, np.ndarray]:
     """(sample a, sample b, separation) of every pair of vessels within ``max_distance_m`` at a grid
     time, with mmsi[a] < mmsi[b]; also ``n_candidates`` (pairs whose exact distance was computed)."""
@@ -264,9 +276,8 @@ def close_pairs(s: Samples, max_distance_m: float, *, chunk_samples: int = 4_000
         rl = np.diff(np.r_[rs, len(sk)])
         uk = sk[rs]
         # same cell: every pair inside a run (i < j)
-        ia, ib = _cross(rs, rl, rs, rl)
-        keep = ia < ib
-        pa, pb = [ia[keep]], [ib[keep]]
+        ia, ib = _pairs_within(rs, rl)
+        pa, pb = [ia], [ib]
 
         def neighbours(off: int, uk=uk, rs=rs, rl=rl) -> tuple[np.ndarray, np.ndarray]:
             q = uk + off
