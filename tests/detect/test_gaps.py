@@ -124,3 +124,23 @@ def test_any_vessel_partition_gives_the_same_events(part):
     from vesseltrack.detect.events import concat
     pd.testing.assert_frame_equal(concat(parts_g), concat([whole_g]))
     pd.testing.assert_frame_equal(concat(parts_v), concat([whole_v]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([1, 2, 3]), st.integers(0, 40 * 3600)), min_size=1, max_size=60),
+       st.sampled_from([0.5, 6.0, 12.0]), st.booleans())
+def test_reports_within_matches_a_brute_force_count(pairs, hours, before):
+    from vesseltrack.detect.gaps import reports_within
+
+    pairs = sorted(pairs)
+    steps = pd.DataFrame({"mmsi": np.array([p[0] for p in pairs], dtype=np.int32),
+                          "timestamp": pd.to_datetime([p[1] * 10**9 + 123 for p in pairs], utc=True)})
+    sec = np.array([p[1] for p in pairs])
+    mm = steps["mmsi"].to_numpy()
+    h = int(hours * 3600)
+    idx = np.arange(len(pairs))
+    if before:
+        want = [int(((mm == mm[i]) & (sec >= sec[i] - h) & (np.arange(len(mm)) <= i)).sum()) for i in idx]
+    else:
+        want = [int(((mm == mm[i]) & (sec <= sec[i] + h) & (np.arange(len(mm)) >= i)).sum()) for i in idx]
+    assert reports_within(steps, idx, hours, before=before).tolist() == want

@@ -72,17 +72,41 @@ NEAR_PORT_KM = 300.0
 
 
 def reports_within(steps: pd.DataFrame, idx: np.ndarray, hours: float, *, before: bool) -> np.ndarray:
-    """Reports of the same vessel in the ``hours`` before (or after) each row ``idx``, that row included."""
+    """Reports of the same vessel in the ``hours`` before (or after) each row ``idx``, that row included.
+
+    Times are compared in whole seconds. A vectorised binary search inside each queried vessel's
+    rows (sorted by time): work and memory grow with the number of queries, not of reports.
+    """
+    idx = np.asarray(idx, dtype=np.int64)
+    if len(idx) == 0:
+        return np.zeros(0, dtype=np.int64)
     mmsi = steps["mmsi"].to_numpy()
-    code = np.cumsum(vessel_starts(mmsi)) - 1
-    sec = steps["timestamp"].array.asi8 // 1_000_000_000
-    sec = sec - (sec.min() if len(sec) else 0) + int(hours * 3600) + 1
-    keys = code.astype(np.int64) << 34 | sec  # sorted: rows are sorted by (mmsi, time)
-    shift = -int(hours * 3600) if before else int(hours * 3600)
-    q = code[idx].astype(np.int64) << 34 | (sec[idx] + shift)
-    if before:
-        return idx - np.searchsorted(keys, q, side="left") + 1
-    return np.searchsorted(keys, q, side="right") - idx
+    ts = steps["timestamp"].array.asi8
+    starts = np.flatnonzero(vessel_starts(mmsi))
+    v = np.searchsorted(starts, idx, side="right") - 1
+    sec = ts[idx] // 1_000_000_000
+    h = int(hours * 3600)
+    if before:  # first row of the vessel, up to idx, at most h seconds earlier
+        first = _bisect(ts, starts[v], idx, sec - h, strict=False)
+        return idx - first + 1
+    ends = np.append(starts[1:], len(ts))[v]
+    past = _bisect(ts, idx, ends, sec + h, strict=True)  # first row more than h seconds later
+    return past - idx
+
+
+def _bisect(ts: np.ndarray, lo: np.ndarray, hi: np.ndarray, target_s: np.ndarray, *, strict: bool) -> np.ndarray:
+    """Per query, the first row j in [lo, hi) whose time in seconds is >= target (> when
+    ``strict``), hi when none; ts is sorted within each range. All queries bisect together."""
+    lo, hi = lo.copy(), hi.copy()
+    active = lo < hi
+    while active.any():
+        mid = (lo + hi) // 2
+        s = ts[np.where(active, mid, 0)] // 1_000_000_000
+        right = active & ((s <= target_s) if strict else (s < target_s))
+        lo = np.where(right, mid + 1, lo)
+        hi = np.where(active & ~right, mid, hi)
+        active = lo < hi
+    return lo
 
 
 def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAULT_GAP_H,
