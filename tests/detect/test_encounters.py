@@ -222,3 +222,27 @@ def test_pairs_within_runs_are_the_upper_triangle_of_each_run():
         ia, ib = _cross(start, length, start, length)
         keep = ia < ib
         assert np.array_equal(a, ia[keep]) and np.array_equal(b, ib[keep])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([5, 7]), st.integers(0, 20 * 3600), st.sampled_from([None, 6.5, 9.0])), min_size=1, max_size=40),
+       st.lists(st.tuples(st.sampled_from([5, 7, 9]), st.integers(-3600, 21 * 3600), st.integers(0, 5 * 3600)), min_size=1, max_size=10))
+def test_reports_between_and_draught_near_match_a_brute_force(rows, queries):
+    from vesseltrack.detect.encounters import _draught_near, _reports_between
+
+    rows = sorted(rows, key=lambda r: (r[0], r[1]))
+    steps = pd.DataFrame({"mmsi": np.array([r[0] for r in rows], dtype=np.int32),
+                          "timestamp": pd.to_datetime([r[1] * 10**9 for r in rows], utc=True),
+                          "draught_m": np.array([np.nan if r[2] is None else r[2] for r in rows], dtype=np.float32)})
+    q = np.array([x[0] for x in queries], dtype=np.int64)
+    t0 = np.array([x[1] * 10**9 for x in queries], dtype=np.int64)
+    t1 = t0 + np.array([x[2] * 10**9 for x in queries], dtype=np.int64)
+    sec = np.array([r[1] for r in rows])
+    mm = np.array([r[0] for r in rows])
+    want_n = [int(((mm == m) & (sec >= a // 10**9) & (sec <= b // 10**9)).sum()) for m, a, b in zip(q, t0, t1)]
+    assert _reports_between(steps, q, t0, t1).tolist() == want_n
+    want_d = []
+    for m, a in zip(q, t0):
+        cand = [r[2] for r in rows if r[0] == m and r[1] <= a // 10**9 and r[2] is not None]
+        want_d.append(cand[-1] if cand else np.nan)
+    np.testing.assert_array_equal(_draught_near(steps, q, t0), np.array(want_d, dtype=float))

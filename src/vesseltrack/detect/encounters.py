@@ -45,7 +45,6 @@ import pandas as pd
 from vesseltrack.detect import events as ev
 from vesseltrack.errors import ConfigError
 from vesseltrack.geo import BLOCK_ROWS, EARTH_RADIUS_M, haversine_m
-from vesseltrack.tracks import vessel_starts
 from vesseltrack.zones import Gazetteer, nearest_sensitive, nearest_zone_km, shore_distance_km
 
 #: An encounter within this distance of a sensitive port names that port in ``port``.
@@ -308,28 +307,42 @@ def close_pairs(s: Samples, max_distance_m: float, *, chunk_samples: int = 4_000
 
 
 def _draught_near(steps: pd.DataFrame, mmsi_q: np.ndarray, t_q: np.ndarray) -> np.ndarray:
-    """The vessel's latest non-missing draught reported at or before t_q (NaN if none)."""
+    """The vessel's latest non-missing draught reported at or before t_q (NaN if none).
+
+    Times are compared in whole seconds from the earliest time. A vectorised binary search inside
+    each queried vessel's rows: no full-table keys.
+    """
     mmsi = steps["mmsi"].to_numpy()
     n = len(mmsi)
     if n == 0 or len(mmsi_q) == 0:
         return np.full(len(mmsi_q), np.nan)
-    first = vessel_starts(mmsi)
-    code = np.cumsum(first) - 1
-    umm = mmsi[first]
     ts = steps["timestamp"].array.asi8
-    t_min = min(ts.min(), t_q.min())
-    sec = (ts - t_min) // 1_000_000_000
-    keys = code.astype(np.int64) << 34 | sec
-    qc = np.searchsorted(umm, mmsi_q)
-    qc_ok = (qc < len(umm)) & (umm[np.minimum(qc, len(umm) - 1)] == mmsi_q)
-    qkey = np.minimum(qc, len(umm) - 1).astype(np.int64) << 34 | ((t_q - t_min) // 1_000_000_000)
-    pos = np.searchsorted(keys, qkey, side="right") - 1
-    dr = steps["draught_m"].to_numpy(dtype=float)
-    last = np.maximum.accumulate(np.where(~np.isnan(dr), np.arange(n), -1))
-    vstart = np.maximum.accumulate(np.where(first, np.arange(n), 0))
-    p = np.maximum(pos, 0)
-    ok = qc_ok & (pos >= 0) & (code[p] == np.minimum(qc, len(umm) - 1)) & (last[p] >= vstart[p])
-    return np.where(ok, dr[np.maximum(last[p], 0)], np.nan)
+    t_min = min(int(ts.min()), int(t_q.min()))
+    lo_v = np.searchsorted(mmsi, mmsi_q, side="left")
+    hi_v = np.searchsorted(mmsi, mmsi_q, side="right")
+    # last row of the vessel at or before t_q
+    p = _bisect_s(ts, lo_v, hi_v, (t_q - t_min) // 1_000_000_000, t_min, strict=True) - 1
+    dr = steps["draught_m"].to_numpy()
+    with_draught = np.concatenate([s + np.flatnonzero(~np.isnan(dr[s:s + BLOCK_ROWS])) for s in range(0, n, BLOCK_ROWS)])
+    j = np.searchsorted(with_draught, p, side="right") - 1  # latest row with a draught at or before p
+    row = with_draught[np.maximum(j, 0)] if len(with_draught) else np.zeros(len(p), dtype=np.int64)
+    ok = (hi_v > lo_v) & (p >= lo_v) & (j >= 0) & (row >= lo_v)
+    return np.where(ok, dr[row].astype(float), np.nan)
+
+
+def _bisect_s(ts: np.ndarray, lo: np.ndarray, hi: np.ndarray, target_s: np.ndarray, base: int, *, strict: bool) -> np.ndarray:
+    """Per query, the first row j in [lo, hi) with (ts[j] - base) // 1e9 >= target_s (> when
+    ``strict``), hi when none; ts sorted within each range. All queries bisect together."""
+    lo, hi = lo.copy(), hi.copy()
+    active = lo < hi
+    while active.any():
+        mid = (lo + hi) // 2
+        s = (ts[np.where(active, mid, 0)] - base) // 1_000_000_000
+        right = active & ((s <= target_s) if strict else (s < target_s))
+        lo = np.where(right, mid + 1, lo)
+        hi = np.where(active & ~right, mid, hi)
+        active = lo < hi
+    return lo
 
 
 def _runs(pair: np.ndarray, k: np.ndarray, max_step: np.ndarray | int) -> np.ndarray:
@@ -438,21 +451,20 @@ def detect_encounters(steps: pd.DataFrame, gaz: Gazetteer, *, params: EncounterP
 
 
 def _reports_between(steps: pd.DataFrame, mmsi_q: np.ndarray, t0: np.ndarray, t1: np.ndarray) -> np.ndarray:
-    """Reports of vessel mmsi_q with t0 <= timestamp <= t1 (sorted positions, vectorised)."""
-    mmsi = steps["mmsi"].to_numpy().astype(np.int64)
+    """Reports of vessel mmsi_q with t0 <= timestamp <= t1 (in whole seconds from the earliest
+    report), by a vectorised binary search inside the vessel's rows."""
+    mmsi = steps["mmsi"].to_numpy()
     ts = steps["timestamp"].array.asi8
-    # rows are sorted by (mmsi, ts): search keys (vessel code << 34 | seconds)
+    if len(ts) == 0 or len(mmsi_q) == 0:
+        return np.zeros(len(mmsi_q), dtype=np.int64)
+    base = int(ts.min())
     lo_v = np.searchsorted(mmsi, mmsi_q, side="left")
     hi_v = np.searchsorted(mmsi, mmsi_q, side="right")
-    first = vessel_starts(steps["mmsi"].to_numpy())
-    code = np.cumsum(first) - 1
-    base = ts.min() if len(ts) else 0
-    key = code.astype(np.int64) << 34 | ((ts - base) // 1_000_000_000)
-    qc = code[np.minimum(lo_v, max(len(ts) - 1, 0))].astype(np.int64)
-    k0 = qc << 34 | np.clip((t0 - base) // 1_000_000_000, 0, None)
-    k1 = qc << 34 | np.clip((t1 - base) // 1_000_000_000, 0, None)
-    cnt = np.searchsorted(key, k1, side="right") - np.searchsorted(key, k0, side="left")
-    return np.where(hi_v > lo_v, cnt, 0)
+    s0 = np.clip((t0 - base) // 1_000_000_000, 0, None)
+    s1 = np.clip((t1 - base) // 1_000_000_000, 0, None)
+    first = _bisect_s(ts, lo_v, hi_v, s0, base, strict=False)
+    past = _bisect_s(ts, lo_v, hi_v, s1, base, strict=True)
+    return past - first
 
 
 _MIRROR = (("mmsi", "other_mmsi"), ("vessel_name", "other_vessel_name"), ("vessel_type", "other_vessel_type"),
