@@ -460,8 +460,8 @@ def _reports_between(steps: pd.DataFrame, mmsi_q: np.ndarray, t0: np.ndarray, t1
     base = int(ts.min())
     lo_v = np.searchsorted(mmsi, mmsi_q, side="left")
     hi_v = np.searchsorted(mmsi, mmsi_q, side="right")
-    s0 = np.clip((t0 - base) // 1_000_000_000, 0, None)
-    s1 = np.clip((t1 - base) // 1_000_000_000, 0, None)
+    s0 = (t0 - base) // 1_000_000_000  # may be negative: before every report
+    s1 = (t1 - base) // 1_000_000_000
     first = _bisect_s(ts, lo_v, hi_v, s0, base, strict=False)
     past = _bisect_s(ts, lo_v, hi_v, s1, base, strict=True)
     return past - first
