@@ -18,13 +18,18 @@ def ts_ns(series: pd.Series) -> np.ndarray:
 
 
 def is_sorted(mmsi: np.ndarray, ts: np.ndarray) -> bool:
-    """True when (mmsi, ts) is non-decreasing; checked in blocks to keep temporaries small."""
+    """True when (mmsi, ts) is non-decreasing; checked in blocks (a short first block, so that
+    unsorted input fails fast) to keep temporaries small."""
     n = len(mmsi)
-    for lo in range(0, max(n - 1, 0), BLOCK_ROWS):
-        hi = min(lo + BLOCK_ROWS + 1, n)
-        dm = np.diff(mmsi[lo:hi].astype(np.int64))
-        if (dm < 0).any() or (np.diff(ts[lo:hi])[dm == 0] < 0).any():
+    lo = 0
+    size = 4096
+    while lo < n - 1:
+        hi = min(lo + size + 1, n)
+        m0, m1 = mmsi[lo:hi - 1], mmsi[lo + 1:hi]
+        if (m1 < m0).any() or (ts[lo + 1:hi][m1 == m0] < ts[lo:hi - 1][m1 == m0]).any():
             return False
+        lo = hi - 1
+        size = BLOCK_ROWS
     return True
 
 
