@@ -76,3 +76,23 @@ def test_likely_dark_gaps_are_always_listed_with_their_score():
     events["score"] = [0.95, 0.4]  # G2's voyage V2 is not listed and G2 scores low, but it is likely dark
     a = select_alerts(voyages, events, min_score=0.6, top=10)
     assert a["ref_id"].tolist() == ["V1", "G2", "V4"] and a["score"].tolist() == [0.95, 0.4, 0.3]
+
+
+def test_cargo_moved_across_a_gap_at_sea_lets_it_stand_alone_and_raise_its_voyage():
+    voyages, events = tables()
+    events["likely_dark"] = pd.array([False, False], dtype="boolean")  # both explained by reception...
+    events["draught_before_m"] = [9.0, 11.4]
+    events["draught_after_m"] = [9.5, 7.3]  # ...but G2's ship discharged 4 m of draught while unseen
+    events["in_port"] = pd.array([False, False], dtype="boolean")
+    a = select_alerts(voyages, events, min_score=0.6, top=10)
+    assert a["ref_id"].tolist() == ["V1", "G2", "V4"] and a["score"].tolist() == [0.9, 0.8, 0.3]
+    # a listed voyage takes that gap's score; half a metre (G1) is not a cargo operation
+    voyages.loc[1, "score"] = 0.65
+    events["score"] = [0.99, 0.8]
+    a = select_alerts(voyages, events, min_score=0.6, top=10)
+    assert a["ref_id"].tolist() == ["V1", "V2", "V4"] and a["score"].tolist() == [0.9, 0.8, 0.3]
+    assert a["reasons"].tolist()[1] == "g2; r2"
+    # the same change across a gap in port is what ports are for
+    events["in_port"] = pd.array([False, True], dtype="boolean")
+    a = select_alerts(voyages, events, min_score=0.6, top=10)
+    assert a["score"].tolist() == [0.9, 0.65, 0.3]

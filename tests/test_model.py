@@ -80,10 +80,12 @@ def test_tampered_and_non_model_files_are_refused(model_file, tmp_path):
 
 def test_other_format_version_is_refused(tmp_path):
     old = tmp_path / "old.skops"
-    # format 1 scorers had no evidence weights: such a model must be retrained, not half-read
-    sio.dump({"format": "vesseltrack-model/1", "vesseltrack_version": "0.0.1", "voyage": None, "gap": None}, old)
-    with pytest.raises(ModelError, match=r"model format 'vesseltrack-model/1' \(written by vesseltrack 0.0.1\) is not 'vesseltrack-model/2'.*retrain"):
-        load_model(old)
+    # format 1 scorers had no evidence weights, format 2 voyage scorers no tanker likely-dark feature:
+    # such a model must be retrained, not half-read
+    for fmt in ("vesseltrack-model/1", "vesseltrack-model/2"):
+        sio.dump({"format": fmt, "vesseltrack_version": "0.0.1", "voyage": None, "gap": None}, old)
+        with pytest.raises(ModelError, match=rf"model format '{fmt}' \(written by vesseltrack 0.0.1\) is not 'vesseltrack-model/3'.*retrain"):
+            load_model(old)
 
 
 def test_feature_mismatch_is_refused():

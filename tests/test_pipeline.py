@@ -76,3 +76,16 @@ def test_analyse_positions_directly_and_config_validation():
     assert pipeline.Config(gap_preset="welch2022").gap_params.min_positions_before == 14
     with pytest.raises(ConfigError, match="no input files given"):
         pipeline.run([])
+
+
+def test_a_dark_tankers_reasons_state_the_dark_hours_once_with_reach_and_draught():
+    from vesseltrack import simulate
+
+    sc = simulate.generate(3, n_vessels=30, days=6)
+    res = pipeline.analyse(sc.positions)
+    v = res.voyages
+    tanker_dark = v[v["reasons"].fillna("").str.startswith("tanker with ")]
+    assert len(tanker_dark)
+    for r in tanker_dark["reasons"]:
+        assert r.count("h dark that local reception does not explain") == 1
+    assert tanker_dark["reasons"].str.contains("could have reached ").any()

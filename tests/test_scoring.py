@@ -138,3 +138,22 @@ def test_bad_evidence_is_refused():
         IsolationScorer(evidence={"nope": 0.4}).fit(X)
     with pytest.raises(ModelError, match=r"evidence weights \{'flag': 1.0\} are out of range; expected numbers in \[0, 1\)"):
         IsolationScorer(evidence={"flag": 1.0}).fit(X)
+
+
+def test_a_tankers_likely_dark_hours_are_evidence_and_a_fishing_vessels_are_not():
+    from vesseltrack import features, schema
+
+    n = 60
+    rng = np.random.default_rng(0)
+    f = pd.DataFrame({c.name: np.zeros(n) for c in schema.VOYAGE_FEATURES})
+    f["duration_h"] = rng.uniform(20, 80, n)
+    f["n_positions"] = 100
+    f["is_tanker"] = (np.arange(n) % 2).astype(np.int64)  # odd rows are tankers
+    f.loc[[0, 1], "likely_dark_hours"] = 40.0              # a fishing vessel and a tanker, each 40 h likely dark
+    X = features.voyage_matrix(f)
+    assert X["log_tanker_likely_dark_hours"].tolist()[:3] == [0.0, np.log1p(40.0), 0.0]
+    s = IsolationScorer(random_state=0, one_sided=features.VOYAGE_ONE_SIDED, evidence=features.VOYAGE_EVIDENCE).fit(X)
+    score, forest = s.score_samples(X), s.forest_score_samples(X)
+    assert score[0] == forest[0]  # the fishing vessel is graded by the forest alone
+    assert score[1] == pytest.approx(1 - (1 - forest[1]) * (1 - features.VOYAGE_EVIDENCE["log_tanker_likely_dark_hours"]))
+    assert score[1] > score[0]

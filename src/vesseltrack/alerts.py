@@ -4,12 +4,14 @@ Voyages are the primary subjects: a voyage enters the alert list when its score 
 ``min_score``, and its gaps and port visits are then told in its reasons rather than listed again.
 An event enters on its own when its score is at least ``min_score`` and its voyage did not (an
 event can stand out where its voyage as a whole does not); a gap only when it is ``likely_dark``
-(a silence local reception does not explain). Tanker voyages that start or end at a
-sensitive port always enter (with whatever score they have), because that is the case the users
+(a silence local reception does not explain) or when cargo moved across it at sea (a draught change
+of at least ``CARGO_DRAUGHT_M`` between the last report before and the first after a gap that is not
+in port: the ship loaded or discharged while unseen, where there is no port to do it). Tanker
+voyages that start or end at a sensitive port always enter (with whatever score they have), because that is the case the users
 care most about; so do ``likely_dark`` gaps whose voyage is not listed (a silence that local
 reception does not explain, at sea, with time for a detour, is worth a human look whatever the
 forest thinks of the rest of the voyage). A listed voyage's alert is as suspicious as its worst
-part: when one of its events that could stand on its own (a scored ``likely_dark`` gap) scores
+part: when one of its events that could stand on its own (such as a scored ``likely_dark`` gap) scores
 higher than the voyage, the voyage's alert takes that event's score and leads with its reasons (the
 gap forest, which sees reception, draught and reach at the gap itself, can tell a dark run from a
 natural outage better than the voyage forest). So each vessel's best alert reflects its worst
@@ -28,6 +30,11 @@ from vesseltrack import schema
 DEFAULT_MIN_SCORE = 0.6
 DEFAULT_TOP = 100
 
+#: A draught change across a gap at sea of at least this much (m) is cargo moved while unseen: a
+#: loading or discharge changes a ship's draught by metres, whereas the fuel and stores it burns over
+#: a few days, and small corrections of the entered value, change it by centimetres.
+CARGO_DRAUGHT_M = 1.0
+
 #: Event types that may be alerts on their own.
 ALERT_EVENT_TYPES = ("gap", "port_visit", "encounter", "loitering", "spoofing", "identity_clash")
 
@@ -41,9 +48,10 @@ def select_alerts(voyages: pd.DataFrame, events: pd.DataFrame, *, min_score: flo
         "reasons": voyages["reasons"], "ref_id": voyages["voyage_id"],
         "forced": (voyages["is_tanker"] == 1) & (voyages["sensitive_port_calls"] > 0),
     })
-    # a gap stands on its own only when local reception cannot explain it (likely_dark)
+    # a gap stands on its own only when local reception cannot explain it (likely_dark) or cargo moved across it at sea
     own = events["event_type"].isin(ALERT_EVENT_TYPES).to_numpy() & (
-        (events["event_type"] != "gap").to_numpy() | events["likely_dark"].fillna(False).to_numpy(dtype=bool))
+        (events["event_type"] != "gap").to_numpy() | events["likely_dark"].fillna(False).to_numpy(dtype=bool)
+        | cargo_moved_at_sea(events))
     e = events[own]
     e = pd.DataFrame({
         "score": e["score"], "subject": e["event_type"], "mmsi": e["mmsi"], "imo": e["imo"],
@@ -73,6 +81,15 @@ def select_alerts(voyages: pd.DataFrame, events: pd.DataFrame, *, min_score: flo
         elif c.dtype != schema.UTC_NS:
             out[c.name] = out[c.name].astype(c.dtype)
     return out[schema.names(schema.ALERTS)]
+
+
+def cargo_moved_at_sea(events: pd.DataFrame) -> np.ndarray:
+    """Per event: a gap not in port across which the reported draught changed by at least
+    ``CARGO_DRAUGHT_M`` (False for other events and where either draught is missing)."""
+    change = np.abs(events["draught_after_m"].to_numpy(dtype=float, na_value=np.nan)
+                    - events["draught_before_m"].to_numpy(dtype=float, na_value=np.nan))
+    return ((events["event_type"] == "gap").to_numpy() & ~events["in_port"].fillna(False).to_numpy(dtype=bool)
+            & (np.nan_to_num(change) >= CARGO_DRAUGHT_M))
 
 
 def _raise_to_worst_event(v: pd.DataFrame, e: pd.DataFrame, listed: np.ndarray) -> pd.DataFrame:

@@ -83,12 +83,23 @@ def voyage_reasons(voyages: pd.DataFrame, contrib: pd.DataFrame, longest_gap: pd
                       longest_gap["end_port_distance_km"], longest_gap["port"])
     gap = gap + " (" + voyages["n_gaps"].astype(str).to_numpy() + " gaps, " + _fmt(voyages["dark_hours"], ".0f") + " h dark)"
     calls = "calls at sensitive port " + sensitive_calls.reset_index(drop=True)
+    has_dark = voyages["likely_dark_hours"].to_numpy() > 0
+    tanker = voyages["is_tanker"].to_numpy() == 1
+    dark = _fmt(voyages["likely_dark_hours"], ".0f") + " h dark that local reception does not explain"
+    reach = longest_gap["reachable_ports"].reset_index(drop=True) if "reachable_ports" in longest_gap else pd.Series([None] * n)
+    gap_reach = gap.where(reach.isna().to_numpy(), gap + "; could have reached " + reach.fillna(""))
+    b = longest_gap["draught_before_m"].to_numpy(dtype=float)
+    a = longest_gap["draught_after_m"].to_numpy(dtype=float)
+    cargo = ~np.isnan(a) & ~np.isnan(b) & (np.abs(a - b) >= 0.3)
+    gap_reach = gap_reach.where(~cargo, gap_reach + "; draught " + _fmt(b, ".1f") + " m -> " + _fmt(a, ".1f") + " m across the gap")
+    tanker_dark = "tanker with " + dark + ": " + gap_reach
     phrases = {
         "log_sea_dark_hours": gap, "dark_fraction": gap, "log_longest_gap_h": gap,
         "gap_sensitive_closeness": gap,
         "gap_improbability": _improbable(voyages["gap_improbability"]),
-        "log_likely_dark_hours": _blank_where_nan(_fmt(voyages["likely_dark_hours"], ".0f") + " h dark that local reception does not explain",
-                                                  np.where(voyages["likely_dark_hours"].to_numpy() > 0, 1.0, np.nan)),
+        # a tanker's likely-dark hours and likely-dark hours state one fact: one phrase (kept once)
+        "log_likely_dark_hours": _blank_where_nan(pd.Series(np.where(tanker, tanker_dark, dark)), np.where(has_dark, 1.0, np.nan)),
+        "log_tanker_likely_dark_hours": _blank_where_nan(tanker_dark, np.where(has_dark & tanker, 1.0, np.nan)),
         "log_gap_spare_h": _blank_where_nan(_fmt(voyages["max_gap_spare_h"], ".0f") + " h unaccounted for in a gap (time for a detour)",
                                             np.where(voyages["max_gap_spare_h"].to_numpy() >= 2, 1.0, np.nan)),
         "sensitive_port_calls": calls.where(sensitive_calls.reset_index(drop=True) != "", ""),
@@ -143,10 +154,12 @@ def gap_reasons(gaps: pd.DataFrame, contrib: pd.DataFrame) -> np.ndarray:
 
 
 def longest_gap_per_voyage(events: pd.DataFrame, voyage_ids: pd.Series) -> pd.DataFrame:
-    cols = ["duration_h", "start_port_distance_km", "end_port_distance_km", "port", "draught_before_m", "draught_after_m"]
+    cols = ["duration_h", "start_port_distance_km", "end_port_distance_km", "port", "draught_before_m", "draught_after_m",
+            "reachable_ports"]
     gaps = events[(events["event_type"] == "gap") & events["voyage_id"].notna()]
     if gaps.empty:
-        return pd.DataFrame({c: pd.Series([np.nan] * len(voyage_ids), dtype=object if c == "port" else float) for c in cols})
+        return pd.DataFrame({c: pd.Series([np.nan] * len(voyage_ids), dtype=object if c in ("port", "reachable_ports") else float)
+                             for c in cols})
     best = gaps.sort_values(["voyage_id", "duration_h"], ascending=[True, False], kind="stable").drop_duplicates("voyage_id")
     out = best.set_index("voyage_id")[cols].reindex(voyage_ids.to_numpy()).reset_index(drop=True)
     out["start_port_distance_km"] = out["start_port_distance_km"].fillna(FAR_KM)

@@ -169,20 +169,25 @@ def _other_event_features(events: pd.DataFrame, t: pd.DataFrame, flags: pd.DataF
 
 #: Model features for which only high values are suspicious (see scoring.IsolationScorer).
 VOYAGE_ONE_SIDED = ("log_sea_dark_hours", "dark_fraction", "log_longest_gap_h", "gap_sensitive_closeness",
-                    "gap_improbability", "log_gap_spare_h", "log_likely_dark_hours", "sensitive_port_calls", "draught_change_m", "log_max_speed_kn",
+                    "gap_improbability", "log_gap_spare_h", "log_likely_dark_hours", "log_tanker_likely_dark_hours", "sensitive_port_calls", "draught_change_m", "log_max_speed_kn",
                     "log_encounter_hours", "encounter_draught_change_m", "log_loitering_hours", "log_dark_sts_hours",
                     "spoofing_events", "identity_clash", "identity_changes", "invalid_identity", "is_tanker")
 #: Model features that are detector findings suspicious by their definition, and the share of the
 #: remaining doubt each removes (scoring.IsolationScorer ``evidence``): an MMSI broadcast by two
 #: ships at once, a spoofed jump away and back, hours alongside another ship at sea (the encounter
-#: detector already excludes ports), loitering at sea with no partner in sight (possible dark STS).
+#: detector already excludes ports), loitering at sea with no partner in sight (possible dark STS),
+#: and a tanker's likely-dark hours: a tanker silent at sea where local reception should hear it,
+#: with time for a detour, is the sanctions-evasion pattern itself (the oil trade with the sensitive
+#: ports moves on tankers, and a tanker has no working reason to switch AIS off at sea). Likely-dark
+#: hours alone are not a finding: fishing vessels go silent on their grounds (about 40% of
+#: likely-dark gaps on the development scenarios), so for other ships reception, sea and detour
+#: evidence are graded by the forests (voyage and gap) only.
 #: The forest weighs such rare binary facts poorly (see scoring.py). With 0.4, an ordinary voyage
 #: (forest score ~0.5) with one finding scores 0.70, above the default alert threshold (0.6) and
-#: above the forest scores of benign voyages; two findings 0.82. One weight for all four: they are
-#: not ranked against each other. Likely-dark gaps are not listed: local reception, sea and detour
-#: evidence are graded by the forests (voyage and gap), and alone they are weaker evidence.
+#: above the forest scores of benign voyages; two findings 0.82. One weight for all: they are not
+#: ranked against each other.
 VOYAGE_EVIDENCE: dict[str, float] = {"log_encounter_hours": 0.4, "log_dark_sts_hours": 0.4, "spoofing_events": 0.4,
-                                     "identity_clash": 0.4}
+                                     "identity_clash": 0.4, "log_tanker_likely_dark_hours": 0.4}
 GAP_ONE_SIDED = ("log_duration_h", "gap_sensitive_closeness", "draught_change_m", "log_spare_h", "improbability", "log_others_heard",
                  "is_tanker")
 
@@ -198,6 +203,7 @@ def voyage_matrix(features: pd.DataFrame) -> pd.DataFrame:
         "gap_improbability": np.log1p(features["gap_improbability"]),
         "log_gap_spare_h": np.log1p(features["max_gap_spare_h"]),
         "log_likely_dark_hours": np.log1p(features["likely_dark_hours"]),
+        "log_tanker_likely_dark_hours": np.log1p(features["likely_dark_hours"]) * features["is_tanker"],
         "sensitive_port_calls": features["sensitive_port_calls"].astype(float),
         "draught_change_m": features["draught_change_m"],
         "log_max_speed_kn": np.log1p(np.minimum(features["max_implied_speed_kn"], 1000.0)),

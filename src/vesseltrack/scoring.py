@@ -191,7 +191,8 @@ def top_features(contrib: pd.DataFrame, *, k: int = 3, min_contribution: float =
 # --- train once, score many ------------------------------------------------------------------------
 
 #: Format 2: scorers carry ``evidence`` and ``evidence_weights_`` (detector findings in the score).
-MODEL_FORMAT = "vesseltrack-model/2"
+#: Format 3: the voyage scorer has the ``log_tanker_likely_dark_hours`` feature, which is evidence.
+MODEL_FORMAT = "vesseltrack-model/3"
 #: The only non-builtin types a vesseltrack model file may hold (skops refuses anything else).
 TRUSTED_TYPES = ["sklearn.tree._tree.Tree", "vesseltrack.scoring.IsolationScorer"]
 
