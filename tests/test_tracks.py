@@ -74,3 +74,20 @@ def test_is_sorted_across_blocks():
     ts_bad[BLOCK_ROWS + 1] = -1  # a step back in time inside vessel 2, in the second block
     assert not is_sorted(mmsi, ts_bad)
     assert not is_sorted(mmsi[::-1], ts[::-1]) and is_sorted(mmsi[:0], ts[:0]) and len(mmsi) == n
+
+
+def test_search_seconds_matches_a_linear_scan():
+    from vesseltrack.tracks import search_seconds
+
+    rng = np.random.default_rng(2)
+    ts = np.sort(rng.integers(0, 50, 200)) * 1_000_000_000 + rng.integers(0, 10**9, 200)
+    ts.sort()
+    lo = rng.integers(0, 200, 500)
+    hi = np.minimum(lo + rng.integers(0, 60, 500), 200)
+    target = rng.integers(-5, 55, 500)
+    base = int(rng.integers(0, 10**9))
+    for strict in (False, True):
+        got = search_seconds(ts, lo, hi, target, base=base, strict=strict)
+        s = (ts - base) // 1_000_000_000
+        want = [next((j for j in range(a, b) if (s[j] > t if strict else s[j] >= t)), b) for a, b, t in zip(lo, hi, target)]
+        assert got.tolist() == want

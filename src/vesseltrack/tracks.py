@@ -105,3 +105,22 @@ def add_steps(positions: pd.DataFrame, *, segment_gap_h: float) -> pd.DataFrame:
     cols = {c: positions[c] for c in positions.columns}
     cols.update(dt_s=dt_s, distance_m=dist, implied_speed_kn=speed, segment_id=segment_id)
     return pd.DataFrame(cols, copy=False)
+
+
+def search_seconds(ts: np.ndarray, lo: np.ndarray, hi: np.ndarray, target_s: np.ndarray, *, base: int = 0,
+                   strict: bool = False) -> np.ndarray:
+    """Per query, the first row j in [lo, hi) with (ts[j] - base) // 1e9 >= target_s (> when
+    ``strict``), hi when there is none; ``ts`` (int64 ns) must be sorted within each range, as a
+    vessel's rows are. A binary search run for all queries together (log2 of the longest range
+    passes over the queries): work and memory grow with the queries, not with the table.
+    """
+    lo, hi = np.array(lo, dtype=np.int64), np.array(hi, dtype=np.int64)
+    active = lo < hi
+    while active.any():
+        mid = (lo + hi) // 2
+        s = (ts[np.where(active, mid, 0)] - base) // 1_000_000_000
+        right = active & ((s <= target_s) if strict else (s < target_s))
+        lo = np.where(right, mid + 1, lo)
+        hi = np.where(active & ~right, mid, hi)
+        active = lo < hi
+    return lo

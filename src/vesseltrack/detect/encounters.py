@@ -45,6 +45,7 @@ import pandas as pd
 from vesseltrack.detect import events as ev
 from vesseltrack.errors import ConfigError
 from vesseltrack.geo import BLOCK_ROWS, EARTH_RADIUS_M, haversine_m
+from vesseltrack.tracks import search_seconds
 from vesseltrack.zones import Gazetteer, nearest_sensitive, nearest_zone_km, shore_distance_km
 
 #: An encounter within this distance of a sensitive port names that port in ``port``.
@@ -321,28 +322,13 @@ def _draught_near(steps: pd.DataFrame, mmsi_q: np.ndarray, t_q: np.ndarray) -> n
     lo_v = np.searchsorted(mmsi, mmsi_q, side="left")
     hi_v = np.searchsorted(mmsi, mmsi_q, side="right")
     # last row of the vessel at or before t_q
-    p = _bisect_s(ts, lo_v, hi_v, (t_q - t_min) // 1_000_000_000, t_min, strict=True) - 1
+    p = search_seconds(ts, lo_v, hi_v, (t_q - t_min) // 1_000_000_000, base=t_min, strict=True) - 1
     dr = steps["draught_m"].to_numpy()
     with_draught = np.concatenate([s + np.flatnonzero(~np.isnan(dr[s:s + BLOCK_ROWS])) for s in range(0, n, BLOCK_ROWS)])
     j = np.searchsorted(with_draught, p, side="right") - 1  # latest row with a draught at or before p
     row = with_draught[np.maximum(j, 0)] if len(with_draught) else np.zeros(len(p), dtype=np.int64)
     ok = (hi_v > lo_v) & (p >= lo_v) & (j >= 0) & (row >= lo_v)
     return np.where(ok, dr[row].astype(float), np.nan)
-
-
-def _bisect_s(ts: np.ndarray, lo: np.ndarray, hi: np.ndarray, target_s: np.ndarray, base: int, *, strict: bool) -> np.ndarray:
-    """Per query, the first row j in [lo, hi) with (ts[j] - base) // 1e9 >= target_s (> when
-    ``strict``), hi when none; ts sorted within each range. All queries bisect together."""
-    lo, hi = lo.copy(), hi.copy()
-    active = lo < hi
-    while active.any():
-        mid = (lo + hi) // 2
-        s = (ts[np.where(active, mid, 0)] - base) // 1_000_000_000
-        right = active & ((s <= target_s) if strict else (s < target_s))
-        lo = np.where(right, mid + 1, lo)
-        hi = np.where(active & ~right, mid, hi)
-        active = lo < hi
-    return lo
 
 
 def _runs(pair: np.ndarray, k: np.ndarray, max_step: np.ndarray | int) -> np.ndarray:
@@ -462,8 +448,8 @@ def _reports_between(steps: pd.DataFrame, mmsi_q: np.ndarray, t0: np.ndarray, t1
     hi_v = np.searchsorted(mmsi, mmsi_q, side="right")
     s0 = (t0 - base) // 1_000_000_000  # may be negative: before every report
     s1 = (t1 - base) // 1_000_000_000
-    first = _bisect_s(ts, lo_v, hi_v, s0, base, strict=False)
-    past = _bisect_s(ts, lo_v, hi_v, s1, base, strict=True)
+    first = search_seconds(ts, lo_v, hi_v, s0, base=base)
+    past = search_seconds(ts, lo_v, hi_v, s1, base=base, strict=True)
     return past - first
 
 

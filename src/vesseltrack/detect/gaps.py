@@ -32,7 +32,7 @@ import pandas as pd
 
 from vesseltrack.detect import events as ev
 from vesseltrack.geo import KN_PER_M_S
-from vesseltrack.tracks import vessel_starts
+from vesseltrack.tracks import search_seconds, vessel_starts
 from vesseltrack.detect.reach import reachable, typical_speed
 from vesseltrack.reception import ReceptionMap, gap_reception
 from vesseltrack.zones import Gazetteer, nearest_sensitive, nearest_zone_km, shore_distance_km
@@ -87,26 +87,11 @@ def reports_within(steps: pd.DataFrame, idx: np.ndarray, hours: float, *, before
     sec = ts[idx] // 1_000_000_000
     h = int(hours * 3600)
     if before:  # first row of the vessel, up to idx, at most h seconds earlier
-        first = _bisect(ts, starts[v], idx, sec - h, strict=False)
+        first = search_seconds(ts, starts[v], idx, sec - h)
         return idx - first + 1
     ends = np.append(starts[1:], len(ts))[v]
-    past = _bisect(ts, idx, ends, sec + h, strict=True)  # first row more than h seconds later
+    past = search_seconds(ts, idx, ends, sec + h, strict=True)  # first row more than h seconds later
     return past - idx
-
-
-def _bisect(ts: np.ndarray, lo: np.ndarray, hi: np.ndarray, target_s: np.ndarray, *, strict: bool) -> np.ndarray:
-    """Per query, the first row j in [lo, hi) whose time in seconds is >= target (> when
-    ``strict``), hi when none; ts is sorted within each range. All queries bisect together."""
-    lo, hi = lo.copy(), hi.copy()
-    active = lo < hi
-    while active.any():
-        mid = (lo + hi) // 2
-        s = ts[np.where(active, mid, 0)] // 1_000_000_000
-        right = active & ((s <= target_s) if strict else (s < target_s))
-        lo = np.where(right, mid + 1, lo)
-        hi = np.where(active & ~right, mid, hi)
-        active = lo < hi
-    return lo
 
 
 def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAULT_GAP_H,
