@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 #: Rows per block in whole-table scans and lookups: their scratch arrays stay a few MB, small
@@ -33,7 +35,8 @@ def step_distances_m(lat: np.ndarray, lon: np.ndarray, *, chunk: int = 1 << 20) 
     """
     n = len(lat)
     out = np.empty(max(n - 1, 0))
-    for s in range(0, n - 1, chunk):
+
+    def one(s: int) -> None:
         e = min(s + chunk + 1, n)  # one point of overlap: slice steps s .. e-2
         rlat = np.radians(lat[s:e])
         rlon = np.radians(lon[s:e])
@@ -54,4 +57,12 @@ def step_distances_m(lat: np.ndarray, lon: np.ndarray, *, chunk: int = 1 << 20) 
         np.arcsin(a, out=a)
         a *= 2.0 * EARTH_RADIUS_M
         out[s:e - 1] = a
+
+    starts = range(0, n - 1, chunk)
+    if len(starts) < 2:
+        for s in starts:
+            one(s)
+    else:  # the slices are independent and numpy's trigonometry releases the GIL: two threads
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="vesseltrack-geo") as pool:
+            list(pool.map(one, starts))
     return out
