@@ -262,12 +262,61 @@ def test_preallocated_column_fills_in_place_and_grows_when_short():
 
     col = _Preallocated("int32", 4)
     col.append(np.array([1, 2, 3], dtype=np.int32))
-    buf = col.buf
+    buf = col.bufs["values"]
     col.append(np.array([1], dtype=np.int32))
-    assert col.buf is buf  # filled in place while it fits
+    assert col.bufs["values"] is buf  # filled in place while it fits
     col.append(np.array([0, 5], dtype=np.int32))  # more rows than stated: grows by copying
     assert _concat(col, "int32").tolist() == [1, 2, 3, 1, 0, 5]
     assert [v.tolist() for v in col.views()] == [[1, 2, 3], [1], [0, 5]]
     ts = pd.array(pd.to_datetime([0, 1, 2, 5, 3, 4], unit="s", utc=True))
     order, m_o, t_o = _merge_order(col, ts)
     assert m_o.tolist() == [0, 1, 1, 2, 3, 5] and order.tolist() == [4, 0, 3, 1, 2, 5]
+
+
+def test_preallocated_timestamp_and_nullable_columns_round_trip():
+    from vesseltrack.ingest import _concat, _Preallocated
+
+    ts = _Preallocated(schema.UTC_NS, 3)
+    ints = _Preallocated("Int16", 3)
+    parts_t = [pd.array(pd.to_datetime([0, 60], unit="s", utc=True)), pd.array(pd.to_datetime([120, 1], unit="s", utc=True))]
+    parts_i = [pd.array([80, None], dtype="Int16"), pd.array([None, 7], dtype="Int16")]
+    for t, i in zip(parts_t, parts_i):
+        ts.append(t)
+        ints.append(i)
+    got_t, got_i = _concat(ts, schema.UTC_NS), _concat(ints, "Int16")
+    assert str(got_t.dtype) == schema.UTC_NS and list(got_t.asi8 // 10**9) == [0, 60, 120, 1]
+    assert got_i.dtype == "Int16" and got_i.tolist() == [80, pd.NA, pd.NA, 7]
+
+
+def test_spares_reuse_the_buffer_a_gather_read_from():
+    from vesseltrack.ingest import _gather, _Spares
+
+    spares = _Spares()
+    order = np.array([2, 0, 1])
+    a = np.array([1.5, 2.5, 3.5])
+    out = _gather(a, "float64", order, spares)
+    spares.give(a)
+    b = np.array([7, 8, 9], dtype=np.int32)
+    out_b = _gather(b, "int32", order, spares)  # written into a's buffer (large enough)
+    assert out.tolist() == [3.5, 1.5, 2.5] and out_b.tolist() == [9, 7, 8]
+    assert np.shares_memory(out_b, a)
+    cat = pd.Categorical(["x", "y", None])
+    got = _gather(cat, "category", order, spares)
+    assert got.isna().tolist() == [True, False, False] and got.tolist()[1:] == ["x", "y"]
+    masked = pd.array([1, None, 3], dtype="Int32")
+    assert _gather(masked, "Int32", order, spares).tolist() == [3, 1, pd.NA]
+
+
+def test_spares_split_a_larger_buffer_for_smaller_columns(monkeypatch):
+    from vesseltrack import ingest
+
+    monkeypatch.setattr(ingest, "_SPLIT_BYTES", 64)
+    spares = ingest._Spares()
+    big = np.arange(256, dtype=np.float64)  # 2 kB
+    spares.give(big)
+    order = np.array([1, 0])
+    first = spares.take(np.array([1, 2], dtype=np.int32), order)    # 8 bytes of the 64
+    second = spares.take(np.array([3, 4], dtype=np.int32), order)   # from the rest, 64 bytes on
+    assert first.tolist() == [2, 1] and second.tolist() == [4, 3]
+    assert np.shares_memory(first, big) and np.shares_memory(second, big)
+    assert not np.shares_memory(first, second)

@@ -118,3 +118,22 @@ def test_timestamp_beyond_ns_range_is_rejected(tmp_path):
     res = load(path)
     assert res.positions["mmsi"].tolist() == [244_000_000]
     assert res.rejects["reason"].tolist() == ["bad_timestamp"]
+
+
+def test_batches_split_row_groups_evenly(tmp_path):
+    from vesseltrack.ingest.parquet import batch_rows, read
+
+    def meta(rows_per_group):
+        table = pa.table({"x": np.zeros(rows_per_group * 2, dtype=np.int8)})
+        pq.write_table(table, tmp_path / "t.parquet", row_group_size=rows_per_group)
+        return pq.ParquetFile(tmp_path / "t.parquet").metadata
+
+    assert batch_rows(meta(1000), 2000) == 2000  # groups smaller than a chunk
+    assert batch_rows(meta(1048), 1000) == 1048  # up to a quarter larger: read whole
+    assert batch_rows(meta(3000), 1000) == 1000  # three equal parts
+    assert batch_rows(meta(2500), 1000) == 834   # 834 + 834 + 832, not 1000 + 1000 + 500
+    src = positions()
+    path = tmp_path / "p.parquet"
+    src.to_parquet(path, row_group_size=3)
+    chunks = list(read(path, chunk_rows=2))
+    assert [len(c.frame) for c in chunks] == [2, 1]

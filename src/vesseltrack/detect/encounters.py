@@ -190,18 +190,32 @@ def resample(steps: pd.DataFrame, *, bin_min: float = 10.0, max_interp_gap_h: fl
         return out
 
     rs_src, rs_j = report_speed(src), report_speed(j)
+    # interpolation, in place (each temporary is one array per sample)
     t_src = ts[src]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        d = ts[j] - t_src  # time to the next report (0 for the last report)
-        frac = np.where(vn, (k * b - t_src) / np.where(d > 0, d, 1), 0.0)
-    del d, t_src
+    d = ts[j]
+    d -= t_src  # time to the next report (0 for the last report)
+    d[d <= 0] = 1
+    num = k * b
+    num -= t_src
+    del t_src
+    frac = num / d
+    del num, d
+    frac[~vn] = 0.0
     np.clip(frac, 0.0, 1.0, out=frac)
+    la = lat[j]
     lat_s = lat[src]
-    la = lat_s + frac * (lat[j] - lat_s) * vn
+    la -= lat_s
+    la *= frac
+    la *= vn
+    la += lat_s  # lat_s + frac * (lat_j - lat_s) * vn
     del lat_s
     lon_s = lon[src]
-    lo_ = _wrap180(lon_s + frac * _wrap180(lon[j] - lon_s) * vn)
+    lo_ = _wrap180(lon[j] - lon_s)
+    lo_ *= frac
+    lo_ *= vn
+    lo_ += lon_s
     del lon_s
+    lo_ = _wrap180(lo_)
     sp = np.where(vn, rs_src * (1 - frac) + rs_j * frac, rs_src)
     sp = np.where(np.isnan(sp) & vn, implied[j], sp)
     return Samples(k=k, src=src, mmsi=mmsi[src], lat=la, lon=lo_, speed=sp)
@@ -231,6 +245,8 @@ def _cross(a_start, a_len, b_start, b_len) -> tuple[np.ndarray, np.ndarray]:
 def _pairs_within(start: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """All index pairs (i, j), start[r] <= i < j < start[r] + length[r], for every run r (only the
     pairs wanted: no i >= j generated and thrown away)."""
+    many = length > 1  # most cells hold one sample: no pairs, skip them before any repeat
+    start, length = start[many], length[many]
     # each element i is paired with the (run end - i - 1) elements after it in its run
     run_end = np.repeat(start + length, length)
     i = np.repeat(start, length) + (np.arange(len(run_end)) - np.repeat(np.cumsum(length) - length, length))
@@ -254,7 +270,7 @@ def close_pairs(s: Samples, max_distance_m: float, *, chunk_samples: int = 4_000
     offs = [dx * S * S + dy * S + dz for dx in (-1, 0, 1) for dy in (-1, 0, 1) for dz in (-1, 0, 1)
             if (dx, dy, dz) > (0, 0, 0)]
     if n <= chunk_samples and int(s.k.max()) - int(s.k.min()) < max_bins:
-        by_k, bounds = np.arange(n), np.array([0, n])  # one chunk: no need to order by grid time
+        by_k, bounds = None, np.array([0, n])  # one chunk: no need to order by grid time
     else:
         by_k = np.argsort(s.k, kind="stable")
         ks = s.k[by_k]
@@ -267,14 +283,20 @@ def close_pairs(s: Samples, max_distance_m: float, *, chunk_samples: int = 4_000
     out_a, out_b, out_sep = [], [], []
     n_cand = 0
     for c0, c1 in zip(bounds[:-1], bounds[1:]):  # a few chunks of whole grid times, not per vessel
-        idx = by_k[c0:c1]
-        key = (s.k[idx] - s.k[idx].min()) * S3 + code[idx]
+        # (temporaries are dropped as soon as used: at 2.5M samples each is 20 MB)
+        idx = None if by_k is None else by_k[c0:c1]
+        kk = s.k if idx is None else s.k[idx]
+        key = (kk - kk.min()) * S3 + (code if idx is None else code[idx])
+        del kk
         o = np.argsort(key, kind="stable")
         sk = key[o]
-        sidx = idx[o]
+        del key
+        sidx = o if idx is None else idx[o]
+        del o, idx
         rs = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]])
         rl = np.diff(np.r_[rs, len(sk)])
         uk = sk[rs]
+        del sk
         # same cell: every pair inside a run (i < j)
         ia, ib = _pairs_within(rs, rl)
         pa, pb = [ia], [ib]

@@ -21,6 +21,7 @@ MMSIs) is read with ``strict_mmsi=False`` unless ``strict_mmsi`` is given.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -98,74 +99,121 @@ def _fix_rejects(rej: pd.DataFrame, name: str) -> pd.DataFrame:
     return out
 
 
-#: Chunks between heap trims while reading: trimming after every chunk keeps the peak lowest but
-#: makes the kernel fault the same pages in again (sys time); every 2nd is the compromise.
-TRIM_EVERY = 2
-
-
-def _trim_heap() -> None:
-    """Give freed heap memory back to the OS (glibc only; a no-op elsewhere).
-
-    Chunks allocate and free many arrays of a few MB; glibc keeps such freed blocks in its heap,
-    which inflated the peak memory of a 10M-row load by ~50%. malloc_trim returns them.
-    """
-    pa.default_memory_pool().release_unused()
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
-
-
-def _load_libc():
-    try:
-        import ctypes
-        import ctypes.util
-
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim.argtypes = [ctypes.c_size_t]
-        return libc
-    except (OSError, AttributeError):
-        return None
-
-
-_LIBC = _load_libc()
-
-
 def _values(s: pd.Series):
     """The column's numpy array, or its pandas extension array (Categorical, Int*, datetime tz)."""
     return s.to_numpy() if isinstance(s.dtype, np.dtype) else s.array
 
 
-class _Preallocated:
-    """One numpy column's cleaned chunks, copied into a single array of known capacity as they
-    arrive (Parquet files state their row counts). The assembled column is then this array: no
-    concatenation, and no heap left fragmented by many chunk-sized pieces that a column-sized
-    array cannot reuse. Grows (by copying) only if the capacity was too small."""
+_MASKED = ("Int8", "Int16", "Int32")
 
-    def __init__(self, dtype, capacity: int):
-        self.buf = np.empty(capacity, dtype=dtype)
+
+def _buffers(a, dtype: str) -> dict[str, np.ndarray]:
+    """A column's numpy buffers: ``values`` (int64 ns for timestamps, the integers for nullable
+    integer columns, else the array itself) and ``mask`` (nullable integers: True where missing)."""
+    if dtype == schema.UTC_NS:
+        return {"values": (a if str(a.dtype) == schema.UTC_NS else a.astype(schema.UTC_NS)).asi8}
+    if dtype in _MASKED:
+        return {"values": a.to_numpy(dtype=dtype.lower(), na_value=0), "mask": a.isna()}
+    return {"values": a}
+
+
+def _column(bufs: dict[str, np.ndarray], dtype: str):
+    """The column (numpy array or pandas extension array) over ``bufs``, without copying."""
+    if dtype == schema.UTC_NS:
+        return pd.array(bufs["values"].view("M8[ns]"), copy=False).view(pd.DatetimeTZDtype(tz="UTC"))
+    if dtype in _MASKED:
+        return pd.arrays.IntegerArray(bufs["values"], bufs["mask"])
+    return bufs["values"]
+
+
+class _Preallocated:
+    """One column's cleaned chunks, copied into buffers of known capacity as they arrive (Parquet
+    files state their row counts): numeric, timestamp and nullable-integer columns. The assembled
+    column is then these buffers: no concatenation, and no heap left fragmented by chunk-sized
+    pieces that a column-sized array cannot reuse. Grows (by copying) only if the capacity was too
+    small."""
+
+    def __init__(self, dtype: str, capacity: int):
+        self.dtype = dtype
+        if dtype == schema.UTC_NS:
+            kinds = {"values": np.int64}
+        elif dtype in _MASKED:
+            kinds = {"values": dtype.lower(), "mask": np.bool_}
+        else:
+            kinds = {"values": dtype}
+        self.bufs = {k: np.empty(capacity, dtype=d) for k, d in kinds.items()}
         self.ends: list[int] = []
         self.n = 0
 
-    def append(self, a: np.ndarray) -> None:
-        m = len(a)
-        if self.n + m > len(self.buf):
-            grown = np.empty(max(2 * len(self.buf), self.n + m), dtype=self.buf.dtype)
-            grown[:self.n] = self.buf[:self.n]
-            self.buf = grown
-        self.buf[self.n:self.n + m] = a
+    def append(self, a) -> None:
+        parts = _buffers(a, self.dtype)
+        m = len(parts["values"])
+        for key, part in parts.items():
+            buf = self.bufs[key]
+            if self.n + m > len(buf):
+                grown = np.empty(max(2 * len(buf), self.n + m), dtype=buf.dtype)
+                grown[:self.n] = buf[:self.n]
+                buf = self.bufs[key] = grown
+            buf[self.n:self.n + m] = part
         self.n += m
         self.ends.append(self.n)
 
-    def array(self) -> np.ndarray:
-        return self.buf[:self.n]
+    def buffers(self) -> dict[str, np.ndarray]:
+        return {k: b[:self.n] for k, b in self.bufs.items()}
+
+    def array(self):
+        return _column(self.buffers(), self.dtype)
 
     def views(self) -> list[np.ndarray]:
-        """The chunks, as views into the array."""
+        """The chunks of a numpy column, as views into its array."""
         starts = [0, *self.ends[:-1]]
-        return [self.buf[s:e] for s, e in zip(starts, self.ends)]
+        return [self.bufs["values"][s:e] for s, e in zip(starts, self.ends)]
 
     def clear(self) -> None:
-        self.buf = np.empty(0, dtype=self.buf.dtype)
+        self.bufs = {k: np.empty(0, dtype=b.dtype) for k, b in self.bufs.items()}
         self.ends, self.n = [], 0
+
+
+#: Smallest remainder of a spare buffer that is kept as a spare of its own.
+_SPLIT_BYTES = 1 << 20
+
+
+class _Spares:
+    """Buffers for the gathers that sort the assembled columns: each gather writes into a spare
+    buffer (``np.take(out=...)``) and hands back the buffer it read from, so the sort of a
+    whole table needs about one column's worth of new memory, not one per column. Fresh memory
+    is what costs (page faults); the freed buffers are reused by the stages after ingest.
+    Thread-safe; a buffer is only ever reused through a view of the right length and dtype."""
+
+    def __init__(self):
+        self._free: list[np.ndarray] = []  # uint8 views, smallest first
+        self._lock = threading.Lock()
+
+    def take(self, a: np.ndarray, order: np.ndarray) -> np.ndarray:
+        """``a.take(order)``, written into a spare buffer when one is large enough."""
+        need = len(order) * a.itemsize
+        with self._lock:
+            i = next((i for i, b in enumerate(self._free) if b.nbytes >= need), None)
+            buf = self._free.pop(i) if i is not None else None
+            if buf is not None and buf.nbytes - need >= _SPLIT_BYTES:
+                # a smaller column in a larger buffer: the rest stays a spare (64-byte aligned)
+                cut = -(-need // 64) * 64
+                if buf.nbytes - cut >= _SPLIT_BYTES:
+                    self._put(buf[cut:])
+        out = np.empty(len(order), dtype=a.dtype) if buf is None else buf[:need].view(a.dtype)
+        # mode="clip" writes straight into out (mode="raise" buffers it); order is in range
+        np.take(a, order, out=out, mode="clip")
+        return out
+
+    def give(self, a: np.ndarray) -> None:
+        """Offer a buffer that nothing reads any more."""
+        if isinstance(a, np.ndarray) and a.ndim == 1 and a.flags.c_contiguous and a.flags.writeable:
+            with self._lock:
+                self._put(a.view(np.uint8))
+
+    def _put(self, b: np.ndarray) -> None:
+        self._free.append(b)
+        self._free.sort(key=lambda x: x.nbytes)
 
 
 def _concat(parts, dtype: str):
@@ -180,6 +228,16 @@ def _concat(parts, dtype: str):
     if isinstance(parts[0], pd.api.extensions.ExtensionArray):
         return type(parts[0])._concat_same_type(parts)
     return np.concatenate(parts)
+
+
+def _gather(col, dtype: str, order: np.ndarray, spares: _Spares | None):
+    """``col.take(order)`` (any POSITIONS column), into spare buffers when ``spares`` is given."""
+    if spares is None:
+        return col.take(order)
+    if isinstance(col, pd.Categorical):
+        codes = spares.take(np.asarray(col.codes), order)
+        return pd.Categorical.from_codes(codes, dtype=col.dtype, validate=False)
+    return _column({k: spares.take(b, order) for k, b in _buffers(col, dtype).items()}, dtype)
 
 
 def _sort_order(mmsi: np.ndarray, ts: np.ndarray):
@@ -204,7 +262,7 @@ def _sort_order(mmsi: np.ndarray, ts: np.ndarray):
     return order, m_o, t_o
 
 
-def _merge_order(mmsi_parts, ts):
+def _merge_order(mmsi_parts, ts, spares: _Spares | None = None):
     """(order, sorted mmsi, sorted ts) of chunks that are each sorted by (mmsi, timestamp), with
     ``ts`` the chunks' timestamps concatenated (a UTC DatetimeArray): the stable sort by
     (mmsi, timestamp) that :func:`vesseltrack.tracks.sort_order` gives, in O(n) for usual inputs.
@@ -212,7 +270,8 @@ def _merge_order(mmsi_parts, ts):
     Already sorted overall when every boundary between chunks is. Otherwise the dense vessel code
     of each row comes from the chunks' runs of equal MMSI (no hashing of every row), a stable
     radix sort by code orders the rows, and one pass checks that each vessel's times came in
-    order across chunks (true for time-ordered files); if not, the general sort is used.
+    order across chunks (true for time-ordered files); if not, the general sort is used. The
+    sorted columns are gathered into ``spares`` when given.
     """
     if isinstance(mmsi_parts, _Preallocated):
         mmsi, mmsi_parts = mmsi_parts.array(), mmsi_parts.views()
@@ -230,10 +289,10 @@ def _merge_order(mmsi_parts, ts):
                             for m, r in zip(mmsi_parts, runs)])
     order = np.argsort(codes, kind="stable")
     del codes
-    m_o, ts_o = mmsi.take(order), ts.take(order)
+    m_o, ts_o = _gather(mmsi, "int32", order, spares), _gather(ts, schema.UTC_NS, order, spares)
     if not is_sorted(m_o, ts_o.asi8):
         order = sort_order(mmsi, t)
-        m_o, ts_o = mmsi.take(order), ts.take(order)
+        m_o, ts_o = _gather(mmsi, "int32", order, spares), _gather(ts, schema.UTC_NS, order, spares)
     return order, m_o, ts_o
 
 
@@ -281,8 +340,9 @@ def _order_ties(cols: dict, mmsi: np.ndarray, ts: np.ndarray) -> None:
 def _assemble(pieces: dict[str, list], file_ids: list[np.ndarray]):
     """Concatenate the cleaned chunks, sort by (mmsi, timestamp) and drop exact duplicates.
 
-    Works one column at a time (two threads: numpy's take releases the GIL), freeing each
-    column's chunks as soon as it is built, so peak memory stays near one copy of the table.
+    Works one column at a time (two threads: numpy's take releases the GIL). Each sorted column is
+    gathered into a spare buffer and frees the one it came from (:class:`_Spares`), so the sort
+    needs about two columns of new memory beyond the table itself.
     Returns (positions, file index per row before dropping, dropped row indices).
     """
     specs = {c.name: c.dtype for c in schema.POSITIONS}
@@ -290,22 +350,35 @@ def _assemble(pieces: dict[str, list], file_ids: list[np.ndarray]):
         return schema.empty(schema.POSITIONS), np.empty(0, np.int32), np.empty(0, np.int64)
     fids = np.concatenate(file_ids)
     file_ids.clear()
+    spares = _Spares()
+
+    def release(col, dtype: str, parts) -> None:
+        # hand a column's buffers to the spares once it has been gathered and nothing reads it
+        if not isinstance(col, pd.Categorical):
+            for b in _buffers(col, dtype).values():
+                spares.give(b)
+        parts.clear()
+
     # every chunk came out of clean sorted by (mmsi, timestamp): merge them
-    order, mmsi, ts = _merge_order(pieces.pop("mmsi"), _concat(pieces.pop("timestamp"), schema.UTC_NS))
+    mmsi_parts, ts_parts = pieces.pop("mmsi"), pieces.pop("timestamp")
+    ts = _concat(ts_parts, schema.UTC_NS)
+    order, mmsi, ts_sorted = _merge_order(mmsi_parts, ts, spares)
     cols: dict[str, object] = {}
     if order is not None:
         fids = fids.take(order)
-    cols["mmsi"], cols["timestamp"] = mmsi, ts
+        if isinstance(mmsi_parts, _Preallocated):  # (a list was concatenated in _merge_order)
+            release(mmsi_parts.array(), "int32", mmsi_parts)
+        release(ts, schema.UTC_NS, ts_parts)
+    del ts
+    cols["mmsi"], cols["timestamp"] = mmsi, ts_sorted
 
     def build(name):
         parts = pieces.pop(name)
-        arr = _concat(parts, specs[name])
-        parts.clear()  # free the chunk pieces before the gather allocates
+        col = _concat(parts, specs[name])
         if order is None:
-            return arr
-        out = arr.take(order)
-        del arr
-        _trim_heap()
+            return col
+        out = _gather(col, specs[name], order, spares)
+        release(col, specs[name], parts)
         return out
 
     rest = [c for c in specs if c not in cols]
@@ -313,8 +386,8 @@ def _assemble(pieces: dict[str, list], file_ids: list[np.ndarray]):
     with ThreadPoolExecutor(max_workers=2 if order is not None else 1) as pool:
         for name, arr in zip(rest, pool.map(build, rest)):
             cols[name] = arr
-            _trim_heap()
-    _order_ties(cols, mmsi, ts.asi8)
+    spares = None  # free the spare buffers left over
+    _order_ties(cols, mmsi, ts_sorted.asi8)
     positions = pd.DataFrame({c: cols.pop(c) for c in specs}, copy=False)
     drop = duplicate_rows(positions)
     if len(drop):
@@ -346,7 +419,8 @@ def _default_strict(src: Source, info, column_map: dict | None) -> bool:
     return src_col is None or layouts.norm(src_col) != "id"
 
 
-_NUMPY_DTYPES = ("int32", "float64", "float32")
+#: Columns preallocated when the row count is known (all but the categoricals)
+_PREALLOCATED_DTYPES = ("int32", "float64", "float32", schema.UTC_NS, *_MASKED)
 
 
 def _known_rows(sources: list[Source]) -> int | None:
@@ -384,13 +458,12 @@ def load(paths, *, column_map: dict | None = None, assume_time=None, strict_mmsi
     capacity = _known_rows(sources)
     if capacity:
         for c in schema.POSITIONS:
-            if c.dtype in _NUMPY_DTYPES:
+            if c.dtype in _PREALLOCATED_DTYPES:
                 pieces[c.name] = _Preallocated(c.dtype, capacity)
     file_ids: list[np.ndarray] = []
     reject_parts: list[pd.DataFrame] = []
     files: list[dict] = []
     skipped: dict[str, int] = {}
-    n_chunks = 0
     for fid, src in enumerate(sources):
         info = sniff_source(src)
         strict = _default_strict(src, info, column_map) if strict_mmsi is None else strict_mmsi
@@ -430,9 +503,6 @@ def load(paths, *, column_map: dict | None = None, assume_time=None, strict_mmsi
                     file_ids.append(np.full(len(pos), fid, dtype=np.uint16 if len(sources) < 2**16 else np.uint32))
                     stats["rows_kept"] += len(pos)
                 del pos, rej
-            n_chunks += 1
-            if n_chunks % TRIM_EVERY == 0:
-                _trim_heap()
             if progress is not None:
                 progress(f"read {label}: {stats['rows_read']:,} rows")
         n_rej = sum(len(r) for r in file_rejects)
@@ -468,6 +538,8 @@ def load(paths, *, column_map: dict | None = None, assume_time=None, strict_mmsi
         files.append(stats)
 
     # --- one table: concatenate, sort and de-duplicate column by column (never two full copies) ---
+    # (Arrow's pool keeps the readers' freed batches; numpy's allocations cannot reuse them)
+    pa.default_memory_pool().release_unused()
     positions, fids, drop = _assemble(pieces, file_ids)
     if len(drop):
         dup_per_file = np.bincount(fids[drop], minlength=len(files))
