@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import importlib
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import make_positions
 from vesseltrack import schema
 from vesseltrack.errors import InputError
 from vesseltrack.ingest import base, load, read_positions
@@ -255,6 +257,27 @@ def test_time_ordered_shuffled_and_reversed_files_load_the_same(tmp_path):
         for chunk_rows in (97, 1000):
             got = load(tmp_path / f"{name}.parquet", chunk_rows=chunk_rows).positions
             pd.testing.assert_frame_equal(got, ref, check_categorical=False)
+
+
+def test_row_capacity_from_parquet_metadata_and_csv_length(tmp_path, monkeypatch):
+    from vesseltrack import ingest
+    from vesseltrack.ingest import _row_capacity
+    from vesseltrack.ingest.sniff import expand
+
+    frame = make_positions([dict(mmsi=244_000_000 + i, t="2024-01-01T00:00", lat=52.0, lon=4.0) for i in range(50)])
+    frame.to_parquet(tmp_path / "p.parquet")
+    frame.to_csv(tmp_path / "p.csv", index=False)
+    (tmp_path / "p.csv.gz").write_bytes(gzip.compress((tmp_path / "p.csv").read_bytes()))
+    assert _row_capacity(expand(tmp_path / "p.parquet")) == 50
+    csv_rows = _row_capacity(expand(tmp_path / "p.csv"))
+    assert 50 <= csv_rows <= 70  # estimated from line lengths, 25% to spare
+    assert _row_capacity(expand(tmp_path / "p.csv.gz")) is None
+    assert _row_capacity([*expand(tmp_path / "p.parquet"), *expand(tmp_path / "p.csv")]) == 50 + csv_rows
+    # an underestimate only makes the columns grow; no estimate: chunk lists; the table is the same
+    ref = load(tmp_path / "p.csv").positions
+    for capacity in (3, None):
+        monkeypatch.setattr(ingest, "_row_capacity", lambda sources, c=capacity: c)
+        pd.testing.assert_frame_equal(load(tmp_path / "p.csv", chunk_rows=7).positions, ref)
 
 
 def test_preallocated_column_fills_in_place_and_grows_when_short():

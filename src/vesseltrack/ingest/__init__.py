@@ -423,15 +423,30 @@ def _default_strict(src: Source, info, column_map: dict | None) -> bool:
 _PREALLOCATED_DTYPES = ("int32", "float64", "float32", schema.UTC_NS, *_MASKED)
 
 
-def _known_rows(sources: list[Source]) -> int | None:
-    """Total rows of the sources when each states it (Parquet metadata), else None."""
+def _row_capacity(sources: list[Source]) -> int | None:
+    """Rows to preallocate for the sources, or None when one cannot be sized.
+
+    Parquet states its row count. An uncompressed CSV is sized from its length and the mean line
+    length of its first 64 kB, with 25% to spare: capacity that is never written is never touched,
+    so it costs address space, not memory; a file with longer lines further on only makes the
+    columns grow once (by copying). Compressed CSV and NMEA are not sized.
+    """
     total = 0
     try:
         for src in sources:
-            if sniff_source(src).kind != "parquet":
+            kind = sniff_source(src).kind
+            if kind == "parquet":
+                total += parquet_reader.open_file(src).metadata.num_rows
+            elif kind == "csv" and src.compression is None and src.member is None:
+                head = src.head()
+                lines = head.count(b"\n")
+                if lines < 2:
+                    return None
+                size = Path(src.path).stat().st_size
+                total += int(size / (len(head) / lines) * 1.25) + 1
+            else:
                 return None
-            total += parquet_reader.open_file(src).metadata.num_rows
-    except InputError:
+    except (InputError, OSError):
         return None  # reading the files reports the problem, in order
     return total
 
@@ -455,7 +470,7 @@ def load(paths, *, column_map: dict | None = None, assume_time=None, strict_mmsi
         sources.extend(expand(p))
 
     pieces: dict[str, object] = {c.name: [] for c in schema.POSITIONS}
-    capacity = _known_rows(sources)
+    capacity = _row_capacity(sources)
     if capacity:
         for c in schema.POSITIONS:
             if c.dtype in _PREALLOCATED_DTYPES:
