@@ -246,3 +246,35 @@ def test_reports_between_and_draught_near_match_a_brute_force(rows, queries):
         cand = [r[2] for r in rows if r[0] == m and r[1] <= a // 10**9 and r[2] is not None]
         want_d.append(cand[-1] if cand else np.nan)
     np.testing.assert_array_equal(_draught_near(steps, q, t0), np.array(want_d, dtype=float))
+
+
+def _brute_close_pairs(s, d):
+    from vesseltrack.geo import haversine_m
+
+    i, j = np.triu_indices(len(s.k), 1)
+    keep = (s.k[i] == s.k[j]) & (s.mmsi[i] != s.mmsi[j])
+    i, j = i[keep], j[keep]
+    near = haversine_m(s.lat[i], s.lon[i], s.lat[j], s.lon[j]) <= d
+    i, j = i[near], j[near]
+    swap = s.mmsi[i] > s.mmsi[j]
+    return sorted(zip(np.where(swap, j, i).tolist(), np.where(swap, i, j).tolist()))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.sampled_from([0.0, 45.0, 70.0, -84.0, 89.995, -90.0]), st.sampled_from([0.0, 179.996, -179.996, 33.3]),
+       st.sampled_from([50.0, 500.0, 3000.0]), st.integers(0, 2**32 - 1))
+def test_close_pairs_match_a_brute_force_anywhere_on_the_globe(lat0, lon0, d, seed):
+    # clusters at the equator, mid and high latitudes, next to the poles (the 3-D fallback) and
+    # across the antimeridian; a few grid times; spread of about 2 d so that half the pairs are near
+    from vesseltrack.detect.encounters import Samples
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 120))
+    spread = 2 * d / 111_320.0
+    lat = np.clip(lat0 + rng.normal(0, spread, n), -90, 90)
+    lon = (lon0 + rng.normal(0, spread / max(np.cos(np.radians(lat0)), 1e-3), n) + 180.0) % 360.0 - 180.0
+    s = Samples(k=rng.integers(100, 103, n).astype(np.int64), src=np.arange(n), mmsi=rng.integers(1, 40, n).astype(np.int32),
+                lat=lat, lon=lon, speed=np.zeros(n))
+    cp = close_pairs(s, d, chunk_samples=int(rng.integers(1, 200)))
+    assert sorted(zip(cp["a"].tolist(), cp["b"].tolist())) == _brute_close_pairs(s, d)
+    assert (s.mmsi[cp["a"]] < s.mmsi[cp["b"]]).all() and (cp["sep"] <= d).all()

@@ -10,12 +10,15 @@ Method, fleet-wide and vectorised:
    satellite passes hear it (set it to None to disable). A report at the edge of a track piece also
    covers the grid points within half a bin of it. So two ships reported minutes apart, at
    irregular times, are still seen together.
-2. **Spatial hash per grid time.** Every sample gets a cell of a 3-D grid over the Earth's
-   unit-sphere coordinates (cells ``max_distance_m`` wide: chord <= arc, so any pair within the
-   distance shares a cell or touches one); keys (grid time, cell) are sorted and each cell is joined
-   with itself and 13 of its 26 neighbours by ``searchsorted`` (the other 13 are the same pairs
-   seen from the other side). Never all pairs. Work is split by grid time into chunks of whole
-   bins; since pairs are found bin by bin, no meeting can be lost at a chunk or day boundary.
+2. **Band sweep per grid time.** Samples are sorted by (grid time, latitude band ``max_distance_m``
+   high, longitude); a pair within the distance lies in one band or two adjacent ones, within a
+   longitude window set by the band's pole-most latitude, so each sample is joined with the
+   samples after it in its band and in the next band within that window: three ``searchsorted``
+   over all samples (:func:`_band_candidates`; points near the antimeridian are repeated 360 deg
+   west). Within reach of a pole, where the window would span the globe, a 3-D grid over the unit
+   sphere is used instead (:func:`_cell_candidates`). Never all pairs. Work is split by grid time
+   into chunks of whole bins; since pairs are found bin by bin, no meeting can be lost at a chunk
+   or day boundary.
 3. **Exact distance**, then runs of consecutive bins per pair (holes up to ``bridge_h`` bridged),
    runs shorter than ``min_duration_h`` dropped, runs of one pair less than ``merge_gap_h`` apart
    merged, and the preset's speed and port criteria applied.
@@ -36,7 +39,6 @@ Presets (:data:`ENCOUNTER_PRESETS`, parameters in :class:`EncounterParams`):
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -256,6 +258,110 @@ def _pairs_within(start: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np
     return a, b
 
 
+def _ranges(start: np.ndarray, stop: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (owner[r], j) for every j in [start[r], stop[r]), for every r."""
+    length = np.maximum(stop - start, 0)
+    some = length > 0
+    start, length, owner = start[some], length[some], owner[some]
+    a = np.repeat(owner, length)
+    b = np.repeat(start - (np.cumsum(length) - length), length) + np.arange(len(a))
+    return a, b
+
+
+#: Quantum of the longitude keys of the band search (degrees): 1e-6 deg is 0.11 m at the equator.
+_LON_Q = 1e6
+#: Bits of the band search key left for the quantised longitude (which spans 540 deg with the copies).
+_LON_BITS = 30
+
+
+def _band_candidates(k: np.ndarray, lat: np.ndarray, lon: np.ndarray, d: float):
+    """Index pairs (i, j), each unordered pair once, of samples at the same grid time that may be
+    within ``d`` metres: a superset of the pairs within ``d``; None where this search does not
+    apply (within reach of a pole, or too many grid times for the key).
+
+    Latitude bands ``d`` high: a pair within ``d`` lies in one band or two adjacent ones. Along a
+    band, two points at most ``d`` apart differ in longitude by at most
+    ``2 asin(d / (2 R cos(phi)))``, phi the pole-most latitude of the band(s) (the chord between
+    the two points is at least that of their parallel circles). Samples are sorted by (grid time,
+    band, longitude); each is paired with those after it in its band within that window and with
+    those of the next band within it on either side: three ``searchsorted`` in all. Points near
+    the antimeridian are repeated 360 deg west so that windows need not wrap.
+    """
+    h = d / _R  # band height, radians
+    band = np.floor(np.radians(lat) / h).astype(np.int64)
+    b0 = int(band.min())
+    nb = int(band.max()) - b0 + 2
+    k0 = int(k.min())
+    if (int(k.max()) - k0 + 1) * nb >= 1 << (62 - _LON_BITS):
+        return None
+    edge = np.minimum(np.abs(np.arange(b0, b0 + nb + 2) * h), np.pi / 2)  # |latitude| of band edges
+    pole = np.maximum(edge[:-1], edge[1:])  # pole-most latitude of each band
+    with np.errstate(divide="ignore"):
+        def window(phi):  # degrees, with a margin for rounding
+            return np.degrees(2 * np.arcsin(np.minimum(1.0, d / (2 * _R * np.cos(phi))))) * (1 + 1e-9) + 1e-9
+        same = window(pole[:-1])  # band b alone
+        adj = window(np.maximum(pole[:-1], pole[1:]))  # bands b and b + 1
+    w_max = float(adj.max())
+    if w_max > 90.0:
+        return None
+    n = len(k)
+    copies = np.flatnonzero(lon >= 180.0 - w_max)
+    row = np.concatenate([np.arange(n), copies])
+    x = np.concatenate([lon, lon[copies] - 360.0])
+    bb = band[row] - b0
+    g = (k[row] - k0) * nb + bb
+    key = (g << _LON_BITS) + np.floor((x + 360.0) * _LON_Q).astype(np.int64)
+    del x, g
+    o = np.argsort(key, kind="stable")
+    key = key[o]
+    row, bb = row[o], bb[o]
+    copy = o >= n
+    del o
+    pos = np.arange(len(key))
+    wq = np.ceil(same[bb] * _LON_Q).astype(np.int64) + 1
+    hi = np.searchsorted(key, key + wq, side="right")
+    ia, ib = _ranges(pos + 1, hi, pos)
+    wq = np.ceil(adj[bb] * _LON_Q).astype(np.int64) + 1
+    nxt = key + (1 << _LON_BITS)
+    lo = np.searchsorted(key, nxt - wq, side="left")
+    hi = np.searchsorted(key, nxt + wq, side="right")
+    del nxt, wq
+    ja, jb = _ranges(lo, hi, pos)
+    a, b = np.concatenate([ia, ja]), np.concatenate([ib, jb])
+    keep = ~(copy[a] & copy[b])  # two copies: the same pair as their originals
+    return row[a[keep]], row[b[keep]]
+
+
+def _cell_candidates(k: np.ndarray, lat: np.ndarray, lon: np.ndarray, d: float) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (i, j) of samples at the same grid time in the same or touching cells of a 3-D
+    grid ``d`` wide over the sphere (chord <= arc, so a superset of the pairs within ``d``); used
+    where the band search does not apply. Same-cell pairs once; 13 of the 26 neighbour offsets."""
+    code, S = _xyz_cells(lat, lon, d)
+    S3 = S ** 3
+    offs = [dx * S * S + dy * S + dz for dx in (-1, 0, 1) for dy in (-1, 0, 1) for dz in (-1, 0, 1)
+            if (dx, dy, dz) > (0, 0, 0)]
+    key = (k - k.min()) * S3 + code
+    del code
+    o = np.argsort(key, kind="stable")
+    sk = key[o]
+    del key
+    rs = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]])
+    rl = np.diff(np.r_[rs, len(sk)])
+    uk = sk[rs]
+    del sk
+    ia, ib = _pairs_within(rs, rl)
+    pa, pb = [ia], [ib]
+    for off in offs:
+        q = uk + off
+        pos = np.searchsorted(uk, q)
+        np.minimum(pos, len(uk) - 1, out=pos)
+        hit = uk[pos] == q
+        ia, ib = _cross(rs[hit], rl[hit], rs[pos[hit]], rl[pos[hit]])
+        pa.append(ia)
+        pb.append(ib)
+    return o[np.concatenate(pa)], o[np.concatenate(pb)]
+
+
 def close_pairs(s: Samples, max_distance_m: float, *, chunk_samples: int = 4_000_000) -> dict[str, np.ndarray]:
     """(sample a, sample b, separation) of every pair of vessels within ``max_distance_m`` at a grid
     time, with mmsi[a] < mmsi[b]; also ``n_candidates`` (pairs whose exact distance was computed)."""
@@ -263,12 +369,11 @@ def close_pairs(s: Samples, max_distance_m: float, *, chunk_samples: int = 4_000
     empty = np.empty(0, dtype=np.int64)
     if n == 0:
         return {"a": empty, "b": empty, "sep": np.empty(0), "n_candidates": 0}
-    cell_m = float(max_distance_m)
-    code, S = _xyz_cells(s.lat, s.lon, cell_m)
-    S3 = S ** 3
-    max_bins = max(1, (1 << 62) // S3 - 2)
-    offs = [dx * S * S + dy * S + dz for dx in (-1, 0, 1) for dy in (-1, 0, 1) for dz in (-1, 0, 1)
-            if (dx, dy, dz) > (0, 0, 0)]
+    d = float(max_distance_m)
+    # grid times per chunk: within both searches' key ranges (band keys: all bands of the globe)
+    S = 2 * (int(np.ceil(_R / d)) + 1) + 1
+    bands = int(np.pi * _R / d) + 3
+    max_bins = max(1, min((1 << 62) // S ** 3 - 2, (1 << (62 - _LON_BITS)) // bands - 1))
     if n <= chunk_samples and int(s.k.max()) - int(s.k.min()) < max_bins:
         by_k, bounds = None, np.array([0, n])  # one chunk: no need to order by grid time
     else:
@@ -283,44 +388,18 @@ def close_pairs(s: Samples, max_distance_m: float, *, chunk_samples: int = 4_000
     out_a, out_b, out_sep = [], [], []
     n_cand = 0
     for c0, c1 in zip(bounds[:-1], bounds[1:]):  # a few chunks of whole grid times, not per vessel
-        # (temporaries are dropped as soon as used: at 2.5M samples each is 20 MB)
         idx = None if by_k is None else by_k[c0:c1]
-        kk = s.k if idx is None else s.k[idx]
-        key = (kk - kk.min()) * S3 + (code if idx is None else code[idx])
-        del kk
-        o = np.argsort(key, kind="stable")
-        sk = key[o]
-        del key
-        sidx = o if idx is None else idx[o]
-        del o, idx
-        rs = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]])
-        rl = np.diff(np.r_[rs, len(sk)])
-        uk = sk[rs]
-        del sk
-        # same cell: every pair inside a run (i < j)
-        ia, ib = _pairs_within(rs, rl)
-        pa, pb = [ia], [ib]
-
-        def neighbours(off: int, uk=uk, rs=rs, rl=rl) -> tuple[np.ndarray, np.ndarray]:
-            q = uk + off
-            pos = np.searchsorted(uk, q)
-            np.minimum(pos, len(uk) - 1, out=pos)
-            hit = uk[pos] == q
-            return _cross(rs[hit], rl[hit], rs[pos[hit]], rl[pos[hit]])
-
-        # the 13 neighbour-cell searches are independent and release the GIL: two threads;
-        # results are gathered in offset order, so the output does not depend on scheduling
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="vesseltrack-pairs") as pool:
-            for ia, ib in pool.map(neighbours, offs):
-                pa.append(ia)
-                pb.append(ib)
-        a = sidx[np.concatenate(pa)]
-        b_ = sidx[np.concatenate(pb)]
+        kk, la, lo = (s.k, s.lat, s.lon) if idx is None else (s.k[idx], s.lat[idx], s.lon[idx])
+        cand = _band_candidates(kk, la, lo, d)
+        if cand is None:  # within reach of a pole
+            cand = _cell_candidates(kk, la, lo, d)
+        a, b_ = cand if idx is None else (idx[cand[0]], idx[cand[1]])
+        del kk, la, lo, cand
         diff = s.mmsi[a] != s.mmsi[b_]
         a, b_ = a[diff], b_[diff]
         n_cand += len(a)
         sep = haversine_m(s.lat[a], s.lon[a], s.lat[b_], s.lon[b_])
-        ok = sep <= max_distance_m
+        ok = sep <= d
         a, b_, sep = a[ok], b_[ok], sep[ok]
         swap = s.mmsi[a] > s.mmsi[b_]
         out_a.append(np.where(swap, b_, a))
