@@ -226,11 +226,12 @@ def clean_chunk(frame: pd.DataFrame, *, file: str, strict_mmsi: bool = True, sor
         if name not in frame:
             out[name] = pd.arrays.IntegerArray(np.zeros(n_out, dtype=dtype.lower()), np.ones(n_out, dtype=bool))
             continue
-        v = take(_float(frame[name]))
+        # checked and narrowed in input order, then gathered: 1-4 bytes a row move, not 8
+        v = _float(frame[name])
         with np.errstate(invalid="ignore"):
             ok = (v >= lo_v) & (v <= hi_v) & (v == np.floor(v))
         vals = np.where(ok, v, 0).astype(dtype.lower())
-        out[name] = pd.arrays.IntegerArray(vals, ~ok)
+        out[name] = pd.arrays.IntegerArray(take(vals), take(~ok))
     for name in ("vessel_name", "call_sign", "destination", "ais_class"):
         if name not in frame:
             out[name] = pd.Categorical.from_codes(np.full(n_out, -1, dtype=np.int8),

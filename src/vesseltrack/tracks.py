@@ -99,8 +99,10 @@ def add_steps(positions: pd.DataFrame, *, segment_gap_h: float) -> pd.DataFrame:
         speed = dist / dt_s
         speed *= KN_PER_M_S
     speed[~(dt_s > 0)] = np.nan
-    new_seg = first | (dt_s > segment_gap_h * 3600.0)
-    segment_id = np.cumsum(new_seg, dtype=np.int64) - 1
+    new_seg = dt_s > segment_gap_h * 3600.0
+    new_seg |= first
+    segment_id = np.cumsum(new_seg, dtype=np.int64)
+    segment_id -= 1  # (in place: no second full-length array)
     # a new frame over the same column arrays (copy-on-write: the input is never modified)
     cols = {c: positions[c] for c in positions.columns}
     cols.update(dt_s=dt_s, distance_m=dist, implied_speed_kn=speed, segment_id=segment_id)

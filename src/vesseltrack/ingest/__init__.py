@@ -250,8 +250,10 @@ def _sort_order(mmsi: np.ndarray, ts: np.ndarray):
     """
     if is_sorted(mmsi, ts):
         return None, mmsi, ts
-    codes, _ = pd.factorize(mmsi, sort=True)
-    small = codes.astype(np.uint16 if codes.max() < 2**16 else np.uint32)
+    codes, uniq = pd.factorize(mmsi)  # in order of appearance; ranked below (cheaper than sort=True)
+    rank = np.empty(len(uniq), dtype=np.uint16 if len(uniq) <= 2**16 else np.uint32)
+    rank[np.argsort(uniq)] = np.arange(len(uniq))
+    small = rank.take(codes)
     del codes
     order = np.argsort(small, kind="stable")
     del small
