@@ -145,16 +145,37 @@ class _Preallocated:
         self.ends: list[int] = []
         self.n = 0
 
-    def append(self, a) -> None:
-        parts = _buffers(a, self.dtype)
-        m = len(parts["values"])
-        for key, part in parts.items():
-            buf = self.bufs[key]
+    def _room(self, m: int) -> None:
+        for key, buf in self.bufs.items():
             if self.n + m > len(buf):
                 grown = np.empty(max(2 * len(buf), self.n + m), dtype=buf.dtype)
-                grown[:self.n] = buf[:self.n]
-                buf = self.bufs[key] = grown
-            buf[self.n:self.n + m] = part
+                grown[:len(buf)] = buf  # (all of it: parts of the next chunk may be written already)
+                self.bufs[key] = grown
+
+    def append(self, a) -> None:
+        """Copy a chunk's column in."""
+        parts = _buffers(a, self.dtype)
+        m = len(parts["values"])
+        self._room(m)
+        for key, part in parts.items():
+            self.bufs[key][self.n:self.n + m] = part
+        self.commit(m)
+
+    def put(self, part: str, values: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+        """Write ``values[rows]`` (all values when rows is None) after the chunks so far, straight
+        from the cleaner (no chunk-sized copy in between); :meth:`commit` once every part is in.
+        Returns the written view."""
+        m = len(values) if rows is None else len(rows)
+        self._room(m)
+        dest = self.bufs[part][self.n:self.n + m]
+        if rows is None:
+            dest[:] = values
+        else:
+            # mode="clip" writes straight into dest (mode="raise" buffers); rows are in range
+            np.take(values.astype(dest.dtype, copy=False), rows, out=dest, mode="clip")
+        return dest
+
+    def commit(self, m: int) -> None:
         self.n += m
         self.ends.append(self.n)
 
@@ -478,6 +499,13 @@ def load(paths, *, column_map: dict | None = None, assume_time=None, strict_mmsi
             if c.dtype in _PREALLOCATED_DTYPES:
                 pieces[c.name] = _Preallocated(c.dtype, capacity)
     file_ids: list[np.ndarray] = []
+
+    def gather(name: str, part: str, values: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+        col = pieces[name]
+        if isinstance(col, _Preallocated):
+            return col.put(part, values, rows)
+        return values if rows is None else values.take(rows)
+
     reject_parts: list[pd.DataFrame] = []
     files: list[dict] = []
     skipped: dict[str, int] = {}
@@ -510,13 +538,17 @@ def load(paths, *, column_map: dict | None = None, assume_time=None, strict_mmsi
                 # each chunk comes out of clean sorted (cache-sized gathers, fused with the row
                 # filter): the final sort is then a merge of sorted runs, far cheaper than one
                 # random gather over the whole table
-                pos, rej = clean_chunk(chunk.frame, file=src.name, strict_mmsi=strict, sort=_chunk_order)
+                pos, rej = clean_chunk(chunk.frame, file=src.name, strict_mmsi=strict, sort=_chunk_order,
+                                       gather=gather)
                 del chunk
                 if len(rej):
                     file_rejects.append(rej)
                 if len(pos):
-                    for c in pieces:
-                        pieces[c].append(_values(pos[c]))
+                    for c, col in pieces.items():
+                        if isinstance(col, _Preallocated):
+                            col.commit(len(pos))  # written in place by gather
+                        else:
+                            col.append(_values(pos[c]))
                     file_ids.append(np.full(len(pos), fid, dtype=np.uint16 if len(sources) < 2**16 else np.uint32))
                     stats["rows_kept"] += len(pos)
                 del pos, rej
