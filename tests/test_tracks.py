@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -59,6 +60,11 @@ def test_step_distances_match_haversine_across_chunks():
     want = haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
     for chunk in (1, 7, 1000, 5000):
         np.testing.assert_allclose(step_distances_m(lat, lon, chunk=chunk), want, rtol=1e-12, atol=1e-6)
+        into = np.full(len(lat), -1.0)
+        assert step_distances_m(lat, lon, chunk=chunk, out=into[1:]) is not None and into[0] == -1.0
+        np.testing.assert_array_equal(into[1:], step_distances_m(lat, lon, chunk=chunk))
+    with pytest.raises(ValueError, match="out must be float64 of length 2"):
+        step_distances_m(np.zeros(3), np.zeros(3), out=np.empty(3))
     assert step_distances_m(lat[:1], lon[:1]).size == 0 and step_distances_m(lat[:0], lon[:0]).size == 0
 
 

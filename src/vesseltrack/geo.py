@@ -26,15 +26,20 @@ def haversine_m(lat1, lon1, lat2, lon2) -> np.ndarray:
     return 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
-def step_distances_m(lat: np.ndarray, lon: np.ndarray, *, chunk: int = 1 << 20) -> np.ndarray:
-    """Haversine distance from each point to the next (length n - 1).
+def step_distances_m(lat: np.ndarray, lon: np.ndarray, *, chunk: int = 1 << 20,
+                     out: np.ndarray | None = None) -> np.ndarray:
+    """Haversine distance from each point to the next (length n - 1), written to ``out`` when given.
 
     Equal to ``haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])`` but about 3x faster and with
     bounded scratch memory: each cosine is taken once per point instead of twice per step, work is
     done in place, and the points are processed in slices of ``chunk``.
     """
     n = len(lat)
-    out = np.empty(max(n - 1, 0))
+    if out is None:
+        out = np.empty(max(n - 1, 0))
+    elif out.shape != (max(n - 1, 0),) or out.dtype != np.float64:
+        raise ValueError(f"step_distances_m: out must be float64 of length {max(n - 1, 0)}; "
+                         f"received {out.dtype} of shape {out.shape}; pass np.empty(len(lat) - 1)")
 
     def one(s: int) -> None:
         e = min(s + chunk + 1, n)  # one point of overlap: slice steps s .. e-2

@@ -146,7 +146,7 @@ def detect(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer, progre
         positions = tracks.sort_positions(split.assign(mmsi=split.pop("track_id").astype("int32")))
         steps = tracks.add_steps(positions, segment_gap_h=gap_params.min_gap_h)
     del split
-    _say(progress, f"tracks: {len(positions):,} positions of {positions['mmsi'].nunique():,} vessels"
+    _say(progress, f"tracks: {len(positions):,} positions of {int(tracks.vessel_starts(positions['mmsi'].to_numpy()).sum()):,} vessels"
                    + (f" ({len(clashes)} MMSIs shared by two ships, split)" if len(clashes) else ""))
 
     zone = zones.assign_zone(steps["lat"].to_numpy(), steps["lon"].to_numpy(), gaz)

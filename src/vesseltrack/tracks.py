@@ -92,7 +92,7 @@ def add_steps(positions: pd.DataFrame, *, segment_gap_h: float) -> pd.DataFrame:
     if n:
         np.subtract(ts[1:], ts[:-1], out=dt_s[1:], casting="unsafe")
         dt_s[1:] *= 1e-9
-        dist[1:] = step_distances_m(lat, lon)
+        step_distances_m(lat, lon, out=dist[1:])
     dt_s[first] = np.nan
     dist[first] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -101,8 +101,8 @@ def add_steps(positions: pd.DataFrame, *, segment_gap_h: float) -> pd.DataFrame:
     speed[~(dt_s > 0)] = np.nan
     new_seg = dt_s > segment_gap_h * 3600.0
     new_seg |= first
-    segment_id = np.cumsum(new_seg, dtype=np.int64)
-    segment_id -= 1  # (in place: no second full-length array)
+    seg_start = np.flatnonzero(new_seg)  # (segments are few: ids by run, not a cumulative sum)
+    segment_id = np.repeat(np.arange(len(seg_start), dtype=np.int64), np.diff(np.r_[seg_start, n]))
     # a new frame over the same column arrays (copy-on-write: the input is never modified)
     cols = {c: positions[c] for c in positions.columns}
     cols.update(dt_s=dt_s, distance_m=dist, implied_speed_kn=speed, segment_id=segment_id)
