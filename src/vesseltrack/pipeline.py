@@ -97,6 +97,11 @@ class Result:
         return {"alerts": self.alerts, "events": self.events, "voyages": self.voyages, "rejects": self.rejects}
 
 
+def _n_vessels(positions: pd.DataFrame) -> int:
+    """Vessels in a table sorted by (mmsi, timestamp), as detect() leaves it: runs, not a hash."""
+    return int(tracks.vessel_starts(positions["mmsi"].to_numpy()).sum())
+
+
 def _say(progress: Progress | None, msg: str) -> None:
     if progress is not None:
         progress(msg)
@@ -146,7 +151,7 @@ def detect(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer, progre
         positions = tracks.sort_positions(split.assign(mmsi=split.pop("track_id").astype("int32")))
         steps = tracks.add_steps(positions, segment_gap_h=gap_params.min_gap_h)
     del split
-    _say(progress, f"tracks: {len(positions):,} positions of {int(tracks.vessel_starts(positions['mmsi'].to_numpy()).sum()):,} vessels"
+    _say(progress, f"tracks: {len(positions):,} positions of {_n_vessels(positions):,} vessels"
                    + (f" ({len(clashes)} MMSIs shared by two ships, split)" if len(clashes) else ""))
 
     zone = zones.assign_zone(steps["lat"].to_numpy(), steps["lon"].to_numpy(), gaz)
@@ -177,7 +182,7 @@ def fit_model(d: Detected, config: Config) -> ScoringModel:
         voyage=fit_scorer(features.voyage_matrix(d.voyages), one_sided=features.VOYAGE_ONE_SIDED, evidence=features.VOYAGE_EVIDENCE, **kw),
         gap=fit_scorer(features.gap_matrix(gaps), one_sided=features.GAP_ONE_SIDED, **kw),
         vesseltrack_version=vesseltrack.__version__,
-        reference={"voyages": int(len(d.voyages)), "gaps": int(len(gaps)), "vessels": int(d.positions["mmsi"].nunique())},
+        reference={"voyages": int(len(d.voyages)), "gaps": int(len(gaps)), "vessels": _n_vessels(d.positions)},
     )
 
 
@@ -234,7 +239,7 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
                        "gap": asdict(d.gap_params)},
         "model": {"scored_against": "reference model" if config.model_path else "this batch",
                   "trained_with_version": model.vesseltrack_version, **model.reference},
-        "vessels": int(d.positions["mmsi"].nunique()),
+        "vessels": _n_vessels(d.positions),
         "positions": int(len(d.positions)),
         "voyages": int(len(voyages)),
         "events": {t: int((events["event_type"] == t).sum()) for t in schema.EVENT_TYPES},
