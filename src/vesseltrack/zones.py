@@ -177,18 +177,23 @@ def _grid_for(bounds: np.ndarray, lat: np.ndarray, lon: np.ndarray):
     return np.flatnonzero(keep), (lat0, lon0, cell, ny, nx)
 
 
-def _cells(lat, lon, grid) -> tuple[np.ndarray, np.ndarray]:
-    """(cell index, inside the grid) of each point; computed in blocks (small scratch arrays)."""
+def _points_in_cells(lat, lon, grid, occupied: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(points, their cell index) of the points inside the grid whose cell is ``occupied``;
+    computed in blocks (small scratch arrays, no per-point array over all points)."""
     lat0, lon0, cell, ny, nx = grid
-    idx = np.zeros(len(lat), dtype=np.int64)
-    ok = np.zeros(len(lat), dtype=bool)
+    pts, cells = [], []
     for s in range(0, len(lat), BLOCK_ROWS):
         fy = (lat[s:s + BLOCK_ROWS] - lat0) / cell
         fx = (lon[s:s + BLOCK_ROWS] - lon0) / cell
-        o = (fy >= 0) & (fy < ny) & (fx >= 0) & (fx < nx)
-        ok[s:s + BLOCK_ROWS] = o
-        idx[s:s + BLOCK_ROWS][o] = fy[o].astype(np.int64) * nx + fx[o].astype(np.int64)
-    return idx, ok
+        o = (fy >= 0) & (fy < ny) & (fx >= 0) & (fx < nx)  # False for NaN
+        with np.errstate(invalid="ignore"):  # (NaN and out-of-grid cells are masked out)
+            c = np.where(o, fy.astype(np.int64) * nx + fx.astype(np.int64), 0)
+        hit = np.flatnonzero(o & occupied[c])
+        pts.append(hit + s)
+        cells.append(c[hit])
+    if not pts:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(pts), np.concatenate(cells)
 
 
 def assign_zone(lat: np.ndarray, lon: np.ndarray, gaz: Gazetteer) -> np.ndarray:
@@ -229,12 +234,11 @@ def assign_zone(lat: np.ndarray, lon: np.ndarray, gaz: Gazetteer) -> np.ndarray:
     start[uk] = first
     count[uk] = cnt
 
-    cidx, ok = _cells(lat, lon, grid)
-    pts = np.flatnonzero(ok & (count[cidx] > 0))
+    pts, pcell = _points_in_cells(lat, lon, grid, count > 0)
     if pts.size == 0:
         return out
-    pstart = start[cidx[pts]]
-    pcount = count[cidx[pts]]
+    pstart = start[pcell]
+    pcount = count[pcell]
     best_d2 = np.full(pts.size, np.inf)
     best_z = np.full(pts.size, -1, dtype=np.int32)
     plat, plon = lat[pts], lon[pts]
