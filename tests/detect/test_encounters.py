@@ -278,3 +278,15 @@ def test_close_pairs_match_a_brute_force_anywhere_on_the_globe(lat0, lon0, d, se
     cp = close_pairs(s, d, chunk_samples=int(rng.integers(1, 200)))
     assert sorted(zip(cp["a"].tolist(), cp["b"].tolist())) == _brute_close_pairs(s, d)
     assert (s.mmsi[cp["a"]] < s.mmsi[cp["b"]]).all() and (cp["sep"] <= d).all()
+
+
+def test_wrap180_is_the_modulo_formula_bit_for_bit():
+    from vesseltrack.detect.encounters import _wrap180
+
+    rng = np.random.default_rng(0)
+    edges = [0.0, -0.0, 180.0, -180.0, 360.0, -360.0, 539.999, 1e-300, -1e-300, 179.99999999999997]
+    for x in (rng.uniform(-540, 540, 10_000), np.array(edges), np.array([np.nan, 1.0, 200.0]),
+              rng.uniform(-1e4, 1e4, 1000), np.empty(0)):
+        want = (x + 180.0) % 360.0 - 180.0
+        got = _wrap180(x)
+        assert np.array_equal(got, want, equal_nan=True) and np.array_equal(np.signbit(got), np.signbit(want))

@@ -107,7 +107,16 @@ _NS_H = 3_600_000_000_000
 
 
 def _wrap180(x: np.ndarray) -> np.ndarray:
-    return (x + 180.0) % 360.0 - 180.0
+    """``(x + 180) % 360 - 180``, bit for bit; for longitudes and their differences (|x| < 540)
+    without the float modulo, which is several times dearer than two masked adds."""
+    y = np.add(x, 180.0)
+    if len(y) and -360.0 <= y.min() and y.max() < 720.0:  # (False with NaN: the general path)
+        np.subtract(y, 360.0, out=y, where=y >= 360.0)  # exact (Sterbenz), as fmod is
+        np.add(y, 360.0, out=y, where=y < 0.0)  # what np.mod does for a negative remainder
+    else:
+        np.mod(y, 360.0, out=y)
+    y -= 180.0
+    return y
 
 
 @dataclass
