@@ -2,7 +2,8 @@
 
 The file is cut at line ends into byte blocks of about ``chunk_rows`` rows (plain files are
 memory-mapped, so blocks are zero-copy; gzip and zip members are streamed). Each block is parsed
-by :func:`pyarrow.csv.read_csv` on all cores, reading only the mapped columns, as text, which
+by :func:`pyarrow.csv.read_csv` on all cores, reading only the mapped columns: number columns as
+numbers and text columns dictionary-encoded where they allow it, the rest as text, which
 :func:`vesseltrack.ingest.layouts.to_canonical` converts with vectorised casts. Lines with the
 wrong number of fields are rejected here as ``malformed_row`` with their row number; everything
 else is judged by :mod:`vesseltrack.clean`.
@@ -15,6 +16,7 @@ does not straddle two blocks (blocks are cut at line ends without regard to quot
 from __future__ import annotations
 
 import csv as _csv
+import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -31,6 +33,7 @@ from vesseltrack.ingest.base import Chunk
 from vesseltrack.ingest.sniff import Sniffed, Source, expand, sniff_source
 
 MIN_BLOCK = 1 << 16
+_CONVERSION_ERROR = re.compile(r"In CSV column #(\d+): CSV conversion error")
 MAX_BLOCK = 1 << 25  # 32 MiB: bounds the memory of the (two) blocks in flight
 
 
@@ -146,20 +149,24 @@ def read(path, *, column_map: dict | None = None, assume_time=None, chunk_rows: 
         if len(first) == len(names) + 1 and first[-1] == "" and lines[1].rstrip().endswith(info.delimiter):
             names.append("__trailing__")
     wanted = list(dict.fromkeys(mapping.values()))
-    # Columns that only feed plain numbers (lat, lon, speeds, sizes) are parsed as numbers by
-    # pyarrow, in parallel; every other column as text, converted by layouts.to_canonical. A block
-    # with a value that is not a number there (text, a decimal comma) is parsed again all as text,
-    # where such values become NaN and clean.py judges the row, as for any text column.
-    plain_number = {c for c in mapping if c not in ("mmsi", "timestamp", "millisecond") and c not in layouts.CODED
-                    and c not in layouts.TEXT}
-    numeric = [s for s in wanted if all(c in plain_number for c, src_col in mapping.items() if src_col == s)]
+    # Columns that feed numbers (MMSI, lat, lon, speeds, sizes, AIS codes) are parsed as numbers by
+    # pyarrow, in parallel, and text columns dictionary-encoded there; the timestamp is text,
+    # converted by layouts.to_canonical. A block with a value that is not a number in such a
+    # column (text, a decimal comma, 'IMO9307839') is parsed again with that column as text, for
+    # the rest of the file: to_canonical then converts it as before (codes from words, MMSIs that
+    # are not numbers shown in the reject detail), and clean.py judges the row.
+    numberish = set(layouts.NUMERIC) | set(layouts.CODED)
+    numeric = [s for s in wanted if all(c in numberish and c != "millisecond" for c, src_col in mapping.items() if src_col == s)]
+    dictionary = [s for s in wanted if all(c in layouts.TEXT for c, src_col in mapping.items() if src_col == s)]
+    as_text: set[str] = set()  # number columns found to hold text in this file
 
-    def options(types: dict) -> pv.ConvertOptions:
+    def convert_options() -> pv.ConvertOptions:
+        types = {s: pa.string() for s in wanted}
+        types.update({s: pa.float64() for s in numeric if s not in as_text})
+        types.update({s: pa.dictionary(pa.int32(), pa.string()) for s in dictionary})
         return pv.ConvertOptions(include_columns=wanted, column_types=types, null_values=list(layouts.NULL_STRINGS),
                                  strings_can_be_null=True, quoted_strings_can_be_null=True)
 
-    as_text = options({s: pa.string() for s in wanted})
-    typed = options({s: (pa.float64() if s in numeric else pa.string()) for s in wanted}) if numeric else None
     read_mt = pv.ReadOptions(column_names=names, use_threads=True, block_size=1 << 20)
     read_st = pv.ReadOptions(column_names=names, use_threads=False, block_size=1 << 20)
 
@@ -170,7 +177,6 @@ def read(path, *, column_map: dict | None = None, assume_time=None, chunk_rows: 
         blocks = _mapped_blocks(src.path, block) if plain else _blocks(stream, block)
     except OSError as err:
         raise InputError(f"{src.name}: cannot open ({err}); expected a readable file; check the path and permissions") from err
-    numbers_failed: list[bool] = []
 
     def parse(buf: pa.Buffer):
         """(table, malformed rows) of one block; on the pool's thread, overlapping conversion."""
@@ -181,7 +187,7 @@ def read(path, *, column_map: dict | None = None, assume_time=None, chunk_rows: 
             return "skip"
 
         opts = pv.ParseOptions(delimiter=info.delimiter, invalid_row_handler=on_invalid)
-        convert = typed if typed is not None and not numbers_failed else as_text
+        convert = convert_options()
         try:
             table = pv.read_csv(pa.BufferReader(buf), read_options=read_mt, parse_options=opts, convert_options=convert)
             if bad:  # row numbers are only known on one thread
@@ -189,9 +195,12 @@ def read(path, *, column_map: dict | None = None, assume_time=None, chunk_rows: 
                 table = pv.read_csv(pa.BufferReader(buf), read_options=read_st, parse_options=opts,
                                     convert_options=convert)
         except pa.ArrowInvalid as err:
-            if convert is as_text or "conversion error" not in str(err):
+            # "In CSV column #8: CSV conversion error to double: invalid value 'IMO9307839'"
+            hit = _CONVERSION_ERROR.match(str(err))
+            col = names[int(hit.group(1))] if hit and int(hit.group(1)) < len(names) else None
+            if col is None or col not in numeric or col in as_text:
                 raise
-            numbers_failed.append(True)  # this file has text in a number column: text from now on
+            as_text.add(col)  # text from now on, in this file
             bad.clear()
             return parse(buf)
         return table, bad
