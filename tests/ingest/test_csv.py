@@ -248,12 +248,14 @@ def test_text_in_a_number_column_in_a_later_block_gives_the_same_as_all_text(tmp
 
 
 def test_mmsi_codes_and_names_in_later_blocks_read_as_text_column_by_column(tmp_path):
-    """MMSI, AIS code and IMO columns are parsed as numbers and names dictionary-encoded; a block
-    with text in one of them ('IMO9307839', 'Under way using engine', an MMSI 'abc') has that
-    column re-read as text from then on, with the same table as a file read as text throughout."""
+    """MMSI, AIS code and IMO columns are parsed as numbers and ISO times as times; a block with
+    text in one of them ('IMO9307839', 'Under way using engine', an MMSI 'abc', a zoned or
+    unreadable time) has that column re-read as text from then on, with the same table as a file
+    read as text throughout."""
     rows = [f"2440000{i % 7:02d},2024-03-01T{i // 60 % 24:02d}:{i % 60:02d}:00,52.{i % 97:02d},4.{i % 89:02d},"
             f"{9307839 + i % 3},{i % 9},SHIP {i % 5}" for i in range(3000)]
-    odd = ["abc,2024-03-01T05:00:30,52.1,4.1,,0,X", "245000003,2024-03-01T05:01:30,52.2,4.2,IMO9307839,Under way using engine,Y"]
+    odd = ["abc,2024-03-01T05:00:30,52.1,4.1,,0,X", "245000003,2024-03-01T05:01:30,52.2,4.2,IMO9307839,Under way using engine,Y",
+           "245000004,2024-03-01T07:02:30+02:00,52.3,4.3,,1,Z", "245000005,yesterday,52.4,4.4,,1,Z"]
     header = "MMSI,BaseDateTime,LAT,LON,IMO,Status,VesselName\n"
     path = write(tmp_path, "late.csv", header + "\n".join(rows[:2500] + odd + rows[2500:]) + "\n")
     late = load(path, chunk_rows=500)  # the text sits in a later block than the first
@@ -261,7 +263,9 @@ def test_mmsi_codes_and_names_in_later_blocks_read_as_text_column_by_column(tmp_
     early = load(first, chunk_rows=500)  # text in the first block: those columns are text throughout
     check(late)
     pd.testing.assert_frame_equal(late.positions, early.positions, check_categorical=False)
-    assert late.rejects["detail"].tolist() == early.rejects["detail"].tolist() == ["mmsi=abc"]
+    assert late.rejects["detail"].tolist() == early.rejects["detail"].tolist() == ["mmsi=abc", "timestamp=yesterday"]
+    zoned = late.positions[late.positions["mmsi"] == 245000004]["timestamp"]
+    assert zoned.tolist() == [pd.Timestamp("2024-03-01T05:02:30Z")]  # the offset applied
     ship = late.positions[late.positions["mmsi"] == 245000003]
     assert ship["imo"].tolist() == [9307839] and ship["nav_status"].tolist() == [0]
-    assert set(late.positions["vessel_name"].astype(str)) == {f"SHIP {i}" for i in range(5)} | {"Y"}
+    assert set(late.positions["vessel_name"].astype(str)) == {f"SHIP {i}" for i in range(5)} | {"Y", "Z"}

@@ -2,8 +2,8 @@
 
 The file is cut at line ends into byte blocks of about ``chunk_rows`` rows (plain files are
 memory-mapped, so blocks are zero-copy; gzip and zip members are streamed). Each block is parsed
-by :func:`pyarrow.csv.read_csv` on all cores, reading only the mapped columns: number columns as
-numbers and text columns dictionary-encoded where they allow it, the rest as text, which
+by :func:`pyarrow.csv.read_csv` on all cores, reading only the mapped columns: number and ISO
+time columns as numbers and times where every value of a block parses so, the rest as text, which
 :func:`vesseltrack.ingest.layouts.to_canonical` converts with vectorised casts. Lines with the
 wrong number of fields are rejected here as ``malformed_row`` with their row number; everything
 else is judged by :mod:`vesseltrack.clean`.
@@ -150,20 +150,25 @@ def read(path, *, column_map: dict | None = None, assume_time=None, chunk_rows: 
             names.append("__trailing__")
     wanted = list(dict.fromkeys(mapping.values()))
     # Columns that feed numbers (MMSI, lat, lon, speeds, sizes, AIS codes) are parsed as numbers by
-    # pyarrow, in parallel, and text columns dictionary-encoded there; the timestamp is text,
-    # converted by layouts.to_canonical. A block with a value that is not a number in such a
-    # column (text, a decimal comma, 'IMO9307839') is parsed again with that column as text, for
-    # the rest of the file: to_canonical then converts it as before (codes from words, MMSIs that
-    # are not numbers shown in the reject detail), and clean.py judges the row.
+    # pyarrow, in parallel, and naive ISO 8601 timestamps as timestamps (Arrow's parser, the one
+    # layouts.to_canonical casts text with); text columns are text. A block with a value that does
+    # not parse in such a column (text, a decimal comma, 'IMO9307839', a time with a zone or in
+    # another form) is parsed again with that column as text, for the rest of the file:
+    # layouts.to_canonical then converts it as before (codes from words, zoned times to UTC, raw
+    # text kept for the reject detail), and clean.py judges the row.
     numberish = set(layouts.NUMERIC) | set(layouts.CODED)
     numeric = [s for s in wanted if all(c in numberish and c != "millisecond" for c, src_col in mapping.items() if src_col == s)]
-    dictionary = [s for s in wanted if all(c in layouts.TEXT for c, src_col in mapping.items() if src_col == s)]
-    as_text: set[str] = set()  # number columns found to hold text in this file
+    time_src = mapping.get("timestamp")
+    if not (time_src and fmt in (None, "iso") and "millisecond" not in mapping
+            and all(c == "timestamp" for c, s in mapping.items() if s == time_src)):
+        time_src = None
+    as_text: set[str] = set()  # number / time columns found to hold text in this file
 
     def convert_options() -> pv.ConvertOptions:
         types = {s: pa.string() for s in wanted}
         types.update({s: pa.float64() for s in numeric if s not in as_text})
-        types.update({s: pa.dictionary(pa.int32(), pa.string()) for s in dictionary})
+        if time_src is not None and time_src not in as_text:
+            types[time_src] = pa.timestamp("ns")
         return pv.ConvertOptions(include_columns=wanted, column_types=types, null_values=list(layouts.NULL_STRINGS),
                                  strings_can_be_null=True, quoted_strings_can_be_null=True)
 
@@ -198,7 +203,7 @@ def read(path, *, column_map: dict | None = None, assume_time=None, chunk_rows: 
             # "In CSV column #8: CSV conversion error to double: invalid value 'IMO9307839'"
             hit = _CONVERSION_ERROR.match(str(err))
             col = names[int(hit.group(1))] if hit and int(hit.group(1)) < len(names) else None
-            if col is None or col not in numeric or col in as_text:
+            if col is None or (col not in numeric and col != time_src) or col in as_text:
                 raise
             as_text.add(col)  # text from now on, in this file
             bad.clear()
