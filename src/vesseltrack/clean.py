@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from vesseltrack import schema
-from vesseltrack.tracks import ts_ns
+from vesseltrack.tracks import ts_ns, utc_from_ns
 
 MMSI_MIN_STRICT = 100_000_000
 MMSI_MAX = 999_999_999  # schema.POSITIONS mmsi maximum (int32 holds it)
@@ -212,7 +212,7 @@ def clean_chunk(frame: pd.DataFrame, *, file: str, strict_mmsi: bool = True, sor
     stamps = take("timestamp", ts.array.as_unit("ns").asi8)
     out: dict[str, object] = {
         "mmsi": take("mmsi", mmsi32),
-        "timestamp": pd.array(stamps.view("M8[ns]"), copy=False).view(pd.DatetimeTZDtype(tz="UTC")),
+        "timestamp": utc_from_ns(stamps),
         "lat": take("lat", lat),
         "lon": take("lon", lon),
     }

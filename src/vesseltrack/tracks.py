@@ -17,6 +17,11 @@ def ts_ns(series: pd.Series) -> np.ndarray:
     return series.array.asi8
 
 
+def utc_from_ns(ns: np.ndarray):
+    """The UTC timestamp array (datetime64[ns, UTC]) over int64 nanoseconds, without a copy."""
+    return pd.array(ns.view("M8[ns]"), copy=False).view(pd.DatetimeTZDtype(tz="UTC"))
+
+
 def is_sorted(mmsi: np.ndarray, ts: np.ndarray) -> bool:
     """True when (mmsi, ts) is non-decreasing; checked in blocks (a short first block, so that
     unsorted input fails fast) to keep temporaries small."""

@@ -284,11 +284,15 @@ def test_preallocated_column_fills_in_place_and_grows_when_short():
     from vesseltrack.ingest import _concat, _merge_order, _Preallocated
 
     col = _Preallocated("int32", 4)
-    col.append(np.array([1, 2, 3], dtype=np.int32))
+    written = col.put("values", np.array([3, 1, 2], dtype=np.int32), np.array([1, 2, 0]))  # gathered in
+    col.commit(3)
     buf = col.bufs["values"]
-    col.append(np.array([1], dtype=np.int32))
+    assert np.shares_memory(written, buf) and written.tolist() == [1, 2, 3]
+    col.put("values", np.array([1], dtype=np.int32), None)
+    col.commit(1)
     assert col.bufs["values"] is buf  # filled in place while it fits
-    col.append(np.array([0, 5], dtype=np.int32))  # more rows than stated: grows by copying
+    col.put("values", np.array([0, 5], dtype=np.int32), None)  # more rows than stated: grows by copying
+    col.commit(2)
     assert _concat(col, "int32").tolist() == [1, 2, 3, 1, 0, 5]
     assert [v.tolist() for v in col.views()] == [[1, 2, 3], [1], [0, 5]]
     ts = pd.array(pd.to_datetime([0, 1, 2, 5, 3, 4], unit="s", utc=True))
@@ -301,11 +305,12 @@ def test_preallocated_timestamp_and_nullable_columns_round_trip():
 
     ts = _Preallocated(schema.UTC_NS, 3)
     ints = _Preallocated("Int16", 3)
-    parts_t = [pd.array(pd.to_datetime([0, 60], unit="s", utc=True)), pd.array(pd.to_datetime([120, 1], unit="s", utc=True))]
-    parts_i = [pd.array([80, None], dtype="Int16"), pd.array([None, 7], dtype="Int16")]
-    for t, i in zip(parts_t, parts_i):
-        ts.append(t)
-        ints.append(i)
+    for secs, vals, missing in (([0, 60], [80, 0], [False, True]), ([120, 1], [0, 7], [True, False])):
+        ts.put("values", np.array(secs, dtype=np.int64) * 10**9, None)
+        ints.put("values", np.array(vals, dtype=np.int16), None)
+        ints.put("mask", np.array(missing), None)  # (the second chunk grows both parts: capacity 3)
+        ts.commit(2)
+        ints.commit(2)
     got_t, got_i = _concat(ts, schema.UTC_NS), _concat(ints, "Int16")
     assert str(got_t.dtype) == schema.UTC_NS and list(got_t.asi8 // 10**9) == [0, 60, 120, 1]
     assert got_i.dtype == "Int16" and got_i.tolist() == [80, pd.NA, pd.NA, 7]

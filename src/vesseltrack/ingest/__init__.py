@@ -40,7 +40,7 @@ from vesseltrack.ingest import layouts
 from vesseltrack.ingest import parquet as parquet_reader
 from vesseltrack.ingest.base import prefetch
 from vesseltrack.ingest.sniff import Source, expand, sniff, sniff_source
-from vesseltrack.tracks import is_sorted, sort_order, vessel_starts
+from vesseltrack.tracks import is_sorted, sort_order, utc_from_ns, vessel_starts
 
 __all__ = ["Ingested", "load", "read_positions", "sniff"]
 
@@ -120,15 +120,16 @@ def _buffers(a, dtype: str) -> dict[str, np.ndarray]:
 def _column(bufs: dict[str, np.ndarray], dtype: str):
     """The column (numpy array or pandas extension array) over ``bufs``, without copying."""
     if dtype == schema.UTC_NS:
-        return pd.array(bufs["values"].view("M8[ns]"), copy=False).view(pd.DatetimeTZDtype(tz="UTC"))
+        return utc_from_ns(bufs["values"])
     if dtype in _MASKED:
         return pd.arrays.IntegerArray(bufs["values"], bufs["mask"])
     return bufs["values"]
 
 
 class _Preallocated:
-    """One column's cleaned chunks, copied into buffers of known capacity as they arrive (Parquet
-    files state their row counts): numeric, timestamp and nullable-integer columns. The assembled
+    """One column's cleaned chunks, written into buffers of known capacity as they arrive (the
+    row count of the input, see :func:`_row_capacity`) by the cleaner's gathers (:meth:`put`):
+    numeric, timestamp and nullable-integer columns. The assembled
     column is then these buffers: no concatenation, and no heap left fragmented by chunk-sized
     pieces that a column-sized array cannot reuse. Grows (by copying) only if the capacity was too
     small."""
@@ -151,15 +152,6 @@ class _Preallocated:
                 grown = np.empty(max(2 * len(buf), self.n + m), dtype=buf.dtype)
                 grown[:len(buf)] = buf  # (all of it: parts of the next chunk may be written already)
                 self.bufs[key] = grown
-
-    def append(self, a) -> None:
-        """Copy a chunk's column in."""
-        parts = _buffers(a, self.dtype)
-        m = len(parts["values"])
-        self._room(m)
-        for key, part in parts.items():
-            self.bufs[key][self.n:self.n + m] = part
-        self.commit(m)
 
     def put(self, part: str, values: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
         """Write ``values[rows]`` (all values when rows is None) after the chunks so far, straight
