@@ -243,14 +243,16 @@ def _concat(parts, dtype: str):
     return np.concatenate(parts)
 
 
-def _gather(col, dtype: str, order: np.ndarray, spares: _Spares | None):
-    """``col.take(order)`` (any POSITIONS column), into spare buffers when ``spares`` is given."""
+def _gather(col, dtype: str, order: np.ndarray, spares: _Spares | None, bufs: dict | None = None):
+    """``col.take(order)`` (any POSITIONS column), into spare buffers when ``spares`` is given;
+    ``bufs``: the column's buffers when known (see :func:`_buffers`, which copies masked ones)."""
     if spares is None:
         return col.take(order)
     if isinstance(col, pd.Categorical):
         codes = spares.take(np.asarray(col.codes), order)
         return pd.Categorical.from_codes(codes, dtype=col.dtype, validate=False)
-    return _column({k: spares.take(b, order) for k, b in _buffers(col, dtype).items()}, dtype)
+    bufs = _buffers(col, dtype) if bufs is None else bufs
+    return _column({k: spares.take(b, order) for k, b in bufs.items()}, dtype)
 
 
 def _sort_order(mmsi: np.ndarray, ts: np.ndarray):
@@ -367,11 +369,16 @@ def _assemble(pieces: dict[str, list], file_ids: list[np.ndarray]):
     file_ids.clear()
     spares = _Spares()
 
-    def release(col, dtype: str, parts) -> None:
+    def buffers_of(col, dtype: str, parts) -> dict | None:
+        # the column's own buffers (preallocated ones directly: _buffers copies masked columns)
+        if isinstance(col, pd.Categorical):
+            return None
+        return parts.buffers() if isinstance(parts, _Preallocated) else _buffers(col, dtype)
+
+    def release(bufs: dict | None, parts) -> None:
         # hand a column's buffers to the spares once it has been gathered and nothing reads it
-        if not isinstance(col, pd.Categorical):
-            for b in _buffers(col, dtype).values():
-                spares.give(b)
+        for b in (bufs or {}).values():
+            spares.give(b)
         parts.clear()
 
     # every chunk came out of clean sorted by (mmsi, timestamp): merge them
@@ -382,8 +389,8 @@ def _assemble(pieces: dict[str, list], file_ids: list[np.ndarray]):
     if order is not None:
         fids = fids.take(order)
         if isinstance(mmsi_parts, _Preallocated):  # (a list was concatenated in _merge_order)
-            release(mmsi_parts.array(), "int32", mmsi_parts)
-        release(ts, schema.UTC_NS, ts_parts)
+            release(mmsi_parts.buffers(), mmsi_parts)
+        release(buffers_of(ts, schema.UTC_NS, ts_parts), ts_parts)
     del ts
     cols["mmsi"], cols["timestamp"] = mmsi, ts_sorted
 
@@ -392,8 +399,9 @@ def _assemble(pieces: dict[str, list], file_ids: list[np.ndarray]):
         col = _concat(parts, specs[name])
         if order is None:
             return col
-        out = _gather(col, specs[name], order, spares)
-        release(col, specs[name], parts)
+        bufs = buffers_of(col, specs[name], parts)
+        out = _gather(col, specs[name], order, spares, bufs)
+        release(bufs, parts)
         return out
 
     rest = [c for c in specs if c not in cols]
