@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 
 from vesseltrack import schema
-from vesseltrack.alerts import select_alerts
+from vesseltrack.alerts import FINDING_FEATURES, select_alerts
 from vesseltrack.detect.events import conform
 
 
@@ -15,6 +15,10 @@ def tables():
         "start_time": [t] * 4, "end_time": [t + pd.Timedelta(hours=5)] * 4, "ports": ["X -> Y"] * 4,
         "score": [0.9, 0.5, 0.55, 0.3], "reasons": ["r1", "r2", "r3", "r4"],
         "is_tanker": [1, 0, 0, 1], "sensitive_port_calls": [0, 0, 0, 1],
+        "population": ["tanker", "cargo", "cargo", "tanker"],
+        # every listed voyage needs a finding: V1-V3 were alongside another ship at sea
+        "encounter_hours": [3.0, 3.0, 3.0, 0.0],
+        **{c: [0.0] * 4 for c in FINDING_FEATURES if c not in ("sensitive_port_calls", "encounter_hours")},
     })
     events = conform(pd.DataFrame({
         "event_id": ["G1", "G2"], "event_type": ["gap", "gap"], "mmsi": np.array([1, 2], dtype="int32"),
@@ -96,3 +100,22 @@ def test_cargo_moved_across_a_gap_at_sea_lets_it_stand_alone_and_raise_its_voyag
     events["in_port"] = pd.array([False, True], dtype="boolean")
     a = select_alerts(voyages, events, min_score=0.6, top=10)
     assert a["score"].tolist() == [0.9, 0.65, 0.3]
+
+
+def test_only_merchant_ships_are_ranked_unless_all_vessels():
+    voyages, events = tables()
+    voyages["population"] = ["pleasure", "cargo", "harbour craft", "tanker"]
+    a = select_alerts(voyages, events, min_score=0.5, top=10)
+    # V1 (a yacht, with its likely-dark gap G1) and V3 (a tug) are not ranked; V2 (cargo) and V4 are
+    assert set(a["ref_id"]) == {"V2", "V4"}
+    everyone = select_alerts(voyages, events, min_score=0.5, top=10, all_vessels=True)
+    assert {"V1", "V3"} <= set(everyone["ref_id"])
+
+
+def test_a_voyage_without_a_finding_is_not_listed_whatever_its_forest_score():
+    voyages, events = tables()
+    voyages["encounter_hours"] = 0.0
+    events = events.iloc[:0]
+    a = select_alerts(voyages, events, min_score=0.5, top=10)
+    # V1 scores 0.9 on the forest alone: not an alert; V4 (tanker at a sensitive port) is forced
+    assert a["ref_id"].tolist() == ["V4"]

@@ -21,7 +21,7 @@ def test_score_exact_output(fleet, tmp_path, capsys):
         "21 vessels, 21 voyages, 7 gap, 1 port_visit\n"
         f"1 alert written to {out / 'alerts.csv'}\n"
     )
-    assert sorted(p.name for p in out.iterdir()) == ["alerts.csv", "events.csv", "rejects.csv", "summary.json", "voyages.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["alerts.csv", "events.csv", "rejects.csv", "stop_areas.csv", "summary.json", "voyages.csv"]
 
 
 

@@ -25,7 +25,7 @@ def test_score_with_map_and_geo_exact_output(fleet, tmp_path, capsys):
         f"GeoJSON and GeoParquet written to {out}: events.geojson, tracks.geojson, events.parquet, tracks.parquet\n"
     )
     assert sorted(p.name for p in out.iterdir()) == [
-        "alerts.csv", "events.csv", "events.geojson", "events.parquet", "map.html", "rejects.csv", "summary.json",
+        "alerts.csv", "events.csv", "events.geojson", "events.parquet", "map.html", "rejects.csv", "stop_areas.csv", "summary.json",
         "tracks.geojson", "tracks.parquet", "voyages.csv"]
     assert len(json.loads((out / "events.geojson").read_text())["features"]) == 8
     assert "<script>alert(1)" not in (out / "map.html").read_text()

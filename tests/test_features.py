@@ -47,3 +47,22 @@ def test_step_reductions_across_blocks_equal_the_whole_table():
     got, want = _step_reductions(steps, f[5:]), _plain(steps, f[5:])
     np.testing.assert_allclose(got[0], want[0], rtol=1e-12)
     assert all(np.array_equal(g, w) for g, w in zip(got[1:], want[1:]))
+
+
+def test_vessel_population_table():
+    import numpy as np
+
+    from vesseltrack.features import vessel_population
+
+    cases = [  # (type, class, length) -> population
+        (84, "A", 180.0, "tanker"), (71, "A", 90.0, "cargo"), (np.nan, "A", 120.0, "merchant (type unknown)"),
+        (np.nan, None, np.nan, "merchant (type unknown)"), (99, "A", 80.0, "merchant (type unknown)"),
+        (np.nan, "B", 12.0, "small (type unknown)"), (np.nan, "A", 20.0, "small (type unknown)"),
+        (30, "A", 25.0, "fishing"), (37, "B", 12.0, "pleasure"), (36, "B", 10.0, "pleasure"), (52, "A", 30.0, "harbour craft"),
+        (31, "A", 30.0, "harbour craft"), (50, "A", 18.0, "harbour craft"), (60, "A", 90.0, "passenger"),
+        (40, "A", 40.0, "high-speed craft"), (55, "A", 30.0, "military or law enforcement"), (51, "A", 20.0, "military or law enforcement"),
+        (20, "A", 30.0, "other"),
+    ]
+    vt, cls, ln, want = zip(*cases)
+    got = vessel_population(np.array(vt, dtype=float), np.array(cls, dtype=object), np.array(ln, dtype=float))
+    assert got.tolist() == list(want)

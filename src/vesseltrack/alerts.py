@@ -18,6 +18,18 @@ natural outage better than the voyage forest). So each vessel's best alert refle
 event, whether or not its voyage was listed. The list is ranked by score (highest first; ties by
 time, vessel and id, so the order is deterministic) and cut to ``top`` rows (the forced tanker rows
 are kept beyond it).
+
+Two filters keep the list about what the users came for:
+
+- **Findings, not forest noise.** A voyage is listed only when it carries at least one detector
+  finding (:func:`voyage_findings`: a ship-to-ship candidate, loitering at sea, spoofing, a shared
+  MMSI, likely-dark hours or a sensitive port call). On real traffic a voyage that stands out to the
+  forest alone is nearly always a short or truncated track ("voyage of 0 h"), which no analyst can act on;
+  its score stays in voyages.csv.
+- **The population.** By default only merchant ships (``features.MERCHANT``: cargo, tankers and
+  untyped class A ships of seagoing size) are ranked; pleasure craft, harbour craft, high-speed
+  craft, passenger ships, fishing and SAR keep their events in events.csv and their voyages in
+  voyages.csv, and ``all_vessels`` (``--all-vessels``) ranks everyone.
 """
 
 from __future__ import annotations
@@ -26,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from vesseltrack import schema
+from vesseltrack.features import MERCHANT
 
 DEFAULT_MIN_SCORE = 0.6
 DEFAULT_TOP = 100
@@ -39,8 +52,27 @@ CARGO_DRAUGHT_M = 1.0
 ALERT_EVENT_TYPES = ("gap", "port_visit", "encounter", "loitering", "spoofing", "identity_clash")
 
 
+#: Voyage features that are detector findings: a voyage needs one of them to be listed.
+FINDING_FEATURES = ("encounter_hours", "loitering_hours", "dark_sts_hours", "spoofing_events", "identity_clash",
+                    "likely_dark_hours", "sensitive_port_calls")
+
+
+def voyage_findings(voyages: pd.DataFrame) -> np.ndarray:
+    """Per voyage: it carries at least one detector finding (:data:`FINDING_FEATURES` above 0)."""
+    out = np.zeros(len(voyages), dtype=bool)
+    for c in FINDING_FEATURES:
+        out |= voyages[c].to_numpy(dtype=float, na_value=0.0) > 0
+    return out
+
+
 def select_alerts(voyages: pd.DataFrame, events: pd.DataFrame, *, min_score: float = DEFAULT_MIN_SCORE,
-                  top: int = DEFAULT_TOP) -> pd.DataFrame:
+                  top: int = DEFAULT_TOP, all_vessels: bool = False) -> pd.DataFrame:
+    if not all_vessels:
+        merchant = voyages["population"].isin(MERCHANT)
+        ev_merchant = events["voyage_id"].map(pd.Series(merchant.to_numpy(), index=voyages["voyage_id"].to_numpy()))
+        events = events[ev_merchant.fillna(False).to_numpy(dtype=bool)]
+        voyages = voyages[merchant.to_numpy()]
+    voyages = voyages[voyage_findings(voyages) | ((voyages["is_tanker"] == 1) & (voyages["sensitive_port_calls"] > 0)).to_numpy()]
     v = pd.DataFrame({
         "score": voyages["score"], "subject": "voyage", "mmsi": voyages["mmsi"], "imo": voyages["imo"],
         "vessel_name": voyages["vessel_name"], "vessel_type": voyages["vessel_type"],
@@ -88,8 +120,9 @@ def cargo_moved_at_sea(events: pd.DataFrame) -> np.ndarray:
     ``CARGO_DRAUGHT_M`` (False for other events and where either draught is missing)."""
     change = np.abs(events["draught_after_m"].to_numpy(dtype=float, na_value=np.nan)
                     - events["draught_before_m"].to_numpy(dtype=float, na_value=np.nan))
+    at_sea = events["context"].fillna("at sea").to_numpy(dtype=object) == "at sea"
     return ((events["event_type"] == "gap").to_numpy() & ~events["in_port"].fillna(False).to_numpy(dtype=bool)
-            & (np.nan_to_num(change) >= CARGO_DRAUGHT_M))
+            & at_sea & (np.nan_to_num(change) >= CARGO_DRAUGHT_M))
 
 
 def _raise_to_worst_event(v: pd.DataFrame, e: pd.DataFrame, listed: np.ndarray) -> pd.DataFrame:

@@ -24,8 +24,15 @@ Inputs may be CSV (MarineCadastre, Danish aisdk, NARI, exactEarth-style and othe
 recognised by their column names, or any layout with --column-map), Parquet, or gzip/zip of these;
 the format is read from the content, not the extension.
 
+Alerts rank merchant ships (cargo, tankers, untyped class A ships of seagoing size) whose voyages
+carry a detector finding; --all-vessels ranks every vessel. Berths, marinas and anchorages are
+learnt from the data (where several ships lie still) so that ships moored side by side or silent
+at their berth are not taken for transfers or dark voyages.
+
 Writes into --out: alerts.csv (ranked, most anomalous first), events.csv, voyages.csv,
-rejects.csv (input rows not used, with the reason) and summary.json (row accounting, parameters).
+rejects.csv (input rows not used, with the reason), stop_areas.csv (the berths, marinas and
+anchorages learnt; give it to a later run with --stop-areas) and summary.json (row accounting,
+parameters).
 """
 
 SCORE_EXAMPLES = """\
@@ -37,6 +44,8 @@ examples:
   vesseltrack score tracks.csv --zones my_ports.geojson --out results/
   vesseltrack score data/samples/sea_of_japan.csv.gz --out results/ --map --geo
       (also map.html, events/tracks .geojson and .parquet; see one ship with 'vesseltrack inspect')
+  vesseltrack score day.csv --out today/ --stop-areas last_month/stop_areas.csv
+      (berths and anchorages learnt from a month of data serve a one-day file)
 """
 
 
@@ -72,7 +81,7 @@ def _config(args: argparse.Namespace, **extra):
         gap_preset=args.gap_preset, gap_h=args.gap_hours, encounter_preset=args.encounter_preset, min_visit_h=args.min_visit_hours, zone_files=tuple(args.zones),
         replace_ports=args.replace_ports, column_map=_load_column_map(args.column_map),
         assume_time=args.assume_time, strict_mmsi=False if args.any_vessel_id else None,
-        chunk_rows=args.chunk_rows, random_state=args.seed, **extra,
+        chunk_rows=args.chunk_rows, random_state=args.seed, stop_areas_file=args.stop_areas, **extra,
     )
 
 
@@ -102,7 +111,7 @@ def _require_extras(args: argparse.Namespace) -> None:
 def cmd_score(args: argparse.Namespace) -> int:
     from vesseltrack import export, pipeline
 
-    config = _config(args, min_score=args.min_score, top=args.top, model_path=args.model)
+    config = _config(args, min_score=args.min_score, top=args.top, model_path=args.model, all_vessels=args.all_vessels)
     _require_extras(args)  # before any work: a missing extra must not leave results half-written
     result = pipeline.run(args.inputs, config, progress=_progress(args.quiet))
     export.write_outputs(args.out, result.tables(), result.summary)
@@ -228,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--assume-time", metavar="ISO", help="time for NMEA sentences that carry none (e.g. --assume-time 2024-01-01T00:00:00Z)")
     common.add_argument("--any-vessel-id", action="store_true", help="accept any positive integer as a vessel id instead of requiring 9-digit MMSIs (anonymised data)")
     common.add_argument("--chunk-rows", type=int, default=1_000_000, metavar="N", help="rows read per chunk; lower it to bound memory on huge files (default: 1000000)")
+    common.add_argument("--stop-areas", metavar="CSV", help="berths, marinas and anchorages learnt by an earlier run (its stop_areas.csv), added to those learnt from these files (e.g. --stop-areas month/stop_areas.csv)")
     common.add_argument("--quiet", action="store_true", help="no progress messages on stderr (e.g. in scripts)")
 
     s = sub.add_parser("score", parents=[common], help="score AIS files and write ranked alerts", description=SCORE_HELP,
@@ -236,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--model", metavar="SKOPS", help="score against a reference model from 'vesseltrack train' instead of against the batch itself (e.g. --model normal.skops)")
     s.add_argument("--top", type=int, default=100, metavar="N", help="at most N alerts besides tanker voyages at sensitive ports, which are always listed (default: 100; e.g. --top 20)")
     s.add_argument("--min-score", type=float, default=0.6, metavar="S", help="lowest score (0..1) that makes an alert (default: 0.6; e.g. --min-score 0.7)")
+    s.add_argument("--all-vessels", action="store_true", help="rank every vessel in alerts.csv, not only merchant ships (pleasure craft, harbour craft, fishing, passenger, high-speed craft, SAR); events.csv always has everyone")
     s.add_argument("--map", action="store_true", help="also write map.html: tracks, gaps, sensitive ports, events and alerts, viewable offline (e.g. --map)")
     s.add_argument("--geo", action="store_true", help="also write events/tracks as GeoJSON and GeoParquet for QGIS or kepler.gl (e.g. --geo)")
     s.set_defaults(func=cmd_score)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from vesseltrack.detect.gaps import NEAR_PORT_KM as NAME_PORT_KM
-from vesseltrack.features import FAR_KM
+from vesseltrack.features import FAR_KM, telling_gaps
 from vesseltrack.scoring import top_features
 
 
@@ -107,7 +107,7 @@ def voyage_reasons(voyages: pd.DataFrame, contrib: pd.DataFrame, longest_gap: pd
         "log_max_speed_kn": "implied speed " + _fmt(voyages["max_implied_speed_kn"], ".0f") + " kn between reports",
         "is_tanker": pd.Series(np.where(voyages["is_tanker"].to_numpy() == 1, "tanker", "not a tanker")),
         "log_duration_h": "voyage of " + _fmt(voyages["duration_h"], ".0f") + " h",
-        "log_encounter_hours": "alongside another ship for " + _fmt(voyages["encounter_hours"], ".0f") + " h at sea (ship-to-ship)",
+        "log_encounter_hours": "alongside another ship for " + _fmt(voyages["encounter_hours"], ".0f") + " h at sea or at an anchorage (ship-to-ship)",
         "encounter_draught_change_m": "draught changed by " + _fmt(voyages["encounter_draught_change_m"], ".1f")
                                       + " m across a ship-to-ship encounter",
         "log_loitering_hours": "loitering " + _fmt(voyages["loitering_hours"], ".0f") + " h at sea",
@@ -157,6 +157,7 @@ def longest_gap_per_voyage(events: pd.DataFrame, voyage_ids: pd.Series) -> pd.Da
     cols = ["duration_h", "start_port_distance_km", "end_port_distance_km", "port", "draught_before_m", "draught_after_m",
             "reachable_ports"]
     gaps = events[(events["event_type"] == "gap") & events["voyage_id"].notna()]
+    gaps = gaps[telling_gaps(gaps)]  # the gaps the voyage's features count
     if gaps.empty:
         return pd.DataFrame({c: pd.Series([np.nan] * len(voyage_ids), dtype=object if c in ("port", "reachable_ports") else float)
                              for c in cols})

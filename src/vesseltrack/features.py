@@ -30,6 +30,48 @@ def is_tanker(vessel_type: pd.Series) -> np.ndarray:
     return ((vt >= 80) & (vt <= 89)).astype(np.int64)
 
 
+#: Vessel populations (:func:`vessel_population`). Merchant ships (the mission: cargo and, above
+#: all, tankers) are what alerts rank by default; the rest keep their events.
+POPULATIONS = ("tanker", "cargo", "merchant (type unknown)", "fishing", "pleasure", "harbour craft", "passenger",
+               "high-speed craft", "military or law enforcement", "small (type unknown)", "other")
+MERCHANT = ("tanker", "cargo", "merchant (type unknown)")
+#: A ship of unknown or "other" type counts as merchant from this length (m), or when its length is unknown.
+SEAGOING_LENGTH_M = 50.0
+
+
+def vessel_population(vessel_type: np.ndarray, ais_class: np.ndarray, length_m: np.ndarray) -> np.ndarray:
+    """Population of each vessel (object array of :data:`POPULATIONS`) from its AIS type code, class
+    ('A', 'B' or missing) and length. Unknown or "other" (90-99) types of class A (or unknown class)
+    and seagoing size (or unknown length) are ``merchant (type unknown)``: anonymised feeds carry no
+    static data, and a ship that hides its type is not thereby off the list."""
+    vt = np.asarray(vessel_type, dtype=float)
+    cls = np.asarray(ais_class, dtype=object)
+    length = np.asarray(length_m, dtype=float)
+    untyped = np.isnan(vt) | (vt >= 90) | (vt < 20)
+    seagoing = (cls != "B") & ~(length < SEAGOING_LENGTH_M)
+    conds = [(vt >= 80) & (vt <= 89), (vt >= 70) & (vt <= 79), untyped & seagoing, vt == 30, (vt == 36) | (vt == 37),
+             np.isin(vt, (31, 32, 33, 34, 50, 52, 53, 54, 56, 57, 58, 59)) , (vt >= 60) & (vt <= 69),
+             (vt >= 40) & (vt <= 49), np.isin(vt, (35, 51, 55)), untyped]
+    return np.select(conds, POPULATIONS[:len(conds)], default="other").astype(object)
+
+
+def voyage_population(steps: pd.DataFrame, voy: Voyages) -> np.ndarray:
+    """Population (:func:`vessel_population`) of each voyage's vessel, from what the vessel broadcast
+    over the whole data (static reports often come after the first position): its highest type code
+    and length, and class A if it ever reported as class A."""
+    mmsi = steps["mmsi"].to_numpy()
+    if len(mmsi) == 0:
+        return np.zeros(0, dtype=object)
+    vs = np.flatnonzero(np.r_[True, mmsi[1:] != mmsi[:-1]])
+    vt = np.fmax.reduceat(steps["vessel_type"].to_numpy(dtype=float, na_value=np.nan), vs)
+    ln = np.fmax.reduceat(steps["length_m"].to_numpy(dtype=float, na_value=np.nan), vs)
+    c = steps["ais_class"].astype(object).to_numpy()
+    code = np.maximum.reduceat(np.where(c == "A", 2, np.where(c == "B", 1, 0)), vs)
+    cls = np.array([None, "B", "A"], dtype=object)[code]
+    pop = vessel_population(vt, cls, ln)
+    return pop[np.searchsorted(vs, voy.first, side="right") - 1]
+
+
 def _step_reductions(steps: pd.DataFrame, f: np.ndarray) -> tuple[np.ndarray, ...]:
     """Per voyage (rows f[i] up to f[i+1]): distance sailed, highest implied speed and the highest
     and lowest draught, over the steps to the next report of the same vessel (step j -> j+1 belongs
@@ -93,6 +135,7 @@ def voyage_features(steps: pd.DataFrame, voy: Voyages, events: pd.DataFrame, vis
     n_pos = (voy.last - voy.first + 1).astype(np.int64)
 
     gaps = events[(events["event_type"] == "gap") & events["voyage_id"].notna()]
+    gaps = gaps[telling_gaps(gaps)]
     at_sea = ~gaps["in_port"].fillna(False).to_numpy(dtype=bool)
     g = gaps.assign(near=np.fmin(gaps["start_port_distance_km"].to_numpy(), gaps["end_port_distance_km"].to_numpy()),
                     sea_h=np.where(at_sea, gaps["duration_h"].to_numpy(), 0.0),
@@ -132,15 +175,25 @@ def voyage_features(steps: pd.DataFrame, voy: Voyages, events: pd.DataFrame, vis
     return out
 
 
+def telling_gaps(gaps: pd.DataFrame) -> np.ndarray:
+    """Which gap events say something about a voyage: moving gaps; stationary ones (AIS off while
+    lying still at a berth or anchor) only inside a sensitive port zone; open ones (censored by the
+    end of the data) only when likely dark on strong evidence (detect/gaps.py)."""
+    kind = gaps["gap_kind"].to_numpy(dtype=object)
+    return ((kind == "moving") | ((kind == "stationary") & gaps["at_sensitive_port"].fillna(False).to_numpy(dtype=bool))
+            | ((kind == "open") & gaps["likely_dark"].fillna(False).to_numpy(dtype=bool)))
+
+
 def _other_event_features(events: pd.DataFrame, t: pd.DataFrame, flags: pd.DataFrame | None) -> dict[str, np.ndarray]:
     """Per voyage (rows of ``t``): encounter, loitering, spoofing and identity features."""
     vid = t["voyage_id"]
     enc = both_ways(events)  # an encounter counts for both vessels
+    enc = enc[enc["sts_candidate"].fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)  # not moored side by side
     enc["voyage_id"] = voyage_of(enc, t)
     enc["dd"] = np.fmax(np.abs(enc["draught_after_m"] - enc["draught_before_m"]).to_numpy(dtype=float, na_value=np.nan),
                         np.abs(enc["other_draught_after_m"] - enc["other_draught_before_m"]).to_numpy(dtype=float, na_value=np.nan))
     e = enc.groupby("voyage_id", sort=False).agg(h=("duration_h", "sum"), dd=("dd", "max")).reindex(vid)
-    lo = events[events["event_type"] == "loitering"]
+    lo = events[(events["event_type"] == "loitering") & (events["context"] == "at sea")]
     lo = lo.assign(dark_h=np.where(lo["possible_dark_sts"].fillna(False).to_numpy(dtype=bool), lo["duration_h"].to_numpy(), 0.0))
     lg = lo.groupby("voyage_id", sort=False).agg(h=("duration_h", "sum"), dark_h=("dark_h", "sum")).reindex(vid)
     sp = events[events["event_type"] == "spoofing"].groupby("voyage_id", sort=False).size().reindex(vid)

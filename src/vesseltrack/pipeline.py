@@ -19,7 +19,7 @@ import pandas as pd
 
 import vesseltrack
 from vesseltrack import alerts as alerts_mod
-from vesseltrack import explain, features, ingest, schema, tracks, zones
+from vesseltrack import explain, features, ingest, schema, stopareas, tracks, zones
 from vesseltrack.detect import encounters, identity, loitering
 from vesseltrack.detect import events as ev
 from vesseltrack.detect.encounters import ENCOUNTER_PRESETS
@@ -65,6 +65,10 @@ class Config:
     #: Alert policy.
     min_score: float = alerts_mod.DEFAULT_MIN_SCORE
     top: int = alerts_mod.DEFAULT_TOP
+    #: Rank every vessel in the alerts, not only merchant ships (alerts.ALERT_POPULATIONS).
+    all_vessels: bool = False
+    #: Stop areas saved by an earlier run (its stop_areas.csv), combined with those learnt from this data.
+    stop_areas_file: str | None = None
 
     def __post_init__(self) -> None:
         if self.gap_preset not in PRESETS:
@@ -90,11 +94,13 @@ class Result:
     events: pd.DataFrame
     voyages: pd.DataFrame
     alerts: pd.DataFrame
+    stop_areas: pd.DataFrame = field(default_factory=lambda: schema.empty(schema.STOP_AREAS))
     summary: dict = field(default_factory=dict)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables written to disk, by file stem."""
-        return {"alerts": self.alerts, "events": self.events, "voyages": self.voyages, "rejects": self.rejects}
+        return {"alerts": self.alerts, "events": self.events, "voyages": self.voyages, "rejects": self.rejects,
+                "stop_areas": self.stop_areas}
 
 
 def _n_vessels(positions: pd.DataFrame) -> int:
@@ -121,8 +127,9 @@ def run(inputs: Sequence[str | Path] | str | Path, config: Config | None = None,
     config = config or Config()
     gaz = zones.build_gazetteer(config.zone_files, replace=config.replace_ports)  # fail fast on bad zone files
     model = load_model(config.model_path) if config.model_path else None
+    known = stopareas.load(config.stop_areas_file) if config.stop_areas_file else None  # fail fast on a bad file
     positions, got, paths = _ingest(inputs, config, progress)
-    result = analyse(positions, config, gazetteer=gaz, model=model, progress=progress)
+    result = analyse(positions, config, gazetteer=gaz, model=model, progress=progress, stop_areas=known)
     result.rejects = got.rejects
     result.summary["rows"] = got.counts
     result.summary["inputs"] = [str(p) for p in paths]
@@ -138,10 +145,16 @@ class Detected:
     voyages: pd.DataFrame      # identity + feature columns
     gaz: zones.Gazetteer
     gap_params: GapParams
+    stop_areas: stopareas.StopAreas = field(default_factory=stopareas.empty)
 
 
-def detect(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer, progress: Progress | None = None) -> Detected:
-    """Identity split, tracks, zones, every detector, voyages and voyage features."""
+def detect(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer, progress: Progress | None = None,
+           stop_areas: stopareas.StopAreas | None = None) -> Detected:
+    """Identity split, tracks, zones and context, every detector, voyages and voyage features.
+
+    ``stop_areas``: known berths and anchorages (default: read from ``config.stop_areas_file`` when
+    set), combined with those learnt from ``positions``.
+    """
     positions = tracks.sort_positions(positions)
     flags = identity.vessel_identity_flags(positions, gaz)
     gap_params = config.gap_params
@@ -155,13 +168,20 @@ def detect(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer, progre
                    + (f" ({len(clashes)} MMSIs shared by two ships, split)" if len(clashes) else ""))
 
     zone = zones.assign_zone(steps["lat"].to_numpy(), steps["lon"].to_numpy(), gaz)
+    areas = stopareas.learn(steps, gaz)
+    if stop_areas is None and config.stop_areas_file:
+        stop_areas = stopareas.load(config.stop_areas_file)
+    if stop_areas is not None:
+        areas = stopareas.combine(areas, stop_areas)
+    steps["context"], _ = stopareas.position_context(steps["lat"].to_numpy(), steps["lon"].to_numpy(), zone, areas)
+    _say(progress, f"context: {len(areas):,} stop areas (berths, anchorages, marinas)")
     runs = visit_runs(steps, zone, min_visit_h=config.min_visit_h)
     visits = port_visit_events(steps, runs, gaz)
     rmap = build_reception(steps)
     gaps = detect_gaps(steps, gaz, zone=zone, reception=rmap, params=gap_params)
     del rmap, zone
-    enc = encounters.detect_encounters(steps, gaz, params=config.encounter_preset)
-    loit = loitering.detect_loitering(steps, gaz, encounters=enc)
+    enc = encounters.detect_encounters(steps, gaz, params=config.encounter_preset, stop_areas=areas)
+    loit = loitering.detect_loitering(steps, gaz, encounters=enc, stop_areas=areas)
     spoof = identity.detect_spoofing(steps)
     _say(progress, f"detect: {len(gaps):,} gaps, {len(visits):,} port visits, {len(enc):,} encounters, "
                    f"{len(loit):,} loitering, {len(spoof):,} spoofing, {len(clashes):,} identity clashes")
@@ -170,8 +190,8 @@ def detect(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer, progre
     events = ev.concat([gaps, visits, enc, loit, spoof, clashes])
     events["voyage_id"] = voyage_of(events, voy.table)
     feats = features.voyage_features(steps, voy, events, set(gaz.names[gaz.sensitive]), flags)
-    voyages = pd.concat([voy.table, feats], axis=1)
-    return Detected(positions, events, voyages, gaz, gap_params)
+    voyages = pd.concat([voy.table.assign(population=features.voyage_population(steps, voy)), feats], axis=1)
+    return Detected(positions, events, voyages, gaz, gap_params, areas)
 
 
 def fit_model(d: Detected, config: Config) -> ScoringModel:
@@ -198,14 +218,15 @@ def train(inputs: Sequence[str | Path] | str | Path, config: Config | None = Non
 
 
 def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer: zones.Gazetteer | None = None,
-            model: ScoringModel | None = None, progress: Progress | None = None) -> Result:
+            model: ScoringModel | None = None, progress: Progress | None = None,
+            stop_areas: stopareas.StopAreas | None = None) -> Result:
     """Detect, build voyages, score and select alerts for a canonical positions table.
 
     Without ``model`` the batch is scored against itself; with one, against its reference traffic.
     """
     config = config or Config()
     gaz = gazetteer or zones.build_gazetteer(config.zone_files, replace=config.replace_ports)
-    d = detect(positions, config, gaz, progress)
+    d = detect(positions, config, gaz, progress, stop_areas=stop_areas)
     model = model or fit_model(d, config)
     events, voyages = d.events, d.voyages
     sensitive_names = set(gaz.names[gaz.sensitive])
@@ -232,7 +253,7 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
     events = ev.conform(events)
     _say(progress, f"score: {len(voyages):,} voyages, {len(events):,} events")
 
-    alerts = alerts_mod.select_alerts(voyages, events, min_score=config.min_score, top=config.top)
+    alerts = alerts_mod.select_alerts(voyages, events, min_score=config.min_score, top=config.top, all_vessels=config.all_vessels)
     summary = {
         "vesseltrack_version": vesseltrack.__version__,
         "parameters": {**{k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(config).items()},
@@ -245,9 +266,11 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
         "events": {t: int((events["event_type"] == t).sum()) for t in schema.EVENT_TYPES},
         "alerts": int(len(alerts)),
         "gazetteer": gaz.describe(),
+        "stop_areas": d.stop_areas.describe(),
+        "populations": {k: int(v) for k, v in voyages["population"].value_counts().sort_index().items()},
     }
     return Result(positions=d.positions, rejects=schema.empty(schema.REJECTS), events=events, voyages=voyages,
-                  alerts=alerts, summary=summary)
+                  alerts=alerts, stop_areas=d.stop_areas.table(), summary=summary)
 
 
 def _conform(df: pd.DataFrame, spec) -> pd.DataFrame:

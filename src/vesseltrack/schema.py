@@ -72,6 +72,11 @@ STEPS: tuple[Column, ...] = (
     C("segment_id", "int64", "", "running id of a contiguous track piece (new vessel or gap)", False, 0),
 )
 
+#: Column the pipeline adds to the steps once zones and stop areas are known (stopareas.py).
+STEP_CONTEXT: tuple[Column, ...] = (
+    C("context", "int8", "", "position context code: 0 at sea, 1 port, 2 anchorage, 3 berth (stopareas.CONTEXTS)", False, 0, 3),
+)
+
 # --- rejects ---------------------------------------------------------------------------------------
 #: One row per input row not used. ``row`` is the 1-based data row (CSV: excluding the header;
 #: NMEA: the line number) within ``file``.
@@ -118,6 +123,8 @@ EVENTS: tuple[Column, ...] = (
     C("duration_h", "float64", "h", "", False, 0),
     C("distance_m", "float64", "m", "great-circle distance start -> end; NaN for an open gap", True, 0),
     C("port", "str", "", "port of a port visit; nearest sensitive port of other events", True),
+    C("context", "str", "", "where it happened (stopareas.CONTEXTS): 'at sea', 'anchorage', 'berth' (quays, marinas), "
+      "'port' (a gazetteer port zone); gaps: where they started; encounters, loitering: the median position", True),
     C("score", "float64", "", "0..1, higher = more anomalous", True, 0, 1),
     C("reasons", "str", "", "plain-words explanation", True),
     # vessel static data in force at the event start
@@ -140,7 +147,11 @@ EVENTS: tuple[Column, ...] = (
     C("silence_per_day_log10", "float64", "", "gap: log10 of how often ships there fall silent that long, per ship-day (-3: once in 1,000)", True, -6),
     C("others_heard", "Int64", "", "gap: reports of other vessels in its start/end cells during it", True, 0),
     C("in_port", "boolean", "", "gap: both ends inside one port zone (e.g. moored with AIS off)", True),
-    C("likely_dark", "boolean", "", "gap: closed, at sea, rare under local reception and with time for a detour", True),
+    C("likely_dark", "boolean", "", "gap: a moving gap not in port, rare under local reception and with time for a detour "
+      "(an open gap only on strong evidence: detect/gaps.py)", True),
+    C("gap_kind", "str", "", "gap: 'moving', 'stationary' (AIS off while lying still: restarted where it stopped) or "
+      "'open' (still silent at the end of the data)", True),
+    C("at_sensitive_port", "boolean", "", "gap: started inside a sensitive port zone", True),
     C("start_port_distance_km", "float64", "km", "gap: distance from its start to the nearest sensitive port", True, 0),
     C("end_port_distance_km", "float64", "km", "gap: distance from its end to the nearest sensitive port", True, 0),
     C("draught_before_m", "float64", "m", "draught before (gap), on arrival (port visit), at the start (others)", True),
@@ -170,6 +181,8 @@ EVENTS: tuple[Column, ...] = (
     C("shore_km", "float64", "km", "encounter, loitering: distance from shore of the median position", True),
     C("nearest_port_km", "float64", "km", "encounter, loitering: distance from the median position to the nearest port centre", True, 0),
     C("possible_dark_sts", "boolean", "", "loitering: a merchant ship stopped at sea with no visible partner (one-sided STS?)", True),
+    C("sts_candidate", "boolean", "", "encounter: a possible ship-to-ship transfer: at sea, or at an anchorage between a tanker "
+      "and a tanker or bunker-type vessel (not moored at a berth, not in a port zone)", True),
     # spoofing, identity clashes (detect/identity.py)
     C("max_implied_speed_kn", "float64", "kn", "spoofing: largest implied speed of its jumps", True, 0),
     C("jump_distance_m", "float64", "m", "spoofing: length of the jump away; identity_clash: median jump between the two ships", True, 0),
@@ -223,11 +236,28 @@ VOYAGES: tuple[Column, ...] = (
     C("start_port", "str", "", "port the voyage leaves; empty when it starts with the data", True),
     C("end_port", "str", "", "port the voyage reaches; empty when it ends with the data", True),
     C("ports", "str", "", "'START -> END' for a human", True),
+    C("population", "str", "", "vessel population (features.POPULATIONS): alerts rank merchant ships by default", False),
     C("distance_m", "float64", "m", "distance sailed along reported positions", False, 0),
     *VOYAGE_FEATURES,
     C("score", "float64", "", "0..1, higher = more anomalous: the isolation forest's score, raised by detector findings (scoring.py)", True, 0, 1),
     C("reasons", "str", "", "plain-words explanation", True),
     C("contributions", "str", "", "the model features that pushed the score up most, with how much (occlusion)", True),
+)
+
+# --- stop areas ------------------------------------------------------------------------------------
+#: One row per stop cell learnt from the data (stopareas.py): where several distinct vessels lay
+#: still. Written as stop_areas.csv; ``--stop-areas`` reads it back to serve later runs.
+STOP_AREAS: tuple[Column, ...] = (
+    C("format", "str", "", "file format tag, 'vesseltrack-stop-areas/1'", False),
+    C("cell_m", "float64", "m", "cell size", False, 0),
+    C("row", "int64", "", "cell row: floor(lat * rows per degree), rows per degree = round(111195 m / cell_m)", False),
+    C("col", "int64", "", "cell column: floor(lon * cos(centre of its 1-degree latitude band) * rows per degree)", False),
+    C("lat", "float64", "deg", "cell centre latitude", False, -90, 90),
+    C("lon", "float64", "deg", "cell centre longitude", False, -180, 180),
+    C("area", "int64", "", "stop area the cell belongs to (touching cells form one area)", False, 0),
+    C("kind", "str", "", "'berth', 'anchorage' or 'marina'", False),
+    C("name", "str", "", "nearest gazetteer port within 30 km; empty when none", True),
+    C("n_vessels", "int64", "", "distinct vessels that stopped in the area", False, 0),
 )
 
 # --- alerts ----------------------------------------------------------------------------------------
@@ -246,7 +276,8 @@ ALERTS: tuple[Column, ...] = (
     C("ref_id", "str", "", "voyage_id or event_id of the subject", False),
 )
 
-SPECS = {"positions": POSITIONS, "rejects": REJECTS, "events": EVENTS, "voyages": VOYAGES, "alerts": ALERTS}
+SPECS = {"positions": POSITIONS, "rejects": REJECTS, "events": EVENTS, "voyages": VOYAGES, "alerts": ALERTS,
+         "stop_areas": STOP_AREAS}
 
 
 def names(spec: tuple[Column, ...]) -> list[str]:

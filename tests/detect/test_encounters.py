@@ -290,3 +290,42 @@ def test_wrap180_is_the_modulo_formula_bit_for_bit():
         want = (x + 180.0) % 360.0 - 180.0
         got = _wrap180(x)
         assert np.array_equal(got, want, equal_nan=True) and np.array_equal(np.signbit(got), np.signbit(want))
+
+
+def test_ships_alongside_at_sea_are_an_sts_candidate_at_sea():
+    ev = detect_encounters(steps_of(alongside(vessel_type=80)), _GAZ, params="gfw")
+    assert ev["context"].tolist() == ["at sea"] and ev["sts_candidate"].tolist() == [True]
+
+
+def test_yachts_moored_in_a_marina_are_not_an_sts_candidate():
+    from vesseltrack import stopareas
+
+    # three yachts (class B, type 37) side by side for 6 h: a marina learnt from the data itself
+    rows = []
+    for i in range(3):
+        rows += stay(235000001 + i, "2024-03-01T00:00", 6, LAT + 0.0004 * i, LON, every_min=15, vessel_type=37, ais_class="B",
+                     nav_status=5)
+    steps = steps_of(rows)
+    areas = stopareas.learn(steps)
+    assert areas.areas["kind"].tolist() == ["marina"]
+    ev = detect_encounters(steps, _GAZ, params="gfw", stop_areas=areas)
+    assert len(ev) >= 2 and (ev["context"] == "berth").all() and not ev["sts_candidate"].any()
+
+
+@pytest.mark.parametrize(("ctx", "a", "b", "expected"), [
+    ("at sea", 70, 70, True),          # any pair alongside at sea
+    ("anchorage", 80, 81, True),       # two tankers at an anchorage: STS hubs are anchorages
+    ("anchorage", 80, None, True),     # a tanker and an untyped vessel (bunker barges often are)
+    ("anchorage", 80, 99, True),       # ... or of type "other"
+    ("anchorage", 70, 71, False),      # two cargo ships waiting at anchor
+    ("anchorage", 80, 52, False),      # a tanker and its tug
+    ("berth", 80, 80, False),          # moored at a berth
+    ("port", 80, 80, False),           # inside a port zone
+])
+def test_sts_candidates_by_context_and_types(ctx, a, b, expected):
+    from vesseltrack import stopareas
+    from vesseltrack.detect.encounters import sts_candidates
+
+    code = np.array([stopareas.CONTEXTS.index(ctx)], dtype=np.int8)
+    got = sts_candidates(code, pd.Series([a], dtype="Int16"), pd.Series([b], dtype="Int16"))
+    assert got.tolist() == [expected]

@@ -144,3 +144,42 @@ def test_reports_within_matches_a_brute_force_count(pairs, hours, before):
     else:
         want = [int(((mm == mm[i]) & (sec <= sec[i] + h) & (np.arange(len(mm)) >= i)).sum()) for i in idx]
     assert reports_within(steps, idx, hours, before=before).tolist() == want
+
+
+def _kinds(rows, gaz, **kw):
+    from vesseltrack.reception import build_reception
+
+    steps = steps_of(rows)
+    return detect_gaps(steps, gaz, reception=build_reception(steps), **kw)
+
+
+def test_berth_shutdown_is_a_stationary_gap_never_likely_dark(gaz):
+    # a work boat moored at (35.2, 129.5) switches off for 40 h and restarts 20 m away, still moored
+    rows = (stay(440000001, "2024-03-01T00:00", 3, 35.2, 129.5, nav_status=5)
+            + stay(440000001, "2024-03-02T19:00", 3, 35.2002, 129.5, nav_status=5)
+            + track(440000002, "2024-03-01T00:00", 400, lat0=35.0, lon0=129.6, every_min=10.0, dlon=0.0001, sog_kn=1.0))
+    g = _kinds(rows, gaz)
+    g = g[g["mmsi"] == 440000001].iloc[0]
+    assert g["gap_kind"] == "stationary" and not g["likely_dark"]
+
+
+def test_moving_gap_and_open_gap_kinds(gaz):
+    rows = (track(1, "2024-01-01T00:00", 40, skip=(10, 30), sog_kn=12.0)   # silent 3 h 20 min mid-voyage: moving
+            + track(2, "2024-01-01T00:00", 10, sog_kn=12.0)                 # never heard again: open
+            + track(3, "2024-01-01T00:00", 60, sog_kn=12.0))
+    g = _kinds(rows, gaz, min_gap_h=2.0).sort_values(["mmsi", "start_time"])
+    assert g["gap_kind"].tolist() == ["moving", "open", "open"]  # vessel 1's end runs into the data end too
+    assert g["mmsi"].tolist() == [1, 1, 2] and (g["context"] == "at sea").all()
+
+
+def test_open_gaps_of_many_ships_at_once_are_an_outage_not_dark(gaz):
+    # five ships under way at sea fall silent within minutes of each other, for good, while a sixth
+    # ship keeps reporting in the area for three more days
+    rows = []
+    for i in range(5):
+        rows += track(300000001 + i, "2024-03-01T00:00", 30, lat0=38.0 + 0.05 * i, lon0=134.0, every_min=2, sog_kn=12.0)
+    rows += track(300000010, "2024-03-01T00:00", 450, lat0=38.1, lon0=134.05, every_min=10, dlon=0.0005, sog_kn=3.0)
+    rows += stay(300000011, "2024-03-01T00:00", 74, 39.5, 135.5)  # widens the data's extent
+    g = _kinds(rows, gaz)
+    silent = g[g["mmsi"] < 300000010]
+    assert (silent["gap_kind"] == "open").all() and not silent["likely_dark"].any()

@@ -55,3 +55,21 @@ def test_long_silence_breaks_a_run():
     rows = stay(1, "2024-03-01T00:00", 3, LAT, LON) + stay(1, "2024-03-01T10:00", 3, LAT, LON)
     assert len(detect_loitering(steps_of(rows), _GAZ)) == 0
     assert len(detect_loitering(steps_of(rows), _GAZ, max_silence_h=8)) == 1
+
+
+def test_tanker_waiting_at_an_anchorage_the_data_knows_is_not_possible_dark_sts():
+    from vesseltrack import stopareas
+
+    # the tanker of the test above, but three other ships lay at anchor within a few hundred metres
+    # during the data: an anchorage learnt from the data, not a lonely stop at sea
+    rows = (track(1, "2024-03-01T00:00", 12, lat0=LAT, lon0=LON - 0.24, dlon=0.02, vessel_type=80, sog_kn=12.0)
+            + stay(1, "2024-03-01T02:10", 5, LAT, LON, every_min=30, vessel_type=80)
+            + track(1, "2024-03-01T07:30", 12, lat0=LAT, lon0=LON + 0.02, dlon=0.02, vessel_type=80, sog_kn=12.0))
+    for i in range(3):
+        rows += stay(440000011 + i, f"2024-03-0{2 + i}T00:00", 10, LAT + 0.003 * (i + 1), LON, every_min=30, vessel_type=70, nav_status=1)
+    steps = steps_of(rows)
+    areas = stopareas.learn(steps)
+    ev = detect_loitering(steps, _GAZ, stop_areas=areas)
+    e = ev[ev["mmsi"] == 1].iloc[0]
+    assert e["context"] == "anchorage" and not e["possible_dark_sts"]
+    assert (detect_loitering(steps, _GAZ)["context"] == "at sea").all()  # without the learnt areas: at sea

@@ -48,7 +48,9 @@ from vesseltrack.detect import events as ev
 from vesseltrack.errors import ConfigError
 from vesseltrack.geo import BLOCK_ROWS, EARTH_RADIUS_M, haversine_m
 from vesseltrack.tracks import search_seconds
-from vesseltrack.zones import Gazetteer, nearest_sensitive, nearest_zone_km, shore_distance_km
+from vesseltrack import stopareas
+from vesseltrack.stopareas import StopAreas
+from vesseltrack.zones import Gazetteer, assign_zone, nearest_sensitive, nearest_zone_km, shore_distance_km
 
 #: An encounter within this distance of a sensitive port names that port in ``port``.
 NEAR_PORT_KM = 300.0
@@ -450,12 +452,14 @@ def _runs(pair: np.ndarray, k: np.ndarray, max_step: np.ndarray | int) -> np.nda
 
 
 def detect_encounters(steps: pd.DataFrame, gaz: Gazetteer, *, params: EncounterParams | str = "gfw",
-                      stats: dict | None = None) -> pd.DataFrame:
+                      stats: dict | None = None, stop_areas: StopAreas | None = None) -> pd.DataFrame:
     """Encounter events from (mmsi, timestamp)-sorted positions with schema.STEPS columns.
 
     ``params``: an :class:`EncounterParams` or a preset name from :data:`ENCOUNTER_PRESETS`.
     ``stats``: when a dict is given, it receives counts (samples, candidate_pairs, close_pairs).
     One row per pair-episode, ``mmsi`` < ``other_mmsi`` (see :func:`both_ways`).
+    ``stop_areas``: learnt berths, marinas and anchorages (stopareas.py) that give each encounter its
+    ``context`` and decide ``sts_candidate`` (:func:`sts_candidates`).
     """
     if isinstance(params, str):
         if params not in ENCOUNTER_PRESETS:
@@ -543,7 +547,27 @@ def detect_encounters(steps: pd.DataFrame, gaz: Gazetteer, *, params: EncounterP
         "nearest_port_km": port_km,
         "n_positions": n_pos,
     })
+    ctx, _ = stopareas.position_context(mlat, mlon, assign_zone(mlat, mlon, gaz), stop_areas or stopareas.empty())
+    out["context"] = stopareas.context_names(ctx)
+    out["sts_candidate"] = sts_candidates(ctx, out["vessel_type"], out["other_vessel_type"])
     return ev.conform(out)
+
+
+def sts_candidates(ctx: np.ndarray, type_a: pd.Series, type_b: pd.Series) -> np.ndarray:
+    """Which encounters could be ship-to-ship transfers: every one at sea; at an anchorage (STS hubs
+    are anchorages) one between a tanker and a tanker or a vessel of a type bunker barges use
+    (other, 90-99, or unknown); none moored at a berth or marina, or inside a port zone."""
+    a = pd.Series(type_a).to_numpy(dtype=float, na_value=np.nan)
+    b = pd.Series(type_b).to_numpy(dtype=float, na_value=np.nan)
+
+    def tanker(t):
+        return (t >= 80) & (t <= 89)
+
+    def bunker_like(t):
+        return tanker(t) | np.isnan(t) | (t >= 90)
+
+    anchorage_pair = (tanker(a) & bunker_like(b)) | (tanker(b) & bunker_like(a))
+    return (ctx == stopareas.AT_SEA) | ((ctx == stopareas.ANCHORAGE) & anchorage_pair)
 
 
 def _reports_between(steps: pd.DataFrame, mmsi_q: np.ndarray, t0: np.ndarray, t1: np.ndarray) -> np.ndarray:

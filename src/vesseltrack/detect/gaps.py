@@ -18,9 +18,28 @@ Presets (:data:`PRESETS`, parameters in :class:`GapParams`):
 - ``nearshore``: gaps over 6 h that start within 50 nm of shore where reception is good
   (> 10 reports/day): near coast stations a silence is more suspicious, not less.
 
-Every gap judged against a reception map also gets ``likely_dark``: closed, not inside a port,
-a silence that ships in its area have less than once in ~30 ship-days (reception.py), and at
-least 12 h unaccounted for beyond the straight run between its ends (time for a detour).
+Every gap gets a ``gap_kind`` and a ``context`` (stopareas.py: ``at sea``, ``anchorage``,
+``berth``, ``port``, where it started):
+
+- ``stationary``: the vessel was lying still when it fell silent and when it was heard again, and
+  it restarted within :data:`STATIONARY_M` of where it stopped: AIS switched off at a berth or at
+  anchor (work boats and harbour craft do it every night). Never ``likely_dark``; benign unless it
+  happened inside a sensitive port zone (``at_sensitive_port``: a tanker silent at the Vostochny
+  berths is still worth a look).
+- ``open``: still silent at the end of the data. The silence is censored: the data say only that
+  it lasted at least this long, and the shorter the file the less that means (the reception map,
+  which learns from closed silences, has never seen a long one in a short file). An open gap is
+  ``likely_dark`` only on strong evidence: started at sea while under way, at least
+  :data:`OPEN_MIN_H` long and at least half of the span of the data, with at least
+  :data:`OPEN_MIN_OTHERS` reports of other ships heard in its area meanwhile, not at the edge of
+  the data's extent (a ship leaving an extract's box), and not one of several vessels that fell
+  silent for good in the same area at about the same time (a feed outage).
+- ``moving``: every other gap.
+
+A closed, ``moving`` gap judged against a reception map is ``likely_dark`` when it is not inside
+a port, is a silence that ships in its area have less than once in ~30 ship-days (reception.py),
+and leaves at least 12 h unaccounted for beyond the straight run between its ends (time for a
+detour).
 """
 
 from __future__ import annotations
@@ -30,8 +49,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from vesseltrack import stopareas
 from vesseltrack.detect import events as ev
-from vesseltrack.geo import KN_PER_M_S
+from vesseltrack.geo import KN_PER_M_S, haversine_m
 from vesseltrack.tracks import search_seconds, vessel_starts
 from vesseltrack.detect.reach import reachable, typical_speed
 from vesseltrack.reception import ReceptionMap, gap_reception
@@ -44,6 +64,24 @@ WINDOW_H = 12.0
 LIKELY_DARK_SILENCE_LOG10 = -1.5
 #: ...and the gap leaves at least this many hours unaccounted for beyond the straight run.
 LIKELY_DARK_SPARE_H = 12.0
+#: A stationary gap restarts within this distance (m) of where it stopped: GPS scatter at a quay
+#: is tens of metres, a ship at anchor swings around its anchor within a few hundred.
+STATIONARY_M = 1000.0
+#: An open (censored) gap is likely dark only if at least this long (h)...
+OPEN_MIN_H = 24.0
+#: ...covers at least this share of the data's span...
+OPEN_MIN_SPAN_SHARE = 0.5
+#: ...other ships were heard in its area this many times meanwhile...
+OPEN_MIN_OTHERS = 100
+#: ...it did not start within this distance (km) of the edge of the data's extent (a ship sailing
+#: out of an extract's box falls silent in it)...
+OPEN_EDGE_KM = 20.0
+#: ...and fewer than this many other vessels fell silent for good within OPEN_TOGETHER_KM and
+#: OPEN_TOGETHER_H of it (ships silent at once around one receiver: an outage of the feed, not hiding).
+OPEN_TOGETHER = 2
+OPEN_TOGETHER_H = 1.0
+OPEN_TOGETHER_KM = 100.0
+GAP_KINDS = ("moving", "stationary", "open")
 
 
 @dataclass(frozen=True)
@@ -145,6 +183,17 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
         in_port = np.full(len(s_idx), None, dtype=object)
     else:
         in_port = closed & (zone[s_idx] >= 0) & (zone[s_idx] == zone[e])
+    still = stopareas.stopped(steps.iloc[s_idx])
+    still_after = np.where(closed, stopareas.stopped(steps.iloc[e]), False)
+    dist_m = steps["distance_m"].to_numpy()  # the step into e is the gap's own step
+    stationary = closed & still & still_after & (np.nan_to_num(dist_m[e], nan=np.inf) <= STATIONARY_M)
+    kind = np.where(~closed, "open", np.where(stationary, "stationary", "moving")).astype(object)
+    ctx = steps["context"].to_numpy()[s_idx] if "context" in steps else np.zeros(len(s_idx), np.int8)
+    if zone is None:
+        at_sensitive = np.zeros(len(s_idx), dtype=bool)
+    else:
+        zs = zone[s_idx]
+        at_sensitive = (zs >= 0) & gaz.sensitive[np.maximum(zs, 0)] if len(gaz.zones) else np.zeros(len(s_idx), dtype=bool)
     shore0 = shore_distance_km(lat[s_idx], lon[s_idx])
     shore1 = np.where(closed, shore_distance_km(lat[e], lon[e]), np.nan)
     out = ev.build(
@@ -172,6 +221,9 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
         imo_before=steps["imo"].take(s_idx).to_numpy(),
         imo_after=steps["imo"].take(e).where(closed).to_numpy(),
         n_positions=np.zeros(len(s_idx), dtype=np.int64),
+        gap_kind=kind,
+        context=stopareas.context_names(ctx),
+        at_sensitive_port=at_sensitive,
         **(gap_reception(steps, s_idx, e_idx, np.where(closed, ts[e], end_ns), reception) if reception is not None else {}),
     )
     speed = typical_speed(steps, out["mmsi"].to_numpy())
@@ -180,10 +232,47 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
     with np.errstate(divide="ignore", invalid="ignore"):
         out["implied_speed_kn"] = np.where(out["duration_h"] > 0, out["distance_m"] / (out["duration_h"] * 3600.0) * KN_PER_M_S, np.nan)
     if reception is not None:
-        out["likely_dark"] = (closed & ~out["in_port"].fillna(False).to_numpy(dtype=bool)
-                              & (out["silence_per_day_log10"].to_numpy(dtype=float) <= LIKELY_DARK_SILENCE_LOG10)
-                              & (out["spare_h"].to_numpy(dtype=float) >= LIKELY_DARK_SPARE_H))
+        closed_dark = (closed & ~stationary & ~out["in_port"].fillna(False).to_numpy(dtype=bool)
+                       & (out["silence_per_day_log10"].to_numpy(dtype=float) <= LIKELY_DARK_SILENCE_LOG10)
+                       & (out["spare_h"].to_numpy(dtype=float) >= LIKELY_DARK_SPARE_H))
+        span_h = (end_ns - ts.min()) / 3.6e12
+        dur = out["duration_h"].to_numpy(dtype=float)
+        open_dark = (~closed & ~still & (ctx == stopareas.AT_SEA) & (dur >= OPEN_MIN_H) & (dur >= OPEN_MIN_SPAN_SHARE * span_h)
+                     & (out["others_heard"].to_numpy(dtype=float, na_value=0.0) >= OPEN_MIN_OTHERS)
+                     & (_edge_km(lat[s_idx], lon[s_idx], lat, lon) >= OPEN_EDGE_KM)
+                     & (_silent_together(lat[s_idx], lon[s_idx], ts[s_idx], ~closed) < OPEN_TOGETHER))
+        out["likely_dark"] = closed_dark | open_dark
     return out[_keep(out, params)].reset_index(drop=True)
+
+
+def _edge_km(qlat: np.ndarray, qlon: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Distance (km) from each query point to the nearest edge of the box holding all positions."""
+    if len(qlat) == 0:
+        return np.zeros(0)
+    la0, la1, lo0, lo1 = np.nanmin(lat), np.nanmax(lat), np.nanmin(lon), np.nanmax(lon)
+    km_lat = np.fmin(qlat - la0, la1 - qlat) * 111.2
+    km_lon = np.fmin(qlon - lo0, lo1 - qlon) * 111.2 * np.cos(np.radians(qlat))
+    return np.fmin(km_lat, km_lon)
+
+
+def _silent_together(lat: np.ndarray, lon: np.ndarray, t_ns: np.ndarray, is_open: np.ndarray) -> np.ndarray:
+    """For each gap, how many other open gaps started within OPEN_TOGETHER_H and OPEN_TOGETHER_KM of it
+    (0 for closed gaps). Open gaps are at most one per vessel; candidates come from a time-sorted window."""
+    out = np.zeros(len(lat), dtype=np.int64)
+    o = np.flatnonzero(is_open)
+    if len(o) < 2:
+        return out
+    order = o[np.argsort(t_ns[o], kind="stable")]
+    t = t_ns[order]
+    w = int(OPEN_TOGETHER_H * 3.6e12)
+    lo = np.searchsorted(t, t - w, side="left")
+    hi = np.searchsorted(t, t + w, side="right")
+    n = hi - lo
+    i = np.repeat(np.arange(len(t)), n)
+    j = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n) + lo[i]
+    near = (i != j) & (haversine_m(lat[order[i]], lon[order[i]], lat[order[j]], lon[order[j]]) <= OPEN_TOGETHER_KM * 1000.0)
+    out[order] = np.bincount(i[near], minlength=len(t))
+    return out
 
 
 def _keep(gaps: pd.DataFrame, p: GapParams) -> np.ndarray:

@@ -26,6 +26,8 @@ import pandas as pd
 from vesseltrack.detect import events as ev
 from vesseltrack.detect.encounters import NEAR_PORT_KM, _draught_near
 from vesseltrack.tracks import vessel_starts
+from vesseltrack import stopareas
+from vesseltrack.stopareas import StopAreas
 from vesseltrack.zones import Gazetteer, nearest_sensitive, nearest_zone_km, shore_distance_km
 
 #: Defaults: slow (< 2 kn) for at least 4 h, more than 10 km from shore and from any port centre.
@@ -45,8 +47,12 @@ def detect_loitering(steps: pd.DataFrame, gaz: Gazetteer, *, min_h: float = DEFA
                      max_speed_kn: float = DEFAULT_MAX_SPEED_KN, min_shore_km: float = DEFAULT_MIN_SHORE_KM,
                      min_port_km: float = DEFAULT_MIN_PORT_KM, max_silence_h: float = DEFAULT_MAX_SILENCE_H,
                      dark_sts_min_port_km: float = DEFAULT_DARK_STS_MIN_PORT_KM,
-                     encounters: pd.DataFrame | None = None) -> pd.DataFrame:
+                     encounters: pd.DataFrame | None = None, stop_areas: StopAreas | None = None) -> pd.DataFrame:
     """Loitering events from (mmsi, timestamp)-sorted positions with schema.STEPS columns.
+
+    ``stop_areas``: learnt berths and anchorages (stopareas.py): a run there gets that ``context``
+    and is never ``possible_dark_sts`` (ships wait at anchorages; wind-farm and work boats idle at
+    their sites day after day, which their many visits turn into stop areas too).
 
     ``encounters``: encounter events (detect_encounters); a loitering vessel that has a visible
     encounter overlapping in time is not flagged ``possible_dark_sts``.
@@ -98,6 +104,7 @@ def detect_loitering(steps: pd.DataFrame, gaz: Gazetteer, *, min_h: float = DEFA
     d_s, p_s = nearest_sensitive(mlat, mlon, gaz)
     port = np.where((p_s >= 0) & (d_s <= NEAR_PORT_KM), gaz.names[np.maximum(p_s, 0)], None)
     after = ts[re] + 12 * 3_600_000_000_000
+    ctx, _ = stopareas.position_context(mlat, mlon, np.full(len(mlat), -1), stop_areas or stopareas.empty())
     return ev.build(
         "loitering", steps, rs, re,
         port=port,
@@ -106,7 +113,8 @@ def detect_loitering(steps: pd.DataFrame, gaz: Gazetteer, *, min_h: float = DEFA
         draught_after_m=_draught_near(steps, m_run, after),
         shore_km=shore,
         nearest_port_km=port_km,
-        possible_dark_sts=merchant & ~seen & (port_km > dark_sts_min_port_km),
+        possible_dark_sts=merchant & ~seen & (port_km > dark_sts_min_port_km) & (ctx == stopareas.AT_SEA),
+        context=stopareas.context_names(ctx),
         n_positions=re - rs + 1,
     )
 

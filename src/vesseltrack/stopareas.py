@@ -1,0 +1,346 @@
+"""Stop areas learnt from the data (berths, marinas, anchorages), and each position's context.
+
+The World Port Index gives a port as one circle around a nominal centre: it misses the quays,
+marinas, ferry terminals and anchorages where ships actually lie still, often kilometres away.
+Global Fishing Watch finds anchorages from the data instead (pipe-anchorages: fine S2 cells where
+enough distinct vessels stay still, merged with their neighbours, named after the nearest port).
+This module does the same, fleet-wide and vectorised:
+
+1. A position is *stopped* when its speed over ground (or, without one, its implied speed) is under
+   :data:`STOP_KN`, or its navigational status says moored (5) or at anchor (1) while it is under
+   :data:`STATUS_STOP_KN`.
+2. Stopped positions are binned into square cells of about ``cell_m`` metres (500 m by default:
+   a large anchorage berth swings over a few hundred metres; a quay is tens of metres long).
+3. A cell where vessels stopped, and where at least ``min_vessels`` distinct vessels stopped in it
+   or its 8 neighbours during the data (so a quay that straddles a cell edge counts all its ships),
+   is a stop cell. An STS transfer at sea puts two vessels together, so the default is three: a
+   place many ships use is a berth or an anchorage, not a meeting.
+4. Stop cells that touch (8-neighbourhood) form one area. Each area is named after the nearest
+   gazetteer port within :data:`NAME_KM`, and labelled:
+   ``marina`` when most of its vessels are pleasure craft or class B, ``berth`` when most stopped
+   reports there say moored, or (without a status) when it lies within :data:`BERTH_SHORE_KM` of
+   the coast, and ``anchorage`` otherwise.
+
+Lookups accept a one-cell margin around every area (a ship at the edge of a quay, a partner
+alongside), so an area covers its stops plus about ``cell_m`` around them.
+
+Areas learnt from a month of data can serve a one-day file: ``vesseltrack score`` writes the
+cells to ``stop_areas.csv`` (:meth:`StopAreas.table`, spec ``schema.STOP_AREAS``), :func:`load`
+reads them back (``--stop-areas FILE``) and :func:`combine` merges them with what a run learns.
+
+Each position then gets a *context* (:data:`CONTEXTS`), computed once (:func:`position_context`):
+``berth`` (including marinas), ``anchorage``, ``port`` (inside a gazetteer port zone but no stop
+area) or ``at sea``. Detectors read it instead of asking the gazetteer again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from vesseltrack.errors import ConfigError
+from vesseltrack.geo import EARTH_RADIUS_M
+
+#: Stopped: speed under this (kn).
+STOP_KN = 0.5
+#: ...or status moored / at anchor and speed under this (kn).
+STATUS_STOP_KN = 1.5
+#: AIS navigational status codes: 1 at anchor, 5 moored.
+AT_ANCHOR, MOORED = 1, 5
+DEFAULT_CELL_M = 500.0
+DEFAULT_MIN_VESSELS = 3
+#: An area is named after the nearest gazetteer port within this distance (km).
+NAME_KM = 30.0
+#: Without a moored/anchored majority, an area this close to the coast (km) is a berth.
+BERTH_SHORE_KM = 1.0
+KINDS = ("berth", "anchorage", "marina")
+#: Position context codes (int8) and their names.
+AT_SEA, PORT, ANCHORAGE, BERTH = 0, 1, 2, 3
+CONTEXTS = ("at sea", "port", "anchorage", "berth")
+FORMAT = "vesseltrack-stop-areas/1"
+_M_PER_DEG = np.pi * EARTH_RADIUS_M / 180.0
+_OFF = 1 << 20  # keeps cell indices positive in the int64 key
+#: A cell and its 8 neighbours (the cell itself first).
+_DY = np.array([0, -1, -1, -1, 0, 0, 1, 1, 1])
+_DX = np.array([0, -1, 0, 1, -1, 1, -1, 0, 1])
+
+
+def _rows_per_deg(cell_m: float) -> int:
+    return max(1, int(round(_M_PER_DEG / cell_m)))
+
+
+def _band_cos(iy: np.ndarray, rpd: int) -> np.ndarray:
+    """cos of the centre latitude of the 1-degree band holding row ``iy``."""
+    return np.maximum(np.cos(np.radians(np.floor_divide(iy, rpd) + 0.5)), 1e-6)
+
+
+def cell_index(lat: np.ndarray, lon: np.ndarray, cell_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of the ~``cell_m`` square cell of each point. A degree of latitude holds a whole
+    number of rows (1/round(111.2 km / cell_m) degree each); columns are a row's height in longitude
+    scaled by the cosine at the centre of the point's 1-degree band, so cells stay nearly square at
+    any latitude. Neighbours across a band edge are found by position (:func:`_neighbour_keys`)."""
+    lat = np.asarray(lat, dtype=float)
+    lon = np.asarray(lon, dtype=float)
+    rpd = _rows_per_deg(cell_m)
+    iy = np.floor(lat * rpd)
+    ix = np.floor(lon * _band_cos(iy, rpd) * rpd)
+    return iy, ix
+
+
+def _neighbour_keys(iy: np.ndarray, ix: np.ndarray, cell_m: float) -> np.ndarray:
+    """Keys of each cell and its 8 neighbours, shape (9, n), the cell itself first: the cells at row
+    +-1 that hold the cell's centre longitude, and their columns +-1."""
+    rpd = _rows_per_deg(cell_m)
+    iy = np.asarray(iy, dtype=np.int64)
+    lon_c = (np.asarray(ix, dtype=np.int64) + 0.5) / (_band_cos(iy, rpd) * rpd)
+    out = np.empty((9, len(iy)), dtype=np.int64)
+    for j, (dy, dx) in enumerate(zip(_DY, _DX)):
+        row = iy + dy
+        col = np.floor(lon_c * _band_cos(row, rpd) * rpd).astype(np.int64) + dx
+        out[j] = _key(row, col)
+    return out
+
+
+def _key(iy: np.ndarray, ix: np.ndarray) -> np.ndarray:
+    return (iy.astype(np.int64) + _OFF) * (4 * _OFF) + (ix.astype(np.int64) + 2 * _OFF)
+
+
+def _unkey(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return key // (4 * _OFF) - _OFF, key % (4 * _OFF) - 2 * _OFF
+
+
+@dataclass
+class StopAreas:
+    """Learnt stop areas: ``cells`` (one row per stop cell: ``key``, ``area``) and ``areas`` (one
+    row per area: ``area``, ``kind``, ``name``, ``lat``, ``lon``, ``n_vessels``, ``n_cells``)."""
+
+    cells: pd.DataFrame
+    areas: pd.DataFrame
+    cell_m: float = DEFAULT_CELL_M
+
+    def __post_init__(self) -> None:
+        # every stop cell and its 8 neighbours point to the area (the margin); a cell claimed by two
+        # areas keeps the one that owns it, then the lower area id
+        key = self.cells["key"].to_numpy(np.int64)
+        area = self.cells["area"].to_numpy(np.int64)
+        iy, ix = _unkey(key)
+        own = np.repeat(np.arange(9) != 0, len(key))  # 0 for the cell itself, 1 for a margin
+        allk = _neighbour_keys(iy, ix, self.cell_m).ravel()
+        alla = np.tile(area, 9)
+        o = np.lexsort((alla, own, allk))
+        allk, alla = allk[o], alla[o]
+        first = np.r_[True, allk[1:] != allk[:-1]] if len(allk) else np.zeros(0, bool)
+        self._keys, self._area = allk[first], alla[first]
+
+    def __len__(self) -> int:
+        return len(self.areas)
+
+    def lookup(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        """Row of ``areas`` each point lies in (its cell or a neighbour of a stop cell), -1 for none."""
+        lat = np.asarray(lat, dtype=float)
+        out = np.full(len(lat), -1, dtype=np.int32)
+        if len(self._keys) == 0 or len(lat) == 0:
+            return out
+        ok = ~(np.isnan(lat) | np.isnan(np.asarray(lon, dtype=float)))
+        iy, ix = cell_index(lat[ok], np.asarray(lon, dtype=float)[ok], self.cell_m)
+        k = _key(iy, ix)
+        j = np.minimum(np.searchsorted(self._keys, k), len(self._keys) - 1)
+        hit = self._keys[j] == k
+        out[np.flatnonzero(ok)[hit]] = self._area[j[hit]]
+        return out
+
+    def kind_code(self, area: np.ndarray) -> np.ndarray:
+        """Context code (ANCHORAGE or BERTH; marinas are berths) of area rows; AT_SEA for -1."""
+        kinds = self.areas["kind"].to_numpy(dtype=object)
+        code = np.where(kinds == "anchorage", ANCHORAGE, BERTH).astype(np.int8)
+        area = np.asarray(area)
+        return np.where(area >= 0, code[np.maximum(area, 0)] if len(code) else AT_SEA, AT_SEA).astype(np.int8)
+
+    def table(self) -> pd.DataFrame:
+        """The stop cells as a schema.STOP_AREAS table (what ``stop_areas.csv`` holds and :func:`load` reads)."""
+        iy, ix = _unkey(self.cells["key"].to_numpy(np.int64))
+        a = self.areas.set_index("area").loc[self.cells["area"].to_numpy()]
+        rpd = _rows_per_deg(self.cell_m)
+        lat = (iy + 0.5) / rpd
+        lon = (ix + 0.5) / (_band_cos(iy, rpd) * rpd)
+        n = len(iy)
+        return pd.DataFrame({"format": np.full(n, FORMAT, dtype=object), "cell_m": np.full(n, float(self.cell_m)),
+                             "row": iy.astype(np.int64), "col": ix.astype(np.int64), "lat": lat, "lon": lon,
+                             "area": self.cells["area"].to_numpy(np.int64), "kind": a["kind"].to_numpy(dtype=object),
+                             "name": a["name"].to_numpy(dtype=object), "n_vessels": a["n_vessels"].to_numpy(np.int64)})
+
+    def describe(self) -> dict:
+        """Summary for summary.json: areas by kind."""
+        k = self.areas["kind"].value_counts()
+        return {"stop_areas": int(len(self.areas)), **{f"{kind}s": int(k.get(kind, 0)) for kind in KINDS},
+                "cell_m": self.cell_m}
+
+
+def empty(cell_m: float = DEFAULT_CELL_M) -> StopAreas:
+    return StopAreas(pd.DataFrame({"key": np.zeros(0, np.int64), "area": np.zeros(0, np.int64)}),
+                     pd.DataFrame({"area": np.zeros(0, np.int64), "kind": np.zeros(0, object), "name": np.zeros(0, object),
+                                   "lat": np.zeros(0), "lon": np.zeros(0), "n_vessels": np.zeros(0, np.int64),
+                                   "n_cells": np.zeros(0, np.int64)}), cell_m)
+
+
+def stopped(steps: pd.DataFrame) -> np.ndarray:
+    """Per position: the vessel is lying still (see the module docstring)."""
+    sog = steps["sog_kn"].to_numpy(dtype=float, na_value=np.nan)
+    implied = steps["implied_speed_kn"].to_numpy(dtype=float, na_value=np.nan)
+    speed = np.where(np.isnan(sog), implied, sog)
+    status = steps["nav_status"].to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        return (speed < STOP_KN) | (((status == AT_ANCHOR) | (status == MOORED)) & (np.nan_to_num(speed, nan=0.0) < STATUS_STOP_KN))
+
+
+def _components(keys: np.ndarray, cell_m: float) -> np.ndarray:
+    """Connected components (8-neighbourhood) of sorted unique cell keys: a label per key."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(keys)
+    iy, ix = _unkey(keys)
+    k = _neighbour_keys(iy, ix, cell_m)
+    j = np.minimum(np.searchsorted(keys, k), n - 1)
+    hit = keys[j] == k
+    r = np.broadcast_to(np.arange(n), k.shape)[hit]
+    c = j[hit]
+    graph = coo_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    return label
+
+
+def learn(steps: pd.DataFrame, gaz=None, *, cell_m: float = DEFAULT_CELL_M, min_vessels: int = DEFAULT_MIN_VESSELS) -> StopAreas:
+    """Stop areas from (mmsi, timestamp)-sorted positions with schema.STEPS columns.
+
+    ``gaz``: a zones.Gazetteer to name areas after (None: unnamed). Vectorised over the fleet:
+    repeated stops of one vessel in one cell are collapsed by runs before any hashing.
+    """
+    if cell_m <= 0 or min_vessels < 1:
+        raise ConfigError(f"stop areas need cell_m > 0 and min_vessels >= 1; received cell_m={cell_m}, min_vessels={min_vessels}; fix the parameters")
+    s = np.flatnonzero(stopped(steps))
+    if len(s) == 0:
+        return empty(cell_m)
+    lat = steps["lat"].to_numpy(dtype=float)[s]
+    lon = steps["lon"].to_numpy(dtype=float)[s]
+    iy, ix = cell_index(lat, lon, cell_m)
+    key = _key(iy, ix)
+    mmsi = steps["mmsi"].to_numpy()[s].astype(np.int64)
+    # collapse runs of one vessel in one cell (rows are sorted by vessel, then time)
+    new = np.r_[True, (key[1:] != key[:-1]) | (mmsi[1:] != mmsi[:-1])]
+    r = np.flatnonzero(new)
+    pairs = pd.DataFrame({"key": key[r], "mmsi": mmsi[r], "row": s[r]}).drop_duplicates(["key", "mmsi"])
+    # distinct vessels stopped in each cell or its 8 neighbours (a quay that straddles a cell edge
+    # still counts all its ships); a stop cell also needs stops of its own
+    py, px = _unkey(pairs["key"].to_numpy(np.int64))
+    nk = _neighbour_keys(py, px, cell_m).ravel()
+    near = pd.DataFrame({"key": nk, "mmsi": np.tile(pairs["mmsi"].to_numpy(), 9)}).drop_duplicates()
+    per_cell = near.groupby("key", sort=True)["mmsi"].size()
+    busy = per_cell.index.to_numpy(np.int64)[per_cell.to_numpy() >= min_vessels]
+    cells = np.intersect1d(busy, pairs["key"].to_numpy(np.int64))
+    if len(cells) == 0:
+        return empty(cell_m)
+    label = _components(cells, cell_m)
+    # describe each area from the stopped reports and vessels in its cells
+    p = pairs[pairs["key"].isin(cells)]
+    p_area = label[np.searchsorted(cells, p["key"].to_numpy())]
+    rows_in = np.flatnonzero(np.isin(key, cells))
+    area_of_row = label[np.searchsorted(cells, key[rows_in])]
+    status = steps["nav_status"].to_numpy(dtype=float, na_value=np.nan)[s][rows_in]
+    n_area = int(label.max()) + 1
+    moored = np.bincount(area_of_row, weights=(status == MOORED), minlength=n_area)
+    anchored = np.bincount(area_of_row, weights=(status == AT_ANCHOR), minlength=n_area)
+    vt = steps["vessel_type"].to_numpy(dtype=float, na_value=np.nan)[p["row"].to_numpy()]
+    cls = steps["ais_class"].astype(object).to_numpy()[p["row"].to_numpy()]
+    leisure = ((vt == 36) | (vt == 37) | (cls == "B")).astype(float)
+    n_ves = np.bincount(p_area, minlength=n_area)
+    leisure_share = np.bincount(p_area, weights=leisure, minlength=n_area) / np.maximum(n_ves, 1)
+    clat = np.bincount(area_of_row, weights=lat[rows_in], minlength=n_area) / np.maximum(np.bincount(area_of_row, minlength=n_area), 1)
+    clon = np.bincount(area_of_row, weights=lon[rows_in], minlength=n_area) / np.maximum(np.bincount(area_of_row, minlength=n_area), 1)
+    from vesseltrack.zones import shore_distance_km
+
+    shore = shore_distance_km(clat, clon)
+    kind = np.where(leisure_share > 0.5, "marina",
+                    np.where(moored > anchored, "berth",
+                             np.where(anchored > moored, "anchorage", np.where(shore < BERTH_SHORE_KM, "berth", "anchorage"))))
+    name = np.full(n_area, "", dtype=object)
+    if gaz is not None and len(gaz.zones):
+        name = _nearest_port_names(clat, clon, gaz)
+    areas = pd.DataFrame({"area": np.arange(n_area), "kind": kind.astype(object), "name": name, "lat": clat, "lon": clon,
+                          "n_vessels": n_ves.astype(np.int64), "n_cells": np.bincount(label, minlength=n_area).astype(np.int64)})
+    return StopAreas(pd.DataFrame({"key": cells, "area": label.astype(np.int64)}), areas, cell_m)
+
+
+def _nearest_port_names(lat: np.ndarray, lon: np.ndarray, gaz) -> np.ndarray:
+    from scipy.spatial import cKDTree
+
+    def unit(la, lo):
+        la, lo = np.radians(la), np.radians(lo)
+        return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
+
+    tree = cKDTree(unit(gaz.zones["lat"].to_numpy(float), gaz.zones["lon"].to_numpy(float)))
+    chord, j = tree.query(unit(lat, lon))
+    km = 2.0 * np.arcsin(np.clip(chord / 2.0, 0, 1)) * EARTH_RADIUS_M / 1000.0
+    return np.where(km <= NAME_KM, gaz.names[j], "").astype(object)
+
+
+def load(path: str | Path) -> StopAreas:
+    """Stop areas written by :meth:`StopAreas.save`."""
+    path = Path(path)
+    need = {"format", "cell_m", "row", "col", "area", "kind", "name", "n_vessels"}
+    try:
+        df = pd.read_csv(path, dtype={"name": str, "kind": str}, keep_default_na=False)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot read stop areas ({err}); expected the stop_areas.csv that 'vesseltrack score' writes; check the path") from err
+    if not need <= set(df.columns) or (len(df) and (df["format"] != FORMAT).any()):
+        raise ConfigError(f"{path}: not a stop-areas file; expected columns {sorted(need)} with format {FORMAT!r}; received columns {list(df.columns)[:10]}; use the stop_areas.csv that 'vesseltrack score' writes")
+    if len(df) == 0:
+        return empty()
+    cell_m = df["cell_m"].unique()
+    if len(cell_m) != 1 or not cell_m[0] > 0 or not set(df["kind"]) <= set(KINDS):
+        raise ConfigError(f"{path}: stop-areas file has cell sizes {cell_m.tolist()} and kinds {sorted(set(df['kind']))}; expected one positive cell size and kinds in {KINDS}; re-save it")
+    area = pd.factorize(df["area"], sort=True)[0]
+    key = _key(df["row"].to_numpy(np.int64), df["col"].to_numpy(np.int64))
+    o = np.argsort(key, kind="stable")
+    first = df.groupby(area, sort=True).first()
+    lat = df.groupby(area, sort=True)["lat"].mean().to_numpy() if "lat" in df else np.full(len(first), np.nan)
+    lon = df.groupby(area, sort=True)["lon"].mean().to_numpy() if "lon" in df else np.full(len(first), np.nan)
+    areas = pd.DataFrame({"area": np.arange(len(first)), "kind": first["kind"].to_numpy(dtype=object),
+                          "name": first["name"].to_numpy(dtype=object), "lat": lat, "lon": lon,
+                          "n_vessels": first["n_vessels"].to_numpy(np.int64),
+                          "n_cells": np.bincount(area, minlength=len(first)).astype(np.int64)})
+    return StopAreas(pd.DataFrame({"key": key[o], "area": area[o].astype(np.int64)}), areas, float(cell_m[0]))
+
+
+def combine(a: StopAreas, b: StopAreas) -> StopAreas:
+    """Areas of both (``a`` wins where a cell is in both). Cell sizes must match."""
+    if len(b) == 0:
+        return a
+    if len(a) == 0:
+        return b
+    if a.cell_m != b.cell_m:
+        raise ConfigError(f"stop areas with cells of {a.cell_m} m and {b.cell_m} m cannot be combined; expected one cell size; learn both with the same cell size")
+    bk = b.cells["key"].to_numpy(np.int64)
+    keep = ~np.isin(bk, a.cells["key"].to_numpy(np.int64))
+    off = len(a.areas)
+    cells = pd.concat([a.cells, pd.DataFrame({"key": bk[keep], "area": b.cells["area"].to_numpy(np.int64)[keep] + off})], ignore_index=True)
+    cells = cells.sort_values("key", kind="stable").reset_index(drop=True)
+    areas = pd.concat([a.areas, b.areas.assign(area=b.areas["area"] + off)], ignore_index=True)
+    return StopAreas(cells, areas, a.cell_m)
+
+
+def position_context(lat: np.ndarray, lon: np.ndarray, zone: np.ndarray, areas: StopAreas) -> tuple[np.ndarray, np.ndarray]:
+    """(context code, stop area row) of each position: a stop area's kind where there is one, else
+    PORT inside a gazetteer zone (``zone`` from zones.assign_zone), else AT_SEA."""
+    area = areas.lookup(lat, lon)
+    ctx = areas.kind_code(area)
+    ctx[(area < 0) & (np.asarray(zone) >= 0)] = PORT
+    return ctx, area
+
+
+def context_names(code: np.ndarray) -> np.ndarray:
+    """Context names (object array) of context codes."""
+    return np.asarray(CONTEXTS, dtype=object)[np.asarray(code, dtype=np.int64)]

@@ -1,0 +1,98 @@
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import make_positions, stay, track
+from vesseltrack import export, schema, stopareas, zones
+from vesseltrack.errors import ConfigError
+from vesseltrack.tracks import add_steps
+
+QUAY = (43.10, 131.90)
+
+
+def steps_of(rows):
+    return add_steps(make_positions(rows), segment_gap_h=6.0)
+
+
+def moored(n: int, lat: float, lon: float, *, spacing_deg: float = 0.0002, status: int = 5, **static) -> list[dict]:
+    rows = []
+    for i in range(n):
+        rows += stay(100000001 + i, "2024-03-01T00:00", 6, lat + i * spacing_deg, lon, nav_status=status, **static)
+    return rows
+
+
+def test_three_vessels_stopped_together_make_a_berth_two_do_not():
+    three = stopareas.learn(steps_of(moored(3, *QUAY)))
+    assert len(three) == 1
+    a = three.areas.iloc[0]
+    assert a["kind"] == "berth" and a["n_vessels"] == 3
+    # two vessels alongside (an STS at sea looks like this) are not a stop area
+    assert len(stopareas.learn(steps_of(moored(2, *QUAY)))) == 0
+
+
+def test_kinds_anchorage_and_marina_and_naming():
+    gaz = zones.build_gazetteer()
+    anch = stopareas.learn(steps_of(moored(4, 42.70, 133.10, spacing_deg=0.001, status=1)), gaz)
+    assert anch.areas["kind"].tolist() == ["anchorage"]
+    assert anch.areas["name"].iloc[0] != ""  # named after the nearest gazetteer port (Nakhodka / Vostochny area)
+    marina = stopareas.learn(steps_of(moored(5, *QUAY, status=5, ais_class="B", vessel_type=37)))
+    assert marina.areas["kind"].tolist() == ["marina"]
+
+
+def test_moving_vessels_make_no_stop_area():
+    rows = sum((track(200000001 + i, "2024-03-01T00:00", 30, lat0=QUAY[0], lon0=QUAY[1], sog_kn=12.0) for i in range(5)), [])
+    assert len(stopareas.learn(steps_of(rows))) == 0
+
+
+def test_lookup_covers_the_cells_and_a_one_cell_margin():
+    areas = stopareas.learn(steps_of(moored(3, *QUAY)))
+    lat, lon = QUAY
+    dlat_500m = 500 / 111_195
+    got = areas.lookup(np.array([lat, lat + dlat_500m, lat + 6 * dlat_500m, np.nan]), np.array([lon, lon, lon, lon]))
+    assert got.tolist() == [0, 0, -1, -1]
+
+
+def test_context_codes():
+    areas = stopareas.learn(steps_of(moored(3, *QUAY)))
+    ctx, area = stopareas.position_context(np.array([QUAY[0], 10.0, 10.0]), np.array([QUAY[1], 10.0, 10.0]),
+                                           np.array([-1, 3, -1]), areas)
+    assert stopareas.context_names(ctx).tolist() == ["berth", "port", "at sea"]
+    assert area.tolist() == [0, -1, -1]
+
+
+def test_written_stop_areas_read_back_identically(tmp_path):
+    areas = stopareas.learn(steps_of(moored(3, *QUAY) + moored(4, 42.70, 133.10, spacing_deg=0.001, status=1)), zones.build_gazetteer())
+    table = areas.table()
+    schema.validate(table, schema.STOP_AREAS, name="stop_areas")
+    path = tmp_path / "stop_areas.csv"
+    export.write_csv(table, schema.STOP_AREAS, path)
+    back = stopareas.load(path)
+    assert back.areas[["kind", "name", "n_vessels", "n_cells"]].equals(areas.areas[["kind", "name", "n_vessels", "n_cells"]])
+    probe_lat = np.r_[QUAY[0], 42.70, 42.703, 0.0]
+    probe_lon = np.r_[QUAY[1], 133.10, 133.10, 0.0]
+    assert back.lookup(probe_lat, probe_lon).tolist() == areas.lookup(probe_lat, probe_lon).tolist()
+
+
+def test_combine_keeps_both_and_bad_files_fail_clearly(tmp_path):
+    a = stopareas.learn(steps_of(moored(3, *QUAY)))
+    b = stopareas.learn(steps_of(moored(3, 35.10, 129.04)))
+    both = stopareas.combine(a, b)
+    assert len(both) == 2
+    assert (both.lookup(np.r_[QUAY[0], 35.10], np.r_[QUAY[1], 129.04]) >= 0).all()
+    bad = tmp_path / "x.csv"
+    bad.write_text("a,b\n1,2\n")
+    with pytest.raises(ConfigError, match="not a stop-areas file; expected columns"):
+        stopareas.load(bad)
+    with pytest.raises(ConfigError, match="cannot be combined"):
+        stopareas.combine(a, stopareas.StopAreas(b.cells, b.areas, 250.0))
+
+
+@given(st.floats(-70, 70), st.floats(-179, 179), st.integers(3, 6))
+@settings(max_examples=40, deadline=None)
+def test_every_stop_of_a_learnt_area_is_found_again(lat, lon, n):
+    steps = steps_of(moored(n, lat, lon, spacing_deg=0.0001))
+    areas = stopareas.learn(steps)
+    assert len(areas) == 1
+    assert (areas.lookup(steps["lat"].to_numpy(), steps["lon"].to_numpy()) == 0).all()
