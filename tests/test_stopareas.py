@@ -96,3 +96,21 @@ def test_every_stop_of_a_learnt_area_is_found_again(lat, lon, n):
     areas = stopareas.learn(steps)
     assert len(areas) == 1
     assert (areas.lookup(steps["lat"].to_numpy(), steps["lon"].to_numpy()) == 0).all()
+
+
+@given(st.lists(st.tuples(st.floats(-80, 80), st.floats(-179.9, 179.9)), min_size=1, max_size=30),
+       st.lists(st.tuples(st.floats(-80, 80), st.floats(-179.9, 179.9)), min_size=1, max_size=50))
+@settings(max_examples=50, deadline=None)
+def test_dense_table_and_binary_search_agree(cells, probes):
+    lat, lon = np.array(cells).T
+    iy, ix = stopareas.cell_index(lat, lon, 500.0)
+    keys = np.unique(stopareas._key(iy, ix))
+    n = len(keys)
+    a = stopareas.StopAreas(pd.DataFrame({"key": keys, "area": np.arange(n)}),
+                            pd.DataFrame({"area": np.arange(n), "kind": "berth", "name": "", "lat": 0.0, "lon": 0.0,
+                                          "n_vessels": 3, "n_cells": 1}))
+    plat, plon = np.r_[np.array(probes).T[0], lat], np.r_[np.array(probes).T[1], lon]
+    dense = a.lookup(plat, plon)
+    a._dense = None
+    assert a.lookup(plat, plon).tolist() == dense.tolist()
+    assert (dense[len(probes):] >= 0).all()  # every cell finds itself

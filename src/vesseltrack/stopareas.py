@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from vesseltrack.errors import ConfigError
-from vesseltrack.geo import EARTH_RADIUS_M
+from vesseltrack.geo import BLOCK_ROWS, EARTH_RADIUS_M
 
 #: Stopped: speed under this (kn).
 STOP_KN = 0.5
@@ -63,6 +63,8 @@ CONTEXTS = ("at sea", "port", "anchorage", "berth")
 FORMAT = "vesseltrack-stop-areas/1"
 _M_PER_DEG = np.pi * EARTH_RADIUS_M / 180.0
 _OFF = 1 << 20  # keeps cell indices positive in the int64 key
+#: Largest dense lookup table (cells; 4 bytes each).
+_MAX_DENSE_CELLS = 4_000_000
 #: A cell and its 8 neighbours (the cell itself first).
 _DY = np.array([0, -1, -1, -1, 0, 0, 1, 1, 1])
 _DX = np.array([0, -1, 0, 1, -1, 1, -1, 0, 1])
@@ -72,9 +74,16 @@ def _rows_per_deg(cell_m: float) -> int:
     return max(1, int(round(_M_PER_DEG / cell_m)))
 
 
+#: cos of the centre latitude of each 1-degree band, -90..90 (index band + 90).
+_BAND_COS = np.maximum(np.cos(np.radians(np.arange(-90, 91) + 0.5)), 1e-6)
+
+
 def _band_cos(iy: np.ndarray, rpd: int) -> np.ndarray:
-    """cos of the centre latitude of the 1-degree band holding row ``iy``."""
-    return np.maximum(np.cos(np.radians(np.floor_divide(iy, rpd) + 0.5)), 1e-6)
+    """cos of the centre latitude of the 1-degree band holding row ``iy`` (a table lookup)."""
+    band = np.floor_divide(np.asarray(iy), rpd).astype(np.int64)
+    band += 90
+    np.clip(band, 0, 180, out=band)
+    return _BAND_COS[band]
 
 
 def cell_index(lat: np.ndarray, lon: np.ndarray, cell_m: float) -> tuple[np.ndarray, np.ndarray]:
@@ -134,22 +143,62 @@ class StopAreas:
         allk, alla = allk[o], alla[o]
         first = np.r_[True, allk[1:] != allk[:-1]] if len(allk) else np.zeros(0, bool)
         self._keys, self._area = allk[first], alla[first]
+        # bounding box of the cells with a margin of two cells (lat0, lat1, lon0, lon1)
+        if len(key):
+            rpd = _rows_per_deg(self.cell_m)
+            lat_c = (iy + 0.5) / rpd
+            lon_c = (ix + 0.5) / (_band_cos(iy, rpd) * rpd)
+            m_lat = 2.0 / rpd
+            m_lon = m_lat / max(float(np.cos(np.radians(min(np.abs(lat_c).max() + m_lat, 89.0)))), 1e-6)
+            self._box = (lat_c.min() - m_lat, lat_c.max() + m_lat, lon_c.min() - m_lon, lon_c.max() + m_lon)
+        else:
+            self._box = (np.inf, -np.inf, np.inf, -np.inf)
+        # a dense table of area rows over the cells' extent, when it is small
+        self._dense = None
+        if len(self._keys):
+            ky, kx = _unkey(self._keys)
+            y0, x0 = int(ky.min()), int(kx.min())
+            shape = (int(ky.max()) - y0 + 1, int(kx.max()) - x0 + 1)
+            if shape[0] * shape[1] <= _MAX_DENSE_CELLS:
+                table = np.full(shape, -1, dtype=np.int32)
+                table[ky - y0, kx - x0] = self._area
+                self._dense = (table, y0, x0)
 
     def __len__(self) -> int:
         return len(self.areas)
 
     def lookup(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-        """Row of ``areas`` each point lies in (its cell or a neighbour of a stop cell), -1 for none."""
+        """Row of ``areas`` each point lies in (its cell or a neighbour of a stop cell), -1 for none.
+
+        Points outside the areas' bounding box are skipped at once; inside it, cells are read from a
+        dense table over the box when that is small (a port, a coast), else found by binary search.
+        Worked out in blocks of rows, so scratch arrays stay small.
+        """
         lat = np.asarray(lat, dtype=float)
+        lon = np.asarray(lon, dtype=float)
         out = np.full(len(lat), -1, dtype=np.int32)
         if len(self._keys) == 0 or len(lat) == 0:
             return out
-        ok = ~(np.isnan(lat) | np.isnan(np.asarray(lon, dtype=float)))
-        iy, ix = cell_index(lat[ok], np.asarray(lon, dtype=float)[ok], self.cell_m)
-        k = _key(iy, ix)
-        j = np.minimum(np.searchsorted(self._keys, k), len(self._keys) - 1)
-        hit = self._keys[j] == k
-        out[np.flatnonzero(ok)[hit]] = self._area[j[hit]]
+        for s in range(0, len(lat), BLOCK_ROWS):
+            la, lo = lat[s:s + BLOCK_ROWS], lon[s:s + BLOCK_ROWS]
+            with np.errstate(invalid="ignore"):  # NaN is outside
+                ok = np.flatnonzero((la >= self._box[0]) & (la <= self._box[1]) & (lo >= self._box[2]) & (lo <= self._box[3]))
+            if len(ok) == 0:
+                continue
+            iy, ix = cell_index(la[ok], lo[ok], self.cell_m)
+            if self._dense is not None:
+                table, y0, x0 = self._dense
+                ry = iy.astype(np.int64) - y0
+                rx = ix.astype(np.int64) - x0
+                inside = (ry >= 0) & (ry < table.shape[0]) & (rx >= 0) & (rx < table.shape[1])
+                got = np.full(len(ok), -1, dtype=np.int32)
+                got[inside] = table[ry[inside], rx[inside]]
+                out[s + ok] = got
+            else:
+                k = _key(iy, ix)
+                j = np.minimum(np.searchsorted(self._keys, k), len(self._keys) - 1)
+                hit = self._keys[j] == k
+                out[s + ok[hit]] = self._area[j[hit]]
         return out
 
     def kind_code(self, area: np.ndarray) -> np.ndarray:
@@ -188,12 +237,22 @@ def empty(cell_m: float = DEFAULT_CELL_M) -> StopAreas:
 
 def stopped(steps: pd.DataFrame) -> np.ndarray:
     """Per position: the vessel is lying still (see the module docstring)."""
-    sog = steps["sog_kn"].to_numpy(dtype=float, na_value=np.nan)
-    implied = steps["implied_speed_kn"].to_numpy(dtype=float, na_value=np.nan)
-    speed = np.where(np.isnan(sog), implied, sog)
-    status = steps["nav_status"].to_numpy(dtype=float, na_value=np.nan)
+    sog = steps["sog_kn"].to_numpy()
+    implied = steps["implied_speed_kn"].to_numpy()
+    no_sog = np.isnan(sog)
     with np.errstate(invalid="ignore"):
-        return (speed < STOP_KN) | (((status == AT_ANCHOR) | (status == MOORED)) & (np.nan_to_num(speed, nan=0.0) < STATUS_STOP_KN))
+        out = sog < STOP_KN  # False where NaN
+        out |= no_sog & (implied < STOP_KN)
+        status = steps["nav_status"].array
+        if status.isna().all():
+            return out
+        code = status.to_numpy(dtype=np.int8, na_value=-1)
+        still = (code == AT_ANCHOR) | (code == MOORED)
+        # moored / at anchor and not faster than STATUS_STOP_KN (a missing speed does not contradict the status)
+        still &= ~(sog >= STATUS_STOP_KN)
+        still &= ~(no_sog & (implied >= STATUS_STOP_KN))
+        out |= still
+    return out
 
 
 def _components(keys: np.ndarray, cell_m: float) -> np.ndarray:
