@@ -140,7 +140,8 @@ def gap_reasons(gaps: pd.DataFrame, contrib: pd.DataFrame) -> np.ndarray:
     phrases = {
         "log_duration_h": gap, "gap_sensitive_closeness": gap,
         "log_spare_h": _blank_where_nan(_fmt(spare, ".0f") + " h spare beyond the straight run", np.where(spare >= 2, 1.0, np.nan)),
-        "improbability": _improbable(-gaps["silence_per_day_log10"].to_numpy(dtype=float, na_value=np.nan)),
+        # an open gap's silence is censored and the reception map learns from closed ones: no rate for it
+        "improbability": _improbable(np.where(is_open, np.nan, -gaps["silence_per_day_log10"].to_numpy(dtype=float, na_value=np.nan))),
         "log_others_heard": _blank_where_nan("other ships heard " + gaps["others_heard"].astype(str).reset_index(drop=True)
                                             + " times in its area meanwhile", np.where(gaps["others_heard"].to_numpy(dtype=float, na_value=0.0) >= 10, 1.0, np.nan)),
         "draught_change_m": _draught_phrase(gaps["draught_before_m"], gaps["draught_after_m"], np.nan_to_num(change)),

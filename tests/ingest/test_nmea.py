@@ -690,3 +690,22 @@ def test_looks_like_nmea():
     assert nmea.looks_like_nmea(gzip.compress(b"!AIVDO,1,1,,,B3aC3LP00063aj7RNpl03wSUwP06,0*43\n"))
     assert not nmea.looks_like_nmea(b"MMSI,BaseDateTime,LAT,LON\n1,2,3,4\n")
     assert not nmea.looks_like_nmea(b"\x1f\x8bnot really gzip")
+
+
+def test_only_trailing_at_signs_are_padding(tmp_path):
+    from pyais.encode import encode_dict
+
+    def lines(msg, c):
+        out = []
+        for s in encode_dict(msg, talker_id="AI"):
+            body = s[1:s.index("*")].replace("AIVDO", "AIVDM")
+            out.append(tag(c) + f"!{body}*{cs(body)}")
+        return out
+
+    static = {"msg_type": 5, "mmsi": 440123456, "shipname": "HANA 12 HO@@@@@@@@BL", "callsign": "D7AB",
+              "destination": "BUSAN", "shiptype": 80, "draught": 6.5}
+    pos = {"msg_type": 1, "mmsi": 440123456, "lat": 35.1, "lon": 129.04, "speed": 10.0, "course": 90.0}
+    p = write(tmp_path, lines(static, 1709251200) + lines(pos, 1709251260))
+    _, frame, _, _ = read_all(p)
+    assert frame["vessel_name"].astype(str).tolist() == ["HANA 12 HO@@@@@@@@BL"]  # pyais would say "HANA 12 HO"
+    assert frame["destination"].astype(str).tolist() == ["BUSAN"]  # trailing padding dropped

@@ -178,23 +178,22 @@ def bits(V: np.ndarray, off: int, width: int, signed: bool = False) -> np.ndarra
 def text(V: np.ndarray, off: int, nchars: int) -> np.ndarray:
     """AIS 6-bit text of ``nchars`` characters at bit ``off``, as an object array of str.
 
-    Like pyais, the text ends at the first '@' (padding) and surrounding spaces are stripped.
-    Characters are assembled as a byte matrix for all messages at once; only the distinct texts
-    (a ship repeats its name) are turned into Python strings.
+    Only trailing '@' is padding (ITU-R M.1371: unused characters are sent as '@'): the text ends
+    where a run of '@' and spaces reaches the end of the field, and surrounding spaces are stripped.
+    An '@' followed by other characters is kept ("HANA 12 HO@@@@@@@@BL" stays whole; pyais cuts
+    such a name at its first '@'). Characters are assembled as a byte matrix for all messages at
+    once; only the distinct texts (a ship repeats its name) are turned into Python strings.
     """
     n = V.shape[1]
     if n == 0:
         return np.array([], dtype=object)
     cols = np.empty((n, nchars), dtype=np.uint8)
-    alive = np.ones(n, dtype=bool)
     for k in range(nchars):
-        ch = SIXBIT_ASCII[bits(V, off + 6 * k, 6)]
-        alive &= ch != 64
-        cols[:, k] = np.where(alive, ch, 0)
-    trailing = np.ones(n, dtype=bool)  # trailing spaces become NULs, which 'S' strings drop
+        cols[:, k] = SIXBIT_ASCII[bits(V, off + 6 * k, 6)]
+    trailing = np.ones(n, dtype=bool)  # trailing '@' and spaces become NULs, which 'S' strings drop
     for k in range(nchars - 1, -1, -1):
         c = cols[:, k]
-        trailing &= (c == 0) | (c == 32)
+        trailing &= (c == 64) | (c == 32)
         c[trailing] = 0
     raw = cols.view(f"S{nchars}").ravel()
     # decode each distinct text once (ship texts repeat a lot)
