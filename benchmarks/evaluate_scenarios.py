@@ -2,6 +2,7 @@
 
     python benchmarks/evaluate_scenarios.py                      # seeds 101..105
     python benchmarks/evaluate_scenarios.py --seeds 201 202 --json
+    python benchmarks/evaluate_scenarios.py --no-nuisances       # without the harbour-life nuisances
 
 For each seed: ``vesseltrack.simulate.generate(seed)`` -> MarineCadastre CSV -> the full
 ``score`` pipeline -> ``vesseltrack.evaluate``. Reports, per seed and on average:
@@ -13,6 +14,11 @@ For each seed: ``vesseltrack.simulate.generate(seed)`` -> MarineCadastre CSV -> 
 - vessel-ranking average precision and precision@5/@10, and the ranks of the dark vessels, for
   vesseltrack's alerts, the naive baseline (every gap over 6 h, ranked by the longest) and the
   rules-only baseline (untuned points per kind of event, ``evaluate.rules_scores``);
+- false alarms from everyday harbour life (``truth["nuisances"]``: harbour craft switching AIS off
+  at their berth, a marina, ferries at adjacent berths, ships at anchor, censored ends, a
+  high-speed craft): alerts on nuisance vessels by kind (``evaluate.nuisance_alerts``) and the
+  share of the top 20 alerts whose vessel is a true anomaly vessel (``alert_precision_top20``);
+  ``--no-nuisances`` generates the scenarios without them, as before they existed;
 - which model features carry the top of the voyage ranking: the mean positive occlusion
   contribution of each feature over the ``--top-k`` highest-scored voyages, and the share of
   those voyages that list it among their top-3 reasons, averaged over the seeds
@@ -34,18 +40,18 @@ import numpy as np
 import pandas as pd
 
 from vesseltrack import export, features, pipeline, simulate
-from vesseltrack.evaluate import evaluate, feature_importance
+from vesseltrack.evaluate import NUISANCE_KINDS, evaluate, feature_importance
 from vesseltrack.scoring import fit_scorer
 
 RANKINGS = (("ours", "ours"), ("naive", "naive_baseline"), ("rules", "rules_baseline"))
 UNLISTED_RANK = 99
 
 
-def one(seed: int, config: pipeline.Config, top_k: int) -> tuple[dict, pd.DataFrame]:
+def one(seed: int, config: pipeline.Config, top_k: int, nuisances: bool = True) -> tuple[dict, pd.DataFrame]:
     """(evaluate() report, feature importance) of one generated scenario."""
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        sc = simulate.generate(seed)
+        sc = simulate.generate(seed, nuisances=nuisances)
         files = simulate.write(sc, tmp / "in", fmt="csv")
         csv = next(p for p in files if p.suffix == ".csv")
         res = pipeline.run([csv], config)
@@ -115,6 +121,21 @@ def print_types(reports: dict[int, dict]) -> None:
     print("(recall / precision: pooled over seeds; mean R / mean P: mean of the seeds)")
 
 
+def print_nuisances(reports: dict[int, dict]) -> None:
+    kinds = list(NUISANCE_KINDS)
+    print("\n== false alarms from harbour life: alerts on nuisance vessels (any, then by kind) and precision of the top 20 ==")
+    print(f"{'seed':>4} {'P@20':>5} {'any':>4} " + " ".join(f"{k[:14]:>14}" for k in kinds))
+    rows = []
+    for s, r in reports.items():
+        na = r["nuisance_alerts"]
+        print(f"{s:>4} {_f(r['alert_precision_top20']):>5} {na['any']:>4} " + " ".join(f"{na[k]:>14}" for k in kinds))
+        rows.append([r["alert_precision_top20"], na["any"], *(na[k] for k in kinds)])
+    m = np.nanmean(np.array(rows, dtype=float), axis=0)
+    print(f"mean {_f(m[0]):>5} {m[1]:>4.1f} " + " ".join(f"{x:>14.1f}" for x in m[2:]))
+    print("(P@20: share of the top 20 alerts whose vessel is a true anomaly vessel; an alert counts under each kind of "
+          "nuisance record of its vessel that overlaps it in time)")
+
+
 def print_importance(imps: dict[int, pd.DataFrame], top_k: int) -> pd.DataFrame:
     frames = [imp.assign(seed=s) for s, imp in imps.items() if len(imp)]
     print(f"\n== features carrying the ranking: top {top_k} voyages per seed, mean over {len(frames)} seeds ==")
@@ -141,9 +162,11 @@ def main() -> None:
     ap.add_argument("--gap-preset", default="gfw")
     ap.add_argument("--top-k", type=int, default=20, help="voyages whose contributions say which features carry the ranking (default 20)")
     ap.add_argument("--json", action="store_true", help="print the full reports as JSON first")
+    ap.add_argument("--no-nuisances", action="store_true", help="generate the scenarios without harbour-life nuisances "
+                    "(simulate.generate(..., nuisances=False), as before they existed)")
     args = ap.parse_args()
     config = pipeline.Config(gap_preset=args.gap_preset)
-    out = {s: one(s, config, args.top_k) for s in args.seeds}
+    out = {s: one(s, config, args.top_k, nuisances=not args.no_nuisances) for s in args.seeds}
     reports = {s: r for s, (r, _) in out.items()}
     imps = {s: i for s, (_, i) in out.items()}
     if args.json:
@@ -151,6 +174,7 @@ def main() -> None:
                          indent=2, default=float))
     print_ranking(reports)
     print_types(reports)
+    print_nuisances(reports)
     print_importance(imps, args.top_k)
 
 

@@ -6,8 +6,9 @@ import pytest
 
 from vesseltrack import schema
 from vesseltrack.errors import InputError
-from vesseltrack.evaluate import (RULE_WEIGHTS, dark_gap_recall, dark_vessel_ranks, evaluate, event_metrics, feature_importance,
-                                  load_truth, naive_scores, ranking_metrics, rule_hits, rules_scores)
+from vesseltrack.evaluate import (NUISANCE_KINDS, RULE_WEIGHTS, alert_precision_top, dark_gap_recall, dark_vessel_ranks, evaluate,
+                                  event_metrics, feature_importance, load_truth, naive_scores, nuisance_alerts, ranking_metrics,
+                                  rule_hits, rules_scores)
 
 TRUTH = {
     "format": "vesseltrack-truth/1",
@@ -50,6 +51,45 @@ def test_evaluate_reads_a_results_folder(tmp_path):
     (tmp_path / "truth.json").write_text(json.dumps(TRUTH))
     rep = evaluate(tmp_path, tmp_path / "truth.json")
     assert rep["gap_recall"] == 0.5 and rep["ours"]["dark_vessel_ranks"] == [1, 3]
+
+
+def test_evaluate_of_an_old_truth_counts_no_nuisances(tmp_path):
+    pd.DataFrame({"rank": [1, 2, 3], "mmsi": [1, 3, 2], "score": [0.9, 0.7, 0.6]}).to_csv(tmp_path / "alerts.csv", index=False)
+    events().to_csv(tmp_path / "events.csv", index=False)
+    rep = evaluate(tmp_path, TRUTH)  # written before nuisances existed: no "nuisances" key
+    assert rep["nuisance_alerts"] == {"any": 0, **{k: 0 for k in NUISANCE_KINDS}}
+    assert rep["alert_precision_top20"] == pytest.approx(2 / 3)  # vessels 1 and 2 of the 3 listed are anomalous
+
+
+NUISANCE_TRUTH = {
+    "format": "vesseltrack-truth/1",
+    "vessels": [{"mmsi": 1, "anomalous": True}, {"mmsi": 2, "anomalous": False},
+                *({"mmsi": m, "anomalous": False, "nuisance": g} for m, g in ((11, "harbour_craft"), (12, "marina"), (13, "marina"), (14, "anchorage")))],
+    "nuisances": [
+        {"kind": "harbour_craft", "mmsi": 11, "other_mmsi": None, "start_time": "2024-03-01T00:00:00Z", "end_time": "2024-03-10T00:00:00Z"},
+        {"kind": "berth_shutdown", "mmsi": 11, "other_mmsi": None, "start_time": "2024-03-02T10:00:00Z", "end_time": "2024-03-02T22:00:00Z"},
+        {"kind": "marina_moored", "mmsi": 12, "other_mmsi": 13, "start_time": "2024-03-03T00:00:00Z", "end_time": "2024-03-04T00:00:00Z"},
+        {"kind": "censored_end", "mmsi": 14, "other_mmsi": None, "start_time": "2024-03-09T00:00:00Z", "end_time": "2024-03-10T00:00:00Z"},
+    ],
+}
+
+
+def test_nuisance_alerts_by_kind_and_precision_of_the_top_alerts():
+    alerts = pd.DataFrame({
+        "rank": [1, 2, 3, 4, 5, 6],
+        "mmsi": [1, 11, 13, SHARED + 1, 14, 2],
+        "start_time": ["2024-03-01T00:00Z", "2024-03-02T10:00Z", "2024-03-03T12:00Z", "2024-03-05T00:00Z", "2024-03-05T00:00Z", "2024-03-05T00:00Z"],
+        "end_time": ["2024-03-02T00:00Z", "2024-03-02T22:00Z", "2024-03-03T14:00Z", "2024-03-06T00:00Z", "2024-03-06T00:00Z", "2024-03-06T00:00Z"],
+    })
+    got = nuisance_alerts(alerts, NUISANCE_TRUTH)
+    # the tug's gap alert is both its berth shutdown and a harbour craft's; 13 is the other side of a marina pair;
+    # 14's alert is days before its censored end: a nuisance vessel, but not that nuisance
+    assert got == {"any": 3, **{k: 0 for k in NUISANCE_KINDS}, "harbour_craft": 1, "berth_shutdown": 1, "marina_moored": 1}
+    assert nuisance_alerts(alerts.drop(columns=["start_time", "end_time"]), NUISANCE_TRUTH)["censored_end"] == 1  # no times: the vessel alone
+    assert alert_precision_top(alerts, NUISANCE_TRUTH) == pytest.approx(2 / 6)  # 1 and the 2nd ship of 1
+    assert alert_precision_top(alerts.iloc[::-1], NUISANCE_TRUTH, k=2) == 0.5  # ordered by rank, not by row
+    assert np.isnan(alert_precision_top(alerts.head(0), NUISANCE_TRUTH))
+    assert nuisance_alerts(alerts.head(0), NUISANCE_TRUTH)["any"] == 0
 
 
 def test_bad_truth_file(tmp_path):
@@ -193,6 +233,7 @@ def test_a_development_scenario_ranks_every_kind_of_anomaly_above_benign_vessels
     rep = evaluate(tmp_path, sc.truth)
     assert rep["ours"]["average_precision"] >= 0.95
     assert rep["ours"]["average_precision"] > rep["rules_baseline"]["average_precision"] > rep["naive_baseline"]["average_precision"]
+    assert set(rep["nuisance_alerts"]) == {"any", *NUISANCE_KINDS} and 0 <= rep["alert_precision_top20"] <= 1
     ev = res.events
     found = (ev["event_type"].isin(["spoofing", "identity_clash", "encounter"])
              | ((ev["event_type"] == "loitering") & ev["possible_dark_sts"].fillna(False))).to_numpy(dtype=bool)

@@ -123,8 +123,12 @@ def test_truth_format(scen):
     for v in t["vessels"]:
         assert {"mmsi", "name", "imo", "vessel_type", "role", "anomalous"} <= set(v)
         assert v["anomalous"] == (v["role"] != "normal")
-    assert len(t["vessels"]) == 60
+    assert sum("nuisance" not in v for v in t["vessels"]) == 60  # n_vessels; the nuisance vessels come on top
     assert set(scen.positions["mmsi"].unique()) == {v["mmsi"] for v in t["vessels"]}
+    assert t["params"]["nuisances"] is True and set(simulate.NUISANCE_KINDS) == {r["kind"] for r in t["nuisances"]}
+    for r in t["nuisances"]:
+        assert {"kind", "mmsi", "other_mmsi", "start_time", "end_time", "duration_h", "lat", "lon", "port", "detail"} <= set(r)
+        assert r["start_time"].endswith("Z") and r["start_time"] <= r["end_time"] <= t["end_time"]
 
 
 # --- truth matches data -----------------------------------------------------------------------------
@@ -216,7 +220,7 @@ def test_natural_gaps_exist_and_are_not_anomalies(scen):
     p = scen.positions
     gaps = scen.truth["natural_gaps"]
     assert len(gaps) > 50
-    assert {"reception", "ais_off_in_port"} == {g["cause"] for g in gaps}
+    assert {"reception", "ais_off_in_port", "ais_off_at_anchor"} == {g["cause"] for g in gaps}
     assert max(g["duration_h"] for g in gaps) > 6  # long, benign silences exist
     dark = {(a["mmsi"], a["start_time"]) for a in scen.truth["anomalies"] if a["type"] == "dark_voyage"}
     key = p["mmsi"].to_numpy()
@@ -301,6 +305,159 @@ def test_quiet_scenario_without_anomalies():
     assert s.truth["anomalies"] == [] and all(not v["anomalous"] for v in s.truth["vessels"])
 
 
+# --- nuisances: everyday harbour life ---------------------------------------------------------------
+def nuisances(sc, kind: str) -> list[dict]:
+    return [r for r in sc.truth["nuisances"] if r["kind"] == kind]
+
+
+def at(p: pd.DataFrame, mmsi: int, iso: str) -> pd.Series:
+    """The report of ``mmsi`` at time ``iso`` (there must be one)."""
+    r = rows_of(p, mmsi)
+    (i,) = np.flatnonzero(r["timestamp"].array.asi8 == ns(iso))
+    return r.iloc[i]
+
+
+def categories_as_objects(df: pd.DataFrame) -> pd.DataFrame:
+    return df.assign(**{c: df[c].astype(object) for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)})
+
+
+def test_nuisances_are_added_without_changing_the_rest(small):
+    bare = simulate.generate(3, n_vessels=20, days=5, nuisances=False)
+    assert "nuisances" not in bare.truth and "nuisances" not in bare.truth["params"] and len(bare.truth["vessels"]) == 20
+    orig = {v["mmsi"] for v in bare.truth["vessels"]}
+    added = [v for v in small.truth["vessels"] if v["mmsi"] not in orig]
+    assert len(added) >= 14 and all(v.get("nuisance") and not v["anomalous"] and v["role"] == "normal" for v in added)
+    assert len({v["mmsi"] for v in added}) == len(added)  # unique MMSIs, none of the other ships'
+    assert all(v["mmsi"] // 1_000_000 in KNOWN_MIDS and v["mmsi"] % 1000 != 0 for v in added)
+    # the other ships' reports and truth are exactly what they are without nuisances
+    p = small.positions
+    mine = p[p["mmsi"].isin(orig).to_numpy()].reset_index(drop=True)
+    pd.testing.assert_frame_equal(categories_as_objects(mine), categories_as_objects(bare.positions))
+    t, b = small.truth, bare.truth
+    assert [v for v in t["vessels"] if v["mmsi"] in orig] == b["vessels"]
+    assert t["anomalies"] == b["anomalies"] and {k: v for k, v in t["params"].items() if k != "nuisances"} == b["params"]
+    assert [g for g in t["natural_gaps"] if g["mmsi"] in orig] == b["natural_gaps"]
+    assert {r["mmsi"] for r in t["nuisances"]} <= {v["mmsi"] for v in added}
+
+
+def test_berth_shutdowns_restart_where_they_stopped_and_are_natural_gaps(scen):
+    p = scen.positions
+    gaz = simulate._gazetteer().set_index("port")
+    gaps = {(g["mmsi"], g["start_time"], g["end_time"]): g["cause"] for g in scen.truth["natural_gaps"]}
+    shut = nuisances(scen, "berth_shutdown")
+    assert len(shut) >= 8
+    hours = [r["duration_h"] for r in shut]
+    assert 8 <= min(hours) < 20 and 40 < max(hours) <= 72  # overnight and over a weekend
+    for r in shut:
+        a, b = at(p, r["mmsi"], r["start_time"]), at(p, r["mmsi"], r["end_time"])
+        ts = rows_of(p, r["mmsi"])["timestamp"].array.asi8
+        assert not ((ts > ns(r["start_time"])) & (ts < ns(r["end_time"]))).any()
+        assert haversine_m(a["lat"], a["lon"], b["lat"], b["lon"]) < 100  # back on where it stopped
+        assert haversine_m(a["lat"], a["lon"], r["lat"], r["lon"]) < 50
+        assert a["sog_kn"] < 0.3 and b["sog_kn"] < 0.3 and {a["nav_status"], b["nav_status"]} <= {5, pd.NA}
+        port = gaz.loc[r["port"]]
+        assert haversine_m(r["lat"], r["lon"], port["lat"], port["lon"]) < port["radius_m"]  # at a berth in the port
+        assert gaps[(r["mmsi"], r["start_time"], r["end_time"])] == "ais_off_in_port"
+
+
+def test_harbour_craft_types_and_classes(scen):
+    craft = [v for v in scen.truth["vessels"] if v.get("nuisance") == "harbour_craft"]
+    assert {v["vessel_type"] for v in craft} == {52, 50, 53, 55, 31, 33}
+    assert {v["ais_class"] for v in craft} == {"A", "B"}
+    assert {r["mmsi"] for r in nuisances(scen, "harbour_craft")} >= {v["mmsi"] for v in craft}
+    p = scen.positions
+    for v in craft:  # short trips in the harbour: never far from home
+        r = rows_of(p, v["mmsi"])
+        home = next(x for x in nuisances(scen, "harbour_craft") if x["mmsi"] == v["mmsi"] and x["other_mmsi"] is None)
+        assert haversine_m(r["lat"].to_numpy(), r["lon"].to_numpy(), home["lat"], home["lon"]).max() < 20_000
+        assert (r["sog_kn"].to_numpy() > 3).any()
+
+
+@pytest.mark.parametrize("kind, types, metres", [("marina_moored", {37}, (10, 40)), ("ferry_berth", set(range(60, 70)), (40, 70)),
+                                                  ("harbour_craft", {33}, (10, 30))])
+def test_boats_moored_side_by_side(scen, kind, types, metres):
+    p = scen.positions
+    pairs = [r for r in nuisances(scen, kind) if r["other_mmsi"] is not None]
+    assert len(pairs) >= 2
+    vt = {v["mmsi"]: v["vessel_type"] for v in scen.truth["vessels"]}
+    for r in pairs:
+        assert {vt[r["mmsi"]], vt[r["other_mmsi"]]} <= types and metres[0] <= r["distance_m"] <= metres[1]
+        s0, s1 = ns(r["start_time"]), ns(r["end_time"])
+        med = []
+        for m in (r["mmsi"], r["other_mmsi"]):
+            x = rows_of(p, m)
+            ts = x["timestamp"].array.asi8
+            w = (ts >= s0) & (ts <= s1)
+            assert (x["sog_kn"].to_numpy()[w] < 0.3).all()
+            med.append((np.median(x["lat"].to_numpy()[w]), np.median(x["lon"].to_numpy()[w])) if w.sum() >= 3 else None)
+        if None not in med:
+            assert abs(haversine_m(*med[0], *med[1]) - r["distance_m"]) < 12
+    assert {v["ais_class"] for v in scen.truth["vessels"] if v.get("nuisance") == "marina"} == {"A", "B"}
+
+
+def test_ships_wait_at_anchor_close_but_not_alongside(scen):
+    p = scen.positions
+    waits = nuisances(scen, "anchorage_wait")
+    assert len(waits) >= 4 and all(24 <= r["duration_h"] or r["end_time"] == scen.truth["end_time"]
+                                   or r["start_time"] == scen.truth["start_time"] for r in waits)
+    vt = {v["mmsi"]: v["vessel_type"] for v in scen.truth["vessels"]}
+    pairs = [r for r in waits if r["other_mmsi"] is not None]
+    assert len(pairs) >= 2
+    for r in waits:
+        assert 70 <= vt[r["mmsi"]] <= 89
+        x = rows_of(p, r["mmsi"])
+        ts = x["timestamp"].array.asi8
+        w = (ts >= ns(r["start_time"])) & (ts <= ns(r["end_time"]))
+        assert (x["sog_kn"].to_numpy()[w] <= 1.2).all() and (x["nav_status"].to_numpy()[w] == 1).all()
+        assert haversine_m(x["lat"].to_numpy()[w], x["lon"].to_numpy()[w], r["lat"], r["lon"]).max() < 300
+    for r in pairs:
+        assert 300 <= r["distance_m"] <= 800
+    gaps = {(g["mmsi"], g["start_time"], g["end_time"]): g["cause"] for g in scen.truth["natural_gaps"]}
+    for r in nuisances(scen, "anchorage_gap"):
+        a, b = at(p, r["mmsi"], r["start_time"]), at(p, r["mmsi"], r["end_time"])
+        assert 3 <= r["duration_h"] <= 14 and a["nav_status"] == 1 and b["nav_status"] == 1
+        assert haversine_m(a["lat"], a["lon"], b["lat"], b["lon"]) < 500  # swinging round the same anchor
+        assert gaps[(r["mmsi"], r["start_time"], r["end_time"])] == "ais_off_at_anchor"
+
+
+def test_censored_ends_are_the_last_reports(scen):
+    p = scen.positions
+    recs = nuisances(scen, "censored_end")
+    assert {"ais_off", "left_area"} <= {r["cause"] for r in recs}
+    for r in recs:
+        ts = rows_of(p, r["mmsi"])["timestamp"].array.asi8
+        assert ts.max() == ns(r["start_time"]) and r["end_time"] == scen.truth["end_time"] and r["duration_h"] >= 1
+        if r["cause"] != "reception":
+            assert r["duration_h"] >= 4  # well before the end of the data
+        if r["cause"] == "left_area":
+            assert r["lon"] > 141.0  # out through the Tsugaru strait
+
+
+def test_fast_craft_is_fast_but_not_spoofing(scen):
+    p = scen.positions
+    crossings = nuisances(scen, "fast_craft")
+    assert len(crossings) >= 10
+    for m in {r["mmsi"] for r in crossings}:
+        x = rows_of(p, m)
+        assert 40 <= int(x["vessel_type"].iloc[0]) <= 49
+        ts = x["timestamp"].array.asi8 / 1e9
+        d = haversine_m(x["lat"].to_numpy()[:-1], x["lon"].to_numpy()[:-1], x["lat"].to_numpy()[1:], x["lon"].to_numpy()[1:])
+        dt = np.diff(ts)
+        assert 34 <= np.percentile(x["sog_kn"], 99) <= 42
+        assert (d[dt > 60] / dt[dt > 60] * KN_PER_M_S).max() < 45  # implied speeds match the reported ones
+
+
+def test_short_extract_censors_the_nightly_shutdowns():
+    s = simulate.generate(5, n_vessels=20, days=0.7, n_dark=0, n_sts=0, n_dark_sts=0, n_spoof=0, n_shared_mmsi=0)
+    schema.validate(s.positions, schema.POSITIONS)
+    assert s.truth["end_time"] == "2024-03-01T16:48:00Z" and s.truth["anomalies"] == []
+    cens = nuisances(s, "censored_end")
+    off = [r for r in cens if r["cause"] == "ais_off"]
+    assert len(off) >= 2  # harbour craft off at their berth for the night, and the ship off for good
+    assert {r["cause"] for r in cens} >= {"ais_off", "left_area"}
+    assert s.positions["timestamp"].max() < pd.Timestamp(s.truth["end_time"])
+
+
 # --- bulk -------------------------------------------------------------------------------------------
 def test_generate_bulk():
     t0 = time.perf_counter()
@@ -324,15 +481,18 @@ def test_generate_bulk():
 
 
 # --- bundled samples --------------------------------------------------------------------------------
-def test_bundled_sample_matches_generator():
+def test_bundled_sample_matches_generator(tmp_path):
     truth_path = SAMPLES / "sea_of_japan.truth.json"
     csv_path = SAMPLES / "sea_of_japan.csv.gz"
     if not truth_path.exists():
         pytest.skip("bundled sample not built")
     truth = json.loads(truth_path.read_text())
     assert truth["format"] == "vesseltrack-truth/1" and truth["seed"] == 2024
-    # the bundled sample is what the generator makes today (regenerate it, see data/samples/README.md)
-    assert truth == json.loads(json.dumps(simulate.generate(2024).truth))
+    # the bundled sample is what the generator makes today without nuisances, byte for byte
+    # (regenerate it, see data/samples/README.md)
+    sc = simulate.generate(2024, nuisances=False)
+    assert truth == json.loads(json.dumps(sc.truth))
+    assert simulate.write(sc, tmp_path, fmt="csv.gz")[0].read_bytes() == csv_path.read_bytes()
     assert csv_path.stat().st_size < 2_500_000
     n_rows = gzip.decompress(csv_path.read_bytes()).count(b"\n") - 1
     assert n_rows == sum(v["n_positions"] for v in truth["vessels"])

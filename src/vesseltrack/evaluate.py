@@ -5,7 +5,9 @@ and the rank of those vessels; per injected anomaly type, the recall and precisi
 meant to catch it (:func:`event_metrics`); for the vessel ranking, average precision and
 precision@k next to two baselines: a naive one (every gap longer than 6 h, ranked by its length)
 and a rules-only one (points per kind of event, :func:`rules_scores`). :func:`feature_importance`
-says which model features carry the top of the voyage ranking.
+says which model features carry the top of the voyage ranking. :func:`nuisance_alerts` and
+:func:`alert_precision_top` measure the false alarms that everyday harbour life raises (the
+scenario's ``truth["nuisances"]``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from vesseltrack.errors import InputError
 from vesseltrack.scoring import IsolationScorer, fit_scorer, top_features
 
 TRUTH_FORMAT = "vesseltrack-truth/1"
+#: Kinds of truth["nuisances"] records (vesseltrack.simulate.NUISANCE_KINDS).
+NUISANCE_KINDS = ("berth_shutdown", "marina_moored", "ferry_berth", "anchorage_wait", "anchorage_gap", "censored_end",
+                  "fast_craft", "harbour_craft")
 
 
 def load_truth(path: str | Path) -> dict:
@@ -327,13 +332,63 @@ def dark_vessel_ranks(scores: pd.Series, truth: dict) -> list[int | None]:
     return [rank.get(m) for m in dark["mmsi"]] if len(dark) else []
 
 
+# --- false alarms from everyday harbour life ------------------------------------------------------
+
+def nuisance_alerts(alerts: pd.DataFrame, truth: dict) -> dict[str, int]:
+    """Alerts on nuisance vessels (``truth["nuisances"]``), by kind of nuisance.
+
+    ``any``: alerts whose vessel is a nuisance vessel (one marked ``nuisance`` in
+    ``truth["vessels"]``, or named as ``mmsi`` or ``other_mmsi`` by a nuisance record). Per kind:
+    alerts of a vessel with a record of that kind (either side of a pair) whose period overlaps the
+    alert's (ends touching count; an alert without times counts on the vessel alone), so one alert
+    can count under several kinds (a tug's gap alert is both ``berth_shutdown`` and
+    ``harbour_craft``). Vessels are real MMSIs (the second ship of a shared MMSI counts for it).
+    Every kind is listed, 0 when there are none; a truth without ``nuisances`` gives zeros.
+    """
+    out = {"any": 0, **{k: 0 for k in NUISANCE_KINDS}}
+    recs = truth.get("nuisances") or []
+    marked = {int(v["mmsi"]) for v in truth.get("vessels", []) if v.get("nuisance")}
+    if not len(alerts) or not (recs or marked):
+        return out
+    a = pd.DataFrame({"ai": np.arange(len(alerts)), "mmsi": _ids(alerts, "mmsi")})
+    nat = np.iinfo(np.int64).min  # NaT in nanoseconds
+    for col, c in (("s_a", "start_time"), ("t_a", "end_time")):
+        a[col] = _ns(alerts[c]) if c in alerts.columns else nat
+    timeless = (a["s_a"] == nat) | (a["t_a"] == nat)
+    n = pd.DataFrame(recs, columns=["kind", "mmsi", "other_mmsi", "start_time", "end_time"])
+    sides = pd.concat([n[["kind", "mmsi", "start_time", "end_time"]],
+                       n[["kind", "other_mmsi", "start_time", "end_time"]].rename(columns={"other_mmsi": "mmsi"})], ignore_index=True)
+    sides = sides[sides["mmsi"].notna()]
+    r = pd.DataFrame({"kind": sides["kind"].to_numpy(), "mmsi": _ids(sides, "mmsi"), "s_n": _ns(sides["start_time"]),
+                      "t_n": _ns(sides["end_time"])})
+    vessels = marked | set(r["mmsi"].tolist())
+    out["any"] = int(a["mmsi"].isin(vessels).sum())
+    m = a.assign(timeless=timeless.to_numpy()).merge(r, on="mmsi", how="inner")
+    ok = m["timeless"] | ((np.minimum(m["t_a"], m["t_n"]) - np.maximum(m["s_a"], m["s_n"])) >= 0)
+    counts = m.loc[ok.to_numpy(), ["ai", "kind"]].drop_duplicates()["kind"].value_counts()
+    out.update({k: int(counts.get(k, 0)) for k in NUISANCE_KINDS})
+    return out
+
+
+def alert_precision_top(alerts: pd.DataFrame, truth: dict, k: int = 20) -> float:
+    """Share of the first ``k`` alerts (by ``rank``, else file order) whose vessel is a true anomaly
+    vessel (``anomalous`` in ``truth["vessels"]``; the second ship of a shared MMSI counts for it).
+    With fewer than ``k`` alerts, the share of those listed; NaN without alerts."""
+    if not len(alerts):
+        return float("nan")
+    top = alerts.sort_values("rank", kind="stable") if "rank" in alerts.columns else alerts
+    bad = {int(v["mmsi"]) for v in truth.get("vessels", []) if v.get("anomalous")}
+    return float(np.isin(_ids(top.head(k), "mmsi"), list(bad)).mean())
+
+
 def evaluate(results_dir: str | Path, truth: dict | str | Path) -> dict:
     """Read a results folder written by ``vesseltrack score`` and report against the truth.
 
     Keys: ``dark_voyages``, ``gap_recall``, ``gap_found`` (:func:`dark_gap_recall`), ``events``
     (:func:`event_metrics`), and for ``ours`` (alerts.csv), ``naive_baseline`` (:func:`naive_scores`)
     and ``rules_baseline`` (:func:`rules_scores`) the :func:`ranking_metrics` with
-    ``dark_vessel_ranks`` and ``dark_vs_benign_ap``.
+    ``dark_vessel_ranks`` and ``dark_vs_benign_ap``; ``nuisance_alerts`` (:func:`nuisance_alerts`,
+    zeros for a truth without nuisances) and ``alert_precision_top20`` (:func:`alert_precision_top`).
     """
     results_dir = Path(results_dir)
     if not isinstance(truth, dict):
@@ -352,4 +407,6 @@ def evaluate(results_dir: str | Path, truth: dict | str | Path) -> dict:
         "events": event_metrics(events, truth),
         **{name: {**ranking_metrics(s, truth), "dark_vessel_ranks": dark_vessel_ranks(s, truth),
                   "dark_vs_benign_ap": dark_vs_benign_ap(s, truth)} for name, s in rankings.items()},
+        "nuisance_alerts": nuisance_alerts(alerts, truth),
+        "alert_precision_top20": alert_precision_top(alerts, truth, 20),
     }

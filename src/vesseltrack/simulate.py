@@ -17,9 +17,42 @@ Benign look-alikes are part of every scenario: satellite-only reception gaps off
 anchorages, fishing loitering, ships that switch AIS off while moored. The natural gaps are listed in
 the truth so an evaluation can count false alarms.
 
+Nuisances (``generate(..., nuisances=True)``, the default): everyday harbour life, which on real AIS
+raises nearly all the false alarms, added on top of the ``n_vessels`` ships (about 35 more vessels
+for 60, scaled with ``n_vessels``) and listed in ``truth["nuisances"]``, one record per nuisance:
+``{"kind", "mmsi", "other_mmsi" (the other vessel of a pair, else null), "start_time", "end_time",
+"duration_h", "lat", "lon", "port", ..., "detail"}``. Kinds:
+
+- ``harbour_craft``: a tug (52), pilot boat (50), port tender (53), work boat (31, 33) or law
+  enforcement vessel (55), some class B, based at a berth of a real port, making short trips in
+  the harbour on working days (start/end: its first and last report; lat/lon: its berth); with
+  ``other_mmsi``, dredgers / work vessels (33) moored together 10-30 m apart (start/end: while
+  both are at their berths; ``distance_m``);
+- ``berth_shutdown``: a harbour craft or pleasure boat switches AIS off at its berth overnight or
+  over the weekend, 8-70 h, and comes back on within metres of where it stopped, stationary
+  (start/end: the last report before and the first after, as in ``natural_gaps``, where the same
+  silence is listed with cause ``ais_off_in_port``);
+- ``marina_moored``: pleasure craft (37, mostly class B) moored side by side 10-40 m apart for
+  days (start/end: while both are at their slots; ``distance_m``), with occasional outings;
+- ``ferry_berth``: day ferries (60-69) lying at adjacent berths of a terminal overnight
+  (``distance_m`` 40-70 m);
+- ``anchorage_wait``: a cargo ship (70s) or tanker (80s) waiting at a port's anchorage for 1-4
+  days, with ``other_mmsi`` and ``distance_m`` when another waiting ship is anchored 300-800 m
+  away (a benign neighbour, not a ship-to-ship transfer);
+- ``anchorage_gap``: AIS off for 3-12 h while at anchor (as in ``natural_gaps``, cause
+  ``ais_off_at_anchor``);
+- ``censored_end``: a nuisance vessel's last report is at least ``NATURAL_GAP_MIN_H`` before the
+  end of the data (start: that report; end: the data end; ``cause``: ``ais_off`` at its berth,
+  ``left_area`` out of the region into the Pacific, or ``reception``). Short extracts, e.g.
+  ``days=0.7`` with the anomaly counts set to 0, end during the nightly shutdowns;
+- ``fast_craft``: a crossing of a high-speed craft (40-49) at 35-40 kn (not spoofing).
+
 Everything is drawn from ``numpy.random.default_rng(seed)``: the same seed gives the same frame and
-byte-identical files. Positions along a leg are produced with numpy; Python loops run over vessels
-and legs only.
+byte-identical files; nuisance vessels from their own ``default_rng([seed, 7])`` (vessels and
+tracks) and ``default_rng([seed, 7, 1])`` (reports), after every other vessel, so with or without
+them the other vessels' rows are the same, and ``nuisances=False`` gives what the generator gave
+before nuisances existed. Positions along a leg are produced with numpy; Python loops run over
+vessels and legs only.
 """
 
 from __future__ import annotations
@@ -40,7 +73,8 @@ from vesseltrack import schema
 from vesseltrack.errors import ConfigError
 from vesseltrack.geo import KN_PER_M_S, M_PER_NM, haversine_m
 
-__all__ = ["Scenario", "generate", "write", "generate_bulk", "write_bulk", "to_marinecadastre", "imo_is_valid", "REGIONS", "TRUTH_FORMAT", "MARINECADASTRE_COLUMNS"]
+__all__ = ["Scenario", "generate", "write", "generate_bulk", "write_bulk", "to_marinecadastre", "imo_is_valid", "REGIONS", "TRUTH_FORMAT",
+           "MARINECADASTRE_COLUMNS", "NUISANCE_KINDS"]
 
 TRUTH_FORMAT = "vesseltrack-truth/1"
 #: Region boxes (lat_min, lat_max, lon_min, lon_max) in degrees.
@@ -860,6 +894,534 @@ def _dark_sts(va: _Vessel, vb: _Vessel, rng: np.random.Generator, T: float, area
     return tra, trb, (t_meet_start, t_meet_end), (t_off, t_on), mid
 
 
+# --- nuisances: everyday harbour life, with known truth --------------------------------------------
+# On real AIS nearly every alert of a naive detector is a false alarm from ordinary port life: harbour
+# craft that switch AIS off at their berth overnight, boats moored side by side in a marina, ferries
+# at adjacent berths, ships waiting at anchor a few hundred metres apart, tracks cut off by the end
+# of the data, high-speed craft. These vessels are drawn from their own generator and added to the
+# fleet, so the rest of a scenario does not change when they are switched on or off.
+
+#: Kinds of truth["nuisances"] records (see the module docstring).
+NUISANCE_KINDS = ("berth_shutdown", "marina_moored", "ferry_berth", "anchorage_wait", "anchorage_gap", "censored_end",
+                  "fast_craft", "harbour_craft")
+#: Nuisance vessels per group for a 60-ship fleet (scaled with n_vessels), and the least of each.
+_NUISANCE_FLEET = {"harbour_craft": (8, 2), "marina": (12, 3), "ferry_terminal": (3, 2), "work_raft": (3, 2),
+                   "anchorage": (6, 2), "censored": (2, 2), "fast_craft": (1, 1)}
+#: Local time (hours ahead of UTC) by flag of the port: work shifts and outings follow it.
+_UTC_OFFSET_H = {"RU": 10, "KR": 9, "JP": 9, "CN": 8, "KP": 9}
+#: Harbour craft, assigned in turn: (kind, AIS type, class, length m, trip speed kn).
+_HARBOUR_CRAFT = (("tug", 52, "A", (24, 36), (8, 11)), ("pilot", 50, "A", (14, 20), (14, 18)),
+                  ("port_tender", 53, "B", (10, 18), (7, 10)), ("law_enforcement", 55, "A", (25, 60), (12, 18)),
+                  ("tug", 52, "A", (24, 36), (8, 11)), ("work_boat", 31, "A", (18, 30), (7, 9)),
+                  ("work_boat", 33, "B", (12, 25), (6, 9)), ("tug", 52, "A", (24, 36), (8, 11)))
+#: Ports whose berth lies at least 3 km from its first waypoint out: room for berths along that line.
+_HARBOUR_BASES = ("BUSAN", "VLADIVOSTOK", "HAKATA", "ULSAN", "NIIGATA KO", "OTARU KO", "INCHON", "NAKHODKA")
+_MARINAS = ("BUSAN", "HAKATA", "OTARU KO", "VLADIVOSTOK")
+#: Ferry terminals and their ferries' day-trip destinations.
+_TERMINALS = (("BUSAN", ("ULSAN", "POHANG", "ULSAN")), ("NAKHODKA", ("VOSTOCHNY", "VLADIVOSTOK", "VOSTOCHNY")))
+_WORK_RAFTS = ("ULSAN", "INCHON", "VLADIVOSTOK")
+#: Anchorages with open water around them (first waypoint out 8-19 km from the berth).
+_ANCHORAGES = ("VOSTOCHNY", "ULSAN", "QINGDAO GANG", "NIIGATA KO", "INCHON", "VLADIVOSTOK")
+_FAST_ROUTES = (("BUSAN", "HAKATA"), ("BUSAN", "MOJI KO"))
+_EXIT_PORTS = ("HAKODATE KO", "AKITA-FUNAKAWA KO", "OTARU KO", "SAKATA KO")
+#: Out of the region through the Tsugaru strait into the Pacific, south of Cape Erimo.
+_PACIFIC_EXIT = ((41.30, 143.60), (41.00, 146.00))
+_MERCHANT_PORTS = tuple(p for p in _CARGO_PORTS if _PORT_COUNTRY[p] != "KP")
+
+
+def _site(port: str, along_m: float, side_m: float = 0.0) -> tuple[float, float]:
+    """A point ``along_m`` from the port's berth towards its first waypoint out (open water), ``side_m``
+    to the right of that line."""
+    _, la, lo = _PORTS[port]
+    brg = np.radians(float(_bearing_deg(la, lo, *_outer(port))))
+    north = along_m * np.cos(brg) - side_m * np.sin(brg)
+    east = along_m * np.sin(brg) + side_m * np.cos(brg)
+    return tuple(float(x) for x in _offset(la, lo, north, east))
+
+
+def _local_days(start_ns: int, tz_h: float, t1: float) -> list[tuple[float, int]]:
+    """(local midnight in scenario seconds, weekday with 0 = Monday) of each local day, from two days
+    before the data start until ``t1``."""
+    off = int(round(tz_h * 3600)) * 1_000_000_000
+    local = pd.Timestamp(start_ns + off).normalize()
+    m0 = (local.value - off - start_ns) / 1e9
+    return [(m0 + d * _DAY, (local.weekday() + d) % 7) for d in range(-2, int(np.ceil((t1 - m0) / _DAY)) + 1)]
+
+
+def _small_vessel(rng: np.random.Generator, kind: str, flag: str, used: set[int], vtype: int, cls: str, length: float) -> _Vessel:
+    """A harbour craft, pleasure boat, domestic ferry or high-speed craft (not a merchant ship)."""
+    while True:
+        mmsi = int(rng.choice(_MIDS[flag])) * 1_000_000 + int(rng.integers(0, 1_000_000))
+        if mmsi not in used and mmsi % 1000 != 0:
+            used.add(mmsi)
+            break
+    width = length / (rng.uniform(2.8, 4.0) if kind in ("tug", "pilot", "pleasure", "port_tender") else rng.uniform(4.5, 6.5))
+    draught = round(float(1.0 + length * rng.uniform(0.04, 0.08)), 1)
+    has_imo = cls == "A" and kind in ("passenger", "high_speed_craft", "dredger", "law_enforcement")
+    v = _Vessel(mmsi=mmsi, name=_name(rng, flag, kind), imo=_imo_number(rng) if has_imo else None,
+                call_sign=_call_sign(rng, flag), vessel_type=int(vtype), length=float(round(length)),
+                width=float(round(width)), ais_class=cls, flag=flag, kind=kind, ballast=draught, laden=draught)
+    v.heading_na = cls == "B" and rng.random() < 0.6
+    v.sat_p = float(rng.uniform(0.55, 0.9) if cls == "A" else rng.uniform(0.15, 0.4))
+    return v
+
+
+def _toward(a: tuple[float, float], b: tuple[float, float], f: float, rng: np.random.Generator, sd_m: float) -> tuple[float, float]:
+    la, lo = _offset(a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]), rng.normal(0, sd_m), rng.normal(0, sd_m))
+    return float(la), float(lo)
+
+
+def _harbour_craft(rng: np.random.Generator, home, port: str, speed: float, pilot: bool, switches_off: bool,
+                   days, t_end: float) -> tuple[_Track, list]:
+    """Short trips in the harbour from a home berth during the working day (Monday to Friday); a
+    pilot boat round the clock. With ``switches_off``, AIS off at the berth overnight and over the
+    weekend (8-70 h). Returns the track and the AIS-off windows."""
+    out = _outer(port)
+    tr = _Track(days[0][0], *home, 2.0, None)
+    tr.port = port
+    off: list[tuple[float, float]] = []
+
+    def trip(reach) -> None:
+        tr.sail(*_toward(home, out, rng.uniform(*reach), rng, 300), speed * rng.uniform(0.9, 1.1))
+        tr.stay(rng.uniform(0.2, 1.5) * _HOUR, DRIFT, 0)  # alongside a ship, a pilot boarding, an inspection
+        tr.sail(*home, rng.uniform(5, 8))
+
+    if pilot:
+        while tr.now < t_end:
+            tr.stay(rng.uniform(1, 6) * _HOUR, MOORED, 5, to=home)
+            trip((0.8, 1.0))
+        return tr, off
+    last = None
+    for midnight, weekday in days:
+        if weekday >= 5 or rng.random() < 0.05:  # the weekend, or a day without work
+            continue
+        s, e = midnight + rng.uniform(7.5, 9.0) * _HOUR, midnight + rng.uniform(16.0, 18.0) * _HOUR
+        if s < tr.now + _HOUR:
+            continue
+        # AIS goes off 1.5-2.5 h after mooring and comes back on 1.5-2.5 h before leaving, so the
+        # last report before the silence and the first after it are at the berth
+        if switches_off and last is not None and rng.random() < 0.85:
+            a, b = last + rng.uniform(1.5, 2.5) * _HOUR, s - rng.uniform(1.5, 2.5) * _HOUR
+            if 8 * _HOUR <= b - a <= 70 * _HOUR:
+                off.append((a, b))
+        tr.stay(s - tr.now, MOORED, 5, to=home)
+        while tr.now < e - _HOUR:
+            trip((0.25, 0.9))
+            tr.stay(rng.uniform(0.5, 3) * _HOUR, MOORED, 5, to=home)
+        last = tr.now
+    tr.stay(max(t_end - tr.now, 0.0) + _HOUR, MOORED, 5, to=home)
+    if switches_off and last is not None:  # the last night: off until after the end of the data
+        off.append((last + rng.uniform(1.5, 2.5) * _HOUR, tr.now + _DAY))
+    return tr, off
+
+
+def _pleasure_boat(rng: np.random.Generator, slot, port: str, speed: float, days, t_end: float) -> tuple[_Track, list]:
+    """Moored at a marina slot for days, now and then out in the bay for a few hours (mostly at
+    weekends). Returns the track and the moored windows."""
+    out = _outer(port)
+    tr = _Track(days[0][0], *slot, 1.0, None)
+    moored, t_arr = [], tr.now
+    for midnight, weekday in days:
+        if rng.random() >= (0.3 if weekday >= 5 else 0.08):
+            continue
+        dep = midnight + rng.uniform(8.5, 13.0) * _HOUR
+        if dep < tr.now + _HOUR:
+            continue
+        tr.stay(dep - tr.now, MOORED, 5, to=slot)
+        moored.append((t_arr, tr.now))
+        tr.sail(*_toward(slot, out, rng.uniform(0.5, 1.0), rng, 400), speed)
+        tr.stay(rng.uniform(0.5, 3.0) * _HOUR, DRIFT, 0)  # fishing, swimming, a picnic
+        tr.sail(*slot, speed * rng.uniform(0.6, 0.9))
+        t_arr = tr.now
+    tr.stay(max(t_end - tr.now, 0.0) + _HOUR, MOORED, 5, to=slot)
+    moored.append((t_arr, tr.now))
+    return tr, moored
+
+
+def _terminal_ferry(rng: np.random.Generator, slot, port: str, dest: str, speed: float, dep_h: float, days,
+                    t_end: float) -> tuple[_Track, list]:
+    """A day ferry: out to ``dest`` in the morning, back in the evening, the night at its terminal
+    berth. Returns the track and the nights at the berth."""
+    tr = _Track(days[0][0], *slot, 4.0, _DEST.get(dest, dest))
+    out_la, out_lo = _route(port, dest)
+    back_la, back_lo = _route(dest, port)
+    nights, t_arr = [], tr.now
+    for midnight, _ in days:
+        dep = midnight + dep_h * _HOUR + rng.uniform(-600, 600)
+        if dep < tr.now + _HOUR:
+            continue
+        tr.cur_dest = _DEST.get(dest, dest)
+        tr.stay(dep - tr.now, MOORED, 5, to=slot)
+        nights.append((t_arr, tr.now))
+        tr.sail(out_la[:-1], out_lo[:-1], speed * rng.uniform(0.97, 1.03))
+        tr.sail(*_berth(dest, rng), 7.0)
+        tr.cur_dest = _DEST.get(port, port)
+        tr.stay(rng.uniform(0.7, 1.5) * _HOUR, MOORED, 5)
+        tr.sail(back_la[:-1], back_lo[:-1], speed * rng.uniform(0.97, 1.03))
+        tr.sail(*slot, 5.0)
+        t_arr = tr.now
+    tr.stay(max(t_end - tr.now, 0.0) + _HOUR, MOORED, 5, to=slot)
+    nights.append((t_arr, tr.now))
+    return tr, nights
+
+
+def _work_vessel(rng: np.random.Generator, slot, port: str, speed: float, days, t_end: float) -> tuple[_Track, list]:
+    """A dredger / work vessel moored with others; on some working days it dredges the channel at
+    1-3 kn for hours. Returns the track and the moored windows."""
+    out = _outer(port)
+    tr = _Track(days[0][0], *slot, 3.0, None)
+    moored, t_arr = [], tr.now
+    for midnight, weekday in days:
+        if weekday >= 5 or rng.random() >= 0.4:
+            continue
+        dep = midnight + rng.uniform(6.5, 8.5) * _HOUR
+        if dep < tr.now + _HOUR:
+            continue
+        tr.stay(dep - tr.now, MOORED, 5, to=slot)
+        moored.append((t_arr, tr.now))
+        f = rng.uniform(0.3, 0.7)
+        ends = [_toward(slot, out, f, rng, 50), _toward(slot, out, f + rng.uniform(0.05, 0.12), rng, 50)]
+        tr.sail(*ends[0], speed)
+        stop = tr.now + rng.uniform(4, 9) * _HOUR
+        k = 1
+        while tr.now < stop:  # up and down the channel, restricted in her ability to manoeuvre
+            tr.sail(*ends[k], rng.uniform(1.0, 3.0), status=3)
+            k = 1 - k
+        tr.sail(*slot, speed)
+        t_arr = tr.now
+    tr.stay(max(t_end - tr.now, 0.0) + _HOUR, MOORED, 5, to=slot)
+    moored.append((t_arr, tr.now))
+    return tr, moored
+
+
+def _arrive_from_elsewhere(v: _Vessel, rng: np.random.Generator, port: str, t_arr: float, speed: float) -> _Track:
+    """A merchant ship that sails from another port so as to reach ``port``'s approach about ``t_arr``."""
+    origin = str(rng.choice([p for p in _MERCHANT_PORTS if p != port]))
+    t0 = t_arr - _route_len_m(origin, port) / (speed * _MS_PER_KN)
+    tr = _start_in_port(origin, v, rng, min(t0, -0.3 * _DAY) - rng.uniform(6, 30) * _HOUR, laden=rng.random() < 0.6)
+    tr.stay(max(t0 - tr.now - _HOUR, 1.0), MOORED, 5)
+    tr.cur_dest = _dest(port, rng)
+    tr.stay(_HOUR, MOORED, 5)
+    lats, lons = _route(origin, port)
+    for la, lo in zip(lats[:-1], lons[:-1]):
+        tr.sail(la, lo, speed * rng.uniform(0.94, 1.06))
+    return tr
+
+
+def _anchor_wait(v: _Vessel, rng: np.random.Generator, port: str, spot, t_arr: float, t_leave: float,
+                 t_end: float) -> tuple[_Track, tuple[float, float]]:
+    """Arrive, wait at anchor at ``spot`` until ``t_leave`` (at least 12 h), berth, then trade on.
+    Returns the track and the time at anchor."""
+    tr = _arrive_from_elsewhere(v, rng, port, t_arr, rng.uniform(10, 14))
+    tr.sail(*spot, 7.0)
+    a = tr.now
+    tr.stay(max(t_leave, a + 12 * _HOUR) - a, ANCHOR, 1)
+    b = tr.now
+    tr.sail(*_berth(port, rng), 6.0)
+    tr.port = port
+    tr.stay(rng.uniform(12, 36) * _HOUR, MOORED, 5)
+    _continue_merchant(tr, v, rng, t_end, _MERCHANT_PORTS)
+    return tr, (a, b)
+
+
+def _off_for_good(v: _Vessel, rng: np.random.Generator, t_arr: float, t_end: float) -> tuple[_Track, tuple, str, tuple]:
+    """Arrive at a port, moor and switch AIS off for the rest of the data. Returns the track, the
+    AIS-off window, the port and the berth."""
+    port = str(rng.choice(_MERCHANT_PORTS))
+    tr = _arrive_from_elsewhere(v, rng, port, t_arr, rng.uniform(11, 15))
+    berth = _berth(port, rng)
+    tr.sail(*berth, 6.0)
+    tr.port = port
+    a = tr.now + rng.uniform(1, 5) * _HOUR
+    tr.stay(max(t_end, a) + _DAY - tr.now, MOORED, 5)
+    return tr, (a, tr.now + _DAY), port, berth
+
+
+def _leaver(v: _Vessel, rng: np.random.Generator, t_cross: float, t_end: float) -> _Track:
+    """From a port near the Tsugaru strait out into the Pacific, crossing the region's eastern edge
+    about ``t_cross``; reports outside the region are not in the data."""
+    origin = str(rng.choice(_EXIT_PORTS))
+    speed = rng.uniform(12, 16)
+    (x1, y1), _ = _PACIFIC_EXIT
+    pac = _node_pos("PAC")
+    f = (REGIONS["sea_of_japan"][3] - pac[1]) / (y1 - pac[1])
+    dist = _route_len_m(origin, "PAC") + f * float(haversine_m(*pac, x1, y1))
+    dep = t_cross - dist / (speed * _MS_PER_KN)
+    tr = _start_in_port(origin, v, rng, min(dep, -0.3 * _DAY) - rng.uniform(6, 30) * _HOUR, laden=True)
+    tr.stay(max(dep - tr.now - _HOUR, 1.0), MOORED, 5)
+    tr.cur_dest = "JP TYO"
+    tr.stay(_HOUR, MOORED, 5)
+    lats, lons = _route(origin, "PAC")
+    tr.sail(lats, lons, speed)
+    for la, lo in _PACIFIC_EXIT:
+        tr.sail(la, lo, speed)
+    tr.stay(max(t_end - tr.now, 0.0) + _HOUR, SAIL, 0)
+    return tr
+
+
+def _fast_ferry(rng: np.random.Generator, a: str, b: str, speed: float, days, t_end: float) -> tuple[_Track, list]:
+    """A high-speed craft: two crossings a day between a and b at ``speed`` (35-40 kn), slower in the
+    harbours. Returns the track and the crossings (start, end, from, to)."""
+    tr = _Track(days[0][0], *_berth(a, rng), 1.5, _DEST.get(b, b))
+    here, there = a, b
+    crossings = []
+    for midnight, _ in days:
+        for dep_h in (8.5, 14.0):
+            dep = midnight + dep_h * _HOUR + rng.uniform(-300, 300)
+            if dep < tr.now + 0.5 * _HOUR:
+                continue
+            tr.cur_dest = _DEST.get(there, there)
+            tr.stay(dep - tr.now, MOORED, 5)
+            t0 = tr.now
+            lats, lons = _route(here, there)
+            tr.sail(lats[0], lons[0], 15.0)
+            tr.sail(lats[1:-1], lons[1:-1], speed * rng.uniform(0.98, 1.02))
+            tr.sail(*_berth(there, rng), 12.0)
+            crossings.append((t0, tr.now, here, there))
+            here, there = there, here
+    tr.stay(max(t_end - tr.now, 0.0) + _HOUR, MOORED, 5)
+    return tr, crossings
+
+
+def _overlaps(wa: list, wb: list, min_s: float) -> list[tuple[float, float]]:
+    """Intersections of two lists of (start, end) windows that last at least ``min_s``."""
+    out = []
+    for a0, a1 in wa:
+        for b0, b1 in wb:
+            s, e = max(a0, b0), min(a1, b1)
+            if e - s >= min_s:
+                out.append((s, e))
+    return out
+
+
+def _nuisance_fleet(seed: int, n_vessels: int, T: float, start_ns: int, used: set[int]) -> tuple[list, list]:
+    """The nuisance vessels (``_Ship``s with their group in ``nuisance``) and their pending truth
+    records (times in seconds, ships as indices into the returned list). Draws only from
+    ``default_rng([seed, 7])``; adds the new MMSIs to ``used``."""
+    rng = np.random.default_rng([seed, 7])
+    scale = n_vessels / 60.0
+    n = {k: max(least, int(round(c * scale))) for k, (c, least) in _NUISANCE_FLEET.items()}
+    t_end = T + _DAY
+    days = {tz: _local_days(start_ns, tz, t_end) for tz in set(_UTC_OFFSET_H.values())}
+    ships: list[_Ship] = []
+    pend: list[dict] = []
+
+    def add(v: _Vessel, tr: _Track, group: str, **kw) -> int:
+        ships.append(_Ship(v, tr, nuisance=group, **kw))
+        return len(ships) - 1
+
+    def rec(mode: str, kind: str, si: int, t0: float, t1: float, pos, port, detail: str, other=None, **extra) -> None:
+        pend.append({"mode": mode, "kind": kind, "ship": si, "other": other, "t0": t0, "t1": t1, "lat": pos[0], "lon": pos[1],
+                     "port": port, "detail": detail, "extra": extra})
+
+    def who(si: int) -> str:
+        v = ships[si].v
+        return f"{v.name} ({v.flag}, {v.vessel_type})"
+
+    def rafted(idx: list, windows: dict, slots: dict, kind: str, port: str, what: str) -> None:
+        for i, j in zip(idx[:-1], idx[1:]):
+            d = float(haversine_m(*slots[i], *slots[j]))
+            mid = ((slots[i][0] + slots[j][0]) / 2, (slots[i][1] + slots[j][1]) / 2)
+            for s, e in _overlaps(windows[i], windows[j], 2 * _HOUR):
+                rec("window", kind, i, s, e, mid, port, f"{who(i)} and {who(j)} {what} {d:.0f} m apart in {port}",
+                    other=j, distance_m=round(d, 1))
+
+    # harbour craft: tugs, pilot boats, port tenders, work boats, law enforcement
+    for i in range(n["harbour_craft"]):
+        kind, vtype, cls, length, speed = _HARBOUR_CRAFT[i % len(_HARBOUR_CRAFT)]
+        port = _HARBOUR_BASES[(i // 2) % len(_HARBOUR_BASES)]
+        flag = _PORT_COUNTRY[port]
+        v = _small_vessel(rng, kind, flag, used, vtype, cls, rng.uniform(*length))
+        home = _site(port, rng.uniform(100, 300), rng.normal(0, 30))
+        switches_off = kind != "pilot" and rng.random() < 0.75
+        tr, off = _harbour_craft(rng, home, port, rng.uniform(*speed), kind == "pilot", switches_off,
+                                 days[_UTC_OFFSET_H[flag]], t_end)
+        si = add(v, tr, "harbour_craft", silent=list(off), off_in_port=list(off))
+        rec("span", "harbour_craft", si, 0.0, T, home, port,
+            f"{who(si)}, a {kind.replace('_', ' ')} based in {port}: short trips in the harbour"
+            + ("; AIS off at its berth overnight and at weekends" if off else ""))
+        for a, b in off:
+            rec("gap", "berth_shutdown", si, a, b, home, port, f"{who(si)} switched AIS off at its berth in {port} "
+                + ("over the weekend" if b - a > 30 * _HOUR else "overnight"))
+
+    # a marina: pleasure craft moored side by side, with occasional outings
+    n_marinas = int(np.ceil(n["marina"] / 12))
+    for k in range(n_marinas):
+        port = _MARINAS[k % len(_MARINAS)]
+        flag = _PORT_COUNTRY[port]
+        count = n["marina"] // n_marinas + (k < n["marina"] % n_marinas)
+        along = rng.uniform(800, 1000) + np.cumsum(rng.uniform(10, 40, count))
+        side = rng.uniform(-40, 40)
+        idx, windows, slots = [], {}, {}
+        for j in range(count):
+            cls = "A" if rng.random() < 0.2 else "B"
+            v = _small_vessel(rng, "pleasure", flag, used, 37, cls, rng.uniform(14, 24) if cls == "A" else rng.uniform(6, 15))
+            slot = _site(port, float(along[j]), side)
+            tr, moored = _pleasure_boat(rng, slot, port, rng.uniform(6, 18), days[_UTC_OFFSET_H[flag]], t_end)
+            off = []
+            if rng.random() < 0.3:  # the owner switches the transponder off at the berth for a while
+                long = [(a, b) for a, b in moored if b - a >= 20 * _HOUR and b > 0 and a < T]
+                if long:
+                    a, b = long[int(rng.integers(0, len(long)))]
+                    s = a + rng.uniform(1.5, 4) * _HOUR
+                    off.append((s, min(b - rng.uniform(1.5, 3) * _HOUR, s + rng.uniform(24, 70) * _HOUR)))
+            si = add(v, tr, "marina", silent=list(off), off_in_port=list(off))
+            idx.append(si)
+            windows[si], slots[si] = moored, slot
+            for a, b in off:
+                rec("gap", "berth_shutdown", si, a, b, slot, port, f"{who(si)} switched AIS off at its marina berth in {port}")
+        rafted(idx, windows, slots, "marina_moored", port, "moored side by side in the marina")
+
+    # ferries at adjacent berths of a terminal overnight
+    n_terms = int(np.ceil(n["ferry_terminal"] / 3))
+    for k in range(n_terms):
+        port, dests = _TERMINALS[k % len(_TERMINALS)]
+        flag = _PORT_COUNTRY[port]
+        count = n["ferry_terminal"] // n_terms + (k < n["ferry_terminal"] % n_terms)
+        along = rng.uniform(400, 450) + np.cumsum(rng.uniform(40, 70, count))
+        idx, windows, slots = [], {}, {}
+        for j in range(count):
+            v = _small_vessel(rng, "passenger", flag, used, int(rng.choice([60, 60, 69])), "A", rng.uniform(60, 140))
+            slot = _site(port, float(along[j]))
+            tr, nights = _terminal_ferry(rng, slot, port, dests[j % len(dests)], rng.uniform(15, 19), rng.uniform(6.5, 8.5),
+                                         days[_UTC_OFFSET_H[flag]], t_end)
+            si = add(v, tr, "ferry_terminal")
+            idx.append(si)
+            windows[si], slots[si] = nights, slot
+        rafted(idx, windows, slots, "ferry_berth", port, "at adjacent berths of the ferry terminal")
+
+    # dredgers / work vessels moored together
+    n_rafts = int(np.ceil(n["work_raft"] / 3))
+    for k in range(n_rafts):
+        port = _WORK_RAFTS[k % len(_WORK_RAFTS)]
+        flag = _PORT_COUNTRY[port]
+        count = n["work_raft"] // n_rafts + (k < n["work_raft"] % n_rafts)
+        along = rng.uniform(1400, 1500) + np.cumsum(rng.uniform(10, 30, count))
+        side = rng.uniform(-30, 30)
+        idx, windows, slots = [], {}, {}
+        for j in range(count):
+            cls = "A" if j == 0 or rng.random() < 0.5 else "B"
+            v = _small_vessel(rng, "dredger", flag, used, 33, cls, rng.uniform(30, 80) if cls == "A" else rng.uniform(15, 30))
+            slot = _site(port, float(along[j]), side)
+            tr, moored = _work_vessel(rng, slot, port, rng.uniform(6, 9), days[_UTC_OFFSET_H[flag]], t_end)
+            si = add(v, tr, "work_raft")
+            idx.append(si)
+            windows[si], slots[si] = moored, slot
+            rec("span", "harbour_craft", si, 0.0, T, slot, port, f"{who(si)}, a dredger / work vessel based in {port}, "
+                "moored with others; dredges the channel at 1-3 kn on some working days")
+        rafted(idx, windows, slots, "harbour_craft", port, "moored together (work vessels)")
+
+    # merchant ships waiting at anchor, some a few hundred metres apart, some with AIS off for hours
+    n_anch = n["anchorage"]
+    for k in range(int(np.ceil(n_anch / 3))):
+        port = _ANCHORAGES[k % len(_ANCHORAGES)]
+        centre = _anchorage(port, rng)
+        _, bla, blo = _PORTS[port]
+        count = min(3, n_anch - 3 * k)
+        t_arr = rng.uniform(-0.5, max(0.6 * T / _DAY - 0.5, 0.0)) * _DAY
+        t_leave = t_arr + rng.uniform(1, 4) * _DAY
+        idx = []
+        for j in range(count):
+            kind = "tanker" if rng.random() < 0.5 else "cargo"
+            flags, p = _FLAGS_BY_KIND[kind]
+            v = _make_vessel(rng, kind, str(rng.choice(flags, p=p)), used)
+            if j == 0:
+                spot = centre
+            elif j == 1:  # a neighbour 300-800 m away: close, but not alongside
+                ang, d = rng.uniform(0, 2 * np.pi), rng.uniform(300, 800)
+                spot = tuple(float(x) for x in _offset(*centre, d * np.cos(ang), d * np.sin(ang)))
+            else:  # further along the fairway
+                f = rng.uniform(1500, 2500) / float(haversine_m(*centre, bla, blo)) * (1 if rng.random() < 0.5 else -1)
+                spot = _toward(centre, (bla, blo), f, rng, 100)
+            arr = t_arr + (0.0 if j == 0 else rng.uniform(-8, 8) * _HOUR)
+            leave = t_leave + (0.0 if j == 0 else rng.uniform(-12, 12) * _HOUR)
+            tr, (a, b) = _anchor_wait(v, rng, port, spot, arr, leave, t_end)
+            off = []
+            if j % 2 == 1 and b - a > 8 * _HOUR:  # AIS off for hours at anchor
+                g0 = a + rng.uniform(1.0, max(1.5, (b - a) / _HOUR - 7.0)) * _HOUR
+                off.append((g0, min(g0 + rng.uniform(3, 12) * _HOUR, b - _HOUR)))
+            si = add(v, tr, "anchorage", silent=list(off), off_at_anchor=list(off))
+            idx.append((si, spot, a, b))
+            for g0, g1 in off:
+                rec("gap", "anchorage_gap", si, g0, g1, spot, port, f"{who(si)} switched AIS off while at anchor off {port}")
+        for si, spot, a, b in idx:
+            other = [(sj, float(haversine_m(*spot, *sp))) for sj, sp, _, _ in idx if sj != si]
+            near = min(other, key=lambda x: x[1]) if other else None
+            pair = near is not None and near[1] <= 1000
+            rec("window", "anchorage_wait", si, a, b, spot, port,
+                f"{who(si)} waiting at anchor off {port}" + (f", {near[1]:.0f} m from {who(near[0])} (not a ship-to-ship transfer)" if pair else ""),
+                other=near[0] if pair else None, **({"distance_m": round(near[1], 1)} if pair else {}))
+
+    # censored ends: AIS off at the berth for the rest of the data, or out of the region
+    span = min(T, 3 * _DAY)
+    for i in range(n["censored"]):
+        kind = "cargo" if i % 2 == 0 else "tanker"
+        flags, p = _FLAGS_BY_KIND[kind]
+        v = _make_vessel(rng, kind, str(rng.choice(flags, p=p)), used)
+        t_last = T - rng.uniform(0.25, 0.6) * span
+        if i % 2 == 0:
+            tr, win, port, berth = _off_for_good(v, rng, t_last - 6 * _HOUR, t_end)
+            add(v, tr, "censored", silent=[win], off_in_port=[win])
+        else:
+            add(v, _leaver(v, rng, t_last, t_end), "censored", left=True)
+
+    # high-speed craft at 35-40 kn
+    for i in range(n["fast_craft"]):
+        a, b = _FAST_ROUTES[i % len(_FAST_ROUTES)]
+        flag = _PORT_COUNTRY[a] if i % 2 == 0 else _PORT_COUNTRY[b]
+        v = _small_vessel(rng, "high_speed_craft", flag, used, int(rng.choice([40, 40, 49])), "A", rng.uniform(30, 45))
+        speed = rng.uniform(35, 40)
+        tr, crossings = _fast_ferry(rng, a, b, speed, days[_UTC_OFFSET_H[flag]], t_end)
+        si = add(v, tr, "fast_craft")
+        for t0, t1, x, y in crossings:
+            path = _path(x, y)
+            mid = _graph()[2][path[len(path) // 2]], _graph()[3][path[len(path) // 2]]
+            rec("window", "fast_craft", si, t0, t1, (float(mid[0]), float(mid[1])), None,
+                f"{who(si)}, a high-speed craft, crossing {x} -> {y} at about {speed:.0f} kn (not spoofing)",
+                speed_kn=round(float(speed), 1))
+    return ships, pend
+
+
+def _nuisance_truth(ships: list, pend: list, start_ns: int, T: float) -> list[dict]:
+    """truth["nuisances"]: pending records resolved against the reports, and censored ends."""
+    out = []
+
+    def one(p, si, other, t0, t1, lat, lon, **more) -> None:
+        v = ships[si].v
+        out.append({"kind": p["kind"], "mmsi": int(v.mmsi), "other_mmsi": None if other is None else int(ships[other].v.mmsi),
+                    "start_time": _iso(t0, start_ns), "end_time": _iso(t1, start_ns),
+                    "duration_h": round((round(t1) - round(t0)) / _HOUR, 3), "lat": round(float(lat), 5),
+                    "lon": round(float(lon), 5), "port": p["port"], **p["extra"], **more, "detail": p["detail"]})
+
+    for p in pend:
+        t = ships[p["ship"]].rep["t"]
+        if p["mode"] == "window":
+            t0, t1 = max(p["t0"], 0.0), min(p["t1"], T)
+            if t1 - t0 >= 0.5 * _HOUR:
+                one(p, p["ship"], p["other"], t0, t1, p["lat"], p["lon"])
+        elif p["mode"] == "span":
+            if len(t):
+                one(p, p["ship"], None, t[0], t[-1], p["lat"], p["lon"])
+        else:  # a silence: from the last report before AIS went off to the first after it came back
+            before, after = np.flatnonzero(t <= p["t0"]), np.flatnonzero(t >= p["t1"])
+            if len(before) and len(after):
+                one(p, p["ship"], None, t[before[-1]], t[after[0]], p["lat"], p["lon"])
+    for si, s in enumerate(ships):
+        t = s.rep["t"]
+        if not len(t) or T - t[-1] < NATURAL_GAP_MIN_H * _HOUR:
+            continue
+        if s.left:
+            cause, what = "left_area", "sailed out of the region (into the Pacific)"
+        elif any(a < T <= b and a >= t[-1] - _HOUR for a, b in s.silent):
+            cause, what = "ais_off", "switched AIS off at its berth until after the end of the data"
+        else:
+            cause, what = "reception", "not heard again before the end of the data"
+        p = {"kind": "censored_end", "port": None, "extra": {}, "detail": f"{s.v.name} ({s.v.flag}, {s.v.vessel_type}) {what}"}
+        one(p, si, None, t[-1], T, s.rep["lat"][-1], s.rep["lon"][-1], cause=cause)
+    out.sort(key=lambda r: (r["start_time"], r["mmsi"], r["kind"], r["other_mmsi"] or 0))
+    return out
+
+
 # --- reception and reports -------------------------------------------------------------------------
 #: Share of candidate reports kept by terrestrial networks' export thinning, by activity (class A).
 _KEEP_TERRESTRIAL = np.array([0.95, 0.2, 0.35, 0.8, 0.9, 0.8])  # SAIL MOORED ANCHOR FISH STS DRIFT
@@ -1006,6 +1568,9 @@ class _Ship:
     silent: list = field(default_factory=list)
     off_in_port: list = field(default_factory=list)
     rep: dict | None = None
+    off_at_anchor: list = field(default_factory=list)
+    nuisance: str | None = None  # group of a nuisance vessel (harbour_craft, marina, ...), None for the main fleet
+    left: bool = False  # sails out of the region before the end of the data
 
 
 def _fleet_counts(n: int) -> dict[str, int]:
@@ -1034,12 +1599,20 @@ def _check_params(n_vessels, days, counts, region) -> int:
 
 def generate(seed: int = 0, *, n_vessels: int = 60, days: float = 10.0, start: str = "2024-03-01T00:00:00Z",
              n_dark: int = 4, n_sts: int = 2, n_dark_sts: int = 1, n_spoof: int = 1, n_shared_mmsi: int = 1,
-             region: str = "sea_of_japan") -> Scenario:
+             region: str = "sea_of_japan", nuisances: bool = True) -> Scenario:
     """Generate a scenario with known truth.
 
     ``n_vessels`` counts ships (the two ships sharing an MMSI count twice). ``n_sts`` two-sided
     ship-to-ship transfers use two ships each, ``n_dark_sts`` one-sided ones two ships each (the
     partner's dark voyage is also listed as a ``dark_voyage``). Same seed, same result.
+
+    ``nuisances`` adds everyday harbour life on top of those ``n_vessels`` ships (harbour craft,
+    a marina, a ferry terminal, work vessels, ships at anchor, censored ends, a high-speed craft;
+    about 35 more vessels for 60 ships, scaled with ``n_vessels``), listed in ``truth["nuisances"]``.
+    They draw from their own generators, so the other vessels' rows are the same either way, and
+    ``nuisances=False`` gives exactly what the generator gave before they existed. For a short
+    extract whose silences run into the end of the data, e.g. ``days=0.7``, set the anomaly counts
+    to 0.
     """
     counts = {"n_dark": n_dark, "n_sts": n_sts, "n_dark_sts": n_dark_sts, "n_spoof": n_spoof, "n_shared_mmsi": n_shared_mmsi}
     n_special = _check_params(n_vessels, days, counts, region)
@@ -1152,11 +1725,25 @@ def generate(seed: int = 0, *, n_vessels: int = 60, days: float = 10.0, start: s
                 raise ConfigError(f"seed {seed}: no stretch of coastal reports long enough to spoof; try another seed")
             spoof_truth[si] = res
 
+    params = {"n_vessels": n_vessels, "days": float(days), "start": _iso(0, start_ns), "n_dark": n_dark,
+              "n_sts": n_sts, "n_dark_sts": n_dark_sts, "n_spoof": n_spoof, "n_shared_mmsi": n_shared_mmsi}
+    nuisance_truth = None
+    if nuisances:  # added after everything else, from their own generators: the rest is unchanged
+        extra, pend = _nuisance_fleet(seed, n_vessels, T, start_ns, used)
+        nrng = np.random.default_rng([seed, 7, 1])
+        lat0, lat1, lon0, lon1 = REGIONS[region]
+        for ship in extra:
+            rep = _emit(ship.v, ship.tr, nrng, region, passes, T, ship.silent)
+            inside = (rep["lat"] > lat0) & (rep["lat"] < lat1) & (rep["lon"] > lon0) & (rep["lon"] < lon1)
+            ship.rep = {k: x[inside] for k, x in rep.items()}
+        nuisance_truth = _nuisance_truth(extra, pend, start_ns, T)
+        ships = ships + extra
+        params["nuisances"] = True
+
     positions = _frame(ships, start_ns)
-    truth = _truth(seed, ships, pending, spoof_truth, positions, start_ns, T,
-                   {"n_vessels": n_vessels, "days": float(days), "start": _iso(0, start_ns), "n_dark": n_dark,
-                    "n_sts": n_sts, "n_dark_sts": n_dark_sts, "n_spoof": n_spoof, "n_shared_mmsi": n_shared_mmsi},
-                   region)
+    truth = _truth(seed, ships, pending, spoof_truth, positions, start_ns, T, params, region)
+    if nuisance_truth is not None:
+        truth["nuisances"] = nuisance_truth
     schema.validate(positions, schema.POSITIONS, name="simulated positions")
     return Scenario(positions=positions, truth=truth)
 
@@ -1283,9 +1870,12 @@ def _truth(seed, ships, pending, spoof_truth, positions, start_ns, T, params, re
 
     # natural gaps: silences that are not anomalies
     off_windows: dict[int, list] = {}
+    anchor_off: dict[int, list] = {}
     for s in ships:
         for w in s.off_in_port:
             off_windows.setdefault(int(s.v.mmsi), []).append(w)
+        for w in s.off_at_anchor:
+            anchor_off.setdefault(int(s.v.mmsi), []).append(w)
     same = mm[1:] == mm[:-1]
     dt = np.diff(ts)
     gi = np.flatnonzero(same & (dt >= NATURAL_GAP_MIN_H * _HOUR))
@@ -1294,14 +1884,16 @@ def _truth(seed, ships, pending, spoof_truth, positions, start_ns, T, params, re
         m, g0, g1 = int(mm[g]), int(ts[g]), int(ts[g + 1])
         if any(g0 < b and g1 > a for a, b in dark_windows.get(m, [])):
             continue
-        cause = "ais_off_in_port" if any(g0 < b and g1 > a for a, b in off_windows.get(m, [])) else "reception"
+        cause = ("ais_off_in_port" if any(g0 < b and g1 > a for a, b in off_windows.get(m, []))
+                 else "ais_off_at_anchor" if any(g0 < b and g1 > a for a, b in anchor_off.get(m, [])) else "reception")
         gaps.append({"mmsi": m, "start_time": _iso(g0, start_ns), "end_time": _iso(g1, start_ns),
                      "duration_h": round((g1 - g0) / _HOUR, 3), "cause": cause})
 
     anomalous_roles = {"dark", "sts", "dark_sts", "dark_sts_partner", "spoof", "shared_mmsi"}
     vessels = [{"mmsi": int(s.v.mmsi), "name": s.v.name, "imo": s.v.imo, "call_sign": s.v.call_sign,
                 "vessel_type": int(s.v.vessel_type), "kind": s.v.kind, "flag": s.v.flag, "ais_class": s.v.ais_class,
-                "role": s.v.role, "anomalous": s.v.role in anomalous_roles, "n_positions": int(len(s.rep["t"]))}
+                "role": s.v.role, "anomalous": s.v.role in anomalous_roles, "n_positions": int(len(s.rep["t"])),
+                **({"nuisance": s.nuisance} if s.nuisance else {})}
                for s in ships]
     vessels.sort(key=lambda x: (x["mmsi"], x["name"]))
     return {"format": TRUTH_FORMAT, "seed": int(seed), "params": params, "region": region,
