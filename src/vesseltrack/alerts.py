@@ -22,8 +22,9 @@ are kept beyond it).
 Two filters keep the list about what the users came for:
 
 - **Findings, not forest noise.** A voyage is listed only when it carries at least one detector
-  finding (:func:`voyage_findings`: a ship-to-ship candidate, loitering at sea, spoofing, a shared
-  MMSI, likely-dark hours or a sensitive port call). On real traffic a voyage that stands out to the
+  finding (:func:`voyage_findings`: a ship-to-ship candidate, a merchant ship stopped at sea with
+  no partner in sight, spoofing, a shared MMSI, likely-dark hours or a sensitive port call; slow
+  hours alone are not one: ships drift and wait off ports). On real traffic a voyage that stands out to the
   forest alone is nearly always a short or truncated track ("voyage of 0 h"), which no analyst can act on;
   its score stays in voyages.csv.
 - **The population.** By default only merchant ships (``features.MERCHANT``: cargo, tankers and
@@ -53,7 +54,7 @@ ALERT_EVENT_TYPES = ("gap", "port_visit", "encounter", "loitering", "spoofing", 
 
 
 #: Voyage features that are detector findings: a voyage needs one of them to be listed.
-FINDING_FEATURES = ("encounter_hours", "loitering_hours", "dark_sts_hours", "spoofing_events", "identity_clash",
+FINDING_FEATURES = ("encounter_hours", "dark_sts_hours", "spoofing_events", "identity_clash",
                     "likely_dark_hours", "sensitive_port_calls")
 
 

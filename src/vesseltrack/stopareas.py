@@ -6,9 +6,9 @@ Global Fishing Watch finds anchorages from the data instead (pipe-anchorages: fi
 enough distinct vessels stay still, merged with their neighbours, named after the nearest port).
 This module does the same, fleet-wide and vectorised:
 
-1. A position is *stopped* when its speed over ground (or, without one, its implied speed) is under
-   :data:`STOP_KN`, or its navigational status says moored (5) or at anchor (1) while it is under
-   :data:`STATUS_STOP_KN`.
+1. A position is *stopped* when its speed over ground is under :data:`STOP_KN` (without one, its
+   implied speed under :data:`IMPLIED_STOP_KN`), or its navigational status says moored (5) or at
+   anchor (1) while it is under :data:`STATUS_STOP_KN`.
 2. Stopped positions are binned into square cells of about ``cell_m`` metres (500 m by default:
    a large anchorage berth swings over a few hundred metres; a quay is tens of metres long).
 3. A cell where vessels stopped, and where at least ``min_vessels`` distinct vessels stopped in it
@@ -46,6 +46,9 @@ from vesseltrack.geo import BLOCK_ROWS, EARTH_RADIUS_M
 
 #: Stopped: speed under this (kn).
 STOP_KN = 0.5
+#: Without a reported speed, the speed implied by consecutive positions under this (kn): a ship
+#: swinging at anchor, heard every 10 minutes, moves 100-300 m between reports (0.3-1 kn).
+IMPLIED_STOP_KN = 1.0
 #: ...or status moored / at anchor and speed under this (kn).
 STATUS_STOP_KN = 1.5
 #: AIS navigational status codes: 1 at anchor, 5 moored.
@@ -242,7 +245,7 @@ def stopped(steps: pd.DataFrame) -> np.ndarray:
     no_sog = np.isnan(sog)
     with np.errstate(invalid="ignore"):
         out = sog < STOP_KN  # False where NaN
-        out |= no_sog & (implied < STOP_KN)
+        out |= no_sog & (implied < IMPLIED_STOP_KN)
         status = steps["nav_status"].array
         if status.isna().all():
             return out

@@ -31,15 +31,21 @@ Every gap gets a ``gap_kind`` and a ``context`` (stopareas.py: ``at sea``, ``anc
   which learns from closed silences, has never seen a long one in a short file). An open gap is
   ``likely_dark`` only on strong evidence: started at sea while under way, at least
   :data:`OPEN_MIN_H` long and at least half of the span of the data, with at least
-  :data:`OPEN_MIN_OTHERS` reports of other ships heard in its area meanwhile, not at the edge of
-  the data's extent (a ship leaving an extract's box), and not one of several vessels that fell
-  silent for good in the same area at about the same time (a feed outage).
+  :data:`OPEN_MIN_OTHERS` reports of other ships heard in its area meanwhile, at least
+  :data:`OPEN_MIN_PORT_KM` from a port, further from the edge of the data's extent than the ship
+  could sail in the gap (in a regional extract a ship under way may simply have left the box: so
+  in practice only world-wide data, or a ship in the middle of a large area, qualifies), and not
+  one of several vessels that fell silent for good in the same area at about the same time (a
+  feed outage).
 - ``moving``: every other gap.
 
-A closed, ``moving`` gap judged against a reception map is ``likely_dark`` when it is not inside
-a port, is a silence that ships in its area have less than once in ~30 ship-days (reception.py),
-and leaves at least 12 h unaccounted for beyond the straight run between its ends (time for a
-detour).
+A closed, ``moving`` gap judged against a reception map is ``likely_dark`` when it is not in port
+(``in_port``: both ends inside one port zone, or both ends in berths, anchorages or port zones
+within :data:`WAITED_M` of each other, lying still when heard again: the ship waited there), neither end lies within
+:data:`EDGE_KM` of the edge of the data's extent (a ship that leaves an extract's box falls silent
+at its edge), it is a silence that ships in its area have less than once in ~30 ship-days
+(reception.py), and it leaves at least 12 h unaccounted for beyond the straight run between its
+ends (time for a detour).
 """
 
 from __future__ import annotations
@@ -73,9 +79,17 @@ OPEN_MIN_H = 24.0
 OPEN_MIN_SPAN_SHARE = 0.5
 #: ...other ships were heard in its area this many times meanwhile...
 OPEN_MIN_OTHERS = 100
-#: ...it did not start within this distance (km) of the edge of the data's extent (a ship sailing
-#: out of an extract's box falls silent in it)...
-OPEN_EDGE_KM = 20.0
+#: ...it did not start within this distance (km) of a port zone centre (ships going in switch off),
+#: and the edge of the data's extent is further than the ship could sail in the gap at its typical
+#: speed (OPEN_DEFAULT_KN when unknown): in a regional extract a ship under way may simply have left.
+OPEN_MIN_PORT_KM = 20.0
+OPEN_DEFAULT_KN = 10.0
+#: No gap with an end within this distance (km) of the edge of the data's extent is likely dark: a
+#: ship that sails out of an extract's box falls silent at its edge.
+EDGE_KM = 20.0
+#: A gap between berths, anchorages or port zones at most this far apart (m), still when heard
+#: again, is a wait there (ships shift berth or re-anchor), counted as ``in_port``.
+WAITED_M = 10_000.0
 #: ...and fewer than this many other vessels fell silent for good within OPEN_TOGETHER_KM and
 #: OPEN_TOGETHER_H of it (ships silent at once around one receiver: an outage of the feed, not hiding).
 OPEN_TOGETHER = 2
@@ -188,7 +202,14 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
     dist_m = steps["distance_m"].to_numpy()  # the step into e is the gap's own step
     stationary = closed & still & still_after & (np.nan_to_num(dist_m[e], nan=np.inf) <= STATIONARY_M)
     kind = np.where(~closed, "open", np.where(stationary, "stationary", "moving")).astype(object)
-    ctx = steps["context"].to_numpy()[s_idx] if "context" in steps else np.zeros(len(s_idx), np.int8)
+    ctx_all = steps["context"].to_numpy() if "context" in steps else np.zeros(n, np.int8)
+    ctx, ctx_end = ctx_all[s_idx], np.where(closed, ctx_all[e], stopareas.AT_SEA)
+    # in berths, anchorages or port zones at both ends, a short way apart, and lying still when heard
+    # again (the last report before may be the arrival): it waited there
+    waited = (closed & still_after & (ctx != stopareas.AT_SEA) & (ctx_end != stopareas.AT_SEA)
+              & (np.nan_to_num(dist_m[e], nan=np.inf) <= WAITED_M))
+    if zone is not None:
+        in_port = in_port | waited
     if zone is None:
         at_sensitive = np.zeros(len(s_idx), dtype=bool)
     else:
@@ -232,14 +253,20 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
     with np.errstate(divide="ignore", invalid="ignore"):
         out["implied_speed_kn"] = np.where(out["duration_h"] > 0, out["distance_m"] / (out["duration_h"] * 3600.0) * KN_PER_M_S, np.nan)
     if reception is not None:
-        closed_dark = (closed & ~stationary & ~out["in_port"].fillna(False).to_numpy(dtype=bool)
+        # a gap with an end at the edge of the data's extent may have been spent outside the covered box
+        inside = _edge_km(lat[s_idx], lon[s_idx], lat, lon) >= EDGE_KM
+        inside &= ~closed | (_edge_km(lat[e], lon[e], lat, lon) >= EDGE_KM)
+        closed_dark = (closed & ~stationary & ~out["in_port"].fillna(False).to_numpy(dtype=bool) & inside
                        & (out["silence_per_day_log10"].to_numpy(dtype=float) <= LIKELY_DARK_SILENCE_LOG10)
                        & (out["spare_h"].to_numpy(dtype=float) >= LIKELY_DARK_SPARE_H))
         span_h = (end_ns - ts.min()) / 3.6e12
         dur = out["duration_h"].to_numpy(dtype=float)
-        open_dark = (~closed & ~still & (ctx == stopareas.AT_SEA) & (dur >= OPEN_MIN_H) & (dur >= OPEN_MIN_SPAN_SHARE * span_h)
+        # an open gap's ship could have sailed out of the data's extent unless the edge is further than its run
+        run_km = np.nan_to_num(out["typical_speed_kn"].to_numpy(dtype=float), nan=OPEN_DEFAULT_KN) * NM_KM * dur
+        stays_inside = _edge_km(lat[s_idx], lon[s_idx], lat, lon) >= np.maximum(run_km, EDGE_KM)
+        open_dark = (~closed & ~still & (ctx == stopareas.AT_SEA) & stays_inside & (dur >= OPEN_MIN_H) & (dur >= OPEN_MIN_SPAN_SHARE * span_h)
                      & (out["others_heard"].to_numpy(dtype=float, na_value=0.0) >= OPEN_MIN_OTHERS)
-                     & (_edge_km(lat[s_idx], lon[s_idx], lat, lon) >= OPEN_EDGE_KM)
+                     & (out["start_nearest_port_km"].to_numpy(dtype=float) >= OPEN_MIN_PORT_KM)
                      & (_silent_together(lat[s_idx], lon[s_idx], ts[s_idx], ~closed) < OPEN_TOGETHER))
         out["likely_dark"] = closed_dark | open_dark
     return out[_keep(out, params)].reset_index(drop=True)
