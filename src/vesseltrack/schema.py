@@ -124,7 +124,8 @@ EVENTS: tuple[Column, ...] = (
     C("distance_m", "float64", "m", "great-circle distance start -> end; NaN for an open gap", True, 0),
     C("port", "str", "", "port of a port visit; nearest sensitive port of other events", True),
     C("context", "str", "", "where it happened (stopareas.CONTEXTS): 'at sea', 'anchorage', 'berth' (quays, marinas), "
-      "'port' (a gazetteer port zone); gaps: where they started; encounters, loitering: the median position", True),
+      "'port' (a gazetteer port zone), 'inland' (a river, canal or basin inside the coastline); gaps: where they started; "
+      "encounters, loitering: the median position", True),
     C("score", "float64", "", "0..1, higher = more anomalous", True, 0, 1),
     C("reasons", "str", "", "plain-words explanation", True),
     # vessel static data in force at the event start

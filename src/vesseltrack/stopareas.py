@@ -30,7 +30,9 @@ reads them back (``--stop-areas FILE``) and :func:`combine` merges them with wha
 
 Each position then gets a *context* (:data:`CONTEXTS`), computed once (:func:`position_context`):
 ``berth`` (including marinas), ``anchorage``, ``port`` (inside a gazetteer port zone but no stop
-area) or ``at sea``. Detectors read it instead of asking the gazetteer again.
+area) or ``at sea``. Detectors read it instead of asking the gazetteer again. Event positions
+(few) are also tested against the coastline at coastal precision (:func:`event_context`): "at sea"
+on land is ``inland`` (rivers, canals, basins).
 """
 
 from __future__ import annotations
@@ -60,9 +62,11 @@ NAME_KM = 30.0
 #: Without a moored/anchored majority, an area this close to the coast (km) is a berth.
 BERTH_SHORE_KM = 1.0
 KINDS = ("berth", "anchorage", "marina")
-#: Position context codes (int8) and their names.
-AT_SEA, PORT, ANCHORAGE, BERTH = 0, 1, 2, 3
-CONTEXTS = ("at sea", "port", "anchorage", "berth")
+#: Position context codes (int8) and their names. INLAND is given to event positions only
+#: (:func:`event_context`): outside ports and stop areas but on land at coastal precision, i.e. in
+#: a river, canal or basin that the coastline does not resolve.
+AT_SEA, PORT, ANCHORAGE, BERTH, INLAND = 0, 1, 2, 3, 4
+CONTEXTS = ("at sea", "port", "anchorage", "berth", "inland")
 FORMAT = "vesseltrack-stop-areas/1"
 _M_PER_DEG = np.pi * EARTH_RADIUS_M / 180.0
 _OFF = 1 << 20  # keeps cell indices positive in the int64 key
@@ -401,6 +405,18 @@ def position_context(lat: np.ndarray, lon: np.ndarray, zone: np.ndarray, areas: 
     ctx = areas.kind_code(area)
     ctx[(area < 0) & (np.asarray(zone) >= 0)] = PORT
     return ctx, area
+
+
+def event_context(lat: np.ndarray, lon: np.ndarray, zone: np.ndarray, areas: StopAreas) -> np.ndarray:
+    """Context codes of event positions (few): :func:`position_context`, with positions at sea that
+    lie on land at coastal precision (shore.py) marked INLAND (a river, a canal such as Suez, an
+    unresolved harbour basin): ships side by side or silent there are not at sea."""
+    from vesseltrack.shore import on_land
+
+    ctx, _ = position_context(lat, lon, zone, areas)
+    sea = np.flatnonzero(ctx == AT_SEA)
+    ctx[sea[on_land(np.asarray(lat, dtype=float)[sea], np.asarray(lon, dtype=float)[sea])]] = INLAND
+    return ctx
 
 
 def context_names(code: np.ndarray) -> np.ndarray:

@@ -289,54 +289,23 @@ def nearest_sensitive(lat: np.ndarray, lon: np.ndarray, gaz: Gazetteer, *, chunk
     return dist, idx
 
 
-@lru_cache(maxsize=1)
 def _shore_grid() -> tuple[np.ndarray, float, float, float]:
-    with files("vesseltrack").joinpath("data/shore.npz").open("rb") as fh:
-        z = np.load(fh)
-        q = z["q"].astype(np.float32)
-        km = np.sign(q) * np.square(q / np.float32(z["scale"]))
-        return km, float(z["res"]), float(z["north"]), float(z["west"])
+    """The shipped 0.1-degree grid (km, res, north, west): the far-field source of shore distances."""
+    from vesseltrack import shore
+
+    return shore._coarse()
 
 
 def shore_distance_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     """Signed distance to the coastline in km: positive at sea, negative on land; NaN for NaN input.
 
-    From the shipped 0.1-degree grid (``scripts/build_shore.py``; GLOBE land mask): good to a few
-    km, enough for "more than 50 nm from shore" or "well inland", not for a berth on a quay.
+    See :func:`vesseltrack.shore.shore_distance_km`: Natural Earth 1:10m land within ~20 km of a
+    coast (harbours and rivers a few km wide are sea), the shipped 0.1-degree grid farther out.
     Capped at +-1000 km.
     """
-    km, res, north, west = _shore_grid()
-    lat = np.asarray(lat, dtype=float)
-    lon = np.asarray(lon, dtype=float)
-    out = np.empty(len(lat))
-    for s in range(0, len(lat), BLOCK_ROWS):  # blocks: small scratch arrays
-        out[s:s + BLOCK_ROWS] = _shore_block(lat[s:s + BLOCK_ROWS], lon[s:s + BLOCK_ROWS], km, res, north, west)
-    return out
+    from vesseltrack import shore
 
-
-def _shore_block(lat: np.ndarray, lon: np.ndarray, km: np.ndarray, res: float, north: float, west: float) -> np.ndarray:
-    ny, nx = km.shape
-    nan = np.isnan(lat) | np.isnan(lon)
-    any_nan = bool(nan.any())
-    # grid row and column as int32, computed in place
-    fy = np.subtract(north, np.where(nan, 0.0, lat) if any_nan else lat)
-    fy /= res
-    iy = fy.astype(np.int32)
-    del fy
-    np.clip(iy, 0, ny - 1, out=iy)
-    fx = np.subtract(np.where(nan, 0.0, lon) if any_nan else lon, west)
-    fx /= res
-    ix = fx.astype(np.int32)
-    del fx
-    np.clip(ix, 0, nx - 1, out=ix)
-    flat = iy.astype(np.int64)
-    del iy
-    flat *= nx
-    flat += ix
-    out = km.ravel().take(flat).astype(np.float64)
-    if any_nan:
-        out[nan] = np.nan
-    return out
+    return shore.shore_distance_km(lat, lon)
 
 
 def nearest_zone_km(lat: np.ndarray, lon: np.ndarray, gaz: Gazetteer) -> np.ndarray:

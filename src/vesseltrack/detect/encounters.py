@@ -547,7 +547,7 @@ def detect_encounters(steps: pd.DataFrame, gaz: Gazetteer, *, params: EncounterP
         "nearest_port_km": port_km,
         "n_positions": n_pos,
     })
-    ctx, _ = stopareas.position_context(mlat, mlon, assign_zone(mlat, mlon, gaz), stop_areas or stopareas.empty())
+    ctx = stopareas.event_context(mlat, mlon, assign_zone(mlat, mlon, gaz), stop_areas or stopareas.empty())
     out["context"] = stopareas.context_names(ctx)
     out["sts_candidate"] = sts_candidates(ctx, out["vessel_type"], out["other_vessel_type"])
     return ev.conform(out)
@@ -556,7 +556,8 @@ def detect_encounters(steps: pd.DataFrame, gaz: Gazetteer, *, params: EncounterP
 def sts_candidates(ctx: np.ndarray, type_a: pd.Series, type_b: pd.Series) -> np.ndarray:
     """Which encounters could be ship-to-ship transfers: every one at sea; at an anchorage (STS hubs
     are anchorages) one between a tanker and a tanker or a vessel of a type bunker barges use
-    (other, 90-99, or unknown); none moored at a berth or marina, or inside a port zone."""
+    (other, 90-99, or unknown); none moored at a berth or marina, inside a port zone, or inland (a
+    canal convoy, a river)."""
     a = pd.Series(type_a).to_numpy(dtype=float, na_value=np.nan)
     b = pd.Series(type_b).to_numpy(dtype=float, na_value=np.nan)
 

@@ -203,7 +203,9 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
     stationary = closed & still & still_after & (np.nan_to_num(dist_m[e], nan=np.inf) <= STATIONARY_M)
     kind = np.where(~closed, "open", np.where(stationary, "stationary", "moving")).astype(object)
     ctx_all = steps["context"].to_numpy() if "context" in steps else np.zeros(n, np.int8)
-    ctx, ctx_end = ctx_all[s_idx], np.where(closed, ctx_all[e], stopareas.AT_SEA)
+    ctx, ctx_end = ctx_all[s_idx].copy(), np.where(closed, ctx_all[e], stopareas.AT_SEA)
+    shore0 = shore_distance_km(lat[s_idx], lon[s_idx])
+    ctx[(ctx == stopareas.AT_SEA) & (shore0 < 0)] = stopareas.INLAND  # a river or canal the coastline does not resolve
     # in berths, anchorages or port zones at both ends, a short way apart, and lying still when heard
     # again (the last report before may be the arrival): it waited there
     waited = (closed & still_after & (ctx != stopareas.AT_SEA) & (ctx_end != stopareas.AT_SEA)
@@ -215,7 +217,6 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
     else:
         zs = zone[s_idx]
         at_sensitive = (zs >= 0) & gaz.sensitive[np.maximum(zs, 0)] if len(gaz.zones) else np.zeros(len(s_idx), dtype=bool)
-    shore0 = shore_distance_km(lat[s_idx], lon[s_idx])
     shore1 = np.where(closed, shore_distance_km(lat[e], lon[e]), np.nan)
     out = ev.build(
         "gap", steps, s_idx, e_idx, end_time=np.full(len(s_idx), end_ns),

@@ -27,6 +27,7 @@ from vesseltrack import tracks
 from vesseltrack.detect import events as ev
 from vesseltrack.geo import BLOCK_ROWS, KN_PER_M_S, haversine_m
 from vesseltrack.tracks import vessel_starts
+from vesseltrack.shore import coarse_shore_distance_km
 from vesseltrack.zones import Gazetteer, build_gazetteer, nearest_zone_km, shore_distance_km
 
 #: Fastest credible speed (knots) by AIS type code range (inclusive); other types: DEFAULT_MAX_KN.
@@ -53,6 +54,9 @@ SPLIT_OFFSET = 1_000_000_000
 #: Placeholder speeds sent by faulty transponders (102.3 is "not available", NaN after ingest).
 PLACEHOLDER_SPEEDS_KN = (51.2, 63.0, 102.3)
 ON_LAND_KM = -5.0
+#: Reports the coarse 0.1-degree grid puts this close to the coast or inland (km) are checked at
+#: coastal precision; further out at sea none is 5 km inland (the grid resolves land that wide).
+LAND_DOUBT_KM = 10.0
 #: Reports within this distance of a port centre are never counted as on land (coarse land grid).
 INLAND_PORT_KM = 50.0
 
@@ -318,7 +322,9 @@ def vessel_identity_flags(positions: pd.DataFrame, gaz: Gazetteer | None = None,
     for v in PLACEHOLDER_SPEEDS_KN:  # three values, not a loop over data
         ph_ok |= np.abs(sog_c - v) < 0.05
     ph_rows = ph_rows[ph_ok]
-    land_rows = np.flatnonzero(shore_distance_km(lat, lon) < ON_LAND_KM)
+    # well inland: the coarse grid first (cheap), the coastal refinement only where it is in doubt
+    land_rows = np.flatnonzero(coarse_shore_distance_km(lat, lon) < LAND_DOUBT_KM)
+    land_rows = land_rows[shore_distance_km(lat[land_rows], lon[land_rows]) < ON_LAND_KM]
     if len(land_rows) and inland_port_km > 0:
         gaz = gaz if gaz is not None else build_gazetteer()
         land_rows = land_rows[nearest_zone_km(lat[land_rows], lon[land_rows], gaz) > inland_port_km]

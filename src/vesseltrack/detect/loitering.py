@@ -104,7 +104,7 @@ def detect_loitering(steps: pd.DataFrame, gaz: Gazetteer, *, min_h: float = DEFA
     d_s, p_s = nearest_sensitive(mlat, mlon, gaz)
     port = np.where((p_s >= 0) & (d_s <= NEAR_PORT_KM), gaz.names[np.maximum(p_s, 0)], None)
     after = ts[re] + 12 * 3_600_000_000_000
-    ctx, _ = stopareas.position_context(mlat, mlon, np.full(len(mlat), -1), stop_areas or stopareas.empty())
+    ctx = stopareas.event_context(mlat, mlon, np.full(len(mlat), -1), stop_areas or stopareas.empty())
     return ev.build(
         "loitering", steps, rs, re,
         port=port,
