@@ -196,7 +196,10 @@ def _other_event_features(events: pd.DataFrame, t: pd.DataFrame, flags: pd.DataF
     lo = events[(events["event_type"] == "loitering") & (events["context"] == "at sea")]
     lo = lo.assign(dark_h=np.where(lo["possible_dark_sts"].fillna(False).to_numpy(dtype=bool), lo["duration_h"].to_numpy(), 0.0))
     lg = lo.groupby("voyage_id", sort=False).agg(h=("duration_h", "sum"), dark_h=("dark_h", "sum")).reindex(vid)
-    sp = events[events["event_type"] == "spoofing"].groupby("voyage_id", sort=False).size().reindex(vid)
+    # a spoofed episode goes away and comes back; a one-way jump is a bad fix or a feed glitch (it
+    # stays in events.csv as data quality, not a finding)
+    sp = events[(events["event_type"] == "spoofing") & events["returned"].fillna(False).to_numpy(dtype=bool)]
+    sp = sp.groupby("voyage_id", sort=False).size().reindex(vid)
     mmsi = t["mmsi"].to_numpy()
     real = mmsi % SPLIT_OFFSET
     clash_ids = events.loc[events["event_type"] == "identity_clash", "mmsi"].to_numpy() % SPLIT_OFFSET
