@@ -43,3 +43,30 @@ def test_ships_waiting_at_an_anchorage_are_no_ship_to_ship_transfer():
     assert (enc["context"] == "anchorage").all() and not enc["sts_candidate"].any()  # ... at an anchorage, untyped
     assert (res.voyages["encounter_hours"] == 0).all()
     assert not (res.alerts["reasons"].fillna("").str.contains("ship-to-ship")).any()
+
+
+def test_a_short_harbour_extract_raises_no_alert_on_forest_noise_or_harbour_craft():
+    # 13 minutes of New York harbour (data/samples/README.md): tugs, ferries, yachts and a few
+    # tankers; the old version's top alerts were "voyage of 0 h" of tugs and pleasure craft
+    res = vt.run([REAL.parents[2] / "data" / "samples" / "ny_harbor_excerpt.csv"])
+    assert len(res.alerts) == 0
+    pops = res.summary["populations"]
+    assert pops.get("harbour craft", 0) > 0 and pops.get("pleasure", 0) > 0
+
+
+def test_simulated_harbour_life_raises_no_alert():
+    import tempfile
+
+    from vesseltrack import export, simulate
+    from vesseltrack.evaluate import evaluate
+
+    sc = simulate.generate(11, n_vessels=30, days=6)
+    with tempfile.TemporaryDirectory() as tmp:
+        files = simulate.write(sc, Path(tmp) / "in", fmt="csv")
+        res = vt.run([next(p for p in files if p.suffix == ".csv")])
+        export.write_outputs(Path(tmp) / "out", res.tables(), res.summary)
+        report = evaluate(Path(tmp) / "out", sc.truth)
+    kinds = {n["kind"] for n in sc.truth["nuisances"]}
+    assert {"berth_shutdown", "marina_moored", "ferry_berth", "harbour_craft"} <= kinds
+    bad = report["nuisance_alerts"]
+    assert all(bad[k] == 0 for k in ("berth_shutdown", "marina_moored", "ferry_berth", "harbour_craft", "fast_craft")), bad

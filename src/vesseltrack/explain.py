@@ -107,7 +107,7 @@ def voyage_reasons(voyages: pd.DataFrame, contrib: pd.DataFrame, longest_gap: pd
         "log_max_speed_kn": "implied speed " + _fmt(voyages["max_implied_speed_kn"], ".0f") + " kn between reports",
         "is_tanker": pd.Series(np.where(voyages["is_tanker"].to_numpy() == 1, "tanker", "not a tanker")),
         "log_duration_h": "voyage of " + _fmt(voyages["duration_h"], ".0f") + " h",
-        "log_encounter_hours": "alongside another ship for " + _fmt(voyages["encounter_hours"], ".0f") + " h at sea or at an anchorage (ship-to-ship)",
+        "log_encounter_hours": "alongside another ship for " + _fmt(voyages["encounter_hours"], ".0f") + " h away from berths and ports (ship-to-ship)",
         "encounter_draught_change_m": "draught changed by " + _fmt(voyages["encounter_draught_change_m"], ".1f")
                                       + " m across a ship-to-ship encounter",
         "log_loitering_hours": "loitering " + _fmt(voyages["loitering_hours"], ".0f") + " h at sea",
