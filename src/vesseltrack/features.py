@@ -176,11 +176,13 @@ def voyage_features(steps: pd.DataFrame, voy: Voyages, events: pd.DataFrame, vis
 
 
 def telling_gaps(gaps: pd.DataFrame) -> np.ndarray:
-    """Which gap events say something about a voyage: moving gaps; stationary ones (AIS off while
-    lying still at a berth or anchor) only inside a sensitive port zone; open ones (censored by the
-    end of the data) only when likely dark on strong evidence (detect/gaps.py)."""
+    """Which gap events say something about a voyage: moving gaps, unless an end lies at the edge of
+    the data's extent (the ship may have been outside the covered box); stationary ones (AIS off
+    while lying still at a berth or anchor) only inside a sensitive port zone; open ones (censored
+    by the end of the data) only when likely dark on strong evidence (detect/gaps.py)."""
     kind = gaps["gap_kind"].to_numpy(dtype=object)
-    return ((kind == "moving") | ((kind == "stationary") & gaps["at_sensitive_port"].fillna(False).to_numpy(dtype=bool))
+    edge = gaps["at_extent_edge"].fillna(False).to_numpy(dtype=bool)
+    return ((kind == "moving") & ~edge | ((kind == "stationary") & gaps["at_sensitive_port"].fillna(False).to_numpy(dtype=bool))
             | ((kind == "open") & gaps["likely_dark"].fillna(False).to_numpy(dtype=bool)))
 
 

@@ -86,7 +86,7 @@ OPEN_MIN_PORT_KM = 20.0
 OPEN_DEFAULT_KN = 10.0
 #: No gap with an end within this distance (km) of the edge of the data's extent is likely dark: a
 #: ship that sails out of an extract's box falls silent at its edge.
-EDGE_KM = 20.0
+EDGE_KM = 10.0
 #: A gap between berths, anchorages or port zones at most this far apart (m), still when heard
 #: again, is a wait there (ships shift berth or re-anchor), counted as ``in_port``.
 WAITED_M = 10_000.0
@@ -248,15 +248,16 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
         at_sensitive_port=at_sensitive,
         **(gap_reception(steps, s_idx, e_idx, np.where(closed, ts[e], end_ns), reception) if reception is not None else {}),
     )
+    # a gap with an end at the edge of the data's extent may have been spent outside the covered box
+    out["at_extent_edge"] = pd.array((_edge_km(lat[s_idx], lon[s_idx], lat, lon) < EDGE_KM)
+                                     | (closed & (_edge_km(lat[e], lon[e], lat, lon) < EDGE_KM)), dtype="boolean")
     speed = typical_speed(steps, out["mmsi"].to_numpy())
     for col, vals in reachable(out, speed, gaz).items():
         out[col] = vals
     with np.errstate(divide="ignore", invalid="ignore"):
         out["implied_speed_kn"] = np.where(out["duration_h"] > 0, out["distance_m"] / (out["duration_h"] * 3600.0) * KN_PER_M_S, np.nan)
     if reception is not None:
-        # a gap with an end at the edge of the data's extent may have been spent outside the covered box
-        inside = _edge_km(lat[s_idx], lon[s_idx], lat, lon) >= EDGE_KM
-        inside &= ~closed | (_edge_km(lat[e], lon[e], lat, lon) >= EDGE_KM)
+        inside = ~out["at_extent_edge"].to_numpy(dtype=bool)
         closed_dark = (closed & ~stationary & ~out["in_port"].fillna(False).to_numpy(dtype=bool) & inside
                        & (out["silence_per_day_log10"].to_numpy(dtype=float) <= LIKELY_DARK_SILENCE_LOG10)
                        & (out["spare_h"].to_numpy(dtype=float) >= LIKELY_DARK_SPARE_H))
