@@ -178,7 +178,7 @@ def detect(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer, progre
     runs = visit_runs(steps, zone, min_visit_h=config.min_visit_h)
     visits = port_visit_events(steps, runs, gaz)
     rmap = build_reception(steps)
-    gaps = detect_gaps(steps, gaz, zone=zone, reception=rmap, params=gap_params)
+    gaps = detect_gaps(steps, gaz, zone=zone, reception=rmap, params=gap_params, stop_areas=areas)
     del rmap, zone
     enc = encounters.detect_encounters(steps, gaz, params=config.encounter_preset, stop_areas=areas)
     loit = loitering.detect_loitering(steps, gaz, encounters=enc, stop_areas=areas)

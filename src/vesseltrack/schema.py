@@ -148,7 +148,8 @@ EVENTS: tuple[Column, ...] = (
     C("silence_per_day_log10", "float64", "", "gap: log10 of how often ships there fall silent that long, per ship-day (-3: once in 1,000)", True, -6),
     C("others_heard", "Int64", "", "gap: reports of other vessels in its start/end cells during it", True, 0),
     C("in_port", "boolean", "", "gap: both ends inside one port zone, or both ends in berths, anchorages or port zones "
-      "within 10 km, still when heard again (e.g. moored or anchored with AIS off)", True),
+      "within 10 km, still when heard again (e.g. moored or anchored with AIS off), or heard again lying still in the "
+      "learnt berth or anchorage it last lay still in (a round trip from its home berth)", True),
     C("likely_dark", "boolean", "", "gap: a moving gap not in port, rare under local reception and with time for a detour "
       "(an open gap only on strong evidence: detect/gaps.py)", True),
     C("gap_kind", "str", "", "gap: 'moving', 'stationary' (AIS off while lying still: restarted where it stopped) or "

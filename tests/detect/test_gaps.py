@@ -183,3 +183,26 @@ def test_open_gaps_of_many_ships_at_once_are_an_outage_not_dark(gaz):
     g = _kinds(rows, gaz)
     silent = g[g["mmsi"] < 300000010]
     assert (silent["gap_kind"] == "open").all() and not silent["likely_dark"].any()
+
+
+def test_round_trip_from_a_home_berth_is_in_port(gaz):
+    from vesseltrack import stopareas
+
+    # a boat lies at a marina berth (three neighbours lie still there too), sails out at 12 kn,
+    # falls silent offshore and is heard again 40 h later lying still in its own berth
+    berth = (36.83, -75.97)
+    rows = stay(367000001, "2024-06-04T00:00", 6, *berth, nav_status=5)
+    rows += track(367000001, "2024-06-04T06:10", 12, lat0=berth[0], lon0=berth[1] + 0.01, dlon=0.01, sog_kn=12.0)
+    rows += stay(367000001, "2024-06-06T00:00", 4, *berth, nav_status=5)
+    for i in range(3):
+        rows += stay(367000010 + i, "2024-06-04T00:00", 60, berth[0] + 0.0003 * (i + 1), berth[1], every_min=60, nav_status=5)
+    steps = steps_of(rows)
+    areas = stopareas.learn(steps)
+    assert len(areas) == 1
+    zone = zones.assign_zone(steps["lat"].to_numpy(), steps["lon"].to_numpy(), gaz)
+    g = detect_gaps(steps, gaz, zone=zone, stop_areas=areas)
+    g = g[g["mmsi"] == 367000001].iloc[0]
+    assert g["gap_kind"] == "moving" and g["in_port"]
+    # without the learnt berth the same gap is not in port
+    alone = detect_gaps(steps, gaz, zone=zone)
+    assert not alone[alone["mmsi"] == 367000001]["in_port"].iloc[0]

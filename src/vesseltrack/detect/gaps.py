@@ -41,7 +41,9 @@ Every gap gets a ``gap_kind`` and a ``context`` (stopareas.py: ``at sea``, ``anc
 
 A closed, ``moving`` gap judged against a reception map is ``likely_dark`` when it is not in port
 (``in_port``: both ends inside one port zone, or both ends in berths, anchorages or port zones
-within :data:`WAITED_M` of each other, lying still when heard again: the ship waited there), neither end lies within
+within :data:`WAITED_M` of each other, lying still when heard again: the ship waited there; or
+heard again lying still in the learnt berth or anchorage where it last lay still before the gap:
+a round trip from its home berth, switched off back there), neither end lies within
 :data:`EDGE_KM` of the edge of the data's extent (a ship that leaves an extract's box falls silent
 at its edge), it is a silence that ships in its area have less than once in ~30 ship-days
 (reception.py), and it leaves at least 12 h unaccounted for beyond the straight run between its
@@ -148,7 +150,8 @@ def reports_within(steps: pd.DataFrame, idx: np.ndarray, hours: float, *, before
 
 def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAULT_GAP_H,
                 data_end: pd.Timestamp | None = None, zone: np.ndarray | None = None,
-                reception: ReceptionMap | None = None, params: GapParams | None = None) -> pd.DataFrame:
+                reception: ReceptionMap | None = None, params: GapParams | None = None,
+                stop_areas: stopareas.StopAreas | None = None) -> pd.DataFrame:
     """Gap events from (mmsi, timestamp)-sorted positions with schema.STEPS columns.
 
     ``params`` (a :class:`GapParams`, e.g. ``PRESETS["welch2022"]``) overrides ``min_gap_h`` and
@@ -210,6 +213,8 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
     # again (the last report before may be the arrival): it waited there
     waited = (closed & still_after & (ctx != stopareas.AT_SEA) & (ctx_end != stopareas.AT_SEA)
               & (np.nan_to_num(dist_m[e], nan=np.inf) <= WAITED_M))
+    if stop_areas is not None:
+        waited |= _back_home(steps, s_idx, e, closed & still_after & ~waited, stop_areas)
     if zone is not None:
         in_port = in_port | waited
     if zone is None:
@@ -272,6 +277,28 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
                      & (_silent_together(lat[s_idx], lon[s_idx], ts[s_idx], ~closed) < OPEN_TOGETHER))
         out["likely_dark"] = closed_dark | open_dark
     return out[_keep(out, params)].reset_index(drop=True)
+
+
+def _back_home(steps: pd.DataFrame, s_idx: np.ndarray, e: np.ndarray, cand: np.ndarray, areas: stopareas.StopAreas) -> np.ndarray:
+    """Per gap: heard again lying still in the learnt berth or anchorage where the vessel last lay
+    still before the gap (a round trip from its home berth: a charter boat out beyond coverage and
+    back in its slip, switched off there). Only gaps in ``cand`` are tested."""
+    out = np.zeros(len(s_idx), dtype=bool)
+    c = np.flatnonzero(cand)
+    if len(c) == 0 or len(areas) == 0:
+        return out
+    a_end = areas.lookup(steps["lat"].to_numpy()[e[c]], steps["lon"].to_numpy()[e[c]])
+    c, a_end = c[a_end >= 0], a_end[a_end >= 0]
+    if len(c) == 0:
+        return out
+    still = stopareas.stopped(steps)
+    last = np.maximum.accumulate(np.where(still, np.arange(len(still)), -1))[s_idx[c]]
+    starts = np.flatnonzero(vessel_starts(steps["mmsi"].to_numpy()))
+    mine = last >= starts[np.searchsorted(starts, s_idx[c], side="right") - 1]  # the same vessel's stop
+    li = np.maximum(last, 0)
+    a_home = areas.lookup(steps["lat"].to_numpy()[li], steps["lon"].to_numpy()[li])
+    out[c] = mine & (a_home == a_end)
+    return out
 
 
 def _edge_km(qlat: np.ndarray, qlon: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
