@@ -25,7 +25,7 @@ def built():
     zone = zones.assign_zone(steps["lat"].to_numpy(), steps["lon"].to_numpy(), gaz)
     runs = visit_runs(steps, zone)
     voy = build_voyages(steps, runs[0], runs[2], gaz)
-    events = ev.concat([detect_gaps(steps, gaz), port_visit_events(steps, runs, gaz)])
+    events = ev.concat([detect_gaps(steps, gaz, zone=zone), port_visit_events(steps, runs, gaz)])
     events["voyage_id"] = voyage_of(events, voy.table)
     feats = voyage_features(steps, voy, events, set(gaz.names[gaz.sensitive]))
     return steps, voy, events, feats

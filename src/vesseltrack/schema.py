@@ -155,8 +155,8 @@ EVENTS: tuple[Column, ...] = (
     C("gap_kind", "str", "", "gap: 'moving', 'stationary' (AIS off while lying still: restarted where it stopped) or "
       "'open' (still silent at the end of the data)", True),
     C("at_sensitive_port", "boolean", "", "gap: started inside a sensitive port zone", True),
-    C("at_extent_edge", "boolean", "", "gap: an end lies within 10 km of the edge of the data's extent (the ship may have "
-      "left the covered box): never likely dark, not counted in the voyage's dark hours", True),
+    C("at_extent_edge", "boolean", "", "gap: an end lies at sea within 10 km of the edge of the data's extent (the ship may "
+      "have left the covered box): never likely dark, not counted in the voyage's dark hours", True),
     C("start_port_distance_km", "float64", "km", "gap: distance from its start to the nearest sensitive port", True, 0),
     C("end_port_distance_km", "float64", "km", "gap: distance from its end to the nearest sensitive port", True, 0),
     C("draught_before_m", "float64", "m", "draught before (gap), on arrival (port visit), at the start (others)", True),

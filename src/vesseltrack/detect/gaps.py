@@ -162,6 +162,9 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
     when given, each gap is judged against how well its area is heard.
     ``data_end``: when the data ends (default: the last timestamp in ``steps``); a vessel silent
     from its last report until then for longer than ``min_gap_h`` gets an open gap.
+    ``stop_areas``: learnt berths and anchorages (a round trip back to one is in port). Positions'
+    ``context`` (schema.STEP_CONTEXT, added by the pipeline) says where a gap starts and ends;
+    without that column, port zones (from ``zone``) are ``port`` and everything else ``at sea``.
     """
     params = params or GapParams(min_gap_h=min_gap_h)
     n = len(steps)
@@ -205,7 +208,10 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
     dist_m = steps["distance_m"].to_numpy()  # the step into e is the gap's own step
     stationary = closed & still & still_after & (np.nan_to_num(dist_m[e], nan=np.inf) <= STATIONARY_M)
     kind = np.where(~closed, "open", np.where(stationary, "stationary", "moving")).astype(object)
-    ctx_all = steps["context"].to_numpy() if "context" in steps else np.zeros(n, np.int8)
+    if "context" in steps:  # schema.STEP_CONTEXT, as the pipeline adds it
+        ctx_all = steps["context"].to_numpy()
+    else:  # without it: port zones, else at sea
+        ctx_all = np.where(zone >= 0, stopareas.PORT, stopareas.AT_SEA).astype(np.int8) if zone is not None else np.zeros(n, np.int8)
     ctx, ctx_end = ctx_all[s_idx].copy(), np.where(closed, ctx_all[e], stopareas.AT_SEA)
     shore0 = shore_distance_km(lat[s_idx], lon[s_idx])
     ctx[(ctx == stopareas.AT_SEA) & (shore0 < 0)] = stopareas.INLAND  # a river or canal the coastline does not resolve
@@ -254,8 +260,11 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
         **(gap_reception(steps, s_idx, e_idx, np.where(closed, ts[e], end_ns), reception) if reception is not None else {}),
     )
     # a gap with an end at the edge of the data's extent may have been spent outside the covered box
-    out["at_extent_edge"] = pd.array((_edge_km(lat[s_idx], lon[s_idx], lat, lon) < EDGE_KM)
-                                     | (closed & (_edge_km(lat[e], lon[e], lat, lon) < EDGE_KM)), dtype="boolean")
+    # (at sea: a ship heard again in a port, berth or anchorage at the edge came to a place in the box)
+    sea0 = (ctx == stopareas.AT_SEA) | (ctx == stopareas.INLAND)
+    sea1 = ctx_end == stopareas.AT_SEA
+    out["at_extent_edge"] = pd.array((sea0 & (_edge_km(lat[s_idx], lon[s_idx], lat, lon) < EDGE_KM))
+                                     | (closed & sea1 & (_edge_km(lat[e], lon[e], lat, lon) < EDGE_KM)), dtype="boolean")
     speed = typical_speed(steps, out["mmsi"].to_numpy())
     for col, vals in reachable(out, speed, gaz).items():
         out[col] = vals
