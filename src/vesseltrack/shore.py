@@ -182,16 +182,20 @@ def _cells(lat: np.ndarray, lon: np.ndarray, shape: tuple[int, int], res: float,
     return iy
 
 
-def _dedupe(lat: np.ndarray, lon: np.ndarray, per_deg: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Centres of the distinct cells of 1/per_deg degree holding the points, and each point's cell
-    (a hash table, pandas.factorize: linear time, no sort)."""
+def _distinct_cells(lat: np.ndarray, lon: np.ndarray, per_deg: int) -> tuple[np.ndarray, np.ndarray]:
+    """(each point's index into the distinct keys, the distinct int64 keys) of the cells of
+    1/per_deg degree holding the points (a hash table, pandas.factorize: linear time, no sort)."""
     key = np.rint(lat * per_deg).astype(np.int64)
     key += 90 * per_deg + 1
     key <<= 24
     key += np.rint(lon * per_deg).astype(np.int64)
     key += 180 * per_deg + 1
-    inv, uk = pd.factorize(key, sort=False)
-    del key
+    return pd.factorize(key, sort=False)
+
+
+def _dedupe(lat: np.ndarray, lon: np.ndarray, per_deg: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Centres of the distinct cells of 1/per_deg degree holding the points, and each point's cell."""
+    inv, uk = _distinct_cells(lat, lon, per_deg)
     return ((uk >> 24) - (90 * per_deg + 1)) / per_deg, ((uk & 0xFFFFFF) - (180 * per_deg + 1)) / per_deg, inv
 
 
@@ -268,13 +272,7 @@ class _CellCache:
         self.km = np.empty(0)
 
     def lookup(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-        key = np.rint(lat * CELL_PER_DEG).astype(np.int64)
-        key += 90 * CELL_PER_DEG + 1
-        key <<= 24
-        key += np.rint(lon * CELL_PER_DEG).astype(np.int64)
-        key += 180 * CELL_PER_DEG + 1
-        inv, uk = pd.factorize(key, sort=False)
-        del key
+        inv, uk = _distinct_cells(lat, lon, CELL_PER_DEG)
         pos = np.searchsorted(self.keys, uk)
         np.minimum(pos, len(self.keys) - 1, out=pos)
         hit = (self.keys[pos] == uk) if len(self.keys) else np.zeros(len(uk), dtype=bool)
