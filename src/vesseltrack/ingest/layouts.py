@@ -103,6 +103,50 @@ VESSEL_TYPE_TEXT: dict[str, int] = {
     "spare 1": 95, "spare 2": 96, "reserved": 95,
 }
 
+#: Words of the ship-type vocabularies real exports use (MarineTraffic-, Spire- and VesselFinder-
+#: style names, ITU text: "Oil/Chemical Tanker", "Crude Oil Tanker", "LNG Tanker", "Bulk Carrier",
+#: "Container Ship", "Ro-Ro Cargo", "Tug", "Yacht", ...) -> AIS code of the family, tried in this
+#: order on names :data:`VESSEL_TYPE_TEXT` does not hold (so "bunkering tanker" is a tanker, not a
+#: tender; "fishing support vessel" is fishing). Text that matches none stays empty.
+VESSEL_TYPE_WORDS: tuple[tuple[tuple[str, ...], int], ...] = (
+    (("tanker", "lng carrier", "lpg carrier", "gas carrier", "bunker"), 80),
+    (("wing in ground", "wig"), 20),
+    (("fishing", "trawler", "fish carrier", "fish factory", "seiner", "longliner"), 30),
+    (("tug", "towing", "pusher"), 52),
+    (("dredg", "hopper"), 33),
+    (("diving", "dive "), 34),
+    (("military", "naval", "navy", "warship", "patrol vessel"), 35),
+    (("sailing", "sail "), 36),
+    (("pleasure", "yacht", "leisure"), 37),
+    (("high speed", "high-speed", "hsc", "hydrofoil"), 40),
+    (("pilot",), 50),
+    (("search and rescue", "rescue", "sar "), 51),
+    (("port tender", "tender"), 53),
+    (("anti-pollution", "pollution", "oil recovery"), 54),
+    (("law enforce", "police", "coast guard", "coastguard", "customs"), 55),
+    (("medical", "hospital"), 58),
+    (("passenger", "ferry", "cruise", "ro-pax", "ropax"), 60),
+    (("cargo", "bulk", "container", "ro-ro", "roro", "reefer", "vehicle", "car carrier", "carrier", "freighter",
+      "cement", "heavy load", "livestock", "timber", "wood chip"), 70),
+    (("other", "supply", "offshore", "research", "cable", "crane", "platform", "buoy"), 90),
+)
+
+
+def vessel_type_code(text: pd.Series) -> np.ndarray:
+    """AIS type codes (float, NaN when unknown) of lower-case ship-type texts: the exact names of
+    :data:`VESSEL_TYPE_TEXT`, then the words of :data:`VESSEL_TYPE_WORDS` in order. Meant for the
+    distinct texts of a column (few), not for every row."""
+    txt = text.astype(str).str.lower().str.strip()
+    out = txt.map(VESSEL_TYPE_TEXT).to_numpy(dtype=np.float64, na_value=np.nan)
+    padded = " " + txt + " "
+    for words, code in VESSEL_TYPE_WORDS:
+        hit = np.zeros(len(txt), dtype=bool)
+        for w in words:
+            hit |= padded.str.contains(w, regex=False).to_numpy()
+        out = np.where(np.isnan(out) & hit, code, out)
+    return out
+
+
 #: DMA "Navigational status" text -> AIS navigational status code.
 NAV_STATUS_TEXT: dict[str, int] = {
     "under way using engine": 0, "at anchor": 1, "not under command": 2,
@@ -287,7 +331,10 @@ def coded_column(arr: pa.Array, table: dict[str, int]) -> np.ndarray:
     # 'IMO9307839' -> '9307839'
     stripped = pc.utf8_ltrim(low, characters="imo ")
     num = pd.to_numeric(pd.Series(stripped.to_pandas()), errors="coerce").to_numpy(np.float64)
-    mapped = pd.Series(low.to_pandas()).map(table).to_numpy(dtype=np.float64, na_value=np.nan) if table else num
+    if table is VESSEL_TYPE_TEXT:
+        mapped = vessel_type_code(pd.Series(low.to_pandas()))
+    else:
+        mapped = pd.Series(low.to_pandas()).map(table).to_numpy(dtype=np.float64, na_value=np.nan) if table else num
     codes = np.where(np.isnan(num), mapped, num)
     idx = enc.indices.to_numpy(zero_copy_only=False)
     out = np.full(len(arr), np.nan)
