@@ -206,3 +206,20 @@ def test_round_trip_from_a_home_berth_is_in_port(gaz):
     # without the learnt berth the same gap is not in port
     alone = detect_gaps(steps, gaz, zone=zone)
     assert not alone[alone["mmsi"] == 367000001]["in_port"].iloc[0]
+
+
+@given(st.lists(st.tuples(st.floats(-60, 60), st.floats(-170, 170), st.integers(0, 6 * 3600), st.booleans(), st.booleans()),
+                min_size=1, max_size=40))
+@settings(max_examples=60, deadline=None)
+def test_silent_together_counts_like_brute_force(gaps):
+    from vesseltrack.detect import gaps as g
+    from vesseltrack.geo import haversine_m
+
+    lat, lon, t_s, is_open, query = (np.array(x) for x in zip(*gaps))
+    t = t_s.astype(np.int64) * 1_000_000_000
+    got = g._silent_together(lat, lon, t, is_open, query & is_open)
+    want = np.zeros(len(lat), dtype=np.int64)
+    for i in np.flatnonzero(query & is_open):
+        others = is_open & (np.arange(len(lat)) != i) & (np.abs(t - t[i]) <= g.OPEN_TOGETHER_H * 3.6e12)
+        want[i] = int((others & (haversine_m(lat[i], lon[i], lat, lon) <= g.OPEN_TOGETHER_KM * 1000)).sum())
+    assert got.tolist() == want.tolist()

@@ -19,7 +19,8 @@ Presets (:data:`PRESETS`, parameters in :class:`GapParams`):
   (> 10 reports/day): near coast stations a silence is more suspicious, not less.
 
 Every gap gets a ``gap_kind`` and a ``context`` (stopareas.py: ``at sea``, ``anchorage``,
-``berth``, ``port``, where it started):
+``berth``, ``port``, or ``inland`` for a river or canal the coastline does not resolve; where it
+started):
 
 - ``stationary``: the vessel was lying still when it fell silent and when it was heard again, and
   it restarted within :data:`STATIONARY_M` of where it stopped: AIS switched off at a berth or at
@@ -43,9 +44,9 @@ A closed, ``moving`` gap judged against a reception map is ``likely_dark`` when 
 (``in_port``: both ends inside one port zone, or both ends in berths, anchorages or port zones
 within :data:`WAITED_M` of each other, lying still when heard again: the ship waited there; or
 heard again lying still in the learnt berth or anchorage where it last lay still before the gap:
-a round trip from its home berth, switched off back there), neither end lies within
-:data:`EDGE_KM` of the edge of the data's extent (a ship that leaves an extract's box falls silent
-at its edge), it is a silence that ships in its area have less than once in ~30 ship-days
+a round trip from its home berth, switched off back there), no end lies at sea within
+:data:`EDGE_KM` of the edge of the data's extent (``at_extent_edge``: a ship that leaves an
+extract's box falls silent at its edge), it is a silence that ships in its area have less than once in ~30 ship-days
 (reception.py), and it leaves at least 12 h unaccounted for beyond the straight run between its
 ends (time for a detour).
 """
@@ -86,17 +87,17 @@ OPEN_MIN_OTHERS = 100
 #: speed (OPEN_DEFAULT_KN when unknown): in a regional extract a ship under way may simply have left.
 OPEN_MIN_PORT_KM = 20.0
 OPEN_DEFAULT_KN = 10.0
+#: ...and fewer than this many other vessels fell silent for good within OPEN_TOGETHER_KM and
+#: OPEN_TOGETHER_H of it (ships silent at once around one receiver: an outage of the feed, not hiding).
+OPEN_TOGETHER = 2
+OPEN_TOGETHER_H = 1.0
+OPEN_TOGETHER_KM = 100.0
 #: No gap with an end within this distance (km) of the edge of the data's extent is likely dark: a
 #: ship that sails out of an extract's box falls silent at its edge.
 EDGE_KM = 10.0
 #: A gap between berths, anchorages or port zones at most this far apart (m), still when heard
 #: again, is a wait there (ships shift berth or re-anchor), counted as ``in_port``.
 WAITED_M = 10_000.0
-#: ...and fewer than this many other vessels fell silent for good within OPEN_TOGETHER_KM and
-#: OPEN_TOGETHER_H of it (ships silent at once around one receiver: an outage of the feed, not hiding).
-OPEN_TOGETHER = 2
-OPEN_TOGETHER_H = 1.0
-OPEN_TOGETHER_KM = 100.0
 GAP_KINDS = ("moving", "stationary", "open")
 
 
@@ -282,8 +283,8 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
         stays_inside = _edge_km(lat[s_idx], lon[s_idx], lat, lon) >= np.maximum(run_km, EDGE_KM)
         open_dark = (~closed & ~still & (ctx == stopareas.AT_SEA) & stays_inside & (dur >= OPEN_MIN_H) & (dur >= OPEN_MIN_SPAN_SHARE * span_h)
                      & (out["others_heard"].to_numpy(dtype=float, na_value=0.0) >= OPEN_MIN_OTHERS)
-                     & (out["start_nearest_port_km"].to_numpy(dtype=float) >= OPEN_MIN_PORT_KM)
-                     & (_silent_together(lat[s_idx], lon[s_idx], ts[s_idx], ~closed) < OPEN_TOGETHER))
+                     & (out["start_nearest_port_km"].to_numpy(dtype=float) >= OPEN_MIN_PORT_KM))
+        open_dark &= _silent_together(lat[s_idx], lon[s_idx], ts[s_idx], ~closed, open_dark) < OPEN_TOGETHER
         out["likely_dark"] = closed_dark | open_dark
     return out[_keep(out, params)].reset_index(drop=True)
 
@@ -320,23 +321,26 @@ def _edge_km(qlat: np.ndarray, qlon: np.ndarray, lat: np.ndarray, lon: np.ndarra
     return np.fmin(km_lat, km_lon)
 
 
-def _silent_together(lat: np.ndarray, lon: np.ndarray, t_ns: np.ndarray, is_open: np.ndarray) -> np.ndarray:
-    """For each gap, how many other open gaps started within OPEN_TOGETHER_H and OPEN_TOGETHER_KM of it
-    (0 for closed gaps). Open gaps are at most one per vessel; candidates come from a time-sorted window."""
+def _silent_together(lat: np.ndarray, lon: np.ndarray, t_ns: np.ndarray, is_open: np.ndarray,
+                     query: np.ndarray | None = None) -> np.ndarray:
+    """For each gap in ``query`` (default: every open gap), how many other open gaps started within
+    OPEN_TOGETHER_H and OPEN_TOGETHER_KM of it (0 elsewhere). Candidates come from a time-sorted
+    window, so work grows with the queries times the open gaps in their hour, not with all pairs."""
     out = np.zeros(len(lat), dtype=np.int64)
     o = np.flatnonzero(is_open)
-    if len(o) < 2:
+    q = np.flatnonzero(is_open if query is None else query)
+    if len(o) < 2 or len(q) == 0:
         return out
     order = o[np.argsort(t_ns[o], kind="stable")]
     t = t_ns[order]
     w = int(OPEN_TOGETHER_H * 3.6e12)
-    lo = np.searchsorted(t, t - w, side="left")
-    hi = np.searchsorted(t, t + w, side="right")
+    lo = np.searchsorted(t, t_ns[q] - w, side="left")
+    hi = np.searchsorted(t, t_ns[q] + w, side="right")
     n = hi - lo
-    i = np.repeat(np.arange(len(t)), n)
-    j = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n) + lo[i]
-    near = (i != j) & (haversine_m(lat[order[i]], lon[order[i]], lat[order[j]], lon[order[j]]) <= OPEN_TOGETHER_KM * 1000.0)
-    out[order] = np.bincount(i[near], minlength=len(t))
+    i = np.repeat(np.arange(len(q)), n)
+    j = order[np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n) + lo[i]]
+    near = (q[i] != j) & (haversine_m(lat[q[i]], lon[q[i]], lat[j], lon[j]) <= OPEN_TOGETHER_KM * 1000.0)
+    out[q] = np.bincount(i[near], minlength=len(q))
     return out
 
 
