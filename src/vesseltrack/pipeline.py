@@ -65,7 +65,7 @@ class Config:
     #: Alert policy.
     min_score: float = alerts_mod.DEFAULT_MIN_SCORE
     top: int = alerts_mod.DEFAULT_TOP
-    #: Rank every vessel in the alerts, not only merchant ships (alerts.ALERT_POPULATIONS).
+    #: Rank every vessel in the alerts, not only merchant ships (features.MERCHANT).
     all_vessels: bool = False
     #: Stop areas saved by an earlier run (its stop_areas.csv), combined with those learnt from this data.
     stop_areas_file: str | None = None
