@@ -79,7 +79,8 @@ def test_combine_keeps_both_and_bad_files_fail_clearly(tmp_path):
     a = stopareas.learn(steps_of(moored(3, *QUAY)))
     b = stopareas.learn(steps_of(moored(3, 35.10, 129.04)))
     both = stopareas.combine(a, b)
-    assert len(both) == 2
+    assert len(both) == 2 and both.areas["area"].tolist() == [0, 1]
+    assert len(stopareas.combine(a, a)) == 1  # the same areas twice are one set
     assert (both.lookup(np.r_[QUAY[0], 35.10], np.r_[QUAY[1], 129.04]) >= 0).all()
     bad = tmp_path / "x.csv"
     bad.write_text("a,b\n1,2\n")

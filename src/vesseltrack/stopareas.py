@@ -391,10 +391,14 @@ def combine(a: StopAreas, b: StopAreas) -> StopAreas:
         raise ConfigError(f"stop areas with cells of {a.cell_m} m and {b.cell_m} m cannot be combined; expected one cell size; learn both with the same cell size")
     bk = b.cells["key"].to_numpy(np.int64)
     keep = ~np.isin(bk, a.cells["key"].to_numpy(np.int64))
-    off = len(a.areas)
-    cells = pd.concat([a.cells, pd.DataFrame({"key": bk[keep], "area": b.cells["area"].to_numpy(np.int64)[keep] + off})], ignore_index=True)
+    # b's areas that keep a cell, renumbered after a's
+    b_area = b.cells["area"].to_numpy(np.int64)[keep]
+    used = np.unique(b_area)
+    cells = pd.concat([a.cells, pd.DataFrame({"key": bk[keep], "area": np.searchsorted(used, b_area) + len(a.areas)})],
+                      ignore_index=True)
     cells = cells.sort_values("key", kind="stable").reset_index(drop=True)
-    areas = pd.concat([a.areas, b.areas.assign(area=b.areas["area"] + off)], ignore_index=True)
+    b_areas = b.areas.set_index("area").loc[used].reset_index(drop=True)
+    areas = pd.concat([a.areas, b_areas.assign(area=np.arange(len(used)) + len(a.areas))[a.areas.columns]], ignore_index=True)
     return StopAreas(cells, areas, a.cell_m)
 
 
