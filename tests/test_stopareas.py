@@ -115,3 +115,19 @@ def test_dense_table_and_binary_search_agree(cells, probes):
     a._dense = None
     assert a.lookup(plat, plon).tolist() == dense.tolist()
     assert (dense[len(probes):] >= 0).all()  # every cell finds itself
+
+
+def test_learnt_berths_are_port_calls_and_anchorages_are_not():
+    from vesseltrack.detect.ports import port_visit_events, visit_runs
+
+    gaz = zones.build_gazetteer()
+    rows = moored(3, 35.40, 129.80) + moored(3, 35.60, 130.20, spacing_deg=0.001, status=1)  # a quay, an anchorage at sea
+    steps = steps_of(rows)
+    areas = stopareas.learn(steps, gaz)
+    assert sorted(areas.areas["kind"]) == ["anchorage", "berth"]
+    zone = zones.assign_zone(steps["lat"].to_numpy(), steps["lon"].to_numpy(), gaz)
+    _, area = stopareas.position_context(steps["lat"].to_numpy(), steps["lon"].to_numpy(), zone, areas)
+    vzone, vgaz = stopareas.visit_zones(zone, area, gaz, areas)
+    visits = port_visit_events(steps, visit_runs(steps, vzone), vgaz)
+    assert len(visits) == 3 and visits["port"].str.endswith("(berth 0)").all() and not visits["port_sensitive"].any()
+    assert (vgaz.zones.iloc[: len(gaz.zones)]["port"] == gaz.zones["port"]).all()  # the gazetteer's zones keep their index

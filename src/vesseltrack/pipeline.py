@@ -173,10 +173,14 @@ def detect(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer, progre
         stop_areas = stopareas.load(config.stop_areas_file)
     if stop_areas is not None:
         areas = stopareas.combine(areas, stop_areas)
-    steps["context"], _ = stopareas.position_context(steps["lat"].to_numpy(), steps["lon"].to_numpy(), zone, areas)
+    steps["context"], area = stopareas.position_context(steps["lat"].to_numpy(), steps["lon"].to_numpy(), zone, areas)
     _say(progress, f"context: {len(areas):,} stop areas (berths, anchorages, marinas)")
-    runs = visit_runs(steps, zone, min_visit_h=config.min_visit_h)
-    visits = port_visit_events(steps, runs, gaz)
+    vzone, vgaz = stopareas.visit_zones(zone, area, gaz, areas)  # port calls at learnt berths too
+    del area
+    runs = visit_runs(steps, vzone, min_visit_h=config.min_visit_h)
+    del vzone
+    visits = port_visit_events(steps, runs, vgaz)
+    visits["context"] = np.where(visits["port"].isin(gaz.names), "port", "berth").astype(object)
     rmap = build_reception(steps)
     gaps = detect_gaps(steps, gaz, zone=zone, reception=rmap, params=gap_params, stop_areas=areas)
     del rmap, zone
@@ -186,7 +190,7 @@ def detect(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer, progre
     _say(progress, f"detect: {len(gaps):,} gaps, {len(visits):,} port visits, {len(enc):,} encounters, "
                    f"{len(loit):,} loitering, {len(spoof):,} spoofing, {len(clashes):,} identity clashes")
 
-    voy = build_voyages(steps, runs[0], runs[2], gaz)
+    voy = build_voyages(steps, runs[0], runs[2], vgaz)
     events = ev.concat([gaps, visits, enc, loit, spoof, clashes])
     events["voyage_id"] = voyage_of(events, voy.table)
     feats = features.voyage_features(steps, voy, events, set(gaz.names[gaz.sensitive]), flags)

@@ -423,6 +423,33 @@ def event_context(lat: np.ndarray, lon: np.ndarray, zone: np.ndarray, areas: Sto
     return ctx
 
 
+def visit_zones(zone: np.ndarray, area: np.ndarray, gaz, areas: StopAreas):
+    """Zones for port visits and voyages: the gazetteer's, plus the learnt berths and marinas
+    outside them (a quay, a marina or a ferry terminal the World Port Index circles miss; anchorages
+    are waiting areas, not calls). Returns (per-position zone index into the extended gazetteer,
+    -1 for none; the extended zones.Gazetteer). Berth zones are named after the area's port,
+    e.g. ``LEONARDO (berth 3)``, and are not sensitive."""
+    from vesseltrack.zones import Gazetteer
+
+    kinds = areas.areas["kind"].to_numpy(dtype=object)
+    is_berth = (kinds == "berth") | (kinds == "marina")
+    if not is_berth.any():
+        return zone, gaz
+    rows = np.flatnonzero(is_berth)
+    a = areas.areas.iloc[rows]
+    label = np.where(a["name"].fillna("").to_numpy(dtype=object) != "",
+                     a["name"].fillna("").to_numpy(dtype=object) + " (", "(").astype(object)
+    label = label + a["kind"].to_numpy(dtype=object) + " " + a["area"].astype(str).to_numpy(dtype=object) + ")"
+    extra = pd.DataFrame({"port": label, "country": "", "lat": a["lat"].to_numpy(float), "lon": a["lon"].to_numpy(float),
+                          "radius_m": float(areas.cell_m), "sensitive": False})
+    vgaz = Gazetteer(pd.concat([gaz.zones, extra], ignore_index=True), dict(gaz.polygons))
+    index = np.full(len(kinds), -1, dtype=np.int64)
+    index[rows] = len(gaz.zones) + np.arange(len(rows))
+    area = np.asarray(area)
+    from_area = np.where(area >= 0, index[np.maximum(area, 0)], -1)
+    return np.where(np.asarray(zone) >= 0, zone, from_area).astype(np.int32), vgaz
+
+
 def context_names(code: np.ndarray) -> np.ndarray:
     """Context names (object array) of context codes."""
     return np.asarray(CONTEXTS, dtype=object)[np.asarray(code, dtype=np.int64)]
