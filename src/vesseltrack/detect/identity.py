@@ -55,8 +55,11 @@ SPLIT_OFFSET = 1_000_000_000
 PLACEHOLDER_SPEEDS_KN = (51.2, 63.0, 102.3)
 ON_LAND_KM = -5.0
 #: Reports the coarse 0.1-degree grid puts this close to the coast or inland (km) are checked at
-#: coastal precision; further out at sea none is 5 km inland (the grid resolves land that wide).
-LAND_DOUBT_KM = 10.0
+#: coastal precision; further out the grid decides. A report 5 km inland lies at most ~8 km from its
+#: cell's centre, so the grid puts it at sea by a few km at most: on 2M random points, 27 of the
+#: 32,399 that the fine test puts 5 km or more inland had a grid value of 4 km or more (where the
+#: two land sources disagree), and refining only below 4 km is 9x cheaper on the benchmark traffic.
+LAND_DOUBT_KM = 4.0
 #: Reports within this distance of a port centre are never counted as on land (coarse land grid).
 INLAND_PORT_KM = 50.0
 
