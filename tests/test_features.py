@@ -66,3 +66,17 @@ def test_vessel_population_table():
     vt, cls, ln, want = zip(*cases)
     got = vessel_population(np.array(vt, dtype=float), np.array(cls, dtype=object), np.array(ln, dtype=float))
     assert got.tolist() == list(want)
+
+
+def test_identity_issues_name_the_cause_that_fired():
+    import numpy as np
+
+    from vesseltrack.features import identity_issues
+
+    flags = pd.DataFrame({"mmsi": [100000001, 273000002, 273000003, 273000004],
+                          "unallocated_mid": [True, False, False, False], "invalid_imo": [False, True, False, False],
+                          "placeholder_speed_reports": [0, 0, 4, 0], "on_land_reports": [0, 2, 0, 0]})
+    got = identity_issues(np.array([100000001, 273000002, 273000003, 273000004, 1_273_000_003]), flags)
+    assert got.tolist() == ["unallocated MID 100", "IMO number fails its check digit; 2 reports more than 5 km inland",
+                            "4 reports at a placeholder speed (51.2, 63 or 102.3 kn)", None,
+                            "4 reports at a placeholder speed (51.2, 63 or 102.3 kn)"]  # a split track keeps its MMSI's flags

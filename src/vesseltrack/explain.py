@@ -116,7 +116,8 @@ def voyage_reasons(voyages: pd.DataFrame, contrib: pd.DataFrame, longest_gap: pd
         "identity_clash": pd.Series(np.where(voyages["identity_clash"].to_numpy() == 1, "MMSI broadcast by two ships at once", "")),
         "identity_changes": voyages["identity_changes"].astype(str) + " extra names / IMOs / call signs broadcast",
         "invalid_identity": pd.Series(np.where(voyages["invalid_identity"].to_numpy() == 1,
-                                               "invalid identity (unallocated MID, bad IMO check digit, placeholder speeds or reports inland)", "")),
+                                               "invalid identity: " + voyages["identity_issues"].fillna("").astype(str).to_numpy(dtype=object)
+                                               if "identity_issues" in voyages else "invalid identity", "")),
     }
     phrases = {k: v.reset_index(drop=True) for k, v in phrases.items()}
     return _join(tops, phrases, n)

@@ -225,6 +225,28 @@ def _other_event_features(events: pd.DataFrame, t: pd.DataFrame, flags: pd.DataF
     return out
 
 
+def identity_issues(mmsi: np.ndarray, flags: pd.DataFrame | None) -> np.ndarray:
+    """Per voyage (its ``mmsi``), which identity checks failed, in words ("unallocated MID 000;
+    3 reports well inland"), None when none did: the causes behind ``invalid_identity``."""
+    out = np.full(len(mmsi), "", dtype=object)
+    if flags is None or len(flags) == 0 or len(mmsi) == 0:
+        return np.full(len(mmsi), None, dtype=object)
+    real = np.asarray(mmsi) % SPLIT_OFFSET
+    fl = flags.set_index("mmsi").reindex(real)
+    mid = pd.Series(real // 1_000_000 % 1000).map("{:03d}".format).to_numpy(dtype=object)
+    ph = fl["placeholder_speed_reports"].fillna(0).to_numpy(dtype=np.int64)
+    land = fl["on_land_reports"].fillna(0).to_numpy(dtype=np.int64)
+    causes = [
+        (fl["unallocated_mid"].fillna(False).to_numpy(dtype=bool), "unallocated MID " + mid),
+        (fl["invalid_imo"].fillna(False).to_numpy(dtype=bool), np.full(len(real), "IMO number fails its check digit", dtype=object)),
+        (ph > 0, ph.astype(str).astype(object) + " reports at a placeholder speed (51.2, 63 or 102.3 kn)"),
+        (land > 0, land.astype(str).astype(object) + " reports more than 5 km inland"),
+    ]
+    for fired, text in causes:
+        out = np.where(fired, np.where(out == "", text, out + "; " + text), out)
+    return np.where(out == "", None, out).astype(object)
+
+
 #: Model features for which only high values are suspicious (see scoring.IsolationScorer).
 VOYAGE_ONE_SIDED = ("log_sea_dark_hours", "dark_fraction", "log_longest_gap_h", "gap_sensitive_closeness",
                     "gap_improbability", "log_gap_spare_h", "log_likely_dark_hours", "log_tanker_likely_dark_hours", "sensitive_port_calls", "draught_change_m", "log_max_speed_kn",

@@ -195,6 +195,7 @@ def detect(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer, progre
     events["voyage_id"] = voyage_of(events, voy.table)
     feats = features.voyage_features(steps, voy, events, set(gaz.names[gaz.sensitive]), flags)
     voyages = pd.concat([voy.table.assign(population=features.voyage_population(steps, voy)), feats], axis=1)
+    voyages["identity_issues"] = features.identity_issues(voyages["mmsi"].to_numpy(), flags)
     return Detected(positions, events, voyages, gaz, gap_params, areas)
 
 

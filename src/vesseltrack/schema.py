@@ -244,6 +244,7 @@ VOYAGES: tuple[Column, ...] = (
     C("population", "str", "", "vessel population (features.POPULATIONS): alerts rank merchant ships by default", False),
     C("distance_m", "float64", "m", "distance sailed along reported positions", False, 0),
     *VOYAGE_FEATURES,
+    C("identity_issues", "str", "", "which identity checks failed (the causes of invalid_identity), in words", True),
     C("score", "float64", "", "0..1, higher = more anomalous: the isolation forest's score, raised by detector findings (scoring.py)", True, 0, 1),
     C("reasons", "str", "", "plain-words explanation", True),
     C("contributions", "str", "", "the model features that pushed the score up most, with how much (occlusion)", True),
