@@ -15,6 +15,7 @@ from vesseltrack import schema
 from vesseltrack.detect.encounters import both_ways
 from vesseltrack.detect.identity import SPLIT_OFFSET
 from vesseltrack.geo import BLOCK_ROWS
+from vesseltrack.tracks import vessel_starts
 from vesseltrack.voyages import Voyages, voyage_of
 
 #: Distance to a sensitive port beyond which it does not matter (km); also the value when no gap.
@@ -62,7 +63,7 @@ def voyage_population(steps: pd.DataFrame, voy: Voyages) -> np.ndarray:
     mmsi = steps["mmsi"].to_numpy()
     if len(mmsi) == 0:
         return np.zeros(0, dtype=object)
-    vs = np.flatnonzero(np.r_[True, mmsi[1:] != mmsi[:-1]])
+    vs = np.flatnonzero(vessel_starts(mmsi))
     vt = np.fmax.reduceat(steps["vessel_type"].to_numpy(dtype=float, na_value=np.nan), vs)
     ln = np.fmax.reduceat(steps["length_m"].to_numpy(dtype=float, na_value=np.nan), vs)
     c = steps["ais_class"].astype(object).to_numpy()

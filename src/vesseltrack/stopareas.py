@@ -334,23 +334,13 @@ def learn(steps: pd.DataFrame, gaz=None, *, cell_m: float = DEFAULT_CELL_M, min_
                              np.where(anchored > moored, "anchorage", np.where(shore < BERTH_SHORE_KM, "berth", "anchorage"))))
     name = np.full(n_area, "", dtype=object)
     if gaz is not None and len(gaz.zones):
-        name = _nearest_port_names(clat, clon, gaz)
+        from vesseltrack.zones import nearest_zone
+
+        km, j = nearest_zone(clat, clon, gaz)
+        name = np.where(km <= NAME_KM, gaz.names[np.maximum(j, 0)], "").astype(object)
     areas = pd.DataFrame({"area": np.arange(n_area), "kind": kind.astype(object), "name": name, "lat": clat, "lon": clon,
                           "n_vessels": n_ves.astype(np.int64), "n_cells": np.bincount(label, minlength=n_area).astype(np.int64)})
     return StopAreas(pd.DataFrame({"key": cells, "area": label.astype(np.int64)}), areas, cell_m)
-
-
-def _nearest_port_names(lat: np.ndarray, lon: np.ndarray, gaz) -> np.ndarray:
-    from scipy.spatial import cKDTree
-
-    def unit(la, lo):
-        la, lo = np.radians(la), np.radians(lo)
-        return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
-
-    tree = cKDTree(unit(gaz.zones["lat"].to_numpy(float), gaz.zones["lon"].to_numpy(float)))
-    chord, j = tree.query(unit(lat, lon))
-    km = 2.0 * np.arcsin(np.clip(chord / 2.0, 0, 1)) * EARTH_RADIUS_M / 1000.0
-    return np.where(km <= NAME_KM, gaz.names[j], "").astype(object)
 
 
 def load(path: str | Path) -> StopAreas:

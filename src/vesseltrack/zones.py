@@ -308,23 +308,31 @@ def shore_distance_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     return shore.shore_distance_km(lat, lon)
 
 
-def nearest_zone_km(lat: np.ndarray, lon: np.ndarray, gaz: Gazetteer) -> np.ndarray:
-    """Distance (km) from each point to the nearest zone centre of the gazetteer (any port, sensitive
-    or not); inf when there are no zones, NaN for NaN points. A KD-tree on unit vectors."""
+def nearest_zone(lat: np.ndarray, lon: np.ndarray, gaz: Gazetteer) -> tuple[np.ndarray, np.ndarray]:
+    """(distance in km, zone index) of the nearest zone centre of the gazetteer (any port, sensitive
+    or not) for each point; (inf, -1) when there are no zones, (NaN, -1) for NaN points. A KD-tree
+    on unit vectors."""
     from scipy.spatial import cKDTree
 
     lat = np.asarray(lat, dtype=float)
     lon = np.asarray(lon, dtype=float)
-    out = np.full(len(lat), np.nan if len(gaz.zones) else np.inf)
+    km = np.full(len(lat), np.nan if len(gaz.zones) else np.inf)
+    idx = np.full(len(lat), -1, dtype=np.int64)
     ok = ~(np.isnan(lat) | np.isnan(lon))
     if len(gaz.zones) == 0 or not ok.any():
-        return out
+        return km, idx
 
     def unit(la, lo):
         la, lo = np.radians(la), np.radians(lo)
         return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
 
     tree = cKDTree(unit(gaz.zones["lat"].to_numpy(float), gaz.zones["lon"].to_numpy(float)))
-    chord, _ = tree.query(unit(lat[ok], lon[ok]))
-    out[ok] = 2.0 * np.arcsin(np.clip(chord / 2.0, 0, 1)) * EARTH_RADIUS_M / 1000.0
-    return out
+    chord, j = tree.query(unit(lat[ok], lon[ok]))
+    km[ok] = 2.0 * np.arcsin(np.clip(chord / 2.0, 0, 1)) * EARTH_RADIUS_M / 1000.0
+    idx[ok] = j
+    return km, idx
+
+
+def nearest_zone_km(lat: np.ndarray, lon: np.ndarray, gaz: Gazetteer) -> np.ndarray:
+    """Distance (km) from each point to the nearest zone centre (:func:`nearest_zone`)."""
+    return nearest_zone(lat, lon, gaz)[0]
