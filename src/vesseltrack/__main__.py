@@ -1,0 +1,6 @@
+"""``python -m vesseltrack``: the same command line as the ``vesseltrack`` script."""
+import sys
+
+from vesseltrack.cli import main
+
+sys.exit(main())
