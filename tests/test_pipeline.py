@@ -40,7 +40,7 @@ def test_dark_tanker_tops_the_alerts_with_reasons(result):
 
 def test_summary_accounts_for_every_row(result):
     rows = result.summary["rows"]
-    assert rows["rows_read"] == rows["rows_kept"] + rows["rows_rejected"] + rows["rows_duplicate"]
+    assert rows["rows_read"] == rows["rows_kept"] + rows["rows_rejected"] + rows["rows_duplicate"] + rows["rows_non_vessel"]
     assert result.summary["events"]["gap"] == int((result.events["event_type"] == "gap").sum())
     assert result.summary["parameters"]["gap_preset"] == "gfw" and result.summary["parameters"]["gap"]["min_gap_h"] == 6.0
     assert result.summary["alerts"] == len(result.alerts)

@@ -5,7 +5,8 @@ match ``schema.POSITIONS`` exactly and rejects that match ``schema.REJECTS``. Ev
 masks over numpy arrays; no Python work per row.
 
 Rejected rows get ONE reason each, the first that applies in this order:
-``missing_mmsi``, ``invalid_mmsi``, ``bad_timestamp``, ``missing_position``, ``lat_out_of_range``,
+``missing_mmsi``, ``non_vessel`` (aids to navigation, base stations, SART/MOB/EPIRB, SAR aircraft:
+see :data:`NON_VESSEL_MMSI`; ingest.load counts these apart from the rejects), ``invalid_mmsi``, ``bad_timestamp``, ``missing_position``, ``lat_out_of_range``,
 ``lon_out_of_range``.
 
 Optional values outside their AIS range become NaN / <NA> (the row is kept):
@@ -26,6 +27,17 @@ from vesseltrack.tracks import ts_ns, utc_from_ns
 
 MMSI_MIN_STRICT = 100_000_000
 MMSI_MAX = 999_999_999  # schema.POSITIONS mmsi maximum (int32 holds it)
+
+#: Stations that are not ships (ITU-R M.585 MMSI formats), by kind: (kind, lowest, highest MMSI).
+#: Base / coast stations are 00MIDxxxx, which a CSV stores as a 7-digit number (its leading zeros
+#: stripped, as numbers always are). Their rows are set aside as ``non_vessel`` (own accounting,
+#: not rejects) when MMSIs are checked strictly. Craft of a parent ship (98MIDxxxx) are vessels.
+NON_VESSEL_MMSI: tuple[tuple[str, int, int], ...] = (
+    ("base_station", 2_010_000, 7_759_999),
+    ("sar_aircraft", 111_000_000, 111_999_999),
+    ("sart_mob_epirb", 970_000_000, 979_999_999),
+    ("aid_to_navigation", 990_000_000, 999_999_999),
+)
 _NULL_TEXT = ("", "none", "null", "nan", "na", "n/a")
 _CLASS = {"class a": "A", "class b": "B", "a": "A", "b": "B"}
 
@@ -96,6 +108,16 @@ def _fmt(v: np.ndarray) -> np.ndarray:
     return out.astype(object)
 
 
+def non_vessel_kind(mmsi: np.ndarray) -> np.ndarray:
+    """Index into :data:`NON_VESSEL_MMSI` of each MMSI's station kind, -1 for ships and unknowns."""
+    out = np.full(len(mmsi), -1, dtype=np.int8)
+    with np.errstate(invalid="ignore"):
+        integral = mmsi == np.floor(mmsi)
+        for i, (_, lo, hi) in enumerate(NON_VESSEL_MMSI):
+            out[integral & (mmsi >= lo) & (mmsi <= hi)] = i
+    return out
+
+
 def _detail(prefix: str, values) -> np.ndarray:
     return np.char.add(prefix, np.asarray(values, dtype=str)).astype(object)
 
@@ -140,7 +162,9 @@ def clean_chunk(frame: pd.DataFrame, *, file: str, strict_mmsi: bool = True, sor
     lo = MMSI_MIN_STRICT if strict_mmsi else 1
     with np.errstate(invalid="ignore"):
         good_mmsi = (mmsi >= lo) & (mmsi <= MMSI_MAX) & (mmsi == np.floor(mmsi))
-    invalid_mmsi = ~missing_mmsi & ~good_mmsi
+    station = non_vessel_kind(mmsi) if strict_mmsi else np.full(n, -1, dtype=np.int8)
+    non_vessel = ~missing_mmsi & (station >= 0)
+    invalid_mmsi = ~missing_mmsi & ~good_mmsi & ~non_vessel
 
     # --- time and position ---
     ts = _timestamps(frame["timestamp"])
@@ -152,20 +176,24 @@ def clean_chunk(frame: pd.DataFrame, *, file: str, strict_mmsi: bool = True, sor
         lat_bad = ~((lat >= -90.0) & (lat <= 90.0))
         lon_bad = ~((lon >= -180.0) & (lon <= 180.0))
 
-    conds = [missing_mmsi, invalid_mmsi, bad_ts, missing_pos, lat_bad, lon_bad]
+    conds = [missing_mmsi, non_vessel, invalid_mmsi, bad_ts, missing_pos, lat_bad, lon_bad]
     rejected = np.logical_or.reduce(conds) if n else np.zeros(0, bool)
     keep = ~rejected
 
     # --- rejects ---
     if rejected.any():
         reason = np.select(conds, list(range(len(conds))), default=-1)[rejected]
-        codes = np.array(["missing_mmsi", "invalid_mmsi", "bad_timestamp", "missing_position",
+        codes = np.array(["missing_mmsi", "non_vessel", "invalid_mmsi", "bad_timestamp", "missing_position",
                           "lat_out_of_range", "lon_out_of_range"], dtype=object)
         detail = np.empty(int(rejected.sum()), dtype=object)
         mm_txt = _fmt(mmsi[rejected]) if mmsi_text is None else mmsi_text[rejected]
-        sel = reason <= 1
+        sel = reason <= 2
         detail[sel] = _detail("mmsi=", np.where(reason[sel] == 0, "missing", mm_txt[sel]))
-        sel = reason == 2
+        sel = reason == 1
+        if sel.any():
+            kinds = np.array([k for k, _, _ in NON_VESSEL_MMSI], dtype=object)[station[rejected][sel]]
+            detail[sel] = np.char.add(detail[sel].astype(str), _detail(" kind=", kinds).astype(str)).astype(object)
+        sel = reason == 3
         if sel.any():
             if "timestamp_raw" in frame:
                 raw_t = frame["timestamp_raw"].to_numpy(dtype=object, na_value=None)[rejected][sel]
@@ -174,12 +202,12 @@ def clean_chunk(frame: pd.DataFrame, *, file: str, strict_mmsi: bool = True, sor
                 raw_t = np.full(int(sel.sum()), "missing or unparseable", dtype=object)
             detail[sel] = _detail("timestamp=", raw_t)
         lat_txt, lon_txt = _fmt(lat[rejected]), _fmt(lon[rejected])
-        sel = reason == 3
+        sel = reason == 4
         detail[sel] = np.char.add(_detail("lat=", lat_txt[sel]).astype(str),
                                   _detail(" lon=", lon_txt[sel]).astype(str)).astype(object)
-        sel = reason == 4
-        detail[sel] = _detail("lat=", lat_txt[sel])
         sel = reason == 5
+        detail[sel] = _detail("lat=", lat_txt[sel])
+        sel = reason == 6
         detail[sel] = _detail("lon=", lon_txt[sel])
         rejects = pd.DataFrame({
             "file": pd.Series(np.full(len(reason), file, dtype=object), dtype="str"),

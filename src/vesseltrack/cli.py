@@ -60,6 +60,13 @@ def _progress(quiet: bool):
     return say
 
 
+def _warn(summary: dict) -> None:
+    """Print what ingest noticed and could not fix (shown with --quiet too: it is not progress)."""
+    for f in summary.get("rows", {}).get("files", []):
+        for w in f.get("warnings", ()):
+            print(f"vesseltrack: warning: {_printable(w)}", file=sys.stderr)
+
+
 def _load_column_map(path: str | None) -> dict | None:
     if path is None:
         return None
@@ -114,10 +121,12 @@ def cmd_score(args: argparse.Namespace) -> int:
     config = _config(args, min_score=args.min_score, top=args.top, model_path=args.model, all_vessels=args.all_vessels)
     _require_extras(args)  # before any work: a missing extra must not leave results half-written
     result = pipeline.run(args.inputs, config, progress=_progress(args.quiet))
+    _warn(result.summary)
     export.write_outputs(args.out, result.tables(), result.summary)
     rows = result.summary["rows"]
+    non_vessel = f", {rows['rows_non_vessel']:,} from stations that are not ships" if rows.get("rows_non_vessel") else ""
     print(f"read {rows['rows_read']:,} rows: {rows['rows_kept']:,} kept, {rows['rows_rejected']:,} rejected, "
-          f"{rows['rows_duplicate']:,} duplicates")
+          f"{rows['rows_duplicate']:,} duplicates{non_vessel}")
     ev = result.summary["events"]
     print(f"{result.summary['vessels']:,} vessels, {result.summary['voyages']:,} voyages, "
           + ", ".join(f"{n:,} {t}" for t, n in ev.items() if n))
@@ -160,6 +169,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     from vesseltrack import investigate, maps, pipeline, plots
 
     result = pipeline.run(args.inputs, _config(args), progress=_progress(args.quiet))
+    _warn(result.summary)
     track = investigate.vessel_track(result, args.mmsi)
     events = investigate.vessel_events(result, args.mmsi)
     out = Path(args.out)

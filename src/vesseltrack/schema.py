@@ -91,6 +91,7 @@ REJECTS: tuple[Column, ...] = (
 REJECT_REASONS: dict[str, str] = {
     "malformed_row": "the row could not be split into the file's columns",
     "missing_mmsi": "no MMSI",
+    "non_vessel": "not a ship: aid to navigation (99x), base station (00x), SART/MOB/EPIRB (97x) or SAR aircraft (111x); counted apart, not in rejects.csv",
     "invalid_mmsi": "MMSI is not a 9-digit number in 100000000..999999999",
     "bad_timestamp": "timestamp missing or unparseable",
     "missing_position": "latitude or longitude missing or 'not available' (91 / 181)",

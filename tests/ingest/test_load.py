@@ -23,10 +23,11 @@ from .helpers import MC_HEADER, MC_ROWS, gz, marinecadastre, write, zipped
 
 def accounting_ok(res):
     c = res.counts
-    assert c["rows_read"] == c["rows_kept"] + c["rows_rejected"] + c["rows_duplicate"]
+    assert c["rows_read"] == c["rows_kept"] + c["rows_rejected"] + c["rows_duplicate"] + c["rows_non_vessel"]
     assert len(res.rejects) == c["rows_rejected"] and len(res.positions) == c["rows_kept"]
     for f in c["files"]:
-        assert f["rows_read"] == f["rows_kept"] + f["rows_rejected"] + f["rows_duplicate"]
+        assert f["rows_read"] == f["rows_kept"] + f["rows_rejected"] + f["rows_duplicate"] + f["rows_non_vessel"]
+    assert sum(k["rows"] for k in c["non_vessel"].values()) == c["rows_non_vessel"]
     assert sum(f["rows_read"] for f in c["files"]) == c["rows_read"]
     assert sum(c["rejected_by_reason"].values()) == c["rows_rejected"]
 
@@ -39,8 +40,32 @@ def test_result_contract_and_counts(tmp_path):
     accounting_ok(res)
     assert isinstance(res.positions.index, pd.RangeIndex)
     assert res.counts["rows_duplicate"] == 1 and res.counts["rejected_by_reason"] == {"invalid_mmsi": 1}
-    assert set(res.counts) == {"rows_read", "rows_kept", "rows_rejected", "rows_duplicate", "rejected_by_reason",
-                               "skipped", "files"}
+    assert set(res.counts) == {"rows_read", "rows_kept", "rows_rejected", "rows_duplicate", "rows_non_vessel",
+                               "rejected_by_reason", "non_vessel", "invalid_mmsi", "skipped", "files"}
+    assert res.counts["invalid_mmsi"] == {"stations": 1, "most_rows": [{"mmsi": "1", "rows": 1}]}
+
+
+def test_stations_that_are_not_ships_are_set_aside_by_kind(tmp_path):
+    """Aids to navigation (99x), base stations (00x, a CSV's 7-digit number), SART/MOB/EPIRB (97x)
+    and SAR aircraft (111x) are neither vessels nor invalid MMSIs; craft of a parent ship (98x) are vessels."""
+    ids = [992191234, 992191234, 2190001, 972000123, 111219500, 982191234, 219000001, 12345, 12345, 12346]
+    rows = [f"{m},2024-01-01T00:0{i}:00,55.0,12.0" for i, m in enumerate(ids)]
+    res = load([write(tmp_path, "nv.csv", "MMSI,BaseDateTime,LAT,LON\n" + "\n".join(rows) + "\n")])
+    accounting_ok(res)
+    assert sorted(res.positions["mmsi"].unique()) == [219000001, 982191234]
+    assert res.counts["non_vessel"] == {
+        "aid_to_navigation": {"rows": 2, "stations": 1}, "base_station": {"rows": 1, "stations": 1},
+        "sar_aircraft": {"rows": 1, "stations": 1}, "sart_mob_epirb": {"rows": 1, "stations": 1}}
+    assert res.counts["files"][0]["rows_non_vessel"] == 5
+    assert "non_vessel" not in set(res.rejects["reason"])
+    assert res.counts["invalid_mmsi"] == {"stations": 2, "most_rows": [{"mmsi": "12345", "rows": 2},
+                                                                       {"mmsi": "12346", "rows": 1}]}
+
+
+def test_anonymised_ids_are_never_stations(tmp_path):
+    rows = "ID,ais_pos_timestamp,longitude,latitude\n2190001,01/01/2024 00:00,12,55\n992191234,01/01/2024 00:01,12,55\n"
+    res = load([write(tmp_path, "anon.csv", rows)])
+    assert len(res.positions) == 2 and res.counts["rows_non_vessel"] == 0
 
 
 def test_duplicates_across_files_and_chunks(tmp_path, monkeypatch):

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import shared_ais
-from vesseltrack import schema
+from vesseltrack import clean, schema
 from vesseltrack.errors import InputError
 from vesseltrack.ingest import load, sniff
 
@@ -31,7 +31,7 @@ def _check(res):
     schema.validate(res.positions, schema.POSITIONS)
     schema.validate(res.rejects, schema.REJECTS)
     c = res.counts
-    assert c["rows_read"] == c["rows_kept"] + c["rows_rejected"] + c["rows_duplicate"]
+    assert c["rows_read"] == c["rows_kept"] + c["rows_rejected"] + c["rows_duplicate"] + c["rows_non_vessel"]
     assert len(res.rejects) == c["rows_rejected"] and len(res.positions) == c["rows_kept"]
 
 
@@ -79,8 +79,10 @@ def test_exactearth_sentinels_rejected():
     raw = pd.read_csv(path, dtype=str, usecols=["MMSI", "Latitude", "Longitude"])
     res = load(path)
     assert res.counts["files"][0]["format"] == "exactearth" and res.counts["rows_read"] == len(raw)
-    sentinel_rows = set((raw.index[(raw["Latitude"] == "91.0") | (raw["Longitude"] == "181.0")] + 1).tolist())
-    assert sentinel_rows
+    station = clean.non_vessel_kind(pd.to_numeric(raw["MMSI"]).to_numpy(float)) >= 0  # set aside, not rejected
+    sentinel = ((raw["Latitude"] == "91.0") | (raw["Longitude"] == "181.0")).to_numpy()
+    sentinel_rows = set((raw.index[sentinel & ~station] + 1).tolist())
+    assert sentinel_rows and sum(k["rows"] for k in res.counts["non_vessel"].values()) == int(station.sum())
     rej = res.rejects.set_index("row")
     assert sentinel_rows <= set(rej.index)
     reasons = set(rej.loc[sorted(sentinel_rows), "reason"])

@@ -7,8 +7,11 @@ canonical columns, then merges the chunks into one table sorted by (mmsi, timest
 exact duplicates across all inputs.
 
 Accounting is exact, overall and per file: ``rows_read == rows_kept + rows_rejected +
-rows_duplicate`` and ``len(rejects) == rows_rejected``. ``rows_read`` counts the rows that became
-a position or a reject; lines a reader skipped (NMEA static messages, other message types,
+rows_duplicate + rows_non_vessel`` and ``len(rejects) == rows_rejected``. ``rows_read`` counts the
+rows that became a position, a reject or a non-vessel row: reports of stations that are not ships
+(aids to navigation, base stations, SART/MOB/EPIRB, SAR aircraft; ``clean.NON_VESSEL_MMSI``), set
+aside and counted by kind in ``counts["non_vessel"]``, never in the rejects. Rows rejected as
+``invalid_mmsi`` are also listed per MMSI (``counts["invalid_mmsi"]``). Lines a reader skipped (NMEA static messages, other message types,
 comments, blank lines) are counted by kind in ``counts["skipped"]``. Duplicates are attributed to
 the file of the copy that was dropped (the later one in (mmsi, timestamp, input) order). Rows
 sharing (mmsi, timestamp) are ordered by their other values, so the table does not depend on the
@@ -84,6 +87,40 @@ def _nmea_read(src: Source, **kwargs):
             Path(tmp.name).unlink(missing_ok=True)
 
     return gen()
+
+
+#: How many broken MMSIs summary.json lists by name (the most frequent first).
+INVALID_MMSI_LISTED = 50
+
+
+def _set_aside(rej: pd.DataFrame, non_vessel: list[pd.DataFrame], stats: dict) -> pd.DataFrame:
+    """Rejects without the ``non_vessel`` rows, which go to ``non_vessel`` (counted in ``stats``)."""
+    aside = (rej["reason"] == "non_vessel").to_numpy()
+    if not aside.any():
+        return rej
+    non_vessel.append(rej.loc[aside, ["detail"]])
+    stats["rows_non_vessel"] += int(aside.sum())
+    return rej.loc[~aside].reset_index(drop=True)
+
+
+def _non_vessel_summary(parts: list[pd.DataFrame]) -> dict:
+    """{kind: {"rows": n, "stations": distinct MMSIs}} of the rows set aside as not ships."""
+    if not parts:
+        return {}
+    detail = pd.concat(parts, ignore_index=True)["detail"].str.extract(r"mmsi=(\S+) kind=(\S+)")
+    grouped = detail.groupby(1, sort=True)[0]
+    return {str(k): {"rows": int(g.size), "stations": int(g.nunique())} for k, g in grouped}
+
+
+def _invalid_mmsi_summary(rejects: pd.DataFrame) -> dict:
+    """The broken identities behind ``invalid_mmsi`` rejects, per MMSI (a misconfigured transponder is
+    itself worth listing): how many distinct, and the most frequent with their row counts."""
+    bad = rejects.loc[rejects["reason"] == "invalid_mmsi", "detail"]
+    if not len(bad):
+        return {"stations": 0, "most_rows": []}
+    counts = bad.str.removeprefix("mmsi=").value_counts()
+    top = counts.sort_index(kind="stable").sort_values(ascending=False, kind="stable").head(INVALID_MMSI_LISTED)
+    return {"stations": int(len(counts)), "most_rows": [{"mmsi": str(k), "rows": int(v)} for k, v in top.items()]}
 
 
 def _fix_rejects(rej: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -509,6 +546,7 @@ def load(paths, *, column_map: dict | None = None, assume_time=None, strict_mmsi
     reject_parts: list[pd.DataFrame] = []
     files: list[dict] = []
     skipped: dict[str, int] = {}
+    non_vessel: list[pd.DataFrame] = []  # the rows of stations that are not ships, set aside
     for fid, src in enumerate(sources):
         info = sniff_source(src)
         strict = _default_strict(src, info, column_map) if strict_mmsi is None else strict_mmsi
@@ -521,7 +559,7 @@ def load(paths, *, column_map: dict | None = None, assume_time=None, strict_mmsi
         else:
             chunks = _nmea_read(src, **kwargs)
         stats = {"file": src.name, "format": info.layout, "rows_read": 0, "rows_kept": 0,
-                 "rows_rejected": 0, "rows_duplicate": 0}
+                 "rows_rejected": 0, "rows_duplicate": 0, "rows_non_vessel": 0}
         file_rejects: list[pd.DataFrame] = []
         file_skipped: dict[str, int] = {}
         for chunk in prefetch(chunks):
@@ -529,6 +567,8 @@ def load(paths, *, column_map: dict | None = None, assume_time=None, strict_mmsi
             # lines they skipped (the NMEA reader counts static and other message types); those
             # are reported under counts["skipped"], so the accounting stays exact either way.
             stats["rows_read"] += len(chunk.frame) + len(chunk.rejects)
+            if chunk.warnings:
+                stats.setdefault("warnings", []).extend(chunk.warnings)
             for k, v in chunk.skipped.items():
                 skipped[k] = skipped.get(k, 0) + int(v)
                 file_skipped[k] = file_skipped.get(k, 0) + int(v)
@@ -541,6 +581,8 @@ def load(paths, *, column_map: dict | None = None, assume_time=None, strict_mmsi
                 pos, rej = clean_chunk(chunk.frame, file=src.name, strict_mmsi=strict, sort=_chunk_order,
                                        gather=gather)
                 del chunk
+                if len(rej):
+                    rej = _set_aside(rej, non_vessel, stats)
                 if len(rej):
                     file_rejects.append(rej)
                 if len(pos):
@@ -603,7 +645,10 @@ def load(paths, *, column_map: dict | None = None, assume_time=None, strict_mmsi
         "rows_kept": len(positions),
         "rows_rejected": len(rejects),
         "rows_duplicate": int(len(drop)),
+        "rows_non_vessel": sum(f["rows_non_vessel"] for f in files),
         "rejected_by_reason": by_reason,
+        "non_vessel": _non_vessel_summary(non_vessel),
+        "invalid_mmsi": _invalid_mmsi_summary(rejects),
         "skipped": skipped,
         "files": files,
     }

@@ -28,6 +28,9 @@ class Chunk:
     #: Lines that are not data and are not counted as rows (NMEA: non-AIS sentences, comments,
     #: message types without positions), by kind, for summary.json.
     skipped: dict[str, int] = field(default_factory=dict)
+    #: What the reader noticed about the file and could not fix (columns that look meaningful but
+    #: map to nothing, scales read from column names); on the file's first chunk only.
+    warnings: tuple[str, ...] = ()
 
 
 _END = object()

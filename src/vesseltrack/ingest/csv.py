@@ -134,6 +134,7 @@ def read(path, *, column_map: dict | None = None, assume_time=None, chunk_rows: 
         raise InputError(f"{src.name}: content is {info.kind}, not delimited text; expected CSV; use vesseltrack.ingest.load")
     columns = list(info.columns)
     mapping = resolve_mapping(src.name, columns, column_map)
+    warnings = tuple(layouts.unmapped_warnings(src.name, columns, mapping))
     fmt, unit = time_options(info.layout, column_map)
     head = src.head()
     n_lines = max(head.count(b"\n"), 1)
@@ -246,7 +247,8 @@ def read(path, *, column_map: dict | None = None, assume_time=None, chunk_rows: 
                     frame = pd.DataFrame(cols, copy=False)
                 else:
                     frame = pd.DataFrame({"source_row": np.empty(0, np.int64)})
-                yield Chunk(frame=frame, rejects=rej, rows_read=n + len(m))
+                yield Chunk(frame=frame, rejects=rej, rows_read=n + len(m), warnings=warnings)
+                warnings = ()
     finally:
         if stream is not None:
             stream.close()

@@ -56,8 +56,39 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                   "transponder_class"),
 }
 
-#: Extra source columns some layouts need next to the canonical ones (exactEarth milliseconds).
-EXTRA = {"millisecond": ("Millisecond", "millisecond", "msec")}
+#: Extra source columns some layouts need next to the canonical ones: exactEarth milliseconds, and the
+#: AIS dimensions from the reference point (to bow + to stern = length, to port + to starboard = width),
+#: used when the file has no length / width column.
+EXTRA = {
+    "millisecond": ("Millisecond", "millisecond", "msec"),
+    "to_bow": ("Dimension_to_Bow", "to_bow", "dim_a", "dimension_a"),
+    "to_stern": ("Dimension_to_stern", "to_stern", "dim_b", "dimension_b"),
+    "to_port": ("Dimension_to_port", "to_port", "dim_c", "dimension_c"),
+    "to_starboard": ("Dimension_to_starboard", "to_starboard", "dim_d", "dimension_d"),
+}
+#: canonical column -> the two dimension columns whose sum it is
+DIMENSION_SUMS = {"length_m": ("to_bow", "to_stern"), "width_m": ("to_port", "to_starboard")}
+
+#: Measured columns whose source may carry a unit or a scale in its name ("SPEED_KNOTSx10",
+#: "DRAUGHT_METERSx10", "draft_cm"): the unit words each may end in, in canonical units.
+UNIT_WORDS: dict[str, tuple[str, ...]] = {
+    "sog_kn": ("knots", "knot", "kts", "kn"),
+    "cog_deg": ("degrees", "degree", "deg"),
+    "heading_deg": ("degrees", "degree", "deg"),
+    "draught_m": ("meters", "metres", "meter", "metre", "m"),
+    "length_m": ("meters", "metres", "meter", "metre", "m"),
+    "width_m": ("meters", "metres", "meter", "metre", "m"),
+}
+#: Scale markers at the end of a (normalised) header name -> factor to the canonical unit, longest
+#: first; units smaller than the metre only for lengths. A value in a ``..._x10`` column is ten
+#: times the quantity (AIS itself sends speed in tenths of a knot).
+SCALE_MARKERS: tuple[tuple[str, float, bool], ...] = (
+    ("x1000", 1e-3, False), ("x100", 1e-2, False), ("x10", 1e-1, False),
+    ("decimetres", 1e-1, True), ("decimeters", 1e-1, True), ("centimetres", 1e-2, True),
+    ("centimeters", 1e-2, True), ("millimetres", 1e-3, True), ("millimeters", 1e-3, True),
+    ("dm", 1e-1, True), ("cm", 1e-2, True), ("mm", 1e-3, True),
+)
+_METRES = ("draught_m", "length_m", "width_m")
 
 _SYN_NORM: dict[str, tuple[str, ...]] = {
     c: tuple(dict.fromkeys(norm(s) for s in syns)) for c, syns in {**SYNONYMS, **EXTRA}.items()
@@ -183,6 +214,83 @@ def match_columns(columns: list[str], column_map: dict | None = None) -> dict[st
                 out[canon] = src
                 used.add(src)
                 break
+    for canon in UNIT_WORDS:  # names with a unit or a scale: 'SPEED_KNOTSx10', 'draft_cm'
+        if canon in out:
+            continue
+        src = next((c for c in columns if c not in used and _unit_stem(canon, norm(c)) is not None), None)
+        if src is not None:
+            out[canon] = src
+            used.add(src)
+    for canon, parts in DIMENSION_SUMS.items():  # only what a sum will fill
+        if canon in out:
+            for p in parts:
+                out.pop(p, None)
+    return out
+
+
+def _unit_stem(canon: str, name: str) -> float | None:
+    """Factor to ``canon``'s unit when the normalised header ``name`` is one of its synonyms followed by a
+    unit word and/or a scale marker ('speedknotsx10' -> 0.1 for sog_kn), else None."""
+    factor = 1.0
+    for marker, f, metres_only in SCALE_MARKERS:
+        if name.endswith(marker) and (canon in _METRES or not metres_only):
+            name, factor = name[: -len(marker)], f
+            break
+    stems = [name] + [name[: -len(u)] for u in UNIT_WORDS[canon] if name.endswith(u) and len(name) > len(u)]
+    if factor == 1.0 and stems == [name]:
+        return None  # plain names are the synonyms' business
+    return factor if any(s in _SYN_NORM[canon] for s in stems) else None
+
+
+def column_scales(mapping: dict[str, str]) -> dict[str, float]:
+    """{canonical: factor} for mapped source columns whose name carries a scale ('SPEED_KNOTSx10' -> 0.1)."""
+    out = {}
+    for canon in UNIT_WORDS:
+        src = mapping.get(canon)
+        f = _unit_stem(canon, norm(src)) if src is not None else None
+        if f is not None and f != 1.0:
+            out[canon] = f
+    return out
+
+
+#: Words in a header name that say which canonical column it resembles (checked on columns the
+#: mapping left unused, to warn about information that would otherwise be lost silently).
+RESEMBLES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("sog_kn", ("speed", "sog", "knot")),
+    ("cog_deg", ("course", "cog")),
+    ("heading_deg", ("heading", "hdg")),
+    ("draught_m", ("draught", "draft")),
+    ("vessel_name", ("name",)),
+    ("vessel_type", ("shiptype", "vesseltype", "shipandcargo", "type")),
+    ("length_m", ("length", "dimension", "bow", "stern")),
+    ("width_m", ("width", "beam", "breadth", "dimension", "port", "starboard")),
+    ("imo", ("imo",)),
+    ("destination", ("destination", "dest")),
+    ("call_sign", ("callsign",)),
+    ("nav_status", ("navstatus", "navigationalstatus", "status")),
+)
+
+
+def unmapped_warnings(name: str, columns: list[str], mapping: dict[str, str]) -> list[str]:
+    """Warnings for input columns that look like a canonical column no column fills.
+
+    A column is only named when what it resembles stayed empty: a DMA file's "Type of position
+    fixing device" is no warning once "Ship type" fills ``vessel_type``. Also says which columns
+    were read with a scale.
+    """
+    used = set(mapping.values())
+    out = []
+    for col in columns:
+        if col in used:
+            continue
+        n = norm(col)
+        like = [c for c, words in RESEMBLES if c not in mapping and any(w in n for w in words)
+                and not (c in DIMENSION_SUMS and all(p in mapping for p in DIMENSION_SUMS[c]))]
+        if like:
+            out.append(f"{name}: column {col!r} looks like {' or '.join(like)} but was not read; "
+                       f"map it with --column-map (e.g. {{\"{like[0]}\": \"{col}\"}}) if it holds that")
+    for canon, f in column_scales(mapping).items():
+        out.append(f"{name}: column {mapping[canon]!r} read as {canon} = value x {f:g} (scale from its name)")
     return out
 
 
@@ -485,8 +593,13 @@ def to_canonical(batch, mapping: dict[str, str], *, time_format: str | None, tim
         return batch.column(names.index(mapping[canon]))
 
     millis = to_float(get("millisecond")) if "millisecond" in mapping else None
+    for canon, parts in DIMENSION_SUMS.items():
+        if canon not in mapping and all(p in mapping for p in parts):
+            a, b = (to_float(get(p)) for p in parts)
+            cols[canon] = (a + b).astype(np.float32)  # 0 + 0 (not available) stays 0: clean.py's sentinel
+    scales = column_scales(mapping)
     for canon in mapping:
-        if canon == "millisecond":
+        if canon == "millisecond" or canon in EXTRA:
             continue
         arr = get(canon)
         if canon == "mmsi":
@@ -500,5 +613,6 @@ def to_canonical(batch, mapping: dict[str, str], *, time_format: str | None, tim
         elif canon in TEXT:
             cols[canon] = text_column(arr)
         else:
-            cols[canon] = to_float(arr, keep_float32=canon not in ("lat", "lon"))
+            vals = to_float(arr, keep_float32=canon not in ("lat", "lon"))
+            cols[canon] = vals * vals.dtype.type(scales[canon]) if canon in scales else vals
     return cols

@@ -64,6 +64,7 @@ def read(path, *, column_map: dict | None = None, assume_time=None, chunk_rows: 
     pf = open_file(src)
     columns = pf.schema_arrow.names
     mapping = resolve_mapping(src.name, columns, column_map)
+    warnings = tuple(layouts.unmapped_warnings(src.name, columns, mapping))
     fmt, unit = time_options(layout_of(columns), column_map)
     wanted = list(dict.fromkeys(mapping.values()))
     dict_cols = [c for c in (mapping.get(t) for t in layouts.TEXT) if c is not None]
@@ -82,7 +83,8 @@ def read(path, *, column_map: dict | None = None, assume_time=None, chunk_rows: 
             cols["source_row"] = np.arange(done + 1, done + n + 1, dtype=np.int64)
             frame = pd.DataFrame(cols, copy=False)
             done += n
-            yield Chunk(frame=frame, rejects=schema.empty(schema.REJECTS), rows_read=n)
+            yield Chunk(frame=frame, rejects=schema.empty(schema.REJECTS), rows_read=n, warnings=warnings)
+            warnings = ()
     except (pa.ArrowInvalid, OSError) as err:
         raise InputError(
             f"{src.name}: Parquet data cannot be read after {done:,} rows ({str(err).splitlines()[0]}); "
