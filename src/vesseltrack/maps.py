@@ -43,7 +43,8 @@ SENSITIVE_COLOUR = "#d62728"
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
            "#393b79", "#637939", "#8c6d31", "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1")
 EVENT_COLOURS = {"port_visit": "#1f4e79", "encounter": "#ff7f0e", "loitering": "#9467bd",
-                 "spoofing": "#000000", "identity_clash": "#000000"}
+                 "spoofing": "#000000", "identity_clash": "#000000",
+                 "feed_artefact": "#9e9e9e"}
 DEFAULT_MAX_POINTS = 500
 DEFAULT_MAX_VESSELS = 300
 

@@ -106,7 +106,7 @@ REJECT_REASONS: dict[str, str] = {
 }
 
 # --- events ----------------------------------------------------------------------------------------
-EVENT_TYPES = ("gap", "port_visit", "encounter", "loitering", "spoofing", "identity_clash")
+EVENT_TYPES = ("gap", "port_visit", "encounter", "loitering", "spoofing", "identity_clash", "feed_artefact")
 
 #: One row per detected event. The first block is common to all event types; the second holds
 #: type-specific columns, NaN / empty where they do not apply.
@@ -195,7 +195,11 @@ EVENTS: tuple[Column, ...] = (
     C("spoofed_lat", "float64", "deg", "spoofing: mean latitude of the false positions", True, -90, 90),
     C("spoofed_lon", "float64", "deg", "spoofing: mean longitude of the false positions", True, -180, 180),
     C("spoofed_extent_km", "float64", "km", "spoofing: largest distance of a false position from their mean", True, 0),
-    C("returned", "boolean", "", "spoofing: the track jumped back near where it left (False: one-way jump)", True),
+    C("returned", "boolean", "", "spoofing: the track jumped back near where it left (always, for spoofing); feed_artefact: "
+      "False for a one-way jump or a single impossible step", True),
+    C("artefact", "str", "", "feed_artefact (a data-quality event, not a finding): 're-stamp burst' (many vessels jumped "
+      "within minutes in one area), 'same-second positions', 'time jitter' (the off positions lie on the vessel's own track) "
+      "or 'one-way jump' (a bad fix that never returns)", True),
     C("other_lat", "float64", "deg", "identity_clash: position of the second ship at the start", True, -90, 90),
     C("other_lon", "float64", "deg", "identity_clash: position of the second ship at the start", True, -180, 180),
     C("n_switches", "Int64", "", "identity_clash: impossible jumps between the two ships", True, 0),

@@ -36,10 +36,66 @@ def test_gps_jitter_is_not_spoofing():
     assert len(detect_spoofing(steps_of(rows))) == 0
 
 
-def test_one_way_jump():
+def test_one_way_jump_is_a_feed_artefact_not_spoofing():
     rows = track(1, "2024-03-01T00:00", 10, every_min=1) + track(1, "2024-03-01T00:10", 10, lat0=45.0, every_min=1)
     ev = detect_spoofing(steps_of(rows))
-    assert len(ev) == 1 and not ev["returned"].iloc[0] and ev["n_positions"].iloc[0] == 0
+    schema.validate(ev, schema.EVENTS, name="spoofing")
+    assert len(ev) == 1 and ev["event_type"].iloc[0] == "feed_artefact" and ev["artefact"].iloc[0] == "one-way jump"
+    assert not ev["returned"].iloc[0] and ev["n_positions"].iloc[0] == 0
+
+
+def test_outlier_at_the_end_of_a_track_is_a_bad_fix():
+    rows = track(1, "2024-03-01T00:00", 30, lat0=38.0, lon0=131.0, dlon=0.005, every_min=2, vessel_type=70)
+    rows[-1]["lat"] += 1.5  # the last report 170 km off
+    ev = detect_spoofing(steps_of(rows))
+    assert list(ev["event_type"]) == ["feed_artefact"] and list(ev["artefact"]) == ["one-way jump"]
+
+
+def test_restamp_burst_across_vessels_is_one_feed_artefact_per_vessel_not_spoofing():
+    """A feed releases a backlog: within two minutes, six ships in one area each get one or two reports
+    of where they were 30 minutes earlier, stamped now (they jump back, then forward again)."""
+    rows = []
+    for k in range(6):
+        tr = track(100 + k, "2024-03-01T00:00", 90, lat0=55.0 + 0.05 * k, lon0=12.0, dlon=0.003, every_min=1, vessel_type=70)
+        for j in (60, 61)[: 1 + k % 2]:  # the reports at minute 60(-61) carry positions of minute 30(-31)
+            tr[j]["lat"], tr[j]["lon"] = tr[j - 30]["lat"], tr[j - 30]["lon"]
+        rows += tr
+    ev = detect_spoofing(steps_of(rows))
+    assert (ev["event_type"] == "feed_artefact").all() and set(ev["artefact"]) == {"re-stamp burst"}
+    assert ev["mmsi"].nunique() == 6
+
+
+def test_a_lone_vessel_spoofed_during_a_burst_elsewhere_is_still_spoofing():
+    rows = track(1, "2024-03-01T00:00", 60, lat0=38.0, lon0=131.0, dlon=0.005, every_min=2, vessel_type=80)
+    for r in rows[20:30]:
+        r["lat"] += 3.0
+    for k in range(6):  # a burst 10 degrees away at the same time
+        tr = track(100 + k, "2024-03-01T00:00", 60, lat0=48.0 + 0.05 * k, lon0=12.0, dlon=0.003, every_min=1, vessel_type=70)
+        tr[40]["lat"], tr[40]["lon"] = tr[10]["lat"], tr[10]["lon"]
+        rows += tr
+    ev = detect_spoofing(steps_of(rows))
+    assert list(ev.loc[ev["event_type"] == "spoofing", "mmsi"]) == [1]
+
+
+def test_reports_stamped_minutes_off_on_the_own_track_are_time_jitter():
+    # 15 kn east, a report every 10 s; two reports carry the positions of 5 minutes later (ahead on the track)
+    t0 = pd.Timestamp("2024-03-01T00:00Z")
+    step = 15 * 1852 / 3600 * 10 / (111_320 * np.cos(np.radians(38.0)))  # degrees of longitude per 10 s
+    rows = [dict(mmsi=1, t=str(t0 + pd.Timedelta(seconds=10 * i)), lat=38.0, lon=131.0 + step * i, vessel_type=70, sog_kn=15.0)
+            for i in range(120)]
+    for i in (50, 51):
+        rows[i]["lon"] = 131.0 + step * (i + 30)
+    ev = detect_spoofing(steps_of(rows))
+    assert list(ev["event_type"]) == ["feed_artefact"] and list(ev["artefact"]) == ["time jitter"]
+    assert ev["n_positions"].iloc[0] == 2
+
+
+def test_two_places_in_the_same_second_are_a_feed_artefact():
+    rows = track(1, "2024-03-01T00:00", 30, lat0=38.0, lon0=131.0, dlon=0.002, every_min=1, vessel_type=70)
+    rows.insert(15, dict(rows[15], lat=rows[15]["lat"] + 0.03))  # the same second, 3.3 km north
+    ev = detect_spoofing(steps_of(rows))
+    assert (ev["event_type"] == "feed_artefact").all() and "same-second positions" in set(ev["artefact"])
+    assert not (ev["event_type"] == "spoofing").any()
 
 
 def _clash_rows():
@@ -68,6 +124,29 @@ def test_identity_clash_is_found_and_split_into_two_plausible_tracks():
     assert len(detect_spoofing(st)) == 0
     # input untouched
     assert "track_id" not in positions
+
+
+@pytest.mark.parametrize("km", [2, 5, 15, 40])
+@pytest.mark.parametrize("second", ["moored", "sailing"])
+def test_shared_mmsi_is_found_at_any_distance(km, second):
+    """Two ships on one MMSI, reports interleaved all day: a moored ship and another moored or sailing
+    at 10 kn ``km`` away. No single ship could be at both, whatever the separation."""
+    a = track(7, "2024-03-01T00:00", 120, lat0=55.0, lon0=12.0, dlat=0, dlon=0, every_min=3, sog_kn=0.0,
+              vessel_type=70, vessel_name="A")
+    b = track(7, "2024-03-01T00:01:30", 120, lat0=55.0 + km / 111.2, lon0=12.0, dlat=0,
+              dlon=0.0 if second == "moored" else 0.0087, every_min=3, sog_kn=0.0 if second == "moored" else 10.0,
+              vessel_type=70, vessel_name="B")
+    split, ev = split_identity_clashes(make_positions(a + b + track(8, "2024-03-01T00:00", 40, every_min=6)))
+    assert len(ev) == 1 and ev["mmsi"].iloc[0] == 7 and ev["n_switches"].iloc[0] >= 200
+    assert ev["jump_distance_m"].iloc[0] >= km * 900
+    assert split.groupby("track_id")["vessel_name"].nunique(dropna=False).max() == 1
+    assert set(split["track_id"]) == {7, 8, 7 + SPLIT_OFFSET}
+
+
+def test_a_ship_moving_at_its_reported_speed_is_no_clash():
+    rows = track(1, "2024-03-01T00:00", 200, lat0=55.0, lon0=12.0, dlon=0.01, every_min=3, sog_kn=12.0, vessel_type=70)
+    split, ev = split_identity_clashes(make_positions(rows))
+    assert len(ev) == 0
 
 
 def test_no_clash_for_ordinary_or_spoofed_tracks():

@@ -1,8 +1,9 @@
 """Spoofing, identity clashes and invalid identities.
 
-- :func:`split_identity_clashes`: one MMSI broadcast by two ships at once. Within an MMSI, each
-  step between consecutive reports that is impossible (over ``clash_speed_kn`` across more than
-  ``min_jump_km``) is a switch from one ship to the other; an MMSI with at least ``min_switches``
+- :func:`split_identity_clashes`: one MMSI broadcast by two ships at once, at any separation. Within
+  an MMSI, each step between consecutive reports that no ship could sail (longer than ``min_jump_km``
+  and faster than the type's credible speed, or far faster than both reports' own speed over
+  ground) is a switch from one ship to the other; an MMSI with at least ``min_switches``
   switches is a clash. Its reports get sub-track labels by the parity of the switches so far, then
   two vectorised refinement passes reassign each report to the sub-track it is plausibly
   reachable from (the lower implied speed from that sub-track's previous report). At most two
@@ -26,7 +27,7 @@ import pandas as pd
 from vesseltrack import tracks
 from vesseltrack.detect import events as ev
 from vesseltrack.geo import BLOCK_ROWS, KN_PER_M_S, haversine_m
-from vesseltrack.tracks import vessel_starts
+from vesseltrack.tracks import search_seconds, vessel_starts
 from vesseltrack.shore import coarse_shore_distance_km
 from vesseltrack.zones import Gazetteer, build_gazetteer, nearest_zone_km, shore_distance_km
 
@@ -44,9 +45,15 @@ DEFAULT_MAX_KN = 60.0
 MIN_DT_S = 30.0
 #: Steps shorter than this are never impossible.
 MIN_STEP_M = 1000.0
-#: Identity clash: a switch is a step over this speed across more than MIN_JUMP_KM.
-CLASH_SPEED_KN = 100.0
-MIN_JUMP_KM = 20.0
+#: Identity clash (one MMSI, two ships): a switch is a step longer than MIN_JUMP_KM that no ship could
+#: sail: faster than the type's credible speed (:data:`MAX_SPEED_KN_BY_TYPE`), or, when both reports
+#: give a speed over ground, faster than CLAIMED_SPEED_FACTOR x the higher of them + CLAIMED_SPEED_SLACK_KN
+#: (two moored ships 5 km apart alternating every 10 minutes "sail" 16 kn while both say 0 kn). The
+#: idea of GFW's segmenter (gpsdio-segment: a report joins the track it is reachable from at
+#: credible speed, noise 500 m), at any separation; MIN_SWITCHES makes it a sustained pattern.
+MIN_JUMP_KM = 1.0
+CLAIMED_SPEED_FACTOR = 2.0
+CLAIMED_SPEED_SLACK_KN = 8.0
 MIN_SWITCHES = 6
 #: Offset of synthetic ids given to the second ship of a clashing MMSI: ``mmsi + SPLIT_OFFSET``.
 #: Out of the 9-digit range, so it never collides with a real MMSI (fits int32).
@@ -79,31 +86,87 @@ def _eff_speed(steps: pd.DataFrame, min_dt_s: float) -> tuple[np.ndarray, np.nda
     return dist, dist / np.fmax(dt, min_dt_s) * KN_PER_M_S
 
 
+#: Feed artefacts, not spoofing: impossible steps of at least FEED_BURST_VESSELS distinct vessels within
+#: FEED_BURST_WINDOW_S of each other in one FEED_BURST_CELL_DEG cell are a re-stamp burst (a feed or
+#: receiver releasing a backlog under new times, or GNSS interference over an area); an excursion whose
+#: positions lie within ON_TRACK_M of the vessel's own track is time jitter (a report stamped a few
+#: minutes off, ahead or behind on its track); two reports in one second at different places come from
+#: the feed, not the ship; a jump that never comes back is a bad fix or a one-way jump.
+FEED_BURST_VESSELS = 4
+FEED_BURST_WINDOW_S = 180.0
+FEED_BURST_CELL_DEG = 1.0
+ON_TRACK_M = 500.0
+#: The own track an excursion is compared with: the line through the vessel's reports this long before
+#: the excursion and after its return (or its first / last report).
+TRACK_BASELINE_S = 600
+ARTEFACTS = ("re-stamp burst", "same-second positions", "time jitter", "one-way jump")
+
+
+def _burst_size(mmsi: np.ndarray, ts: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """For each impossible step (its reached report's mmsi, time, position): distinct vessels with an
+    impossible step in the same cell within one window either side."""
+    cell = (np.floor(lat / FEED_BURST_CELL_DEG) * 1000 + np.floor(lon / FEED_BURST_CELL_DEG)).astype(np.int64)
+    tbin = ts // int(FEED_BURST_WINDOW_S * 1e9)
+    spread = pd.DataFrame({"cell": np.tile(cell, 3), "bin": np.r_[tbin - 1, tbin, tbin + 1], "mmsi": np.tile(mmsi, 3)})
+    vessels = spread.drop_duplicates().groupby(["cell", "bin"]).size()
+    return vessels.reindex(pd.MultiIndex.from_arrays([cell, tbin])).to_numpy(dtype=np.int64)
+
+
+def _on_track(lat: np.ndarray, lon: np.ndarray, before: np.ndarray, after: np.ndarray, rows: np.ndarray,
+              episode: np.ndarray) -> np.ndarray:
+    """Per episode: every false position (``rows``, grouped by ``episode``) lies within ON_TRACK_M of the
+    line through the own track's reports ``before`` and ``after`` (:data:`TRACK_BASELINE_S`), no further
+    along it than 3 times their distance, which is at least ON_TRACK_M (a ship lying still has no track)."""
+    b, a = before[episode], after[episode]
+    k = np.cos(np.radians(lat[b])) * 111_320.0
+    ax, ay = (lon[a] - lon[b]) * k, (lat[a] - lat[b]) * 110_540.0
+    px, py = (lon[rows] - lon[b]) * k, (lat[rows] - lat[b]) * 110_540.0
+    seg2 = ax * ax + ay * ay
+    moved = seg2 >= ON_TRACK_M ** 2
+    t = np.where(moved, (px * ax + py * ay) / np.where(moved, seg2, 1.0), 0.0)
+    cross = np.hypot(px - t * ax, py - t * ay)
+    near = moved & (cross <= ON_TRACK_M) & (t >= -1.0) & (t <= 3.0)
+    return np.bincount(episode, weights=~near, minlength=int(episode.max(initial=-1)) + 1) == 0
+
+
+def _impossible_steps(steps: pd.DataFrame, limit: np.ndarray, min_step_m: float, min_dt_s: float):
+    """(impossible step rows, artefact code per row: -1 none, 0 burst, 1 same second)."""
+    mmsi = steps["mmsi"].to_numpy()
+    dist, spd = _eff_speed(steps, min_dt_s)
+    imp = np.flatnonzero(~vessel_starts(mmsi) & (dist >= min_step_m) & (spd > limit))
+    code = np.full(len(imp), -1, dtype=np.int8)
+    if len(imp):
+        burst = _burst_size(mmsi[imp], steps["timestamp"].array.asi8[imp], steps["lat"].to_numpy(dtype=float)[imp],
+                            steps["lon"].to_numpy(dtype=float)[imp])
+        code[steps["dt_s"].to_numpy(dtype=float)[imp] == 0] = 1
+        code[burst >= FEED_BURST_VESSELS] = 0
+    return imp, code, dist, spd
+
+
 def detect_spoofing(steps: pd.DataFrame, *, max_speed_kn_by_type: dict | None = None, default_max_kn: float = DEFAULT_MAX_KN,
                     min_step_m: float = MIN_STEP_M, min_dt_s: float = MIN_DT_S, min_positions: int = 2) -> pd.DataFrame:
-    """Spoofing events from (mmsi, timestamp)-sorted positions with schema.STEPS columns.
+    """Spoofing and feed-artefact events from (mmsi, timestamp)-sorted positions with schema.STEPS columns.
 
     A step is impossible when it is at least ``min_step_m`` long and faster than the vessel type
-    can sail (``max_speed_kn_by_type``, timed as at least ``min_dt_s``). Impossible steps of one
-    vessel are paired in order (1st with 2nd, 3rd with 4th, ...): when the report after the second
-    is plausibly reachable from the report before the first, the reports between are one episode of
-    false positions (``returned`` True; start/end = first/last false report; ``n_positions`` of
-    them, at least ``min_positions``). An impossible step that finds no return is a one-way jump
-    (``returned`` False, start/end = the reports either side, ``n_positions`` 0).
+    can sail (``max_speed_kn_by_type``, timed as at least ``min_dt_s``). Impossible steps that are
+    feed artefacts (a burst of many vessels, two places in one second: see :data:`FEED_BURST_VESSELS`)
+    are ``feed_artefact`` events. The others of one vessel are paired in order (1st with 2nd, 3rd with
+    4th, ...): when the report after the second is plausibly reachable from the report before the
+    first, the reports between are one episode of false positions; ``spoofing`` when at least
+    ``min_positions`` of them lie off the vessel's own track (start/end = first/last false report,
+    ``returned`` True), else ``feed_artefact`` "time jitter". An impossible step that finds no return
+    is a ``feed_artefact`` "one-way jump" (a bad fix; start/end = the reports either side).
     """
-    n = len(steps)
-    if n == 0:
+    if len(steps) == 0:
         return ev.conform(pd.DataFrame())
     mmsi = steps["mmsi"].to_numpy()
     ts = steps["timestamp"].array.asi8
     lat = steps["lat"].to_numpy(dtype=float)
     lon = steps["lon"].to_numpy(dtype=float)
-    first = vessel_starts(mmsi)
-    dist, spd = _eff_speed(steps, min_dt_s)
     limit = max_speed_kn(steps["vessel_type"], max_speed_kn_by_type, default_max_kn)
-    imp = np.flatnonzero(~first & (dist >= min_step_m) & (spd > limit))
-    if len(imp) == 0:
-        return ev.conform(pd.DataFrame())
+    imp_all, code, dist, spd = _impossible_steps(steps, limit, min_step_m, min_dt_s)
+    feed = imp_all[code >= 0]
+    imp = imp_all[code < 0]
     p, r = imp[:-1], imp[1:]
     same = mmsi[p] == mmsi[r]
     back_m = haversine_m(lat[p - 1], lon[p - 1], lat[r], lon[r])
@@ -113,19 +176,48 @@ def detect_spoofing(steps: pd.DataFrame, *, max_speed_kn_by_type: dict | None = 
     run_start = np.r_[True, ~ok[:-1]] & ok
     pos_in_run = np.arange(len(ok)) - np.maximum.accumulate(np.where(run_start, np.arange(len(ok)), 0))
     take = ok & (pos_in_run % 2 == 0)
-    # the impossible steps not used by an episode are one-way jumps
     used = np.zeros(len(imp), dtype=bool)
     used[:-1] |= take
     used[1:] |= take
-    ps, pe = p[take], r[take] - 1
+    ps, pe, rr = p[take], r[take] - 1, r[take]
     npos = pe - ps + 1
     keep = npos >= min_positions
-    ps, pe, npos = ps[keep], pe[keep], npos[keep]
-    rr = r[take][keep]
-    one = imp[~used]
-    # spoofed positions: mean and extent per episode (ranges ps..pe, gathered then reduced)
-    rows = np.repeat(ps, npos) + (np.arange(npos.sum()) - np.repeat(np.cumsum(npos) - npos, npos))
+    ps, pe, rr, npos = ps[keep], pe[keep], rr[keep], npos[keep]
+    # false positions: mean and extent per episode (ranges ps..pe, gathered then reduced)
     off = np.cumsum(npos) - npos
+    rows = np.repeat(ps, npos) + (np.arange(npos.sum()) - np.repeat(off, npos))
+    episode = np.repeat(np.arange(len(ps)), npos)
+    if len(ps):
+        vstart = np.flatnonzero(vessel_starts(mmsi))
+        lo = vstart[np.searchsorted(vstart, ps, side="right") - 1]
+        hi = np.r_[vstart[1:], len(mmsi)][np.searchsorted(vstart, ps, side="right") - 1]
+        before = np.minimum(search_seconds(ts, lo, ps, ts[ps - 1] // 1_000_000_000 - TRACK_BASELINE_S), ps - 1)
+        after = np.maximum(search_seconds(ts, rr, hi, ts[rr] // 1_000_000_000 + TRACK_BASELINE_S) - 1, rr)
+        jitter = _on_track(lat, lon, before, after, rows, episode)
+    else:
+        jitter = np.zeros(0, dtype=bool)
+    spoof = _episodes(steps, lat, lon, ps[~jitter], pe[~jitter], rr[~jitter], dist, spd)
+    one = imp[~used]
+    artefact = np.r_[code[code >= 0], np.full(int(jitter.sum()), 2), np.full(len(one), 3)].astype(np.int64)
+    s_idx = np.r_[feed - 1, ps[jitter], one - 1]
+    e_idx = np.r_[feed, pe[jitter], one]
+    feed_events = ev.build(
+        "feed_artefact", steps, s_idx, e_idx,
+        artefact=np.array(ARTEFACTS, dtype=object)[artefact],
+        max_implied_speed_kn=np.r_[spd[feed], spd[ps[jitter]], spd[one]],
+        jump_distance_m=np.r_[dist[feed], dist[ps[jitter]], dist[one]],
+        returned=np.r_[np.zeros(len(feed), dtype=bool), np.ones(int(jitter.sum()), dtype=bool), np.zeros(len(one), dtype=bool)],
+        n_positions=np.r_[np.zeros(len(feed), dtype=np.int64), npos[jitter], np.zeros(len(one), dtype=np.int64)],
+    )
+    return ev.concat([spoof, feed_events])
+
+
+def _episodes(steps: pd.DataFrame, lat: np.ndarray, lon: np.ndarray, ps: np.ndarray, pe: np.ndarray, rr: np.ndarray,
+              dist: np.ndarray, spd: np.ndarray) -> pd.DataFrame:
+    """``spoofing`` events of the false-position runs ps..pe (rr: the step back)."""
+    npos = pe - ps + 1
+    off = np.cumsum(npos) - npos
+    rows = np.repeat(ps, npos) + (np.arange(npos.sum()) - np.repeat(off, npos))
     if len(ps):
         mlat = np.add.reduceat(lat[rows], off) / npos
         mlon = np.add.reduceat(lon[rows], off) / npos
@@ -133,18 +225,13 @@ def detect_spoofing(steps: pd.DataFrame, *, max_speed_kn_by_type: dict | None = 
         extent = np.maximum.reduceat(dev, off) / 1000.0
     else:
         mlat = mlon = extent = np.empty(0)
-    s_idx = np.r_[ps, one - 1]
-    e_idx = np.r_[pe, one]
-    k = len(ps)
     return ev.build(
-        "spoofing", steps, s_idx, e_idx,
-        max_implied_speed_kn=np.r_[np.fmax(spd[ps], spd[rr]), spd[one]],
-        jump_distance_m=np.r_[dist[ps], dist[one]],
-        spoofed_lat=np.r_[mlat, np.full(len(one), np.nan)],
-        spoofed_lon=np.r_[mlon, np.full(len(one), np.nan)],
-        spoofed_extent_km=np.r_[extent, np.full(len(one), np.nan)],
-        returned=np.r_[np.ones(k, dtype=bool), np.zeros(len(one), dtype=bool)],
-        n_positions=np.r_[npos, np.zeros(len(one), dtype=np.int64)],
+        "spoofing", steps, ps, pe,
+        max_implied_speed_kn=np.fmax(spd[ps], spd[rr]),
+        jump_distance_m=dist[ps],
+        spoofed_lat=mlat, spoofed_lon=mlon, spoofed_extent_km=extent,
+        returned=np.ones(len(ps), dtype=bool),
+        n_positions=npos,
     )
 
 
@@ -156,7 +243,23 @@ def _ffill_idx(mask: np.ndarray, first: np.ndarray) -> np.ndarray:
     return np.where(idx >= vstart, idx, -1)
 
 
-def split_identity_clashes(positions: pd.DataFrame, *, clash_speed_kn: float = CLASH_SPEED_KN, min_jump_km: float = MIN_JUMP_KM,
+def _impossible_switches(pos: pd.DataFrame, steps: pd.DataFrame, min_jump_km: float, min_dt_s: float) -> np.ndarray:
+    """Rows (of sorted positions) reached by a step no ship could sail: see :data:`MIN_JUMP_KM`."""
+    dist = steps["distance_m"].to_numpy(dtype=float)
+    jumps = np.flatnonzero(dist >= min_jump_km * 1000.0)  # NaN at a vessel's first report: never
+    if not len(jumps):
+        return jumps
+    kn = dist[jumps] / np.fmax(steps["dt_s"].to_numpy(dtype=float)[jumps], min_dt_s) * KN_PER_M_S
+    limit = max_speed_kn(pos["vessel_type"].to_numpy()[jumps] if "vessel_type" in pos else np.full(len(jumps), np.nan))
+    sog = pos["sog_kn"].to_numpy(dtype=float) if "sog_kn" in pos else np.full(len(pos), np.nan)
+    claimed = np.fmax(sog[jumps], sog[jumps - 1])  # NaN only when neither report gives a speed
+    with np.errstate(invalid="ignore"):
+        beyond_claim = kn > claimed * CLAIMED_SPEED_FACTOR + CLAIMED_SPEED_SLACK_KN
+    both_claim = np.isfinite(sog[jumps]) & np.isfinite(sog[jumps - 1])
+    return jumps[(kn > limit) | (both_claim & beyond_claim)]
+
+
+def split_identity_clashes(positions: pd.DataFrame, *, min_jump_km: float = MIN_JUMP_KM,
                            min_switches: int = MIN_SWITCHES, min_dt_s: float = MIN_DT_S,
                            steps: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(positions, events): positions sorted by (mmsi, timestamp) with an added int64 ``track_id``,
@@ -186,11 +289,9 @@ def split_identity_clashes(positions: pd.DataFrame, *, clash_speed_kn: float = C
         return with_track_id(track_id), ev.conform(pd.DataFrame())
     first = vessel_starts(mmsi)
     starts = np.flatnonzero(first)
-    # switches: long jumps (few; the distance test first) at a speed no ship sails
+    # switches: jumps (few; the distance test first) no ship could sail
     dist = steps["distance_m"].to_numpy(dtype=float)
-    jumps = np.flatnonzero(dist >= min_jump_km * 1000.0)  # NaN at a vessel's first report: never
-    jump_kn = dist[jumps] / np.fmax(steps["dt_s"].to_numpy(dtype=float)[jumps], min_dt_s) * KN_PER_M_S
-    sw_all = jumps[jump_kn > clash_speed_kn]
+    sw_all = _impossible_switches(pos, steps, min_jump_km, min_dt_s)
     n_sw = np.bincount(np.searchsorted(starts, sw_all, side="right") - 1, minlength=len(starts))
     if not (n_sw >= min_switches).any():
         return with_track_id(track_id), ev.conform(pd.DataFrame())
@@ -202,22 +303,26 @@ def split_identity_clashes(positions: pd.DataFrame, *, clash_speed_kn: float = C
     lat = pos["lat"].to_numpy(dtype=float)
     lon = pos["lon"].to_numpy(dtype=float)
     # parity of switches so far within the vessel
+    limit = max_speed_kn(pos["vessel_type"]) if "vessel_type" in pos else np.full(n, DEFAULT_MAX_KN)
     cs = np.cumsum(switch)
     vstart = np.maximum.accumulate(np.where(first, np.arange(n), 0))
     label = ((cs - cs[vstart]) % 2).astype(np.int8)
+    sog = pos["sog_kn"].to_numpy(dtype=float) if "sog_kn" in pos else np.full(n, np.nan)
     for _ in range(2):  # refinement: join the sub-track this report is plausibly reachable from
         prev = np.r_[-1, np.arange(n - 1)]
         prev_first = np.r_[True, first[1:]]
-        speeds = []
+        excess = []  # implied speed from each sub-track's latest report / the speed that step allows
         for lab in (0, 1):
             j = _ffill_idx(label == lab, first)
             j = np.where(prev_first, -1, j[np.maximum(prev, 0)])  # strictly before this report
             jj = np.maximum(j, 0)
             d = haversine_m(lat[jj], lon[jj], lat, lon)
             v = d / np.fmax((ts - ts[jj]) / 1e9, min_dt_s) * KN_PER_M_S
-            speeds.append(np.where(j >= 0, v, np.inf))
-        new = np.where(speeds[1] < speeds[0], 1, 0).astype(np.int8)
-        neither = np.fmin(speeds[0], speeds[1]) > clash_speed_kn  # no plausible sub-track: keep the parity
+            claimed = np.fmax(sog[jj], sog) * CLAIMED_SPEED_FACTOR + CLAIMED_SPEED_SLACK_KN
+            allowed = np.where(np.isfinite(sog[jj]) & np.isfinite(sog), np.fmin(limit, claimed), limit)
+            excess.append(np.where(j >= 0, v / allowed, np.inf))
+        new = np.where(excess[1] < excess[0], 1, 0).astype(np.int8)
+        neither = np.fmin(excess[0], excess[1]) > 1.0  # no plausible sub-track: keep the parity
         label = np.where(flagged & ~neither, new, label)
         label[~flagged] = 0
     out = with_track_id(np.where(label == 1, track_id + SPLIT_OFFSET, track_id))
