@@ -77,3 +77,18 @@ def test_dimensions_from_the_reference_point_give_length_and_width():
     table = table.set_column(table.schema.get_field_index("Dimension_to_stern"), "Dimension_to_stern", pa.array([30.0, 0.0]))
     out = layouts.to_canonical(table, {k: v for k, v in mapping.items() if v in table.schema.names}, time_format=None, time_unit=None)
     assert list(out["length_m"]) == [180.0, 0.0]  # 0 + 0 is 'not available': clean.py makes it NaN
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_unrecognised_ship_type_texts_are_counted_and_reported(tmp_path, fmt):
+    from vesseltrack.ingest import load
+
+    df = pd.DataFrame({"MMSI": [219000001, 219000002, 219000003, 219000004],
+                       "BaseDateTime": ["2024-01-01T00:00:00"] * 4, "LAT": [55.0] * 4, "LON": [12.0] * 4,
+                       "VesselType": ["Oil/Chemical Tanker", "Floating Thing", "Floating Thing", None]})
+    path = tmp_path / f"types.{fmt}"
+    df.to_csv(path, index=False) if fmt == "csv" else df.to_parquet(path, index=False)
+    res = load([path])
+    assert res.positions["vessel_type"].tolist()[0] == 80 and res.positions["vessel_type"].isna().tolist() == [False, True, True, True]
+    (warning,) = res.counts["files"][0]["warnings"]
+    assert "1 ship-type text(s) not recognised" in warning and "'Floating Thing' (2 rows)" in warning

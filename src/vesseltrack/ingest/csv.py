@@ -135,6 +135,7 @@ def read(path, *, column_map: dict | None = None, assume_time=None, chunk_rows: 
     columns = list(info.columns)
     mapping = resolve_mapping(src.name, columns, column_map)
     warnings = tuple(layouts.unmapped_warnings(src.name, columns, mapping))
+    unrecognised: dict[str, int] = {}  # ship-type texts, over the whole file
     fmt, unit = time_options(info.layout, column_map)
     head = src.head()
     n_lines = max(head.count(b"\n"), 1)
@@ -241,12 +242,14 @@ def read(path, *, column_map: dict | None = None, assume_time=None, chunk_rows: 
                 rej = _rejects(src.name, (rows_before + m).tolist(), [r.text or "" for r in bad])
                 rows_before += n + len(m)
                 if n:
-                    cols = layouts.to_canonical(table, mapping, time_format=fmt, time_unit=unit)
+                    cols = layouts.to_canonical(table, mapping, time_format=fmt, time_unit=unit, unrecognised=unrecognised)
                     del table
                     cols["source_row"] = rows
                     frame = pd.DataFrame(cols, copy=False)
                 else:
                     frame = pd.DataFrame({"source_row": np.empty(0, np.int64)})
+                if pending is None:  # the file's last chunk: what the whole file left unrecognised
+                    warnings = (*warnings, *layouts.unrecognised_warning(src.name, unrecognised))
                 yield Chunk(frame=frame, rejects=rej, rows_read=n + len(m), warnings=warnings)
                 warnings = ()
     finally:

@@ -271,6 +271,21 @@ RESEMBLES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+#: How many unrecognised ship-type texts a warning names (the most frequent first).
+UNRECOGNISED_LISTED = 10
+
+
+def unrecognised_warning(name: str, unrecognised: dict[str, int]) -> list[str]:
+    """The warning for ship-type texts that mapped to no AIS code (their rows keep an empty type)."""
+    if not unrecognised:
+        return []
+    top = sorted(unrecognised.items(), key=lambda kv: (-kv[1], kv[0]))[:UNRECOGNISED_LISTED]
+    listed = ", ".join(f"{t!r} ({n:,} rows)" for t, n in top)
+    more = f" and {len(unrecognised) - len(top):,} more" if len(unrecognised) > len(top) else ""
+    return [f"{name}: {len(unrecognised):,} ship-type text(s) not recognised, left without a type: {listed}{more}; "
+            f"see VESSEL_TYPE_WORDS in ingest/layouts.py"]
+
+
 def unmapped_warnings(name: str, columns: list[str], mapping: dict[str, str]) -> list[str]:
     """Warnings for input columns that look like a canonical column no column fills.
 
@@ -346,6 +361,7 @@ import pyarrow.compute as pc  # noqa: E402
 
 #: Strings read as missing in every text column.
 NULL_STRINGS = ("", "None", "none", "NULL", "null", "NaN", "nan", "NA", "N/A", "n/a")
+NULL_STRINGS_LOWER = frozenset(x.lower() for x in NULL_STRINGS)
 
 NUMERIC = ("mmsi", "lat", "lon", "sog_kn", "cog_deg", "heading_deg", "draught_m", "length_m",
            "width_m", "millisecond")
@@ -419,8 +435,22 @@ def mmsi_column(arr: pa.Array):
     return vals
 
 
-def coded_column(arr: pa.Array, table: dict[str, int]) -> np.ndarray:
-    """A numeric AIS code column that some providers write as text ('Tanker', 'At anchor', 'IMO9307839')."""
+def _count_unrecognised(enc: pa.DictionaryArray, words: pa.Array, unknown: np.ndarray, into: dict | None) -> None:
+    """Add to ``into`` {text: rows} the dictionary words flagged ``unknown`` (blank and null texts excluded)."""
+    if into is None or not unknown.any():
+        return
+    rows = np.bincount(pc.drop_null(enc.indices).to_numpy(zero_copy_only=False).astype(np.int64), minlength=len(words))
+    texts = words.to_pylist()
+    for i in np.flatnonzero(unknown & (rows > 0)):
+        t = (texts[i] or "").strip()
+        if t and t.lower() not in NULL_STRINGS_LOWER:
+            into[t] = into.get(t, 0) + int(rows[i])
+
+
+def coded_column(arr: pa.Array, table: dict[str, int], unrecognised: dict | None = None) -> np.ndarray:
+    """A numeric AIS code column that some providers write as text ('Tanker', 'At anchor', 'IMO9307839').
+
+    Ship-type texts that map to no code are added to ``unrecognised`` ({text: rows}) when given."""
     t = arr.type
     if pa.types.is_dictionary(t):
         arr = arr.cast(t.value_type)
@@ -441,6 +471,7 @@ def coded_column(arr: pa.Array, table: dict[str, int]) -> np.ndarray:
     num = pd.to_numeric(pd.Series(stripped.to_pandas()), errors="coerce").to_numpy(np.float64)
     if table is VESSEL_TYPE_TEXT:
         mapped = vessel_type_code(pd.Series(low.to_pandas()))
+        _count_unrecognised(enc, words, np.isnan(num) & np.isnan(mapped), unrecognised)
     else:
         mapped = pd.Series(low.to_pandas()).map(table).to_numpy(dtype=np.float64, na_value=np.nan) if table else num
     codes = np.where(np.isnan(num), mapped, num)
@@ -580,11 +611,13 @@ def time_column(arr: pa.Array, fmt: str | None, unit: str | None, millis: np.nda
     return series, raw_bad
 
 
-def to_canonical(batch, mapping: dict[str, str], *, time_format: str | None, time_unit: str | None) -> dict:
+def to_canonical(batch, mapping: dict[str, str], *, time_format: str | None, time_unit: str | None,
+                 unrecognised: dict | None = None) -> dict:
     """Convert the mapped columns of an Arrow RecordBatch / Table to canonical pandas-ready columns.
 
     Returns {canonical name: numpy array or Series}, plus ``timestamp_raw`` (str Series, only
-    when some timestamps could not be parsed).
+    when some timestamps could not be parsed). Ship-type texts no table knows are counted into
+    ``unrecognised`` ({text: rows}) when given.
     """
     cols = {}
     names = batch.schema.names
@@ -609,7 +642,7 @@ def to_canonical(batch, mapping: dict[str, str], *, time_format: str | None, tim
             if raw is not None:
                 cols["timestamp_raw"] = raw
         elif canon in CODED:
-            cols[canon] = coded_column(arr, CODED[canon])
+            cols[canon] = coded_column(arr, CODED[canon], unrecognised if canon == "vessel_type" else None)
         elif canon in TEXT:
             cols[canon] = text_column(arr)
         else:

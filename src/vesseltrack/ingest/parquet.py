@@ -65,6 +65,7 @@ def read(path, *, column_map: dict | None = None, assume_time=None, chunk_rows: 
     columns = pf.schema_arrow.names
     mapping = resolve_mapping(src.name, columns, column_map)
     warnings = tuple(layouts.unmapped_warnings(src.name, columns, mapping))
+    unrecognised: dict[str, int] = {}  # ship-type texts, over the whole file
     fmt, unit = time_options(layout_of(columns), column_map)
     wanted = list(dict.fromkeys(mapping.values()))
     dict_cols = [c for c in (mapping.get(t) for t in layouts.TEXT) if c is not None]
@@ -78,11 +79,13 @@ def read(path, *, column_map: dict | None = None, assume_time=None, chunk_rows: 
             n = batch.num_rows
             if n == 0:
                 continue
-            cols = layouts.to_canonical(batch, mapping, time_format=fmt, time_unit=unit)
+            cols = layouts.to_canonical(batch, mapping, time_format=fmt, time_unit=unit, unrecognised=unrecognised)
             del batch
             cols["source_row"] = np.arange(done + 1, done + n + 1, dtype=np.int64)
             frame = pd.DataFrame(cols, copy=False)
             done += n
+            if done == pf.metadata.num_rows:  # the file's last batch: what the whole file left unrecognised
+                warnings = (*warnings, *layouts.unrecognised_warning(src.name, unrecognised))
             yield Chunk(frame=frame, rejects=schema.empty(schema.REJECTS), rows_read=n, warnings=warnings)
             warnings = ()
     except (pa.ArrowInvalid, OSError) as err:
