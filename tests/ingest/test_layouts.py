@@ -85,7 +85,7 @@ def test_unrecognised_ship_type_texts_are_counted_and_reported(tmp_path, fmt):
 
     df = pd.DataFrame({"MMSI": [219000001, 219000002, 219000003, 219000004],
                        "BaseDateTime": ["2024-01-01T00:00:00"] * 4, "LAT": [55.0] * 4, "LON": [12.0] * 4,
-                       "VesselType": ["Oil/Chemical Tanker", "Floating Thing", "Floating Thing", None]})
+                       "VesselType": ["Oil/Chemical Tanker", "Floating Thing", "Floating Thing", "Undefined"]})
     path = tmp_path / f"types.{fmt}"
     df.to_csv(path, index=False) if fmt == "csv" else df.to_parquet(path, index=False)
     res = load([path])

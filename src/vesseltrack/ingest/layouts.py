@@ -362,6 +362,8 @@ import pyarrow.compute as pc  # noqa: E402
 #: Strings read as missing in every text column.
 NULL_STRINGS = ("", "None", "none", "NULL", "null", "NaN", "nan", "NA", "N/A", "n/a")
 NULL_STRINGS_LOWER = frozenset(x.lower() for x in NULL_STRINGS)
+#: Ship-type texts that say "no type" (DMA writes "Undefined"): empty, and not worth a warning.
+NO_TYPE_TEXT = frozenset({"undefined", "unknown", "not available", "not defined", "default", "-", "0"})
 
 NUMERIC = ("mmsi", "lat", "lon", "sog_kn", "cog_deg", "heading_deg", "draught_m", "length_m",
            "width_m", "millisecond")
@@ -443,7 +445,7 @@ def _count_unrecognised(enc: pa.DictionaryArray, words: pa.Array, unknown: np.nd
     texts = words.to_pylist()
     for i in np.flatnonzero(unknown & (rows > 0)):
         t = (texts[i] or "").strip()
-        if t and t.lower() not in NULL_STRINGS_LOWER:
+        if t and t.lower() not in NULL_STRINGS_LOWER and t.lower() not in NO_TYPE_TEXT:
             into[t] = into.get(t, 0) + int(rows[i])
 
 
