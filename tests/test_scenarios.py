@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 
 from vesseltrack import scenarios, schema
-from vesseltrack.scenarios.coverage import _covered, _gazetteer
-from vesseltrack.scenarios.lanes import _graph
 from vesseltrack.errors import ConfigError
 from vesseltrack.geo import KN_PER_M_S, haversine_m
+from vesseltrack.scenarios.coverage import _covered, _gazetteer
+from vesseltrack.scenarios.lanes import _graph
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 

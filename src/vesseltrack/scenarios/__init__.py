@@ -79,16 +79,6 @@ from vesseltrack.scenarios.scenario import Scenario, generate
 from vesseltrack.scenarios.truth import NATURAL_GAP_MIN_H, TRUTH_FORMAT
 
 __all__ = [
-           "MARINECADASTRE_COLUMNS",
-           "NATURAL_GAP_MIN_H",
-           "NUISANCE_KINDS",
-           "REGIONS",
-           "TRUTH_FORMAT",
-           "Scenario",
-           "generate",
-           "generate_bulk",
-           "imo_is_valid",
-           "to_marinecadastre",
-           "write",
-           "write_bulk",
+    "MARINECADASTRE_COLUMNS", "NATURAL_GAP_MIN_H", "NUISANCE_KINDS", "REGIONS", "TRUTH_FORMAT", "Scenario",
+    "generate", "generate_bulk", "imo_is_valid", "to_marinecadastre", "write", "write_bulk",
 ]
