@@ -3,7 +3,7 @@
     python benchmarks/bench_encounters.py                        # 1M and 10M positions
     python benchmarks/bench_encounters.py --sizes 1000000 --preset ballinger2024
 
-Data: ``vesseltrack.simulate.generate_bulk(n)`` (time-ordered, interleaved vessels on the region's
+Data: ``vesseltrack.scenarios.generate_bulk(n)`` (time-ordered, interleaved vessels on the region's
 sea lanes). Each size runs in a fresh process so its peak RSS (``ru_maxrss``, including the
 interpreter, libraries and the positions table itself) is its own; the RSS before detection is
 printed too, so the detector's own share is the difference. Timed: ``detect_encounters`` on
@@ -22,10 +22,10 @@ import sys
 CHILD = r"""
 import json, resource, sys, time
 import numpy as np
-from vesseltrack import simulate, tracks, zones
+from vesseltrack import scenarios, tracks, zones
 from vesseltrack.detect.encounters import ENCOUNTER_PRESETS, detect_encounters, resample
 n, preset = int(sys.argv[1]), sys.argv[2]
-pos = simulate.generate_bulk(n, seed=0)
+pos = scenarios.generate_bulk(n, seed=0)
 gaz = zones.build_gazetteer()
 t = time.perf_counter()
 steps = tracks.add_steps(tracks.sort_positions(pos), segment_gap_h=6.0)

@@ -2,7 +2,7 @@
 
     python benchmarks/bench_gaps.py [--sizes 1000000 10000000]
 
-Times, on data from ``vesseltrack.simulate.generate_bulk`` (time-ordered, interleaved vessels,
+Times, on data from ``vesseltrack.scenarios.generate_bulk`` (time-ordered, interleaved vessels,
 with every vessel silenced 8 h in every 4 days, sorted once by the pipeline's own sort): steps (distances, speeds, segments), the reception map
 learnt from all vessels, and gap events with everything they carry (reception, neighbours heard,
 distance from shore and sensitive ports, reachable ports, changes across the gap). Also times the
@@ -20,7 +20,7 @@ import time
 from vesseltrack import tracks, zones
 from vesseltrack.detect.gaps import detect_gaps
 from vesseltrack.reception import build_reception
-from vesseltrack.simulate import generate_bulk
+from vesseltrack.scenarios import generate_bulk
 
 
 def main() -> None:

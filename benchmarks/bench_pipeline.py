@@ -3,7 +3,7 @@
     python benchmarks/bench_pipeline.py                 # 1M and 10M positions, Parquet and CSV
     python benchmarks/bench_pipeline.py --sizes 1000000 --formats parquet
 
-Data comes from ``vesseltrack.simulate.generate_bulk`` (time-ordered, interleaved vessels, all
+Data comes from ``vesseltrack.scenarios.generate_bulk`` (time-ordered, interleaved vessels, all
 canonical columns), written once to benchmarks/data/ (git-ignored). Each case runs in a fresh
 process so that its peak RSS (``ru_maxrss``) is its own; the figure includes the Python
 interpreter and imported libraries (~150 MB), which the bytes-per-position figure also carries.
@@ -46,7 +46,7 @@ def make(n: int, fmt: str) -> Path:
     path = DATA / f"bulk_{label}.{ 'parquet' if fmt == 'parquet' else 'csv'}"
     if path.exists():
         return path
-    from vesseltrack.simulate import generate_bulk, write_bulk
+    from vesseltrack.scenarios import generate_bulk, write_bulk
 
     write_bulk(generate_bulk(n, seed=0), path, fmt=fmt)
     return path

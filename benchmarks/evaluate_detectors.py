@@ -3,7 +3,7 @@ detectors on generated scenarios with known truth.
 
     python benchmarks/evaluate_detectors.py --seeds 1 2 3 4 5
 
-For each seed, ``simulate.generate(seed)``: identity clashes are split first, then encounters
+For each seed, ``scenarios.generate(seed)``: identity clashes are split first, then encounters
 (both presets), loitering and spoofing run on the separated tracks. An event is a true positive
 when it overlaps in time an injected anomaly of its type with the same vessel(s):
 
@@ -22,7 +22,7 @@ import argparse
 import numpy as np
 import pandas as pd
 
-from vesseltrack import simulate, tracks, zones
+from vesseltrack import scenarios, tracks, zones
 from vesseltrack.detect.encounters import detect_encounters
 from vesseltrack.detect.identity import SPLIT_OFFSET, detect_spoofing, split_identity_clashes
 from vesseltrack.detect.loitering import detect_loitering
@@ -65,7 +65,7 @@ def _match(events: pd.DataFrame, truth: list[dict], pair: bool) -> tuple[np.ndar
 
 def evaluate(seed: int, gaz) -> dict[str, tuple[int, int, int, int]]:
     """Per type: (events, events matched, truth records, truth matched)."""
-    sc = simulate.generate(seed)
+    sc = scenarios.generate(seed)
     got = run_detectors(sc.positions, gaz)
     truth = sc.truth["anomalies"]
     out = {}

@@ -4,7 +4,7 @@
     python benchmarks/evaluate_scenarios.py --seeds 201 202 --json
     python benchmarks/evaluate_scenarios.py --no-nuisances       # without the harbour-life nuisances
 
-For each seed: ``vesseltrack.simulate.generate(seed)`` -> MarineCadastre CSV -> the full
+For each seed: ``vesseltrack.scenarios.generate(seed)`` -> MarineCadastre CSV -> the full
 ``score`` pipeline -> ``vesseltrack.evaluate``. Reports, per seed and on average:
 
 - recall of gap events over the injected dark voyages, and precision / recall of the gaps flagged
@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vesseltrack import export, features, pipeline, simulate
+from vesseltrack import export, features, pipeline, scenarios
 from vesseltrack.evaluate import NUISANCE_KINDS, evaluate, feature_importance
 from vesseltrack.scoring import fit_scorer
 
@@ -51,8 +51,8 @@ def one(seed: int, config: pipeline.Config, top_k: int, nuisances: bool = True) 
     """(evaluate() report, feature importance) of one generated scenario."""
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        sc = simulate.generate(seed, nuisances=nuisances)
-        files = simulate.write(sc, tmp / "in", fmt="csv")
+        sc = scenarios.generate(seed, nuisances=nuisances)
+        files = scenarios.write(sc, tmp / "in", fmt="csv")
         csv = next(p for p in files if p.suffix == ".csv")
         res = pipeline.run([csv], config)
         export.write_outputs(tmp / "out", res.tables(), res.summary)
@@ -163,7 +163,7 @@ def main() -> None:
     ap.add_argument("--top-k", type=int, default=20, help="voyages whose contributions say which features carry the ranking (default 20)")
     ap.add_argument("--json", action="store_true", help="print the full reports as JSON first")
     ap.add_argument("--no-nuisances", action="store_true", help="generate the scenarios without harbour-life nuisances "
-                    "(simulate.generate(..., nuisances=False), as before they existed)")
+                    "(scenarios.generate(..., nuisances=False), as before they existed)")
     args = ap.parse_args()
     config = pipeline.Config(gap_preset=args.gap_preset)
     out = {s: one(s, config, args.top_k, nuisances=not args.no_nuisances) for s in args.seeds}

@@ -1,4 +1,4 @@
-"""Make benchmark data: a large, realistic positions table from ``vesseltrack.simulate.generate_bulk``.
+"""Make benchmark data: a large, realistic positions table from ``vesseltrack.scenarios.generate_bulk``.
 
     python benchmarks/make_data.py --positions 10000000 --out benchmarks/data/
     python benchmarks/make_data.py --positions 1000000 --out benchmarks/data/ --csv
@@ -14,7 +14,7 @@ import argparse
 import time
 from pathlib import Path
 
-from vesseltrack.simulate import generate_bulk, write_bulk
+from vesseltrack.scenarios import generate_bulk, write_bulk
 
 
 def label(n: int) -> str:

@@ -4,7 +4,7 @@ alerts as the same traffic given as CSV.
 A generated scenario (dark voyages, ship-to-ship encounters, loitering, spoofing, a shared MMSI, one
 class B ship) is written twice from the same positions:
 
-- as a MarineCadastre CSV (``simulate.write``);
+- as a MarineCadastre CSV (``scenarios.write``);
 - as NMEA 0183 encoded with pyais (an encoder independent of our reader): one type 1 (class A) or
   type 18 (class B) sentence per position, each behind a tag block ``\\s:sim,c:<epoch>*hh\\`` with a
   correct checksum, and the static data the way ships send them: a two-sentence type 5 (class A) or
@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vesseltrack import simulate
+from vesseltrack import scenarios
 from vesseltrack.cli import main
 
 encode_dict = pytest.importorskip("pyais.encode").encode_dict
@@ -137,12 +137,12 @@ def write_nmea(positions: pd.DataFrame, path: Path) -> dict[str, int]:
 def runs(tmp_path_factory):
     """Both inputs written from the same rounded positions, and both scored."""
     tmp = tmp_path_factory.mktemp("nmea_eq")
-    scenario = simulate.generate(seed=7, n_vessels=25, days=5)
+    scenario = scenarios.generate(seed=7, n_vessels=25, days=5)
     positions = _ais_resolution(scenario.positions)
     # the shared MMSI has both ships reporting in one second, each right after its own type 5: the
     # NMEA reader must give each its own name (it used to give both the later one's; now fixed)
     assert positions.duplicated(["mmsi", "timestamp"]).any()
-    csv_path, _ = simulate.write(simulate.Scenario(positions=positions, truth=scenario.truth), tmp / "in", fmt="csv")
+    csv_path, _ = scenarios.write(scenarios.Scenario(positions=positions, truth=scenario.truth), tmp / "in", fmt="csv")
     nmea_path = tmp / "in" / "sea_of_japan.nmea"
     counts = write_nmea(positions, nmea_path)
     out = {}

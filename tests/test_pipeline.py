@@ -79,9 +79,9 @@ def test_analyse_positions_directly_and_config_validation():
 
 
 def test_a_dark_tankers_reasons_state_the_dark_hours_once_with_reach_and_draught():
-    from vesseltrack import simulate
+    from vesseltrack import scenarios
 
-    sc = simulate.generate(3, n_vessels=30, days=6)
+    sc = scenarios.generate(3, n_vessels=30, days=6)
     res = pipeline.analyse(sc.positions)
     v = res.voyages
     tanker_dark = v[v["reasons"].fillna("").str.startswith("tanker with ")]

@@ -57,12 +57,12 @@ def test_a_short_harbour_extract_raises_no_alert_on_forest_noise_or_harbour_craf
 def test_simulated_harbour_life_raises_no_alert():
     import tempfile
 
-    from vesseltrack import export, simulate
+    from vesseltrack import export, scenarios
     from vesseltrack.evaluate import evaluate
 
-    sc = simulate.generate(11, n_vessels=30, days=6)
+    sc = scenarios.generate(11, n_vessels=30, days=6)
     with tempfile.TemporaryDirectory() as tmp:
-        files = simulate.write(sc, Path(tmp) / "in", fmt="csv")
+        files = scenarios.write(sc, Path(tmp) / "in", fmt="csv")
         res = vt.run([next(p for p in files if p.suffix == ".csv")])
         export.write_outputs(Path(tmp) / "out", res.tables(), res.summary)
         report = evaluate(Path(tmp) / "out", sc.truth)

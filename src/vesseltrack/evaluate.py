@@ -1,4 +1,4 @@
-"""Evaluation against a scenario's known truth (``truth.json`` from :mod:`vesseltrack.simulate`).
+"""Evaluation against a scenario's known truth (``truth.json`` from :mod:`vesseltrack.scenarios`).
 
 Measures what the end-to-end issue asks: for injected dark voyages, the recall of ``gap`` events
 and the rank of those vessels; per injected anomaly type, the recall and precision of the events
@@ -25,7 +25,7 @@ from vesseltrack.errors import InputError
 from vesseltrack.scoring import IsolationScorer, fit_scorer, top_features
 
 TRUTH_FORMAT = "vesseltrack-truth/1"
-#: Kinds of truth["nuisances"] records (vesseltrack.simulate.NUISANCE_KINDS).
+#: Kinds of truth["nuisances"] records (vesseltrack.scenarios.NUISANCE_KINDS).
 NUISANCE_KINDS = ("berth_shutdown", "marina_moored", "ferry_berth", "anchorage_wait", "anchorage_gap", "censored_end",
                   "fast_craft", "harbour_craft")
 
@@ -35,10 +35,10 @@ def load_truth(path: str | Path) -> dict:
     try:
         truth = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as err:
-        raise InputError(f"{path}: cannot read the truth file ({err}); expected JSON written by vesseltrack.simulate; check the path") from err
+        raise InputError(f"{path}: cannot read the truth file ({err}); expected JSON written by vesseltrack.scenarios; check the path") from err
     if not isinstance(truth, dict) or truth.get("format") != TRUTH_FORMAT:
         got = truth.get("format") if isinstance(truth, dict) else type(truth).__name__
-        raise InputError(f"{path}: truth format is {got!r}; expected {TRUTH_FORMAT!r}; regenerate it with vesseltrack.simulate")
+        raise InputError(f"{path}: truth format is {got!r}; expected {TRUTH_FORMAT!r}; regenerate it with vesseltrack.scenarios")
     return truth
 
 

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from conftest import make_positions, track
-from vesseltrack import schema, simulate, tracks, zones
+from vesseltrack import scenarios, schema, tracks, zones
 from vesseltrack.detect.encounters import detect_encounters
 from vesseltrack.detect.identity import (SPLIT_OFFSET, detect_spoofing, imo_valid, mid_table, split_identity_clashes,
                                          vessel_identity_flags)
@@ -191,7 +191,7 @@ def test_imo_check_digit_and_mid_table():
 
 def test_generated_scenario_truth_is_found():
     """sts, spoofing and identity_clash injected by the generator are found, with few false alarms."""
-    sc = simulate.generate(3, n_vessels=30, days=6)
+    sc = scenarios.generate(3, n_vessels=30, days=6)
     truth = sc.truth["anomalies"]
     split, clashes = split_identity_clashes(sc.positions)
     shared = {a["mmsi"] for a in truth if a["type"] == "identity_clash"}

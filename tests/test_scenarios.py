@@ -12,9 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vesseltrack import schema, simulate
+from vesseltrack import scenarios, schema
 from vesseltrack.errors import ConfigError
 from vesseltrack.geo import KN_PER_M_S, haversine_m
+from vesseltrack.scenarios.coverage import _covered, _gazetteer
+from vesseltrack.scenarios.lanes import _graph
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
@@ -33,13 +35,13 @@ KNOWN_MIDS = {273, 445, 440, 441, 431, 432, 412, 413, 351, 352, 353, 354, 355, 6
 
 
 @pytest.fixture(scope="module")
-def scen() -> simulate.Scenario:
-    return simulate.generate(7)
+def scen() -> scenarios.Scenario:
+    return scenarios.generate(7)
 
 
 @pytest.fixture(scope="module")
-def small() -> simulate.Scenario:
-    return simulate.generate(3, n_vessels=20, days=5)
+def small() -> scenarios.Scenario:
+    return scenarios.generate(3, n_vessels=20, days=5)
 
 
 def ns(iso: str) -> int:
@@ -62,32 +64,32 @@ def test_positions_match_schema_and_are_sorted(scen):
 
 
 def test_same_seed_same_frame_and_truth():
-    a = simulate.generate(3, n_vessels=20, days=5)
-    b = simulate.generate(3, n_vessels=20, days=5)
+    a = scenarios.generate(3, n_vessels=20, days=5)
+    b = scenarios.generate(3, n_vessels=20, days=5)
     pd.testing.assert_frame_equal(a.positions, b.positions)
     assert a.truth == b.truth
 
 
 def test_different_seeds_differ(small):
-    other = simulate.generate(4, n_vessels=20, days=5)
+    other = scenarios.generate(4, n_vessels=20, days=5)
     assert len(other.positions) != len(small.positions) or not other.positions["lat"].equals(small.positions["lat"])
     assert other.truth["vessels"] != small.truth["vessels"]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "csv.gz", "parquet"])
 def test_write_is_byte_identical(small, tmp_path, fmt):
-    p1 = simulate.write(small, tmp_path / "a", fmt=fmt)
-    p2 = simulate.write(small, tmp_path / "b", fmt=fmt)
+    p1 = scenarios.write(small, tmp_path / "a", fmt=fmt)
+    p2 = scenarios.write(small, tmp_path / "b", fmt=fmt)
     assert [p.name for p in p1] == [f"sea_of_japan.{fmt}", "sea_of_japan.truth.json"]
     for x, y in zip(p1, p2):
         assert x.read_bytes() == y.read_bytes()
 
 
 def test_marinecadastre_csv_layout(small, tmp_path):
-    path, _ = simulate.write(small, tmp_path, fmt="csv.gz", name="s")
+    path, _ = scenarios.write(small, tmp_path, fmt="csv.gz", name="s")
     text = gzip.decompress(path.read_bytes()).decode()
     header = text.split("\n", 1)[0]
-    assert header == ",".join(simulate.MARINECADASTRE_COLUMNS)
+    assert header == ",".join(scenarios.MARINECADASTRE_COLUMNS)
     df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     assert len(df) == len(small.positions)
     assert (df["BaseDateTime"].str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")).all()
@@ -104,7 +106,7 @@ def test_marinecadastre_csv_layout(small, tmp_path):
 
 
 def test_parquet_round_trip(small, tmp_path):
-    path, _ = simulate.write(small, tmp_path, fmt="parquet")
+    path, _ = scenarios.write(small, tmp_path, fmt="parquet")
     back = pd.read_parquet(path)
     schema.validate(back, schema.POSITIONS)
     pd.testing.assert_frame_equal(back, small.positions)
@@ -125,7 +127,7 @@ def test_truth_format(scen):
         assert v["anomalous"] == (v["role"] != "normal")
     assert sum("nuisance" not in v for v in t["vessels"]) == 60  # n_vessels; the nuisance vessels come on top
     assert set(scen.positions["mmsi"].unique()) == {v["mmsi"] for v in t["vessels"]}
-    assert t["params"]["nuisances"] is True and set(simulate.NUISANCE_KINDS) == {r["kind"] for r in t["nuisances"]}
+    assert t["params"]["nuisances"] is True and set(scenarios.NUISANCE_KINDS) == {r["kind"] for r in t["nuisances"]}
     for r in t["nuisances"]:
         assert {"kind", "mmsi", "other_mmsi", "start_time", "end_time", "duration_h", "lat", "lon", "port", "detail"} <= set(r)
         assert r["start_time"].endswith("Z") and r["start_time"] <= r["end_time"] <= t["end_time"]
@@ -231,12 +233,12 @@ def test_natural_gaps_exist_and_are_not_anomalies(scen):
         t = ts[m]
         s0, s1 = ns(g["start_time"]), ns(g["end_time"])
         assert (t == s0).any() and (t == s1).any() and not ((t > s0) & (t < s1)).any()
-        assert g["duration_h"] >= simulate.NATURAL_GAP_MIN_H
+        assert g["duration_h"] >= scenarios.NATURAL_GAP_MIN_H
 
 
 def test_positions_inside_region_and_not_on_land(scen):
     p = scen.positions
-    lat0, lat1, lon0, lon1 = simulate.REGIONS["sea_of_japan"]
+    lat0, lat1, lon0, lon1 = scenarios.REGIONS["sea_of_japan"]
     lat, lon = p["lat"].to_numpy(), p["lon"].to_numpy()
     assert ((lat > lat0) & (lat < lat1) & (lon > lon0) & (lon < lon1)).all()
     for name, (a, b, c, d) in LAND_BOXES.items():
@@ -245,13 +247,30 @@ def test_positions_inside_region_and_not_on_land(scen):
 
 
 def test_sea_lanes_avoid_land_boxes():
-    names, _, glat, glon, adj = simulate._graph()
+    names, _, glat, glon, adj = _graph()
     for i, nbrs in enumerate(adj):
         for j, _ in nbrs:
             f = np.linspace(0, 1, 200)
             la, lo = glat[i] + f * (glat[j] - glat[i]), glon[i] + f * (glon[j] - glon[i])
             for name, (a, b, c, d) in LAND_BOXES.items():
                 assert not ((la > a) & (la < b) & (lo > c) & (lo < d)).any(), (names[i], names[j], name)
+
+
+def test_package_data_tables_are_consistent_and_shipped():
+    from vesseltrack.scenarios import _shared
+
+    lanes, ports, traffic = _shared.table("lanes"), _shared.table("ports")["ports"], _shared.table("traffic")
+    nodes = set(lanes["nodes"])
+    assert all(a in nodes and b in nodes for a, b in (e.split("-") for e in lanes["edges"]))
+    assert all(r["approach"] in nodes and r["country"] in {"RU", "KP", "KR", "CN", "JP"} for r in ports.values())
+    named = {*traffic["ru_oil"], *traffic["tanker_discharge"], *traffic["cargo_ports"], *traffic["tug_bases"],
+             *traffic["east_sea_ports"], *traffic["marinas"], *traffic["ferry_terminals"], *traffic["anchorages"]}
+    assert named <= set(ports)
+    assert {p for plan in traffic["dark_plans"] for p in plan} <= set(ports) | nodes
+    # every table is covered by the package-data globs, so a non-editable install has it
+    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
+    assert '"scenarios/data/*.json"' in pyproject
+    assert len(_graph()[0]) == len(nodes) + len(ports) + sum("inner" in r for r in ports.values())
 
 
 def test_reporting_is_dense_near_coasts_and_sparse_offshore(scen):
@@ -261,7 +280,7 @@ def test_reporting_is_dense_near_coasts_and_sparse_offshore(scen):
     ts = p["timestamp"].array.asi8
     dt_next = np.append(np.diff(ts) / 60e9, np.nan)
     dt_next[np.append(mm[1:] != mm[:-1], True)] = np.nan
-    cov = simulate._covered("sea_of_japan", p["lat"].to_numpy(), p["lon"].to_numpy())
+    cov = _covered("sea_of_japan", p["lat"].to_numpy(), p["lon"].to_numpy())
     near = under_way & cov & ~np.isnan(dt_next)
     far = under_way & ~cov & ~np.isnan(dt_next)
     assert near.sum() > 1000 and far.sum() > 100
@@ -275,7 +294,7 @@ def test_realistic_identities(scen):
     mids = set((p["mmsi"].unique() // 1_000_000).tolist())
     assert mids <= KNOWN_MIDS
     imos = p["imo"].dropna().unique()
-    assert len(imos) > 20 and all(simulate.imo_is_valid(int(i)) for i in imos)
+    assert len(imos) > 20 and all(scenarios.imo_is_valid(int(i)) for i in imos)
     vt = p.drop_duplicates("mmsi")["vessel_type"].astype(int)
     assert ((vt >= 80) & (vt <= 89)).mean() > 0.25
     assert (vt == 30).any() and ((vt >= 60) & (vt <= 69)).any() and ((vt >= 70) & (vt <= 79)).any()
@@ -290,17 +309,17 @@ def test_realistic_identities(scen):
 
 def test_bad_parameters_raise():
     with pytest.raises(ConfigError, match="region 'atlantic' unknown"):
-        simulate.generate(region="atlantic")
+        scenarios.generate(region="atlantic")
     with pytest.raises(ConfigError, match="n_vessels=5 is smaller"):
-        simulate.generate(n_vessels=5)
+        scenarios.generate(n_vessels=5)
     with pytest.raises(ConfigError, match="too short"):
-        simulate.generate(days=2)
+        scenarios.generate(days=2)
     with pytest.raises(ConfigError, match="fmt 'xml' unknown"):
-        simulate.write(simulate.Scenario(simulate.schema.empty(schema.POSITIONS), {}), "/tmp", fmt="xml")
+        scenarios.write(scenarios.Scenario(schema.empty(schema.POSITIONS), {}), "/tmp", fmt="xml")
 
 
 def test_quiet_scenario_without_anomalies():
-    s = simulate.generate(1, n_vessels=8, days=1, n_dark=0, n_sts=0, n_dark_sts=0, n_spoof=0, n_shared_mmsi=0)
+    s = scenarios.generate(1, n_vessels=8, days=1, n_dark=0, n_sts=0, n_dark_sts=0, n_spoof=0, n_shared_mmsi=0)
     schema.validate(s.positions, schema.POSITIONS)
     assert s.truth["anomalies"] == [] and all(not v["anomalous"] for v in s.truth["vessels"])
 
@@ -322,7 +341,7 @@ def categories_as_objects(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_nuisances_are_added_without_changing_the_rest(small):
-    bare = simulate.generate(3, n_vessels=20, days=5, nuisances=False)
+    bare = scenarios.generate(3, n_vessels=20, days=5, nuisances=False)
     assert "nuisances" not in bare.truth and "nuisances" not in bare.truth["params"] and len(bare.truth["vessels"]) == 20
     orig = {v["mmsi"] for v in bare.truth["vessels"]}
     added = [v for v in small.truth["vessels"] if v["mmsi"] not in orig]
@@ -342,7 +361,7 @@ def test_nuisances_are_added_without_changing_the_rest(small):
 
 def test_berth_shutdowns_restart_where_they_stopped_and_are_natural_gaps(scen):
     p = scen.positions
-    gaz = simulate._gazetteer().set_index("port")
+    gaz = _gazetteer().set_index("port")
     gaps = {(g["mmsi"], g["start_time"], g["end_time"]): g["cause"] for g in scen.truth["natural_gaps"]}
     shut = nuisances(scen, "berth_shutdown")
     assert len(shut) >= 8
@@ -448,7 +467,7 @@ def test_fast_craft_is_fast_but_not_spoofing(scen):
 
 
 def test_short_extract_censors_the_nightly_shutdowns():
-    s = simulate.generate(5, n_vessels=20, days=0.7, n_dark=0, n_sts=0, n_dark_sts=0, n_spoof=0, n_shared_mmsi=0)
+    s = scenarios.generate(5, n_vessels=20, days=0.7, n_dark=0, n_sts=0, n_dark_sts=0, n_spoof=0, n_shared_mmsi=0)
     schema.validate(s.positions, schema.POSITIONS)
     assert s.truth["end_time"] == "2024-03-01T16:48:00Z" and s.truth["anomalies"] == []
     cens = nuisances(s, "censored_end")
@@ -461,7 +480,7 @@ def test_short_extract_censors_the_nightly_shutdowns():
 # --- bulk -------------------------------------------------------------------------------------------
 def test_generate_bulk():
     t0 = time.perf_counter()
-    df = simulate.generate_bulk(200_000, seed=1)
+    df = scenarios.generate_bulk(200_000, seed=1)
     assert time.perf_counter() - t0 < 3
     assert len(df) == 200_000
     schema.validate(df, schema.POSITIONS)
@@ -469,15 +488,15 @@ def test_generate_bulk():
     assert (np.diff(ts) >= 0).all()  # time-ordered ...
     mm = df["mmsi"].to_numpy()
     assert df["mmsi"].nunique() == 100 and (mm[1:] != mm[:-1]).mean() > 0.9  # ... with vessels interleaved
-    pd.testing.assert_frame_equal(df.head(1000), simulate.generate_bulk(200_000, seed=1).head(1000))
+    pd.testing.assert_frame_equal(df.head(1000), scenarios.generate_bulk(200_000, seed=1).head(1000))
     imos = df["imo"].dropna().unique()
-    assert all(simulate.imo_is_valid(int(i)) for i in imos)
+    assert all(scenarios.imo_is_valid(int(i)) for i in imos)
     # consecutive reports of one vessel are physically plausible
     one = df[mm == mm[0]]
     d = haversine_m(one["lat"].to_numpy()[:-1], one["lon"].to_numpy()[:-1], one["lat"].to_numpy()[1:], one["lon"].to_numpy()[1:])
     dt = np.diff(one["timestamp"].array.asi8) / 1e9
     assert (d[dt > 30] / dt[dt > 30] * KN_PER_M_S).max() < 30
-    assert len(simulate.generate_bulk(0)) == 0
+    assert len(scenarios.generate_bulk(0)) == 0
 
 
 # --- bundled samples --------------------------------------------------------------------------------
@@ -490,9 +509,9 @@ def test_bundled_sample_matches_generator(tmp_path):
     assert truth["format"] == "vesseltrack-truth/1" and truth["seed"] == 2024
     # the bundled sample is what the generator makes today without nuisances, byte for byte
     # (regenerate it, see data/samples/README.md)
-    sc = simulate.generate(2024, nuisances=False)
+    sc = scenarios.generate(2024, nuisances=False)
     assert truth == json.loads(json.dumps(sc.truth))
-    assert simulate.write(sc, tmp_path, fmt="csv.gz")[0].read_bytes() == csv_path.read_bytes()
+    assert scenarios.write(sc, tmp_path, fmt="csv.gz")[0].read_bytes() == csv_path.read_bytes()
     assert csv_path.stat().st_size < 2_500_000
     n_rows = gzip.decompress(csv_path.read_bytes()).count(b"\n") - 1
     assert n_rows == sum(v["n_positions"] for v in truth["vessels"])
