@@ -80,3 +80,55 @@ def test_identity_issues_name_the_cause_that_fired():
     assert got.tolist() == ["unallocated MID 100", "IMO number fails its check digit; 2 reports more than 5 km inland",
                             "4 reports at a placeholder speed (51.2, 63 or 102.3 kn)", None,
                             "4 reports at a placeholder speed (51.2, 63 or 102.3 kn)"]  # a split track keeps its MMSI's flags
+
+
+def test_model_feature_tables_derive_the_scorer_parameters():
+    from vesseltrack import features
+
+    for model, one_sided, evidence in ((features.VOYAGE_MODEL, features.VOYAGE_ONE_SIDED, features.VOYAGE_EVIDENCE),
+                                       (features.GAP_MODEL, features.GAP_ONE_SIDED, features.GAP_EVIDENCE)):
+        names = [f.name for f in model]
+        assert len(set(names)) == len(names)
+        assert one_sided == tuple(f.name for f in model if f.one_sided)
+        assert evidence == {f.name: f.evidence for f in model if f.evidence > 0}
+        assert all(0.0 <= f.evidence < 1.0 for f in model)
+    assert "log_duration_h" not in features.VOYAGE_ONE_SIDED and "in_port" not in features.GAP_ONE_SIDED
+    assert set(features.VOYAGE_EVIDENCE) == {"log_encounter_hours", "log_dark_sts_hours", "spoofing_events", "identity_clash",
+                                             "log_tanker_likely_dark_hours"}
+
+
+def _suspicious_voyage() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One voyage on which every voyage feature fires, and its longest gap."""
+    from vesseltrack import schema
+
+    v = pd.DataFrame({c.name: [3.0] for c in schema.VOYAGE_FEATURES})
+    v[["is_tanker", "identity_clash", "invalid_identity"]] = 1
+    v["identity_issues"] = "unallocated MID 000"
+    gap = pd.DataFrame({"duration_h": [30.0], "start_port_distance_km": [12.0], "end_port_distance_km": [400.0],
+                        "port": ["Nakhodka"], "draught_before_m": [8.0], "draught_after_m": [11.5], "reachable_ports": ["Vanino"]})
+    return v, gap
+
+
+def test_every_model_feature_has_a_phrase():
+    from vesseltrack import explain, features
+
+    v, gap = _suspicious_voyage()
+    X = features.voyage_matrix(v)
+    assert list(X.columns) == [f.name for f in features.VOYAGE_MODEL]
+    story = explain.VoyageStory(v, gap, pd.Series(["Nakhodka"]))
+    said = {f.name: f.phrase(story).tolist() for f in features.VOYAGE_MODEL}
+    assert all(len(p) == 1 and isinstance(p[0], str) and p[0] for p in said.values()), said
+    assert said["log_duration_h"] == ["voyage of 3 h"]
+    assert said["sensitive_port_calls"] == ["calls at sensitive port Nakhodka"]
+    assert said["invalid_identity"] == ["invalid identity: unallocated MID 000"]
+
+    g = pd.DataFrame({"duration_h": [30.0], "start_port_distance_km": [12.0], "end_port_distance_km": [400.0], "port": ["Nakhodka"],
+                      "draught_before_m": [8.0], "draught_after_m": [11.5], "spare_h": [9.0], "silence_per_day_log10": [-3.0],
+                      "others_heard": [40], "in_port": [False], "vessel_type": [80], "is_closed": [True], "likely_dark": [True],
+                      "reachable_ports": ["Vanino"]})
+    assert list(features.gap_matrix(g).columns) == [f.name for f in features.GAP_MODEL]
+    story = explain.GapStory(g)
+    said = {f.name: f.phrase(story).tolist() for f in features.GAP_MODEL}
+    assert all(len(p) == 1 and isinstance(p[0], str) and p[0] for p in said.values()), said
+    assert said["in_port"] == ["at sea, not in port"]
+    assert said["improbability"] == ["ships there go silent this long once in ~1000 ship-days"]

@@ -5,7 +5,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from vesseltrack.errors import ModelError
-from vesseltrack.scoring import IsolationScorer, fit_score, top_features
+from vesseltrack.scoring import IsolationScorer, apply_scorer, fit_scorer, top_features
 
 
 def data(n=300, seed=0):
@@ -58,8 +58,10 @@ def test_bad_input_is_refused():
         IsolationScorer().fit(data().head(3))
 
 
-def test_fit_score_small_batches_get_nan():
-    score, contrib = fit_score(data().head(3))
+def test_small_batches_get_no_scorer_and_nan_scores():
+    X = data().head(3)
+    assert fit_scorer(X) is None
+    score, contrib = apply_scorer(fit_scorer(X), X)
     assert np.isnan(score).all() and contrib.shape == (3, 3)
 
 

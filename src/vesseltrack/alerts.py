@@ -108,12 +108,7 @@ def select_alerts(voyages: pd.DataFrame, events: pd.DataFrame, *, min_score: flo
     out = allrows[keep].drop(columns="forced").reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1, dtype=np.int64))
     out["score"] = out["score"].fillna(0.0)
-    for c in schema.ALERTS:
-        if c.dtype == "str":
-            out[c.name] = out[c.name].astype(object).where(out[c.name].notna(), None)
-        elif c.dtype != schema.UTC_NS:
-            out[c.name] = out[c.name].astype(c.dtype)
-    return out[schema.names(schema.ALERTS)]
+    return schema.conform(out, schema.ALERTS)
 
 
 def cargo_moved_at_sea(events: pd.DataFrame) -> np.ndarray:

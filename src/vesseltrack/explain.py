@@ -1,17 +1,28 @@
 """Plain-words reasons from the features that drove each score.
 
 For each scored row the scorer's occlusion contributions name the top features; each feature has a
-phrase built from the row's own figures (vectorised per feature over all rows), and a row's reason
-is its top features' phrases joined with "; ".
+phrase (``features.ModelFeature.phrase``, declared beside the feature) built from the row's own
+figures (vectorised per feature over all rows), and a row's reason is its top features' phrases
+joined with "; ". The phrases read from a story of the rows (:class:`VoyageStory`,
+:class:`GapStory`), which builds the parts several phrases share (the longest gap, the ports in
+reach) once. Reasons of port visits, and the sensitive ports a voyage calls at, are told here too.
 """
 
 from __future__ import annotations
+
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from vesseltrack.detect.gaps import NEAR_PORT_KM as NAME_PORT_KM
-from vesseltrack.features import FAR_KM, telling_gaps
+from vesseltrack.features import (
+    FAR_KM,
+    GAP_MODEL,
+    VOYAGE_MODEL,
+    ModelFeature,
+    telling_gaps,
+)
 from vesseltrack.scoring import top_features
 
 
@@ -70,89 +81,180 @@ def _join(tops: list[list[str]], phrases: dict[str, pd.Series], n: int) -> np.nd
     return np.array(["; ".join(dict.fromkeys(s.split("; "))) if s else "" for s in out], dtype=object)
 
 
-def voyage_reasons(voyages: pd.DataFrame, contrib: pd.DataFrame, longest_gap: pd.DataFrame,
-                   sensitive_calls: pd.Series) -> np.ndarray:
-    """Reasons for each voyage. ``longest_gap``: per voyage (same order) the longest gap's
-    duration_h, start/end_port_distance_km, port, draught_before_m, draught_after_m (NaN if none).
-    ``sensitive_calls``: per voyage, the sensitive ports it starts or ends at, as text."""
+class VoyageStory:
+    """What the voyage phrases (``features.VOYAGE_MODEL``) are told from, one row per voyage: the
+    voyages table, its longest telling gap (:func:`longest_gap_per_voyage`) and the sensitive ports
+    it calls at (:func:`sensitive_port_calls`). Phrases shared by several features are built once."""
+
+    def __init__(self, voyages: pd.DataFrame, longest_gap: pd.DataFrame, sensitive_calls: pd.Series):
+        self.voyages = voyages
+        self.longest_gap = longest_gap
+        self.calls = sensitive_calls.reset_index(drop=True)
+
+    def fmt(self, col: str, spec: str) -> pd.Series:
+        """The voyages' ``col`` as text, printf-style ``spec`` (".0f")."""
+        return _fmt(self.voyages[col], spec)
+
+    def flag(self, col: str, text: str, otherwise: str = "") -> pd.Series:
+        """``text`` where the 0/1 column ``col`` is 1, else ``otherwise``."""
+        return pd.Series(np.where(self.voyages[col].to_numpy() == 1, text, otherwise))
+
+    @cached_property
+    def gap(self) -> pd.Series:
+        lg = self.longest_gap
+        gap = _gap_phrase(lg["duration_h"], lg["start_port_distance_km"], lg["end_port_distance_km"], lg["port"])
+        return gap + " (" + self.voyages["n_gaps"].astype(str).to_numpy() + " gaps, " + self.fmt("dark_hours", ".0f") + " h dark)"
+
+    @cached_property
+    def _gap_reach(self) -> pd.Series:
+        """The longest gap, the ports the ship could have reached meanwhile, and cargo moved across it."""
+        lg = self.longest_gap
+        reach = lg["reachable_ports"].reset_index(drop=True) if "reachable_ports" in lg else pd.Series([None] * len(self.voyages))
+        gap_reach = self.gap.where(reach.isna().to_numpy(), self.gap + "; could have reached " + reach.fillna(""))
+        b = lg["draught_before_m"].to_numpy(dtype=float)
+        a = lg["draught_after_m"].to_numpy(dtype=float)
+        cargo = ~np.isnan(a) & ~np.isnan(b) & (np.abs(a - b) >= 0.3)
+        return gap_reach.where(~cargo, gap_reach + "; draught " + _fmt(b, ".1f") + " m -> " + _fmt(a, ".1f") + " m across the gap")
+
+    @cached_property
+    def _dark(self) -> pd.Series:
+        return self.fmt("likely_dark_hours", ".0f") + " h dark that local reception does not explain"
+
+    @cached_property
+    def _tanker_dark(self) -> pd.Series:
+        return "tanker with " + self._dark + ": " + self._gap_reach
+
+    @property
+    def tanker_likely_dark(self) -> pd.Series:
+        has_dark = self.voyages["likely_dark_hours"].to_numpy() > 0
+        tanker = self.voyages["is_tanker"].to_numpy() == 1
+        return _blank_where_nan(self._tanker_dark, np.where(has_dark & tanker, 1.0, np.nan))
+
+    @property
+    def likely_dark(self) -> pd.Series:
+        """A tanker's likely-dark hours are told as :attr:`tanker_likely_dark` (one fact, one phrase)."""
+        has_dark = self.voyages["likely_dark_hours"].to_numpy() > 0
+        tanker = self.voyages["is_tanker"].to_numpy() == 1
+        return _blank_where_nan(pd.Series(np.where(tanker, self._tanker_dark, self._dark)), np.where(has_dark, 1.0, np.nan))
+
+    @property
+    def improbable(self) -> pd.Series:
+        return _improbable(self.voyages["gap_improbability"])
+
+    @property
+    def spare(self) -> pd.Series:
+        spare_h = self.voyages["max_gap_spare_h"].to_numpy()
+        return _blank_where_nan(self.fmt("max_gap_spare_h", ".0f") + " h unaccounted for in a gap (time for a detour)",
+                                np.where(spare_h >= 2, 1.0, np.nan))
+
+    @property
+    def sensitive_calls(self) -> pd.Series:
+        return ("calls at sensitive port " + self.calls).where(self.calls != "", "")
+
+    @property
+    def draught(self) -> pd.Series:
+        return _draught_phrase(self.longest_gap["draught_before_m"], self.longest_gap["draught_after_m"],
+                               self.voyages["draught_change_m"])
+
+    @property
+    def invalid_identity(self) -> pd.Series:
+        v = self.voyages
+        text = "invalid identity"
+        if "identity_issues" in v:  # the identity checks that failed
+            text = text + ": " + v["identity_issues"].fillna("").astype(str).to_numpy(dtype=object)
+        return pd.Series(np.where(v["invalid_identity"].to_numpy() == 1, text, ""))
+
+
+class GapStory:
+    """What the gap phrases (``features.GAP_MODEL``) are told from: the gap events (fresh index)."""
+
+    def __init__(self, gaps: pd.DataFrame):
+        self.gaps = gaps
+        self.is_open = ~gaps["is_closed"].fillna(True).to_numpy(dtype=bool)
+
+    @cached_property
+    def gap(self) -> pd.Series:
+        """The gap's own description (it leads every gap's reasons)."""
+        g = self.gaps
+        gap = _gap_phrase(g["duration_h"], g["start_port_distance_km"], g["end_port_distance_km"], g["port"])
+        likely = g["likely_dark"].fillna(False).to_numpy(dtype=bool)
+        gap = gap.where(~likely, "likely dark: " + gap)
+        gap = gap.where(~self.is_open, gap + ", still dark at the end of the data")
+        reach = g["reachable_ports"].reset_index(drop=True)
+        return gap.where(reach.isna().to_numpy(), gap + "; could have reached " + reach.fillna(""))
+
+    @property
+    def spare(self) -> pd.Series:
+        spare = self.gaps["spare_h"].to_numpy(dtype=float, na_value=np.nan)
+        return _blank_where_nan(_fmt(spare, ".0f") + " h spare beyond the straight run", np.where(spare >= 2, 1.0, np.nan))
+
+    @property
+    def improbable(self) -> pd.Series:
+        # an open gap's silence is censored and the reception map learns from closed ones: no rate for it
+        rate = -self.gaps["silence_per_day_log10"].to_numpy(dtype=float, na_value=np.nan)
+        return _improbable(np.where(self.is_open, np.nan, rate))
+
+    @property
+    def others_heard(self) -> pd.Series:
+        heard = self.gaps["others_heard"]
+        return _blank_where_nan("other ships heard " + heard.astype(str).reset_index(drop=True) + " times in its area meanwhile",
+                                np.where(heard.to_numpy(dtype=float, na_value=0.0) >= 10, 1.0, np.nan))
+
+    @property
+    def draught(self) -> pd.Series:
+        g = self.gaps
+        change = np.abs(g["draught_after_m"].to_numpy(dtype=float) - g["draught_before_m"].to_numpy(dtype=float))
+        return _draught_phrase(g["draught_before_m"], g["draught_after_m"], np.nan_to_num(change))
+
+    @property
+    def at_sea(self) -> pd.Series:
+        return pd.Series(np.where(self.gaps["in_port"].fillna(False).to_numpy(dtype=bool), "", "at sea, not in port"))
+
+    @property
+    def tanker(self) -> pd.Series:
+        tanker = self.gaps["vessel_type"].between(80, 89).fillna(False).to_numpy(dtype=bool)
+        return pd.Series(np.where(tanker, "tanker", "not a tanker"))
+
+
+def _phrases(model: tuple[ModelFeature, ...], story) -> dict[str, pd.Series]:
+    return {f.name: f.phrase(story).reset_index(drop=True) for f in model}
+
+
+def sensitive_port_calls(voyages: pd.DataFrame, sensitive_ports: set[str]) -> pd.Series:
+    """Per voyage, the sensitive ports it starts or ends at ("A and B", "A", or "")."""
+    start_s = voyages["start_port"].where(voyages["start_port"].isin(sensitive_ports)).fillna("")
+    end_s = voyages["end_port"].where(voyages["end_port"].isin(sensitive_ports) & (voyages["end_port"] != start_s)).fillna("")
+    return (start_s + " and " + end_s).str.removeprefix(" and ").str.removesuffix(" and ")
+
+
+def voyage_reasons(voyages: pd.DataFrame, contrib: pd.DataFrame, events: pd.DataFrame,
+                   sensitive_ports: set[str]) -> np.ndarray:
+    """Reasons for each voyage, from its top contributions (``contrib``), its longest telling gap in
+    ``events`` and the ``sensitive_ports`` it calls at."""
     n = len(voyages)
     if n == 0:
         return np.empty(0, dtype=object)
-    tops = top_features(contrib)
-    gap = _gap_phrase(longest_gap["duration_h"], longest_gap["start_port_distance_km"],
-                      longest_gap["end_port_distance_km"], longest_gap["port"])
-    gap = gap + " (" + voyages["n_gaps"].astype(str).to_numpy() + " gaps, " + _fmt(voyages["dark_hours"], ".0f") + " h dark)"
-    calls = "calls at sensitive port " + sensitive_calls.reset_index(drop=True)
-    has_dark = voyages["likely_dark_hours"].to_numpy() > 0
-    tanker = voyages["is_tanker"].to_numpy() == 1
-    dark = _fmt(voyages["likely_dark_hours"], ".0f") + " h dark that local reception does not explain"
-    reach = longest_gap["reachable_ports"].reset_index(drop=True) if "reachable_ports" in longest_gap else pd.Series([None] * n)
-    gap_reach = gap.where(reach.isna().to_numpy(), gap + "; could have reached " + reach.fillna(""))
-    b = longest_gap["draught_before_m"].to_numpy(dtype=float)
-    a = longest_gap["draught_after_m"].to_numpy(dtype=float)
-    cargo = ~np.isnan(a) & ~np.isnan(b) & (np.abs(a - b) >= 0.3)
-    gap_reach = gap_reach.where(~cargo, gap_reach + "; draught " + _fmt(b, ".1f") + " m -> " + _fmt(a, ".1f") + " m across the gap")
-    tanker_dark = "tanker with " + dark + ": " + gap_reach
-    phrases = {
-        "log_sea_dark_hours": gap, "dark_fraction": gap, "log_longest_gap_h": gap,
-        "gap_sensitive_closeness": gap,
-        "gap_improbability": _improbable(voyages["gap_improbability"]),
-        # a tanker's likely-dark hours and likely-dark hours state one fact: one phrase (kept once)
-        "log_likely_dark_hours": _blank_where_nan(pd.Series(np.where(tanker, tanker_dark, dark)), np.where(has_dark, 1.0, np.nan)),
-        "log_tanker_likely_dark_hours": _blank_where_nan(tanker_dark, np.where(has_dark & tanker, 1.0, np.nan)),
-        "log_gap_spare_h": _blank_where_nan(_fmt(voyages["max_gap_spare_h"], ".0f") + " h unaccounted for in a gap (time for a detour)",
-                                            np.where(voyages["max_gap_spare_h"].to_numpy() >= 2, 1.0, np.nan)),
-        "sensitive_port_calls": calls.where(sensitive_calls.reset_index(drop=True) != "", ""),
-        "draught_change_m": _draught_phrase(longest_gap["draught_before_m"], longest_gap["draught_after_m"], voyages["draught_change_m"]),
-        "log_max_speed_kn": "implied speed " + _fmt(voyages["max_implied_speed_kn"], ".0f") + " kn between reports",
-        "is_tanker": pd.Series(np.where(voyages["is_tanker"].to_numpy() == 1, "tanker", "not a tanker")),
-        "log_duration_h": "voyage of " + _fmt(voyages["duration_h"], ".0f") + " h",
-        "log_encounter_hours": "alongside another ship for " + _fmt(voyages["encounter_hours"], ".0f") + " h away from berths and ports (ship-to-ship)",
-        "encounter_draught_change_m": "draught changed by " + _fmt(voyages["encounter_draught_change_m"], ".1f")
-                                      + " m across a ship-to-ship encounter",
-        "log_loitering_hours": "loitering " + _fmt(voyages["loitering_hours"], ".0f") + " h at sea",
-        "log_dark_sts_hours": "stopped " + _fmt(voyages["dark_sts_hours"], ".0f") + " h at sea with no partner visible (possible dark STS)",
-        "spoofing_events": voyages["spoofing_events"].astype(str) + " spoofed position jump(s) away and back",
-        "identity_clash": pd.Series(np.where(voyages["identity_clash"].to_numpy() == 1, "MMSI broadcast by two ships at once", "")),
-        "identity_changes": voyages["identity_changes"].astype(str) + " extra names / IMOs / call signs broadcast",
-        "invalid_identity": pd.Series(np.where(voyages["invalid_identity"].to_numpy() == 1,
-                                               "invalid identity: " + voyages["identity_issues"].fillna("").astype(str).to_numpy(dtype=object)
-                                               if "identity_issues" in voyages else "invalid identity", "")),
-    }
-    phrases = {k: v.reset_index(drop=True) for k, v in phrases.items()}
-    return _join(tops, phrases, n)
+    story = VoyageStory(voyages, longest_gap_per_voyage(events, voyages["voyage_id"]),
+                        sensitive_port_calls(voyages, sensitive_ports))
+    return _join(top_features(contrib), _phrases(VOYAGE_MODEL, story), n)
 
 
 def gap_reasons(gaps: pd.DataFrame, contrib: pd.DataFrame) -> np.ndarray:
-    """Reasons for each gap event."""
+    """Reasons for each gap event (``gaps`` with a fresh index): its own description, then its top
+    contributions' phrases."""
     n = len(gaps)
     if n == 0:
         return np.empty(0, dtype=object)
-    tops = top_features(contrib)
-    gap = _gap_phrase(gaps["duration_h"], gaps["start_port_distance_km"], gaps["end_port_distance_km"], gaps["port"])
-    likely = gaps["likely_dark"].fillna(False).to_numpy(dtype=bool)
-    gap = gap.where(~likely, "likely dark: " + gap)
-    is_open = ~gaps["is_closed"].fillna(True).to_numpy(dtype=bool)
-    gap = gap.where(~is_open, gap + ", still dark at the end of the data")
-    reach = gaps["reachable_ports"].reset_index(drop=True)
-    gap = gap.where(reach.isna().to_numpy(), gap + "; could have reached " + reach.fillna(""))
-    spare = gaps["spare_h"].to_numpy(dtype=float, na_value=np.nan)
-    change = np.abs(gaps["draught_after_m"].to_numpy(dtype=float) - gaps["draught_before_m"].to_numpy(dtype=float))
-    phrases = {
-        "log_duration_h": gap, "gap_sensitive_closeness": gap,
-        "log_spare_h": _blank_where_nan(_fmt(spare, ".0f") + " h spare beyond the straight run", np.where(spare >= 2, 1.0, np.nan)),
-        # an open gap's silence is censored and the reception map learns from closed ones: no rate for it
-        "improbability": _improbable(np.where(is_open, np.nan, -gaps["silence_per_day_log10"].to_numpy(dtype=float, na_value=np.nan))),
-        "log_others_heard": _blank_where_nan("other ships heard " + gaps["others_heard"].astype(str).reset_index(drop=True)
-                                            + " times in its area meanwhile", np.where(gaps["others_heard"].to_numpy(dtype=float, na_value=0.0) >= 10, 1.0, np.nan)),
-        "draught_change_m": _draught_phrase(gaps["draught_before_m"], gaps["draught_after_m"], np.nan_to_num(change)),
-        "in_port": pd.Series(np.where(gaps["in_port"].fillna(False).to_numpy(dtype=bool), "", "at sea, not in port")),
-        "is_tanker": pd.Series(np.where(gaps["vessel_type"].between(80, 89).fillna(False).to_numpy(dtype=bool), "tanker", "not a tanker")),
-    }
-    phrases = {k: v.reset_index(drop=True) for k, v in phrases.items()}
+    story = GapStory(gaps)
     # a gap's own description always leads
-    phrases = {"_lead": gap.reset_index(drop=True), **phrases}
-    return _join([["_lead", *t] for t in tops], phrases, n)
+    phrases = {"_lead": story.gap.reset_index(drop=True), **_phrases(GAP_MODEL, story)}
+    return _join([["_lead", *t] for t in top_features(contrib)], phrases, n)
+
+
+def port_visit_reasons(visits: pd.DataFrame) -> np.ndarray:
+    """Reasons for each port-visit event: a visit to a sensitive port says so; others have none."""
+    sensitive = visits["port_sensitive"].fillna(False).to_numpy(dtype=bool)
+    return np.where(sensitive, "visit to sensitive port " + visits["port"].astype(str), None)
 
 
 def longest_gap_per_voyage(events: pd.DataFrame, voyage_ids: pd.Series) -> pd.DataFrame:

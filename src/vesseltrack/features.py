@@ -3,10 +3,17 @@
 Position-level figures are ``reduceat`` over the contiguous voyage codes; event-level figures are
 grouped by ``voyage_id``. The model matrices turn raw features into what an isolation forest can
 use well: log scales for heavy-tailed hours and speeds, closeness to sensitive ports rather than
-distance (so that "far" saturates instead of standing out).
+distance (so that "far" saturates instead of standing out). Each model feature is declared once,
+in :data:`VOYAGE_MODEL` or :data:`GAP_MODEL` (a :class:`ModelFeature`: its name, how it is
+computed, whether it is one-sided, its evidence weight and the phrase that explains it); the
+matrices, the scorers' ``one_sided`` and ``evidence`` and the reasons (explain.py) derive from them.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -248,70 +255,147 @@ def identity_issues(mmsi: np.ndarray, flags: pd.DataFrame | None) -> np.ndarray:
     return np.where(out == "", None, out).astype(object)
 
 
-#: Model features for which only high values are suspicious (see scoring.IsolationScorer).
-VOYAGE_ONE_SIDED = ("log_sea_dark_hours", "dark_fraction", "log_longest_gap_h", "gap_sensitive_closeness",
-                    "gap_improbability", "log_gap_spare_h", "log_likely_dark_hours", "log_tanker_likely_dark_hours", "sensitive_port_calls", "draught_change_m", "log_max_speed_kn",
-                    "log_encounter_hours", "encounter_draught_change_m", "log_loitering_hours", "log_dark_sts_hours",
-                    "spoofing_events", "identity_clash", "identity_changes", "invalid_identity", "is_tanker")
-#: Model features that are detector findings suspicious by their definition, and the share of the
-#: remaining doubt each removes (scoring.IsolationScorer ``evidence``): an MMSI broadcast by two
-#: ships at once, a spoofed jump away and back, hours alongside another ship at sea (the encounter
-#: detector already excludes ports), loitering at sea with no partner in sight (possible dark STS),
-#: and a tanker's likely-dark hours: a tanker silent at sea where local reception should hear it,
-#: with time for a detour, is the sanctions-evasion pattern itself (the oil trade with the sensitive
-#: ports moves on tankers, and a tanker has no working reason to switch AIS off at sea). Likely-dark
-#: hours alone are not a finding: fishing vessels go silent on their grounds (about 40% of
-#: likely-dark gaps on the development scenarios), so for other ships reception, sea and detour
-#: evidence are graded by the forests (voyage and gap) only.
+# --- model features: each declared once ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class ModelFeature:
+    """One column of a scorer's input, declared once; the matrix, the scorer's ``one_sided`` and
+    ``evidence`` and the reasons are all derived from tables of these.
+
+    ``compute``: the column, from the voyages table (:data:`VOYAGE_MODEL`) or the gap events
+    (:data:`GAP_MODEL`). ``phrase``: the words that explain it, per row, from the story of the same
+    rows (``explain.VoyageStory`` / ``explain.GapStory``); an empty phrase says nothing. ``one_sided``:
+    only high values are suspicious (scoring.IsolationScorer). ``evidence``: for a detector finding
+    suspicious by its definition, the share of the remaining doubt it removes (0: not evidence).
+    """
+
+    name: str
+    compute: Callable[[pd.DataFrame], pd.Series | np.ndarray]
+    phrase: Callable[[Any], pd.Series]
+    one_sided: bool = False
+    evidence: float = 0.0
+
+
+#: Weight of the voyage features that are detector findings suspicious by their definition: an MMSI
+#: broadcast by two ships at once, a spoofed jump away and back, hours alongside another ship at sea
+#: (the encounter detector already excludes ports), loitering at sea with no partner in sight
+#: (possible dark STS), and a tanker's likely-dark hours: a tanker silent at sea where local
+#: reception should hear it, with time for a detour, is the sanctions-evasion pattern itself (the
+#: oil trade with the sensitive ports moves on tankers, and a tanker has no working reason to switch
+#: AIS off at sea). Likely-dark hours alone are not a finding: fishing vessels go silent on their
+#: grounds (about 40% of likely-dark gaps on the development scenarios), so for other ships
+#: reception, sea and detour evidence are graded by the forests (voyage and gap) only.
 #: The forest weighs such rare binary facts poorly (see scoring.py). With 0.4, an ordinary voyage
 #: (forest score ~0.5) with one finding scores 0.70, above the default alert threshold (0.6) and
 #: above the forest scores of benign voyages; two findings 0.82. One weight for all: they are not
 #: ranked against each other.
-VOYAGE_EVIDENCE: dict[str, float] = {"log_encounter_hours": 0.4, "log_dark_sts_hours": 0.4, "spoofing_events": 0.4,
-                                     "identity_clash": 0.4, "log_tanker_likely_dark_hours": 0.4}
-GAP_ONE_SIDED = ("log_duration_h", "gap_sensitive_closeness", "draught_change_m", "log_spare_h", "improbability", "log_others_heard",
-                 "is_tanker")
+FINDING_WEIGHT = 0.4
+
+
+def _log1p(col: str) -> Callable[[pd.DataFrame], pd.Series]:
+    return lambda t: np.log1p(t[col])
+
+
+def _as_float(col: str) -> Callable[[pd.DataFrame], pd.Series]:
+    return lambda t: t[col].astype(float)
+
+
+def _column(col: str) -> Callable[[pd.DataFrame], pd.Series]:
+    return lambda t: t[col]
+
+
+F = ModelFeature
+
+#: The voyage scorer's features, in matrix order (:func:`voyage_matrix`).
+VOYAGE_MODEL: tuple[ModelFeature, ...] = (
+    F("log_duration_h", _log1p("duration_h"), lambda s: "voyage of " + s.fmt("duration_h", ".0f") + " h"),
+    F("log_sea_dark_hours", _log1p("sea_dark_hours"), lambda s: s.gap, one_sided=True),
+    F("dark_fraction", _column("dark_fraction"), lambda s: s.gap, one_sided=True),
+    F("log_longest_gap_h", _log1p("longest_gap_h"), lambda s: s.gap, one_sided=True),
+    F("gap_sensitive_closeness", lambda t: np.exp(-t["gap_near_sensitive_km"] / CLOSENESS_KM), lambda s: s.gap, one_sided=True),
+    F("gap_improbability", _log1p("gap_improbability"), lambda s: s.improbable, one_sided=True),
+    F("log_gap_spare_h", _log1p("max_gap_spare_h"), lambda s: s.spare, one_sided=True),
+    # a tanker's likely-dark hours and likely-dark hours state one fact: one phrase (kept once)
+    F("log_likely_dark_hours", _log1p("likely_dark_hours"), lambda s: s.likely_dark, one_sided=True),
+    F("log_tanker_likely_dark_hours", lambda t: np.log1p(t["likely_dark_hours"]) * t["is_tanker"],
+      lambda s: s.tanker_likely_dark, one_sided=True, evidence=FINDING_WEIGHT),
+    F("sensitive_port_calls", _as_float("sensitive_port_calls"), lambda s: s.sensitive_calls, one_sided=True),
+    F("draught_change_m", _column("draught_change_m"), lambda s: s.draught, one_sided=True),
+    F("log_max_speed_kn", lambda t: np.log1p(np.minimum(t["max_implied_speed_kn"], 1000.0)),
+      lambda s: "implied speed " + s.fmt("max_implied_speed_kn", ".0f") + " kn between reports", one_sided=True),
+    F("log_encounter_hours", _log1p("encounter_hours"),
+      lambda s: "alongside another ship for " + s.fmt("encounter_hours", ".0f") + " h away from berths and ports (ship-to-ship)",
+      one_sided=True, evidence=FINDING_WEIGHT),
+    F("encounter_draught_change_m", _column("encounter_draught_change_m"),
+      lambda s: "draught changed by " + s.fmt("encounter_draught_change_m", ".1f") + " m across a ship-to-ship encounter",
+      one_sided=True),
+    F("log_loitering_hours", _log1p("loitering_hours"), lambda s: "loitering " + s.fmt("loitering_hours", ".0f") + " h at sea",
+      one_sided=True),
+    F("log_dark_sts_hours", _log1p("dark_sts_hours"),
+      lambda s: "stopped " + s.fmt("dark_sts_hours", ".0f") + " h at sea with no partner visible (possible dark STS)",
+      one_sided=True, evidence=FINDING_WEIGHT),
+    F("spoofing_events", _as_float("spoofing_events"),
+      lambda s: s.voyages["spoofing_events"].astype(str) + " spoofed position jump(s) away and back",
+      one_sided=True, evidence=FINDING_WEIGHT),
+    F("identity_clash", _as_float("identity_clash"), lambda s: s.flag("identity_clash", "MMSI broadcast by two ships at once"),
+      one_sided=True, evidence=FINDING_WEIGHT),
+    F("identity_changes", _as_float("identity_changes"),
+      lambda s: s.voyages["identity_changes"].astype(str) + " extra names / IMOs / call signs broadcast", one_sided=True),
+    F("invalid_identity", _as_float("invalid_identity"), lambda s: s.invalid_identity, one_sided=True),
+    F("is_tanker", _as_float("is_tanker"), lambda s: s.flag("is_tanker", "tanker", "not a tanker"), one_sided=True),
+)
+
+
+def _gap_near_km(gaps: pd.DataFrame) -> np.ndarray:
+    """Distance from a gap's nearer end to a sensitive port (km), saturating at FAR_KM."""
+    near = np.fmin(gaps["start_port_distance_km"].to_numpy(), gaps["end_port_distance_km"].to_numpy())
+    return np.where(np.isnan(near), FAR_KM, np.minimum(near, FAR_KM))
+
+
+def _gap_draught_change_m(gaps: pd.DataFrame) -> np.ndarray:
+    dd = np.abs(gaps["draught_after_m"].to_numpy(dtype=float) - gaps["draught_before_m"].to_numpy(dtype=float))
+    return np.nan_to_num(dd)
+
+
+#: The gap-event scorer's features, in matrix order (:func:`gap_matrix`).
+GAP_MODEL: tuple[ModelFeature, ...] = (
+    F("log_duration_h", lambda g: np.log1p(g["duration_h"].to_numpy()), lambda s: s.gap, one_sided=True),
+    F("gap_sensitive_closeness", lambda g: np.exp(-_gap_near_km(g) / CLOSENESS_KM), lambda s: s.gap, one_sided=True),
+    F("draught_change_m", _gap_draught_change_m, lambda s: s.draught, one_sided=True),
+    F("log_spare_h", lambda g: np.log1p(np.clip(np.nan_to_num(g["spare_h"].to_numpy(dtype=float, na_value=np.nan)), 0, None)),
+      lambda s: s.spare, one_sided=True),
+    F("improbability", lambda g: np.log1p(np.nan_to_num(-g["silence_per_day_log10"].to_numpy(dtype=float, na_value=np.nan))),
+      lambda s: s.improbable, one_sided=True),
+    F("log_others_heard", lambda g: np.log1p(g["others_heard"].to_numpy(dtype=float, na_value=0.0)),
+      lambda s: s.others_heard, one_sided=True),
+    F("in_port", lambda g: g["in_port"].fillna(False).to_numpy(dtype=bool).astype(float), lambda s: s.at_sea),
+    F("is_tanker", lambda g: is_tanker(g["vessel_type"]).astype(float), lambda s: s.tanker, one_sided=True),
+)
+del F
+
+
+def one_sided(model: tuple[ModelFeature, ...]) -> tuple[str, ...]:
+    """Names of the features of ``model`` for which only high values are suspicious."""
+    return tuple(f.name for f in model if f.one_sided)
+
+
+def evidence(model: tuple[ModelFeature, ...]) -> dict[str, float]:
+    """Weight of each feature of ``model`` that is evidence in its own right."""
+    return {f.name: f.evidence for f in model if f.evidence > 0}
+
+
+#: Derived from :data:`VOYAGE_MODEL` and :data:`GAP_MODEL` (scoring.IsolationScorer parameters).
+VOYAGE_ONE_SIDED = one_sided(VOYAGE_MODEL)
+VOYAGE_EVIDENCE = evidence(VOYAGE_MODEL)
+GAP_ONE_SIDED = one_sided(GAP_MODEL)
+GAP_EVIDENCE = evidence(GAP_MODEL)
 
 
 def voyage_matrix(features: pd.DataFrame) -> pd.DataFrame:
-    """The voyage scorer's input: engineered, all-finite, named columns."""
-    return pd.DataFrame({
-        "log_duration_h": np.log1p(features["duration_h"]),
-        "log_sea_dark_hours": np.log1p(features["sea_dark_hours"]),
-        "dark_fraction": features["dark_fraction"],
-        "log_longest_gap_h": np.log1p(features["longest_gap_h"]),
-        "gap_sensitive_closeness": np.exp(-features["gap_near_sensitive_km"] / CLOSENESS_KM),
-        "gap_improbability": np.log1p(features["gap_improbability"]),
-        "log_gap_spare_h": np.log1p(features["max_gap_spare_h"]),
-        "log_likely_dark_hours": np.log1p(features["likely_dark_hours"]),
-        "log_tanker_likely_dark_hours": np.log1p(features["likely_dark_hours"]) * features["is_tanker"],
-        "sensitive_port_calls": features["sensitive_port_calls"].astype(float),
-        "draught_change_m": features["draught_change_m"],
-        "log_max_speed_kn": np.log1p(np.minimum(features["max_implied_speed_kn"], 1000.0)),
-        "log_encounter_hours": np.log1p(features["encounter_hours"]),
-        "encounter_draught_change_m": features["encounter_draught_change_m"],
-        "log_loitering_hours": np.log1p(features["loitering_hours"]),
-        "log_dark_sts_hours": np.log1p(features["dark_sts_hours"]),
-        "spoofing_events": features["spoofing_events"].astype(float),
-        "identity_clash": features["identity_clash"].astype(float),
-        "identity_changes": features["identity_changes"].astype(float),
-        "invalid_identity": features["invalid_identity"].astype(float),
-        "is_tanker": features["is_tanker"].astype(float),
-    }).astype(float)
+    """The voyage scorer's input: engineered, all-finite, named columns (:data:`VOYAGE_MODEL`)."""
+    return pd.DataFrame({f.name: f.compute(features) for f in VOYAGE_MODEL}).astype(float)
 
 
 def gap_matrix(gaps: pd.DataFrame) -> pd.DataFrame:
-    """The gap-event scorer's input."""
-    near = np.fmin(gaps["start_port_distance_km"].to_numpy(), gaps["end_port_distance_km"].to_numpy())
-    near = np.where(np.isnan(near), FAR_KM, np.minimum(near, FAR_KM))
-    dd = np.abs(gaps["draught_after_m"].to_numpy(dtype=float) - gaps["draught_before_m"].to_numpy(dtype=float))
-    return pd.DataFrame({
-        "log_duration_h": np.log1p(gaps["duration_h"].to_numpy()),
-        "gap_sensitive_closeness": np.exp(-near / CLOSENESS_KM),
-        "draught_change_m": np.nan_to_num(dd),
-        "log_spare_h": np.log1p(np.clip(np.nan_to_num(gaps["spare_h"].to_numpy(dtype=float, na_value=np.nan)), 0, None)),
-        "improbability": np.log1p(np.nan_to_num(-gaps["silence_per_day_log10"].to_numpy(dtype=float, na_value=np.nan))),
-        "log_others_heard": np.log1p(gaps["others_heard"].to_numpy(dtype=float, na_value=0.0)),
-        "in_port": gaps["in_port"].fillna(False).to_numpy(dtype=bool).astype(float),
-        "is_tanker": is_tanker(gaps["vessel_type"]).astype(float),
-    })
+    """The gap-event scorer's input (:data:`GAP_MODEL`)."""
+    return pd.DataFrame({f.name: f.compute(gaps) for f in GAP_MODEL})

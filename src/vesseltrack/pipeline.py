@@ -26,8 +26,9 @@ from vesseltrack.detect.encounters import ENCOUNTER_PRESETS
 from vesseltrack.detect.gaps import PRESETS, GapParams, detect_gaps
 from vesseltrack.detect.ports import DEFAULT_MIN_VISIT_H, port_visit_events, visit_runs
 from vesseltrack.errors import ConfigError
+from vesseltrack.model_io import ScoringModel, load_model
 from vesseltrack.reception import build_reception
-from vesseltrack.scoring import MIN_ROWS, ScoringModel, apply_scorer, fit_scorer, load_model
+from vesseltrack.scoring import MIN_ROWS, apply_scorer, fit_scorer
 from vesseltrack.voyages import build_voyages, voyage_of
 
 Progress = Callable[[str], None]
@@ -205,7 +206,7 @@ def fit_model(d: Detected, config: Config) -> ScoringModel:
     kw = {"random_state": config.random_state, "n_estimators": config.n_estimators}
     return ScoringModel(
         voyage=fit_scorer(features.voyage_matrix(d.voyages), one_sided=features.VOYAGE_ONE_SIDED, evidence=features.VOYAGE_EVIDENCE, **kw),
-        gap=fit_scorer(features.gap_matrix(gaps), one_sided=features.GAP_ONE_SIDED, **kw),
+        gap=fit_scorer(features.gap_matrix(gaps), one_sided=features.GAP_ONE_SIDED, evidence=features.GAP_EVIDENCE, **kw),
         vesseltrack_version=vesseltrack.__version__,
         reference={"voyages": int(len(d.voyages)), "gaps": int(len(gaps)), "vessels": _n_vessels(d.positions)},
     )
@@ -238,13 +239,9 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
 
     vscore, vcontrib = apply_scorer(model.voyage, features.voyage_matrix(voyages))
     voyages["score"] = vscore
-    longest = explain.longest_gap_per_voyage(events, voyages["voyage_id"])
-    start_s = voyages["start_port"].where(voyages["start_port"].isin(sensitive_names)).fillna("")
-    end_s = voyages["end_port"].where(voyages["end_port"].isin(sensitive_names) & (voyages["end_port"] != start_s)).fillna("")
-    sens_calls = (start_s + " and " + end_s).str.removeprefix(" and ").str.removesuffix(" and ")
-    voyages["reasons"] = np.where(np.isnan(vscore), None, explain.voyage_reasons(voyages, vcontrib, longest, sens_calls))
+    voyages["reasons"] = np.where(np.isnan(vscore), None, explain.voyage_reasons(voyages, vcontrib, events, sensitive_names))
     voyages["contributions"] = np.where(np.isnan(vscore), None, explain.contributions_text(vcontrib))
-    voyages = _conform(voyages, schema.VOYAGES)
+    voyages = schema.conform(voyages, schema.VOYAGES)
 
     is_gap = (events["event_type"] == "gap").to_numpy()
     if is_gap.any():
@@ -253,9 +250,8 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
         events.loc[is_gap, "score"] = gscore
         events.loc[is_gap, "reasons"] = explain.gap_reasons(g.reset_index(drop=True), gcontrib.reset_index(drop=True))
     pv = (events["event_type"] == "port_visit").to_numpy()
-    events.loc[pv, "reasons"] = np.where(events.loc[pv, "port_sensitive"].fillna(False).to_numpy(dtype=bool),
-                                         "visit to sensitive port " + events.loc[pv, "port"].astype(str), None)
-    events = ev.conform(events)
+    events.loc[pv, "reasons"] = explain.port_visit_reasons(events[pv])
+    events = schema.conform(events, schema.EVENTS)
     _say(progress, f"score: {len(voyages):,} voyages, {len(events):,} events")
 
     alerts = alerts_mod.select_alerts(voyages, events, min_score=config.min_score, top=config.top, all_vessels=config.all_vessels)
@@ -277,14 +273,3 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
     return Result(positions=d.positions, rejects=schema.empty(schema.REJECTS), events=events, voyages=voyages,
                   alerts=alerts, stop_areas=d.stop_areas.table(), summary=summary)
 
-
-def _conform(df: pd.DataFrame, spec) -> pd.DataFrame:
-    cols = {}
-    for c in spec:
-        s = df[c.name]
-        if c.dtype == "str":
-            s = s.astype(object).where(s.notna(), None)
-        elif c.dtype != schema.UTC_NS:
-            s = s.astype(c.dtype)
-        cols[c.name] = s
-    return pd.DataFrame(cols)

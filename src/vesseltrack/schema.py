@@ -60,9 +60,6 @@ POSITIONS: tuple[Column, ...] = (
 #: Columns a reader must deliver at least; the others are filled with NaN / <NA> when absent.
 POSITIONS_REQUIRED = ("mmsi", "timestamp", "lat", "lon")
 
-#: Columns that describe the vessel rather than the position (carried onto events and voyages).
-STATIC_COLUMNS = ("imo", "vessel_name", "call_sign", "vessel_type", "length_m", "width_m", "ais_class")
-
 # --- per-step columns added by tracks.add_steps ----------------------------------------------------
 #: Columns tracks.add_steps appends to POSITIONS (step from the previous report of the same vessel).
 STEPS: tuple[Column, ...] = (
@@ -304,6 +301,36 @@ def _pandas_dtype(dtype: str):
 def empty(spec: tuple[Column, ...]) -> pd.DataFrame:
     """A typed empty frame with exactly the spec's columns."""
     return pd.DataFrame({c.name: pd.Series([], dtype=_pandas_dtype(c.dtype)) for c in spec})
+
+
+def _cast(s: pd.Series, col: Column) -> pd.Series:
+    """``s`` as ``col``'s dtype: text with None for missing, UTC nanoseconds, numbers from objects."""
+    if col.dtype == "str":
+        return s.astype(object).where(s.notna(), None)
+    if col.dtype == UTC_NS:
+        return pd.to_datetime(s, utc=True).astype(UTC_NS)
+    if col.dtype in ("boolean", "category"):
+        return s.astype(col.dtype)
+    if s.dtype == object:  # e.g. a column of None added for a table that lacks it
+        s = pd.to_numeric(s)
+    return s.astype(col.dtype)
+
+
+def conform(df: pd.DataFrame, spec: tuple[Column, ...], *, fill_missing: bool = False) -> pd.DataFrame:
+    """A new frame with exactly the spec's columns, in its order, each cast to its dtype, and a fresh index.
+
+    Columns of ``df`` outside the spec are dropped. A spec column that ``df`` lacks is an error,
+    unless ``fill_missing``: then it is added with every value missing.
+    """
+    missing = [c.name for c in spec if c.name not in df.columns]
+    if missing and not fill_missing:
+        raise SchemaError(f"columns {missing} missing; expected {names(spec)}; received {list(df.columns)}")
+    n = len(df)
+    cols = {}
+    for col in spec:
+        s = df[col.name] if col.name in df.columns else pd.Series([None] * n, dtype=object)
+        cols[col.name] = _cast(s, col).reset_index(drop=True)
+    return pd.DataFrame(cols)
 
 
 def _dtype_ok(series: pd.Series, col: Column) -> bool:

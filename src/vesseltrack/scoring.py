@@ -26,8 +26,6 @@ row.
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -131,10 +129,6 @@ class IsolationScorer(BaseEstimator):
         """The isolation forest's own score in (0, 1) per row, without the ``evidence`` findings."""
         return -self.model_.score_samples(self._floored(X))
 
-    def predict(self, X: pd.DataFrame, threshold: float = 0.6) -> np.ndarray:
-        """1 for rows scoring at or above ``threshold``, else 0."""
-        return (self.score_samples(X) >= threshold).astype(int)
-
     def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
         """Occlusion contributions: score minus the score with one feature set to the reference median.
 
@@ -170,13 +164,6 @@ def apply_scorer(scorer: IsolationScorer | None, X: pd.DataFrame) -> tuple[np.nd
     return scorer.score_samples(X), scorer.contributions(X)
 
 
-def fit_score(X: pd.DataFrame, *, random_state: int = 0, n_estimators: int = 200,
-              one_sided: tuple[str, ...] = (), evidence: dict[str, float] | None = None) -> tuple[np.ndarray, pd.DataFrame]:
-    """Fit on X and score X itself ("the batch against itself"). NaN scores when X is too small."""
-    return apply_scorer(fit_scorer(X, random_state=random_state, n_estimators=n_estimators, one_sided=one_sided,
-                                   evidence=evidence), X)
-
-
 def top_features(contrib: pd.DataFrame, *, k: int = 3, min_contribution: float = 0.005) -> list[list[str]]:
     """Per row, up to ``k`` feature names with the largest positive contributions, strongest first."""
     if contrib.empty:
@@ -186,64 +173,3 @@ def top_features(contrib: pd.DataFrame, *, k: int = 3, min_contribution: float =
     names = np.asarray(contrib.columns, dtype=object)
     keep = np.take_along_axis(C, order, axis=1) > min_contribution
     return [list(names[o[m]]) for o, m in zip(order, keep)]
-
-
-# --- train once, score many ------------------------------------------------------------------------
-
-#: Format 2: scorers carry ``evidence`` and ``evidence_weights_`` (detector findings in the score).
-#: Format 3: the voyage scorer has the ``log_tanker_likely_dark_hours`` feature, which is evidence.
-MODEL_FORMAT = "vesseltrack-model/3"
-#: The only non-builtin types a vesseltrack model file may hold (skops refuses anything else).
-TRUSTED_TYPES = ["sklearn.tree._tree.Tree", "vesseltrack.scoring.IsolationScorer"]
-
-
-@dataclass
-class ScoringModel:
-    """Fitted scorers for voyages and gap events, learnt from reference traffic."""
-
-    voyage: IsolationScorer | None
-    gap: IsolationScorer | None
-    vesseltrack_version: str
-    reference: dict
-
-    def save(self, path: str | Path) -> Path:
-        """Write the model with skops (never pickle): a model file is input, and input can be hostile."""
-        import skops.io as sio
-
-        path = Path(path)
-        bundle = {"format": MODEL_FORMAT, "vesseltrack_version": self.vesseltrack_version,
-                  "reference": self.reference, "voyage": self.voyage, "gap": self.gap}
-        try:
-            sio.dump(bundle, path)
-        except OSError as err:
-            raise ModelError(f"{path}: cannot write the model ({err.strerror}); expected a writable path; choose another --model path") from err
-        return path
-
-
-def load_model(path: str | Path) -> ScoringModel:
-    """Read a model written by :meth:`ScoringModel.save`, refusing foreign or tampered files."""
-    import skops.io as sio
-
-    path = Path(path)
-    try:
-        untrusted = sio.get_untrusted_types(file=path)
-    except FileNotFoundError as err:
-        raise ModelError(f"{path}: model file not found; expected a .skops file written by 'vesseltrack train'; check the path") from err
-    except Exception as err:  # skops raises zipfile/json/key errors for files that are not skops at all
-        raise ModelError(f"{path}: not a vesseltrack model ({type(err).__name__}: {err}); expected a .skops file written by 'vesseltrack train'; retrain the model") from err
-    foreign = sorted(set(untrusted) - set(TRUSTED_TYPES))
-    if foreign:
-        raise ModelError(f"{path}: the file holds types a vesseltrack model never holds ({foreign[:5]}); expected only {TRUSTED_TYPES}; refusing to load it (it may be hostile); retrain with 'vesseltrack train'")
-    try:
-        bundle = sio.load(path, trusted=TRUSTED_TYPES)
-    except Exception as err:
-        raise ModelError(f"{path}: the model cannot be read ({type(err).__name__}: {err}); expected a .skops file written by 'vesseltrack train'; retrain the model") from err
-    fmt = bundle.get("format") if isinstance(bundle, dict) else None
-    if fmt != MODEL_FORMAT:
-        version = bundle.get("vesseltrack_version", "unknown") if isinstance(bundle, dict) else "unknown"
-        raise ModelError(f"{path}: model format {fmt!r} (written by vesseltrack {version}) is not {MODEL_FORMAT!r}, the format this version reads; retrain it with 'vesseltrack train'")
-    for key in ("voyage", "gap"):
-        if bundle[key] is not None and not isinstance(bundle[key], IsolationScorer):
-            raise ModelError(f"{path}: '{key}' holds a {type(bundle[key]).__name__}; expected an IsolationScorer; retrain the model")
-    return ScoringModel(voyage=bundle["voyage"], gap=bundle["gap"], vesseltrack_version=bundle["vesseltrack_version"],
-                        reference=bundle.get("reference", {}))

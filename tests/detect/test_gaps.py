@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from conftest import make_positions, stay, track
 from vesseltrack import schema, zones
-from vesseltrack.detect.gaps import detect_gaps
+from vesseltrack.detect.gaps import GapParams, detect_gaps
 from vesseltrack.tracks import add_steps
 
 
@@ -60,7 +60,7 @@ def test_no_gap_shorter_than_threshold_and_all_longer_found(minutes, thr):
     t0 = pd.Timestamp("2024-01-01T00:00Z")
     rows = [dict(mmsi=5, t=str(t0 + pd.Timedelta(minutes=m)), lat=10.0, lon=10.0 + m / 1000) for m in minutes]
     steps = steps_of(rows, gap_h=thr)
-    ev = detect_gaps(steps, g, min_gap_h=thr)
+    ev = detect_gaps(steps, g, params=GapParams(min_gap_h=thr))
     closed = ev[ev["is_closed"]]
     assert (closed["duration_h"] > thr).all()
     m = np.sort(np.array(minutes))
@@ -167,7 +167,7 @@ def test_moving_gap_and_open_gap_kinds(gaz):
     rows = (track(1, "2024-01-01T00:00", 40, skip=(10, 30), sog_kn=12.0)   # silent 3 h 20 min mid-voyage: moving
             + track(2, "2024-01-01T00:00", 10, sog_kn=12.0)                 # never heard again: open
             + track(3, "2024-01-01T00:00", 60, sog_kn=12.0))
-    g = _kinds(rows, gaz, min_gap_h=2.0).sort_values(["mmsi", "start_time"])
+    g = _kinds(rows, gaz, params=GapParams(min_gap_h=2.0)).sort_values(["mmsi", "start_time"])
     assert g["gap_kind"].tolist() == ["moving", "open", "open"]  # vessel 1's end runs into the data end too
     assert g["mmsi"].tolist() == [1, 1, 2] and (g["context"] == "at sea").all()
 

@@ -66,26 +66,8 @@ def build(event_type: str, positions: pd.DataFrame, start_idx: np.ndarray, end_i
 
 
 def conform(events: pd.DataFrame) -> pd.DataFrame:
-    """Add the EVENTS columns a detector did not fill (as missing) and cast every column to its spec."""
-    n = len(events)
-    cols = {}
-    for c in schema.EVENTS:
-        if c.name in events:
-            s = events[c.name]
-        else:
-            s = pd.Series([None] * n, dtype=object)
-        if c.dtype == "str":
-            s = s.astype(object).where(s.notna(), None)
-        elif c.dtype == schema.UTC_NS:
-            s = pd.to_datetime(s, utc=True).astype(schema.UTC_NS)
-        elif c.dtype == "boolean":
-            s = s.astype("boolean")
-        else:
-            if s.dtype == object:
-                s = pd.to_numeric(s)
-            s = s.astype(c.dtype)
-        cols[c.name] = s.reset_index(drop=True)
-    return pd.DataFrame(cols)
+    """An EVENTS table from a detector's rows: the columns it did not fill are added as missing."""
+    return schema.conform(events, schema.EVENTS, fill_missing=True)
 
 
 def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

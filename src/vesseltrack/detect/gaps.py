@@ -149,43 +149,32 @@ def reports_within(steps: pd.DataFrame, idx: np.ndarray, hours: float, *, before
     return past - idx
 
 
-def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAULT_GAP_H,
-                data_end: pd.Timestamp | None = None, zone: np.ndarray | None = None,
+def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, data_end: pd.Timestamp | None = None, zone: np.ndarray | None = None,
                 reception: ReceptionMap | None = None, params: GapParams | None = None,
                 stop_areas: stopareas.StopAreas | None = None) -> pd.DataFrame:
     """Gap events from (mmsi, timestamp)-sorted positions with schema.STEPS columns.
 
-    ``params`` (a :class:`GapParams`, e.g. ``PRESETS["welch2022"]``) overrides ``min_gap_h`` and
-    adds the preset's criteria; a reception criterion needs ``reception``.
+    ``params`` (a :class:`GapParams`, e.g. ``PRESETS["welch2022"]``; default ``GapParams()``, every
+    gap over ``DEFAULT_GAP_H``) sets the shortest gap and the preset's criteria; a reception
+    criterion needs ``reception``.
 
     ``zone``: per-position zone index (zones.assign_zone); when given, ``in_port`` tells gaps that
     start and end inside the same port zone. ``reception``: the reception map (reception.py);
     when given, each gap is judged against how well its area is heard.
     ``data_end``: when the data ends (default: the last timestamp in ``steps``); a vessel silent
-    from its last report until then for longer than ``min_gap_h`` gets an open gap.
+    from its last report until then for longer than ``params.min_gap_h`` gets an open gap.
     ``stop_areas``: learnt berths and anchorages (a round trip back to one is in port). Positions'
     ``context`` (schema.STEP_CONTEXT, added by the pipeline) says where a gap starts and ends;
     without that column, port zones (from ``zone``) are ``port`` and everything else ``at sea``.
     """
-    params = params or GapParams(min_gap_h=min_gap_h)
-    n = len(steps)
-    if n == 0:
+    params = params or GapParams()
+    if len(steps) == 0:
         return ev.conform(pd.DataFrame())
-    thr_s = params.min_gap_h * 3600.0
-    dt = steps["dt_s"].to_numpy()
-    end_idx = np.flatnonzero(dt > thr_s)
-    start_idx = end_idx - 1
-    # open gaps: from each vessel's last report to the end of the data
-    mmsi = steps["mmsi"].to_numpy()
-    last = np.flatnonzero(np.append(vessel_starts(mmsi)[1:], True))
     ts = steps["timestamp"].array.asi8
     end_ns = ts.max() if data_end is None else pd.Timestamp(data_end).value
-    open_last = last[(end_ns - ts[last]) > thr_s * 1e9]
-    s_idx = np.concatenate([start_idx, open_last])
-    e_idx = np.concatenate([end_idx, np.full(len(open_last), -1)])
+    s_idx, e_idx = _gap_ends(steps, params.min_gap_h * 3600.0, end_ns)
     closed = e_idx >= 0
-    e = np.where(closed, e_idx, s_idx)
-
+    e = np.where(closed, e_idx, s_idx)  # the first report after, or the last before for an open gap
     lat = steps["lat"].to_numpy()
     lon = steps["lon"].to_numpy()
     d0, p0 = nearest_sensitive(lat[s_idx], lon[s_idx], gaz)
@@ -200,6 +189,70 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
         vals[~closed] = None
         return vals
 
+    where = _gap_places(steps, gaz, s_idx, e, closed, zone, stop_areas)
+    out = ev.build(
+        "gap", steps, s_idx, e_idx, end_time=np.full(len(s_idx), end_ns),
+        ais_class=ev.text_at(steps["ais_class"], s_idx),
+        start_shore_km=where.shore0,
+        end_shore_km=np.where(closed, shore_distance_km(lat[e], lon[e]), np.nan),
+        start_nearest_port_km=nearest_zone_km(lat[s_idx], lon[s_idx], gaz),
+        end_nearest_port_km=np.where(closed, nearest_zone_km(lat[e], lon[e], gaz), np.nan),
+        positions_before_12h=reports_within(steps, s_idx, WINDOW_H, before=True),
+        positions_after_12h=np.where(closed, reports_within(steps, e, WINDOW_H, before=False), 0),
+        port=port,
+        is_closed=closed,
+        in_port=where.in_port,
+        start_port_distance_km=d0,
+        end_port_distance_km=d1,
+        draught_before_m=draught[s_idx],
+        draught_after_m=np.where(closed, draught[e], np.nan),
+        destination_before=ev.text_at(steps["destination"], s_idx),
+        destination_after=after("destination"),
+        name_before=ev.text_at(steps["vessel_name"], s_idx),
+        name_after=after("vessel_name"),
+        call_sign_before=ev.text_at(steps["call_sign"], s_idx),
+        call_sign_after=after("call_sign"),
+        imo_before=steps["imo"].take(s_idx).to_numpy(),
+        imo_after=steps["imo"].take(e).where(closed).to_numpy(),
+        n_positions=np.zeros(len(s_idx), dtype=np.int64),
+        gap_kind=np.where(~closed, "open", np.where(where.stationary, "stationary", "moving")).astype(object),
+        context=stopareas.context_names(where.ctx),
+        at_sensitive_port=where.at_sensitive,
+        **(gap_reception(steps, s_idx, e_idx, np.where(closed, ts[e], end_ns), reception) if reception is not None else {}),
+    )
+    _add_edge_reach_speed(out, steps, gaz, s_idx, e, closed, where)
+    if reception is not None:
+        out["likely_dark"] = _likely_dark(out, steps, s_idx, closed, where, end_ns)
+    return out[_keep(out, params)].reset_index(drop=True)
+
+
+def _gap_ends(steps: pd.DataFrame, thr_s: float, end_ns: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per gap, the row of the last report before it and of the first after it (-1 for a gap still
+    open at ``end_ns``): silences longer than ``thr_s`` seconds, closed ones first."""
+    end_idx = np.flatnonzero(steps["dt_s"].to_numpy() > thr_s)
+    # open gaps: from each vessel's last report to the end of the data
+    last = np.flatnonzero(np.append(vessel_starts(steps["mmsi"].to_numpy())[1:], True))
+    ts = steps["timestamp"].array.asi8
+    open_last = last[(end_ns - ts[last]) > thr_s * 1e9]
+    return np.concatenate([end_idx - 1, open_last]), np.concatenate([end_idx, np.full(len(open_last), -1)])
+
+
+@dataclass(frozen=True)
+class _Places:
+    """Where each gap lies (see :func:`_gap_places`)."""
+
+    in_port: np.ndarray        # True / False, or None without zones
+    still: np.ndarray          # lying still at its start
+    stationary: np.ndarray     # closed, lying still at both ends, a short way apart
+    ctx: np.ndarray            # stopareas context code at its start (INLAND for at sea inland)
+    ctx_end: np.ndarray        # and at its end (AT_SEA for an open gap)
+    shore0: np.ndarray         # distance from shore at its start (km)
+    at_sensitive: np.ndarray   # starts inside a sensitive port zone
+
+
+def _gap_places(steps: pd.DataFrame, gaz: Gazetteer, s_idx: np.ndarray, e: np.ndarray, closed: np.ndarray,
+                zone: np.ndarray | None, stop_areas: stopareas.StopAreas | None) -> _Places:
+    """Whether each gap lies in port, lies still, and in which context it starts and ends."""
     if zone is None:
         in_port = np.full(len(s_idx), None, dtype=object)
     else:
@@ -208,13 +261,12 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
     still_after = np.where(closed, stopareas.stopped(steps.iloc[e]), False)
     dist_m = steps["distance_m"].to_numpy()  # the step into e is the gap's own step
     stationary = closed & still & still_after & (np.nan_to_num(dist_m[e], nan=np.inf) <= STATIONARY_M)
-    kind = np.where(~closed, "open", np.where(stationary, "stationary", "moving")).astype(object)
     if "context" in steps:  # schema.STEP_CONTEXT, as the pipeline adds it
         ctx_all = steps["context"].to_numpy()
     else:  # without it: port zones, else at sea
-        ctx_all = np.where(zone >= 0, stopareas.PORT, stopareas.AT_SEA).astype(np.int8) if zone is not None else np.zeros(n, np.int8)
+        ctx_all = np.where(zone >= 0, stopareas.PORT, stopareas.AT_SEA).astype(np.int8) if zone is not None else np.zeros(len(steps), np.int8)
     ctx, ctx_end = ctx_all[s_idx].copy(), np.where(closed, ctx_all[e], stopareas.AT_SEA)
-    shore0 = shore_distance_km(lat[s_idx], lon[s_idx])
+    shore0 = shore_distance_km(steps["lat"].to_numpy()[s_idx], steps["lon"].to_numpy()[s_idx])
     ctx[(ctx == stopareas.AT_SEA) & (shore0 < 0)] = stopareas.INLAND  # a river or canal the coastline does not resolve
     # in berths, anchorages or port zones at both ends, a short way apart, and lying still when heard
     # again (the last report before may be the arrival): it waited there
@@ -229,41 +281,18 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
     else:
         zs = zone[s_idx]
         at_sensitive = (zs >= 0) & gaz.sensitive[np.maximum(zs, 0)] if len(gaz.zones) else np.zeros(len(s_idx), dtype=bool)
-    shore1 = np.where(closed, shore_distance_km(lat[e], lon[e]), np.nan)
-    out = ev.build(
-        "gap", steps, s_idx, e_idx, end_time=np.full(len(s_idx), end_ns),
-        ais_class=ev.text_at(steps["ais_class"], s_idx),
-        start_shore_km=shore0,
-        end_shore_km=shore1,
-        start_nearest_port_km=nearest_zone_km(lat[s_idx], lon[s_idx], gaz),
-        end_nearest_port_km=np.where(closed, nearest_zone_km(lat[e], lon[e], gaz), np.nan),
-        positions_before_12h=reports_within(steps, s_idx, WINDOW_H, before=True),
-        positions_after_12h=np.where(closed, reports_within(steps, e, WINDOW_H, before=False), 0),
-        port=port,
-        is_closed=closed,
-        in_port=in_port,
-        start_port_distance_km=d0,
-        end_port_distance_km=d1,
-        draught_before_m=draught[s_idx],
-        draught_after_m=np.where(closed, draught[e], np.nan),
-        destination_before=ev.text_at(steps["destination"], s_idx),
-        destination_after=after("destination"),
-        name_before=ev.text_at(steps["vessel_name"], s_idx),
-        name_after=after("vessel_name"),
-        call_sign_before=ev.text_at(steps["call_sign"], s_idx),
-        call_sign_after=after("call_sign"),
-        imo_before=steps["imo"].take(s_idx).to_numpy(),
-        imo_after=steps["imo"].take(e).where(closed).to_numpy(),
-        n_positions=np.zeros(len(s_idx), dtype=np.int64),
-        gap_kind=kind,
-        context=stopareas.context_names(ctx),
-        at_sensitive_port=at_sensitive,
-        **(gap_reception(steps, s_idx, e_idx, np.where(closed, ts[e], end_ns), reception) if reception is not None else {}),
-    )
+    return _Places(in_port, still, stationary, ctx, ctx_end, shore0, at_sensitive)
+
+
+def _add_edge_reach_speed(out: pd.DataFrame, steps: pd.DataFrame, gaz: Gazetteer, s_idx: np.ndarray, e: np.ndarray,
+                          closed: np.ndarray, where: _Places) -> None:
+    """Add to the gap rows ``out`` (in place): ``at_extent_edge``, the reach columns and ``implied_speed_kn``."""
+    lat = steps["lat"].to_numpy()
+    lon = steps["lon"].to_numpy()
     # a gap with an end at the edge of the data's extent may have been spent outside the covered box
     # (at sea: a ship heard again in a port, berth or anchorage at the edge came to a place in the box)
-    sea0 = (ctx == stopareas.AT_SEA) | (ctx == stopareas.INLAND)
-    sea1 = ctx_end == stopareas.AT_SEA
+    sea0 = (where.ctx == stopareas.AT_SEA) | (where.ctx == stopareas.INLAND)
+    sea1 = where.ctx_end == stopareas.AT_SEA
     out["at_extent_edge"] = pd.array((sea0 & (_edge_km(lat[s_idx], lon[s_idx], lat, lon) < EDGE_KM))
                                      | (closed & sea1 & (_edge_km(lat[e], lon[e], lat, lon) < EDGE_KM)), dtype="boolean")
     speed = typical_speed(steps, out["mmsi"].to_numpy())
@@ -271,22 +300,30 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, min_gap_h: float = DEFAU
         out[col] = vals
     with np.errstate(divide="ignore", invalid="ignore"):
         out["implied_speed_kn"] = np.where(out["duration_h"] > 0, out["distance_m"] / (out["duration_h"] * 3600.0) * KN_PER_M_S, np.nan)
-    if reception is not None:
-        inside = ~out["at_extent_edge"].to_numpy(dtype=bool)
-        closed_dark = (closed & ~stationary & ~out["in_port"].fillna(False).to_numpy(dtype=bool) & inside
-                       & (out["silence_per_day_log10"].to_numpy(dtype=float) <= LIKELY_DARK_SILENCE_LOG10)
-                       & (out["spare_h"].to_numpy(dtype=float) >= LIKELY_DARK_SPARE_H))
-        span_h = (end_ns - ts.min()) / 3.6e12
-        dur = out["duration_h"].to_numpy(dtype=float)
-        # an open gap's ship could have sailed out of the data's extent unless the edge is further than its run
-        run_km = np.nan_to_num(out["typical_speed_kn"].to_numpy(dtype=float), nan=OPEN_DEFAULT_KN) * NM_KM * dur
-        stays_inside = _edge_km(lat[s_idx], lon[s_idx], lat, lon) >= np.maximum(run_km, EDGE_KM)
-        open_dark = (~closed & ~still & (ctx == stopareas.AT_SEA) & stays_inside & (dur >= OPEN_MIN_H) & (dur >= OPEN_MIN_SPAN_SHARE * span_h)
-                     & (out["others_heard"].to_numpy(dtype=float, na_value=0.0) >= OPEN_MIN_OTHERS)
-                     & (out["start_nearest_port_km"].to_numpy(dtype=float) >= OPEN_MIN_PORT_KM))
-        open_dark &= _silent_together(lat[s_idx], lon[s_idx], ts[s_idx], ~closed, open_dark) < OPEN_TOGETHER
-        out["likely_dark"] = closed_dark | open_dark
-    return out[_keep(out, params)].reset_index(drop=True)
+
+
+def _likely_dark(out: pd.DataFrame, steps: pd.DataFrame, s_idx: np.ndarray, closed: np.ndarray, where: _Places,
+                 end_ns: int) -> np.ndarray:
+    """Per gap row of ``out`` (with the reception columns): a silence that local reception does not
+    explain, closed with time for a detour, or open at sea on strong evidence."""
+    lat = steps["lat"].to_numpy()
+    lon = steps["lon"].to_numpy()
+    ts = steps["timestamp"].array.asi8
+    inside = ~out["at_extent_edge"].to_numpy(dtype=bool)
+    closed_dark = (closed & ~where.stationary & ~out["in_port"].fillna(False).to_numpy(dtype=bool) & inside
+                   & (out["silence_per_day_log10"].to_numpy(dtype=float) <= LIKELY_DARK_SILENCE_LOG10)
+                   & (out["spare_h"].to_numpy(dtype=float) >= LIKELY_DARK_SPARE_H))
+    span_h = (end_ns - ts.min()) / 3.6e12
+    dur = out["duration_h"].to_numpy(dtype=float)
+    # an open gap's ship could have sailed out of the data's extent unless the edge is further than its run
+    run_km = np.nan_to_num(out["typical_speed_kn"].to_numpy(dtype=float), nan=OPEN_DEFAULT_KN) * NM_KM * dur
+    stays_inside = _edge_km(lat[s_idx], lon[s_idx], lat, lon) >= np.maximum(run_km, EDGE_KM)
+    open_dark = (~closed & ~where.still & (where.ctx == stopareas.AT_SEA) & stays_inside & (dur >= OPEN_MIN_H)
+                 & (dur >= OPEN_MIN_SPAN_SHARE * span_h)
+                 & (out["others_heard"].to_numpy(dtype=float, na_value=0.0) >= OPEN_MIN_OTHERS)
+                 & (out["start_nearest_port_km"].to_numpy(dtype=float) >= OPEN_MIN_PORT_KM))
+    open_dark &= _silent_together(lat[s_idx], lon[s_idx], ts[s_idx], ~closed, open_dark) < OPEN_TOGETHER
+    return closed_dark | open_dark
 
 
 def _back_home(steps: pd.DataFrame, s_idx: np.ndarray, e: np.ndarray, cand: np.ndarray, areas: stopareas.StopAreas) -> np.ndarray:

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 import skops.io as sio
-
 from conftest import dark_tanker_rows, write_marinecadastre
-from vesseltrack import pipeline
+
+from vesseltrack import features, pipeline
 from vesseltrack.cli import main
 from vesseltrack.errors import ModelError
-from vesseltrack import features
-from vesseltrack.scoring import MODEL_FORMAT, IsolationScorer, ScoringModel, load_model
+from vesseltrack.model_io import MODEL_FORMAT, ScoringModel, load_model
+from vesseltrack.scoring import IsolationScorer
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ class Evil:
 def test_foreign_types_are_refused(tmp_path):
     bad = tmp_path / "evil.skops"
     sio.dump({"format": "vesseltrack-model/1", "voyage": Evil()}, bad)
-    with pytest.raises(ModelError, match=r"holds types a vesseltrack model never holds \(\['test_model.Evil'\]\).*refusing to load it"):
+    with pytest.raises(ModelError, match=r"holds types a vesseltrack model never holds \(\['test_model_io.Evil'\]\).*refusing to load it"):
         load_model(bad)
     from sklearn.linear_model import LinearRegression
     sio.dump({"format": MODEL_FORMAT, "vesseltrack_version": "x", "voyage": LinearRegression(), "gap": None}, bad)
