@@ -83,3 +83,45 @@ def test_missing_extra_fails_before_any_work(fleet, tmp_path, capsys, monkeypatc
     assert capsys.readouterr().err == ("vesseltrack: error: --map needs folium, which is not installed; expected the maps extra; "
                                        "install it with pip install 'vesseltrack[maps]' or drop --map\n")
     assert not (tmp_path / "r").exists()
+
+
+def test_help_imports_no_heavy_library():
+    """--help answers at once: building the parser imports neither pandas nor scikit-learn nor matplotlib."""
+    code = ("import sys; from vesseltrack import cli; cli.build_parser().format_help(); "
+            "print(' '.join(sorted(sys.modules)))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(proc.stdout.split())
+    assert "vesseltrack.cli" in loaded
+    for heavy in ("sklearn", "matplotlib", "pandas.plotting", "pandas", "scipy", "pyarrow", "geopandas", "shapely", "folium"):
+        assert heavy not in loaded, heavy
+    proc = subprocess.run([sys.executable, "-m", "vesseltrack", "score", "--help"], capture_output=True, text=True)
+    assert proc.returncode == 0 and "--gap-preset" in proc.stdout
+
+
+def test_choices_and_defaults_come_from_config_and_presets():
+    from dataclasses import fields
+
+    from vesseltrack.config import Config
+    from vesseltrack.detect.params import ENCOUNTER_PRESETS, PRESETS
+
+    score = build_parser()._subparsers._group_actions[0].choices["score"]
+    acts = {a.dest: a for a in score._actions}
+    defaults = {f.name: f.default for f in fields(Config)}
+    assert acts["gap_preset"].choices == list(PRESETS) and acts["encounter_preset"].choices == list(ENCOUNTER_PRESETS)
+    for dest, field in [("gap_preset", "gap_preset"), ("gap_hours", "gap_h"), ("encounter_preset", "encounter_preset"),
+                        ("min_visit_hours", "min_visit_h"), ("seed", "random_state"), ("chunk_rows", "chunk_rows"),
+                        ("top", "top"), ("min_score", "min_score")]:
+        assert acts[dest].default == defaults[field], dest
+    assert "(default: 100;" in acts["top"].help and "(default: 0.6;" in acts["min_score"].help
+    assert acts["gap_preset"].help.startswith("which silences are gaps: gfw = every gap over 6 h (default); welch2022 = over 12 h, "
+                                              "starting over 50 nm from shore where reception is good and the ship was heard 14+ "
+                                              "times in the 12 h before; nearshore = over 6 h within 50 nm of shore where reception is good")
+    assert "ballinger2024 = within 500 m for 2+ h, both under 1 kn (e.g." in acts["encounter_preset"].help
+
+
+def test_bad_chunk_rows_one_line(fleet, tmp_path, capsys):
+    assert main(["score", str(fleet), "--out", str(tmp_path / "r"), "--chunk-rows", "0", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err == ("vesseltrack: error: chunk_rows=0 is invalid; expected a positive whole number of rows per chunk; "
+                   "pass e.g. --chunk-rows 1000000 (chunk_rows=1_000_000), lower to bound memory\n")
+    assert not (tmp_path / "r").exists()

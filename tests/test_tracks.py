@@ -36,6 +36,20 @@ def test_sort_order_matches_lexsort(pairs):
     assert (mmsi[order] == mmsi[expected]).all() and (ts[order] == ts[expected]).all()
 
 
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([3, 1, 2, 700_000_000]), st.integers(0, 5)), min_size=0, max_size=40))
+def test_sort_order_is_the_stable_sort_by_vessel_and_time(pairs):
+    """The one sort of ingest chunks and tracks (radix by vessel, verified; else by time first)."""
+    mmsi = np.array([p[0] for p in pairs], dtype=np.int32)
+    ts = np.array([p[1] for p in pairs], dtype=np.int64)
+    for t in (ts, np.sort(ts)):
+        got, expected = sort_order(mmsi, t), np.lexsort((t, mmsi))  # lexsort is stable
+        if got is None:
+            assert (expected == np.arange(len(pairs))).all()
+        else:
+            assert (got == expected).all()
+
+
 def test_add_steps_known_answer():
     df = make_positions([dict(mmsi=1, t="2024-01-01T00:00", lat=0, lon=0), dict(mmsi=1, t="2024-01-01T01:00", lat=0, lon=1),
                          dict(mmsi=1, t="2024-01-01T09:00", lat=0, lon=1), dict(mmsi=2, t="2024-01-01T00:00", lat=0, lon=0)])

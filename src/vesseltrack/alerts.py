@@ -41,8 +41,7 @@ import pandas as pd
 from vesseltrack import schema
 from vesseltrack.features import MERCHANT
 
-DEFAULT_MIN_SCORE = 0.6
-DEFAULT_TOP = 100
+from vesseltrack.config import DEFAULT_MIN_SCORE, DEFAULT_TOP  # (defined with Config: the CLI reads them)
 
 #: A draught change across a gap at sea of at least this much (m) is cargo moved while unseen: a
 #: loading or discharge changes a ship's draught by metres, whereas the fuel and stores it burns over

@@ -10,11 +10,19 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import fields
 from pathlib import Path
 
-from vesseltrack import __version__
-from vesseltrack.allocator import retain_freed_memory
+from vesseltrack.config import Config
+from vesseltrack.detect.params import ENCOUNTER_PRESETS, PRESETS, WINDOW_H, EncounterParams, GapParams
 from vesseltrack.errors import ConfigError, VesselTrackError
+
+# Only light modules at the top: the commands import the library (pandas, scikit-learn, ...) when
+# they run, so that --help answers at once. Choices and defaults come from Config and the preset
+# tables, never typed here.
+
+#: Config's defaults, by field name.
+DEFAULTS = {f.name: f.default for f in fields(Config)}
 
 SCORE_HELP = """\
 Score AIS files: read positions, detect gaps and port visits, build port-to-port voyages, score
@@ -81,10 +89,8 @@ def _load_column_map(path: str | None) -> dict | None:
     return m
 
 
-def _config(args: argparse.Namespace, **extra):
-    from vesseltrack import pipeline
-
-    return pipeline.Config(
+def _config(args: argparse.Namespace, **extra) -> Config:
+    return Config(
         gap_preset=args.gap_preset, gap_h=args.gap_hours, encounter_preset=args.encounter_preset, min_visit_h=args.min_visit_hours, zone_files=tuple(args.zones),
         replace_ports=args.replace_ports, column_map=_load_column_map(args.column_map),
         assume_time=args.assume_time, strict_mmsi=False if args.any_vessel_id else None,
@@ -116,10 +122,10 @@ def _require_extras(args: argparse.Namespace) -> None:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from vesseltrack import export, pipeline
-
     config = _config(args, min_score=args.min_score, top=args.top, model_path=args.model, all_vessels=args.all_vessels)
     _require_extras(args)  # before any work: a missing extra must not leave results half-written
+    from vesseltrack import export, pipeline
+
     result = pipeline.run(args.inputs, config, progress=_progress(args.quiet))
     _warn(result.summary)
     export.write_outputs(args.out, result.tables(), result.summary)
@@ -222,9 +228,55 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gap_preset_text(p: GapParams) -> str:
+    """What a gap preset keeps, in words, from its parameters (e.g. "every gap over 6 h")."""
+    text = f"over {p.min_gap_h:g} h"
+    if p.min_start_shore_nm is not None:
+        text += f", starting over {p.min_start_shore_nm:g} nm from shore"
+    if p.max_start_shore_nm is not None:
+        text += f" within {p.max_start_shore_nm:g} nm of shore"
+    if p.min_reception_per_day is not None:
+        text += " where reception is good"
+    if p.min_positions_before is not None:
+        text += f" and the ship was heard {p.min_positions_before}+ times in the {WINDOW_H:g} h before"
+    return text if text != f"over {p.min_gap_h:g} h" else f"every gap {text}"
+
+
+def _encounter_preset_text(p: EncounterParams) -> str:
+    """What an encounter preset keeps, in words, from its parameters."""
+    text = f"within {p.max_distance_m:g} m for {p.min_duration_h:g}+ h"
+    if p.max_median_speed_kn is not None:
+        text += f", median speed under {p.max_median_speed_kn:g} kn"
+    if p.max_speed_kn is not None:
+        text += f", both under {p.max_speed_kn:g} kn"
+    if p.merge_gap_h > 0:
+        text += f", merged when under {p.merge_gap_h:g} h apart"
+    if p.min_port_km is not None:
+        text += f", none within {p.min_port_km:g} km of a port"
+    return text
+
+
+def _presets_help(presets: dict, describe, default: str) -> str:
+    """Each preset as ``name = what it keeps``, the default one marked, separated by semicolons."""
+    return "; ".join(f"{name} = {describe(p)}{' (default)' if name == default else ''}" for name, p in presets.items())
+
+
+class _Version(argparse.Action):
+    """--version, looked up only when asked for (importlib.metadata is slow to import)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from vesseltrack import __version__
+
+        print(f"vesseltrack {__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vesseltrack", description="Find ships hiding what they do at sea, from AIS.")
-    p.add_argument("--version", action="version", version=f"vesseltrack {__version__}")
+    p.add_argument("--version", action=_Version, help="show program's version number and exit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -233,20 +285,18 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--column-map", metavar="JSON", help='JSON file mapping canonical columns to yours, for unrecognised layouts (e.g. {"mmsi": "ship_id", "timestamp": "time_utc", "lat": "y", "lon": "x"})')
     common.add_argument("--zones", action="append", default=[], metavar="GEOJSON", help="extra ports/areas of interest: GeoJSON Points (radius_m property) or Polygons; repeatable (e.g. --zones sts_areas.geojson)")
     common.add_argument("--replace-ports", action="store_true", help="use only the --zones files, not the shipped port gazetteer (e.g. --zones mine.geojson --replace-ports)")
-    common.add_argument("--gap-preset", default="gfw", choices=["gfw", "welch2022", "nearshore"],
-                        help="which silences are gaps: gfw = every gap over 6 h (default); welch2022 = over 12 h, starting over 50 nm "
-                             "from shore where reception is good and the ship was heard 14+ times in the 12 h before; "
-                             "nearshore = over 6 h within 50 nm of shore where reception is good (e.g. --gap-preset welch2022)")
-    common.add_argument("--gap-hours", type=float, default=None, metavar="H", help="override the preset's minimum silence, in hours (e.g. --gap-hours 12)")
-    common.add_argument("--encounter-preset", default="gfw", choices=["gfw", "ballinger2024"],
-                        help="ship-to-ship encounters: gfw = within 500 m for 2+ h, median speed under 2 kn, merged when under 4 h "
-                             "apart, none within 10 km of a port (default); ballinger2024 = within 500 m for 2+ h, both under 1 kn "
+    d = DEFAULTS
+    common.add_argument("--gap-preset", default=d["gap_preset"], choices=list(PRESETS),
+                        help=f"which silences are gaps: {_presets_help(PRESETS, _gap_preset_text, d['gap_preset'])} (e.g. --gap-preset welch2022)")
+    common.add_argument("--gap-hours", type=float, default=d["gap_h"], metavar="H", help="override the preset's minimum silence, in hours (e.g. --gap-hours 12)")
+    common.add_argument("--encounter-preset", default=d["encounter_preset"], choices=list(ENCOUNTER_PRESETS),
+                        help=f"ship-to-ship encounters: {_presets_help(ENCOUNTER_PRESETS, _encounter_preset_text, d['encounter_preset'])} "
                              "(e.g. --encounter-preset ballinger2024)")
-    common.add_argument("--min-visit-hours", type=float, default=1.0, metavar="H", help="stay in a port zone that counts as a visit when the ship does not stop (default: 1; e.g. --min-visit-hours 3)")
-    common.add_argument("--seed", type=int, default=0, help="random seed of the isolation forest (default: 0; e.g. --seed 7)")
+    common.add_argument("--min-visit-hours", type=float, default=d["min_visit_h"], metavar="H", help=f"stay in a port zone that counts as a visit when the ship does not stop (default: {d['min_visit_h']:g}; e.g. --min-visit-hours 3)")
+    common.add_argument("--seed", type=int, default=d["random_state"], help=f"random seed of the isolation forest (default: {d['random_state']}; e.g. --seed 7)")
     common.add_argument("--assume-time", metavar="ISO", help="time for NMEA sentences that carry none (e.g. --assume-time 2024-01-01T00:00:00Z)")
     common.add_argument("--any-vessel-id", action="store_true", help="accept any positive integer as a vessel id instead of requiring 9-digit MMSIs (anonymised data)")
-    common.add_argument("--chunk-rows", type=int, default=1_000_000, metavar="N", help="rows read per chunk; lower it to bound memory on huge files (default: 1000000)")
+    common.add_argument("--chunk-rows", type=int, default=d["chunk_rows"], metavar="N", help=f"rows read per chunk; lower it to bound memory on huge files (default: {d['chunk_rows']})")
     common.add_argument("--stop-areas", metavar="CSV", help="berths, marinas and anchorages learnt by an earlier run (its stop_areas.csv), added to those learnt from these files (e.g. --stop-areas month/stop_areas.csv)")
     common.add_argument("--quiet", action="store_true", help="no progress messages on stderr (e.g. in scripts)")
 
@@ -254,8 +304,8 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog=SCORE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     s.add_argument("--out", required=True, metavar="DIR", help="folder for the results, created if needed (e.g. --out results/)")
     s.add_argument("--model", metavar="SKOPS", help="score against a reference model from 'vesseltrack train' instead of against the batch itself (e.g. --model normal.skops)")
-    s.add_argument("--top", type=int, default=100, metavar="N", help="at most N alerts besides tanker voyages at sensitive ports, which are always listed (default: 100; e.g. --top 20)")
-    s.add_argument("--min-score", type=float, default=0.6, metavar="S", help="lowest score (0..1) that makes an alert (default: 0.6; e.g. --min-score 0.7)")
+    s.add_argument("--top", type=int, default=d["top"], metavar="N", help=f"at most N alerts besides tanker voyages at sensitive ports, which are always listed (default: {d['top']}; e.g. --top 20)")
+    s.add_argument("--min-score", type=float, default=d["min_score"], metavar="S", help=f"lowest score (0..1) that makes an alert (default: {d['min_score']:g}; e.g. --min-score 0.7)")
     s.add_argument("--all-vessels", action="store_true", help="rank every vessel in alerts.csv, not only merchant ships (pleasure craft, harbour craft, fishing, passenger, high-speed craft, SAR); events.csv always has everyone")
     s.add_argument("--map", action="store_true", help="also write map.html: tracks, gaps, sensitive ports, events and alerts, viewable offline (e.g. --map)")
     s.add_argument("--geo", action="store_true", help="also write events/tracks as GeoJSON and GeoParquet for QGIS or kepler.gl (e.g. --geo)")
@@ -284,6 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from vesseltrack.allocator import retain_freed_memory
+
     retain_freed_memory()
     try:
         return args.func(args)

@@ -1,4 +1,4 @@
-"""The pipeline: the only module that knows the order of the stages.
+"""The pipeline: the module that knows the order of the stages (ingest fuses the first three).
 
     ingest -> clean -> sort/dedupe -> identity split -> steps -> zones -> port visits, gaps,
            encounters, loitering, spoofing -> voyages -> features -> scoring + reasons -> alerts
@@ -11,7 +11,7 @@ scenario evaluation). Both return a :class:`Result` of DataFrames that match sch
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,9 +22,9 @@ from vesseltrack import alerts as alerts_mod
 from vesseltrack import explain, features, ingest, schema, stopareas, tracks, zones
 from vesseltrack.detect import encounters, identity, loitering
 from vesseltrack.detect import events as ev
-from vesseltrack.detect.encounters import ENCOUNTER_PRESETS
-from vesseltrack.detect.gaps import PRESETS, GapParams, detect_gaps
-from vesseltrack.detect.ports import DEFAULT_MIN_VISIT_H, port_visit_events, visit_runs
+from vesseltrack.config import Config
+from vesseltrack.detect.gaps import GapParams, detect_gaps
+from vesseltrack.detect.ports import port_visit_events, visit_runs
 from vesseltrack.errors import ConfigError
 from vesseltrack.model_io import ScoringModel, load_model
 from vesseltrack.reception import build_reception
@@ -32,60 +32,6 @@ from vesseltrack.scoring import MIN_ROWS, apply_scorer, fit_scorer
 from vesseltrack.voyages import build_voyages, voyage_of
 
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Config:
-    """Every parameter of a run (recorded in summary.json)."""
-
-    #: Gap preset: "gfw" (every gap over 6 h), "welch2022" or "nearshore" (detect/gaps.py).
-    gap_preset: str = "gfw"
-    #: Silence (hours) that makes a gap event and splits track segments; None: the preset's.
-    gap_h: float | None = None
-    #: Encounter (ship-to-ship) preset: "gfw" or "ballinger2024" (detect/encounters.py).
-    encounter_preset: str = "gfw"
-    #: A stay in a port zone counts as a visit from this many hours (or when the ship stops).
-    min_visit_h: float = DEFAULT_MIN_VISIT_H
-    #: Extra GeoJSON zone files (Points with radius_m, Polygons); sensitive unless marked otherwise.
-    zone_files: tuple[str, ...] = ()
-    #: Use only ``zone_files``, not the shipped port gazetteer.
-    replace_ports: bool = False
-    #: Column map {canonical: source column} for CSV/Parquet layouts that are not recognised.
-    column_map: dict | None = None
-    #: Time given to NMEA sentences that carry none (ISO 8601).
-    assume_time: str | None = None
-    #: Require 9-digit MMSIs (None: by layout; anonymised-id layouts allow any positive id).
-    strict_mmsi: bool | None = None
-    #: Rows per ingest chunk (bounds memory for files larger than memory).
-    chunk_rows: int = 1_000_000
-    #: A model from ``vesseltrack train`` (.skops); None: score the batch against itself.
-    model_path: str | None = None
-    #: Isolation-forest trees and seed.
-    n_estimators: int = 200
-    random_state: int = 0
-    #: Alert policy.
-    min_score: float = alerts_mod.DEFAULT_MIN_SCORE
-    top: int = alerts_mod.DEFAULT_TOP
-    #: Rank every vessel in the alerts, not only merchant ships (features.MERCHANT).
-    all_vessels: bool = False
-    #: Stop areas saved by an earlier run (its stop_areas.csv), combined with those learnt from this data.
-    stop_areas_file: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.gap_preset not in PRESETS:
-            raise ConfigError(f"gap preset {self.gap_preset!r} is unknown; expected one of {sorted(PRESETS)}; pick one with --gap-preset")
-        if self.encounter_preset not in ENCOUNTER_PRESETS:
-            raise ConfigError(f"encounter preset {self.encounter_preset!r} is unknown; expected one of {sorted(ENCOUNTER_PRESETS)}; pick one with --encounter-preset")
-        checks = [("gap_h", self.gap_h is None or self.gap_h > 0), ("min_visit_h", self.min_visit_h >= 0), ("chunk_rows", self.chunk_rows >= 1),
-                  ("n_estimators", self.n_estimators >= 1), ("min_score", 0 <= self.min_score <= 1), ("top", self.top >= 0)]
-        for name, ok in checks:
-            if not ok:
-                raise ConfigError(f"{name}={getattr(self, name)!r} is out of range; expected gap_h > 0, min_visit_h >= 0, chunk_rows >= 1, n_estimators >= 1, 0 <= min_score <= 1, top >= 0; fix the option")
-
-    @property
-    def gap_params(self) -> GapParams:
-        p = PRESETS[self.gap_preset]
-        return p if self.gap_h is None else replace(p, min_gap_h=self.gap_h)
 
 
 @dataclass

@@ -38,24 +38,32 @@ def is_sorted(mmsi: np.ndarray, ts: np.ndarray) -> bool:
     return True
 
 
+def vessel_codes(mmsi: np.ndarray) -> np.ndarray:
+    """Each row's vessel as its rank among the distinct MMSIs (uint16 for up to 65,536 vessels, else
+    uint32): found by hashing (O(n)), only the distinct values are sorted."""
+    codes, uniq = pd.factorize(mmsi)  # in order of appearance; ranked below (cheaper than sort=True)
+    rank = np.empty(len(uniq), dtype=np.uint16 if len(uniq) <= 2**16 else np.uint32)
+    rank[np.argsort(uniq)] = np.arange(len(uniq))
+    return rank.take(codes)
+
+
 def sort_order(mmsi: np.ndarray, ts: np.ndarray) -> np.ndarray | None:
     """Stable permutation that sorts by (mmsi, timestamp as int64 ns); None when already sorted.
 
-    Exploits the order files usually have: time-ordered input is sorted by vessel with a radix
-    sort over dense vessel codes (uint16 when there are fewer than 65,536 vessels), which is linear.
-    Input that is not time-ordered is first sorted by time (timsort uses existing runs).
+    Exploits the order files usually have: when each vessel's reports come in time order (a
+    time-ordered file or chunk of one), a stable radix sort by dense vessel code
+    (:func:`vessel_codes`, linear) is already the answer, which one O(n) pass verifies.
+    Otherwise rows are first sorted by time (timsort uses existing runs), then stably by vessel.
+    The permutation is the same either way (a stable sort has one answer).
     """
     if is_sorted(mmsi, ts):
         return None
-    if (np.diff(ts) < 0).any():
-        by_time = np.argsort(ts, kind="stable")
-    else:
-        by_time = None
-    uniq, codes = np.unique(mmsi if by_time is None else mmsi[by_time], return_inverse=True)
-    if len(uniq) < 2**16:
-        codes = codes.astype(np.uint16)
+    codes = vessel_codes(mmsi)
     order = np.argsort(codes, kind="stable")
-    return order if by_time is None else by_time[order]
+    if is_sorted(mmsi.take(order), ts.take(order)):
+        return order
+    by_time = np.argsort(ts, kind="stable")
+    return by_time[np.argsort(codes.take(by_time), kind="stable")]
 
 
 def sort_positions(positions: pd.DataFrame) -> pd.DataFrame:

@@ -224,26 +224,11 @@ def test_accounting_and_shuffle_invariance(tmp_path, lines, rnd):
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from([3, 1, 2, 700_000_000]), st.integers(0, 5)), min_size=0, max_size=40))
-def test_sort_order_matches_tracks(pairs):
-    from vesseltrack.ingest import _sort_order
-    from vesseltrack.tracks import sort_order
-
-    mmsi = np.array([p[0] for p in pairs], dtype=np.int32)
-    ts = np.array([p[1] for p in pairs], dtype=np.int64)
-    for t in (ts, np.sort(ts)):
-        a, b = _sort_order(mmsi, t)[0], sort_order(mmsi, t)
-        assert (a is None) == (b is None)
-        if a is not None:
-            assert (a == b).all()
-
-
-@settings(max_examples=50, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from([3, 1, 2, 700_000_000]), st.integers(0, 5)), min_size=1, max_size=40),
        st.integers(1, 8))
 def test_merge_order_of_sorted_chunks_matches_tracks(pairs, chunk):
     """Chunks each sorted by (mmsi, ts), in any order: the merge gives the general stable sort."""
-    from vesseltrack.ingest import _merge_order
+    from vesseltrack.ingest.assemble import merge_order
     from vesseltrack.tracks import sort_order
 
     mmsi = np.array([p[0] for p in pairs], dtype=np.int32)
@@ -256,7 +241,7 @@ def test_merge_order_of_sorted_chunks_matches_tracks(pairs, chunk):
         parts_t.append(t[o])
     cm, ct = np.concatenate(parts_m), np.concatenate(parts_t)
     dt = pd.array(pd.to_datetime(ct, utc=True))
-    order, m_o, t_o = _merge_order(parts_m, dt)
+    order, m_o, t_o = merge_order(parts_m, dt)
     expected = sort_order(cm, ct)
     if expected is None:
         assert order is None and (m_o == cm).all()
@@ -306,9 +291,9 @@ def test_row_capacity_from_parquet_metadata_and_csv_length(tmp_path, monkeypatch
 
 
 def test_preallocated_column_fills_in_place_and_grows_when_short():
-    from vesseltrack.ingest import _concat, _merge_order, _Preallocated
+    from vesseltrack.ingest.assemble import Preallocated, concat, merge_order
 
-    col = _Preallocated("int32", 4)
+    col = Preallocated("int32", 4)
     written = col.put("values", np.array([3, 1, 2], dtype=np.int32), np.array([1, 2, 0]))  # gathered in
     col.commit(3)
     buf = col.bufs["values"]
@@ -318,53 +303,53 @@ def test_preallocated_column_fills_in_place_and_grows_when_short():
     assert col.bufs["values"] is buf  # filled in place while it fits
     col.put("values", np.array([0, 5], dtype=np.int32), None)  # more rows than stated: grows by copying
     col.commit(2)
-    assert _concat(col, "int32").tolist() == [1, 2, 3, 1, 0, 5]
+    assert concat(col, "int32").tolist() == [1, 2, 3, 1, 0, 5]
     assert [v.tolist() for v in col.views()] == [[1, 2, 3], [1], [0, 5]]
     ts = pd.array(pd.to_datetime([0, 1, 2, 5, 3, 4], unit="s", utc=True))
-    order, m_o, t_o = _merge_order(col, ts)
+    order, m_o, t_o = merge_order(col, ts)
     assert m_o.tolist() == [0, 1, 1, 2, 3, 5] and order.tolist() == [4, 0, 3, 1, 2, 5]
 
 
 def test_preallocated_timestamp_and_nullable_columns_round_trip():
-    from vesseltrack.ingest import _concat, _Preallocated
+    from vesseltrack.ingest.assemble import Preallocated, concat
 
-    ts = _Preallocated(schema.UTC_NS, 3)
-    ints = _Preallocated("Int16", 3)
+    ts = Preallocated(schema.UTC_NS, 3)
+    ints = Preallocated("Int16", 3)
     for secs, vals, missing in (([0, 60], [80, 0], [False, True]), ([120, 1], [0, 7], [True, False])):
         ts.put("values", np.array(secs, dtype=np.int64) * 10**9, None)
         ints.put("values", np.array(vals, dtype=np.int16), None)
         ints.put("mask", np.array(missing), None)  # (the second chunk grows both parts: capacity 3)
         ts.commit(2)
         ints.commit(2)
-    got_t, got_i = _concat(ts, schema.UTC_NS), _concat(ints, "Int16")
+    got_t, got_i = concat(ts, schema.UTC_NS), concat(ints, "Int16")
     assert str(got_t.dtype) == schema.UTC_NS and list(got_t.asi8 // 10**9) == [0, 60, 120, 1]
     assert got_i.dtype == "Int16" and got_i.tolist() == [80, pd.NA, pd.NA, 7]
 
 
 def test_spares_reuse_the_buffer_a_gather_read_from():
-    from vesseltrack.ingest import _gather, _Spares
+    from vesseltrack.ingest.assemble import Spares, gather
 
-    spares = _Spares()
+    spares = Spares()
     order = np.array([2, 0, 1])
     a = np.array([1.5, 2.5, 3.5])
-    out = _gather(a, "float64", order, spares)
+    out = gather(a, "float64", order, spares)
     spares.give(a)
     b = np.array([7, 8, 9], dtype=np.int32)
-    out_b = _gather(b, "int32", order, spares)  # written into a's buffer (large enough)
+    out_b = gather(b, "int32", order, spares)  # written into a's buffer (large enough)
     assert out.tolist() == [3.5, 1.5, 2.5] and out_b.tolist() == [9, 7, 8]
     assert np.shares_memory(out_b, a)
     cat = pd.Categorical(["x", "y", None])
-    got = _gather(cat, "category", order, spares)
+    got = gather(cat, "category", order, spares)
     assert got.isna().tolist() == [True, False, False] and got.tolist()[1:] == ["x", "y"]
     masked = pd.array([1, None, 3], dtype="Int32")
-    assert _gather(masked, "Int32", order, spares).tolist() == [3, 1, pd.NA]
+    assert gather(masked, "Int32", order, spares).tolist() == [3, 1, pd.NA]
 
 
 def test_spares_split_a_larger_buffer_for_smaller_columns(monkeypatch):
-    from vesseltrack import ingest
+    from vesseltrack.ingest import assemble
 
-    monkeypatch.setattr(ingest, "_SPLIT_BYTES", 64)
-    spares = ingest._Spares()
+    monkeypatch.setattr(assemble, "SPLIT_BYTES", 64)
+    spares = assemble.Spares()
     big = np.arange(256, dtype=np.float64)  # 2 kB
     spares.give(big)
     order = np.array([1, 0])

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from vesseltrack.detect import events as ev
+from vesseltrack.detect.params import ENCOUNTER_PRESETS, EncounterParams
 from vesseltrack.errors import ConfigError
 from vesseltrack.geo import BLOCK_ROWS, EARTH_RADIUS_M, haversine_m
 from vesseltrack.tracks import search_seconds
@@ -57,52 +58,6 @@ NEAR_PORT_KM = 300.0
 #: draught_after: the latest draught reported up to this long after the end (updates lag).
 DRAUGHT_AFTER_H = 12.0
 
-
-@dataclass(frozen=True)
-class EncounterParams:
-    """Which close approaches become encounter events. ``None`` disables a criterion."""
-
-    #: The two vessels are within this distance (metres) at a grid time.
-    max_distance_m: float = 500.0
-    #: Minimum duration of a run of close grid times (hours, first to last grid time).
-    min_duration_h: float = 2.0
-    #: Each vessel's median speed over the close grid times must be under this (knots).
-    max_median_speed_kn: float | None = 2.0
-    #: At every close grid time both vessels must be under this (knots); others do not count.
-    max_speed_kn: float | None = None
-    #: Runs of one pair less than this far apart (hours) merge into one encounter.
-    merge_gap_h: float = 4.0
-    #: Holes of up to this many hours inside a run are bridged before the duration test.
-    bridge_h: float = 0.5
-    #: Encounters whose median position is within this distance of any port centre are dropped (km).
-    min_port_km: float | None = 10.0
-    #: Resampling grid step (minutes).
-    bin_min: float = 10.0
-    #: Never interpolate across a silence longer than this (hours) ...
-    max_interp_gap_h: float = 1.0
-    #: ... except a silence of up to this many hours (None: no exception) between two reports that
-    #: imply under ``stationary_kn``: a ship found where it was left, e.g. drifting alongside
-    #: offshore where only satellite passes hear it, every 0.5-6 h.
-    max_stationary_gap_h: float | None = 6.0
-    #: Implied speed (knots) under which a longer silence may be interpolated (see above).
-    stationary_kn: float = 1.0
-    #: Samples per chunk of grid times (bounds memory; results do not depend on it).
-    chunk_samples: int = 4_000_000
-
-    def __post_init__(self) -> None:
-        bad = [n for n, ok in (("max_distance_m", self.max_distance_m > 0), ("min_duration_h", self.min_duration_h >= 0),
-                               ("merge_gap_h", self.merge_gap_h >= 0), ("bridge_h", self.bridge_h >= 0),
-                               ("bin_min", self.bin_min > 0), ("chunk_samples", self.chunk_samples >= 1),
-                               ("max_interp_gap_h", self.max_interp_gap_h * 60 >= self.bin_min)) if not ok]
-        if bad:
-            raise ConfigError(f"EncounterParams {bad} out of range; expected max_distance_m > 0, min_duration_h >= 0, merge_gap_h >= 0, "
-                              f"bridge_h >= 0, bin_min > 0, chunk_samples >= 1 and max_interp_gap_h at least one bin; received {self!r}; fix those values")
-
-
-ENCOUNTER_PRESETS: dict[str, EncounterParams] = {
-    "gfw": EncounterParams(),
-    "ballinger2024": EncounterParams(max_median_speed_kn=None, max_speed_kn=1.0, merge_gap_h=0.0, min_port_km=None),
-}
 
 _R = EARTH_RADIUS_M
 _NS_H = 3_600_000_000_000

@@ -53,22 +53,19 @@ ends (time for a detour).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
 from vesseltrack import stopareas
 from vesseltrack.detect import events as ev
+from vesseltrack.detect.params import DEFAULT_GAP_H, PRESETS, WINDOW_H, GapParams  # noqa: F401 (PRESETS: re-exported)
 from vesseltrack.geo import KN_PER_M_S, haversine_m
 from vesseltrack.tracks import search_seconds, vessel_starts
 from vesseltrack.detect.reach import reachable, typical_speed
 from vesseltrack.reception import ReceptionMap, gap_reception
 from vesseltrack.zones import Gazetteer, nearest_sensitive, nearest_zone_km, shore_distance_km
 
-DEFAULT_GAP_H = 6.0
 NM_KM = 1.852
-WINDOW_H = 12.0
 #: ``likely_dark``: ships in the area fall silent this long less than once in 10**1.5 (~30) ship-days...
 LIKELY_DARK_SILENCE_LOG10 = -1.5
 #: ...and the gap leaves at least this many hours unaccounted for beyond the straight run.
@@ -101,27 +98,6 @@ WAITED_M = 10_000.0
 GAP_KINDS = ("moving", "stationary", "open")
 
 
-@dataclass(frozen=True)
-class GapParams:
-    """Which silences become gap events. ``None`` disables a criterion."""
-
-    #: Minimum silence, hours.
-    min_gap_h: float = DEFAULT_GAP_H
-    #: The gap must start at least this far from shore (nautical miles).
-    min_start_shore_nm: float | None = None
-    #: The gap must start at most this far from shore (nautical miles).
-    max_start_shore_nm: float | None = None
-    #: Reception in the start cell for the vessel's AIS class, reports per day of vessel time.
-    min_reception_per_day: float | None = None
-    #: Reports of the vessel in the 12 h before the gap.
-    min_positions_before: int | None = None
-
-
-PRESETS: dict[str, GapParams] = {
-    "gfw": GapParams(),
-    "welch2022": GapParams(min_gap_h=12.0, min_start_shore_nm=50.0, min_reception_per_day=10.0, min_positions_before=14),
-    "nearshore": GapParams(max_start_shore_nm=50.0, min_reception_per_day=10.0),
-}
 #: A gap end within this distance of a sensitive port names that port in the event's ``port``.
 NEAR_PORT_KM = 300.0
 

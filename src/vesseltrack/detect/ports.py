@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 
 from vesseltrack.detect import events as ev
+from vesseltrack.detect.params import DEFAULT_MIN_VISIT_H
 from vesseltrack.tracks import vessel_starts
 from vesseltrack.zones import Gazetteer
 
-DEFAULT_MIN_VISIT_H = 1.0
 DEFAULT_STOP_KN = 1.0
 DEFAULT_MERGE_H = 2.0
 
