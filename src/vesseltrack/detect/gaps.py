@@ -53,6 +53,8 @@ ends (time for a detour).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
