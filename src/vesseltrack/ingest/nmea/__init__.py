@@ -9,15 +9,15 @@ into a numpy array and passed through the stages of this package, each filling i
 :class:`~vesseltrack.ingest.nmea.batch.Batch`: ``framing`` (lines, sentences, non-AIS lines),
 ``header`` (checksum, header fields), ``times``, ``assemble`` (multi-part messages), ``decode``
 (bit fields read from the tables in ``fields``), ``static`` (static data merged onto positions)
-and ``output`` (frame, rejects, counts, carry-over). In them, newlines, ``!``, ``*`` and ``:`` are located with array comparisons; the
-header fields of every sentence are read from a 16-byte window matrix after ``!xxVDM``;
-checksums are one ``np.bitwise_xor.reduceat``; payload characters are gathered into a
-(characters x messages) matrix and de-armoured to 6-bit values with two array operations, and
-every bit field (declared per message family in ``fields``) is a few shifts over those columns for all
-messages of a family at once.
-Multi-part messages are assembled by sorting fragments on their key and matching runs of parts
-1..n. Static data are merged with ``searchsorted`` over (MMSI rank, time rank) keys. The only
-Python-level loops run over fields, characters of a field, chunks, or distinct ship texts.
+and ``output`` (frame, rejects, counts, carry-over). Newlines, ``!``, ``*`` and ``:`` are located
+with array comparisons; the header fields of every sentence are read from a 12-byte window matrix
+after ``!xxVDM``; checksums are one ``np.bitwise_xor.reduceat``; payload characters are gathered
+into a (characters x messages) matrix and de-armoured to 6-bit values with two array operations,
+and every bit field (declared per message family in ``fields``) is a few shifts over those columns
+for all messages of a family at once. Multi-part messages are assembled by sorting fragments on
+their key and matching runs of parts 1..n. Static data are merged with ``searchsorted`` over (MMSI
+rank, time rank) keys. The only Python-level loops run over fields, characters of a field, chunks,
+or distinct ship texts.
 
 Timestamps, in order of precedence, for each sentence:
 

@@ -143,23 +143,23 @@ def _asof(p_key, p_r, p_line, s_key, s_r, s_order) -> np.ndarray:
     if len(s_key) == 0 or n == 0:
         return np.full(n, -1, dtype=np.int64)
     order = np.lexsort((s_order, s_key))
-    sk = s_key[order]
-    sr = s_r[order]
-    j = np.searchsorted(sk, p_key, side="right") - 1
-    tie = np.flatnonzero((j >= 0) & (sk[np.maximum(j, 0)] == p_key))
+    key_sorted = s_key[order]
+    rank_sorted = s_r[order]
+    j = np.searchsorted(key_sorted, p_key, side="right") - 1  # last static row at or before each position
+    tie = np.flatnonzero((j >= 0) & (key_sorted[np.maximum(j, 0)] == p_key))
     if len(tie):  # same MMSI and second: step back over the rows later in the file (runs are short)
-        so = s_order[order]
-        lo = np.searchsorted(sk, p_key[tie], side="left")
-        jt = j[tie]
-        act = np.arange(len(tie))
-        while len(act):
-            act = act[so[jt[act]] > p_line[tie[act]]]
-            jt[act] -= 1
-            act = act[jt[act] >= lo[act]]
-        j[tie] = jt
-    last = len(sk) - 1
-    back = (j >= 0) & (sr[np.maximum(j, 0)] == p_r)
-    fwd = ~back & (j + 1 <= last) & (sr[np.minimum(j + 1, last)] == p_r)
+        order_sorted = s_order[order]
+        lo = np.searchsorted(key_sorted, p_key[tie], side="left")
+        j_tie = j[tie]
+        active = np.arange(len(tie))
+        while len(active):
+            active = active[order_sorted[j_tie[active]] > p_line[tie[active]]]
+            j_tie[active] -= 1
+            active = active[j_tie[active] >= lo[active]]
+        j[tie] = j_tie
+    last = len(key_sorted) - 1
+    back = (j >= 0) & (rank_sorted[np.maximum(j, 0)] == p_r)
+    fwd = ~back & (j + 1 <= last) & (rank_sorted[np.minimum(j + 1, last)] == p_r)
     res = np.where(back, j, np.where(fwd, j + 1, -1))
     return np.where(res >= 0, order[np.clip(res, 0, last)], -1)
 
