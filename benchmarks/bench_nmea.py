@@ -15,11 +15,13 @@ run, plus the process's max RSS).
 
     /tmp/venv/bin/python benchmarks/bench_nmea.py                 # 2,000,000 lines
     /tmp/venv/bin/python benchmarks/bench_nmea.py --lines 500000 --pyais-lines 100000
+    PYTHONPATH=../main/src /tmp/venv/bin/python benchmarks/bench_nmea.py  # time another checkout, same file
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -31,9 +33,10 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 SHARED = (REPO / ".." / "shared" / "data" / "ais").resolve()
-sys.path.insert(0, str(REPO / "src"))
+if not os.environ.get("PYTHONPATH"):  # else PYTHONPATH names the checkout to time (e.g. another branch)
+    sys.path.insert(0, str(REPO / "src"))
 
-from vesseltrack.ingest import nmea  # noqa: E402
+from vesseltrack.ingest import nmea
 
 
 def _checksum(body: str) -> str:
@@ -158,6 +161,7 @@ def main() -> None:
         build(path, args.lines)
         print(f"built {path} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.1f} s")
     size_mb = path.stat().st_size / 1e6
+    print(f"timing {Path(nmea.__file__).parent}")
     bench_ours_untraced(path)  # warm the page cache and imports
     runs = [bench_ours_untraced(path) for _ in range(3)]
     wall = min(r[0] for r in runs)

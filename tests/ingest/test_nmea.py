@@ -19,6 +19,7 @@ from tests.conftest import shared_ais
 from vesseltrack import schema
 from vesseltrack.errors import InputError
 from vesseltrack.ingest import nmea
+from vesseltrack.ingest.nmea import static as nmea_static
 
 ASSUME = "2020-01-01T00:00:00Z"
 POSITION_TYPES = {1, 2, 3, 18, 19, 27}
@@ -215,15 +216,15 @@ def our_statics(path: Path, monkeypatch) -> list[tuple]:
     from pyais.constants import ShipType
 
     captured = []
-    orig = nmea._static_table
+    orig = nmea_static.static_table
 
-    def spy(parts, st):
+    def spy(parts, carried):
         captured.extend(pd.DataFrame(p) for p in parts)
-        return orig(parts, st)
+        return orig(parts, carried)
 
-    monkeypatch.setattr(nmea, "_static_table", spy)
+    monkeypatch.setattr(nmea_static, "static_table", spy)
     list(nmea.read(path, assume_time=ASSUME))
-    monkeypatch.setattr(nmea, "_static_table", orig)
+    monkeypatch.setattr(nmea_static, "static_table", orig)
 
     def num(v):
         return None if v is None or (isinstance(v, float) and math.isnan(v)) else int(v)

@@ -1,4 +1,4 @@
-"""Vectorised primitives for the NMEA reader: byte look-up tables, digit parsing, 6-bit fields.
+"""Vectorised primitives for the NMEA reader: byte look-up tables, digit parsing, 6-bit fields, text.
 
 Everything here works on whole arrays at once (one numpy operation per field or per character
 column, never one Python step per sentence). ``buf`` is always a 1-D ``uint8`` array holding raw
@@ -200,3 +200,18 @@ def text(V: np.ndarray, off: int, nchars: int) -> np.ndarray:
     uniq, inverse = np.unique(raw, return_inverse=True)
     strings = np.array([u.decode("ascii").lstrip(" ") for u in uniq.tolist()], dtype=object)
     return strings[inverse.ravel()]
+
+
+def text_at(buf: np.ndarray, start: np.ndarray, end: np.ndarray, width: int) -> np.ndarray:
+    """Bytes ``buf[start:end]`` (at most ``width``) of every item as an array of str."""
+    n = len(start)
+    if n == 0:
+        return np.array([], dtype=object)
+    length = np.clip(end - start, 0, width)
+    m = np.zeros((n, width), dtype=np.uint8)
+    for j in range(width):
+        inside = j < length
+        if not inside.any():
+            break
+        m[:, j] = np.where(inside, at(buf, start + j), 0)
+    return np.char.decode(m.view(f"S{width}").ravel(), "latin-1").astype(object)
