@@ -189,7 +189,7 @@ def test_nmea_row_accounting(runs):
                                "multipart_fragment": counts["type5"]}
     n_sentences = counts["positions"] + 2 * counts["type5"] + 2 * counts["type24"]
     assert rows["rows_read"] + sum(rows["skipped"].values()) == n_sentences
-    assert rows["files"] == [{"file": str(nmea_path), "format": "nmea", "rows_duplicate": 0,
+    assert rows["files"] == [{"file": str(nmea_path), "format": "nmea", "rows_duplicate": 0, "rows_non_vessel": 0,
                               "rows_kept": len(positions), "rows_read": len(positions), "rows_rejected": 0}]
 
 
