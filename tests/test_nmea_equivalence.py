@@ -190,7 +190,8 @@ def test_nmea_row_accounting(runs):
     n_sentences = counts["positions"] + 2 * counts["type5"] + 2 * counts["type24"]
     assert rows["rows_read"] + sum(rows["skipped"].values()) == n_sentences
     assert rows["files"] == [{"file": str(nmea_path), "format": "nmea", "rows_duplicate": 0, "rows_non_vessel": 0,
-                              "rows_kept": len(positions), "rows_read": len(positions), "rows_rejected": 0}]
+                              "rows_kept": len(positions), "rows_read": len(positions), "rows_rejected": 0,
+                              "time_sources": {"own": len(positions) + counts["type5"] + 2 * counts["type24"]}}]
 
 
 def test_same_events_as_csv(runs):

@@ -462,8 +462,9 @@ def test_trailer_prefix_and_iso_stamps(tmp_path):
 
 def test_no_timestamps_raises_clear_error(tmp_path):
     p = write(tmp_path, [sentence(T1), sentence(T1), "# comment"])
-    msg = (f"{p}: no timestamps found in 2 NMEA sentences (no tag blocks, $PGHP, or epoch stamps); expected a "
-           f"time per sentence; pass --assume-time 2024-01-01T00:00:00Z to date them all")
+    msg = (f"{p}: no timestamps found in 2 NMEA sentences (no tag blocks, $PGHP, epoch stamps, $xxZDA/$xxRMC or "
+           f"type 4/11 clocks); expected a time per sentence; pass --assume-time 2024-01-01T00:00:00Z to date them "
+           f"from that start in line order")
     with pytest.raises(InputError, match=re.escape(msg)):
         list(nmea.read(p))
 
@@ -471,9 +472,85 @@ def test_no_timestamps_raises_clear_error(tmp_path):
 def test_assume_time_dates_undated_sentences_only(tmp_path):
     p = write(tmp_path, [tag(1577836800) + sentence(T1), sentence(T1)])
     _, frame, rejects, _ = read_all(p, assume_time="2024-01-01T00:00:00")
-    assert frame.timestamp.tolist() == [pd.Timestamp("2020-01-01T00:00:00Z"), pd.Timestamp("2024-01-01T00:00:00Z")]
+    # the assumed time is the start of line 1; later lines follow in line order (1 ms a line)
+    assert frame.timestamp.tolist() == [pd.Timestamp("2020-01-01T00:00:00Z"), pd.Timestamp("2024-01-01T00:00:00.001Z")]
     _, frame, rejects, _ = read_all(p)
     assert len(frame) == 1 and rejects.reason.tolist() == ["no_timestamp"] and rejects.row.tolist() == [2]
+
+
+def test_assume_time_keeps_line_order_and_never_one_instant_for_all(tmp_path):
+    p = write(tmp_path, [sentence(T1)] * 3 + ["$GPGSV,1,1,00*79"] + [sentence(T1)])
+    chunks, frame, _, _ = read_all(p, assume_time="2024-01-01T00:00:00Z")
+    start = pd.Timestamp("2024-01-01T00:00:00Z")
+    assert frame.timestamp.tolist() == [start + pd.Timedelta(milliseconds=k) for k in (0, 1, 2, 4)]
+    assert chunks[0].time_sources == {"assumed": 4}
+
+
+def zda(t: pd.Timestamp) -> str:
+    body = f"GPZDA,{t:%H%M%S}.00,{t:%d},{t:%m},{t:%Y},00,00"
+    return f"${body}*{cs(body)}"
+
+
+def rmc(t: pd.Timestamp, status: str = "A") -> str:
+    body = f"GPRMC,{t:%H%M%S}.00,{status},5310.81307,N,00525.70385,E,0.198,286.50,{t:%d%m%y},,,A"
+    return f"${body}*{cs(body)}"
+
+
+def test_stream_clock_dates_sentences_between_gnss_readings_in_line_order(tmp_path):
+    t0 = pd.Timestamp("2012-06-18T16:33:18Z")
+    lines = [zda(t0), sentence(T1), sentence(T1), sentence(T1), rmc(t0 + pd.Timedelta(seconds=4)), sentence(T1),
+             rmc(t0 + pd.Timedelta(seconds=9), status="V")]  # 'V': no valid fix, no reading
+    chunks, frame, rejects, _ = read_all(write(tmp_path, lines))
+    assert len(rejects) == 0
+    assert frame.timestamp.tolist() == [t0 + pd.Timedelta(seconds=s) for s in (1, 2, 3)] + [
+        t0 + pd.Timedelta(seconds=4, milliseconds=1)]  # after the last reading: held, in line order
+    assert chunks[0].time_sources == {"stream_clock": 3, "stream_clock_held": 1}
+
+
+def test_a_bad_gnss_checksum_is_no_reading(tmp_path):
+    bad = zda(pd.Timestamp("2012-06-18T16:33:18Z"))[:-2] + "00"
+    with pytest.raises(InputError, match="no timestamps found"):
+        list(nmea.read(write(tmp_path, [bad, sentence(T1)])))
+
+
+def test_base_station_clocks_date_sentences_and_a_wrong_station_is_ignored(tmp_path):
+    pyais = pytest.importorskip("pyais")
+
+    def base(mmsi: int, t: pd.Timestamp) -> str:
+        (s,) = pyais.encode_dict({"type": 4, "mmsi": mmsi, "year": t.year, "month": t.month, "day": t.day, "hour": t.hour,
+                                  "minute": t.minute, "second": t.second, "lon": 12.0, "lat": 55.0}, talker_id="AI")
+        return s
+
+    t0 = pd.Timestamp("2024-05-01T10:00:00Z")
+    lines = []
+    for k in range(12):  # a base station every 10 s, one of them a minute slow; two positions between readings
+        station_t = t0 + pd.Timedelta(seconds=10 * k) - pd.Timedelta(minutes=1 if k == 6 else 0)
+        lines += [base(2190048, station_t), sentence(T1), sentence(T1)]
+    chunks, frame, rejects, _ = read_all(write(tmp_path, lines))
+    assert len(rejects) == 0 and len(frame) == 24
+    expected = [t0 + pd.Timedelta(seconds=10 * k + d) for k in range(11) for d in (10 / 3, 20 / 3)]
+    err = (frame.timestamp.iloc[:22] - pd.Series(expected)).abs().max()
+    assert err <= pd.Timedelta(seconds=4)  # the slow station (k = 6) was left out: within one interval
+    assert frame.timestamp.is_monotonic_increasing
+
+
+def test_stream_clocks_agree_with_the_real_times_they_replace():
+    """DMA's stream_example.txt dates its messages with $PGHP lines: with those removed, the base
+    stations in the stream date them again, within seconds."""
+    src = shared_ais() / "dma_aislib" / "stream_example.txt"
+    lines = src.read_text(errors="replace").split("\n")
+    with tempfile.TemporaryDirectory() as d:
+        stripped = Path(d) / "stripped.txt"
+        stripped.write_text("\n".join("" if ln.startswith("$PGHP") else ln for ln in lines))
+        _, truth, _, _ = read_all(src)
+        chunks, clocked, _, _ = read_all(stripped)
+    sources = {k: sum(c.time_sources.get(k, 0) for c in chunks) for k in ("own", "stream_clock", "stream_clock_held")}
+    assert sources["stream_clock"] > 0.9 * sum(sources.values())
+    key = ["mmsi", "lat", "lon"]
+    a = truth.drop_duplicates(key, keep=False)[[*key, "timestamp"]]
+    b = clocked.drop_duplicates(key, keep=False)[[*key, "timestamp"]]
+    err = a.merge(b, on=key).eval("timestamp_y - timestamp_x").abs().dt.total_seconds()
+    assert len(err) > 2500 and err.median() < 3 and err.quantile(0.95) < 10
 
 
 # ------------------------------------------------------------------------------------------------

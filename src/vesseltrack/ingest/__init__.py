@@ -258,6 +258,9 @@ def _read_file(fid: int, src: Source, columns: Columns, skipped: dict[str, int],
         stats["rows_read"] += len(chunk.frame) + len(chunk.rejects)
         if chunk.warnings:
             stats.setdefault("warnings", []).extend(chunk.warnings)
+        for k, v in chunk.time_sources.items():
+            times = stats.setdefault("time_sources", {})
+            times[k] = times.get(k, 0) + int(v)
         for k, v in chunk.skipped.items():
             skipped[k] = skipped.get(k, 0) + int(v)
             file_skipped[k] = file_skipped.get(k, 0) + int(v)

@@ -31,6 +31,9 @@ class Chunk:
     #: What the reader noticed about the file and could not fix (columns that look meaningful but
     #: map to nothing, scales read from column names); on the file's first chunk only.
     warnings: tuple[str, ...] = ()
+    #: NMEA: how many AIS sentences got their time how (``own``, ``stream_clock``, ``stream_clock_held``,
+    #: ``assumed``, ``none``: see ingest/nmea/clock.py).
+    time_sources: dict[str, int] = field(default_factory=dict)
 
 
 _END = object()

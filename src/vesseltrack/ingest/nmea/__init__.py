@@ -107,6 +107,7 @@ from vesseltrack.errors import InputError
 from vesseltrack.ingest.base import Chunk
 from vesseltrack.ingest.nmea import (
     assemble,
+    clock,
     decode,
     framing,
     header,
@@ -200,8 +201,9 @@ def read(path, *, column_map=None, assume_time=None, chunk_rows: int = 1_000_000
         return
     if held and n_sentences:
         raise InputError(
-            f"{path}: no timestamps found in {n_sentences} NMEA sentences (no tag blocks, $PGHP, or epoch stamps); "
-            f"expected a time per sentence; pass --assume-time 2024-01-01T00:00:00Z to date them all"
+            f"{path}: no timestamps found in {n_sentences} NMEA sentences (no tag blocks, $PGHP, epoch stamps, "
+            f"$xxZDA/$xxRMC or type 4/11 clocks); expected a time per sentence; pass --assume-time "
+            f"2024-01-01T00:00:00Z to date them from that start in line order"
         )
     yield from held
 
@@ -213,8 +215,9 @@ def _process(block, eof: bool, st: ReaderState) -> tuple[Chunk, bool]:
     header.checksums(b)
     header.header_fields(b)
     times.sentence_times(b, st)
+    clock.stream_times(b, st)
     assemble.assemble(b, st)
-    had_time = bool((b.time_ns != NAT).any()) or st.assume_ns != NAT
+    had_time = bool((b.time_ns != NAT).any())
     cols, static_parts = decode.decode(b)
     statics = static.static_table(static_parts, st.statics)
     frame = output.positions_frame(cols, statics)

@@ -102,5 +102,3 @@ def assemble(b: Batch, st: ReaderState) -> None:
         if len(unmatched):
             _carry_or_reject(b, unmatched)
     _messages(b, groups)
-    if st.assume_ns != NAT:
-        b.msg_time = np.where(b.msg_time == NAT, st.assume_ns, b.msg_time)

@@ -39,6 +39,7 @@ class ReaderState:
     carry_lines: np.ndarray = field(default_factory=_empty_int64)  # their file lines
     carry_times: np.ndarray = field(default_factory=_empty_int64)  # the times they had
     pending_wrapper: int = NAT  # time of a wrapper line still waiting for its message
+    last_clock: int = NAT  # the latest stream-clock reading ($xxZDA/$xxRMC, type 4/11), see clock.py
     statics: dict | None = None  # latest static values per MMSI and field group
 
 
@@ -84,7 +85,8 @@ class Batch:
     outcome: np.ndarray = field(default=None)  # per sentence: OUTCOME_POSITION or 0
 
     # times.py
-    time_ns: np.ndarray = field(default=None)  # per sentence: its time (own stamp, else wrapper line), or NAT
+    time_ns: np.ndarray = field(default=None)  # per sentence: its time (own stamp, wrapper line, stream clock, assumed), or NAT
+    time_sources: dict = field(default_factory=dict)  # clock.py: how many sentences got their time how
 
     # assemble.py
     carry_idx: np.ndarray = field(default=None)  # sentences carried into the next chunk

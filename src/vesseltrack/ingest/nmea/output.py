@@ -123,4 +123,5 @@ def finish(b: Batch, st: ReaderState, frame: pd.DataFrame) -> Chunk:
         for kind, c in zip(uniq.tolist(), counts.tolist()):
             name = _skip_name(kind)
             b.skipped[name] = b.skipped.get(name, 0) + c
-    return Chunk(frame=frame, rejects=rejects, rows_read=int(counted.sum()), skipped=b.skipped)
+    return Chunk(frame=frame, rejects=rejects, rows_read=int(counted.sum()), skipped=b.skipped,
+                 time_sources=b.time_sources)
