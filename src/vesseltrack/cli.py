@@ -294,7 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "(e.g. --encounter-preset ballinger2024)")
     common.add_argument("--min-visit-hours", type=float, default=d["min_visit_h"], metavar="H", help=f"stay in a port zone that counts as a visit when the ship does not stop (default: {d['min_visit_h']:g}; e.g. --min-visit-hours 3)")
     common.add_argument("--seed", type=int, default=d["random_state"], help=f"random seed of the isolation forest (default: {d['random_state']}; e.g. --seed 7)")
-    common.add_argument("--assume-time", metavar="ISO", help="time for NMEA sentences that carry none (e.g. --assume-time 2024-01-01T00:00:00Z)")
+    common.add_argument("--assume-time", metavar="ISO", help="start time for NMEA sentences that carry no time and have no stream clock ($xxZDA/$xxRMC, type 4/11): "
+                             "line 1 at that time, later lines 1 ms a line after it (e.g. --assume-time 2024-01-01T00:00:00Z)")
     common.add_argument("--any-vessel-id", action="store_true", help="accept any positive integer as a vessel id instead of requiring 9-digit MMSIs (anonymised data)")
     common.add_argument("--chunk-rows", type=int, default=d["chunk_rows"], metavar="N", help=f"rows read per chunk; lower it to bound memory on huge files (default: {d['chunk_rows']})")
     common.add_argument("--stop-areas", metavar="CSV", help="berths, marinas and anchorages learnt by an earlier run (its stop_areas.csv), added to those learnt from these files (e.g. --stop-areas month/stop_areas.csv)")

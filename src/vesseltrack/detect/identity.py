@@ -90,7 +90,7 @@ def _eff_speed(steps: pd.DataFrame, min_dt_s: float) -> tuple[np.ndarray, np.nda
 #: FEED_BURST_WINDOW_S of each other in one FEED_BURST_CELL_DEG cell are a re-stamp burst (a feed or
 #: receiver releasing a backlog under new times, or GNSS interference over an area); an excursion whose
 #: positions lie within ON_TRACK_M of the vessel's own track is time jitter (a report stamped a few
-#: minutes off, ahead or behind on its track); two reports in one second at different places come from
+#: minutes off, ahead or behind on its track); two reports under a second apart at different places come from
 #: the feed, not the ship; a jump that never comes back is a bad fix or a one-way jump.
 FEED_BURST_VESSELS = 4
 FEED_BURST_WINDOW_S = 180.0
@@ -138,7 +138,7 @@ def _impossible_steps(steps: pd.DataFrame, limit: np.ndarray, min_step_m: float,
     if len(imp):
         burst = _burst_size(mmsi[imp], steps["timestamp"].array.asi8[imp], steps["lat"].to_numpy(dtype=float)[imp],
                             steps["lon"].to_numpy(dtype=float)[imp])
-        code[steps["dt_s"].to_numpy(dtype=float)[imp] == 0] = 1
+        code[steps["dt_s"].to_numpy(dtype=float)[imp] < 1.0] = 1  # under a second: no ship, the feed (or assumed times)
         code[burst >= FEED_BURST_VESSELS] = 0
     return imp, code, dist, spd
 

@@ -31,7 +31,10 @@ Timestamps, in order of precedence, for each sentence:
 4. the preceding Gatehouse ``$PGHP,1,yyyy,mm,dd,hh,mm,ss,ms,...`` line, or a tag block alone on its
    line (``\\c:1354719388*56\\``): like pyais, such a line dates the *next* AIS message only (all
    its fragments), not every later sentence;
-5. ``assume_time`` when given.
+5. the stream's own clocks (:mod:`~vesseltrack.ingest.nmea.clock`): ``$xxZDA`` / ``$xxRMC`` lines and
+   type 4 / 11 base-station UTC, interpolated in line order between readings;
+6. ``assume_time`` when given: the time of line 1, later lines 1 ms a line after it (line order is
+   kept; no two sentences share an instant).
 
 A multi-part message takes the first time found among its parts (part 1 first), so parts linked by
 ``g:`` groups that carry no ``c:`` of their own are dated by part 1. Times outside 1980..2100 are
