@@ -36,7 +36,7 @@ def one(path: Path) -> dict:
     row["tankers"] = int(p.loc[((vt >= 80) & (vt <= 89)).fillna(False).to_numpy(bool), "mmsi"].nunique())
     row["vessels"] = int(p["mmsi"].nunique())
     row["non_vessel"] = c.get("non_vessel", {})
-    row["times"] = c.get("times", {})
+    row["time_sources"] = f.get("time_sources", {})
     row["warnings"] = f.get("warnings", [])
     return row
 
