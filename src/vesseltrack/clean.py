@@ -133,6 +133,46 @@ def clean(frame: pd.DataFrame, *, file: str, strict_mmsi: bool = True) -> tuple[
     return clean_chunk(frame, file=file, strict_mmsi=strict_mmsi)
 
 
+def _rejects(frame: pd.DataFrame, file: str, rows: np.ndarray, rejected: np.ndarray, conds: list[np.ndarray],
+             mmsi: np.ndarray, mmsi_text: np.ndarray | None, station: np.ndarray, lat: np.ndarray,
+             lon: np.ndarray) -> pd.DataFrame:
+    """schema.REJECTS rows of the ``rejected`` rows: the first of ``conds`` that holds names the reason,
+    the offending values the detail."""
+    reason = np.select(conds, list(range(len(conds))), default=-1)[rejected]
+    codes = np.array(["missing_mmsi", "non_vessel", "invalid_mmsi", "bad_timestamp", "missing_position",
+                      "lat_out_of_range", "lon_out_of_range"], dtype=object)
+    detail = np.empty(int(rejected.sum()), dtype=object)
+    mm_txt = _fmt(mmsi[rejected]) if mmsi_text is None else mmsi_text[rejected]
+    sel = reason <= 2
+    detail[sel] = _detail("mmsi=", np.where(reason[sel] == 0, "missing", mm_txt[sel]))
+    sel = reason == 1
+    if sel.any():
+        kinds = np.array([k for k, _, _ in NON_VESSEL_MMSI], dtype=object)[station[rejected][sel]]
+        detail[sel] = np.char.add(detail[sel].astype(str), _detail(" kind=", kinds).astype(str)).astype(object)
+    sel = reason == 3
+    if sel.any():
+        if "timestamp_raw" in frame:
+            raw_t = frame["timestamp_raw"].to_numpy(dtype=object, na_value=None)[rejected][sel]
+            raw_t = np.where(pd.isna(raw_t), "missing", raw_t)
+        else:
+            raw_t = np.full(int(sel.sum()), "missing or unparseable", dtype=object)
+        detail[sel] = _detail("timestamp=", raw_t)
+    lat_txt, lon_txt = _fmt(lat[rejected]), _fmt(lon[rejected])
+    sel = reason == 4
+    detail[sel] = np.char.add(_detail("lat=", lat_txt[sel]).astype(str),
+                              _detail(" lon=", lon_txt[sel]).astype(str)).astype(object)
+    sel = reason == 5
+    detail[sel] = _detail("lat=", lat_txt[sel])
+    sel = reason == 6
+    detail[sel] = _detail("lon=", lon_txt[sel])
+    return pd.DataFrame({
+        "file": pd.Series(np.full(len(reason), file, dtype=object), dtype="str"),
+        "row": rows[rejected],
+        "reason": pd.Series(codes[reason], dtype="str"),
+        "detail": pd.Series(detail, dtype="str"),
+    })
+
+
 def clean_chunk(frame: pd.DataFrame, *, file: str, strict_mmsi: bool = True, sort=None, gather=None):
     """:func:`clean`, plus ``sort``: a function (mmsi int32, timestamp int64 ns) -> stable order
     or None; when given, the kept positions come out in that order (filter and sort cost one
@@ -181,42 +221,8 @@ def clean_chunk(frame: pd.DataFrame, *, file: str, strict_mmsi: bool = True, sor
     keep = ~rejected
 
     # --- rejects ---
-    if rejected.any():
-        reason = np.select(conds, list(range(len(conds))), default=-1)[rejected]
-        codes = np.array(["missing_mmsi", "non_vessel", "invalid_mmsi", "bad_timestamp", "missing_position",
-                          "lat_out_of_range", "lon_out_of_range"], dtype=object)
-        detail = np.empty(int(rejected.sum()), dtype=object)
-        mm_txt = _fmt(mmsi[rejected]) if mmsi_text is None else mmsi_text[rejected]
-        sel = reason <= 2
-        detail[sel] = _detail("mmsi=", np.where(reason[sel] == 0, "missing", mm_txt[sel]))
-        sel = reason == 1
-        if sel.any():
-            kinds = np.array([k for k, _, _ in NON_VESSEL_MMSI], dtype=object)[station[rejected][sel]]
-            detail[sel] = np.char.add(detail[sel].astype(str), _detail(" kind=", kinds).astype(str)).astype(object)
-        sel = reason == 3
-        if sel.any():
-            if "timestamp_raw" in frame:
-                raw_t = frame["timestamp_raw"].to_numpy(dtype=object, na_value=None)[rejected][sel]
-                raw_t = np.where(pd.isna(raw_t), "missing", raw_t)
-            else:
-                raw_t = np.full(int(sel.sum()), "missing or unparseable", dtype=object)
-            detail[sel] = _detail("timestamp=", raw_t)
-        lat_txt, lon_txt = _fmt(lat[rejected]), _fmt(lon[rejected])
-        sel = reason == 4
-        detail[sel] = np.char.add(_detail("lat=", lat_txt[sel]).astype(str),
-                                  _detail(" lon=", lon_txt[sel]).astype(str)).astype(object)
-        sel = reason == 5
-        detail[sel] = _detail("lat=", lat_txt[sel])
-        sel = reason == 6
-        detail[sel] = _detail("lon=", lon_txt[sel])
-        rejects = pd.DataFrame({
-            "file": pd.Series(np.full(len(reason), file, dtype=object), dtype="str"),
-            "row": rows[rejected],
-            "reason": pd.Series(codes[reason], dtype="str"),
-            "detail": pd.Series(detail, dtype="str"),
-        })
-    else:
-        rejects = schema.empty(schema.REJECTS)
+    rejects = (_rejects(frame, file, rows, rejected, conds, mmsi, mmsi_text, station, lat, lon) if rejected.any()
+               else schema.empty(schema.REJECTS))
 
     # --- positions ---
     # rows to keep, in the order wanted: one gather per column does filter and (optional) sort
