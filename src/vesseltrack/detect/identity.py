@@ -259,6 +259,32 @@ def _impossible_switches(pos: pd.DataFrame, steps: pd.DataFrame, min_jump_km: fl
     return jumps[(kn > limit) | (both_claim & beyond_claim)]
 
 
+def _refine_labels(label: np.ndarray, flagged: np.ndarray, first: np.ndarray, ts: np.ndarray, lat: np.ndarray,
+                   lon: np.ndarray, sog: np.ndarray, limit: np.ndarray, min_dt_s: float) -> np.ndarray:
+    """Two vectorised passes: each report of a flagged MMSI joins the sub-track (0 or 1) it is the more
+    plausibly reachable from (implied speed / the speed that step allows); a report neither could reach
+    keeps its parity label."""
+    n = len(label)
+    for _ in range(2):  # refinement: join the sub-track this report is plausibly reachable from
+        prev = np.r_[-1, np.arange(n - 1)]
+        prev_first = np.r_[True, first[1:]]
+        excess = []  # implied speed from each sub-track's latest report / the speed that step allows
+        for lab in (0, 1):
+            j = _ffill_idx(label == lab, first)
+            j = np.where(prev_first, -1, j[np.maximum(prev, 0)])  # strictly before this report
+            jj = np.maximum(j, 0)
+            d = haversine_m(lat[jj], lon[jj], lat, lon)
+            v = d / np.fmax((ts - ts[jj]) / 1e9, min_dt_s) * KN_PER_M_S
+            claimed = np.fmax(sog[jj], sog) * CLAIMED_SPEED_FACTOR + CLAIMED_SPEED_SLACK_KN
+            allowed = np.where(np.isfinite(sog[jj]) & np.isfinite(sog), np.fmin(limit, claimed), limit)
+            excess.append(np.where(j >= 0, v / allowed, np.inf))
+        new = np.where(excess[1] < excess[0], 1, 0).astype(np.int8)
+        neither = np.fmin(excess[0], excess[1]) > 1.0  # no plausible sub-track: keep the parity
+        label = np.where(flagged & ~neither, new, label)
+        label[~flagged] = 0
+    return label
+
+
 def split_identity_clashes(positions: pd.DataFrame, *, min_jump_km: float = MIN_JUMP_KM,
                            min_switches: int = MIN_SWITCHES, min_dt_s: float = MIN_DT_S,
                            steps: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -308,23 +334,7 @@ def split_identity_clashes(positions: pd.DataFrame, *, min_jump_km: float = MIN_
     vstart = np.maximum.accumulate(np.where(first, np.arange(n), 0))
     label = ((cs - cs[vstart]) % 2).astype(np.int8)
     sog = pos["sog_kn"].to_numpy(dtype=float) if "sog_kn" in pos else np.full(n, np.nan)
-    for _ in range(2):  # refinement: join the sub-track this report is plausibly reachable from
-        prev = np.r_[-1, np.arange(n - 1)]
-        prev_first = np.r_[True, first[1:]]
-        excess = []  # implied speed from each sub-track's latest report / the speed that step allows
-        for lab in (0, 1):
-            j = _ffill_idx(label == lab, first)
-            j = np.where(prev_first, -1, j[np.maximum(prev, 0)])  # strictly before this report
-            jj = np.maximum(j, 0)
-            d = haversine_m(lat[jj], lon[jj], lat, lon)
-            v = d / np.fmax((ts - ts[jj]) / 1e9, min_dt_s) * KN_PER_M_S
-            claimed = np.fmax(sog[jj], sog) * CLAIMED_SPEED_FACTOR + CLAIMED_SPEED_SLACK_KN
-            allowed = np.where(np.isfinite(sog[jj]) & np.isfinite(sog), np.fmin(limit, claimed), limit)
-            excess.append(np.where(j >= 0, v / allowed, np.inf))
-        new = np.where(excess[1] < excess[0], 1, 0).astype(np.int8)
-        neither = np.fmin(excess[0], excess[1]) > 1.0  # no plausible sub-track: keep the parity
-        label = np.where(flagged & ~neither, new, label)
-        label[~flagged] = 0
+    label = _refine_labels(label, flagged, first, ts, lat, lon, sog, limit, min_dt_s)
     out = with_track_id(np.where(label == 1, track_id + SPLIT_OFFSET, track_id))
     # events: one per flagged MMSI with both sub-tracks present
     sw_rows = np.flatnonzero(switch & flagged)
