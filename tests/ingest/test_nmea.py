@@ -787,3 +787,23 @@ def test_only_trailing_at_signs_are_padding(tmp_path):
     _, frame, _, _ = read_all(p)
     assert frame["vessel_name"].astype(str).tolist() == ["HANA 12 HO@@@@@@@@BL"]  # pyais would say "HANA 12 HO"
     assert frame["destination"].astype(str).tolist() == ["BUSAN"]  # trailing padding dropped
+
+
+@pytest.mark.parametrize("change", ["standard", "two extra characters", "one character short", "three characters short"])
+def test_type5_with_non_standard_length_is_read_as_pyais_reads_it(tmp_path, change):
+    """Marine-electronics logs send type 5 with extra or missing trailing bits; what is unambiguous (the
+    fields up to the destination) is read, as pyais does, never rejected as bad_payload."""
+    pyais = pytest.importorskip("pyais")
+    msgs = pyais.encode_dict({"type": 5, "mmsi": 219000001, "shipname": "HANA", "callsign": "OXAB", "ship_type": 80,
+                              "to_bow": 100, "to_stern": 20, "draught": 8.5, "destination": "SKAGEN"}, talker_id="AI")
+    payload = "".join(m.split(",")[5] for m in msgs)
+    payload = {"standard": payload, "two extra characters": payload + "00", "one character short": payload[:-1],
+               "three characters short": payload[:-3]}[change]
+    (pos,) = pyais.encode_dict({"type": 1, "mmsi": 219000001, "lat": 55.0, "lon": 12.0, "speed": 10}, talker_id="AI")
+    lines = [tag(1577836800) + sentence(payload[:60], total=2, part=1, seq="1"),
+             tag(1577836800) + sentence(payload[60:], fill=2, total=2, part=2, seq="1"), tag(1577836801) + pos]
+    _, frame, rejects, _ = read_all(write(tmp_path, lines))
+    assert len(rejects) == 0
+    assert frame[["vessel_name", "vessel_type", "length_m", "draught_m"]].iloc[0].tolist() == ["HANA", 80, 120.0, 8.5]
+    decoded = pyais.decode(*[ln.split("\\")[-1] for ln in lines[:2]])
+    assert (decoded.shipname, decoded.draught) == ("HANA", 8.5)
