@@ -52,7 +52,11 @@ ASSUMED_STEP_NS = 1_000_000
 def _gnss_readings(b: Batch) -> tuple[np.ndarray, np.ndarray]:
     """(segment, ns) of the ``$xxZDA`` / ``$xxRMC`` lines with a good checksum and a full date (few
     lines: their text is parsed with pandas string methods)."""
-    seg = np.setdiff1d(np.arange(len(b.seg_start)), b.sent_seg)
+    is_sentence = np.zeros(len(b.seg_start), dtype=bool)
+    is_sentence[b.sent_seg] = True
+    seg = np.flatnonzero(~is_sentence)
+    if len(seg):
+        seg = seg[b.buf[np.minimum(b.seg_start[seg], len(b.buf) - 1)] == ord("$")]
     if len(seg):
         head = window(b.buf, b.seg_start[seg], 6)
         code = head[:, 3].astype(np.int64) << 16 | head[:, 4].astype(np.int64) << 8 | head[:, 5]
@@ -140,6 +144,9 @@ def stream_times(b: Batch, st: ReaderState) -> None:
     need = ~own
     clock = np.zeros(len(need), dtype=bool)
     held = np.zeros(len(need), dtype=bool)
+    if not need.any():  # every sentence dated already (tag blocks): no clock to read
+        b.time_sources = {"own": int((own & (b.part == 1)).sum())} if own.any() else {}
+        return
     seg, ns = readings(b)
     if len(seg) or st.last_clock != NAT:
         pos = b.sent_seg.astype(np.float64)
