@@ -83,7 +83,9 @@ print(json.dumps(out))
 
 
 def run_case(n: int, budget: float) -> dict:
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(n), str(budget), str(SAMPLE)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(n), str(budget), str(SAMPLE)], capture_output=True, text=True
+    )
     if proc.returncode != 0:
         raise SystemExit(f"rows={n}: child failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -107,9 +109,11 @@ def main() -> None:
               f"{r['contrib_s']:>10.1f} {r['rows'] / r['contrib_s']:>14,.0f} {r['dense_s']:>8.1f}{est} "
               f"{r['rows_rescored_share']:>8.0%}  {r['rss_table'] / mb:>9.0f} {r['rss_fit'] / mb:>6.0f} "
               f"{r['rss_score'] / mb:>6.0f} {r['rss_contrib'] / mb:>7.0f}")
-    print("contrib s: IsolationScorer.contributions, which re-scores, per feature, only the rows whose value differs "
-          "from the reference median (rescored: share of (row, feature) cells); dense s: every row re-scored per feature "
-          "(the former method), max abs difference " + ", ".join(f"{r['dense_max_abs_diff']:.1e}" for r in rows))
+    print(
+        "contrib s: IsolationScorer.contributions, which re-scores, per feature, only the rows whose value differs "
+        "from the reference median (rescored: share of (row, feature) cells); dense s: every row re-scored per feature "
+        "(the former method), max abs difference " + ", ".join(f"{r['dense_max_abs_diff']:.1e}" for r in rows)
+    )
     if any(r["dense_rows_timed"] < r["rows"] for r in rows):
         print("* dense predicted over the budget: timed on the first 100,000 rows and extrapolated linearly")
 

@@ -58,7 +58,9 @@ def track(mmsi: int, start: str, n: int, *, every_min: float = 10.0, lat0: float
     return rows
 
 
-def stay(mmsi: int, start: str, hours: float, lat: float, lon: float, *, every_min: float = 10.0, **static) -> list[dict]:
+def stay(
+    mmsi: int, start: str, hours: float, lat: float, lon: float, *, every_min: float = 10.0, **static
+) -> list[dict]:
     """Rows for a ship stopped at (lat, lon) for ``hours``."""
     n = int(hours * 60 / every_min) + 1
     return track(mmsi, start, n, every_min=every_min, lat0=lat, lon0=lon, dlat=0.0, dlon=0.0, sog_kn=0.0, **static)
@@ -83,9 +85,33 @@ def dark_tanker_rows() -> list[dict]:
     """A tanker that loads at Vostochny, goes dark for 40 h and reappears laden, among 20 ordinary ships."""
     m = 273000009
     name = "=cmd|' /C calc'!A0"  # a hostile name: must be escaped in CSV
-    rows = (stay(m, "2024-03-01T00:00", 6, 42.745, 133.075, draught_m=6.0, vessel_type=81, vessel_name=name)
-            + track(m, "2024-03-01T06:10", 12, lat0=42.70, lon0=133.2, dlat=-0.02, dlon=0.0, draught_m=10.0, vessel_type=81, vessel_name=name)
-            + track(m, "2024-03-03T00:00", 30, lat0=42.3, lon0=133.0, dlat=0.01, dlon=0.0, draught_m=10.0, vessel_type=81, vessel_name=name))
+    rows = (
+        stay(m, "2024-03-01T00:00", 6, 42.745, 133.075, draught_m=6.0, vessel_type=81, vessel_name=name)
+        + track(
+            m,
+            "2024-03-01T06:10",
+            12,
+            lat0=42.70,
+            lon0=133.2,
+            dlat=-0.02,
+            dlon=0.0,
+            draught_m=10.0,
+            vessel_type=81,
+            vessel_name=name,
+        )
+        + track(
+            m,
+            "2024-03-03T00:00",
+            30,
+            lat0=42.3,
+            lon0=133.0,
+            dlat=0.01,
+            dlon=0.0,
+            draught_m=10.0,
+            vessel_type=81,
+            vessel_name=name,
+        )
+    )
     for i in range(20):
         rows += track(412000100 + i, "2024-03-01T00:00", 430, lat0=38 + 0.1 * i, lon0=131.0, dlon=0.01,
                       vessel_type=70, vessel_name=f"CARGO {i}", draught_m=8.0, sog_kn=11.0,

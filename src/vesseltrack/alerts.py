@@ -39,9 +39,8 @@ import numpy as np
 import pandas as pd
 
 from vesseltrack import schema
-from vesseltrack.features import MERCHANT
-
 from vesseltrack.config import DEFAULT_MIN_SCORE, DEFAULT_TOP  # (defined with Config: the CLI reads them)
+from vesseltrack.features import MERCHANT
 
 #: A draught change across a gap at sea of at least this much (m) is cargo moved while unseen: a
 #: loading or discharge changes a ship's draught by metres, whereas the fuel and stores it burns over
@@ -72,7 +71,9 @@ def select_alerts(voyages: pd.DataFrame, events: pd.DataFrame, *, min_score: flo
         ev_merchant = events["voyage_id"].map(pd.Series(merchant.to_numpy(), index=voyages["voyage_id"].to_numpy()))
         events = events[ev_merchant.fillna(False).to_numpy(dtype=bool)]
         voyages = voyages[merchant.to_numpy()]
-    voyages = voyages[voyage_findings(voyages) | ((voyages["is_tanker"] == 1) & (voyages["sensitive_port_calls"] > 0)).to_numpy()]
+    voyages = voyages[
+        voyage_findings(voyages) | ((voyages["is_tanker"] == 1) & (voyages["sensitive_port_calls"] > 0)).to_numpy()
+    ]
     v = pd.DataFrame({
         "score": voyages["score"], "subject": "voyage", "mmsi": voyages["mmsi"], "imo": voyages["imo"],
         "vessel_name": voyages["vessel_name"], "vessel_type": voyages["vessel_type"],

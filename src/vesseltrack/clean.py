@@ -314,4 +314,4 @@ def drop_duplicates(sorted_positions: pd.DataFrame) -> tuple[pd.DataFrame, int]:
         return sorted_positions.reset_index(drop=True), 0
     keep = np.ones(len(sorted_positions), dtype=bool)
     keep[drop] = False
-    return sorted_positions[keep].reset_index(drop=True), int(len(drop))
+    return sorted_positions[keep].reset_index(drop=True), len(drop)

@@ -24,7 +24,9 @@ def _figure_class():
     try:
         from matplotlib.figure import Figure
     except ImportError as err:
-        raise ConfigError("matplotlib is not installed; expected it for timeline plots; install it with pip install 'vesseltrack[maps]'") from err
+        raise ConfigError(
+            "matplotlib is not installed; expected it for timeline plots; install it with pip install 'vesseltrack[maps]'"
+        ) from err
     return Figure
 
 

@@ -1,13 +1,19 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import make_positions, stay, track
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import make_positions, stay, track
 from vesseltrack import schema, zones
-from vesseltrack.detect.encounters import (ENCOUNTER_PRESETS, EncounterParams, both_ways, close_pairs, detect_encounters,
-                                           resample)
+from vesseltrack.detect.encounters import (
+    ENCOUNTER_PRESETS,
+    EncounterParams,
+    both_ways,
+    close_pairs,
+    detect_encounters,
+    resample,
+)
 from vesseltrack.errors import ConfigError
 from vesseltrack.tracks import add_steps
 
@@ -28,8 +34,9 @@ def alongside(start="2024-03-01T00:00", hours=3.0, sep_deg=0.002, lat=LAT, lon=L
 
 
 def test_two_ships_alongside_sparse_irregular_reports_make_one_encounter():
-    rows = (alongside(draught_m=9.0, vessel_type=80)
-            + stay(440000002, "2024-03-01T06:00", 1, LAT + 0.002, LON, draught_m=12.0, vessel_type=80, vessel_name="TAKER"))
+    rows = alongside(draught_m=9.0, vessel_type=80) + stay(
+        440000002, "2024-03-01T06:00", 1, LAT + 0.002, LON, draught_m=12.0, vessel_type=80, vessel_name="TAKER"
+    )
     steps = steps_of(rows)
     before = steps.copy()
     ev = detect_encounters(steps, _GAZ, params="gfw")
@@ -109,7 +116,10 @@ def test_gfw_median_speed_criterion():
 def test_no_interpolation_across_long_silence_of_a_moving_ship():
     # vessel 2 reported at 00:00 and 03:00 only, moving 20 km between: it is never placed alongside
     a = stay(1, "2024-03-01T00:00", 3, LAT, LON + 0.1)
-    b = [dict(mmsi=2, t="2024-03-01T00:00", lat=LAT, lon=LON), dict(mmsi=2, t="2024-03-01T03:00", lat=LAT, lon=LON + 0.23)]
+    b = [
+        dict(mmsi=2, t="2024-03-01T00:00", lat=LAT, lon=LON),
+        dict(mmsi=2, t="2024-03-01T03:00", lat=LAT, lon=LON + 0.23),
+    ]
     assert len(detect_encounters(steps_of(a + b), _GAZ, params="gfw")) == 0
     s = resample(steps_of(b), bin_min=10, max_interp_gap_h=1, max_stationary_gap_h=6)
     assert s.k.tolist() == [pd.Timestamp("2024-03-01T00:00Z").value // 600_000_000_000,
@@ -133,7 +143,10 @@ def test_both_ways_mirrors_every_encounter():
 
 def test_close_pairs_uses_a_spatial_hash_not_all_pairs():
     # 200 ships spread 5 km apart in a grid, all at once: candidates stay near-linear
-    rows = [dict(mmsi=i + 1, t="2024-03-01T00:00", lat=LAT + (i // 20) * 0.05, lon=LON + (i % 20) * 0.06) for i in range(200)]
+    rows = [
+        dict(mmsi=i + 1, t="2024-03-01T00:00", lat=LAT + (i // 20) * 0.05, lon=LON + (i % 20) * 0.06)
+        for i in range(200)
+    ]
     s = resample(steps_of(rows))
     cp = close_pairs(s, 500.0)
     assert len(cp["a"]) == 0 and cp["n_candidates"] < 200
@@ -193,7 +206,10 @@ def test_symmetric_and_never_shorter_than_minimum(offsets, seed):
     flip = dict(zip(ids, reversed(ids)))
     ev2 = detect_encounters(steps_of([dict(r, mmsi=flip[r["mmsi"]]) for r in rows]), _GAZ, params="gfw")
     p1 = sorted((min(a, b), max(a, b), t) for a, b, t in zip(ev["mmsi"], ev["other_mmsi"], ev["start_time"]))
-    p2 = sorted((min(flip[a], flip[b]), max(flip[a], flip[b]), t) for a, b, t in zip(ev2["mmsi"], ev2["other_mmsi"], ev2["start_time"]))
+    p2 = sorted(
+        (min(flip[a], flip[b]), max(flip[a], flip[b]), t)
+        for a, b, t in zip(ev2["mmsi"], ev2["other_mmsi"], ev2["start_time"])
+    )
     assert p1 == p2
 
 
@@ -204,7 +220,9 @@ def test_ships_drifting_alongside_heard_only_by_satellite_passes():
         for j, m in enumerate((1, 2)):
             for r in range(2):
                 t = pd.Timestamp("2024-03-01T00:00Z") + pd.Timedelta(hours=2 * p, minutes=3 * r + j)
-                rows.append(dict(mmsi=m, t=str(t), lat=LAT + 0.002 * j, lon=LON + 0.0002 * (2 * p * 60 + 3 * r), sog_kn=0.3))
+                rows.append(
+                    dict(mmsi=m, t=str(t), lat=LAT + 0.002 * j, lon=LON + 0.0002 * (2 * p * 60 + 3 * r), sog_kn=0.3)
+                )
     steps = steps_of(rows)
     ev = detect_encounters(steps, _GAZ, params="gfw")
     assert len(ev) == 1 and ev["duration_h"].iloc[0] >= 5.5
@@ -217,7 +235,11 @@ def test_pairs_within_runs_are_the_upper_triangle_of_each_run():
     rng = np.random.default_rng(0)
     for _ in range(200):
         length = rng.integers(1, 6, rng.integers(0, 10))
-        start = np.cumsum(np.r_[0, (length + rng.integers(0, 3, len(length)))[:-1]]) if len(length) else np.empty(0, np.int64)
+        start = (
+            np.cumsum(np.r_[0, (length + rng.integers(0, 3, len(length)))[:-1]])
+            if len(length)
+            else np.empty(0, np.int64)
+        )
         a, b = _pairs_within(start, length)
         ia, ib = _cross(start, length, start, length)
         keep = ia < ib
@@ -225,8 +247,18 @@ def test_pairs_within_runs_are_the_upper_triangle_of_each_run():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from([5, 7]), st.integers(0, 20 * 3600), st.sampled_from([None, 6.5, 9.0])), min_size=1, max_size=40),
-       st.lists(st.tuples(st.sampled_from([5, 7, 9]), st.integers(-3600, 21 * 3600), st.integers(0, 5 * 3600)), min_size=1, max_size=10))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([5, 7]), st.integers(0, 20 * 3600), st.sampled_from([None, 6.5, 9.0])),
+        min_size=1,
+        max_size=40,
+    ),
+    st.lists(
+        st.tuples(st.sampled_from([5, 7, 9]), st.integers(-3600, 21 * 3600), st.integers(0, 5 * 3600)),
+        min_size=1,
+        max_size=10,
+    ),
+)
 def test_reports_between_and_draught_near_match_a_brute_force(rows, queries):
     from vesseltrack.detect.encounters import _draught_near, _reports_between
 
@@ -273,8 +305,14 @@ def test_close_pairs_match_a_brute_force_anywhere_on_the_globe(lat0, lon0, d, se
     spread = 2 * d / 111_320.0
     lat = np.clip(lat0 + rng.normal(0, spread, n), -90, 90)
     lon = (lon0 + rng.normal(0, spread / max(np.cos(np.radians(lat0)), 1e-3), n) + 180.0) % 360.0 - 180.0
-    s = Samples(k=rng.integers(100, 103, n).astype(np.int64), src=np.arange(n), mmsi=rng.integers(1, 40, n).astype(np.int32),
-                lat=lat, lon=lon, speed=np.zeros(n))
+    s = Samples(
+        k=rng.integers(100, 103, n).astype(np.int64),
+        src=np.arange(n),
+        mmsi=rng.integers(1, 40, n).astype(np.int32),
+        lat=lat,
+        lon=lon,
+        speed=np.zeros(n),
+    )
     cp = close_pairs(s, d, chunk_samples=int(rng.integers(1, 200)))
     assert sorted(zip(cp["a"].tolist(), cp["b"].tolist())) == _brute_close_pairs(s, d)
     assert (s.mmsi[cp["a"]] < s.mmsi[cp["b"]]).all() and (cp["sep"] <= d).all()
@@ -303,8 +341,17 @@ def test_yachts_moored_in_a_marina_are_not_an_sts_candidate():
     # three yachts (class B, type 37) side by side for 6 h: a marina learnt from the data itself
     rows = []
     for i in range(3):
-        rows += stay(235000001 + i, "2024-03-01T00:00", 6, LAT + 0.0004 * i, LON, every_min=15, vessel_type=37, ais_class="B",
-                     nav_status=5)
+        rows += stay(
+            235000001 + i,
+            "2024-03-01T00:00",
+            6,
+            LAT + 0.0004 * i,
+            LON,
+            every_min=15,
+            vessel_type=37,
+            ais_class="B",
+            nav_status=5,
+        )
     steps = steps_of(rows)
     areas = stopareas.learn(steps)
     assert areas.areas["kind"].tolist() == ["marina"]

@@ -1,10 +1,10 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import make_positions, stay, track
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import make_positions, stay, track
 from vesseltrack import schema, zones
 from vesseltrack.detect.gaps import GapParams, detect_gaps
 from vesseltrack.tracks import add_steps
@@ -20,8 +20,27 @@ def steps_of(rows, gap_h=6.0):
 
 
 def test_gap_known_answer_with_changes_across_it(gaz):
-    rows = (stay(273000001, "2024-03-01T00:00", 2, 42.745, 133.075, draught_m=6.1, vessel_name="OLD", destination="VOSTOCHNY", vessel_type=80)
-            + track(273000001, "2024-03-02T10:00", 6, lat0=42.5, lon0=133.2, draught_m=9.8, vessel_name="NEW", destination="NAMPO", vessel_type=80))
+    rows = stay(
+        273000001,
+        "2024-03-01T00:00",
+        2,
+        42.745,
+        133.075,
+        draught_m=6.1,
+        vessel_name="OLD",
+        destination="VOSTOCHNY",
+        vessel_type=80,
+    ) + track(
+        273000001,
+        "2024-03-02T10:00",
+        6,
+        lat0=42.5,
+        lon0=133.2,
+        draught_m=9.8,
+        vessel_name="NEW",
+        destination="NAMPO",
+        vessel_type=80,
+    )
     ev = detect_gaps(steps_of(rows), gaz)
     schema.validate(ev, schema.EVENTS, name="gaps")
     assert len(ev) == 1
@@ -31,7 +50,12 @@ def test_gap_known_answer_with_changes_across_it(gaz):
     assert g["duration_h"] == pytest.approx(32.0)
     assert g["port"] == "VOSTOCHNY" and g["start_port_distance_km"] < 0.1
     assert (g["draught_before_m"], g["draught_after_m"]) == pytest.approx((6.1, 9.8))
-    assert (g["name_before"], g["name_after"], g["destination_before"], g["destination_after"]) == ("OLD", "NEW", "VOSTOCHNY", "NAMPO")
+    assert (g["name_before"], g["name_after"], g["destination_before"], g["destination_after"]) == (
+        "OLD",
+        "NEW",
+        "VOSTOCHNY",
+        "NAMPO",
+    )
     assert g["implied_speed_kn"] == pytest.approx(g["distance_m"] / 1852 / 32.0)
 
 
@@ -82,6 +106,7 @@ def test_reports_within_windows():
 def test_presets_filter_gaps(gaz):
     from vesseltrack.detect.gaps import PRESETS
     from vesseltrack.reception import build_reception
+
     # open sea far from shore (~40.0N 134.5E): heard every 10 min, then 20 h silence; 5 h silence; near shore: 20 h silence
     far = track(1, "2024-01-01T00:00", 150, lat0=40.0, lon0=134.5, dlon=0.001, skip=(80, 200))
     far += track(1, "2024-01-02T13:00", 30, lat0=40.0, lon0=134.6, dlon=0.001)
@@ -90,7 +115,9 @@ def test_presets_filter_gaps(gaz):
     near += track(3, "2024-01-02T13:00", 30, lat0=42.7, lon0=133.1, dlon=0.0001)
     steps = steps_of(far + short + near)
     rmap = build_reception(steps, min_steps=5)
-    got = {name: sorted(detect_gaps(steps, gaz, reception=rmap, params=p)["mmsi"].tolist()) for name, p in PRESETS.items()}
+    got = {
+        name: sorted(detect_gaps(steps, gaz, reception=rmap, params=p)["mmsi"].tolist()) for name, p in PRESETS.items()
+    }
     assert got == {"gfw": [1, 3], "welch2022": [1], "nearshore": [3]}
     g = detect_gaps(steps, gaz, reception=rmap)
     row = g[g["mmsi"] == 1].iloc[0]
@@ -195,7 +222,9 @@ def test_round_trip_from_a_home_berth_is_in_port(gaz):
     rows += track(367000001, "2024-06-04T06:10", 12, lat0=berth[0], lon0=berth[1] + 0.01, dlon=0.01, sog_kn=12.0)
     rows += stay(367000001, "2024-06-06T00:00", 4, *berth, nav_status=5)
     for i in range(3):
-        rows += stay(367000010 + i, "2024-06-04T00:00", 60, berth[0] + 0.0003 * (i + 1), berth[1], every_min=60, nav_status=5)
+        rows += stay(
+            367000010 + i, "2024-06-04T00:00", 60, berth[0] + 0.0003 * (i + 1), berth[1], every_min=60, nav_status=5
+        )
     steps = steps_of(rows)
     areas = stopareas.learn(steps)
     assert len(areas) == 1
@@ -208,8 +237,13 @@ def test_round_trip_from_a_home_berth_is_in_port(gaz):
     assert not alone[alone["mmsi"] == 367000001]["in_port"].iloc[0]
 
 
-@given(st.lists(st.tuples(st.floats(-60, 60), st.floats(-170, 170), st.integers(0, 6 * 3600), st.booleans(), st.booleans()),
-                min_size=1, max_size=40))
+@given(
+    st.lists(
+        st.tuples(st.floats(-60, 60), st.floats(-170, 170), st.integers(0, 6 * 3600), st.booleans(), st.booleans()),
+        min_size=1,
+        max_size=40,
+    )
+)
 @settings(max_examples=60, deadline=None)
 def test_silent_together_counts_like_brute_force(gaps):
     from vesseltrack.detect import gaps as g

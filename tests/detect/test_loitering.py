@@ -1,6 +1,6 @@
 import pandas as pd
-
 from conftest import make_positions, stay, track
+
 from vesseltrack import schema, zones
 from vesseltrack.detect.encounters import detect_encounters
 from vesseltrack.detect.loitering import detect_loitering
@@ -15,9 +15,15 @@ def steps_of(rows):
 
 
 def test_tanker_stopped_at_sea_is_loitering_and_possible_dark_sts():
-    rows = (track(1, "2024-03-01T00:00", 12, lat0=LAT, lon0=LON - 0.24, dlon=0.02, draught_m=6.0, vessel_type=80, sog_kn=12.0)
-            + stay(1, "2024-03-01T02:10", 5, LAT, LON, every_min=30, draught_m=6.0, vessel_type=80)
-            + track(1, "2024-03-01T07:30", 12, lat0=LAT, lon0=LON + 0.02, dlon=0.02, draught_m=11.0, vessel_type=80, sog_kn=12.0))
+    rows = (
+        track(
+            1, "2024-03-01T00:00", 12, lat0=LAT, lon0=LON - 0.24, dlon=0.02, draught_m=6.0, vessel_type=80, sog_kn=12.0
+        )
+        + stay(1, "2024-03-01T02:10", 5, LAT, LON, every_min=30, draught_m=6.0, vessel_type=80)
+        + track(
+            1, "2024-03-01T07:30", 12, lat0=LAT, lon0=LON + 0.02, dlon=0.02, draught_m=11.0, vessel_type=80, sog_kn=12.0
+        )
+    )
     ev = detect_loitering(steps_of(rows), _GAZ)
     schema.validate(ev, schema.EVENTS, name="loitering")
     assert len(ev) == 1
@@ -42,7 +48,9 @@ def test_fishing_vessel_loiters_but_is_not_flagged():
 
 
 def test_visible_partner_means_no_dark_sts_flag():
-    rows = stay(1, "2024-03-01T00:00", 6, LAT, LON, vessel_type=80) + stay(2, "2024-03-01T00:05", 6, LAT + 0.002, LON, vessel_type=80)
+    rows = stay(1, "2024-03-01T00:00", 6, LAT, LON, vessel_type=80) + stay(
+        2, "2024-03-01T00:05", 6, LAT + 0.002, LON, vessel_type=80
+    )
     steps = steps_of(rows)
     enc = detect_encounters(steps, _GAZ)
     assert len(enc) == 1
@@ -66,7 +74,16 @@ def test_tanker_waiting_at_an_anchorage_the_data_knows_is_not_possible_dark_sts(
             + stay(1, "2024-03-01T02:10", 5, LAT, LON, every_min=30, vessel_type=80)
             + track(1, "2024-03-01T07:30", 12, lat0=LAT, lon0=LON + 0.02, dlon=0.02, vessel_type=80, sog_kn=12.0))
     for i in range(3):
-        rows += stay(440000011 + i, f"2024-03-0{2 + i}T00:00", 10, LAT + 0.003 * (i + 1), LON, every_min=30, vessel_type=70, nav_status=1)
+        rows += stay(
+            440000011 + i,
+            f"2024-03-0{2 + i}T00:00",
+            10,
+            LAT + 0.003 * (i + 1),
+            LON,
+            every_min=30,
+            vessel_type=70,
+            nav_status=1,
+        )
     steps = steps_of(rows)
     areas = stopareas.learn(steps)
     ev = detect_loitering(steps, _GAZ, stop_areas=areas)

@@ -39,18 +39,19 @@ Presets (:data:`ENCOUNTER_PRESETS`, parameters in :class:`EncounterParams`):
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from vesseltrack import stopareas
 from vesseltrack.detect import events as ev
 from vesseltrack.detect.params import ENCOUNTER_PRESETS, EncounterParams
 from vesseltrack.errors import ConfigError
 from vesseltrack.geo import BLOCK_ROWS, EARTH_RADIUS_M, haversine_m
-from vesseltrack.tracks import search_seconds
-from vesseltrack import stopareas
 from vesseltrack.stopareas import StopAreas
+from vesseltrack.tracks import search_seconds
 from vesseltrack.zones import Gazetteer, assign_zone, nearest_sensitive, nearest_zone_km, shore_distance_km
 
 #: An encounter within this distance of a sensitive port names that port in ``port``.
@@ -353,7 +354,7 @@ def close_pairs(s: Samples, max_distance_m: float, *, chunk_samples: int = 4_000
         bounds = np.r_[cut, n]
     out_a, out_b, out_sep = [], [], []
     n_cand = 0
-    for c0, c1 in zip(bounds[:-1], bounds[1:]):  # a few chunks of whole grid times, not per vessel
+    for c0, c1 in itertools.pairwise(bounds):  # a few chunks of whole grid times, not per vessel
         idx = None if by_k is None else by_k[c0:c1]
         kk, la, lo = (s.k, s.lat, s.lon) if idx is None else (s.k[idx], s.lat[idx], s.lon[idx])
         cand = _band_candidates(kk, la, lo, d)
@@ -371,7 +372,12 @@ def close_pairs(s: Samples, max_distance_m: float, *, chunk_samples: int = 4_000
         out_a.append(np.where(swap, b_, a))
         out_b.append(np.where(swap, a, b_))
         out_sep.append(sep)
-    return {"a": np.concatenate(out_a), "b": np.concatenate(out_b), "sep": np.concatenate(out_sep), "n_candidates": n_cand}
+    return {
+        "a": np.concatenate(out_a),
+        "b": np.concatenate(out_b),
+        "sep": np.concatenate(out_sep),
+        "n_candidates": n_cand,
+    }
 
 
 def _draught_near(steps: pd.DataFrame, mmsi_q: np.ndarray, t_q: np.ndarray) -> np.ndarray:
@@ -391,7 +397,9 @@ def _draught_near(steps: pd.DataFrame, mmsi_q: np.ndarray, t_q: np.ndarray) -> n
     # last row of the vessel at or before t_q
     p = search_seconds(ts, lo_v, hi_v, (t_q - t_min) // 1_000_000_000, base=t_min, strict=True) - 1
     dr = steps["draught_m"].to_numpy()
-    with_draught = np.concatenate([s + np.flatnonzero(~np.isnan(dr[s:s + BLOCK_ROWS])) for s in range(0, n, BLOCK_ROWS)])
+    with_draught = np.concatenate(
+        [s + np.flatnonzero(~np.isnan(dr[s : s + BLOCK_ROWS])) for s in range(0, n, BLOCK_ROWS)]
+    )
     j = np.searchsorted(with_draught, p, side="right") - 1  # latest row with a draught at or before p
     row = with_draught[np.maximum(j, 0)] if len(with_draught) else np.zeros(len(p), dtype=np.int64)
     ok = (hi_v > lo_v) & (p >= lo_v) & (j >= 0) & (row >= lo_v)
@@ -418,7 +426,9 @@ def detect_encounters(steps: pd.DataFrame, gaz: Gazetteer, *, params: EncounterP
     """
     if isinstance(params, str):
         if params not in ENCOUNTER_PRESETS:
-            raise ConfigError(f"encounter preset {params!r} is unknown; expected one of {sorted(ENCOUNTER_PRESETS)}; pick one of those")
+            raise ConfigError(
+                f"encounter preset {params!r} is unknown; expected one of {sorted(ENCOUNTER_PRESETS)}; pick one of those"
+            )
         params = ENCOUNTER_PRESETS[params]
     p = params
     s = resample(steps, bin_min=p.bin_min, max_interp_gap_h=p.max_interp_gap_h,
@@ -443,7 +453,15 @@ def detect_encounters(steps: pd.DataFrame, gaz: Gazetteer, *, params: EncounterP
     re = np.r_[rs[1:], len(run)] - 1
     long = (k[re] - k[rs]) * bin_h >= p.min_duration_h - 1e-9
     keep_row = np.repeat(long, re - rs + 1)
-    a, b, sep, ma, mb, k, pair = a[keep_row], b[keep_row], sep[keep_row], ma[keep_row], mb[keep_row], k[keep_row], pair[keep_row]
+    a, b, sep, ma, mb, k, pair = (
+        a[keep_row],
+        b[keep_row],
+        sep[keep_row],
+        ma[keep_row],
+        mb[keep_row],
+        k[keep_row],
+        pair[keep_row],
+    )
     if len(a) == 0:
         return ev.conform(pd.DataFrame())
     # merge runs of one pair less than merge_gap_h apart: a jump of k no bigger than merge bins + 1

@@ -20,8 +20,14 @@ DEFAULT_STOP_KN = 1.0
 DEFAULT_MERGE_H = 2.0
 
 
-def visit_runs(steps: pd.DataFrame, zone: np.ndarray, *, min_visit_h: float = DEFAULT_MIN_VISIT_H,
-               stop_kn: float = DEFAULT_STOP_KN, merge_h: float = DEFAULT_MERGE_H) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def visit_runs(
+    steps: pd.DataFrame,
+    zone: np.ndarray,
+    *,
+    min_visit_h: float = DEFAULT_MIN_VISIT_H,
+    stop_kn: float = DEFAULT_STOP_KN,
+    merge_h: float = DEFAULT_MERGE_H,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(start_idx, end_idx, zone) of port visits in (mmsi, timestamp)-sorted positions, in row order."""
     n = len(zone)
     if n == 0:
@@ -58,7 +64,9 @@ def detect_port_visits(steps: pd.DataFrame, zone: np.ndarray, gaz: Gazetteer, **
     return port_visit_events(steps, visit_runs(steps, zone, **params), gaz)
 
 
-def port_visit_events(steps: pd.DataFrame, runs: tuple[np.ndarray, np.ndarray, np.ndarray], gaz: Gazetteer) -> pd.DataFrame:
+def port_visit_events(
+    steps: pd.DataFrame, runs: tuple[np.ndarray, np.ndarray, np.ndarray], gaz: Gazetteer
+) -> pd.DataFrame:
     """Port-visit events from the (start_idx, end_idx, zone) runs of :func:`visit_runs`."""
     rs, re, rz = runs
     if rs.size == 0:

@@ -89,8 +89,20 @@ def _new_mmsi(rng: np.random.Generator, flag: str, used: set[int]) -> int:
             return mmsi
 
 
-def _vessel(rng: np.random.Generator, mmsi: int, kind: str, flag: str, vtype: int, cls: str, length: float, width: float,
-            has_imo: bool, ballast: float, laden: float, role: str = "normal") -> _Vessel:
+def _vessel(
+    rng: np.random.Generator,
+    mmsi: int,
+    kind: str,
+    flag: str,
+    vtype: int,
+    cls: str,
+    length: float,
+    width: float,
+    has_imo: bool,
+    ballast: float,
+    laden: float,
+    role: str = "normal",
+) -> _Vessel:
     """The vessel record; then its transceiver: class B ones often send no heading and are rarely
     heard by satellites."""
     v = _Vessel(mmsi=mmsi, name=_name(rng, flag, kind), imo=_imo_number(rng) if has_imo else None,
@@ -138,10 +150,14 @@ def _make_vessel(rng: np.random.Generator, kind: str, flag: str, used: set[int],
                    round(float(ballast), 1), round(float(laden), 1), role)
 
 
-def _small_vessel(rng: np.random.Generator, kind: str, flag: str, used: set[int], vtype: int, cls: str, length: float) -> _Vessel:
+def _small_vessel(
+    rng: np.random.Generator, kind: str, flag: str, used: set[int], vtype: int, cls: str, length: float
+) -> _Vessel:
     """A harbour craft, pleasure boat, domestic ferry or high-speed craft (not a merchant ship)."""
     mmsi = _new_mmsi(rng, flag, used)
-    width = length / (rng.uniform(2.8, 4.0) if kind in ("tug", "pilot", "pleasure", "port_tender") else rng.uniform(4.5, 6.5))
+    width = length / (
+        rng.uniform(2.8, 4.0) if kind in ("tug", "pilot", "pleasure", "port_tender") else rng.uniform(4.5, 6.5)
+    )
     draught = round(float(1.0 + length * rng.uniform(0.04, 0.08)), 1)
     has_imo = cls == "A" and kind in ("passenger", "high_speed_craft", "dredger", "law_enforcement")
     return _vessel(rng, mmsi, kind, flag, vtype, cls, length, width, has_imo, draught, draught)
