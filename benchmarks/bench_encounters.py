@@ -51,7 +51,7 @@ def main() -> None:
     ap.add_argument("--preset", default="gfw")
     args = ap.parse_args()
     print(
-        f"{'positions':>11} {'vessels':>7} {'detect s':>8} {'pos/s':>11} {'samples':>10} {'cand. pairs':>11} {'pairs/s':>11} "
+        f"{'positions':>11} {'vessels':>7} {'detect s':>8} {'pos/s':>11} {'samples':>10} {'cand. pairs':>11} {'pairs/s':>11} "  # noqa: E501
         f"{'all-pairs':>10} {'close':>8} {'events':>6} {'RSS before':>10} {'peak RSS':>9}"
     )
     for n in args.sizes:
@@ -60,8 +60,8 @@ def main() -> None:
         )
         r = json.loads(out.stdout.strip().splitlines()[-1])
         print(
-            f"{r['positions']:>11,} {r['vessels']:>7,} {r['seconds']:>8.2f} {r['positions'] / r['seconds']:>11,.0f} {r['samples']:>10,} "
-            f"{r['candidate_pairs']:>11,} {r['candidate_pairs'] / r['seconds']:>11,.0f} {r['all_pairs']:>10.3g} {r['close_pairs']:>8,} "
+            f"{r['positions']:>11,} {r['vessels']:>7,} {r['seconds']:>8.2f} {r['positions'] / r['seconds']:>11,.0f} {r['samples']:>10,} "  # noqa: E501
+            f"{r['candidate_pairs']:>11,} {r['candidate_pairs'] / r['seconds']:>11,.0f} {r['all_pairs']:>10.3g} {r['close_pairs']:>8,} "  # noqa: E501
             f"{r['events']:>6} {r['rss_before'] / 2**20:>8.0f}MB {r['peak_rss'] / 2**20:>7.0f}MB"
         )
 

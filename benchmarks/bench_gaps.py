@@ -3,7 +3,8 @@
     python benchmarks/bench_gaps.py [--sizes 1000000 10000000]
 
 Times, on data from ``vesseltrack.scenarios.generate_bulk`` (time-ordered, interleaved vessels,
-with every vessel silenced 8 h in every 4 days, sorted once by the pipeline's own sort): steps (distances, speeds, segments), the reception map
+with every vessel silenced 8 h in every 4 days, sorted once by the pipeline's own sort): steps
+(distances, speeds, segments), the reception map
 learnt from all vessels, and gap events with everything they carry (reception, neighbours heard,
 distance from shore and sensitive ports, reachable ports, changes across the gap). Also times the
 naive equivalent an analyst might write with pandas (groupby + diff + boolean mask, no reception)
@@ -29,7 +30,7 @@ def main() -> None:
     args = ap.parse_args()
     gaz = zones.build_gazetteer()
     print(
-        f"{'positions':>11} {'steps s':>8} {'reception s':>11} {'gaps s':>7} {'total pos/s':>12} {'pandas naive pos/s':>19} {'gaps':>7} {'peak MB':>8}"
+        f"{'positions':>11} {'steps s':>8} {'reception s':>11} {'gaps s':>7} {'total pos/s':>12} {'pandas naive pos/s':>19} {'gaps':>7} {'peak MB':>8}"  # noqa: E501
     )
     for n in args.sizes:
         pos = generate_bulk(n, seed=1)

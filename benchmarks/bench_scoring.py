@@ -63,13 +63,22 @@ for c in schema.VOYAGE_FEATURES:
 feat["dark_fraction"] = feat["dark_fraction"].clip(0.0, 1.0)
 feat["gap_near_sensitive_km"] = feat["gap_near_sensitive_km"].clip(upper=features.FAR_KM)
 X = features.voyage_matrix(feat)
-out = {"rows": n, "features": X.shape[1], "base_voyages": len(raw), "build_s": time.perf_counter() - t, "rss_table": rss()}
+out = {
+    "rows": n,
+    "features": X.shape[1],
+    "base_voyages": len(raw),
+    "build_s": time.perf_counter() - t,
+    "rss_table": rss(),
+}
 
 scorer = IsolationScorer(one_sided=features.VOYAGE_ONE_SIDED, evidence=features.VOYAGE_EVIDENCE)
 t = time.perf_counter(); scorer.fit(X); out["fit_s"] = time.perf_counter() - t; out["rss_fit"] = rss()
 t = time.perf_counter(); s = scorer.score_samples(X); out["score_s"] = time.perf_counter() - t; out["rss_score"] = rss()
 out["passes"] = X.shape[1] + 1
-t = time.perf_counter(); C = scorer.contributions(X); out["contrib_s"] = time.perf_counter() - t; out["rss_contrib"] = rss()
+t = time.perf_counter()
+C = scorer.contributions(X)
+out["contrib_s"] = time.perf_counter() - t
+out["rss_contrib"] = rss()
 out["rows_rescored_share"] = float(np.mean(np.maximum(X.to_numpy(), scorer.floors_) != scorer.reference_))
 m = min(n, 100_000)
 Xc = X.iloc[:m] if out["score_s"] * out["passes"] > budget and n > m else X

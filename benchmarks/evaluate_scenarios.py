@@ -92,7 +92,7 @@ def print_ranking(reports: dict[int, dict]) -> None:
         ranks = [r[k]["dark_vessel_ranks"] for _, k in RANKINGS]
         print(
             f"{s:>4} {r['dark_voyages']:>4} {_f(r['gap_recall']):>5} {_f(ld['precision']):>7} {_f(ld['recall']):>7}   "
-            f"{'/'.join(_f(x, '.3f') for x in ap):<17}  {'/'.join(_f(x) for x in p5):<14}  {'/'.join(_f(x) for x in p10):<14}  "
+            f"{'/'.join(_f(x, '.3f') for x in ap):<17}  {'/'.join(_f(x) for x in p5):<14}  {'/'.join(_f(x) for x in p10):<14}  "  # noqa: E501
             + " | ".join(str(x) for x in ranks)
         )
         rows.append([r["gap_recall"], ld["precision"], ld["recall"], *ap, *p5, *p10, *(_mean_rank(x) for x in ranks)])
@@ -106,7 +106,7 @@ def print_ranking(reports: dict[int, dict]) -> None:
     )
     for i, (name, _) in enumerate(RANKINGS):
         print(
-            f"mean {name:<5}: AP {m[3 + i]:.3f}  P@5 {m[6 + i]:.2f}  P@10 {m[9 + i]:.2f}  mean rank of dark vessels {m[12 + i]:.1f}"
+            f"mean {name:<5}: AP {m[3 + i]:.3f}  P@5 {m[6 + i]:.2f}  P@10 {m[9 + i]:.2f}  mean rank of dark vessels {m[12 + i]:.1f}"  # noqa: E501
             f"  AP dark vs benign vessels {dvb[i]:.3f}"
         )
 
@@ -137,7 +137,7 @@ def print_types(reports: dict[int, dict]) -> None:
 def print_nuisances(reports: dict[int, dict]) -> None:
     kinds = list(NUISANCE_KINDS)
     print(
-        "\n== false alarms from harbour life: alerts on nuisance vessels (any, then by kind) and precision of the top 20 =="
+        "\n== false alarms from harbour life: alerts on nuisance vessels (any, then by kind) and precision of the top 20 =="  # noqa: E501
     )
     print(f"{'seed':>4} {'P@20':>5} {'any':>4} " + " ".join(f"{k[:14]:>14}" for k in kinds))
     rows = []
@@ -167,7 +167,7 @@ def print_importance(imps: dict[int, pd.DataFrame], top_k: int) -> pd.DataFrame:
     print(f"{'feature':<28} {'mean +contrib':>13} {'mean contrib':>12} {'in top-3 reasons':>16} {'best rank':>9}")
     for f, r in table.iterrows():
         print(
-            f"{f:<28} {r['mean_positive_contribution']:>13.4f} {r['mean_contribution']:>12.4f} {r['share_in_top3']:>16.2f} "
+            f"{f:<28} {r['mean_positive_contribution']:>13.4f} {r['mean_contribution']:>12.4f} {r['share_in_top3']:>16.2f} "  # noqa: E501
             f"{int(r['best_rank']):>9}"
         )
     return table

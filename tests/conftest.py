@@ -20,7 +20,8 @@ def shared_ais() -> Path:
 
 
 def make_positions(rows: list[dict], **defaults) -> pd.DataFrame:
-    """Build a canonical positions table from a few dicts: ``make_positions([dict(mmsi=.., t='2024-01-01T00:00', lat=.., lon=..), ...])``.
+    """Build a canonical positions table from a few dicts:
+    ``make_positions([dict(mmsi=.., t='2024-01-01T00:00', lat=.., lon=..), ...])``.
 
     Keys: mmsi, t (ISO string, UTC), lat, lon and any other POSITIONS column. Missing columns are
     filled with NaN / <NA>; the result matches schema.POSITIONS and is sorted by (mmsi, timestamp).
@@ -66,7 +67,7 @@ def stay(
     return track(mmsi, start, n, every_min=every_min, lat0=lat, lon0=lon, dlat=0.0, dlon=0.0, sog_kn=0.0, **static)
 
 
-MC_HEADER = "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,Length,Width,Draft,Cargo,TransceiverClass"
+MC_HEADER = "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,Length,Width,Draft,Cargo,TransceiverClass"  # noqa: E501
 
 
 def write_marinecadastre(rows: list[dict], path: Path) -> Path:

@@ -44,7 +44,7 @@ def test_progress_goes_to_stderr(fleet, tmp_path, capsys):
         ("", "{f}: file is empty (0 bytes); expected a header and data rows; check the export"),
         (
             "x,y,z\n1,2,3\n",
-            "{f}: cannot recognise the layout: columns for ['mmsi', 'timestamp'] not found; received columns ['x', 'y', 'z']; pass --column-map FILE.json",
+            "{f}: cannot recognise the layout: columns for ['mmsi', 'timestamp'] not found; received columns ['x', 'y', 'z']; pass --column-map FILE.json",  # noqa: E501
         ),
         ("MMSI,BaseDateTime,LAT,LON\n12,2024-01-01T00:00:00,1,2\n", "{f}: all 1 rows rejected (invalid_mmsi: 1)"),
     ],
@@ -65,7 +65,7 @@ def test_missing_file_and_bad_column_map(tmp_path, capsys, fleet):
     assert main(["score", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "r"), "--quiet"]) == 2
     assert (
         capsys.readouterr().err
-        == f"vesseltrack: error: {tmp_path / 'nope.csv'}: file not found; expected an existing CSV, Parquet or NMEA file; check the path\n"
+        == f"vesseltrack: error: {tmp_path / 'nope.csv'}: file not found; expected an existing CSV, Parquet or NMEA file; check the path\n"  # noqa: E501
     )
     cm = tmp_path / "map.json"
     cm.write_text("[1, 2]")

@@ -234,7 +234,8 @@ FULL_TRUTH = {
 
 def full_events():
     """One or two events per truth type, each a known hit or miss (see the comments)."""
-    rows = [  # type, mmsi, other, start, end, duration_h, likely_dark, possible_dark_sts, port_km, port_sensitive, vessel_type
+    # type, mmsi, other, start, end, duration_h, likely_dark, possible_dark_sts, port_km, port_sensitive, vessel_type
+    rows = [
         ("gap", 1, None, "03-01T01:00", "03-01T23:00", 22.0, True, None, 50.0, None, 70),  # 22/24 of dark 1: hit
         (
             "gap",

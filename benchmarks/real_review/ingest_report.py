@@ -52,7 +52,7 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1, sort_keys=True))
     print(
-        "| file | read | kept | rejected | dup | non-vessel | SOG/draught/length/type/name filled | tankers/vessels | warnings |"
+        "| file | read | kept | rejected | dup | non-vessel | SOG/draught/length/type/name filled | tankers/vessels | warnings |"  # noqa: E501
     )
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
@@ -61,7 +61,7 @@ def main() -> None:
             continue
         filled = "/".join(f"{r['filled'][k]:.2f}" for k in FILLED)
         print(
-            f"| {r['file']} | {r['rows_read']:,} | {r['rows_kept']:,} | {r['rows_rejected']:,} | {r['rows_duplicate']:,} | "
+            f"| {r['file']} | {r['rows_read']:,} | {r['rows_kept']:,} | {r['rows_rejected']:,} | {r['rows_duplicate']:,} | "  # noqa: E501
             f"{r['rows_non_vessel']:,} | {filled} | {r['tankers']}/{r['vessels']} | {len(r['warnings'])} |"
         )
 

@@ -7,7 +7,8 @@ event can stand out where its voyage as a whole does not); a gap only when it is
 (a silence local reception does not explain) or when cargo moved across it at sea (a draught change
 of at least ``CARGO_DRAUGHT_M`` between the last report before and the first after a gap that is not
 in port: the ship loaded or discharged while unseen, where there is no port to do it). Tanker
-voyages that start or end at a sensitive port always enter (with whatever score they have), because that is the case the users
+voyages that start or end at a sensitive port always enter (with whatever score they have), because
+that is the case the users
 care most about; so do ``likely_dark`` gaps whose voyage is not listed (a silence that local
 reception does not explain, at sea, with time for a detour, is worth a human look whatever the
 forest thinks of the rest of the voyage). A listed voyage's alert is as suspicious as its worst

@@ -6,7 +6,8 @@ masks over numpy arrays; no Python work per row.
 
 Rejected rows get ONE reason each, the first that applies in this order:
 ``missing_mmsi``, ``non_vessel`` (aids to navigation, base stations, SART/MOB/EPIRB, SAR aircraft:
-see :data:`NON_VESSEL_MMSI`; ingest.load counts these apart from the rejects), ``invalid_mmsi``, ``bad_timestamp``, ``missing_position``, ``lat_out_of_range``,
+see :data:`NON_VESSEL_MMSI`; ingest.load counts these apart from the rejects), ``invalid_mmsi``,
+``bad_timestamp``, ``missing_position``, ``lat_out_of_range``,
 ``lon_out_of_range``.
 
 Optional values outside their AIS range become NaN / <NA> (the row is kept):

@@ -86,11 +86,11 @@ def _load_column_map(path: str | None) -> dict | None:
         ) from err
     except json.JSONDecodeError as err:
         raise ConfigError(
-            f'--column-map {path}: not valid JSON ({err.msg} at line {err.lineno}); expected an object like {{"mmsi": "ship_id", "timestamp": "time"}}; fix the file'
+            f'--column-map {path}: not valid JSON ({err.msg} at line {err.lineno}); expected an object like {{"mmsi": "ship_id", "timestamp": "time"}}; fix the file'  # noqa: E501
         ) from err
     if not isinstance(m, dict):
         raise ConfigError(
-            f'--column-map {path}: expected a JSON object mapping canonical names to your columns; received a {type(m).__name__}; write it as {{"mmsi": "ship_id", ...}}'
+            f'--column-map {path}: expected a JSON object mapping canonical names to your columns; received a {type(m).__name__}; write it as {{"mmsi": "ship_id", ...}}'  # noqa: E501
         )
     return m
 
@@ -120,7 +120,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     model.save(args.model)
     ref = model.reference
     print(
-        f"learnt from {ref['vessels']:,} vessels, {ref['voyages']:,} voyages, {ref['gaps']:,} gaps; model written to {args.model}"
+        f"learnt from {ref['vessels']:,} vessels, {ref['voyages']:,} voyages, {ref['gaps']:,} gaps; model written to {args.model}"  # noqa: E501
     )
     return 0
 
@@ -135,7 +135,7 @@ def _require_extras(args: argparse.Namespace) -> None:
             if missing:
                 fix = "" if flag == "inspect" else f" or drop {flag}"
                 raise ConfigError(
-                    f"{flag} needs {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} not installed; expected the maps extra; "
+                    f"{flag} needs {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} not installed; expected the maps extra; "  # noqa: E501
                     f"install it with pip install 'vesseltrack[maps]'{fix}"
                 )
 
@@ -208,7 +208,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     n_alert = int((result.alerts["mmsi"] == args.mmsi).sum())
     print(
         f"{args.mmsi} {name}: {len(track):,} positions, {n_gap:,} gap{'' if n_gap == 1 else 's'}, "
-        f"{len(events) - n_gap:,} other events, {n_alert:,} alert{'' if n_alert == 1 else 's'}; wrote {png} and {html_path}"
+        f"{len(events) - n_gap:,} other events, {n_alert:,} alert{'' if n_alert == 1 else 's'}; wrote {png} and {html_path}"  # noqa: E501
     )
     return 0
 
@@ -313,14 +313,14 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--column-map",
         metavar="JSON",
-        help='JSON file mapping canonical columns to yours, for unrecognised layouts (e.g. {"mmsi": "ship_id", "timestamp": "time_utc", "lat": "y", "lon": "x"})',
+        help='JSON file mapping canonical columns to yours, for unrecognised layouts (e.g. {"mmsi": "ship_id", "timestamp": "time_utc", "lat": "y", "lon": "x"})',  # noqa: E501
     )
     common.add_argument(
         "--zones",
         action="append",
         default=[],
         metavar="GEOJSON",
-        help="extra ports/areas of interest: GeoJSON Points (radius_m property) or Polygons; repeatable (e.g. --zones sts_areas.geojson)",
+        help="extra ports/areas of interest: GeoJSON Points (radius_m property) or Polygons; repeatable (e.g. --zones sts_areas.geojson)",  # noqa: E501
     )
     common.add_argument(
         "--replace-ports",
@@ -332,7 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--gap-preset",
         default=d["gap_preset"],
         choices=list(PRESETS),
-        help=f"which silences are gaps: {_presets_help(PRESETS, _gap_preset_text, d['gap_preset'])} (e.g. --gap-preset welch2022)",
+        help=f"which silences are gaps: {_presets_help(PRESETS, _gap_preset_text, d['gap_preset'])} (e.g. --gap-preset welch2022)",  # noqa: E501
     )
     common.add_argument(
         "--gap-hours",
@@ -345,7 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--encounter-preset",
         default=d["encounter_preset"],
         choices=list(ENCOUNTER_PRESETS),
-        help=f"ship-to-ship encounters: {_presets_help(ENCOUNTER_PRESETS, _encounter_preset_text, d['encounter_preset'])} "
+        help=f"ship-to-ship encounters: {_presets_help(ENCOUNTER_PRESETS, _encounter_preset_text, d['encounter_preset'])} "  # noqa: E501
         "(e.g. --encounter-preset ballinger2024)",
     )
     common.add_argument(
@@ -353,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=d["min_visit_h"],
         metavar="H",
-        help=f"stay in a port zone that counts as a visit when the ship does not stop (default: {d['min_visit_h']:g}; e.g. --min-visit-hours 3)",
+        help=f"stay in a port zone that counts as a visit when the ship does not stop (default: {d['min_visit_h']:g}; e.g. --min-visit-hours 3)",  # noqa: E501
     )
     common.add_argument(
         "--seed",
@@ -381,7 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--stop-areas",
         metavar="CSV",
-        help="berths, marinas and anchorages learnt by an earlier run (its stop_areas.csv), added to those learnt from these files (e.g. --stop-areas month/stop_areas.csv)",
+        help="berths, marinas and anchorages learnt by an earlier run (its stop_areas.csv), added to those learnt from these files (e.g. --stop-areas month/stop_areas.csv)",  # noqa: E501
     )
     common.add_argument("--quiet", action="store_true", help="no progress messages on stderr (e.g. in scripts)")
 
@@ -399,14 +399,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--model",
         metavar="SKOPS",
-        help="score against a reference model from 'vesseltrack train' instead of against the batch itself (e.g. --model normal.skops)",
+        help="score against a reference model from 'vesseltrack train' instead of against the batch itself (e.g. --model normal.skops)",  # noqa: E501
     )
     s.add_argument(
         "--top",
         type=int,
         default=d["top"],
         metavar="N",
-        help=f"at most N alerts besides tanker voyages at sensitive ports, which are always listed (default: {d['top']}; e.g. --top 20)",
+        help=f"at most N alerts besides tanker voyages at sensitive ports, which are always listed (default: {d['top']}; e.g. --top 20)",  # noqa: E501
     )
     s.add_argument(
         "--min-score",
@@ -418,7 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--all-vessels",
         action="store_true",
-        help="rank every vessel in alerts.csv, not only merchant ships (pleasure craft, harbour craft, fishing, passenger, high-speed craft, SAR); events.csv always has everyone",
+        help="rank every vessel in alerts.csv, not only merchant ships (pleasure craft, harbour craft, fishing, passenger, high-speed craft, SAR); events.csv always has everyone",  # noqa: E501
     )
     s.add_argument(
         "--map",

@@ -36,7 +36,7 @@ def load_truth(path: str | Path) -> dict:
         truth = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as err:
         raise InputError(
-            f"{path}: cannot read the truth file ({err}); expected JSON written by vesseltrack.scenarios; check the path"
+            f"{path}: cannot read the truth file ({err}); expected JSON written by vesseltrack.scenarios; check the path"  # noqa: E501
         ) from err
     if not isinstance(truth, dict) or truth.get("format") != TRUTH_FORMAT:
         got = truth.get("format") if isinstance(truth, dict) else type(truth).__name__
@@ -431,7 +431,7 @@ def evaluate(results_dir: str | Path, truth: dict | str | Path) -> dict:
         events = pd.read_csv(results_dir / "events.csv", parse_dates=["start_time", "end_time"])
     except OSError as err:
         raise InputError(
-            f"{results_dir}: cannot read results ({err}); expected a folder written by 'vesseltrack score --out'; run score first"
+            f"{results_dir}: cannot read results ({err}); expected a folder written by 'vesseltrack score --out'; run score first"  # noqa: E501
         ) from err
     recall, found, total = dark_gap_recall(events, truth)
     rankings = {

@@ -45,7 +45,7 @@ def _require(result, mmsi: int) -> int:
     if not (known == mmsi).any():
         sample = [int(x) for x in np.unique(known)[:5]]
         raise ConfigError(
-            f"MMSI {mmsi} is not in the results; expected one of the {len(pd.unique(known))} vessels, e.g. {sample}; check the number or the input files"
+            f"MMSI {mmsi} is not in the results; expected one of the {len(pd.unique(known))} vessels, e.g. {sample}; check the number or the input files"  # noqa: E501
         )
     return mmsi
 
@@ -159,7 +159,7 @@ def _geopandas():
         import geopandas
     except ImportError as err:  # pragma: no cover - geopandas is in the test extra
         raise ConfigError(
-            "geopandas is not installed; expected it for GeoDataFrames and GeoParquet; install it with pip install 'vesseltrack[maps]'"
+            "geopandas is not installed; expected it for GeoDataFrames and GeoParquet; install it with pip install 'vesseltrack[maps]'"  # noqa: E501
         ) from err
     return geopandas
 
@@ -189,7 +189,7 @@ def to_movingpandas(result, mmsi: int | None = None):
             import movingpandas as mpd
     except ImportError as err:
         raise ConfigError(
-            "movingpandas is not installed; expected it for to_movingpandas(); install it with pip install 'vesseltrack[movingpandas]' or pip install movingpandas"
+            "movingpandas is not installed; expected it for to_movingpandas(); install it with pip install 'vesseltrack[movingpandas]' or pip install movingpandas"  # noqa: E501
         ) from err
     gpd = _geopandas()
     steps = track_segments(result, mmsi)

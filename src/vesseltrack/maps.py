@@ -458,7 +458,7 @@ def map_html(m, *, offline: bool | None = None) -> str:
     if found is None:
         if offline:
             raise ConfigError(
-                "no local copy of Leaflet found for an offline map; expected leaflet.js and leaflet.css; install them with pip install 'vesseltrack[maps]' (django-js-lib-leaflet) or apt-get install libjs-leaflet, or set VESSELTRACK_LEAFLET_DIR"
+                "no local copy of Leaflet found for an offline map; expected leaflet.js and leaflet.css; install them with pip install 'vesseltrack[maps]' (django-js-lib-leaflet) or apt-get install libjs-leaflet, or set VESSELTRACK_LEAFLET_DIR"  # noqa: E501
             )
         return page
     js = found[0].read_text(encoding="utf-8").replace("</script", "<\\/script")

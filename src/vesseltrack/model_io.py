@@ -39,7 +39,7 @@ class ScoringModel:
             sio.dump(bundle, path)
         except OSError as err:
             raise ModelError(
-                f"{path}: cannot write the model ({err.strerror}); expected a writable path; choose another --model path"
+                f"{path}: cannot write the model ({err.strerror}); expected a writable path; choose another --model path"  # noqa: E501
             ) from err
         return path
 
@@ -57,24 +57,24 @@ def load_model(path: str | Path) -> ScoringModel:
         ) from err
     except Exception as err:  # skops raises zipfile/json/key errors for files that are not skops at all
         raise ModelError(
-            f"{path}: not a vesseltrack model ({type(err).__name__}: {err}); expected a .skops file written by 'vesseltrack train'; retrain the model"
+            f"{path}: not a vesseltrack model ({type(err).__name__}: {err}); expected a .skops file written by 'vesseltrack train'; retrain the model"  # noqa: E501
         ) from err
     foreign = sorted(set(untrusted) - set(TRUSTED_TYPES))
     if foreign:
         raise ModelError(
-            f"{path}: the file holds types a vesseltrack model never holds ({foreign[:5]}); expected only {TRUSTED_TYPES}; refusing to load it (it may be hostile); retrain with 'vesseltrack train'"
+            f"{path}: the file holds types a vesseltrack model never holds ({foreign[:5]}); expected only {TRUSTED_TYPES}; refusing to load it (it may be hostile); retrain with 'vesseltrack train'"  # noqa: E501
         )
     try:
         bundle = sio.load(path, trusted=TRUSTED_TYPES)
     except Exception as err:
         raise ModelError(
-            f"{path}: the model cannot be read ({type(err).__name__}: {err}); expected a .skops file written by 'vesseltrack train'; retrain the model"
+            f"{path}: the model cannot be read ({type(err).__name__}: {err}); expected a .skops file written by 'vesseltrack train'; retrain the model"  # noqa: E501
         ) from err
     fmt = bundle.get("format") if isinstance(bundle, dict) else None
     if fmt != MODEL_FORMAT:
         version = bundle.get("vesseltrack_version", "unknown") if isinstance(bundle, dict) else "unknown"
         raise ModelError(
-            f"{path}: model format {fmt!r} (written by vesseltrack {version}) is not {MODEL_FORMAT!r}, the format this version reads; retrain it with 'vesseltrack train'"
+            f"{path}: model format {fmt!r} (written by vesseltrack {version}) is not {MODEL_FORMAT!r}, the format this version reads; retrain it with 'vesseltrack train'"  # noqa: E501
         )
     for key in ("voyage", "gap"):
         if bundle[key] is not None and not isinstance(bundle[key], IsolationScorer):

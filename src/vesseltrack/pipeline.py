@@ -179,7 +179,7 @@ def train(
     model = fit_model(detect(positions, config, gaz, progress), config)
     if model.voyage is None:
         raise ConfigError(
-            f"the reference data gives {model.reference['voyages']} voyages; expected at least {MIN_ROWS} to learn from; train on more traffic"
+            f"the reference data gives {model.reference['voyages']} voyages; expected at least {MIN_ROWS} to learn from; train on more traffic"  # noqa: E501
         )
     return model
 

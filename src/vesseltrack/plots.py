@@ -25,7 +25,7 @@ def _figure_class():
         from matplotlib.figure import Figure
     except ImportError as err:
         raise ConfigError(
-            "matplotlib is not installed; expected it for timeline plots; install it with pip install 'vesseltrack[maps]'"
+            "matplotlib is not installed; expected it for timeline plots; install it with pip install 'vesseltrack[maps]'"  # noqa: E501
         ) from err
     return Figure
 

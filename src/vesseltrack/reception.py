@@ -15,7 +15,8 @@ cells borrow from the fleet). A gap gets the larger (more innocent) of the rates
 end cells; ``silence_per_day_log10`` is log10 of that rate per ship-day: 0 = ships there go silent
 this long about once a day, -3 = once in a thousand ship-days. Independent evidence comes from the
 neighbours: ``others_heard`` counts reports of other vessels in the gap's start and end cells
-during it (in the whole hours inside the gap). A natural outage in poorly covered water has a common silence and few neighbours
+during it (in the whole hours inside the gap). A natural outage in poorly covered water has a
+common silence and few neighbours
 heard; a tanker silent for 30 h where its neighbours were heard every few minutes has neither.
 
 The map also keeps the mean reporting rate per cell and class (``reception_*_per_h``), for a human.

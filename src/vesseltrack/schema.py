@@ -96,7 +96,7 @@ REJECTS: tuple[Column, ...] = (
 REJECT_REASONS: dict[str, str] = {
     "malformed_row": "the row could not be split into the file's columns",
     "missing_mmsi": "no MMSI",
-    "non_vessel": "not a ship: aid to navigation (99x), base station (00x), SART/MOB/EPIRB (97x) or SAR aircraft (111x); counted apart, not in rejects.csv",
+    "non_vessel": "not a ship: aid to navigation (99x), base station (00x), SART/MOB/EPIRB (97x) or SAR aircraft (111x); counted apart, not in rejects.csv",  # noqa: E501
     "invalid_mmsi": "MMSI is not a 9-digit number in 100000000..999999999",
     "bad_timestamp": "timestamp missing or unparseable",
     "missing_position": "latitude or longitude missing or 'not available' (91 / 181)",
@@ -104,7 +104,7 @@ REJECT_REASONS: dict[str, str] = {
     "lon_out_of_range": "longitude outside -180..180",
     # NMEA-specific codes (ingest/nmea.py)
     "bad_checksum": "NMEA checksum does not match",
-    "malformed_sentence": "NMEA sentence whose fields (fragment count/number, sequence id, channel, fill bits) are invalid",
+    "malformed_sentence": "NMEA sentence whose fields (fragment count/number, sequence id, channel, fill bits) are invalid",  # noqa: E501
     "incomplete_multipart": "a multi-part message with parts missing",
     "bad_payload": "AIS payload could not be decoded",
     "no_timestamp": "NMEA sentence with no time and no --assume-time",
@@ -134,7 +134,7 @@ EVENTS: tuple[Column, ...] = (
         "str",
         "",
         "where it happened (stopareas.CONTEXTS): 'at sea', 'anchorage', 'berth' (quays, marinas), "
-        "'port' (a gazetteer port zone), 'inland' (a river, canal or basin inside the coastline); gaps: where they started; "
+        "'port' (a gazetteer port zone), 'inland' (a river, canal or basin inside the coastline); gaps: where they started; "  # noqa: E501
         "encounters, loitering: the median position",
         True,
     ),
@@ -171,7 +171,7 @@ EVENTS: tuple[Column, ...] = (
         "boolean",
         "",
         "gap: both ends inside one port zone, or both ends in berths, anchorages or port zones "
-        "within 10 km, still when heard again (e.g. moored or anchored with AIS off), or heard again lying still in the "
+        "within 10 km, still when heard again (e.g. moored or anchored with AIS off), or heard again lying still in the "  # noqa: E501
         "learnt berth or anchorage it last lay still in (a round trip from its home berth)",
         True,
     ),
@@ -283,7 +283,7 @@ EVENTS: tuple[Column, ...] = (
         "str",
         "",
         "feed_artefact (a data-quality event, not a finding): 're-stamp burst' (many vessels jumped "
-        "within minutes in one area), 'same-second positions', 'time jitter' (the off positions lie on the vessel's own track) "
+        "within minutes in one area), 'same-second positions', 'time jitter' (the off positions lie on the vessel's own track) "  # noqa: E501
         "or 'one-way jump' (a bad fix that never returns)",
         True,
     ),

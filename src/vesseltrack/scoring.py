@@ -73,13 +73,13 @@ class IsolationScorer(BaseEstimator):
     def _check_X(self, X: pd.DataFrame, *, fitting: bool) -> np.ndarray:
         if not isinstance(X, pd.DataFrame):
             raise ModelError(
-                f"features must be a pandas DataFrame with named columns; received {type(X).__name__}; pass features.voyage_matrix(...) or similar"
+                f"features must be a pandas DataFrame with named columns; received {type(X).__name__}; pass features.voyage_matrix(...) or similar"  # noqa: E501
             )
         if not fitting:
             expected = list(self.feature_names_in_)
             if list(X.columns) != expected:
                 raise ModelError(
-                    f"feature columns {list(X.columns)} do not match the fitted model's {expected}; score with the same feature builder the model was fitted with"
+                    f"feature columns {list(X.columns)} do not match the fitted model's {expected}; score with the same feature builder the model was fitted with"  # noqa: E501
                 )
         A = X.to_numpy(dtype=float)
         if not np.isfinite(A).all():
@@ -93,18 +93,18 @@ class IsolationScorer(BaseEstimator):
         A = self._check_X(X, fitting=True)
         if len(A) < MIN_ROWS:
             raise ModelError(
-                f"cannot fit on {len(A)} rows; expected at least {MIN_ROWS}; score more data at once or use a reference model"
+                f"cannot fit on {len(A)} rows; expected at least {MIN_ROWS}; score more data at once or use a reference model"  # noqa: E501
             )
         unknown = sorted(set(self.one_sided) - set(X.columns))
         if unknown:
             raise ModelError(
-                f"one_sided names {unknown}, which are not features; expected some of {list(X.columns)}; fix the feature names"
+                f"one_sided names {unknown}, which are not features; expected some of {list(X.columns)}; fix the feature names"  # noqa: E501
             )
         evidence = dict(self.evidence or {})
         unknown = sorted(set(evidence) - set(X.columns))
         if unknown:
             raise ModelError(
-                f"evidence names {unknown}, which are not features; expected some of {list(X.columns)}; fix the feature names"
+                f"evidence names {unknown}, which are not features; expected some of {list(X.columns)}; fix the feature names"  # noqa: E501
             )
         bad = {
             k: w
@@ -113,7 +113,7 @@ class IsolationScorer(BaseEstimator):
         }
         if bad:
             raise ModelError(
-                f"evidence weights {bad} are out of range; expected numbers in [0, 1) (the share of doubt a finding removes); fix the weights"
+                f"evidence weights {bad} are out of range; expected numbers in [0, 1) (the share of doubt a finding removes); fix the weights"  # noqa: E501
             )
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = A.shape[1]

@@ -299,7 +299,8 @@ class _CellCache:
 def _refined(lat: np.ndarray, lon: np.ndarray, cache: _CellCache) -> np.ndarray:
     """Signed km for near-coast points (no NaN).
 
-    First on the distinct 1e-3 degree cells (~110 m); a cell whose centre is more than CERTAIN_KM from the coast is wholly
+    First on the distinct 1e-3 degree cells (~110 m); a cell whose centre is more than CERTAIN_KM
+    from the coast is wholly
     on one side, and its points take the centre's value (off by at most 80 m: a tenth of Natural
     Earth's precision); points of the other cells, near the coast, get the exact test each.
     """
@@ -386,7 +387,7 @@ def land_in_bbox(lon0: float, lat0: float, lon1: float, lat1: float) -> shapely.
     a (Multi)Polygon, empty when the box is all sea. For maps: ~55 m simplified, ~1 km precise."""
     if not (lon0 < lon1 and lat0 < lat1):
         raise ConfigError(
-            f"bbox ({lon0}, {lat0}, {lon1}, {lat1}) invalid; expected lon0 < lon1 and lat0 < lat1 (split a box across the antimeridian into two calls)"
+            f"bbox ({lon0}, {lat0}, {lon1}, {lat1}) invalid; expected lon0 < lon1 and lat0 < lat1 (split a box across the antimeridian into two calls)"  # noqa: E501
         )
     land = _land()
     tx = np.arange(max(int(np.floor(lon0)), -180), min(int(np.ceil(lon1)), 180)) + 180

@@ -302,7 +302,7 @@ def learn(
     """
     if cell_m <= 0 or min_vessels < 1:
         raise ConfigError(
-            f"stop areas need cell_m > 0 and min_vessels >= 1; received cell_m={cell_m}, min_vessels={min_vessels}; fix the parameters"
+            f"stop areas need cell_m > 0 and min_vessels >= 1; received cell_m={cell_m}, min_vessels={min_vessels}; fix the parameters"  # noqa: E501
         )
     s = np.flatnonzero(stopped(steps))
     if len(s) == 0:
@@ -387,18 +387,18 @@ def load(path: str | Path) -> StopAreas:
         df = pd.read_csv(path, dtype={"name": str, "kind": str}, keep_default_na=False)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise ConfigError(
-            f"{path}: cannot read stop areas ({err}); expected the stop_areas.csv that 'vesseltrack score' writes; check the path"
+            f"{path}: cannot read stop areas ({err}); expected the stop_areas.csv that 'vesseltrack score' writes; check the path"  # noqa: E501
         ) from err
     if not need <= set(df.columns) or (len(df) and (df["format"] != FORMAT).any()):
         raise ConfigError(
-            f"{path}: not a stop-areas file; expected columns {sorted(need)} with format {FORMAT!r}; received columns {list(df.columns)[:10]}; use the stop_areas.csv that 'vesseltrack score' writes"
+            f"{path}: not a stop-areas file; expected columns {sorted(need)} with format {FORMAT!r}; received columns {list(df.columns)[:10]}; use the stop_areas.csv that 'vesseltrack score' writes"  # noqa: E501
         )
     if len(df) == 0:
         return empty()
     cell_m = df["cell_m"].unique()
     if len(cell_m) != 1 or not cell_m[0] > 0 or not set(df["kind"]) <= set(KINDS):
         raise ConfigError(
-            f"{path}: stop-areas file has cell sizes {cell_m.tolist()} and kinds {sorted(set(df['kind']))}; expected one positive cell size and kinds in {KINDS}; re-save it"
+            f"{path}: stop-areas file has cell sizes {cell_m.tolist()} and kinds {sorted(set(df['kind']))}; expected one positive cell size and kinds in {KINDS}; re-save it"  # noqa: E501
         )
     area = pd.factorize(df["area"], sort=True)[0]
     key = _key(df["row"].to_numpy(np.int64), df["col"].to_numpy(np.int64))
@@ -421,7 +421,7 @@ def combine(a: StopAreas, b: StopAreas) -> StopAreas:
         return b
     if a.cell_m != b.cell_m:
         raise ConfigError(
-            f"stop areas with cells of {a.cell_m} m and {b.cell_m} m cannot be combined; expected one cell size; learn both with the same cell size"
+            f"stop areas with cells of {a.cell_m} m and {b.cell_m} m cannot be combined; expected one cell size; learn both with the same cell size"  # noqa: E501
         )
     bk = b.cells["key"].to_numpy(np.int64)
     keep = ~np.isin(bk, a.cells["key"].to_numpy(np.int64))

@@ -92,14 +92,14 @@ def read_geojson_zones(path: str | Path) -> tuple[pd.DataFrame, list[shapely.Geo
         ) from err
     except json.JSONDecodeError as err:
         raise ConfigError(
-            f"{path}: not valid JSON at line {err.lineno}; expected a GeoJSON FeatureCollection; fix or re-export the file"
+            f"{path}: not valid JSON at line {err.lineno}; expected a GeoJSON FeatureCollection; fix or re-export the file"  # noqa: E501
         ) from err
     feats = doc.get("features") if isinstance(doc, dict) else None
     if doc.get("type") == "Feature" if isinstance(doc, dict) else False:
         feats = [doc]
     if not isinstance(feats, list) or not feats:
         raise ConfigError(
-            f"{path}: no features found; expected a GeoJSON FeatureCollection with Point or Polygon features; received {type(doc).__name__} with keys {list(doc)[:5] if isinstance(doc, dict) else []}"
+            f"{path}: no features found; expected a GeoJSON FeatureCollection with Point or Polygon features; received {type(doc).__name__} with keys {list(doc)[:5] if isinstance(doc, dict) else []}"  # noqa: E501
         )
     rows, geoms = [], []
     for i, feat in enumerate(feats):
@@ -109,7 +109,7 @@ def read_geojson_zones(path: str | Path) -> tuple[pd.DataFrame, list[shapely.Geo
             geom = shapely.geometry.shape(feat["geometry"])
         except (KeyError, TypeError, ValueError, shapely.errors.GEOSException) as err:
             raise ConfigError(
-                f"{path}: feature {i + 1} ({name!r}) has no valid geometry ({err}); expected Point, Polygon or MultiPolygon"
+                f"{path}: feature {i + 1} ({name!r}) has no valid geometry ({err}); expected Point, Polygon or MultiPolygon"  # noqa: E501
             ) from err
         sensitive = props.get("sensitive", True)
         if geom.geom_type == "Point":
@@ -135,7 +135,7 @@ def build_gazetteer(zone_files: tuple[str | Path, ...] | list = (), *, replace: 
     """The shipped ports plus the user's zone files (or only the latter when ``replace``)."""
     if replace and not zone_files:
         raise ConfigError(
-            "replace_ports is set but no zone files were given; expected at least one GeoJSON file; pass --zones FILE or drop --replace-ports"
+            "replace_ports is set but no zone files were given; expected at least one GeoJSON file; pass --zones FILE or drop --replace-ports"  # noqa: E501
         )
     frames, geoms = [], []
     if not replace:

@@ -107,7 +107,8 @@ def test_presets_filter_gaps(gaz):
     from vesseltrack.detect.gaps import PRESETS
     from vesseltrack.reception import build_reception
 
-    # open sea far from shore (~40.0N 134.5E): heard every 10 min, then 20 h silence; 5 h silence; near shore: 20 h silence
+    # open sea far from shore (~40.0N 134.5E): heard every 10 min, then 20 h silence; 5 h silence;
+    # near shore: 20 h silence
     far = track(1, "2024-01-01T00:00", 150, lat0=40.0, lon0=134.5, dlon=0.001, skip=(80, 200))
     far += track(1, "2024-01-02T13:00", 30, lat0=40.0, lon0=134.6, dlon=0.001)
     short = track(2, "2024-01-01T00:00", 250, lat0=40.1, lon0=134.5, dlon=0.0005, skip=(60, 90))

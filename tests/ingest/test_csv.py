@@ -48,9 +48,9 @@ def test_marinecadastre_known_answer(tmp_path):
 
 def test_dma_aisdk_day_first_and_text_codes(tmp_path):
     text = (
-        ",# Timestamp,Type of mobile,MMSI,Latitude,Longitude,Navigational status,ROT,SOG,COG,Heading,IMO,Callsign,Name,Ship type,Cargo type,Width,Length,Type of position fixing device,Draught,Destination,ETA,Data source type\n"
-        "60,08/02/2018 13:04:05,Class A,265177000,57.602225,11.644943,Under way using engine,0.0,15.7,61.4,63.0,Unknown,,,Undefined,,,,Undefined,,,,AIS\n"
-        "92,09/02/2018 00:00:00,Class B,244678000,57.549578,11.666492,At anchor,-5.4,0.2,162.7,227.0,IMO9203588,PBXX,MY SHIP NAME,Tanker,,20,120,GPS,7.5,ROTTERDAM,,AIS\n"
+        ",# Timestamp,Type of mobile,MMSI,Latitude,Longitude,Navigational status,ROT,SOG,COG,Heading,IMO,Callsign,Name,Ship type,Cargo type,Width,Length,Type of position fixing device,Draught,Destination,ETA,Data source type\n"  # noqa: E501
+        "60,08/02/2018 13:04:05,Class A,265177000,57.602225,11.644943,Under way using engine,0.0,15.7,61.4,63.0,Unknown,,,Undefined,,,,Undefined,,,,AIS\n"  # noqa: E501
+        "92,09/02/2018 00:00:00,Class B,244678000,57.549578,11.666492,At anchor,-5.4,0.2,162.7,227.0,IMO9203588,PBXX,MY SHIP NAME,Tanker,,20,120,GPS,7.5,ROTTERDAM,,AIS\n"  # noqa: E501
     )
     res = check(load(write(tmp_path, "aisdk.csv", text)))
     p = res.positions
@@ -107,7 +107,7 @@ def test_barentswatch_none_strings_and_offsets(tmp_path):
 
 
 def test_bom_and_anonymised_ids(tmp_path):
-    text = "\ufeffID,ais_pos_timestamp,longitude,latitude\n1,20/03/2021 00:22,32.32925,31.4386\n1,20/03/2021 01:25,32.3986,31.40955\n"
+    text = "\ufeffID,ais_pos_timestamp,longitude,latitude\n1,20/03/2021 00:22,32.32925,31.4386\n1,20/03/2021 01:25,32.3986,31.40955\n"  # noqa: E501
     res = check(load(write(tmp_path, "eg.csv", text)))
     p = res.positions
     assert p["mmsi"].tolist() == [1, 1]
@@ -185,7 +185,7 @@ def test_bad_column_map(tmp_path):
         load(path, column_map={"speed": "SOG"})
     with pytest.raises(
         ConfigError,
-        match=r"mc\.csv: column map names source columns \['Speed'\] that are not in the file; received columns \['MMSI'",
+        match=r"mc\.csv: column map names source columns \['Speed'\] that are not in the file; received columns \['MMSI'",  # noqa: E501
     ):
         load(path, column_map={"sog_kn": "Speed"})
 

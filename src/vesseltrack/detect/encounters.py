@@ -427,7 +427,7 @@ def detect_encounters(steps: pd.DataFrame, gaz: Gazetteer, *, params: EncounterP
     if isinstance(params, str):
         if params not in ENCOUNTER_PRESETS:
             raise ConfigError(
-                f"encounter preset {params!r} is unknown; expected one of {sorted(ENCOUNTER_PRESETS)}; pick one of those"
+                f"encounter preset {params!r} is unknown; expected one of {sorted(ENCOUNTER_PRESETS)}; pick one of those"  # noqa: E501
             )
         params = ENCOUNTER_PRESETS[params]
     p = params

@@ -92,8 +92,8 @@ class EncounterParams:
         ]
         if bad:
             raise ConfigError(
-                f"EncounterParams {bad} out of range; expected max_distance_m > 0, min_duration_h >= 0, merge_gap_h >= 0, "
-                f"bridge_h >= 0, bin_min > 0, chunk_samples >= 1 and max_interp_gap_h at least one bin; received {self!r}; fix those values"
+                f"EncounterParams {bad} out of range; expected max_distance_m > 0, min_duration_h >= 0, merge_gap_h >= 0, "  # noqa: E501
+                f"bridge_h >= 0, bin_min > 0, chunk_samples >= 1 and max_interp_gap_h at least one bin; received {self!r}; fix those values"  # noqa: E501
             )
 
 

@@ -10,7 +10,8 @@ Ingest is fused on purpose: cleaning, sorting and de-duplication, stages of thei
 pipeline's order, happen here, chunk by chunk as the files are read, because that is what keeps
 the whole table from ever being copied (each chunk is cleaned and sorted while small, and written
 straight into preallocated columns; the final sort is a merge of sorted runs, gathered column by
-column into freed buffers), so peak memory stays near one table plus a chunk. So ``vesseltrack.pipeline`` is not the only module that knows the stage
+column into freed buffers), so peak memory stays near one table plus a chunk. So
+``vesseltrack.pipeline`` is not the only module that knows the stage
 order: it starts from the sorted, de-duplicated table this module returns. This module is the
 dispatch (sniff, reader per format) and the accounting; ``assemble.py`` holds the buffers, the
 merge, the order of ties and the de-duplication.
@@ -257,7 +258,8 @@ def _read_file(
     """Stream input number ``fid`` through its reader and the cleaner into ``columns``.
 
     Returns (its row counts, its rejects in row order or None); adds the lines it skipped to
-    ``skipped`` and the rows of stations that are not ships to ``non_vessel``. Raises InputError for a file that gives no rows, or only rejects.
+    ``skipped`` and the rows of stations that are not ships to ``non_vessel``. Raises InputError for a
+    file that gives no rows, or only rejects.
     """
     info = sniff_source(src)
     strict = _default_strict(src, info, kwargs["column_map"]) if strict_mmsi is None else strict_mmsi

@@ -46,7 +46,8 @@ def _name(rng: np.random.Generator, flag: str, kind: str) -> str:
         base = f"{rng.choice(a)} MARU"
         return base + (f" NO.{int(rng.integers(1, 88))}" if kind == "fishing" or rng.random() < 0.3 else "")
     if flag == "CN" and kind == "fishing":
-        return f"{rng.choice(['LU', 'ZHE', 'LIAO', 'SU'])} {rng.choice(['RONG', 'DAI', 'DAN', 'YAN'])} YU {int(rng.integers(10000, 99999))}"
+        prefix, middle = rng.choice(["LU", "ZHE", "LIAO", "SU"]), rng.choice(["RONG", "DAI", "DAN", "YAN"])
+        return f"{prefix} {middle} YU {int(rng.integers(10000, 99999))}"
     if flag == "KP":
         return f"{rng.choice(a)} {rng.choice(b)}" + (f" {int(rng.integers(1, 9))}" if rng.random() < 0.5 else "")
     name = f"{rng.choice(a)} {rng.choice(b)}"
