@@ -12,6 +12,7 @@ import sys
 import time
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 from vesseltrack.config import Config
 from vesseltrack.detect.params import ENCOUNTER_PRESETS, PRESETS, WINDOW_H, EncounterParams, GapParams
@@ -22,7 +23,7 @@ from vesseltrack.errors import ConfigError, VesselTrackError
 # tables, never typed here.
 
 #: Config's defaults, by field name.
-DEFAULTS = {f.name: f.default for f in fields(Config)}
+DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Config)}
 
 SCORE_HELP = """\
 Score AIS files: read positions, detect gaps and port visits, build port-to-port voyages, score

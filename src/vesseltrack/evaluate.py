@@ -13,7 +13,9 @@ scenario's ``truth["nuisances"]``).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -63,7 +65,7 @@ def dark_gap_recall(events: pd.DataFrame, truth: dict, *, min_overlap: float = 0
         return float("nan"), 0, 0
     gaps = events[events["event_type"] == "gap"][["mmsi", "start_time", "end_time"]]
     m = dark.reset_index().merge(gaps, on="mmsi", how="inner", suffixes=("", "_g"))
-    overlap = (
+    overlap = pd.Series(
         np.minimum(m["end_time"], m["end_time_g"]) - np.maximum(m["start_time"], m["start_time_g"])
     ).dt.total_seconds()
     span = (m["end_time"] - m["start_time"]).dt.total_seconds().clip(lower=1)
@@ -153,7 +155,7 @@ def rule_hits(events: pd.DataFrame, *, near_km: float = RULE_NEAR_KM) -> pd.Data
     return pd.concat(parts, ignore_index=True).drop_duplicates(ignore_index=True)
 
 
-def rules_scores(events: pd.DataFrame, *, weights: dict[str, float] | None = None,
+def rules_scores(events: pd.DataFrame, *, weights: Mapping[str, float] | None = None,
                  near_km: float = RULE_NEAR_KM) -> pd.Series:
     """Baseline: a transparent rule score per vessel, built only from events.
 
@@ -216,11 +218,11 @@ def match_events(events: pd.DataFrame, anomalies: pd.DataFrame, *, pair: bool = 
     m = e.merge(a, on=keys, how="inner")
     ok = np.ones(len(m), dtype=bool)
     if timed:
-        overlap = np.minimum(m["t_e"], m["t_a"]) - np.maximum(m["s_e"], m["s_a"])
+        overlap = pd.Series(np.minimum(m["t_e"], m["t_a"]) - np.maximum(m["s_e"], m["s_a"]))
         if min_overlap is None:
             ok = (overlap >= 0).to_numpy()
         else:
-            ok = (overlap / np.maximum(m["t_a"] - m["s_a"], 1e9) >= min_overlap).to_numpy()
+            ok = (overlap / (m["t_a"] - m["s_a"]).clip(lower=1e9) >= min_overlap).to_numpy()
     return np.isin(e["ei"], m.loc[ok, "ei"]), np.isin(a["ai"], m.loc[ok, "ai"])
 
 
@@ -251,7 +253,7 @@ def event_metrics(events: pd.DataFrame, truth: dict, *, min_overlap: float = 0.5
     et = events["event_type"]
     gaps = events[(et == "gap").to_numpy()]
     loit = events[(et == "loitering").to_numpy()]
-    rows = [
+    rows: list[tuple[str, str, pd.DataFrame, dict[str, Any]]] = [
         ("dark_voyage", "gap", gaps, {"min_overlap": min_overlap}),
         (
             "dark_voyage_likely_dark",
@@ -264,7 +266,7 @@ def event_metrics(events: pd.DataFrame, truth: dict, *, min_overlap: float = 0.5
         ("spoofing", "spoofing", events[(et == "spoofing").to_numpy()], {}),
         ("identity_clash", "identity_clash", events[(et == "identity_clash").to_numpy()], {"timed": False}),
     ]
-    out = {}
+    out: dict[str, Any] = {}
     for key, desc, ev, kw in rows:
         kind = "dark_voyage" if key.startswith("dark_voyage") else key
         a = an[(an["type"] == kind).to_numpy()]
@@ -328,7 +330,7 @@ def ranking_metrics(scores: pd.Series, truth: dict, *, ks: tuple[int, ...] = (5,
     s = np.where(listed, s, s[listed].min() - 1.0 if listed.any() else 0.0)  # unlisted vessels tie, last
     order = np.lexsort((vessels["mmsi"].to_numpy(), -s))
     ranked = y[order]
-    out = {"average_precision": float(average_precision_score(y, s)) if y.any() else float("nan"),
+    out: dict[str, Any] = {"average_precision": float(average_precision_score(y, s)) if y.any() else float("nan"),
            "positives": int(y.sum()), "vessels": len(y)}
     for k in ks:
         out[f"precision_at_{k}"] = float(ranked[:k].mean()) if len(ranked) else float("nan")

@@ -11,6 +11,7 @@ reach) once. Reasons of port visits, and the sensitive ports a voyage calls at, 
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -53,7 +54,7 @@ def _gap_phrase(dur_h, d_start_km, d_end_km, port) -> pd.Series:
     where = np.where(start_near, "starting", "ending")
     near = (np.nan_to_num(d, nan=np.inf) <= NAME_PORT_KM) & (port != "").to_numpy()
     base = dur + " h AIS gap"
-    loc = " " + pd.Series(where) + " " + _fmt(d, ".0f") + " km from " + port
+    loc = " " + pd.Series(where) + " " + _fmt(d, ".0f") + " km from " + port  # type: ignore[operator]
     return base.where(~near, base + loc)
 
 
@@ -174,7 +175,7 @@ class VoyageStory:
     @property
     def invalid_identity(self) -> pd.Series:
         v = self.voyages
-        text = "invalid identity"
+        text: Any = "invalid identity"
         if "identity_issues" in v:  # the identity checks that failed
             text = text + ": " + v["identity_issues"].fillna("").astype(str).to_numpy(dtype=object)
         return pd.Series(np.where(v["invalid_identity"].to_numpy() == 1, text, ""))
@@ -277,7 +278,7 @@ def gap_reasons(gaps: pd.DataFrame, contrib: pd.DataFrame) -> np.ndarray:
 def port_visit_reasons(visits: pd.DataFrame) -> np.ndarray:
     """Reasons for each port-visit event: a visit to a sensitive port says so; others have none."""
     sensitive = visits["port_sensitive"].fillna(False).to_numpy(dtype=bool)
-    return np.where(sensitive, "visit to sensitive port " + visits["port"].astype(str), None)
+    return np.where(sensitive, "visit to sensitive port " + visits["port"].astype(str), None)  # type: ignore[call-overload]
 
 
 def longest_gap_per_voyage(events: pd.DataFrame, voyage_ids: pd.Series) -> pd.DataFrame:

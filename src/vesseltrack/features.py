@@ -213,8 +213,8 @@ def _other_event_features(events: pd.DataFrame, t: pd.DataFrame, flags: pd.DataF
     enc = enc[enc["sts_candidate"].fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)  # not moored side by side
     enc["voyage_id"] = voyage_of(enc, t)
     enc["dd"] = np.fmax(
-        np.abs(enc["draught_after_m"] - enc["draught_before_m"]).to_numpy(dtype=float, na_value=np.nan),
-        np.abs(enc["other_draught_after_m"] - enc["other_draught_before_m"]).to_numpy(dtype=float, na_value=np.nan),
+        (enc["draught_after_m"] - enc["draught_before_m"]).abs().to_numpy(dtype=float, na_value=np.nan),
+        (enc["other_draught_after_m"] - enc["other_draught_before_m"]).abs().to_numpy(dtype=float, na_value=np.nan),
     )
     e = enc.groupby("voyage_id", sort=False).agg(h=("duration_h", "sum"), dd=("dd", "max")).reindex(vid)
     lo = events[(events["event_type"] == "loitering") & (events["context"] == "at sea")]
@@ -224,8 +224,8 @@ def _other_event_features(events: pd.DataFrame, t: pd.DataFrame, flags: pd.DataF
     lg = lo.groupby("voyage_id", sort=False).agg(h=("duration_h", "sum"), dark_h=("dark_h", "sum")).reindex(vid)
     # a spoofed episode goes away and comes back; a one-way jump is a bad fix or a feed glitch (it
     # stays in events.csv as data quality, not a finding)
-    sp = events[(events["event_type"] == "spoofing") & events["returned"].fillna(False).to_numpy(dtype=bool)]
-    sp = sp.groupby("voyage_id", sort=False).size().reindex(vid)
+    spoof = events[(events["event_type"] == "spoofing") & events["returned"].fillna(False).to_numpy(dtype=bool)]
+    sp = spoof.groupby("voyage_id", sort=False).size().reindex(vid)
     mmsi = t["mmsi"].to_numpy()
     real = mmsi % SPLIT_OFFSET
     clash_ids = events.loc[events["event_type"] == "identity_clash", "mmsi"].to_numpy() % SPLIT_OFFSET
@@ -271,7 +271,7 @@ def identity_issues(mmsi: np.ndarray, flags: pd.DataFrame | None) -> np.ndarray:
     ]
     for fired, text in causes:
         out = np.where(fired, np.where(out == "", text, out + "; " + text), out)
-    return np.where(out == "", None, out).astype(object)
+    return np.where(out == "", None, out).astype(object)  # type: ignore[call-overload]
 
 
 # --- model features: each declared once ---------------------------------------------------------

@@ -200,10 +200,10 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
 
     vscore, vcontrib = apply_scorer(model.voyage, features.voyage_matrix(voyages))
     voyages["score"] = vscore
-    voyages["reasons"] = np.where(
+    voyages["reasons"] = np.where(  # type: ignore[call-overload]
         np.isnan(vscore), None, explain.voyage_reasons(voyages, vcontrib, events, sensitive_names)
     )
-    voyages["contributions"] = np.where(np.isnan(vscore), None, explain.contributions_text(vcontrib))
+    voyages["contributions"] = np.where(np.isnan(vscore), None, explain.contributions_text(vcontrib))  # type: ignore[call-overload]
     voyages = schema.conform(voyages, schema.VOYAGES)
 
     is_gap = (events["event_type"] == "gap").to_numpy()

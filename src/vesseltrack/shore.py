@@ -33,6 +33,7 @@ import threading
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib.resources import files
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -79,7 +80,7 @@ class _Land:
 
 @dataclass(frozen=True)
 class _Coast:
-    tree: object             # scipy cKDTree over unit vectors of piece midpoints (None: no coast near)
+    tree: Any                # scipy cKDTree over unit vectors of piece midpoints (None: no coast near)
     a: np.ndarray            # (m, 2) lon, lat of piece starts
     b: np.ndarray            # (m, 2) lon, lat of piece ends
 

@@ -101,7 +101,8 @@ def read_geojson_zones(path: str | Path) -> tuple[pd.DataFrame, list[shapely.Geo
         raise ConfigError(
             f"{path}: no features found; expected a GeoJSON FeatureCollection with Point or Polygon features; received {type(doc).__name__} with keys {list(doc)[:5] if isinstance(doc, dict) else []}"  # noqa: E501
         )
-    rows, geoms = [], []
+    rows: list[tuple] = []
+    geoms: list = []
     for i, feat in enumerate(feats):
         props = feat.get("properties") or {}
         name = props.get("name") or props.get("port") or props.get("NAME") or f"{path.stem}_{i + 1}"
@@ -137,7 +138,8 @@ def build_gazetteer(zone_files: tuple[str | Path, ...] | list = (), *, replace: 
         raise ConfigError(
             "replace_ports is set but no zone files were given; expected at least one GeoJSON file; pass --zones FILE or drop --replace-ports"  # noqa: E501
         )
-    frames, geoms = [], []
+    frames: list[pd.DataFrame] = []
+    geoms: list = []
     if not replace:
         ports = shipped_ports()
         frames.append(ports)

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -329,7 +330,7 @@ def _cell_candidates(k: np.ndarray, lat: np.ndarray, lon: np.ndarray, d: float) 
     return o[np.concatenate(pa)], o[np.concatenate(pb)]
 
 
-def close_pairs(s: Samples, max_distance_m: float, *, chunk_samples: int = 4_000_000) -> dict[str, np.ndarray]:
+def close_pairs(s: Samples, max_distance_m: float, *, chunk_samples: int = 4_000_000) -> dict[str, Any]:
     """(sample a, sample b, separation) of every pair of vessels within ``max_distance_m`` at a grid
     time, with mmsi[a] < mmsi[b]; also ``n_candidates`` (pairs whose exact distance was computed)."""
     n = len(s.k)

@@ -166,7 +166,7 @@ def detect_gaps(
     d1, p1 = nearest_sensitive(np.where(closed, lat[e], np.nan), np.where(closed, lon[e], np.nan), gaz)
     near = np.where(np.nan_to_num(d1, nan=np.inf) < np.nan_to_num(d0, nan=np.inf), p1, p0)
     near_km = np.fmin(d0, d1)
-    port = np.where((near >= 0) & (near_km <= NEAR_PORT_KM), gaz.names[np.maximum(near, 0)], None)
+    port = np.where((near >= 0) & (near_km <= NEAR_PORT_KM), gaz.names[np.maximum(near, 0)], None)  # type: ignore[call-overload]
     draught = steps["draught_m"].to_numpy(dtype=float)
 
     def after(col: str) -> np.ndarray:

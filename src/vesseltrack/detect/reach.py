@@ -88,4 +88,4 @@ def reachable(
             )
             text = np.where(ok, np.where(text == "", piece, text + "; " + piece), text)
     return {"typical_speed_kn": np.asarray(speed_kn, dtype=float), "spare_h": spare,
-            "reachable_ports": np.where(text == "", None, text)}
+            "reachable_ports": np.where(text == "", None, text)}  # type: ignore[call-overload]

@@ -40,6 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from numbers import Integral
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -264,7 +265,7 @@ def _read_file(
     info = sniff_source(src)
     strict = _default_strict(src, info, kwargs["column_map"]) if strict_mmsi is None else strict_mmsi
     label = f"{Path(src.path).name}:{src.member}" if src.member else Path(src.path).name
-    stats = {"file": src.name, "format": info.layout, "rows_read": 0, "rows_kept": 0,
+    stats: dict[str, Any] = {"file": src.name, "format": info.layout, "rows_read": 0, "rows_kept": 0,
              "rows_rejected": 0, "rows_duplicate": 0, "rows_non_vessel": 0}
     file_rejects: list[pd.DataFrame] = []
     file_skipped: dict[str, int] = {}

@@ -140,7 +140,8 @@ def _toward(
 # --- places in and off a port ----------------------------------------------------------------------
 def _berth(port: str, rng: np.random.Generator) -> tuple[float, float]:
     _, la, lo = _PORTS[port]
-    return tuple(float(x) for x in _offset(la, lo, rng.normal(0, 150), rng.normal(0, 150)))
+    blat, blon = _offset(la, lo, rng.normal(0, 150), rng.normal(0, 150))
+    return float(blat), float(blon)
 
 
 def _outer(port: str) -> tuple[float, float]:
@@ -153,9 +154,8 @@ def _anchorage(port: str, rng: np.random.Generator) -> tuple[float, float]:
     _, la, lo = _PORTS[port]
     ala, alo = _outer(port)
     f = rng.uniform(0.15, 0.4)
-    return tuple(
-        float(x) for x in _offset(ala + f * (la - ala), alo + f * (lo - alo), rng.normal(0, 600), rng.normal(0, 600))
-    )
+    alat, alon = _offset(ala + f * (la - ala), alo + f * (lo - alo), rng.normal(0, 600), rng.normal(0, 600))
+    return float(alat), float(alon)
 
 
 def _site(port: str, along_m: float, side_m: float = 0.0) -> tuple[float, float]:
@@ -165,4 +165,5 @@ def _site(port: str, along_m: float, side_m: float = 0.0) -> tuple[float, float]
     brg = np.radians(float(_bearing_deg(la, lo, *_outer(port))))
     north = along_m * np.cos(brg) - side_m * np.sin(brg)
     east = along_m * np.sin(brg) + side_m * np.cos(brg)
-    return tuple(float(x) for x in _offset(la, lo, north, east))
+    slat, slon = _offset(la, lo, north, east)
+    return float(slat), float(slon)
