@@ -67,6 +67,21 @@ def stay(
     return track(mmsi, start, n, every_min=every_min, lat0=lat, lon0=lon, dlat=0.0, dlon=0.0, sog_kn=0.0, **static)
 
 
+def steps_of(rows: list[dict], gap_h: float = 6.0) -> pd.DataFrame:
+    """Rows (from :func:`track`, :func:`stay`, ...) as a sorted positions table with step columns."""
+    from vesseltrack.tracks import add_steps
+
+    return add_steps(make_positions(rows), segment_gap_h=gap_h)
+
+
+@pytest.fixture(scope="session")
+def gaz():
+    """The shipped gazetteer (ports and areas of interest), built once per test session."""
+    from vesseltrack import zones
+
+    return zones.build_gazetteer()
+
+
 MC_HEADER = "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,Length,Width,Draft,Cargo,TransceiverClass"  # noqa: E501
 
 

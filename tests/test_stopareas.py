@@ -1,19 +1,14 @@
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_positions, stay, track
+from conftest import stay, steps_of, track
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vesseltrack import export, schema, stopareas, zones
 from vesseltrack.errors import ConfigError
-from vesseltrack.tracks import add_steps
 
 QUAY = (43.10, 131.90)
-
-
-def steps_of(rows):
-    return add_steps(make_positions(rows), segment_gap_h=6.0)
 
 
 def moored(n: int, lat: float, lon: float, *, spacing_deg: float = 0.0002, status: int = 5, **static) -> list[dict]:
@@ -32,8 +27,7 @@ def test_three_vessels_stopped_together_make_a_berth_two_do_not():
     assert len(stopareas.learn(steps_of(moored(2, *QUAY)))) == 0
 
 
-def test_kinds_anchorage_and_marina_and_naming():
-    gaz = zones.build_gazetteer()
+def test_kinds_anchorage_and_marina_and_naming(gaz):
     anch = stopareas.learn(steps_of(moored(4, 42.70, 133.10, spacing_deg=0.001, status=1)), gaz)
     assert anch.areas["kind"].tolist() == ["anchorage"]
     assert anch.areas["name"].iloc[0] != ""  # named after the nearest gazetteer port (Nakhodka / Vostochny area)
@@ -125,10 +119,9 @@ def test_dense_table_and_binary_search_agree(cells, probes):
     assert (dense[len(probes):] >= 0).all()  # every cell finds itself
 
 
-def test_learnt_berths_are_port_calls_and_anchorages_are_not():
+def test_learnt_berths_are_port_calls_and_anchorages_are_not(gaz):
     from vesseltrack.detect.ports import port_visit_events, visit_runs
 
-    gaz = zones.build_gazetteer()
     rows = moored(3, 35.40, 129.80) + moored(
         3, 35.60, 130.20, spacing_deg=0.001, status=1
     )  # a quay, an anchorage at sea

@@ -39,7 +39,7 @@ def built():
     steps = add_steps(make_positions(rows), segment_gap_h=6)
     zone = zones.assign_zone(steps["lat"].to_numpy(), steps["lon"].to_numpy(), gaz)
     runs = visit_runs(steps, zone)
-    voy = build_voyages(steps, runs[0], runs[2], gaz)
+    voy = build_voyages(steps, runs.start_idx, runs.zone, gaz)
     events = ev.concat([detect_gaps(steps, gaz, zone=zone), port_visit_events(steps, runs, gaz)])
     events["voyage_id"] = voyage_of(events, voy.table)
     feats = voyage_features(steps, voy, events, set(gaz.names[gaz.sensitive]))

@@ -20,6 +20,8 @@ Text (names, call signs, destinations, class) is stripped of whitespace and '@' 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -74,7 +76,7 @@ def _timestamps(s: pd.Series) -> pd.Series:
     else:
         out = pd.to_datetime(s, utc=True, errors="coerce", format="ISO8601")
     if out.dtype != schema.UTC_NS:
-        out = out.astype(schema.UTC_NS)
+        out = out.astype(schema.UTC_NS)  # type: ignore[call-overload]  # a dtype name
     return out
 
 
@@ -197,7 +199,7 @@ def clean_chunk(frame: pd.DataFrame, *, file: str, strict_mmsi: bool = True, sor
         sel = reason == 3
         if sel.any():
             if "timestamp_raw" in frame:
-                raw_t = frame["timestamp_raw"].to_numpy(dtype=object, na_value=None)[rejected][sel]
+                raw_t = frame["timestamp_raw"].to_numpy(dtype=object, na_value=None)[rejected][sel]  # type: ignore[call-overload]
                 raw_t = np.where(pd.isna(raw_t), "missing", raw_t)
             else:
                 raw_t = np.full(int(sel.sum()), "missing or unparseable", dtype=object)
@@ -239,7 +241,7 @@ def clean_chunk(frame: pd.DataFrame, *, file: str, strict_mmsi: bool = True, sor
     with np.errstate(invalid="ignore"):
         mmsi32 = mmsi.astype(np.int32)  # (rejected rows may hold NaN; they are not gathered)
     stamps = take("timestamp", ts.array.as_unit("ns").asi8)
-    out: dict[str, object] = {
+    out: dict[str, Any] = {
         "mmsi": take("mmsi", mmsi32),
         "timestamp": utc_from_ns(stamps),
         "lat": take("lat", lat),
@@ -277,7 +279,7 @@ def clean_chunk(frame: pd.DataFrame, *, file: str, strict_mmsi: bool = True, sor
                                                   categories=pd.Index([], dtype="str"))
             continue
         cat = _text(frame[name], _CLASS if name == "ais_class" else None)
-        out[name] = cat if all_kept else cat.take(sel)
+        out[name] = cat if all_kept else cat.take(sel)  # type: ignore[arg-type]  # sel is set when not all_kept
     positions = pd.DataFrame({c: out[c] for c in schema.names(schema.POSITIONS)}, copy=False)
     return positions, rejects
 

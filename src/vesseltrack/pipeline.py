@@ -141,7 +141,7 @@ def detect(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer, progre
     _say(progress, f"detect: {len(gaps):,} gaps, {len(visits):,} port visits, {len(enc):,} encounters, "
                    f"{len(loit):,} loitering, {len(spoof):,} spoofing, {len(clashes):,} identity clashes")
 
-    voy = build_voyages(steps, runs[0], runs[2], vgaz)
+    voy = build_voyages(steps, runs.start_idx, runs.zone, vgaz)
     events = ev.concat([gaps, visits, enc, loit, spoof, clashes])
     events["voyage_id"] = voyage_of(events, voy.table)
     feats = features.voyage_features(steps, voy, events, set(gaz.names[gaz.sensitive]), flags)

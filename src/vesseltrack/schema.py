@@ -455,12 +455,12 @@ def _cast(s: pd.Series, col: Column) -> pd.Series:
     if col.dtype == "str":
         return s.astype(object).where(s.notna(), None)
     if col.dtype == UTC_NS:
-        return pd.to_datetime(s, utc=True).astype(UTC_NS)
+        return pd.to_datetime(s, utc=True).astype(UTC_NS)  # type: ignore[call-overload]  # a dtype name
     if col.dtype in ("boolean", "category"):
-        return s.astype(col.dtype)
+        return s.astype(col.dtype)  # type: ignore[call-overload]
     if s.dtype == object:  # e.g. a column of None added for a table that lacks it
         s = pd.to_numeric(s)
-    return s.astype(col.dtype)
+    return s.astype(col.dtype)  # type: ignore[call-overload]
 
 
 def conform(df: pd.DataFrame, spec: tuple[Column, ...], *, fill_missing: bool = False) -> pd.DataFrame:

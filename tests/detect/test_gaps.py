@@ -1,22 +1,12 @@
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_positions, stay, track
+from conftest import stay, steps_of, track
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vesseltrack import schema, zones
 from vesseltrack.detect.gaps import GapParams, detect_gaps
-from vesseltrack.tracks import add_steps
-
-
-@pytest.fixture(scope="module")
-def gaz():
-    return zones.build_gazetteer()
-
-
-def steps_of(rows, gap_h=6.0):
-    return add_steps(make_positions(rows), segment_gap_h=gap_h)
 
 
 def test_gap_known_answer_with_changes_across_it(gaz):
@@ -79,8 +69,8 @@ def test_event_ids_are_content_hashes(gaz):
 
 @given(st.lists(st.integers(0, 40 * 60), min_size=2, max_size=40, unique=True), st.floats(0.5, 12))
 @settings(max_examples=50, deadline=None)
-def test_no_gap_shorter_than_threshold_and_all_longer_found(minutes, thr):
-    g = _GAZ
+def test_no_gap_shorter_than_threshold_and_all_longer_found(gaz, minutes, thr):
+    g = gaz
     t0 = pd.Timestamp("2024-01-01T00:00Z")
     rows = [dict(mmsi=5, t=str(t0 + pd.Timedelta(minutes=m)), lat=10.0, lon=10.0 + m / 1000) for m in minutes]
     steps = steps_of(rows, gap_h=thr)
@@ -89,9 +79,6 @@ def test_no_gap_shorter_than_threshold_and_all_longer_found(minutes, thr):
     assert (closed["duration_h"] > thr).all()
     m = np.sort(np.array(minutes))
     assert len(closed) == int((np.diff(m) / 60 > thr).sum())
-
-
-_GAZ = zones.build_gazetteer()
 
 
 def test_reports_within_windows():
@@ -127,7 +114,7 @@ def test_presets_filter_gaps(gaz):
 
 @given(st.sets(st.integers(0, 7), max_size=8))
 @settings(max_examples=15, deadline=None)
-def test_any_vessel_partition_gives_the_same_events(part):
+def test_any_vessel_partition_gives_the_same_events(gaz, part):
     """Stage functions hold no global state: scheduled by vessel partition (as a Dask engine would,
     with the data end and the reception map computed once for all), they give the same events."""
     from vesseltrack.detect.ports import detect_port_visits
@@ -140,15 +127,15 @@ def test_any_vessel_partition_gives_the_same_events(part):
     steps = steps_of(rows)
     rmap = build_reception(steps)
     end = steps["timestamp"].max()
-    whole_g = detect_gaps(steps, _GAZ, reception=rmap, data_end=end)
-    zone = zones.assign_zone(steps["lat"].to_numpy(), steps["lon"].to_numpy(), _GAZ)
-    whole_v = detect_port_visits(steps, zone, _GAZ)
+    whole_g = detect_gaps(steps, gaz, reception=rmap, data_end=end)
+    zone = zones.assign_zone(steps["lat"].to_numpy(), steps["lon"].to_numpy(), gaz)
+    whole_v = detect_port_visits(steps, zone, gaz)
     inside = steps["mmsi"].isin([273000000 + i for i in part]).to_numpy()
     parts_g, parts_v = [], []
     for mask in (inside, ~inside):
         sub = steps[mask].reset_index(drop=True)
-        parts_g.append(detect_gaps(sub, _GAZ, reception=rmap, data_end=end))
-        parts_v.append(detect_port_visits(sub, zone[mask], _GAZ))
+        parts_g.append(detect_gaps(sub, gaz, reception=rmap, data_end=end))
+        parts_v.append(detect_port_visits(sub, zone[mask], gaz))
     from vesseltrack.detect.events import concat
     pd.testing.assert_frame_equal(concat(parts_g), concat([whole_g]))
     pd.testing.assert_frame_equal(concat(parts_v), concat([whole_v]))

@@ -8,11 +8,6 @@ from vesseltrack.detect.ports import detect_port_visits, visit_runs
 from vesseltrack.tracks import add_steps
 
 
-@pytest.fixture(scope="module")
-def gaz():
-    return zones.build_gazetteer()
-
-
 def run(rows, gaz, **kw):
     steps = add_steps(make_positions(rows), segment_gap_h=6)
     zone = zones.assign_zone(steps["lat"].to_numpy(), steps["lon"].to_numpy(), gaz)
