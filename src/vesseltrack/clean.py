@@ -136,7 +136,9 @@ def clean(frame: pd.DataFrame, *, file: str, strict_mmsi: bool = True) -> tuple[
     return clean_chunk(frame, file=file, strict_mmsi=strict_mmsi)
 
 
-def clean_chunk(frame: pd.DataFrame, *, file: str, strict_mmsi: bool = True, sort=None, gather=None):
+def clean_chunk(
+    frame: pd.DataFrame, *, file: str, strict_mmsi: bool = True, sort=None, gather=None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`clean`, plus ``sort``: a function (mmsi int32, timestamp int64 ns) -> stable order
     or None; when given, the kept positions come out in that order (filter and sort cost one
     gather per column instead of two). Used by ingest.load.

@@ -89,7 +89,7 @@ class IsolationScorer(BaseEstimator):
             )
         return A
 
-    def fit(self, X: pd.DataFrame, y=None):
+    def fit(self, X: pd.DataFrame, y=None) -> IsolationScorer:
         A = self._check_X(X, fitting=True)
         if len(A) < MIN_ROWS:
             raise ModelError(

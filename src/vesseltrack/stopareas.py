@@ -39,12 +39,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from vesseltrack.errors import ConfigError
 from vesseltrack.geo import BLOCK_ROWS, EARTH_RADIUS_M
+
+if TYPE_CHECKING:  # at run time zones (and shapely) is imported where used, for a fast CLI start
+    from vesseltrack.zones import Gazetteer
 
 #: Stopped: speed under this (kn).
 STOP_KN = 0.5
@@ -461,7 +465,7 @@ def event_context(lat: np.ndarray, lon: np.ndarray, zone: np.ndarray, areas: Sto
     return ctx
 
 
-def visit_zones(zone: np.ndarray, area: np.ndarray, gaz, areas: StopAreas):
+def visit_zones(zone: np.ndarray, area: np.ndarray, gaz: Gazetteer, areas: StopAreas) -> tuple[np.ndarray, Gazetteer]:
     """Zones for port visits and voyages: the gazetteer's, plus the learnt berths and marinas
     outside them (a quay, a marina or a ferry terminal the World Port Index circles miss; anchorages
     are waiting areas, not calls). Returns (per-position zone index into the extended gazetteer,
