@@ -50,14 +50,20 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
     ap.add_argument("--preset", default="gfw")
     args = ap.parse_args()
-    print(f"{'positions':>11} {'vessels':>7} {'detect s':>8} {'pos/s':>11} {'samples':>10} {'cand. pairs':>11} {'pairs/s':>11} "
-          f"{'all-pairs':>10} {'close':>8} {'events':>6} {'RSS before':>10} {'peak RSS':>9}")
+    print(
+        f"{'positions':>11} {'vessels':>7} {'detect s':>8} {'pos/s':>11} {'samples':>10} {'cand. pairs':>11} {'pairs/s':>11} "  # noqa: E501
+        f"{'all-pairs':>10} {'close':>8} {'events':>6} {'RSS before':>10} {'peak RSS':>9}"
+    )
     for n in args.sizes:
-        out = subprocess.run([sys.executable, "-c", CHILD, str(n), args.preset], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, str(n), args.preset], capture_output=True, text=True, check=True
+        )
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"{r['positions']:>11,} {r['vessels']:>7,} {r['seconds']:>8.2f} {r['positions'] / r['seconds']:>11,.0f} {r['samples']:>10,} "
-              f"{r['candidate_pairs']:>11,} {r['candidate_pairs'] / r['seconds']:>11,.0f} {r['all_pairs']:>10.3g} {r['close_pairs']:>8,} "
-              f"{r['events']:>6} {r['rss_before'] / 2**20:>8.0f}MB {r['peak_rss'] / 2**20:>7.0f}MB")
+        print(
+            f"{r['positions']:>11,} {r['vessels']:>7,} {r['seconds']:>8.2f} {r['positions'] / r['seconds']:>11,.0f} {r['samples']:>10,} "  # noqa: E501
+            f"{r['candidate_pairs']:>11,} {r['candidate_pairs'] / r['seconds']:>11,.0f} {r['all_pairs']:>10.3g} {r['close_pairs']:>8,} "  # noqa: E501
+            f"{r['events']:>6} {r['rss_before'] / 2**20:>8.0f}MB {r['peak_rss'] / 2**20:>7.0f}MB"
+        )
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
     python benchmarks/bench_gaps.py [--sizes 1000000 10000000]
 
 Times, on data from ``vesseltrack.scenarios.generate_bulk`` (time-ordered, interleaved vessels,
-with every vessel silenced 8 h in every 4 days, sorted once by the pipeline's own sort): steps (distances, speeds, segments), the reception map
+with every vessel silenced 8 h in every 4 days, sorted once by the pipeline's own sort): steps
+(distances, speeds, segments), the reception map
 learnt from all vessels, and gap events with everything they carry (reception, neighbours heard,
 distance from shore and sensitive ports, reachable ports, changes across the gap). Also times the
 naive equivalent an analyst might write with pandas (groupby + diff + boolean mask, no reception)
@@ -28,7 +29,9 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
     args = ap.parse_args()
     gaz = zones.build_gazetteer()
-    print(f"{'positions':>11} {'steps s':>8} {'reception s':>11} {'gaps s':>7} {'total pos/s':>12} {'pandas naive pos/s':>19} {'gaps':>7} {'peak MB':>8}")
+    print(
+        f"{'positions':>11} {'steps s':>8} {'reception s':>11} {'gaps s':>7} {'total pos/s':>12} {'pandas naive pos/s':>19} {'gaps':>7} {'peak MB':>8}"  # noqa: E501
+    )
     for n in args.sizes:
         pos = generate_bulk(n, seed=1)
         # silence every vessel for 8 h in every 4 days (at a vessel-specific phase): gaps to find
@@ -47,8 +50,11 @@ def main() -> None:
         naive_t = time.perf_counter() - naive_t
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         n = len(pos)
-        print(f"{n:>11,} {t1 - t0:>8.2f} {t2 - t1:>11.2f} {t3 - t2:>7.2f} {n / (t3 - t0):>12,.0f} {n / naive_t:>19,.0f} "
-              f"{len(gaps):>7,} {peak:>8.0f}", flush=True)
+        print(
+            f"{n:>11,} {t1 - t0:>8.2f} {t2 - t1:>11.2f} {t3 - t2:>7.2f} {n / (t3 - t0):>12,.0f} {n / naive_t:>19,.0f} "
+            f"{len(gaps):>7,} {peak:>8.0f}",
+            flush=True,
+        )
         del naive
 
 

@@ -36,7 +36,7 @@ SHARED = (REPO / ".." / "shared" / "data" / "ais").resolve()
 if not os.environ.get("PYTHONPATH"):  # else PYTHONPATH names the checkout to time (e.g. another branch)
     sys.path.insert(0, str(REPO / "src"))
 
-from vesseltrack.ingest import nmea
+from vesseltrack.ingest import nmea  # noqa: E402 (after choosing which src to time)
 
 
 def _checksum(body: str) -> str:

@@ -64,7 +64,9 @@ def main() -> None:
             path = make(n, fmt)
             best = None
             for _ in range(args.repeat):
-                proc = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, check=True)
+                proc = subprocess.run(
+                    [sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, check=True
+                )
                 r = json.loads(proc.stdout.strip().splitlines()[-1])
                 if best is None or r["seconds"] < best["seconds"]:
                     best = r

@@ -63,13 +63,22 @@ for c in schema.VOYAGE_FEATURES:
 feat["dark_fraction"] = feat["dark_fraction"].clip(0.0, 1.0)
 feat["gap_near_sensitive_km"] = feat["gap_near_sensitive_km"].clip(upper=features.FAR_KM)
 X = features.voyage_matrix(feat)
-out = {"rows": n, "features": X.shape[1], "base_voyages": len(raw), "build_s": time.perf_counter() - t, "rss_table": rss()}
+out = {
+    "rows": n,
+    "features": X.shape[1],
+    "base_voyages": len(raw),
+    "build_s": time.perf_counter() - t,
+    "rss_table": rss(),
+}
 
 scorer = IsolationScorer(one_sided=features.VOYAGE_ONE_SIDED, evidence=features.VOYAGE_EVIDENCE)
 t = time.perf_counter(); scorer.fit(X); out["fit_s"] = time.perf_counter() - t; out["rss_fit"] = rss()
 t = time.perf_counter(); s = scorer.score_samples(X); out["score_s"] = time.perf_counter() - t; out["rss_score"] = rss()
 out["passes"] = X.shape[1] + 1
-t = time.perf_counter(); C = scorer.contributions(X); out["contrib_s"] = time.perf_counter() - t; out["rss_contrib"] = rss()
+t = time.perf_counter()
+C = scorer.contributions(X)
+out["contrib_s"] = time.perf_counter() - t
+out["rss_contrib"] = rss()
 out["rows_rescored_share"] = float(np.mean(np.maximum(X.to_numpy(), scorer.floors_) != scorer.reference_))
 m = min(n, 100_000)
 Xc = X.iloc[:m] if out["score_s"] * out["passes"] > budget and n > m else X
@@ -83,7 +92,9 @@ print(json.dumps(out))
 
 
 def run_case(n: int, budget: float) -> dict:
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(n), str(budget), str(SAMPLE)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(n), str(budget), str(SAMPLE)], capture_output=True, text=True
+    )
     if proc.returncode != 0:
         raise SystemExit(f"rows={n}: child failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -107,9 +118,11 @@ def main() -> None:
               f"{r['contrib_s']:>10.1f} {r['rows'] / r['contrib_s']:>14,.0f} {r['dense_s']:>8.1f}{est} "
               f"{r['rows_rescored_share']:>8.0%}  {r['rss_table'] / mb:>9.0f} {r['rss_fit'] / mb:>6.0f} "
               f"{r['rss_score'] / mb:>6.0f} {r['rss_contrib'] / mb:>7.0f}")
-    print("contrib s: IsolationScorer.contributions, which re-scores, per feature, only the rows whose value differs "
-          "from the reference median (rescored: share of (row, feature) cells); dense s: every row re-scored per feature "
-          "(the former method), max abs difference " + ", ".join(f"{r['dense_max_abs_diff']:.1e}" for r in rows))
+    print(
+        "contrib s: IsolationScorer.contributions, which re-scores, per feature, only the rows whose value differs "
+        "from the reference median (rescored: share of (row, feature) cells); dense s: every row re-scored per feature "
+        "(the former method), max abs difference " + ", ".join(f"{r['dense_max_abs_diff']:.1e}" for r in rows)
+    )
     if any(r["dense_rows_timed"] < r["rows"] for r in rows):
         print("* dense predicted over the budget: timed on the first 100,000 rows and extrapolated linearly")
 

@@ -38,9 +38,14 @@ def run_detectors(positions: pd.DataFrame, gaz) -> dict[str, pd.DataFrame]:
     loit = detect_loitering(steps, gaz, encounters=enc["gfw"])
     spoof = detect_spoofing(steps)
     real = lambda df, col="mmsi": df.assign(**{col: df[col].to_numpy(np.int64) % SPLIT_OFFSET})  # noqa: E731
-    return {"sts/gfw": real(real(enc["gfw"]), "other_mmsi"), "sts/ballinger2024": real(real(enc["ballinger2024"]), "other_mmsi"),
-            "dark_sts": real(loit[loit["possible_dark_sts"].fillna(False).to_numpy(bool)]), "spoofing": real(spoof),
-            "identity_clash": clashes, "loitering_all": loit}
+    return {
+        "sts/gfw": real(real(enc["gfw"]), "other_mmsi"),
+        "sts/ballinger2024": real(real(enc["ballinger2024"]), "other_mmsi"),
+        "dark_sts": real(loit[loit["possible_dark_sts"].fillna(False).to_numpy(bool)]),
+        "spoofing": real(spoof),
+        "identity_clash": clashes,
+        "loitering_all": loit,
+    }
 
 
 def _match(events: pd.DataFrame, truth: list[dict], pair: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -86,7 +91,8 @@ def main() -> None:
     print(f"{'seed':>4} " + " ".join(f"{t:>22}" for t in TYPES))
     for s in args.seeds:
         r = evaluate(s, gaz)
-        print(f"{s:>4} " + " ".join(f"{'ev %d/%d tr %d/%d' % (v[1], v[0], v[3], v[2]):>22}" for v in r.values()))
+        cells = (f"ev {v[1]}/{v[0]} tr {v[3]}/{v[2]}" for v in r.values())
+        print(f"{s:>4} " + " ".join(f"{c:>22}" for c in cells))
         for t in TYPES:
             tot[t] += np.array(r[t])
     print("\ntype                 events  precision  truth  recall")

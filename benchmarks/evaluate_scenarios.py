@@ -59,8 +59,13 @@ def one(seed: int, config: pipeline.Config, top_k: int, nuisances: bool = True) 
         report = evaluate(tmp / "out", sc.truth)
     # the run scored the batch against itself: the same seed and trees rebuild its forest exactly
     X = features.voyage_matrix(res.voyages)
-    scorer = fit_scorer(X, random_state=config.random_state, n_estimators=config.n_estimators, one_sided=features.VOYAGE_ONE_SIDED,
-                        evidence=features.VOYAGE_EVIDENCE)
+    scorer = fit_scorer(
+        X,
+        random_state=config.random_state,
+        n_estimators=config.n_estimators,
+        one_sided=features.VOYAGE_ONE_SIDED,
+        evidence=features.VOYAGE_EVIDENCE,
+    )
     if scorer is not None and not np.allclose(scorer.score_samples(X), res.voyages["score"].to_numpy(dtype=float)):
         raise RuntimeError(f"seed {seed}: the refitted voyage scorer does not reproduce the run's scores")
     return report, feature_importance(res.voyages, scorer, top_k=top_k)
@@ -85,19 +90,25 @@ def print_ranking(reports: dict[int, dict]) -> None:
         p5 = [r[k]["precision_at_5"] for _, k in RANKINGS]
         p10 = [r[k]["precision_at_10"] for _, k in RANKINGS]
         ranks = [r[k]["dark_vessel_ranks"] for _, k in RANKINGS]
-        print(f"{s:>4} {r['dark_voyages']:>4} {_f(r['gap_recall']):>5} {_f(ld['precision']):>7} {_f(ld['recall']):>7}   "
-              f"{'/'.join(_f(x, '.3f') for x in ap):<17}  {'/'.join(_f(x) for x in p5):<14}  {'/'.join(_f(x) for x in p10):<14}  "
-              + " | ".join(str(x) for x in ranks))
+        print(
+            f"{s:>4} {r['dark_voyages']:>4} {_f(r['gap_recall']):>5} {_f(ld['precision']):>7} {_f(ld['recall']):>7}   "
+            f"{'/'.join(_f(x, '.3f') for x in ap):<17}  {'/'.join(_f(x) for x in p5):<14}  {'/'.join(_f(x) for x in p10):<14}  "  # noqa: E501
+            + " | ".join(str(x) for x in ranks)
+        )
         rows.append([r["gap_recall"], ld["precision"], ld["recall"], *ap, *p5, *p10, *(_mean_rank(x) for x in ranks)])
     m = np.nanmean(np.array(rows, dtype=float), axis=0)
     print(f"mean {'':>4} {_f(m[0]):>5} {_f(m[1]):>7} {_f(m[2]):>7}   {'/'.join(_f(x, '.3f') for x in m[3:6]):<17}  "
           f"{'/'.join(_f(x) for x in m[6:9]):<14}  {'/'.join(_f(x) for x in m[9:12]):<14}  "
           f"mean rank {' | '.join(_f(x, '.1f') for x in m[12:15])} (unlisted = {UNLISTED_RANK})")
     print()
-    dvb = np.nanmean(np.array([[r[k]["dark_vs_benign_ap"] for _, k in RANKINGS] for r in reports.values()], dtype=float), axis=0)
+    dvb = np.nanmean(
+        np.array([[r[k]["dark_vs_benign_ap"] for _, k in RANKINGS] for r in reports.values()], dtype=float), axis=0
+    )
     for i, (name, _) in enumerate(RANKINGS):
-        print(f"mean {name:<5}: AP {m[3 + i]:.3f}  P@5 {m[6 + i]:.2f}  P@10 {m[9 + i]:.2f}  mean rank of dark vessels {m[12 + i]:.1f}"
-              f"  AP dark vs benign vessels {dvb[i]:.3f}")
+        print(
+            f"mean {name:<5}: AP {m[3 + i]:.3f}  P@5 {m[6 + i]:.2f}  P@10 {m[9 + i]:.2f}  mean rank of dark vessels {m[12 + i]:.1f}"  # noqa: E501
+            f"  AP dark vs benign vessels {dvb[i]:.3f}"
+        )
 
 
 def print_types(reports: dict[int, dict]) -> None:
@@ -116,14 +127,18 @@ def print_types(reports: dict[int, dict]) -> None:
         prec = tot["matched"] / tot["events"] if tot["events"] else float("nan")
         mean_r = np.nanmean([v["recall"] for v in rows]) if any(v["truth"] for v in rows) else float("nan")
         mean_p = np.nanmean([v["precision"] for v in rows]) if any(v["events"] for v in rows) else float("nan")
-        print(f"{t:<24} {rows[0]['our_events']:<33} {tot['truth']:>5} {tot['found']:>5} {_f(rec):>6} {tot['events']:>6} "
-              f"{tot['matched']:>7} {_f(prec):>9}  {_f(mean_r):>6} {_f(mean_p):>6}")
+        print(
+            f"{t:<24} {rows[0]['our_events']:<33} {tot['truth']:>5} {tot['found']:>5} {_f(rec):>6} {tot['events']:>6} "
+            f"{tot['matched']:>7} {_f(prec):>9}  {_f(mean_r):>6} {_f(mean_p):>6}"
+        )
     print("(recall / precision: pooled over seeds; mean R / mean P: mean of the seeds)")
 
 
 def print_nuisances(reports: dict[int, dict]) -> None:
     kinds = list(NUISANCE_KINDS)
-    print("\n== false alarms from harbour life: alerts on nuisance vessels (any, then by kind) and precision of the top 20 ==")
+    print(
+        "\n== false alarms from harbour life: alerts on nuisance vessels (any, then by kind) and precision of the top 20 =="  # noqa: E501
+    )
     print(f"{'seed':>4} {'P@20':>5} {'any':>4} " + " ".join(f"{k[:14]:>14}" for k in kinds))
     rows = []
     for s, r in reports.items():
@@ -151,8 +166,10 @@ def print_importance(imps: dict[int, pd.DataFrame], top_k: int) -> pd.DataFrame:
     table = table.sort_values("mean_positive_contribution", ascending=False, kind="stable")
     print(f"{'feature':<28} {'mean +contrib':>13} {'mean contrib':>12} {'in top-3 reasons':>16} {'best rank':>9}")
     for f, r in table.iterrows():
-        print(f"{f:<28} {r['mean_positive_contribution']:>13.4f} {r['mean_contribution']:>12.4f} {r['share_in_top3']:>16.2f} "
-              f"{int(r['best_rank']):>9}")
+        print(
+            f"{f:<28} {r['mean_positive_contribution']:>13.4f} {r['mean_contribution']:>12.4f} {r['share_in_top3']:>16.2f} "  # noqa: E501
+            f"{int(r['best_rank']):>9}"
+        )
     return table
 
 
@@ -160,7 +177,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=int, nargs="+", default=[101, 102, 103, 104, 105])
     ap.add_argument("--gap-preset", default="gfw")
-    ap.add_argument("--top-k", type=int, default=20, help="voyages whose contributions say which features carry the ranking (default 20)")
+    ap.add_argument(
+        "--top-k",
+        type=int,
+        default=20,
+        help="voyages whose contributions say which features carry the ranking (default 20)",
+    )
     ap.add_argument("--json", action="store_true", help="print the full reports as JSON first")
     ap.add_argument("--no-nuisances", action="store_true", help="generate the scenarios without harbour-life nuisances "
                     "(scenarios.generate(..., nuisances=False), as before they existed)")
@@ -170,8 +192,13 @@ def main() -> None:
     reports = {s: r for s, (r, _) in out.items()}
     imps = {s: i for s, (_, i) in out.items()}
     if args.json:
-        print(json.dumps({"reports": reports, "feature_importance": {s: i.to_dict(orient="index") for s, i in imps.items()}},
-                         indent=2, default=float))
+        print(
+            json.dumps(
+                {"reports": reports, "feature_importance": {s: i.to_dict(orient="index") for s, i in imps.items()}},
+                indent=2,
+                default=float,
+            )
+        )
     print_ranking(reports)
     print_types(reports)
     print_nuisances(reports)

@@ -120,7 +120,10 @@ def land_at(by_tile: dict, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     shapely.prepare(geoms)
     code = np.full(180 * 360, -1, dtype=np.int64)
     code[[(y + 90) * 360 + (x + 180) for x, y in keys]] = np.arange(len(keys))
-    c = code[np.clip(np.floor(lat).astype(np.int64) + 90, 0, 179) * 360 + np.clip(np.floor(lon).astype(np.int64) + 180, 0, 359)]
+    c = code[
+        np.clip(np.floor(lat).astype(np.int64) + 90, 0, 179) * 360
+        + np.clip(np.floor(lon).astype(np.int64) + 180, 0, 359)
+    ]
     out = np.zeros(len(lat), dtype=bool)
     has = c >= 0
     out[has] = shapely.intersects_xy(geoms[c[has]], lon[has], lat[has])
@@ -142,7 +145,9 @@ def near_mask(polys: np.ndarray, by_tile: dict) -> np.ndarray:
         LA, LO = np.meshgrid(glat[r0:r0 + 100], glon, indexing="ij")
         half_diag_km = 0.5 * res * 111.2 * np.sqrt(1 + np.cos(np.radians(LA)) ** 2)
         reach = NEAR_KM + half_diag_km.max()
-        chord, _ = tree.query(unit(LA.ravel(), LO.ravel()), distance_upper_bound=2 * math.sin(reach / R_KM / 2), workers=-1)
+        chord, _ = tree.query(
+            unit(LA.ravel(), LO.ravel()), distance_upper_bound=2 * math.sin(reach / R_KM / 2), workers=-1
+        )
         d = 2 * R_KM * np.arcsin(np.clip(chord / 2, 0, 1))  # inf beyond the bound
         mask[r0:r0 + 100] |= (d <= NEAR_KM + half_diag_km.ravel()).reshape(LA.shape)
         # and where the two sources disagree on the side (the coarse grid has the Caspian as land)

@@ -58,7 +58,9 @@ def main() -> None:
     signed = np.clip(signed, -1000, 1000)
     q = (np.sign(signed) * np.round(4 * np.sqrt(np.abs(signed)))).astype(np.int8)
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(OUT, q=q, scale=np.float64(4.0), res=np.float64(RES), north=np.float64(90.0), west=np.float64(-180.0))
+    np.savez_compressed(
+        OUT, q=q, scale=np.float64(4.0), res=np.float64(RES), north=np.float64(90.0), west=np.float64(-180.0)
+    )
     print(f"wrote {OUT} ({OUT.stat().st_size / 1e6:.1f} MB): {q.shape}, {len(iy):,} coastline points")
 
 

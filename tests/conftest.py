@@ -20,7 +20,8 @@ def shared_ais() -> Path:
 
 
 def make_positions(rows: list[dict], **defaults) -> pd.DataFrame:
-    """Build a canonical positions table from a few dicts: ``make_positions([dict(mmsi=.., t='2024-01-01T00:00', lat=.., lon=..), ...])``.
+    """Build a canonical positions table from a few dicts:
+    ``make_positions([dict(mmsi=.., t='2024-01-01T00:00', lat=.., lon=..), ...])``.
 
     Keys: mmsi, t (ISO string, UTC), lat, lon and any other POSITIONS column. Missing columns are
     filled with NaN / <NA>; the result matches schema.POSITIONS and is sorted by (mmsi, timestamp).
@@ -58,13 +59,30 @@ def track(mmsi: int, start: str, n: int, *, every_min: float = 10.0, lat0: float
     return rows
 
 
-def stay(mmsi: int, start: str, hours: float, lat: float, lon: float, *, every_min: float = 10.0, **static) -> list[dict]:
+def stay(
+    mmsi: int, start: str, hours: float, lat: float, lon: float, *, every_min: float = 10.0, **static
+) -> list[dict]:
     """Rows for a ship stopped at (lat, lon) for ``hours``."""
     n = int(hours * 60 / every_min) + 1
     return track(mmsi, start, n, every_min=every_min, lat0=lat, lon0=lon, dlat=0.0, dlon=0.0, sog_kn=0.0, **static)
 
 
-MC_HEADER = "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,Length,Width,Draft,Cargo,TransceiverClass"
+def steps_of(rows: list[dict], gap_h: float = 6.0) -> pd.DataFrame:
+    """Rows (from :func:`track`, :func:`stay`, ...) as a sorted positions table with step columns."""
+    from vesseltrack.tracks import add_steps
+
+    return add_steps(make_positions(rows), segment_gap_h=gap_h)
+
+
+@pytest.fixture(scope="session")
+def gaz():
+    """The shipped gazetteer (ports and areas of interest), built once per test session."""
+    from vesseltrack import zones
+
+    return zones.build_gazetteer()
+
+
+MC_HEADER = "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,Length,Width,Draft,Cargo,TransceiverClass"  # noqa: E501
 
 
 def write_marinecadastre(rows: list[dict], path: Path) -> Path:
@@ -83,9 +101,33 @@ def dark_tanker_rows() -> list[dict]:
     """A tanker that loads at Vostochny, goes dark for 40 h and reappears laden, among 20 ordinary ships."""
     m = 273000009
     name = "=cmd|' /C calc'!A0"  # a hostile name: must be escaped in CSV
-    rows = (stay(m, "2024-03-01T00:00", 6, 42.745, 133.075, draught_m=6.0, vessel_type=81, vessel_name=name)
-            + track(m, "2024-03-01T06:10", 12, lat0=42.70, lon0=133.2, dlat=-0.02, dlon=0.0, draught_m=10.0, vessel_type=81, vessel_name=name)
-            + track(m, "2024-03-03T00:00", 30, lat0=42.3, lon0=133.0, dlat=0.01, dlon=0.0, draught_m=10.0, vessel_type=81, vessel_name=name))
+    rows = (
+        stay(m, "2024-03-01T00:00", 6, 42.745, 133.075, draught_m=6.0, vessel_type=81, vessel_name=name)
+        + track(
+            m,
+            "2024-03-01T06:10",
+            12,
+            lat0=42.70,
+            lon0=133.2,
+            dlat=-0.02,
+            dlon=0.0,
+            draught_m=10.0,
+            vessel_type=81,
+            vessel_name=name,
+        )
+        + track(
+            m,
+            "2024-03-03T00:00",
+            30,
+            lat0=42.3,
+            lon0=133.0,
+            dlat=0.01,
+            dlon=0.0,
+            draught_m=10.0,
+            vessel_type=81,
+            vessel_name=name,
+        )
+    )
     for i in range(20):
         rows += track(412000100 + i, "2024-03-01T00:00", 430, lat0=38 + 0.1 * i, lon0=131.0, dlon=0.01,
                       vessel_type=70, vessel_name=f"CARGO {i}", draught_m=8.0, sog_kn=11.0,

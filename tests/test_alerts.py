@@ -55,10 +55,24 @@ def test_only_events_that_could_stand_alone_raise_their_voyage():
     assert a["ref_id"].tolist() == ["V1", "G2", "V4"] and a["score"].tolist() == [0.9, 0.8, 0.3]
     # a forced tanker voyage below the threshold is raised by its likely-dark gap too
     voyages.loc[3, "score"] = 0.3
-    extra = conform(pd.DataFrame({
-        "event_id": ["G4"], "event_type": ["gap"], "mmsi": np.array([4], dtype="int32"), "start_time": [voyages["start_time"][0]],
-        "end_time": [voyages["start_time"][0]], "start_lat": [0.0], "start_lon": [0.0], "duration_h": [30.0], "score": [0.65],
-        "voyage_id": ["V4"], "reasons": ["g4"], "likely_dark": [True]}))
+    extra = conform(
+        pd.DataFrame(
+            {
+                "event_id": ["G4"],
+                "event_type": ["gap"],
+                "mmsi": np.array([4], dtype="int32"),
+                "start_time": [voyages["start_time"][0]],
+                "end_time": [voyages["start_time"][0]],
+                "start_lat": [0.0],
+                "start_lon": [0.0],
+                "duration_h": [30.0],
+                "score": [0.65],
+                "voyage_id": ["V4"],
+                "reasons": ["g4"],
+                "likely_dark": [True],
+            }
+        )
+    )
     a = select_alerts(voyages, pd.concat([events, extra], ignore_index=True), min_score=0.6, top=10)
     assert a["ref_id"].tolist() == ["V1", "G2", "V4"] and a["score"].tolist() == [0.9, 0.8, 0.65]
     assert a["reasons"].tolist()[2] == "g4; r4"

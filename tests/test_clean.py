@@ -112,7 +112,12 @@ def test_sentinels_become_missing():
     assert np.isnan(cog[:2]).all() and cog[2] == pytest.approx(299.4, abs=1e-4) and cog[3] == np.float32(359.9)
     assert np.isnan(pos["heading_deg"].to_numpy()[:2]).all()
     assert pos["draught_m"].isna().tolist() == [True, False, True, True]
-    assert pos["nav_status"].tolist()[1:3] == [0, 14] and pos["nav_status"].isna().tolist() == [True, False, False, True]
+    assert pos["nav_status"].tolist()[1:3] == [0, 14] and pos["nav_status"].isna().tolist() == [
+        True,
+        False,
+        False,
+        True,
+    ]
     assert pos["vessel_type"].isna().tolist() == [True, False, True, False]
     assert pos["imo"].isna().tolist() == [True, False, True, True]
     assert pos["length_m"].isna().tolist() == [True, False, True, True]

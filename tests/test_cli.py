@@ -21,8 +21,14 @@ def test_score_exact_output(fleet, tmp_path, capsys):
         "21 vessels, 21 voyages, 7 gap, 1 port_visit\n"
         f"1 alert written to {out / 'alerts.csv'}\n"
     )
-    assert sorted(p.name for p in out.iterdir()) == ["alerts.csv", "events.csv", "rejects.csv", "stop_areas.csv", "summary.json", "voyages.csv"]
-
+    assert sorted(p.name for p in out.iterdir()) == [
+        "alerts.csv",
+        "events.csv",
+        "rejects.csv",
+        "stop_areas.csv",
+        "summary.json",
+        "voyages.csv",
+    ]
 
 
 def test_progress_goes_to_stderr(fleet, tmp_path, capsys):
@@ -32,11 +38,17 @@ def test_progress_goes_to_stderr(fleet, tmp_path, capsys):
     assert any("gaps" in line for line in err)
 
 
-@pytest.mark.parametrize("content, message", [
-    ("", "{f}: file is empty (0 bytes); expected a header and data rows; check the export"),
-    ("x,y,z\n1,2,3\n", "{f}: cannot recognise the layout: columns for ['mmsi', 'timestamp'] not found; received columns ['x', 'y', 'z']; pass --column-map FILE.json"),
-    ("MMSI,BaseDateTime,LAT,LON\n12,2024-01-01T00:00:00,1,2\n", "{f}: all 1 rows rejected (invalid_mmsi: 1)"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("", "{f}: file is empty (0 bytes); expected a header and data rows; check the export"),
+        (
+            "x,y,z\n1,2,3\n",
+            "{f}: cannot recognise the layout: columns for ['mmsi', 'timestamp'] not found; received columns ['x', 'y', 'z']; pass --column-map FILE.json",  # noqa: E501
+        ),
+        ("MMSI,BaseDateTime,LAT,LON\n12,2024-01-01T00:00:00,1,2\n", "{f}: all 1 rows rejected (invalid_mmsi: 1)"),
+    ],
+)
 def test_bad_input_one_line_exit_2_nothing_written(tmp_path, capsys, content, message):
     f = tmp_path / "in.csv"
     f.write_text(content)
@@ -51,12 +63,17 @@ def test_bad_input_one_line_exit_2_nothing_written(tmp_path, capsys, content, me
 
 def test_missing_file_and_bad_column_map(tmp_path, capsys, fleet):
     assert main(["score", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "r"), "--quiet"]) == 2
-    assert capsys.readouterr().err == f"vesseltrack: error: {tmp_path / 'nope.csv'}: file not found; expected an existing CSV, Parquet or NMEA file; check the path\n"
+    assert (
+        capsys.readouterr().err
+        == f"vesseltrack: error: {tmp_path / 'nope.csv'}: file not found; expected an existing CSV, Parquet or NMEA file; check the path\n"  # noqa: E501
+    )
     cm = tmp_path / "map.json"
     cm.write_text("[1, 2]")
     assert main(["score", str(fleet), "--column-map", str(cm), "--out", str(tmp_path / "r"), "--quiet"]) == 2
-    assert capsys.readouterr().err == (f"vesseltrack: error: --column-map {cm}: expected a JSON object mapping canonical names to your columns; "
-                                       "received a list; write it as {\"mmsi\": \"ship_id\", ...}\n")
+    assert capsys.readouterr().err == (
+        f"vesseltrack: error: --column-map {cm}: expected a JSON object mapping canonical names to your columns; "
+        'received a list; write it as {"mmsi": "ship_id", ...}\n'
+    )
     assert not (tmp_path / "r").exists()
 
 
@@ -80,8 +97,10 @@ def test_missing_extra_fails_before_any_work(fleet, tmp_path, capsys, monkeypatc
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "folium" else real(name, *a))
     assert main(["score", str(fleet), "--out", str(tmp_path / "r"), "--map", "--quiet"]) == 2
-    assert capsys.readouterr().err == ("vesseltrack: error: --map needs folium, which is not installed; expected the maps extra; "
-                                       "install it with pip install 'vesseltrack[maps]' or drop --map\n")
+    assert capsys.readouterr().err == (
+        "vesseltrack: error: --map needs folium, which is not installed; expected the maps extra; "
+        "install it with pip install 'vesseltrack[maps]' or drop --map\n"
+    )
     assert not (tmp_path / "r").exists()
 
 
@@ -92,7 +111,17 @@ def test_help_imports_no_heavy_library():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = set(proc.stdout.split())
     assert "vesseltrack.cli" in loaded
-    for heavy in ("sklearn", "matplotlib", "pandas.plotting", "pandas", "scipy", "pyarrow", "geopandas", "shapely", "folium"):
+    for heavy in (
+        "sklearn",
+        "matplotlib",
+        "pandas.plotting",
+        "pandas",
+        "scipy",
+        "pyarrow",
+        "geopandas",
+        "shapely",
+        "folium",
+    ):
         assert heavy not in loaded, heavy
     proc = subprocess.run([sys.executable, "-m", "vesseltrack", "score", "--help"], capture_output=True, text=True)
     assert proc.returncode == 0 and "--gap-preset" in proc.stdout
@@ -113,9 +142,11 @@ def test_choices_and_defaults_come_from_config_and_presets():
                         ("top", "top"), ("min_score", "min_score")]:
         assert acts[dest].default == defaults[field], dest
     assert "(default: 100;" in acts["top"].help and "(default: 0.6;" in acts["min_score"].help
-    assert acts["gap_preset"].help.startswith("which silences are gaps: gfw = every gap over 6 h (default); welch2022 = over 12 h, "
-                                              "starting over 50 nm from shore where reception is good and the ship was heard 14+ "
-                                              "times in the 12 h before; nearshore = over 6 h within 50 nm of shore where reception is good")
+    assert acts["gap_preset"].help.startswith(
+        "which silences are gaps: gfw = every gap over 6 h (default); welch2022 = over 12 h, "
+        "starting over 50 nm from shore where reception is good and the ship was heard 14+ "
+        "times in the 12 h before; nearshore = over 6 h within 50 nm of shore where reception is good"
+    )
     assert "ballinger2024 = within 500 m for 2+ h, both under 1 kn (e.g." in acts["encounter_preset"].help
 
 

@@ -1,9 +1,9 @@
 import json
 
 import pytest
-
 from _investigate_data import DARK, hostile_rows
 from conftest import write_marinecadastre
+
 from vesseltrack.cli import build_parser, main
 
 
@@ -25,8 +25,18 @@ def test_score_with_map_and_geo_exact_output(fleet, tmp_path, capsys):
         f"GeoJSON and GeoParquet written to {out}: events.geojson, tracks.geojson, events.parquet, tracks.parquet\n"
     )
     assert sorted(p.name for p in out.iterdir()) == [
-        "alerts.csv", "events.csv", "events.geojson", "events.parquet", "map.html", "rejects.csv", "stop_areas.csv", "summary.json",
-        "tracks.geojson", "tracks.parquet", "voyages.csv"]
+        "alerts.csv",
+        "events.csv",
+        "events.geojson",
+        "events.parquet",
+        "map.html",
+        "rejects.csv",
+        "stop_areas.csv",
+        "summary.json",
+        "tracks.geojson",
+        "tracks.parquet",
+        "voyages.csv",
+    ]
     assert len(json.loads((out / "events.geojson").read_text())["features"]) == 8
     assert "<script>alert(1)" not in (out / "map.html").read_text()
 
@@ -53,8 +63,10 @@ def test_inspect_unknown_vessel_one_line_exit_2(fleet, tmp_path, capsys):
     assert main(["inspect", "123456789", str(fleet), "--out", str(tmp_path / "c"), "--quiet"]) == 2
     cap = capsys.readouterr()
     assert cap.out == ""
-    assert cap.err == ("vesseltrack: error: MMSI 123456789 is not in the results; expected one of the 21 vessels, "
-                       "e.g. [273000009, 412000100, 412000101, 412000102, 412000103]; check the number or the input files\n")
+    assert cap.err == (
+        "vesseltrack: error: MMSI 123456789 is not in the results; expected one of the 21 vessels, "
+        "e.g. [273000009, 412000100, 412000101, 412000102, 412000103]; check the number or the input files\n"
+    )
     assert not (tmp_path / "c").exists()
 
 

@@ -2,8 +2,8 @@ import json
 
 import geopandas as gpd
 import pytest
-
 from _investigate_data import DARK, HOSTILE, small_result
+
 from vesseltrack import geoexport, schema
 
 
@@ -38,7 +38,9 @@ def test_events_geojson_rfc7946_contract(files, result):
             assert g["coordinates"] == [[p["start_lon"], p["start_lat"]], [p["end_lon"], p["end_lat"]]]
         else:
             assert g["type"] == "Point" and g["coordinates"] == [p["start_lon"], p["start_lat"]]
-    gap = next(f["properties"] for f in feats if f["properties"]["mmsi"] == DARK and f["properties"]["event_type"] == "gap")
+    gap = next(
+        f["properties"] for f in feats if f["properties"]["mmsi"] == DARK and f["properties"]["event_type"] == "gap"
+    )
     assert gap["vessel_name"] == HOSTILE  # stored as broadcast: JSON is data, escaped where displayed
     assert gap["start_time"].endswith("Z") and gap["is_closed"] is True
     src = result.events.set_index("event_id").loc[gap["event_id"]]
@@ -64,7 +66,7 @@ def test_geojson_is_deterministic_and_independent_of_row_order(result):
 def test_geoparquet_round_trip(files, result):
     out = files[0]
     ev = gpd.read_parquet(out / "events.parquet")
-    assert list(ev.columns) == schema.names(schema.EVENTS) + ["geometry"]
+    assert list(ev.columns) == [*schema.names(schema.EVENTS), "geometry"]
     assert ev.crs.to_epsg() == 4326 and len(ev) == len(result.events)
     assert set(ev.geom_type) == {"Point", "LineString"}
     assert str(ev["start_time"].dtype) == schema.UTC_NS
@@ -78,6 +80,7 @@ def test_geoparquet_round_trip(files, result):
 
 def test_a_run_without_events_exports_empty_layers(tmp_path):
     from conftest import make_positions, track
+
     from vesseltrack import pipeline
 
     quiet = pipeline.analyse(make_positions(track(412000001, "2024-03-01T00:00", 50)))

@@ -1,8 +1,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-
 from _investigate_data import DARK, HOSTILE, small_result
+
 from vesseltrack import investigate, schema
 from vesseltrack.errors import ConfigError
 
@@ -31,7 +31,10 @@ def test_vessel_events_and_unknown_mmsi(result):
     ev = investigate.vessel_events(result, DARK)
     assert ev["event_type"].tolist() == ["port_visit", "gap", "gap"]
     assert ev["start_time"].is_monotonic_increasing
-    with pytest.raises(ConfigError, match=r"MMSI 123 is not in the results; expected one of the 21 vessels, e.g. \[273000009, 412000100"):
+    with pytest.raises(
+        ConfigError,
+        match=r"MMSI 123 is not in the results; expected one of the 21 vessels, e.g. \[273000009, 412000100",
+    ):
         investigate.vessel_events(result, 123)
 
 
@@ -39,14 +42,14 @@ def test_geodataframes_contract(result):
     before = result.positions.copy()
     g = investigate.to_geodataframes(result)
     ev, tr = g["events"], g["tracks"]
-    assert list(ev.columns) == schema.names(schema.EVENTS) + ["geometry"]
+    assert list(ev.columns) == [*schema.names(schema.EVENTS), "geometry"]
     assert ev.crs.to_epsg() == 4326 and tr.crs.to_epsg() == 4326
     closed_gap = (ev["event_type"] == "gap") & ev["end_lat"].notna()
     assert (ev.geom_type[closed_gap] == "LineString").all()
     assert (ev.geom_type[~closed_gap] == "Point").all()
     # lon/lat order: x is the longitude
     np.testing.assert_allclose(ev.geometry[~closed_gap].x, ev.loc[~closed_gap, "start_lon"])
-    assert list(tr.columns) == list(investigate.TRACK_COLUMNS) + ["geometry"]
+    assert list(tr.columns) == [*list(investigate.TRACK_COLUMNS), "geometry"]
     assert (tr.geom_type == "LineString").all()
     assert len(tr) == 21 + 1 + 5  # one piece per vessel, plus one after each gap
     assert tr["n_positions"].sum() == len(result.positions)
@@ -56,12 +59,23 @@ def test_geodataframes_contract(result):
 
 
 def test_one_position_segment_is_a_degenerate_linestring():
-    steps = pd.DataFrame({"mmsi": np.array([1, 1, 2], dtype="int32"), "segment_id": [0, 1, 0],
-                          "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-01"], utc=True),
-                          "lat": [1.0, 2.0, 3.0], "lon": [10.0, 20.0, 30.0],
-                          "vessel_name": pd.Categorical(["A", "B", None]), "vessel_type": pd.array([80, 80, None], dtype="Int16")})
+    steps = pd.DataFrame(
+        {
+            "mmsi": np.array([1, 1, 2], dtype="int32"),
+            "segment_id": [0, 1, 0],
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-01"], utc=True),
+            "lat": [1.0, 2.0, 3.0],
+            "lon": [10.0, 20.0, 30.0],
+            "vessel_name": pd.Categorical(["A", "B", None]),
+            "vessel_type": pd.array([80, 80, None], dtype="Int16"),
+        }
+    )
     lines = investigate.segment_lines(steps)
-    assert [list(g.coords) for g in lines["geometry"]] == [[(10.0, 1.0), (10.0, 1.0)], [(20.0, 2.0), (20.0, 2.0)], [(30.0, 3.0), (30.0, 3.0)]]
+    assert [list(g.coords) for g in lines["geometry"]] == [
+        [(10.0, 1.0), (10.0, 1.0)],
+        [(20.0, 2.0), (20.0, 2.0)],
+        [(30.0, 3.0), (30.0, 3.0)],
+    ]
     assert lines["vessel_name"].tolist() == ["A", "B", None]
 
 
@@ -83,7 +97,9 @@ def test_movingpandas_missing_is_a_clear_error(result, monkeypatch):
         return real(name, *a, **k)
 
     monkeypatch.setattr(builtins, "__import__", fake)
-    with pytest.raises(ConfigError, match=r"movingpandas is not installed; .* pip install 'vesseltrack\[movingpandas\]'"):
+    with pytest.raises(
+        ConfigError, match=r"movingpandas is not installed; .* pip install 'vesseltrack\[movingpandas\]'"
+    ):
         investigate.to_movingpandas(result)
 
 

@@ -8,11 +8,18 @@ import subprocess
 
 import numpy as np
 import pytest
-
 from _investigate_data import DARK, small_result
+
 from vesseltrack import maps
 
-CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")) if p and shutil.os.path.exists(p)), None)
+CHROMIUM = next(
+    (
+        p
+        for p in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser"))
+        if p and shutil.os.path.exists(p)
+    ),
+    None,
+)
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install -y chromium)")
 

@@ -3,8 +3,8 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-
 from _investigate_data import DARK, HOSTILE, HOSTILE2, small_result
+
 from vesseltrack import maps
 from vesseltrack.errors import ConfigError
 
@@ -27,7 +27,10 @@ def test_ship_strings_are_escaped(page):
     # double-quoted JSON string passed to bindPopup/bindTooltip, never in a template literal
     assert HOSTILE2 not in page
     lines = [ln for ln in page.splitlines() if "${alert(2)}" in ln]
-    assert lines and all(re.fullmatch(r'\s*\w+\.bind(Popup|Tooltip)\("[^"\n]*\$\{alert\(2\)\}`[^"\n]*", \{[^}]*\}\);', ln) for ln in lines)
+    assert lines and all(
+        re.fullmatch(r'\s*\w+\.bind(Popup|Tooltip)\("[^"\n]*\$\{alert\(2\)\}`[^"\n]*", \{[^}]*\}\);', ln)
+        for ln in lines
+    )
     assert "$(`" not in page  # folium's Popup (template literals + jQuery) is not used
 
 
@@ -49,7 +52,9 @@ def test_offline_page_inlines_leaflet(result, tmp_path):
 
 def test_offline_required_without_leaflet_is_a_clear_error(result, monkeypatch):
     monkeypatch.setattr(maps, "local_leaflet", lambda: None)
-    with pytest.raises(ConfigError, match="no local copy of Leaflet found for an offline map; .*apt-get install libjs-leaflet"):
+    with pytest.raises(
+        ConfigError, match=r"no local copy of Leaflet found for an offline map; .*apt-get install libjs-leaflet"
+    ):
         maps.map_html(maps.make_map(result), offline=True)
 
 
@@ -81,8 +86,14 @@ def test_tiles_are_opt_in(result):
 
 def test_downsample_keeps_segment_ends_and_bounds_points():
     n = 1000
-    steps = pd.DataFrame({"mmsi": np.repeat([1, 2], n), "segment_id": np.r_[np.zeros(600), np.ones(400), np.zeros(n)].astype(int),
-                          "lat": np.arange(2 * n, dtype=float), "lon": 0.0})
+    steps = pd.DataFrame(
+        {
+            "mmsi": np.repeat([1, 2], n),
+            "segment_id": np.r_[np.zeros(600), np.ones(400), np.zeros(n)].astype(int),
+            "lat": np.arange(2 * n, dtype=float),
+            "lon": 0.0,
+        }
+    )
     ds = maps.downsample(steps, 100)
     assert len(ds[ds["mmsi"] == 2]) <= 101 + 1
     kept = set(ds.index)

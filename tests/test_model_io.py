@@ -56,7 +56,10 @@ class Evil:
 def test_foreign_types_are_refused(tmp_path):
     bad = tmp_path / "evil.skops"
     sio.dump({"format": "vesseltrack-model/1", "voyage": Evil()}, bad)
-    with pytest.raises(ModelError, match=r"holds types a vesseltrack model never holds \(\['test_model_io.Evil'\]\).*refusing to load it"):
+    with pytest.raises(
+        ModelError,
+        match=r"holds types a vesseltrack model never holds \(\['test_model_io.Evil'\]\).*refusing to load it",
+    ):
         load_model(bad)
     from sklearn.linear_model import LinearRegression
     sio.dump({"format": MODEL_FORMAT, "vesseltrack_version": "x", "voyage": LinearRegression(), "gap": None}, bad)
@@ -84,7 +87,10 @@ def test_other_format_version_is_refused(tmp_path):
     # such a model must be retrained, not half-read
     for fmt in ("vesseltrack-model/1", "vesseltrack-model/2"):
         sio.dump({"format": fmt, "vesseltrack_version": "0.0.1", "voyage": None, "gap": None}, old)
-        with pytest.raises(ModelError, match=rf"model format '{fmt}' \(written by vesseltrack 0.0.1\) is not 'vesseltrack-model/3'.*retrain"):
+        with pytest.raises(
+            ModelError,
+            match=rf"model format '{fmt}' \(written by vesseltrack 0.0.1\) is not 'vesseltrack-model/3'.*retrain",
+        ):
             load_model(old)
 
 

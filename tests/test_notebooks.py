@@ -12,7 +12,6 @@ import sys
 import time
 
 import pytest
-
 from conftest import REPO
 
 nbformat = pytest.importorskip("nbformat")
@@ -44,13 +43,19 @@ def kernel_env(tmp_path_factory):
 
 
 def test_there_are_notebooks():
-    assert [p.name for p in NOTEBOOKS] == ["01_quickstart.ipynb", "02_dark_voyage_from_vostochny.ipynb", "03_bring_your_own_data.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == [
+        "01_quickstart.ipynb",
+        "02_dark_voyage_from_vostochny.ipynb",
+        "03_bring_your_own_data.ipynb",
+    ]
 
 
 def test_notebooks_are_stored_without_outputs():
     for p in NOTEBOOKS:
         nb = nbformat.read(p, as_version=4)
-        assert all(not c.get("outputs") and not c.get("execution_count") for c in nb.cells if c.cell_type == "code"), p.name
+        assert all(not c.get("outputs") and not c.get("execution_count") for c in nb.cells if c.cell_type == "code"), (
+            p.name
+        )
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +64,9 @@ def executed(kernel_env):
 
     async def run(path):
         nb = nbformat.read(path, as_version=4)
-        client = nbclient.NotebookClient(nb, kernel_name=KERNEL, timeout=120, startup_timeout=120, resources={"metadata": {"path": str(path.parent)}})
+        client = nbclient.NotebookClient(
+            nb, kernel_name=KERNEL, timeout=120, startup_timeout=120, resources={"metadata": {"path": str(path.parent)}}
+        )
         t0 = time.monotonic()
         try:
             await client.async_execute()
@@ -78,7 +85,9 @@ def test_notebook_runs(path, executed):
     nb, outcome = executed[path.name]
     if isinstance(outcome, Exception):
         raise outcome
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"
+    ]
     assert not errors
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
     assert "Traceback" not in text
@@ -88,4 +97,7 @@ def test_dark_voyage_notebook_finds_the_wonsan_detour(executed):
     nb, _ = executed["02_dark_voyage_from_vostochny.ipynb"]
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
     line = next(ln for ln in text.splitlines() if "unaccounted for" in ln)
-    assert re.fullmatch(r"79 h dark, \d+ h unaccounted for; draught 10.6 m -> 6.4 m \(4.2 m lighter\); could have reached: .*WONSAN.*", line)
+    assert re.fullmatch(
+        r"79 h dark, \d+ h unaccounted for; draught 10.6 m -> 6.4 m \(4.2 m lighter\); could have reached: .*WONSAN.*",
+        line,
+    )

@@ -1,8 +1,8 @@
 import random
 
 import pytest
-
 from conftest import dark_tanker_rows, make_positions
+
 from vesseltrack import export, pipeline, schema
 from vesseltrack.errors import ConfigError
 
@@ -40,9 +40,14 @@ def test_dark_tanker_tops_the_alerts_with_reasons(result):
 
 def test_summary_accounts_for_every_row(result):
     rows = result.summary["rows"]
-    assert rows["rows_read"] == rows["rows_kept"] + rows["rows_rejected"] + rows["rows_duplicate"] + rows["rows_non_vessel"]
+    assert (
+        rows["rows_read"]
+        == rows["rows_kept"] + rows["rows_rejected"] + rows["rows_duplicate"] + rows["rows_non_vessel"]
+    )
     assert result.summary["events"]["gap"] == int((result.events["event_type"] == "gap").sum())
-    assert result.summary["parameters"]["gap_preset"] == "gfw" and result.summary["parameters"]["gap"]["min_gap_h"] == 6.0
+    assert (
+        result.summary["parameters"]["gap_preset"] == "gfw" and result.summary["parameters"]["gap"]["min_gap_h"] == 6.0
+    )
     assert result.summary["alerts"] == len(result.alerts)
 
 
@@ -70,7 +75,9 @@ def test_analyse_positions_directly_and_config_validation():
     assert res.alerts["mmsi"].iloc[0] == 273000009
     with pytest.raises(ConfigError, match="gap_h=-1 is out of range"):
         pipeline.Config(gap_h=-1)
-    with pytest.raises(ConfigError, match=r"gap preset 'nope' is unknown; expected one of \['gfw', 'nearshore', 'welch2022'\]"):
+    with pytest.raises(
+        ConfigError, match=r"gap preset 'nope' is unknown; expected one of \['gfw', 'nearshore', 'welch2022'\]"
+    ):
         pipeline.Config(gap_preset="nope")
     assert pipeline.Config(gap_preset="welch2022", gap_h=20).gap_params.min_gap_h == 20
     assert pipeline.Config(gap_preset="welch2022").gap_params.min_positions_before == 14

@@ -3,8 +3,9 @@ import pytest
 
 matplotlib.use("Agg")
 
-from _investigate_data import DARK, small_result  # noqa: E402
-from vesseltrack import plots  # noqa: E402
+from _investigate_data import DARK, small_result
+
+from vesseltrack import plots
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +17,7 @@ def test_timeline_draws_speed_draught_gaps_and_port_calls(result):
     fig = plots.timeline(result, DARK)
     ax_sog, ax_dr = fig.axes
     assert ax_sog.get_ylabel() == "speed (kn)" and ax_dr.get_ylabel() == "draught (m)"
-    assert [t.get_text() for t in ax_sog.texts][0] == "dark 40 h"
+    assert next(t.get_text() for t in ax_sog.texts) == "dark 40 h"
     assert [t.get_text() for t in ax_dr.texts] == ["VOSTOCHNY"]
     # draught goes 6 -> 10 m
     ys = ax_dr.lines[0].get_ydata()
@@ -31,6 +32,7 @@ def test_save_timeline_png(result, tmp_path):
 
 def test_timeline_of_a_vessel_without_events_or_draught():
     from conftest import make_positions, track
+
     from vesseltrack import pipeline
 
     quiet = pipeline.analyse(make_positions(track(412000001, "2024-03-01T00:00", 50)))

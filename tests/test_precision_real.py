@@ -69,4 +69,6 @@ def test_simulated_harbour_life_raises_no_alert():
     kinds = {n["kind"] for n in sc.truth["nuisances"]}
     assert {"berth_shutdown", "marina_moored", "ferry_berth", "harbour_craft"} <= kinds
     bad = report["nuisance_alerts"]
-    assert all(bad[k] == 0 for k in ("berth_shutdown", "marina_moored", "ferry_berth", "harbour_craft", "fast_craft")), bad
+    assert all(
+        bad[k] == 0 for k in ("berth_shutdown", "marina_moored", "ferry_berth", "harbour_craft", "fast_craft")
+    ), bad

@@ -3,8 +3,8 @@
 import json
 
 import pytest
-
 from conftest import SHARED_AIS, shared_ais
+
 from vesseltrack import schema
 from vesseltrack.cli import main
 
@@ -24,7 +24,10 @@ def test_score_real_file_accounts_for_every_row(path, tmp_path, capsys):
     assert main(["score", str(path), "--out", str(out), "--quiet"]) == 0, capsys.readouterr().err
     summary = json.loads((out / "summary.json").read_text())
     rows = summary["rows"]
-    assert rows["rows_read"] == rows["rows_kept"] + rows["rows_rejected"] + rows["rows_duplicate"] + rows["rows_non_vessel"]
+    assert (
+        rows["rows_read"]
+        == rows["rows_kept"] + rows["rows_rejected"] + rows["rows_duplicate"] + rows["rows_non_vessel"]
+    )
     assert rows["rows_rejected"] == sum(rows["rejected_by_reason"].values())
     rejects = (out / "rejects.csv").read_text().splitlines()
     assert rejects[0] == ",".join(schema.names(schema.REJECTS)) and len(rejects) - 1 == rows["rows_rejected"]

@@ -1,8 +1,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import make_positions, track
+
 from vesseltrack.reception import build_reception, cell_ids, gap_reception
 from vesseltrack.tracks import add_steps
 
@@ -18,9 +18,15 @@ def fleet():
         rows += track(100000000 + i, "2024-01-01T00:00", 576, lat0=40.1 + 0.01 * i, lon0=130.1, dlon=0.0001)
         gaps_h = np.minimum(rng.pareto(1.2, 40) * 2 + 1, 40)
         t = pd.Timestamp("2024-01-01T00:00Z") + pd.to_timedelta(np.cumsum(gaps_h), unit="h")
-        rows += [dict(mmsi=200000000 + i, t=str(x), lat=30.1 + 0.01 * i, lon=150.1 + 0.0005 * k) for k, x in enumerate(t)]
-    rows += track(300000001, "2024-01-01T00:00", 6, lat0=40.2, lon0=130.2, dlon=0.0) + track(300000001, "2024-01-02T07:00", 6, lat0=40.2, lon0=130.2, dlon=0.0)
-    rows += track(300000002, "2024-01-01T00:00", 3, every_min=180, lat0=30.2, lon0=150.2, dlon=0.0) + track(300000002, "2024-01-02T12:00", 3, every_min=180, lat0=30.2, lon0=150.2, dlon=0.0)
+        rows += [
+            dict(mmsi=200000000 + i, t=str(x), lat=30.1 + 0.01 * i, lon=150.1 + 0.0005 * k) for k, x in enumerate(t)
+        ]
+    rows += track(300000001, "2024-01-01T00:00", 6, lat0=40.2, lon0=130.2, dlon=0.0) + track(
+        300000001, "2024-01-02T07:00", 6, lat0=40.2, lon0=130.2, dlon=0.0
+    )
+    rows += track(300000002, "2024-01-01T00:00", 3, every_min=180, lat0=30.2, lon0=150.2, dlon=0.0) + track(
+        300000002, "2024-01-02T12:00", 3, every_min=180, lat0=30.2, lon0=150.2, dlon=0.0
+    )
     return add_steps(make_positions(rows, ais_class="A"), segment_gap_h=6)
 
 

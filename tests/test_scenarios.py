@@ -129,7 +129,18 @@ def test_truth_format(scen):
     assert set(scen.positions["mmsi"].unique()) == {v["mmsi"] for v in t["vessels"]}
     assert t["params"]["nuisances"] is True and set(scenarios.NUISANCE_KINDS) == {r["kind"] for r in t["nuisances"]}
     for r in t["nuisances"]:
-        assert {"kind", "mmsi", "other_mmsi", "start_time", "end_time", "duration_h", "lat", "lon", "port", "detail"} <= set(r)
+        assert {
+            "kind",
+            "mmsi",
+            "other_mmsi",
+            "start_time",
+            "end_time",
+            "duration_h",
+            "lat",
+            "lon",
+            "port",
+            "detail",
+        } <= set(r)
         assert r["start_time"].endswith("Z") and r["start_time"] <= r["end_time"] <= t["end_time"]
 
 
@@ -342,7 +353,9 @@ def categories_as_objects(df: pd.DataFrame) -> pd.DataFrame:
 
 def test_nuisances_are_added_without_changing_the_rest(small):
     bare = scenarios.generate(3, n_vessels=20, days=5, nuisances=False)
-    assert "nuisances" not in bare.truth and "nuisances" not in bare.truth["params"] and len(bare.truth["vessels"]) == 20
+    assert (
+        "nuisances" not in bare.truth and "nuisances" not in bare.truth["params"] and len(bare.truth["vessels"]) == 20
+    )
     orig = {v["mmsi"] for v in bare.truth["vessels"]}
     added = [v for v in small.truth["vessels"] if v["mmsi"] not in orig]
     assert len(added) >= 14 and all(v.get("nuisance") and not v["anomalous"] and v["role"] == "normal" for v in added)
@@ -354,7 +367,9 @@ def test_nuisances_are_added_without_changing_the_rest(small):
     pd.testing.assert_frame_equal(categories_as_objects(mine), categories_as_objects(bare.positions))
     t, b = small.truth, bare.truth
     assert [v for v in t["vessels"] if v["mmsi"] in orig] == b["vessels"]
-    assert t["anomalies"] == b["anomalies"] and {k: v for k, v in t["params"].items() if k != "nuisances"} == b["params"]
+    assert (
+        t["anomalies"] == b["anomalies"] and {k: v for k, v in t["params"].items() if k != "nuisances"} == b["params"]
+    )
     assert [g for g in t["natural_gaps"] if g["mmsi"] in orig] == b["natural_gaps"]
     assert {r["mmsi"] for r in t["nuisances"]} <= {v["mmsi"] for v in added}
 
@@ -392,8 +407,14 @@ def test_harbour_craft_types_and_classes(scen):
         assert (r["sog_kn"].to_numpy() > 3).any()
 
 
-@pytest.mark.parametrize("kind, types, metres", [("marina_moored", {37}, (10, 40)), ("ferry_berth", set(range(60, 70)), (40, 70)),
-                                                  ("harbour_craft", {33}, (10, 30))])
+@pytest.mark.parametrize(
+    "kind, types, metres",
+    [
+        ("marina_moored", {37}, (10, 40)),
+        ("ferry_berth", set(range(60, 70)), (40, 70)),
+        ("harbour_craft", {33}, (10, 30)),
+    ],
+)
 def test_boats_moored_side_by_side(scen, kind, types, metres):
     p = scen.positions
     pairs = [r for r in nuisances(scen, kind) if r["other_mmsi"] is not None]
@@ -460,7 +481,9 @@ def test_fast_craft_is_fast_but_not_spoofing(scen):
         x = rows_of(p, m)
         assert 40 <= int(x["vessel_type"].iloc[0]) <= 49
         ts = x["timestamp"].array.asi8 / 1e9
-        d = haversine_m(x["lat"].to_numpy()[:-1], x["lon"].to_numpy()[:-1], x["lat"].to_numpy()[1:], x["lon"].to_numpy()[1:])
+        d = haversine_m(
+            x["lat"].to_numpy()[:-1], x["lon"].to_numpy()[:-1], x["lat"].to_numpy()[1:], x["lon"].to_numpy()[1:]
+        )
         dt = np.diff(ts)
         assert 34 <= np.percentile(x["sog_kn"], 99) <= 42
         assert (d[dt > 60] / dt[dt > 60] * KN_PER_M_S).max() < 45  # implied speeds match the reported ones
@@ -493,7 +516,9 @@ def test_generate_bulk():
     assert all(scenarios.imo_is_valid(int(i)) for i in imos)
     # consecutive reports of one vessel are physically plausible
     one = df[mm == mm[0]]
-    d = haversine_m(one["lat"].to_numpy()[:-1], one["lon"].to_numpy()[:-1], one["lat"].to_numpy()[1:], one["lon"].to_numpy()[1:])
+    d = haversine_m(
+        one["lat"].to_numpy()[:-1], one["lon"].to_numpy()[:-1], one["lat"].to_numpy()[1:], one["lon"].to_numpy()[1:]
+    )
     dt = np.diff(one["timestamp"].array.asi8) / 1e9
     assert (d[dt > 30] / dt[dt > 30] * KN_PER_M_S).max() < 30
     assert len(scenarios.generate_bulk(0)) == 0

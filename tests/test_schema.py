@@ -52,11 +52,17 @@ def test_conform_casts_to_the_spec_and_refuses_missing_columns():
 
     spec = (schema.Column("name", "str"), schema.Column("n", "Int32"), schema.Column("t", schema.UTC_NS),
             schema.Column("ok", "boolean"))
-    df = pd.DataFrame({"extra": [1, 2], "n": [1.0, None], "name": ["a", None], "t": ["2024-01-01T00:00Z"] * 2, "ok": [True, None]},
-                      index=[5, 7])
+    df = pd.DataFrame(
+        {"extra": [1, 2], "n": [1.0, None], "name": ["a", None], "t": ["2024-01-01T00:00Z"] * 2, "ok": [True, None]},
+        index=[5, 7],
+    )
     out = schema.conform(df, spec)
     assert list(out.columns) == ["name", "n", "t", "ok"] and list(out.index) == [0, 1]
-    assert out["name"].tolist() == ["a", None] and str(out["n"].dtype) == "Int32" and out["n"].isna().tolist() == [False, True]
+    assert (
+        out["name"].tolist() == ["a", None]
+        and str(out["n"].dtype) == "Int32"
+        and out["n"].isna().tolist() == [False, True]
+    )
     assert str(out["t"].dtype) == schema.UTC_NS and str(out["ok"].dtype) == "boolean"
     with pytest.raises(SchemaError, match=r"columns \['ok'\] missing"):
         schema.conform(df.drop(columns="ok"), spec)

@@ -17,7 +17,13 @@ def data(n=300, seed=0):
 
 def test_estimator_contract():
     s = IsolationScorer(n_estimators=50, random_state=3)
-    assert s.get_params() == {"n_estimators": 50, "max_samples": 64, "random_state": 3, "one_sided": (), "evidence": None}
+    assert s.get_params() == {
+        "n_estimators": 50,
+        "max_samples": 64,
+        "random_state": 3,
+        "one_sided": (),
+        "evidence": None,
+    }
     assert not hasattr(s, "model_")
     with pytest.raises(NotFittedError):
         s.score_samples(data())
@@ -46,7 +52,9 @@ def test_contributions_name_the_feature_that_isolates():
 
 def test_bad_input_is_refused():
     s = IsolationScorer().fit(data())
-    with pytest.raises(ModelError, match=r"feature columns \['a', 'c', 'b'\] do not match the fitted model's \['a', 'b', 'c'\]"):
+    with pytest.raises(
+        ModelError, match=r"feature columns \['a', 'c', 'b'\] do not match the fitted model's \['a', 'b', 'c'\]"
+    ):
         s.score_samples(data()[["a", "c", "b"]])
     bad = data()
     bad.loc[3, "a"] = np.nan
@@ -90,7 +98,9 @@ def test_small_subsamples_reduce_masking_of_clustered_anomalies():
 def flagged(n=300, seed=4):
     """Ordinary rows; three of them carry a rare finding ("flag") and are otherwise ordinary."""
     rng = np.random.default_rng(seed)
-    X = pd.DataFrame({"a": rng.normal(0, 1, n), "b": rng.normal(0, 1, n), "c": rng.normal(0, 1, n), "flag": np.zeros(n)})
+    X = pd.DataFrame(
+        {"a": rng.normal(0, 1, n), "b": rng.normal(0, 1, n), "c": rng.normal(0, 1, n), "flag": np.zeros(n)}
+    )
     X.loc[[5, 6, 7], "flag"] = 1.0
     return X
 
@@ -130,15 +140,22 @@ def test_contributions_equal_full_occlusion_of_every_row():
     X = flagged()
     s = IsolationScorer(random_state=0, one_sided=("a", "flag"), evidence={"flag": 0.4}).fit(X)
     base = s.score_samples(X)
-    full = np.column_stack([base - s.score_samples(X.assign(**{col: s.reference_[j]})) for j, col in enumerate(X.columns)])
+    full = np.column_stack(
+        [base - s.score_samples(X.assign(**{col: s.reference_[j]})) for j, col in enumerate(X.columns)]
+    )
     np.testing.assert_array_equal(s.contributions(X).to_numpy(), full)  # rows at the median are 0, exactly
 
 
 def test_bad_evidence_is_refused():
     X = flagged()
-    with pytest.raises(ModelError, match=r"evidence names \['nope'\], which are not features; expected some of \['a', 'b', 'c', 'flag'\]"):
+    with pytest.raises(
+        ModelError,
+        match=r"evidence names \['nope'\], which are not features; expected some of \['a', 'b', 'c', 'flag'\]",
+    ):
         IsolationScorer(evidence={"nope": 0.4}).fit(X)
-    with pytest.raises(ModelError, match=r"evidence weights \{'flag': 1.0\} are out of range; expected numbers in \[0, 1\)"):
+    with pytest.raises(
+        ModelError, match=r"evidence weights \{'flag': 1.0\} are out of range; expected numbers in \[0, 1\)"
+    ):
         IsolationScorer(evidence={"flag": 1.0}).fit(X)
 
 
@@ -157,5 +174,7 @@ def test_a_tankers_likely_dark_hours_are_evidence_and_a_fishing_vessels_are_not(
     s = IsolationScorer(random_state=0, one_sided=features.VOYAGE_ONE_SIDED, evidence=features.VOYAGE_EVIDENCE).fit(X)
     score, forest = s.score_samples(X), s.forest_score_samples(X)
     assert score[0] == forest[0]  # the fishing vessel is graded by the forest alone
-    assert score[1] == pytest.approx(1 - (1 - forest[1]) * (1 - features.VOYAGE_EVIDENCE["log_tanker_likely_dark_hours"]))
+    assert score[1] == pytest.approx(
+        1 - (1 - forest[1]) * (1 - features.VOYAGE_EVIDENCE["log_tanker_likely_dark_hours"])
+    )
     assert score[1] > score[0]

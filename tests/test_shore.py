@@ -28,7 +28,9 @@ def exact_km(lat: float, lon: float) -> float:
     """Distance to the shipped coastline by shapely, in an equirectangular projection around the point."""
     land = shore.land_in_bbox(lon - 1.5, lat - 1.0, lon + 1.5, lat + 1.0)
     k = math.cos(math.radians(lat)) * math.pi * 6371.0088 / 180
-    proj = shapely.transform(land.boundary, lambda xy: np.column_stack([(xy[:, 0] - lon) * k, (xy[:, 1] - lat) * math.pi * 6371.0088 / 180]))
+    proj = shapely.transform(
+        land.boundary, lambda xy: np.column_stack([(xy[:, 0] - lon) * k, (xy[:, 1] - lat) * math.pi * 6371.0088 / 180])
+    )
     return float(shapely.distance(shapely.Point(0, 0), proj))
 
 

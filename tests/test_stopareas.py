@@ -1,19 +1,14 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import stay, steps_of, track
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import make_positions, stay, track
 from vesseltrack import export, schema, stopareas, zones
 from vesseltrack.errors import ConfigError
-from vesseltrack.tracks import add_steps
 
 QUAY = (43.10, 131.90)
-
-
-def steps_of(rows):
-    return add_steps(make_positions(rows), segment_gap_h=6.0)
 
 
 def moored(n: int, lat: float, lon: float, *, spacing_deg: float = 0.0002, status: int = 5, **static) -> list[dict]:
@@ -32,8 +27,7 @@ def test_three_vessels_stopped_together_make_a_berth_two_do_not():
     assert len(stopareas.learn(steps_of(moored(2, *QUAY)))) == 0
 
 
-def test_kinds_anchorage_and_marina_and_naming():
-    gaz = zones.build_gazetteer()
+def test_kinds_anchorage_and_marina_and_naming(gaz):
     anch = stopareas.learn(steps_of(moored(4, 42.70, 133.10, spacing_deg=0.001, status=1)), gaz)
     assert anch.areas["kind"].tolist() == ["anchorage"]
     assert anch.areas["name"].iloc[0] != ""  # named after the nearest gazetteer port (Nakhodka / Vostochny area)
@@ -42,7 +36,11 @@ def test_kinds_anchorage_and_marina_and_naming():
 
 
 def test_moving_vessels_make_no_stop_area():
-    rows = sum((track(200000001 + i, "2024-03-01T00:00", 30, lat0=QUAY[0], lon0=QUAY[1], sog_kn=12.0) for i in range(5)), [])
+    rows = [
+        row
+        for i in range(5)
+        for row in track(200000001 + i, "2024-03-01T00:00", 30, lat0=QUAY[0], lon0=QUAY[1], sog_kn=12.0)
+    ]
     assert len(stopareas.learn(steps_of(rows))) == 0
 
 
@@ -63,13 +61,17 @@ def test_context_codes():
 
 
 def test_written_stop_areas_read_back_identically(tmp_path):
-    areas = stopareas.learn(steps_of(moored(3, *QUAY) + moored(4, 42.70, 133.10, spacing_deg=0.001, status=1)), zones.build_gazetteer())
+    areas = stopareas.learn(
+        steps_of(moored(3, *QUAY) + moored(4, 42.70, 133.10, spacing_deg=0.001, status=1)), zones.build_gazetteer()
+    )
     table = areas.table()
     schema.validate(table, schema.STOP_AREAS, name="stop_areas")
     path = tmp_path / "stop_areas.csv"
     export.write_csv(table, schema.STOP_AREAS, path)
     back = stopareas.load(path)
-    assert back.areas[["kind", "name", "n_vessels", "n_cells"]].equals(areas.areas[["kind", "name", "n_vessels", "n_cells"]])
+    assert back.areas[["kind", "name", "n_vessels", "n_cells"]].equals(
+        areas.areas[["kind", "name", "n_vessels", "n_cells"]]
+    )
     probe_lat = np.r_[QUAY[0], 42.70, 42.703, 0.0]
     probe_lon = np.r_[QUAY[1], 133.10, 133.10, 0.0]
     assert back.lookup(probe_lat, probe_lon).tolist() == areas.lookup(probe_lat, probe_lon).tolist()
@@ -117,11 +119,12 @@ def test_dense_table_and_binary_search_agree(cells, probes):
     assert (dense[len(probes):] >= 0).all()  # every cell finds itself
 
 
-def test_learnt_berths_are_port_calls_and_anchorages_are_not():
+def test_learnt_berths_are_port_calls_and_anchorages_are_not(gaz):
     from vesseltrack.detect.ports import port_visit_events, visit_runs
 
-    gaz = zones.build_gazetteer()
-    rows = moored(3, 35.40, 129.80) + moored(3, 35.60, 130.20, spacing_deg=0.001, status=1)  # a quay, an anchorage at sea
+    rows = moored(3, 35.40, 129.80) + moored(
+        3, 35.60, 130.20, spacing_deg=0.001, status=1
+    )  # a quay, an anchorage at sea
     steps = steps_of(rows)
     areas = stopareas.learn(steps, gaz)
     assert sorted(areas.areas["kind"]) == ["anchorage", "berth"]
@@ -130,4 +133,6 @@ def test_learnt_berths_are_port_calls_and_anchorages_are_not():
     vzone, vgaz = stopareas.visit_zones(zone, area, gaz, areas)
     visits = port_visit_events(steps, visit_runs(steps, vzone), vgaz)
     assert len(visits) == 3 and visits["port"].str.endswith("(berth 0)").all() and not visits["port_sensitive"].any()
-    assert (vgaz.zones.iloc[: len(gaz.zones)]["port"] == gaz.zones["port"]).all()  # the gazetteer's zones keep their index
+    assert (
+        vgaz.zones.iloc[: len(gaz.zones)]["port"] == gaz.zones["port"]
+    ).all()  # the gazetteer's zones keep their index

@@ -1,17 +1,22 @@
 import numpy as np
-import pytest
 import pandas as pd
+import pytest
+from conftest import make_positions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import make_positions
 from vesseltrack import schema
 from vesseltrack.tracks import add_steps, sort_order, sort_positions, vessel_starts
 
 
 def test_sort_positions_orders_by_vessel_then_time_and_keeps_input():
-    df = make_positions([dict(mmsi=2, t="2024-01-01T01:00", lat=1, lon=1), dict(mmsi=1, t="2024-01-01T02:00", lat=1, lon=1),
-                         dict(mmsi=1, t="2024-01-01T00:00", lat=1, lon=1)])
+    df = make_positions(
+        [
+            dict(mmsi=2, t="2024-01-01T01:00", lat=1, lon=1),
+            dict(mmsi=1, t="2024-01-01T02:00", lat=1, lon=1),
+            dict(mmsi=1, t="2024-01-01T00:00", lat=1, lon=1),
+        ]
+    )
     shuffled = df.iloc[[2, 0, 1]].reset_index(drop=True)
     before = shuffled.copy()
     out = sort_positions(shuffled)
@@ -51,8 +56,14 @@ def test_sort_order_is_the_stable_sort_by_vessel_and_time(pairs):
 
 
 def test_add_steps_known_answer():
-    df = make_positions([dict(mmsi=1, t="2024-01-01T00:00", lat=0, lon=0), dict(mmsi=1, t="2024-01-01T01:00", lat=0, lon=1),
-                         dict(mmsi=1, t="2024-01-01T09:00", lat=0, lon=1), dict(mmsi=2, t="2024-01-01T00:00", lat=0, lon=0)])
+    df = make_positions(
+        [
+            dict(mmsi=1, t="2024-01-01T00:00", lat=0, lon=0),
+            dict(mmsi=1, t="2024-01-01T01:00", lat=0, lon=1),
+            dict(mmsi=1, t="2024-01-01T09:00", lat=0, lon=1),
+            dict(mmsi=2, t="2024-01-01T00:00", lat=0, lon=0),
+        ]
+    )
     out = add_steps(df, segment_gap_h=6)
     schema.validate(out, schema.POSITIONS + schema.STEPS, name="steps")
     assert np.isnan(out["dt_s"].iloc[0]) and np.isnan(out["dt_s"].iloc[3])
@@ -109,5 +120,7 @@ def test_search_seconds_matches_a_linear_scan():
     for strict in (False, True):
         got = search_seconds(ts, lo, hi, target, base=base, strict=strict)
         s = (ts - base) // 1_000_000_000
-        want = [next((j for j in range(a, b) if (s[j] > t if strict else s[j] >= t)), b) for a, b, t in zip(lo, hi, target)]
+        want = [
+            next((j for j in range(a, b) if (s[j] > t if strict else s[j] >= t)), b) for a, b, t in zip(lo, hi, target)
+        ]
         assert got.tolist() == want

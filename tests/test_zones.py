@@ -14,7 +14,18 @@ def gaz():
 
 def test_shipped_gazetteer_has_the_sensitive_ports(gaz):
     sens = set(gaz.names[gaz.sensitive])
-    for p in ["VOSTOCHNY", "KOZMINO", "NAKHODKA", "VLADIVOSTOK", "SLAVYANKA", "RAJIN", "CHONGJIN", "HUNGNAM", "NAMPO", "SONGRIM"]:
+    for p in [
+        "VOSTOCHNY",
+        "KOZMINO",
+        "NAKHODKA",
+        "VLADIVOSTOK",
+        "SLAVYANKA",
+        "RAJIN",
+        "CHONGJIN",
+        "HUNGNAM",
+        "NAMPO",
+        "SONGRIM",
+    ]:
         assert p in sens
     assert len(gaz.zones) > 3000  # World Port Index too
 
@@ -58,7 +69,9 @@ def test_user_geojson_polygon_and_point(tmp_path):
 def test_bad_zone_files(tmp_path):
     bad = tmp_path / "bad.geojson"
     bad.write_text("{not json")
-    with pytest.raises(ConfigError, match=r"bad.geojson: not valid JSON at line 1; expected a GeoJSON FeatureCollection"):
+    with pytest.raises(
+        ConfigError, match=r"bad.geojson: not valid JSON at line 1; expected a GeoJSON FeatureCollection"
+    ):
         zones.build_gazetteer([bad])
     line = tmp_path / "line.geojson"
     line.write_text(json.dumps({"type": "FeatureCollection", "features": [

@@ -30,7 +30,9 @@ def one(path: Path) -> dict:
     c, p = res.counts, res.positions
     f = c["files"][0]
     row = {"file": str(path.relative_to(REAL)), "format": f["format"]}
-    row.update({k: f.get(k, 0) for k in ("rows_read", "rows_kept", "rows_rejected", "rows_duplicate", "rows_non_vessel")})
+    row.update(
+        {k: f.get(k, 0) for k in ("rows_read", "rows_kept", "rows_rejected", "rows_duplicate", "rows_non_vessel")}
+    )
     row["filled"] = {k: round(float(p[k].notna().mean()), 3) if len(p) else 0.0 for k in FILLED}
     vt = p["vessel_type"].astype("Float64")
     row["tankers"] = int(p.loc[((vt >= 80) & (vt <= 89)).fillna(False).to_numpy(bool), "mmsi"].nunique())
@@ -49,15 +51,19 @@ def main() -> None:
     rows = [one(p) for p in files]
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1, sort_keys=True))
-    print("| file | read | kept | rejected | dup | non-vessel | SOG/draught/length/type/name filled | tankers/vessels | warnings |")
+    print(
+        "| file | read | kept | rejected | dup | non-vessel | SOG/draught/length/type/name filled | tankers/vessels | warnings |"  # noqa: E501
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         if "error" in r:
             print(f"| {r['file']} | refused: {r['error']} |  |  |  |  |  |  |  |")
             continue
         filled = "/".join(f"{r['filled'][k]:.2f}" for k in FILLED)
-        print(f"| {r['file']} | {r['rows_read']:,} | {r['rows_kept']:,} | {r['rows_rejected']:,} | {r['rows_duplicate']:,} | "
-              f"{r['rows_non_vessel']:,} | {filled} | {r['tankers']}/{r['vessels']} | {len(r['warnings'])} |")
+        print(
+            f"| {r['file']} | {r['rows_read']:,} | {r['rows_kept']:,} | {r['rows_rejected']:,} | {r['rows_duplicate']:,} | "  # noqa: E501
+            f"{r['rows_non_vessel']:,} | {filled} | {r['tankers']}/{r['vessels']} | {len(r['warnings'])} |"
+        )
 
 
 if __name__ == "__main__":

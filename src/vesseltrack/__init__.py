@@ -32,17 +32,17 @@ _LAZY = {
 }
 
 __all__ = [
+    "Config",
+    "ConfigError",
+    "InputError",
+    "ModelError",
+    "Result",
+    "SchemaError",
+    "VesselTrackError",
     "__version__",
+    "analyse",
     "read_positions",
     "run",
-    "analyse",
-    "Config",
-    "Result",
-    "VesselTrackError",
-    "InputError",
-    "SchemaError",
-    "ConfigError",
-    "ModelError",
 ]
 
 

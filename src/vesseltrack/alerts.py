@@ -7,7 +7,8 @@ event can stand out where its voyage as a whole does not); a gap only when it is
 (a silence local reception does not explain) or when cargo moved across it at sea (a draught change
 of at least ``CARGO_DRAUGHT_M`` between the last report before and the first after a gap that is not
 in port: the ship loaded or discharged while unseen, where there is no port to do it). Tanker
-voyages that start or end at a sensitive port always enter (with whatever score they have), because that is the case the users
+voyages that start or end at a sensitive port always enter (with whatever score they have), because
+that is the case the users
 care most about; so do ``likely_dark`` gaps whose voyage is not listed (a silence that local
 reception does not explain, at sea, with time for a detour, is worth a human look whatever the
 forest thinks of the rest of the voyage). A listed voyage's alert is as suspicious as its worst
@@ -39,9 +40,8 @@ import numpy as np
 import pandas as pd
 
 from vesseltrack import schema
-from vesseltrack.features import MERCHANT
-
 from vesseltrack.config import DEFAULT_MIN_SCORE, DEFAULT_TOP  # (defined with Config: the CLI reads them)
+from vesseltrack.features import MERCHANT
 
 #: A draught change across a gap at sea of at least this much (m) is cargo moved while unseen: a
 #: loading or discharge changes a ship's draught by metres, whereas the fuel and stores it burns over
@@ -72,7 +72,9 @@ def select_alerts(voyages: pd.DataFrame, events: pd.DataFrame, *, min_score: flo
         ev_merchant = events["voyage_id"].map(pd.Series(merchant.to_numpy(), index=voyages["voyage_id"].to_numpy()))
         events = events[ev_merchant.fillna(False).to_numpy(dtype=bool)]
         voyages = voyages[merchant.to_numpy()]
-    voyages = voyages[voyage_findings(voyages) | ((voyages["is_tanker"] == 1) & (voyages["sensitive_port_calls"] > 0)).to_numpy()]
+    voyages = voyages[
+        voyage_findings(voyages) | ((voyages["is_tanker"] == 1) & (voyages["sensitive_port_calls"] > 0)).to_numpy()
+    ]
     v = pd.DataFrame({
         "score": voyages["score"], "subject": "voyage", "mmsi": voyages["mmsi"], "imo": voyages["imo"],
         "vessel_name": voyages["vessel_name"], "vessel_type": voyages["vessel_type"],

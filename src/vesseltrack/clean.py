@@ -6,7 +6,8 @@ masks over numpy arrays; no Python work per row.
 
 Rejected rows get ONE reason each, the first that applies in this order:
 ``missing_mmsi``, ``non_vessel`` (aids to navigation, base stations, SART/MOB/EPIRB, SAR aircraft:
-see :data:`NON_VESSEL_MMSI`; ingest.load counts these apart from the rejects), ``invalid_mmsi``, ``bad_timestamp``, ``missing_position``, ``lat_out_of_range``,
+see :data:`NON_VESSEL_MMSI`; ingest.load counts these apart from the rejects), ``invalid_mmsi``,
+``bad_timestamp``, ``missing_position``, ``lat_out_of_range``,
 ``lon_out_of_range``.
 
 Optional values outside their AIS range become NaN / <NA> (the row is kept):
@@ -18,6 +19,8 @@ Text (names, call signs, destinations, class) is stripped of whitespace and '@' 
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,7 +76,7 @@ def _timestamps(s: pd.Series) -> pd.Series:
     else:
         out = pd.to_datetime(s, utc=True, errors="coerce", format="ISO8601")
     if out.dtype != schema.UTC_NS:
-        out = out.astype(schema.UTC_NS)
+        out = out.astype(schema.UTC_NS)  # type: ignore[call-overload]  # a dtype name
     return out
 
 
@@ -152,7 +155,7 @@ def _rejects(frame: pd.DataFrame, file: str, rows: np.ndarray, rejected: np.ndar
     sel = reason == 3
     if sel.any():
         if "timestamp_raw" in frame:
-            raw_t = frame["timestamp_raw"].to_numpy(dtype=object, na_value=None)[rejected][sel]
+            raw_t = frame["timestamp_raw"].to_numpy(dtype=object, na_value=None)[rejected][sel]  # type: ignore[call-overload]
             raw_t = np.where(pd.isna(raw_t), "missing", raw_t)
         else:
             raw_t = np.full(int(sel.sum()), "missing or unparseable", dtype=object)
@@ -173,7 +176,9 @@ def _rejects(frame: pd.DataFrame, file: str, rows: np.ndarray, rejected: np.ndar
     })
 
 
-def clean_chunk(frame: pd.DataFrame, *, file: str, strict_mmsi: bool = True, sort=None, gather=None):
+def clean_chunk(
+    frame: pd.DataFrame, *, file: str, strict_mmsi: bool = True, sort=None, gather=None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`clean`, plus ``sort``: a function (mmsi int32, timestamp int64 ns) -> stable order
     or None; when given, the kept positions come out in that order (filter and sort cost one
     gather per column instead of two). Used by ingest.load.
@@ -244,7 +249,7 @@ def clean_chunk(frame: pd.DataFrame, *, file: str, strict_mmsi: bool = True, sor
     with np.errstate(invalid="ignore"):
         mmsi32 = mmsi.astype(np.int32)  # (rejected rows may hold NaN; they are not gathered)
     stamps = take("timestamp", ts.array.as_unit("ns").asi8)
-    out: dict[str, object] = {
+    out: dict[str, Any] = {
         "mmsi": take("mmsi", mmsi32),
         "timestamp": utc_from_ns(stamps),
         "lat": take("lat", lat),
@@ -282,7 +287,7 @@ def clean_chunk(frame: pd.DataFrame, *, file: str, strict_mmsi: bool = True, sor
                                                   categories=pd.Index([], dtype="str"))
             continue
         cat = _text(frame[name], _CLASS if name == "ais_class" else None)
-        out[name] = cat if all_kept else cat.take(sel)
+        out[name] = cat if all_kept else cat.take(sel)  # type: ignore[arg-type]  # sel is set when not all_kept
     positions = pd.DataFrame({c: out[c] for c in schema.names(schema.POSITIONS)}, copy=False)
     return positions, rejects
 
@@ -320,4 +325,4 @@ def drop_duplicates(sorted_positions: pd.DataFrame) -> tuple[pd.DataFrame, int]:
         return sorted_positions.reset_index(drop=True), 0
     keep = np.ones(len(sorted_positions), dtype=bool)
     keep[drop] = False
-    return sorted_positions[keep].reset_index(drop=True), int(len(drop))
+    return sorted_positions[keep].reset_index(drop=True), len(drop)

@@ -12,6 +12,7 @@ import sys
 import time
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 from vesseltrack.config import Config
 from vesseltrack.detect.params import ENCOUNTER_PRESETS, PRESETS, WINDOW_H, EncounterParams, GapParams
@@ -22,7 +23,7 @@ from vesseltrack.errors import ConfigError, VesselTrackError
 # tables, never typed here.
 
 #: Config's defaults, by field name.
-DEFAULTS = {f.name: f.default for f in fields(Config)}
+DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Config)}
 
 SCORE_HELP = """\
 Score AIS files: read positions, detect gaps and port visits, build port-to-port voyages, score
@@ -81,20 +82,35 @@ def _load_column_map(path: str | None) -> dict | None:
     try:
         m = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as err:
-        raise ConfigError(f"--column-map {path}: cannot read it ({err.strerror}); expected a JSON file; check the path") from err
+        raise ConfigError(
+            f"--column-map {path}: cannot read it ({err.strerror}); expected a JSON file; check the path"
+        ) from err
     except json.JSONDecodeError as err:
-        raise ConfigError(f"--column-map {path}: not valid JSON ({err.msg} at line {err.lineno}); expected an object like {{\"mmsi\": \"ship_id\", \"timestamp\": \"time\"}}; fix the file") from err
+        raise ConfigError(
+            f'--column-map {path}: not valid JSON ({err.msg} at line {err.lineno}); expected an object like {{"mmsi": "ship_id", "timestamp": "time"}}; fix the file'  # noqa: E501
+        ) from err
     if not isinstance(m, dict):
-        raise ConfigError(f"--column-map {path}: expected a JSON object mapping canonical names to your columns; received a {type(m).__name__}; write it as {{\"mmsi\": \"ship_id\", ...}}")
+        raise ConfigError(
+            f'--column-map {path}: expected a JSON object mapping canonical names to your columns; received a {type(m).__name__}; write it as {{"mmsi": "ship_id", ...}}'  # noqa: E501
+        )
     return m
 
 
 def _config(args: argparse.Namespace, **extra) -> Config:
     return Config(
-        gap_preset=args.gap_preset, gap_h=args.gap_hours, encounter_preset=args.encounter_preset, min_visit_h=args.min_visit_hours, zone_files=tuple(args.zones),
-        replace_ports=args.replace_ports, column_map=_load_column_map(args.column_map),
-        assume_time=args.assume_time, strict_mmsi=False if args.any_vessel_id else None,
-        chunk_rows=args.chunk_rows, random_state=args.seed, stop_areas_file=args.stop_areas, **extra,
+        gap_preset=args.gap_preset,
+        gap_h=args.gap_hours,
+        encounter_preset=args.encounter_preset,
+        min_visit_h=args.min_visit_hours,
+        zone_files=tuple(args.zones),
+        replace_ports=args.replace_ports,
+        column_map=_load_column_map(args.column_map),
+        assume_time=args.assume_time,
+        strict_mmsi=False if args.any_vessel_id else None,
+        chunk_rows=args.chunk_rows,
+        random_state=args.seed,
+        stop_areas_file=args.stop_areas,
+        **extra,
     )
 
 
@@ -104,7 +120,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     model = pipeline.train(args.inputs, _config(args), progress=_progress(args.quiet))
     model.save(args.model)
     ref = model.reference
-    print(f"learnt from {ref['vessels']:,} vessels, {ref['voyages']:,} voyages, {ref['gaps']:,} gaps; model written to {args.model}")
+    print(
+        f"learnt from {ref['vessels']:,} vessels, {ref['voyages']:,} voyages, {ref['gaps']:,} gaps; model written to {args.model}"  # noqa: E501
+    )
     return 0
 
 
@@ -117,8 +135,10 @@ def _require_extras(args: argparse.Namespace) -> None:
             missing = [m for m in modules if find_spec(m) is None]
             if missing:
                 fix = "" if flag == "inspect" else f" or drop {flag}"
-                raise ConfigError(f"{flag} needs {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} not installed; expected the maps extra; "
-                                  f"install it with pip install 'vesseltrack[maps]'{fix}")
+                raise ConfigError(
+                    f"{flag} needs {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} not installed; expected the maps extra; "  # noqa: E501
+                    f"install it with pip install 'vesseltrack[maps]'{fix}"
+                )
 
 
 def cmd_score(args: argparse.Namespace) -> int:
@@ -130,7 +150,9 @@ def cmd_score(args: argparse.Namespace) -> int:
     _warn(result.summary)
     export.write_outputs(args.out, result.tables(), result.summary)
     rows = result.summary["rows"]
-    non_vessel = f", {rows['rows_non_vessel']:,} from stations that are not ships" if rows.get("rows_non_vessel") else ""
+    non_vessel = (
+        f", {rows['rows_non_vessel']:,} from stations that are not ships" if rows.get("rows_non_vessel") else ""
+    )
     print(f"read {rows['rows_read']:,} rows: {rows['rows_kept']:,} kept, {rows['rows_rejected']:,} rejected, "
           f"{rows['rows_duplicate']:,} duplicates{non_vessel}")
     ev = result.summary["events"]
@@ -185,8 +207,10 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     name = _printable(str(names.iloc[-1])) if len(names) else "(no name)"
     n_gap = int((events["event_type"] == "gap").sum())
     n_alert = int((result.alerts["mmsi"] == args.mmsi).sum())
-    print(f"{args.mmsi} {name}: {len(track):,} positions, {n_gap:,} gap{'' if n_gap == 1 else 's'}, "
-          f"{len(events) - n_gap:,} other events, {n_alert:,} alert{'' if n_alert == 1 else 's'}; wrote {png} and {html_path}")
+    print(
+        f"{args.mmsi} {name}: {len(track):,} positions, {n_gap:,} gap{'' if n_gap == 1 else 's'}, "
+        f"{len(events) - n_gap:,} other events, {n_alert:,} alert{'' if n_alert == 1 else 's'}; wrote {png} and {html_path}"  # noqa: E501
+    )
     return 0
 
 
@@ -281,53 +305,178 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("inputs", nargs="+", metavar="FILE", help="AIS files: CSV, Parquet or NMEA, optionally gzip/zip (e.g. day1.csv day2.parquet)")
-    common.add_argument("--column-map", metavar="JSON", help='JSON file mapping canonical columns to yours, for unrecognised layouts (e.g. {"mmsi": "ship_id", "timestamp": "time_utc", "lat": "y", "lon": "x"})')
-    common.add_argument("--zones", action="append", default=[], metavar="GEOJSON", help="extra ports/areas of interest: GeoJSON Points (radius_m property) or Polygons; repeatable (e.g. --zones sts_areas.geojson)")
-    common.add_argument("--replace-ports", action="store_true", help="use only the --zones files, not the shipped port gazetteer (e.g. --zones mine.geojson --replace-ports)")
+    common.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="FILE",
+        help="AIS files: CSV, Parquet or NMEA, optionally gzip/zip (e.g. day1.csv day2.parquet)",
+    )
+    common.add_argument(
+        "--column-map",
+        metavar="JSON",
+        help='JSON file mapping canonical columns to yours, for unrecognised layouts (e.g. {"mmsi": "ship_id", "timestamp": "time_utc", "lat": "y", "lon": "x"})',  # noqa: E501
+    )
+    common.add_argument(
+        "--zones",
+        action="append",
+        default=[],
+        metavar="GEOJSON",
+        help="extra ports/areas of interest: GeoJSON Points (radius_m property) or Polygons; repeatable (e.g. --zones sts_areas.geojson)",  # noqa: E501
+    )
+    common.add_argument(
+        "--replace-ports",
+        action="store_true",
+        help="use only the --zones files, not the shipped port gazetteer (e.g. --zones mine.geojson --replace-ports)",
+    )
     d = DEFAULTS
-    common.add_argument("--gap-preset", default=d["gap_preset"], choices=list(PRESETS),
-                        help=f"which silences are gaps: {_presets_help(PRESETS, _gap_preset_text, d['gap_preset'])} (e.g. --gap-preset welch2022)")
-    common.add_argument("--gap-hours", type=float, default=d["gap_h"], metavar="H", help="override the preset's minimum silence, in hours (e.g. --gap-hours 12)")
-    common.add_argument("--encounter-preset", default=d["encounter_preset"], choices=list(ENCOUNTER_PRESETS),
-                        help=f"ship-to-ship encounters: {_presets_help(ENCOUNTER_PRESETS, _encounter_preset_text, d['encounter_preset'])} "
-                             "(e.g. --encounter-preset ballinger2024)")
-    common.add_argument("--min-visit-hours", type=float, default=d["min_visit_h"], metavar="H", help=f"stay in a port zone that counts as a visit when the ship does not stop (default: {d['min_visit_h']:g}; e.g. --min-visit-hours 3)")
-    common.add_argument("--seed", type=int, default=d["random_state"], help=f"random seed of the isolation forest (default: {d['random_state']}; e.g. --seed 7)")
-    common.add_argument("--assume-time", metavar="ISO", help="start time for NMEA sentences that carry no time and have no stream clock ($xxZDA/$xxRMC, type 4/11): "
-                             "line 1 at that time, later lines 1 ms a line after it (e.g. --assume-time 2024-01-01T00:00:00Z)")
-    common.add_argument("--any-vessel-id", action="store_true", help="accept any positive integer as a vessel id instead of requiring 9-digit MMSIs (anonymised data)")
-    common.add_argument("--chunk-rows", type=int, default=d["chunk_rows"], metavar="N", help=f"rows read per chunk; lower it to bound memory on huge files (default: {d['chunk_rows']})")
-    common.add_argument("--stop-areas", metavar="CSV", help="berths, marinas and anchorages learnt by an earlier run (its stop_areas.csv), added to those learnt from these files (e.g. --stop-areas month/stop_areas.csv)")
+    common.add_argument(
+        "--gap-preset",
+        default=d["gap_preset"],
+        choices=list(PRESETS),
+        help=f"which silences are gaps: {_presets_help(PRESETS, _gap_preset_text, d['gap_preset'])} (e.g. --gap-preset welch2022)",  # noqa: E501
+    )
+    common.add_argument(
+        "--gap-hours",
+        type=float,
+        default=d["gap_h"],
+        metavar="H",
+        help="override the preset's minimum silence, in hours (e.g. --gap-hours 12)",
+    )
+    common.add_argument(
+        "--encounter-preset",
+        default=d["encounter_preset"],
+        choices=list(ENCOUNTER_PRESETS),
+        help=f"ship-to-ship encounters: {_presets_help(ENCOUNTER_PRESETS, _encounter_preset_text, d['encounter_preset'])} "  # noqa: E501
+        "(e.g. --encounter-preset ballinger2024)",
+    )
+    common.add_argument(
+        "--min-visit-hours",
+        type=float,
+        default=d["min_visit_h"],
+        metavar="H",
+        help=f"stay in a port zone that counts as a visit when the ship does not stop (default: {d['min_visit_h']:g}; e.g. --min-visit-hours 3)",  # noqa: E501
+    )
+    common.add_argument(
+        "--seed",
+        type=int,
+        default=d["random_state"],
+        help=f"random seed of the isolation forest (default: {d['random_state']}; e.g. --seed 7)",
+    )
+    common.add_argument(
+        "--assume-time",
+        metavar="ISO",
+        help="start time for NMEA sentences that carry no time and have no stream clock ($xxZDA/$xxRMC, type 4/11): "
+        "line 1 at that time, later lines 1 ms a line after it (e.g. --assume-time 2024-01-01T00:00:00Z)",
+    )
+    common.add_argument(
+        "--any-vessel-id",
+        action="store_true",
+        help="accept any positive integer as a vessel id instead of requiring 9-digit MMSIs (anonymised data)",
+    )
+    common.add_argument(
+        "--chunk-rows",
+        type=int,
+        default=d["chunk_rows"],
+        metavar="N",
+        help=f"rows read per chunk; lower it to bound memory on huge files (default: {d['chunk_rows']})",
+    )
+    common.add_argument(
+        "--stop-areas",
+        metavar="CSV",
+        help="berths, marinas and anchorages learnt by an earlier run (its stop_areas.csv), added to those learnt from these files (e.g. --stop-areas month/stop_areas.csv)",  # noqa: E501
+    )
     common.add_argument("--quiet", action="store_true", help="no progress messages on stderr (e.g. in scripts)")
 
-    s = sub.add_parser("score", parents=[common], help="score AIS files and write ranked alerts", description=SCORE_HELP,
-                       epilog=SCORE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    s.add_argument("--out", required=True, metavar="DIR", help="folder for the results, created if needed (e.g. --out results/)")
-    s.add_argument("--model", metavar="SKOPS", help="score against a reference model from 'vesseltrack train' instead of against the batch itself (e.g. --model normal.skops)")
-    s.add_argument("--top", type=int, default=d["top"], metavar="N", help=f"at most N alerts besides tanker voyages at sensitive ports, which are always listed (default: {d['top']}; e.g. --top 20)")
-    s.add_argument("--min-score", type=float, default=d["min_score"], metavar="S", help=f"lowest score (0..1) that makes an alert (default: {d['min_score']:g}; e.g. --min-score 0.7)")
-    s.add_argument("--all-vessels", action="store_true", help="rank every vessel in alerts.csv, not only merchant ships (pleasure craft, harbour craft, fishing, passenger, high-speed craft, SAR); events.csv always has everyone")
-    s.add_argument("--map", action="store_true", help="also write map.html: tracks, gaps, sensitive ports, events and alerts, viewable offline (e.g. --map)")
-    s.add_argument("--geo", action="store_true", help="also write events/tracks as GeoJSON and GeoParquet for QGIS or kepler.gl (e.g. --geo)")
+    s = sub.add_parser(
+        "score",
+        parents=[common],
+        help="score AIS files and write ranked alerts",
+        description=SCORE_HELP,
+        epilog=SCORE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    s.add_argument(
+        "--out", required=True, metavar="DIR", help="folder for the results, created if needed (e.g. --out results/)"
+    )
+    s.add_argument(
+        "--model",
+        metavar="SKOPS",
+        help="score against a reference model from 'vesseltrack train' instead of against the batch itself (e.g. --model normal.skops)",  # noqa: E501
+    )
+    s.add_argument(
+        "--top",
+        type=int,
+        default=d["top"],
+        metavar="N",
+        help=f"at most N alerts besides tanker voyages at sensitive ports, which are always listed (default: {d['top']}; e.g. --top 20)",  # noqa: E501
+    )
+    s.add_argument(
+        "--min-score",
+        type=float,
+        default=d["min_score"],
+        metavar="S",
+        help=f"lowest score (0..1) that makes an alert (default: {d['min_score']:g}; e.g. --min-score 0.7)",
+    )
+    s.add_argument(
+        "--all-vessels",
+        action="store_true",
+        help="rank every vessel in alerts.csv, not only merchant ships (pleasure craft, harbour craft, fishing, passenger, high-speed craft, SAR); events.csv always has everyone",  # noqa: E501
+    )
+    s.add_argument(
+        "--map",
+        action="store_true",
+        help="also write map.html: tracks, gaps, sensitive ports, events and alerts, viewable offline (e.g. --map)",
+    )
+    s.add_argument(
+        "--geo",
+        action="store_true",
+        help="also write events/tracks as GeoJSON and GeoParquet for QGIS or kepler.gl (e.g. --geo)",
+    )
     s.set_defaults(func=cmd_score)
 
     mm = argparse.ArgumentParser(add_help=False)
     mm.add_argument("mmsi", type=int, metavar="MMSI", help="the vessel to inspect, as its MMSI (e.g. 354898436)")
-    i = sub.add_parser("inspect", parents=[mm, common], help="timeline plot and map of one vessel", description=INSPECT_HELP,
-                       epilog=INSPECT_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    i.add_argument("--out", required=True, metavar="DIR", help="folder for the timeline PNG and the map, created if needed (e.g. --out case_files/)")
+    i = sub.add_parser(
+        "inspect",
+        parents=[mm, common],
+        help="timeline plot and map of one vessel",
+        description=INSPECT_HELP,
+        epilog=INSPECT_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    i.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="folder for the timeline PNG and the map, created if needed (e.g. --out case_files/)",
+    )
     i.set_defaults(func=cmd_inspect)
 
-    t = sub.add_parser("train", parents=[common], help="learn normal traffic from reference files into a model", description=TRAIN_HELP,
-                       epilog=TRAIN_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    t.add_argument("--model", required=True, metavar="SKOPS", help="where to write the model (skops format, never pickle; e.g. --model normal.skops)")
+    t = sub.add_parser(
+        "train",
+        parents=[common],
+        help="learn normal traffic from reference files into a model",
+        description=TRAIN_HELP,
+        epilog=TRAIN_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    t.add_argument(
+        "--model",
+        required=True,
+        metavar="SKOPS",
+        help="where to write the model (skops format, never pickle; e.g. --model normal.skops)",
+    )
     t.set_defaults(func=cmd_train)
 
     e = sub.add_parser("evaluate", help="measure results against a scenario's known truth", description=EVALUATE_HELP,
                        epilog=EVALUATE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     e.add_argument("results", metavar="RESULTS", help="folder written by 'vesseltrack score --out' (e.g. results/)")
-    e.add_argument("--truth", required=True, metavar="JSON", help="truth file of the scenario (e.g. data/samples/sea_of_japan.truth.json)")
+    e.add_argument(
+        "--truth",
+        required=True,
+        metavar="JSON",
+        help="truth file of the scenario (e.g. data/samples/sea_of_japan.truth.json)",
+    )
     e.set_defaults(func=cmd_evaluate)
     return p
 

@@ -57,14 +57,25 @@ class Config:
 
     def __post_init__(self) -> None:
         if self.gap_preset not in PRESETS:
-            raise ConfigError(f"gap preset {self.gap_preset!r} is unknown; expected one of {sorted(PRESETS)}; pick one with --gap-preset")
+            raise ConfigError(
+                f"gap preset {self.gap_preset!r} is unknown; expected one of {sorted(PRESETS)}; pick one with --gap-preset"  # noqa: E501
+            )
         if self.encounter_preset not in ENCOUNTER_PRESETS:
-            raise ConfigError(f"encounter preset {self.encounter_preset!r} is unknown; expected one of {sorted(ENCOUNTER_PRESETS)}; pick one with --encounter-preset")
-        checks = [("gap_h", self.gap_h is None or self.gap_h > 0), ("min_visit_h", self.min_visit_h >= 0),
-                  ("n_estimators", self.n_estimators >= 1), ("min_score", 0 <= self.min_score <= 1), ("top", self.top >= 0)]
+            raise ConfigError(
+                f"encounter preset {self.encounter_preset!r} is unknown; expected one of {sorted(ENCOUNTER_PRESETS)}; pick one with --encounter-preset"  # noqa: E501
+            )
+        checks = [
+            ("gap_h", self.gap_h is None or self.gap_h > 0),
+            ("min_visit_h", self.min_visit_h >= 0),
+            ("n_estimators", self.n_estimators >= 1),
+            ("min_score", 0 <= self.min_score <= 1),
+            ("top", self.top >= 0),
+        ]
         for name, ok in checks:
             if not ok:
-                raise ConfigError(f"{name}={getattr(self, name)!r} is out of range; expected gap_h > 0, min_visit_h >= 0, n_estimators >= 1, 0 <= min_score <= 1, top >= 0; fix the option")
+                raise ConfigError(
+                    f"{name}={getattr(self, name)!r} is out of range; expected gap_h > 0, min_visit_h >= 0, n_estimators >= 1, 0 <= min_score <= 1, top >= 0; fix the option"  # noqa: E501
+                )
 
     @property
     def gap_params(self) -> GapParams:

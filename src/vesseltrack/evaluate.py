@@ -13,7 +13,9 @@ scenario's ``truth["nuisances"]``).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,10 +37,14 @@ def load_truth(path: str | Path) -> dict:
     try:
         truth = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as err:
-        raise InputError(f"{path}: cannot read the truth file ({err}); expected JSON written by vesseltrack.scenarios; check the path") from err
+        raise InputError(
+            f"{path}: cannot read the truth file ({err}); expected JSON written by vesseltrack.scenarios; check the path"  # noqa: E501
+        ) from err
     if not isinstance(truth, dict) or truth.get("format") != TRUTH_FORMAT:
         got = truth.get("format") if isinstance(truth, dict) else type(truth).__name__
-        raise InputError(f"{path}: truth format is {got!r}; expected {TRUTH_FORMAT!r}; regenerate it with vesseltrack.scenarios")
+        raise InputError(
+            f"{path}: truth format is {got!r}; expected {TRUTH_FORMAT!r}; regenerate it with vesseltrack.scenarios"
+        )
     return truth
 
 
@@ -59,10 +65,12 @@ def dark_gap_recall(events: pd.DataFrame, truth: dict, *, min_overlap: float = 0
         return float("nan"), 0, 0
     gaps = events[events["event_type"] == "gap"][["mmsi", "start_time", "end_time"]]
     m = dark.reset_index().merge(gaps, on="mmsi", how="inner", suffixes=("", "_g"))
-    overlap = (np.minimum(m["end_time"], m["end_time_g"]) - np.maximum(m["start_time"], m["start_time_g"])).dt.total_seconds()
+    overlap = pd.Series(
+        np.minimum(m["end_time"], m["end_time_g"]) - np.maximum(m["start_time"], m["start_time_g"])
+    ).dt.total_seconds()
     span = (m["end_time"] - m["start_time"]).dt.total_seconds().clip(lower=1)
     found = m.loc[overlap / span >= min_overlap, "index"].nunique()
-    return found / len(dark), int(found), int(len(dark))
+    return found / len(dark), int(found), len(dark)
 
 
 def vessel_scores(alerts: pd.DataFrame) -> pd.Series:
@@ -121,8 +129,14 @@ def rule_hits(events: pd.DataFrame, *, near_km: float = RULE_NEAR_KM) -> pd.Data
     et = events["event_type"].to_numpy()
     mmsi = events["mmsi"].to_numpy(np.int64) % SPLIT_OFFSET
     gap = et == "gap"
-    near = np.fmin(_num(events, "start_port_distance_km", np.nan), _num(events, "end_port_distance_km", np.nan)) < near_km
-    tanker = features.is_tanker(events["vessel_type"]).astype(bool) if "vessel_type" in events.columns else np.zeros(len(events), bool)
+    near = (
+        np.fmin(_num(events, "start_port_distance_km", np.nan), _num(events, "end_port_distance_km", np.nan)) < near_km
+    )
+    tanker = (
+        features.is_tanker(events["vessel_type"]).astype(bool)
+        if "vessel_type" in events.columns
+        else np.zeros(len(events), bool)
+    )
     masks = {
         "likely_dark_gap": gap & _flag(events, "likely_dark"),
         "gap_near_sensitive_port": gap & near,
@@ -141,7 +155,7 @@ def rule_hits(events: pd.DataFrame, *, near_km: float = RULE_NEAR_KM) -> pd.Data
     return pd.concat(parts, ignore_index=True).drop_duplicates(ignore_index=True)
 
 
-def rules_scores(events: pd.DataFrame, *, weights: dict[str, float] | None = None,
+def rules_scores(events: pd.DataFrame, *, weights: Mapping[str, float] | None = None,
                  near_km: float = RULE_NEAR_KM) -> pd.Series:
     """Baseline: a transparent rule score per vessel, built only from events.
 
@@ -187,8 +201,14 @@ def match_events(events: pd.DataFrame, anomalies: pd.DataFrame, *, pair: bool = 
     """
     e = pd.DataFrame({"ei": np.arange(len(events)), "k1": _ids(events, "mmsi"), "s_e": _ns(events["start_time"]),
                       "t_e": _ns(events["end_time"])})
-    a = pd.DataFrame({"ai": np.arange(len(anomalies)), "k1": _ids(anomalies, "mmsi"), "s_a": _ns(anomalies["start_time"]),
-                      "t_a": _ns(anomalies["end_time"])})
+    a = pd.DataFrame(
+        {
+            "ai": np.arange(len(anomalies)),
+            "k1": _ids(anomalies, "mmsi"),
+            "s_a": _ns(anomalies["start_time"]),
+            "t_a": _ns(anomalies["end_time"]),
+        }
+    )
     keys = ["k1"]
     if pair:
         for df, src in ((e, events), (a, anomalies)):
@@ -198,11 +218,11 @@ def match_events(events: pd.DataFrame, anomalies: pd.DataFrame, *, pair: bool = 
     m = e.merge(a, on=keys, how="inner")
     ok = np.ones(len(m), dtype=bool)
     if timed:
-        overlap = np.minimum(m["t_e"], m["t_a"]) - np.maximum(m["s_e"], m["s_a"])
+        overlap = pd.Series(np.minimum(m["t_e"], m["t_a"]) - np.maximum(m["s_e"], m["s_a"]))
         if min_overlap is None:
             ok = (overlap >= 0).to_numpy()
         else:
-            ok = (overlap / np.maximum(m["t_a"] - m["s_a"], 1e9) >= min_overlap).to_numpy()
+            ok = (overlap / (m["t_a"] - m["s_a"]).clip(lower=1e9) >= min_overlap).to_numpy()
     return np.isin(e["ei"], m.loc[ok, "ei"]), np.isin(a["ai"], m.loc[ok, "ai"])
 
 
@@ -233,22 +253,27 @@ def event_metrics(events: pd.DataFrame, truth: dict, *, min_overlap: float = 0.5
     et = events["event_type"]
     gaps = events[(et == "gap").to_numpy()]
     loit = events[(et == "loitering").to_numpy()]
-    rows = [
+    rows: list[tuple[str, str, pd.DataFrame, dict[str, Any]]] = [
         ("dark_voyage", "gap", gaps, {"min_overlap": min_overlap}),
-        ("dark_voyage_likely_dark", "gap with likely_dark", gaps[_flag(gaps, "likely_dark")], {"min_overlap": min_overlap}),
+        (
+            "dark_voyage_likely_dark",
+            "gap with likely_dark",
+            gaps[_flag(gaps, "likely_dark")],
+            {"min_overlap": min_overlap},
+        ),
         ("sts", "encounter", events[(et == "encounter").to_numpy()], {"pair": True}),
         ("dark_sts", "loitering with possible_dark_sts", loit[_flag(loit, "possible_dark_sts")], {}),
         ("spoofing", "spoofing", events[(et == "spoofing").to_numpy()], {}),
         ("identity_clash", "identity_clash", events[(et == "identity_clash").to_numpy()], {"timed": False}),
     ]
-    out = {}
+    out: dict[str, Any] = {}
     for key, desc, ev, kw in rows:
         kind = "dark_voyage" if key.startswith("dark_voyage") else key
         a = an[(an["type"] == kind).to_numpy()]
         ev_hit, an_hit = match_events(ev, a, **kw)
-        out[key] = {"our_events": desc, "truth": int(len(a)), "found": int(an_hit.sum()),
+        out[key] = {"our_events": desc, "truth": len(a), "found": int(an_hit.sum()),
                     "recall": float(an_hit.mean()) if len(a) else float("nan"),
-                    "events": int(len(ev)), "matched": int(ev_hit.sum()),
+                    "events": len(ev), "matched": int(ev_hit.sum()),
                     "precision": float(ev_hit.mean()) if len(ev) else float("nan")}
     return out
 
@@ -270,8 +295,13 @@ def feature_importance(voyages: pd.DataFrame, scorer: IsolationScorer | None = N
     """
     X = features.voyage_matrix(voyages)
     if scorer is None:
-        scorer = fit_scorer(X, random_state=random_state, n_estimators=n_estimators, one_sided=features.VOYAGE_ONE_SIDED,
-                            evidence=features.VOYAGE_EVIDENCE)
+        scorer = fit_scorer(
+            X,
+            random_state=random_state,
+            n_estimators=n_estimators,
+            one_sided=features.VOYAGE_ONE_SIDED,
+            evidence=features.VOYAGE_EVIDENCE,
+        )
     cols = ["mean_positive_contribution", "mean_contribution", "share_in_top3"]
     if scorer is None:
         return pd.DataFrame(columns=cols, index=pd.Index([], name="feature"), dtype=float)
@@ -300,8 +330,8 @@ def ranking_metrics(scores: pd.Series, truth: dict, *, ks: tuple[int, ...] = (5,
     s = np.where(listed, s, s[listed].min() - 1.0 if listed.any() else 0.0)  # unlisted vessels tie, last
     order = np.lexsort((vessels["mmsi"].to_numpy(), -s))
     ranked = y[order]
-    out = {"average_precision": float(average_precision_score(y, s)) if y.any() else float("nan"),
-           "positives": int(y.sum()), "vessels": int(len(y))}
+    out: dict[str, Any] = {"average_precision": float(average_precision_score(y, s)) if y.any() else float("nan"),
+           "positives": int(y.sum()), "vessels": len(y)}
     for k in ks:
         out[f"precision_at_{k}"] = float(ranked[:k].mean()) if len(ranked) else float("nan")
     pos_ranks = np.flatnonzero(ranked) + 1
@@ -356,8 +386,13 @@ def nuisance_alerts(alerts: pd.DataFrame, truth: dict) -> dict[str, int]:
         a[col] = _ns(alerts[c]) if c in alerts.columns else nat
     timeless = (a["s_a"] == nat) | (a["t_a"] == nat)
     n = pd.DataFrame(recs, columns=["kind", "mmsi", "other_mmsi", "start_time", "end_time"])
-    sides = pd.concat([n[["kind", "mmsi", "start_time", "end_time"]],
-                       n[["kind", "other_mmsi", "start_time", "end_time"]].rename(columns={"other_mmsi": "mmsi"})], ignore_index=True)
+    sides = pd.concat(
+        [
+            n[["kind", "mmsi", "start_time", "end_time"]],
+            n[["kind", "other_mmsi", "start_time", "end_time"]].rename(columns={"other_mmsi": "mmsi"}),
+        ],
+        ignore_index=True,
+    )
     sides = sides[sides["mmsi"].notna()]
     r = pd.DataFrame({"kind": sides["kind"].to_numpy(), "mmsi": _ids(sides, "mmsi"), "s_n": _ns(sides["start_time"]),
                       "t_n": _ns(sides["end_time"])})
@@ -397,9 +432,15 @@ def evaluate(results_dir: str | Path, truth: dict | str | Path) -> dict:
         alerts = pd.read_csv(results_dir / "alerts.csv")
         events = pd.read_csv(results_dir / "events.csv", parse_dates=["start_time", "end_time"])
     except OSError as err:
-        raise InputError(f"{results_dir}: cannot read results ({err}); expected a folder written by 'vesseltrack score --out'; run score first") from err
+        raise InputError(
+            f"{results_dir}: cannot read results ({err}); expected a folder written by 'vesseltrack score --out'; run score first"  # noqa: E501
+        ) from err
     recall, found, total = dark_gap_recall(events, truth)
-    rankings = {"ours": vessel_scores(alerts), "naive_baseline": naive_scores(events), "rules_baseline": rules_scores(events)}
+    rankings = {
+        "ours": vessel_scores(alerts),
+        "naive_baseline": naive_scores(events),
+        "rules_baseline": rules_scores(events),
+    }
     return {
         "dark_voyages": total,
         "gap_recall": recall,

@@ -11,6 +11,7 @@ reach) once. Reasons of port visits, and the sensitive ports a voyage calls at, 
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -53,7 +54,7 @@ def _gap_phrase(dur_h, d_start_km, d_end_km, port) -> pd.Series:
     where = np.where(start_near, "starting", "ending")
     near = (np.nan_to_num(d, nan=np.inf) <= NAME_PORT_KM) & (port != "").to_numpy()
     base = dur + " h AIS gap"
-    loc = " " + pd.Series(where) + " " + _fmt(d, ".0f") + " km from " + port
+    loc = " " + pd.Series(where) + " " + _fmt(d, ".0f") + " km from " + port  # type: ignore[operator]
     return base.where(~near, base + loc)
 
 
@@ -103,18 +104,31 @@ class VoyageStory:
     def gap(self) -> pd.Series:
         lg = self.longest_gap
         gap = _gap_phrase(lg["duration_h"], lg["start_port_distance_km"], lg["end_port_distance_km"], lg["port"])
-        return gap + " (" + self.voyages["n_gaps"].astype(str).to_numpy() + " gaps, " + self.fmt("dark_hours", ".0f") + " h dark)"
+        return (
+            gap
+            + " ("
+            + self.voyages["n_gaps"].astype(str).to_numpy()
+            + " gaps, "
+            + self.fmt("dark_hours", ".0f")
+            + " h dark)"
+        )
 
     @cached_property
     def _gap_reach(self) -> pd.Series:
         """The longest gap, the ports the ship could have reached meanwhile, and cargo moved across it."""
         lg = self.longest_gap
-        reach = lg["reachable_ports"].reset_index(drop=True) if "reachable_ports" in lg else pd.Series([None] * len(self.voyages))
+        reach = (
+            lg["reachable_ports"].reset_index(drop=True)
+            if "reachable_ports" in lg
+            else pd.Series([None] * len(self.voyages))
+        )
         gap_reach = self.gap.where(reach.isna().to_numpy(), self.gap + "; could have reached " + reach.fillna(""))
         b = lg["draught_before_m"].to_numpy(dtype=float)
         a = lg["draught_after_m"].to_numpy(dtype=float)
         cargo = ~np.isnan(a) & ~np.isnan(b) & (np.abs(a - b) >= 0.3)
-        return gap_reach.where(~cargo, gap_reach + "; draught " + _fmt(b, ".1f") + " m -> " + _fmt(a, ".1f") + " m across the gap")
+        return gap_reach.where(
+            ~cargo, gap_reach + "; draught " + _fmt(b, ".1f") + " m -> " + _fmt(a, ".1f") + " m across the gap"
+        )
 
     @cached_property
     def _dark(self) -> pd.Series:
@@ -135,7 +149,9 @@ class VoyageStory:
         """A tanker's likely-dark hours are told as :attr:`tanker_likely_dark` (one fact, one phrase)."""
         has_dark = self.voyages["likely_dark_hours"].to_numpy() > 0
         tanker = self.voyages["is_tanker"].to_numpy() == 1
-        return _blank_where_nan(pd.Series(np.where(tanker, self._tanker_dark, self._dark)), np.where(has_dark, 1.0, np.nan))
+        return _blank_where_nan(
+            pd.Series(np.where(tanker, self._tanker_dark, self._dark)), np.where(has_dark, 1.0, np.nan)
+        )
 
     @property
     def improbable(self) -> pd.Series:
@@ -159,7 +175,7 @@ class VoyageStory:
     @property
     def invalid_identity(self) -> pd.Series:
         v = self.voyages
-        text = "invalid identity"
+        text: Any = "invalid identity"
         if "identity_issues" in v:  # the identity checks that failed
             text = text + ": " + v["identity_issues"].fillna("").astype(str).to_numpy(dtype=object)
         return pd.Series(np.where(v["invalid_identity"].to_numpy() == 1, text, ""))
@@ -186,7 +202,9 @@ class GapStory:
     @property
     def spare(self) -> pd.Series:
         spare = self.gaps["spare_h"].to_numpy(dtype=float, na_value=np.nan)
-        return _blank_where_nan(_fmt(spare, ".0f") + " h spare beyond the straight run", np.where(spare >= 2, 1.0, np.nan))
+        return _blank_where_nan(
+            _fmt(spare, ".0f") + " h spare beyond the straight run", np.where(spare >= 2, 1.0, np.nan)
+        )
 
     @property
     def improbable(self) -> pd.Series:
@@ -197,8 +215,10 @@ class GapStory:
     @property
     def others_heard(self) -> pd.Series:
         heard = self.gaps["others_heard"]
-        return _blank_where_nan("other ships heard " + heard.astype(str).reset_index(drop=True) + " times in its area meanwhile",
-                                np.where(heard.to_numpy(dtype=float, na_value=0.0) >= 10, 1.0, np.nan))
+        return _blank_where_nan(
+            "other ships heard " + heard.astype(str).reset_index(drop=True) + " times in its area meanwhile",
+            np.where(heard.to_numpy(dtype=float, na_value=0.0) >= 10, 1.0, np.nan),
+        )
 
     @property
     def draught(self) -> pd.Series:
@@ -223,7 +243,11 @@ def _phrases(model: tuple[ModelFeature, ...], story) -> dict[str, pd.Series]:
 def sensitive_port_calls(voyages: pd.DataFrame, sensitive_ports: set[str]) -> pd.Series:
     """Per voyage, the sensitive ports it starts or ends at ("A and B", "A", or "")."""
     start_s = voyages["start_port"].where(voyages["start_port"].isin(sensitive_ports)).fillna("")
-    end_s = voyages["end_port"].where(voyages["end_port"].isin(sensitive_ports) & (voyages["end_port"] != start_s)).fillna("")
+    end_s = (
+        voyages["end_port"]
+        .where(voyages["end_port"].isin(sensitive_ports) & (voyages["end_port"] != start_s))
+        .fillna("")
+    )
     return (start_s + " and " + end_s).str.removeprefix(" and ").str.removesuffix(" and ")
 
 
@@ -254,18 +278,31 @@ def gap_reasons(gaps: pd.DataFrame, contrib: pd.DataFrame) -> np.ndarray:
 def port_visit_reasons(visits: pd.DataFrame) -> np.ndarray:
     """Reasons for each port-visit event: a visit to a sensitive port says so; others have none."""
     sensitive = visits["port_sensitive"].fillna(False).to_numpy(dtype=bool)
-    return np.where(sensitive, "visit to sensitive port " + visits["port"].astype(str), None)
+    return np.where(sensitive, "visit to sensitive port " + visits["port"].astype(str), None)  # type: ignore[call-overload]
 
 
 def longest_gap_per_voyage(events: pd.DataFrame, voyage_ids: pd.Series) -> pd.DataFrame:
-    cols = ["duration_h", "start_port_distance_km", "end_port_distance_km", "port", "draught_before_m", "draught_after_m",
-            "reachable_ports"]
+    cols = [
+        "duration_h",
+        "start_port_distance_km",
+        "end_port_distance_km",
+        "port",
+        "draught_before_m",
+        "draught_after_m",
+        "reachable_ports",
+    ]
     gaps = events[(events["event_type"] == "gap") & events["voyage_id"].notna()]
     gaps = gaps[telling_gaps(gaps)]  # the gaps the voyage's features count
     if gaps.empty:
-        return pd.DataFrame({c: pd.Series([np.nan] * len(voyage_ids), dtype=object if c in ("port", "reachable_ports") else float)
-                             for c in cols})
-    best = gaps.sort_values(["voyage_id", "duration_h"], ascending=[True, False], kind="stable").drop_duplicates("voyage_id")
+        return pd.DataFrame(
+            {
+                c: pd.Series([np.nan] * len(voyage_ids), dtype=object if c in ("port", "reachable_ports") else float)
+                for c in cols
+            }
+        )
+    best = gaps.sort_values(["voyage_id", "duration_h"], ascending=[True, False], kind="stable").drop_duplicates(
+        "voyage_id"
+    )
     out = best.set_index("voyage_id")[cols].reindex(voyage_ids.to_numpy()).reset_index(drop=True)
     out["start_port_distance_km"] = out["start_port_distance_km"].fillna(FAR_KM)
     return out

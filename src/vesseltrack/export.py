@@ -64,13 +64,17 @@ def write_outputs(out_dir: str | Path, tables: dict[str, pd.DataFrame], summary:
     """Write ``{name}.csv`` for each table (name in schema.SPECS) plus summary.json into ``out_dir``."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: exists and is not a folder; expected a folder to write results into; choose another path")
+        raise InputError(
+            f"--out {out}: exists and is not a folder; expected a folder to write results into; choose another path"
+        )
     parent = out.parent if str(out.parent) else Path(".")
     try:
         parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
     except OSError as err:
-        raise InputError(f"--out {out}: cannot create it ({err.strerror}); expected a writable folder; choose another path") from err
+        raise InputError(
+            f"--out {out}: cannot create it ({err.strerror}); expected a writable folder; choose another path"
+        ) from err
     try:
         written = []
         for name, df in tables.items():

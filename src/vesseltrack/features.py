@@ -133,7 +133,12 @@ def voyage_features(steps: pd.DataFrame, voy: Voyages, events: pd.DataFrame, vis
     """
     nv = len(voy.first)
     if nv == 0:
-        return pd.DataFrame({c.name: pd.Series([], dtype=c.dtype) for c in (schema.Column("distance_m", "float64"), *schema.VOYAGE_FEATURES)})
+        return pd.DataFrame(
+            {
+                c.name: pd.Series([], dtype=c.dtype)
+                for c in (schema.Column("distance_m", "float64"), *schema.VOYAGE_FEATURES)
+            }
+        )
     f = voy.first
     dist_sum, spd_max, hi_v, lo_v = _step_reductions(steps, f)
     draught_change = np.where(np.isfinite(hi_v) & np.isfinite(lo_v), hi_v - lo_v, 0.0)
@@ -145,17 +150,21 @@ def voyage_features(steps: pd.DataFrame, voy: Voyages, events: pd.DataFrame, vis
     gaps = events[(events["event_type"] == "gap") & events["voyage_id"].notna()]
     gaps = gaps[telling_gaps(gaps)]
     at_sea = ~gaps["in_port"].fillna(False).to_numpy(dtype=bool)
-    g = gaps.assign(near=np.fmin(gaps["start_port_distance_km"].to_numpy(), gaps["end_port_distance_km"].to_numpy()),
-                    sea_h=np.where(at_sea, gaps["duration_h"].to_numpy(), 0.0),
-                    improb=-gaps["silence_per_day_log10"].to_numpy(dtype=float, na_value=np.nan),
-                    spare=gaps["spare_h"].to_numpy(dtype=float, na_value=np.nan),
-                    ldark_h=np.where(gaps["likely_dark"].fillna(False).to_numpy(dtype=bool), gaps["duration_h"].to_numpy(), 0.0))
+    g = gaps.assign(
+        near=np.fmin(gaps["start_port_distance_km"].to_numpy(), gaps["end_port_distance_km"].to_numpy()),
+        sea_h=np.where(at_sea, gaps["duration_h"].to_numpy(), 0.0),
+        improb=-gaps["silence_per_day_log10"].to_numpy(dtype=float, na_value=np.nan),
+        spare=gaps["spare_h"].to_numpy(dtype=float, na_value=np.nan),
+        ldark_h=np.where(gaps["likely_dark"].fillna(False).to_numpy(dtype=bool), gaps["duration_h"].to_numpy(), 0.0),
+    )
     agg = g.groupby("voyage_id", sort=False).agg(
         n_gaps=("duration_h", "size"), dark_hours=("duration_h", "sum"), sea_h=("sea_h", "sum"),
         longest_gap_h=("duration_h", "max"), max_gap_speed=("implied_speed_kn", "max"), near=("near", "min"),
         improb=("improb", "max"), spare=("spare", "max"), ldark_h=("ldark_h", "sum"),
     ).reindex(t["voyage_id"])
-    sens = t["start_port"].isin(visit_sensitive_ports).to_numpy().astype(np.int64) + t["end_port"].isin(visit_sensitive_ports).to_numpy().astype(np.int64)
+    sens = t["start_port"].isin(visit_sensitive_ports).to_numpy().astype(np.int64) + t["end_port"].isin(
+        visit_sensitive_ports
+    ).to_numpy().astype(np.int64)
     dark = agg["dark_hours"].fillna(0.0).to_numpy()
     dark_sea = agg["sea_h"].fillna(0.0).to_numpy()
     other = _other_event_features(events, t, identity_flags)
@@ -190,8 +199,11 @@ def telling_gaps(gaps: pd.DataFrame) -> np.ndarray:
     by the end of the data) only when likely dark on strong evidence (detect/gaps.py)."""
     kind = gaps["gap_kind"].to_numpy(dtype=object)
     edge = gaps["at_extent_edge"].fillna(False).to_numpy(dtype=bool)
-    return ((kind == "moving") & ~edge | ((kind == "stationary") & gaps["at_sensitive_port"].fillna(False).to_numpy(dtype=bool))
-            | ((kind == "open") & gaps["likely_dark"].fillna(False).to_numpy(dtype=bool)))
+    return (
+        (kind == "moving") & ~edge
+        | ((kind == "stationary") & gaps["at_sensitive_port"].fillna(False).to_numpy(dtype=bool))
+        | ((kind == "open") & gaps["likely_dark"].fillna(False).to_numpy(dtype=bool))
+    )
 
 
 def _other_event_features(events: pd.DataFrame, t: pd.DataFrame, flags: pd.DataFrame | None) -> dict[str, np.ndarray]:
@@ -200,16 +212,20 @@ def _other_event_features(events: pd.DataFrame, t: pd.DataFrame, flags: pd.DataF
     enc = both_ways(events)  # an encounter counts for both vessels
     enc = enc[enc["sts_candidate"].fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)  # not moored side by side
     enc["voyage_id"] = voyage_of(enc, t)
-    enc["dd"] = np.fmax(np.abs(enc["draught_after_m"] - enc["draught_before_m"]).to_numpy(dtype=float, na_value=np.nan),
-                        np.abs(enc["other_draught_after_m"] - enc["other_draught_before_m"]).to_numpy(dtype=float, na_value=np.nan))
+    enc["dd"] = np.fmax(
+        (enc["draught_after_m"] - enc["draught_before_m"]).abs().to_numpy(dtype=float, na_value=np.nan),
+        (enc["other_draught_after_m"] - enc["other_draught_before_m"]).abs().to_numpy(dtype=float, na_value=np.nan),
+    )
     e = enc.groupby("voyage_id", sort=False).agg(h=("duration_h", "sum"), dd=("dd", "max")).reindex(vid)
     lo = events[(events["event_type"] == "loitering") & (events["context"] == "at sea")]
-    lo = lo.assign(dark_h=np.where(lo["possible_dark_sts"].fillna(False).to_numpy(dtype=bool), lo["duration_h"].to_numpy(), 0.0))
+    lo = lo.assign(
+        dark_h=np.where(lo["possible_dark_sts"].fillna(False).to_numpy(dtype=bool), lo["duration_h"].to_numpy(), 0.0)
+    )
     lg = lo.groupby("voyage_id", sort=False).agg(h=("duration_h", "sum"), dark_h=("dark_h", "sum")).reindex(vid)
     # a spoofed episode goes away and comes back; a one-way jump is a bad fix or a feed glitch (it
     # stays in events.csv as data quality, not a finding)
-    sp = events[(events["event_type"] == "spoofing") & events["returned"].fillna(False).to_numpy(dtype=bool)]
-    sp = sp.groupby("voyage_id", sort=False).size().reindex(vid)
+    spoof = events[(events["event_type"] == "spoofing") & events["returned"].fillna(False).to_numpy(dtype=bool)]
+    sp = spoof.groupby("voyage_id", sort=False).size().reindex(vid)
     mmsi = t["mmsi"].to_numpy()
     real = mmsi % SPLIT_OFFSET
     clash_ids = events.loc[events["event_type"] == "identity_clash", "mmsi"].to_numpy() % SPLIT_OFFSET
@@ -246,13 +262,16 @@ def identity_issues(mmsi: np.ndarray, flags: pd.DataFrame | None) -> np.ndarray:
     land = fl["on_land_reports"].fillna(0).to_numpy(dtype=np.int64)
     causes = [
         (fl["unallocated_mid"].fillna(False).to_numpy(dtype=bool), "unallocated MID " + mid),
-        (fl["invalid_imo"].fillna(False).to_numpy(dtype=bool), np.full(len(real), "IMO number fails its check digit", dtype=object)),
+        (
+            fl["invalid_imo"].fillna(False).to_numpy(dtype=bool),
+            np.full(len(real), "IMO number fails its check digit", dtype=object),
+        ),
         (ph > 0, ph.astype(str).astype(object) + " reports at a placeholder speed (51.2, 63 or 102.3 kn)"),
         (land > 0, land.astype(str).astype(object) + " reports more than 5 km inland"),
     ]
     for fired, text in causes:
         out = np.where(fired, np.where(out == "", text, out + "; " + text), out)
-    return np.where(out == "", None, out).astype(object)
+    return np.where(out == "", None, out).astype(object)  # type: ignore[call-overload]
 
 
 # --- model features: each declared once ---------------------------------------------------------
@@ -312,35 +331,83 @@ VOYAGE_MODEL: tuple[ModelFeature, ...] = (
     F("log_sea_dark_hours", _log1p("sea_dark_hours"), lambda s: s.gap, one_sided=True),
     F("dark_fraction", _column("dark_fraction"), lambda s: s.gap, one_sided=True),
     F("log_longest_gap_h", _log1p("longest_gap_h"), lambda s: s.gap, one_sided=True),
-    F("gap_sensitive_closeness", lambda t: np.exp(-t["gap_near_sensitive_km"] / CLOSENESS_KM), lambda s: s.gap, one_sided=True),
+    F(
+        "gap_sensitive_closeness",
+        lambda t: np.exp(-t["gap_near_sensitive_km"] / CLOSENESS_KM),
+        lambda s: s.gap,
+        one_sided=True,
+    ),
     F("gap_improbability", _log1p("gap_improbability"), lambda s: s.improbable, one_sided=True),
     F("log_gap_spare_h", _log1p("max_gap_spare_h"), lambda s: s.spare, one_sided=True),
     # a tanker's likely-dark hours and likely-dark hours state one fact: one phrase (kept once)
     F("log_likely_dark_hours", _log1p("likely_dark_hours"), lambda s: s.likely_dark, one_sided=True),
-    F("log_tanker_likely_dark_hours", lambda t: np.log1p(t["likely_dark_hours"]) * t["is_tanker"],
-      lambda s: s.tanker_likely_dark, one_sided=True, evidence=FINDING_WEIGHT),
+    F(
+        "log_tanker_likely_dark_hours",
+        lambda t: np.log1p(t["likely_dark_hours"]) * t["is_tanker"],
+        lambda s: s.tanker_likely_dark,
+        one_sided=True,
+        evidence=FINDING_WEIGHT,
+    ),
     F("sensitive_port_calls", _as_float("sensitive_port_calls"), lambda s: s.sensitive_calls, one_sided=True),
     F("draught_change_m", _column("draught_change_m"), lambda s: s.draught, one_sided=True),
-    F("log_max_speed_kn", lambda t: np.log1p(np.minimum(t["max_implied_speed_kn"], 1000.0)),
-      lambda s: "implied speed " + s.fmt("max_implied_speed_kn", ".0f") + " kn between reports", one_sided=True),
-    F("log_encounter_hours", _log1p("encounter_hours"),
-      lambda s: "alongside another ship for " + s.fmt("encounter_hours", ".0f") + " h away from berths and ports (ship-to-ship)",
-      one_sided=True, evidence=FINDING_WEIGHT),
-    F("encounter_draught_change_m", _column("encounter_draught_change_m"),
-      lambda s: "draught changed by " + s.fmt("encounter_draught_change_m", ".1f") + " m across a ship-to-ship encounter",
-      one_sided=True),
-    F("log_loitering_hours", _log1p("loitering_hours"), lambda s: "loitering " + s.fmt("loitering_hours", ".0f") + " h at sea",
-      one_sided=True),
-    F("log_dark_sts_hours", _log1p("dark_sts_hours"),
-      lambda s: "stopped " + s.fmt("dark_sts_hours", ".0f") + " h at sea with no partner visible (possible dark STS)",
-      one_sided=True, evidence=FINDING_WEIGHT),
-    F("spoofing_events", _as_float("spoofing_events"),
-      lambda s: s.voyages["spoofing_events"].astype(str) + " spoofed position jump(s) away and back",
-      one_sided=True, evidence=FINDING_WEIGHT),
-    F("identity_clash", _as_float("identity_clash"), lambda s: s.flag("identity_clash", "MMSI broadcast by two ships at once"),
-      one_sided=True, evidence=FINDING_WEIGHT),
-    F("identity_changes", _as_float("identity_changes"),
-      lambda s: s.voyages["identity_changes"].astype(str) + " extra names / IMOs / call signs broadcast", one_sided=True),
+    F(
+        "log_max_speed_kn",
+        lambda t: np.log1p(np.minimum(t["max_implied_speed_kn"], 1000.0)),
+        lambda s: "implied speed " + s.fmt("max_implied_speed_kn", ".0f") + " kn between reports",
+        one_sided=True,
+    ),
+    F(
+        "log_encounter_hours",
+        _log1p("encounter_hours"),
+        lambda s: (
+            "alongside another ship for "
+            + s.fmt("encounter_hours", ".0f")
+            + " h away from berths and ports (ship-to-ship)"
+        ),
+        one_sided=True,
+        evidence=FINDING_WEIGHT,
+    ),
+    F(
+        "encounter_draught_change_m",
+        _column("encounter_draught_change_m"),
+        lambda s: (
+            "draught changed by " + s.fmt("encounter_draught_change_m", ".1f") + " m across a ship-to-ship encounter"
+        ),
+        one_sided=True,
+    ),
+    F(
+        "log_loitering_hours",
+        _log1p("loitering_hours"),
+        lambda s: "loitering " + s.fmt("loitering_hours", ".0f") + " h at sea",
+        one_sided=True,
+    ),
+    F(
+        "log_dark_sts_hours",
+        _log1p("dark_sts_hours"),
+        lambda s: "stopped " + s.fmt("dark_sts_hours", ".0f") + " h at sea with no partner visible (possible dark STS)",
+        one_sided=True,
+        evidence=FINDING_WEIGHT,
+    ),
+    F(
+        "spoofing_events",
+        _as_float("spoofing_events"),
+        lambda s: s.voyages["spoofing_events"].astype(str) + " spoofed position jump(s) away and back",
+        one_sided=True,
+        evidence=FINDING_WEIGHT,
+    ),
+    F(
+        "identity_clash",
+        _as_float("identity_clash"),
+        lambda s: s.flag("identity_clash", "MMSI broadcast by two ships at once"),
+        one_sided=True,
+        evidence=FINDING_WEIGHT,
+    ),
+    F(
+        "identity_changes",
+        _as_float("identity_changes"),
+        lambda s: s.voyages["identity_changes"].astype(str) + " extra names / IMOs / call signs broadcast",
+        one_sided=True,
+    ),
     F("invalid_identity", _as_float("invalid_identity"), lambda s: s.invalid_identity, one_sided=True),
     F("is_tanker", _as_float("is_tanker"), lambda s: s.flag("is_tanker", "tanker", "not a tanker"), one_sided=True),
 )
@@ -362,12 +429,24 @@ GAP_MODEL: tuple[ModelFeature, ...] = (
     F("log_duration_h", lambda g: np.log1p(g["duration_h"].to_numpy()), lambda s: s.gap, one_sided=True),
     F("gap_sensitive_closeness", lambda g: np.exp(-_gap_near_km(g) / CLOSENESS_KM), lambda s: s.gap, one_sided=True),
     F("draught_change_m", _gap_draught_change_m, lambda s: s.draught, one_sided=True),
-    F("log_spare_h", lambda g: np.log1p(np.clip(np.nan_to_num(g["spare_h"].to_numpy(dtype=float, na_value=np.nan)), 0, None)),
-      lambda s: s.spare, one_sided=True),
-    F("improbability", lambda g: np.log1p(np.nan_to_num(-g["silence_per_day_log10"].to_numpy(dtype=float, na_value=np.nan))),
-      lambda s: s.improbable, one_sided=True),
-    F("log_others_heard", lambda g: np.log1p(g["others_heard"].to_numpy(dtype=float, na_value=0.0)),
-      lambda s: s.others_heard, one_sided=True),
+    F(
+        "log_spare_h",
+        lambda g: np.log1p(np.clip(np.nan_to_num(g["spare_h"].to_numpy(dtype=float, na_value=np.nan)), 0, None)),
+        lambda s: s.spare,
+        one_sided=True,
+    ),
+    F(
+        "improbability",
+        lambda g: np.log1p(np.nan_to_num(-g["silence_per_day_log10"].to_numpy(dtype=float, na_value=np.nan))),
+        lambda s: s.improbable,
+        one_sided=True,
+    ),
+    F(
+        "log_others_heard",
+        lambda g: np.log1p(g["others_heard"].to_numpy(dtype=float, na_value=0.0)),
+        lambda s: s.others_heard,
+        one_sided=True,
+    ),
     F("in_port", lambda g: g["in_port"].fillna(False).to_numpy(dtype=bool).astype(float), lambda s: s.at_sea),
     F("is_tanker", lambda g: is_tanker(g["vessel_type"]).astype(float), lambda s: s.tanker, one_sided=True),
 )

@@ -115,9 +115,13 @@ def write_geo(result, out_dir: str | Path, *, mmsi: int | None = None) -> list[P
 def _out_dir(out_dir: str | Path) -> Path:
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: exists and is not a folder; expected a folder to write results into; choose another path")
+        raise InputError(
+            f"--out {out}: exists and is not a folder; expected a folder to write results into; choose another path"
+        )
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise InputError(f"--out {out}: cannot create it ({err.strerror}); expected a writable folder; choose another path") from err
+        raise InputError(
+            f"--out {out}: cannot create it ({err.strerror}); expected a writable folder; choose another path"
+        ) from err
     return out

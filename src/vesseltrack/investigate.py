@@ -44,7 +44,9 @@ def _require(result, mmsi: int) -> int:
     known = result.positions["mmsi"].to_numpy()
     if not (known == mmsi).any():
         sample = [int(x) for x in np.unique(known)[:5]]
-        raise ConfigError(f"MMSI {mmsi} is not in the results; expected one of the {len(pd.unique(known))} vessels, e.g. {sample}; check the number or the input files")
+        raise ConfigError(
+            f"MMSI {mmsi} is not in the results; expected one of the {len(pd.unique(known))} vessels, e.g. {sample}; check the number or the input files"  # noqa: E501
+        )
     return mmsi
 
 
@@ -136,23 +138,29 @@ def segment_lines(steps: pd.DataFrame) -> pd.DataFrame:
     names = names.astype(object) if isinstance(names.dtype, pd.CategoricalDtype) else names
     # the name in force: the last one broadcast in the segment
     last_name = names.groupby(line_id, sort=True).last()
-    return pd.DataFrame({
-        "mmsi": mmsi[starts].astype("int32"),
-        "segment_id": seg[starts].astype("int64"),
-        "vessel_name": pd.Series(last_name.astype(object).where(last_name.notna(), None).to_numpy(dtype=object), dtype=object),
-        "vessel_type": steps["vessel_type"].iloc[ends].to_numpy(),
-        "start_time": ts.iloc[starts].to_numpy(),
-        "end_time": ts.iloc[ends].to_numpy(),
-        "n_positions": counts.astype("int64"),
-        "geometry": geoms,
-    }).astype({"vessel_type": "Int16", "start_time": schema.UTC_NS, "end_time": schema.UTC_NS})
+    return pd.DataFrame(
+        {
+            "mmsi": mmsi[starts].astype("int32"),
+            "segment_id": seg[starts].astype("int64"),
+            "vessel_name": pd.Series(
+                last_name.astype(object).where(last_name.notna(), None).to_numpy(dtype=object), dtype=object
+            ),
+            "vessel_type": steps["vessel_type"].iloc[ends].to_numpy(),
+            "start_time": ts.iloc[starts].to_numpy(),
+            "end_time": ts.iloc[ends].to_numpy(),
+            "n_positions": counts.astype("int64"),
+            "geometry": geoms,
+        }
+    ).astype({"vessel_type": "Int16", "start_time": schema.UTC_NS, "end_time": schema.UTC_NS})
 
 
 def _geopandas():
     try:
         import geopandas
     except ImportError as err:  # pragma: no cover - geopandas is in the test extra
-        raise ConfigError("geopandas is not installed; expected it for GeoDataFrames and GeoParquet; install it with pip install 'vesseltrack[maps]'") from err
+        raise ConfigError(
+            "geopandas is not installed; expected it for GeoDataFrames and GeoParquet; install it with pip install 'vesseltrack[maps]'"  # noqa: E501
+        ) from err
     return geopandas
 
 
@@ -180,13 +188,17 @@ def to_movingpandas(result, mmsi: int | None = None):
             warnings.simplefilter("ignore")
             import movingpandas as mpd
     except ImportError as err:
-        raise ConfigError("movingpandas is not installed; expected it for to_movingpandas(); install it with pip install 'vesseltrack[movingpandas]' or pip install movingpandas") from err
+        raise ConfigError(
+            "movingpandas is not installed; expected it for to_movingpandas(); install it with pip install 'vesseltrack[movingpandas]' or pip install movingpandas"  # noqa: E501
+        ) from err
     gpd = _geopandas()
     steps = track_segments(result, mmsi)
     traj_id = steps["mmsi"].astype(str) + "_" + steps["segment_id"].astype(str)
     cols = ["mmsi", "segment_id", "timestamp", "sog_kn", "cog_deg", "draught_m", "vessel_name"]
     df = steps[cols].assign(traj_id=traj_id.to_numpy(), vessel_name=steps["vessel_name"].astype(object))
-    gdf = gpd.GeoDataFrame(df, geometry=shapely.points(steps["lon"].to_numpy(float), steps["lat"].to_numpy(float)), crs=WGS84)
+    gdf = gpd.GeoDataFrame(
+        df, geometry=shapely.points(steps["lon"].to_numpy(float), steps["lat"].to_numpy(float)), crs=WGS84
+    )
     gdf["t"] = gdf["timestamp"].dt.tz_convert(None)  # movingpandas wants naive UTC times
     with warnings.catch_warnings():  # pandas deprecation warnings raised inside movingpandas
         warnings.filterwarnings("ignore", module="movingpandas")

@@ -53,7 +53,9 @@ def _folium():
     try:
         import folium
     except ImportError as err:
-        raise ConfigError("folium is not installed; expected it for maps; install it with pip install 'vesseltrack[maps]'") from err
+        raise ConfigError(
+            "folium is not installed; expected it for maps; install it with pip install 'vesseltrack[maps]'"
+        ) from err
     return folium
 
 
@@ -271,15 +273,36 @@ def make_map(result, *, mmsi: int | None = None, max_points_per_track: int = DEF
     for r in g.itertuples(index=False):
         line = folium.PolyLine([[r.start_lat, r.start_lon], [r.end_lat, r.end_lon]],
                                color=colours.get(int(r.mmsi), "#555555"), weight=3, opacity=0.9, dash_array="8 6")
-        line.add_child(SafePopup(popup_html(f"gap: {r.vessel_name or ''} ({r.mmsi})", [
-            ("from", r.start_time), ("to", r.end_time), ("duration", f"{r.duration_h:.1f} h"),
-            ("score", None if pd.isna(r.score) else f"{r.score:.3f}"), ("reasons", r.reasons),
-            ("reachable ports", r.reachable_ports),
-            ("spare time", None if pd.isna(r.spare_h) else f"{r.spare_h:.1f} h"),
-            ("draught", None if pd.isna(r.draught_before_m) else f"{r.draught_before_m:.1f} m -> {r.draught_after_m:.1f} m"),
-            ("destination", None if r.destination_before is None else f"{r.destination_before} -> {r.destination_after}"),
-            ("name", None if r.name_before == r.name_after else f"{r.name_before} -> {r.name_after}"),
-        ]), tooltip=esc(f"gap {r.duration_h:.0f} h")))
+        line.add_child(
+            SafePopup(
+                popup_html(
+                    f"gap: {r.vessel_name or ''} ({r.mmsi})",
+                    [
+                        ("from", r.start_time),
+                        ("to", r.end_time),
+                        ("duration", f"{r.duration_h:.1f} h"),
+                        ("score", None if pd.isna(r.score) else f"{r.score:.3f}"),
+                        ("reasons", r.reasons),
+                        ("reachable ports", r.reachable_ports),
+                        ("spare time", None if pd.isna(r.spare_h) else f"{r.spare_h:.1f} h"),
+                        (
+                            "draught",
+                            None
+                            if pd.isna(r.draught_before_m)
+                            else f"{r.draught_before_m:.1f} m -> {r.draught_after_m:.1f} m",
+                        ),
+                        (
+                            "destination",
+                            None
+                            if r.destination_before is None
+                            else f"{r.destination_before} -> {r.destination_after}",
+                        ),
+                        ("name", None if r.name_before == r.name_after else f"{r.name_before} -> {r.name_after}"),
+                    ],
+                ),
+                tooltip=esc(f"gap {r.duration_h:.0f} h"),
+            )
+        )
         line.add_to(gaps_group)
     gaps_group.add_to(m)
 
@@ -299,11 +322,28 @@ def make_map(result, *, mmsi: int | None = None, max_points_per_track: int = DEF
         colour = EVENT_COLOURS.get(r.event_type, "#333333")
         mk = folium.CircleMarker([r.start_lat, r.start_lon], radius=4, color=colour, weight=1.5, fill=True,
                                  fill_color=colour, fill_opacity=0.7)
-        mk.add_child(SafePopup(popup_html(f"{r.event_type.replace('_', ' ')}: {r.vessel_name or ''} ({r.mmsi})", [
-            ("port", r.port), ("from", r.start_time), ("to", r.end_time), ("duration", f"{r.duration_h:.1f} h"),
-            ("other vessel", r.other_mmsi), ("reasons", r.reasons),
-            ("draught", None if pd.isna(r.draught_before_m) else f"{r.draught_before_m:.1f} m -> {r.draught_after_m:.1f} m"),
-        ]), tooltip=esc(f"{r.event_type.replace('_', ' ')} {r.port or ''}".strip())))
+        mk.add_child(
+            SafePopup(
+                popup_html(
+                    f"{r.event_type.replace('_', ' ')}: {r.vessel_name or ''} ({r.mmsi})",
+                    [
+                        ("port", r.port),
+                        ("from", r.start_time),
+                        ("to", r.end_time),
+                        ("duration", f"{r.duration_h:.1f} h"),
+                        ("other vessel", r.other_mmsi),
+                        ("reasons", r.reasons),
+                        (
+                            "draught",
+                            None
+                            if pd.isna(r.draught_before_m)
+                            else f"{r.draught_before_m:.1f} m -> {r.draught_after_m:.1f} m",
+                        ),
+                    ],
+                ),
+                tooltip=esc(f"{r.event_type.replace('_', ' ')} {r.port or ''}".strip()),
+            )
+        )
         mk.add_to(ev_group)
     ev_group.add_to(m)
 
@@ -381,7 +421,9 @@ def _alert_locations(alerts: pd.DataFrame, events: pd.DataFrame, steps: pd.DataF
             out.append((float(e["start_lat"]), float(e["start_lon"])))
         else:
             sel = np.flatnonzero((steps["mmsi"].to_numpy() == r.mmsi) & (ts >= r.start_time).to_numpy())
-            out.append((float(steps["lat"].iloc[sel[0]]), float(steps["lon"].iloc[sel[0]])) if len(sel) else (np.nan, np.nan))
+            out.append(
+                (float(steps["lat"].iloc[sel[0]]), float(steps["lon"].iloc[sel[0]])) if len(sel) else (np.nan, np.nan)
+            )
     return out
 
 
@@ -415,7 +457,9 @@ def map_html(m, *, offline: bool | None = None) -> str:
     found = local_leaflet()
     if found is None:
         if offline:
-            raise ConfigError("no local copy of Leaflet found for an offline map; expected leaflet.js and leaflet.css; install them with pip install 'vesseltrack[maps]' (django-js-lib-leaflet) or apt-get install libjs-leaflet, or set VESSELTRACK_LEAFLET_DIR")
+            raise ConfigError(
+                "no local copy of Leaflet found for an offline map; expected leaflet.js and leaflet.css; install them with pip install 'vesseltrack[maps]' (django-js-lib-leaflet) or apt-get install libjs-leaflet, or set VESSELTRACK_LEAFLET_DIR"  # noqa: E501
+            )
         return page
     js = found[0].read_text(encoding="utf-8").replace("</script", "<\\/script")
     css = found[1].read_text(encoding="utf-8").replace("</style", "<\\/style")
@@ -437,4 +481,4 @@ def write_map(result, path: str | Path, *, offline: bool | None = None, **kwargs
     return path
 
 
-__all__ = ["make_map", "write_map", "map_html", "local_leaflet", "downsample", "popup_html", "esc"]
+__all__ = ["downsample", "esc", "local_leaflet", "make_map", "map_html", "popup_html", "write_map"]

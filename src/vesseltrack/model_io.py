@@ -38,7 +38,9 @@ class ScoringModel:
         try:
             sio.dump(bundle, path)
         except OSError as err:
-            raise ModelError(f"{path}: cannot write the model ({err.strerror}); expected a writable path; choose another --model path") from err
+            raise ModelError(
+                f"{path}: cannot write the model ({err.strerror}); expected a writable path; choose another --model path"  # noqa: E501
+            ) from err
         return path
 
 
@@ -50,22 +52,34 @@ def load_model(path: str | Path) -> ScoringModel:
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except FileNotFoundError as err:
-        raise ModelError(f"{path}: model file not found; expected a .skops file written by 'vesseltrack train'; check the path") from err
+        raise ModelError(
+            f"{path}: model file not found; expected a .skops file written by 'vesseltrack train'; check the path"
+        ) from err
     except Exception as err:  # skops raises zipfile/json/key errors for files that are not skops at all
-        raise ModelError(f"{path}: not a vesseltrack model ({type(err).__name__}: {err}); expected a .skops file written by 'vesseltrack train'; retrain the model") from err
+        raise ModelError(
+            f"{path}: not a vesseltrack model ({type(err).__name__}: {err}); expected a .skops file written by 'vesseltrack train'; retrain the model"  # noqa: E501
+        ) from err
     foreign = sorted(set(untrusted) - set(TRUSTED_TYPES))
     if foreign:
-        raise ModelError(f"{path}: the file holds types a vesseltrack model never holds ({foreign[:5]}); expected only {TRUSTED_TYPES}; refusing to load it (it may be hostile); retrain with 'vesseltrack train'")
+        raise ModelError(
+            f"{path}: the file holds types a vesseltrack model never holds ({foreign[:5]}); expected only {TRUSTED_TYPES}; refusing to load it (it may be hostile); retrain with 'vesseltrack train'"  # noqa: E501
+        )
     try:
         bundle = sio.load(path, trusted=TRUSTED_TYPES)
     except Exception as err:
-        raise ModelError(f"{path}: the model cannot be read ({type(err).__name__}: {err}); expected a .skops file written by 'vesseltrack train'; retrain the model") from err
+        raise ModelError(
+            f"{path}: the model cannot be read ({type(err).__name__}: {err}); expected a .skops file written by 'vesseltrack train'; retrain the model"  # noqa: E501
+        ) from err
     fmt = bundle.get("format") if isinstance(bundle, dict) else None
     if fmt != MODEL_FORMAT:
         version = bundle.get("vesseltrack_version", "unknown") if isinstance(bundle, dict) else "unknown"
-        raise ModelError(f"{path}: model format {fmt!r} (written by vesseltrack {version}) is not {MODEL_FORMAT!r}, the format this version reads; retrain it with 'vesseltrack train'")
+        raise ModelError(
+            f"{path}: model format {fmt!r} (written by vesseltrack {version}) is not {MODEL_FORMAT!r}, the format this version reads; retrain it with 'vesseltrack train'"  # noqa: E501
+        )
     for key in ("voyage", "gap"):
         if bundle[key] is not None and not isinstance(bundle[key], IsolationScorer):
-            raise ModelError(f"{path}: '{key}' holds a {type(bundle[key]).__name__}; expected an IsolationScorer; retrain the model")
+            raise ModelError(
+                f"{path}: '{key}' holds a {type(bundle[key]).__name__}; expected an IsolationScorer; retrain the model"
+            )
     return ScoringModel(voyage=bundle["voyage"], gap=bundle["gap"], vesseltrack_version=bundle["vesseltrack_version"],
                         reference=bundle.get("reference", {}))

@@ -20,9 +20,9 @@ import pandas as pd
 import vesseltrack
 from vesseltrack import alerts as alerts_mod
 from vesseltrack import explain, features, ingest, schema, stopareas, tracks, zones
+from vesseltrack.config import Config
 from vesseltrack.detect import encounters, identity, loitering
 from vesseltrack.detect import events as ev
-from vesseltrack.config import Config
 from vesseltrack.detect.gaps import GapParams, detect_gaps
 from vesseltrack.detect.ports import port_visit_events, visit_runs
 from vesseltrack.errors import ConfigError
@@ -63,13 +63,17 @@ def _say(progress: Progress | None, msg: str) -> None:
 def _ingest(inputs, config: Config, progress: Progress | None):
     paths = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
     if not paths:
-        raise ConfigError("no input files given; expected one or more CSV, Parquet or NMEA files; name them on the command line")
+        raise ConfigError(
+            "no input files given; expected one or more CSV, Parquet or NMEA files; name them on the command line"
+        )
     got = ingest.load(paths, column_map=config.column_map, assume_time=config.assume_time,
                       strict_mmsi=config.strict_mmsi, chunk_rows=config.chunk_rows, progress=progress)
     return got.positions, got, paths
 
 
-def run(inputs: Sequence[str | Path] | str | Path, config: Config | None = None, *, progress: Progress | None = None) -> Result:
+def run(
+    inputs: Sequence[str | Path] | str | Path, config: Config | None = None, *, progress: Progress | None = None
+) -> Result:
     """Read AIS files and analyse them: the whole batch-scoring job."""
     config = config or Config()
     gaz = zones.build_gazetteer(config.zone_files, replace=config.replace_ports)  # fail fast on bad zone files
@@ -137,7 +141,7 @@ def detect(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer, progre
     _say(progress, f"detect: {len(gaps):,} gaps, {len(visits):,} port visits, {len(enc):,} encounters, "
                    f"{len(loit):,} loitering, {len(spoof):,} spoofing, {len(clashes):,} identity clashes")
 
-    voy = build_voyages(steps, runs[0], runs[2], vgaz)
+    voy = build_voyages(steps, runs.start_idx, runs.zone, vgaz)
     events = ev.concat([gaps, visits, enc, loit, spoof, clashes])
     events["voyage_id"] = voyage_of(events, voy.table)
     feats = features.voyage_features(steps, voy, events, set(gaz.names[gaz.sensitive]), flags)
@@ -151,21 +155,32 @@ def fit_model(d: Detected, config: Config) -> ScoringModel:
     gaps = d.events[d.events["event_type"] == "gap"]
     kw = {"random_state": config.random_state, "n_estimators": config.n_estimators}
     return ScoringModel(
-        voyage=fit_scorer(features.voyage_matrix(d.voyages), one_sided=features.VOYAGE_ONE_SIDED, evidence=features.VOYAGE_EVIDENCE, **kw),
-        gap=fit_scorer(features.gap_matrix(gaps), one_sided=features.GAP_ONE_SIDED, evidence=features.GAP_EVIDENCE, **kw),
+        voyage=fit_scorer(
+            features.voyage_matrix(d.voyages),
+            one_sided=features.VOYAGE_ONE_SIDED,
+            evidence=features.VOYAGE_EVIDENCE,
+            **kw,
+        ),
+        gap=fit_scorer(
+            features.gap_matrix(gaps), one_sided=features.GAP_ONE_SIDED, evidence=features.GAP_EVIDENCE, **kw
+        ),
         vesseltrack_version=vesseltrack.__version__,
-        reference={"voyages": int(len(d.voyages)), "gaps": int(len(gaps)), "vessels": _n_vessels(d.positions)},
+        reference={"voyages": len(d.voyages), "gaps": len(gaps), "vessels": _n_vessels(d.positions)},
     )
 
 
-def train(inputs: Sequence[str | Path] | str | Path, config: Config | None = None, *, progress: Progress | None = None) -> ScoringModel:
+def train(
+    inputs: Sequence[str | Path] | str | Path, config: Config | None = None, *, progress: Progress | None = None
+) -> ScoringModel:
     """Learn what normal traffic looks like from reference files: a model for ``score --model``."""
     config = config or Config()
     positions, _, _ = _ingest(inputs, config, progress)
     gaz = zones.build_gazetteer(config.zone_files, replace=config.replace_ports)
     model = fit_model(detect(positions, config, gaz, progress), config)
     if model.voyage is None:
-        raise ConfigError(f"the reference data gives {model.reference['voyages']} voyages; expected at least {MIN_ROWS} to learn from; train on more traffic")
+        raise ConfigError(
+            f"the reference data gives {model.reference['voyages']} voyages; expected at least {MIN_ROWS} to learn from; train on more traffic"  # noqa: E501
+        )
     return model
 
 
@@ -185,8 +200,10 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
 
     vscore, vcontrib = apply_scorer(model.voyage, features.voyage_matrix(voyages))
     voyages["score"] = vscore
-    voyages["reasons"] = np.where(np.isnan(vscore), None, explain.voyage_reasons(voyages, vcontrib, events, sensitive_names))
-    voyages["contributions"] = np.where(np.isnan(vscore), None, explain.contributions_text(vcontrib))
+    voyages["reasons"] = np.where(  # type: ignore[call-overload]
+        np.isnan(vscore), None, explain.voyage_reasons(voyages, vcontrib, events, sensitive_names)
+    )
+    voyages["contributions"] = np.where(np.isnan(vscore), None, explain.contributions_text(vcontrib))  # type: ignore[call-overload]
     voyages = schema.conform(voyages, schema.VOYAGES)
 
     is_gap = (events["event_type"] == "gap").to_numpy()
@@ -200,7 +217,9 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
     events = schema.conform(events, schema.EVENTS)
     _say(progress, f"score: {len(voyages):,} voyages, {len(events):,} events")
 
-    alerts = alerts_mod.select_alerts(voyages, events, min_score=config.min_score, top=config.top, all_vessels=config.all_vessels)
+    alerts = alerts_mod.select_alerts(
+        voyages, events, min_score=config.min_score, top=config.top, all_vessels=config.all_vessels
+    )
     summary = {
         "vesseltrack_version": vesseltrack.__version__,
         "parameters": {**{k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(config).items()},
@@ -208,10 +227,10 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
         "model": {"scored_against": "reference model" if config.model_path else "this batch",
                   "trained_with_version": model.vesseltrack_version, **model.reference},
         "vessels": _n_vessels(d.positions),
-        "positions": int(len(d.positions)),
-        "voyages": int(len(voyages)),
+        "positions": len(d.positions),
+        "voyages": len(voyages),
         "events": {t: int((events["event_type"] == t).sum()) for t in schema.EVENT_TYPES},
-        "alerts": int(len(alerts)),
+        "alerts": len(alerts),
         "gazetteer": gaz.describe(),
         "stop_areas": d.stop_areas.describe(),
         "populations": {k: int(v) for k, v in voyages["population"].value_counts().sort_index().items()},

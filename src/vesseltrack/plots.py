@@ -8,6 +8,7 @@ backend, Agg included.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,9 @@ def _figure_class():
     try:
         from matplotlib.figure import Figure
     except ImportError as err:
-        raise ConfigError("matplotlib is not installed; expected it for timeline plots; install it with pip install 'vesseltrack[maps]'") from err
+        raise ConfigError(
+            "matplotlib is not installed; expected it for timeline plots; install it with pip install 'vesseltrack[maps]'"  # noqa: E501
+        ) from err
     return Figure
 
 
@@ -62,6 +65,7 @@ def timeline(result, mmsi: int, *, width: float = 11.0, height: float = 5.5):
     ax_dr.set_xlabel("time (UTC)")
 
     gaps = events[events["event_type"] == "gap"]
+    r: Any  # an events row (itertuples gives the stubs no field types)
     for r in gaps.itertuples(index=False):
         t0, t1 = pd.Timestamp(r.start_time).tz_localize(None), pd.Timestamp(r.end_time).tz_localize(None)
         alpha = 0.15 + 0.35 * (0.0 if pd.isna(r.score) else float(r.score))

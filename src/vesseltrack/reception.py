@@ -15,7 +15,8 @@ cells borrow from the fleet). A gap gets the larger (more innocent) of the rates
 end cells; ``silence_per_day_log10`` is log10 of that rate per ship-day: 0 = ships there go silent
 this long about once a day, -3 = once in a thousand ship-days. Independent evidence comes from the
 neighbours: ``others_heard`` counts reports of other vessels in the gap's start and end cells
-during it (in the whole hours inside the gap). A natural outage in poorly covered water has a common silence and few neighbours
+during it (in the whole hours inside the gap). A natural outage in poorly covered water has a
+common silence and few neighbours
 heard; a tanker silent for 30 h where its neighbours were heard every few minutes has neither.
 
 The map also keeps the mean reporting rate per cell and class (``reception_*_per_h``), for a human.
@@ -73,7 +74,9 @@ def class_codes(ais_class: pd.Series) -> np.ndarray:
     if isinstance(ais_class.dtype, pd.CategoricalDtype):  # compare the small category table, not every row
         is_b = np.asarray(ais_class.cat.categories == "B")
         codes = ais_class.cat.codes.to_numpy()
-        return np.where(codes >= 0, is_b[codes], False).astype(np.int64) if is_b.any() else np.zeros(len(codes), np.int64)
+        return (
+            np.where(codes >= 0, is_b[codes], False).astype(np.int64) if is_b.any() else np.zeros(len(codes), np.int64)
+        )
     return (ais_class.astype(object) == "B").to_numpy(dtype=bool).astype(np.int64)
 
 
@@ -113,7 +116,9 @@ class ReceptionMap:
         dur = np.clip(np.asarray(dur_s, dtype=np.int64), SILENCE_MIN_S, (1 << 32) - 1)
         key = cell.astype(np.int64) * 2 + cls
         k = self.silence_keys
-        ge_cell = np.searchsorted(k, (key << 32) + (1 << 32) - 1, side="right") - np.searchsorted(k, (key << 32) + dur, side="left")
+        ge_cell = np.searchsorted(k, (key << 32) + (1 << 32) - 1, side="right") - np.searchsorted(
+            k, (key << 32) + dur, side="left"
+        )
         ge_cell = np.maximum(ge_cell - self_count, 0)
         ge_all = len(self.silence_all) - np.searchsorted(self.silence_all, dur, side="left") - self_count
         rate_fleet = np.maximum(ge_all, 0) / max(self.fleet_hours, 1e-9)
@@ -148,7 +153,9 @@ def _run_sums(key: np.ndarray, weights: list) -> tuple[np.ndarray, list[np.ndarr
     if len(key) == 0:
         return key, [np.zeros(0) for _ in weights]
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    sums = [np.diff(np.r_[starts, len(key)]).astype(float) if w is None else np.add.reduceat(w, starts) for w in weights]
+    sums = [
+        np.diff(np.r_[starts, len(key)]).astype(float) if w is None else np.add.reduceat(w, starts) for w in weights
+    ]
     return key[starts], sums
 
 
@@ -172,7 +179,9 @@ def build_reception(steps: pd.DataFrame, *, cell_deg: float = DEFAULT_CELL_DEG, 
         c0, c1 = cell[i - 1], cell[i]
         dt_h = dt_s[i] / 3600.0
         counted = (c1 == c0) & (dt_h <= max_step_h)
-        k, sums = _run_sums(c0 * 2 + cls[i - 1], [counted.astype(float), np.minimum(dt_h, max_step_h), np.where(counted, dt_h, 0.0)])
+        k, sums = _run_sums(
+            c0 * 2 + cls[i - 1], [counted.astype(float), np.minimum(dt_h, max_step_h), np.where(counted, dt_h, 0.0)]
+        )
         step_keys.append(k)
         step_sums.append(sums)
         # reports per (cell, hour), for "others heard during a gap"
@@ -184,8 +193,11 @@ def build_reception(steps: pd.DataFrame, *, cell_deg: float = DEFAULT_CELL_DEG, 
     run_key = np.concatenate(step_keys) if step_keys else np.empty(0, np.int64)
     inv, uk = pd.factorize(run_key, sort=True)  # hash-based, then only the distinct keys are sorted
     n_steps, hours, stay_hours = (
-        np.bincount(inv, weights=np.concatenate([b[j] for b in step_sums]) if step_sums else np.empty(0), minlength=len(uk))
-        for j in range(3))
+        np.bincount(
+            inv, weights=np.concatenate([b[j] for b in step_sums]) if step_sums else np.empty(0), minlength=len(uk)
+        )
+        for j in range(3)
+    )
     table = pd.DataFrame({"cell": uk // 2, "ais_class": uk % 2, "steps": n_steps.astype(np.int64), "hours": hours,
                           "rate_per_h": np.divide(n_steps, stay_hours, out=np.zeros(len(uk)), where=stay_hours > 0)})
     fleet = np.zeros(2)
@@ -204,7 +216,9 @@ def build_reception(steps: pd.DataFrame, *, cell_deg: float = DEFAULT_CELL_DEG, 
     run_key = np.concatenate(hour_keys) if hour_keys else np.empty(0, np.int64)
     inv, heard_keys = pd.factorize(run_key, sort=True)
     run_n = np.concatenate(hour_counts) if hour_counts else np.empty(0)
-    heard_cum = np.concatenate([[0], np.cumsum(np.bincount(inv, weights=run_n, minlength=len(heard_keys)).astype(np.int64))])
+    heard_cum = np.concatenate(
+        [[0], np.cumsum(np.bincount(inv, weights=run_n, minlength=len(heard_keys)).astype(np.int64))]
+    )
     return ReceptionMap(cell_deg=cell_deg, table=table, fleet_rate=fleet, min_steps=min_steps,
                         silence_keys=skeys, silence_all=np.sort(dur), fleet_hours=float(hours.sum()),
                         heard_keys=heard_keys, heard_cum=heard_cum)

@@ -71,7 +71,15 @@ STEPS: tuple[Column, ...] = (
 
 #: Column the pipeline adds to the steps once zones and stop areas are known (stopareas.py).
 STEP_CONTEXT: tuple[Column, ...] = (
-    C("context", "int8", "", "position context code: 0 at sea, 1 port, 2 anchorage, 3 berth (stopareas.CONTEXTS)", False, 0, 3),
+    C(
+        "context",
+        "int8",
+        "",
+        "position context code: 0 at sea, 1 port, 2 anchorage, 3 berth (stopareas.CONTEXTS)",
+        False,
+        0,
+        3,
+    ),
 )
 
 # --- rejects ---------------------------------------------------------------------------------------
@@ -88,7 +96,7 @@ REJECTS: tuple[Column, ...] = (
 REJECT_REASONS: dict[str, str] = {
     "malformed_row": "the row could not be split into the file's columns",
     "missing_mmsi": "no MMSI",
-    "non_vessel": "not a ship: aid to navigation (99x), base station (00x), SART/MOB/EPIRB (97x) or SAR aircraft (111x); counted apart, not in rejects.csv",
+    "non_vessel": "not a ship: aid to navigation (99x), base station (00x), SART/MOB/EPIRB (97x) or SAR aircraft (111x); counted apart, not in rejects.csv",  # noqa: E501
     "invalid_mmsi": "MMSI is not a 9-digit number in 100000000..999999999",
     "bad_timestamp": "timestamp missing or unparseable",
     "missing_position": "latitude or longitude missing or 'not available' (91 / 181)",
@@ -96,7 +104,7 @@ REJECT_REASONS: dict[str, str] = {
     "lon_out_of_range": "longitude outside -180..180",
     # NMEA-specific codes (ingest/nmea.py)
     "bad_checksum": "NMEA checksum does not match",
-    "malformed_sentence": "NMEA sentence whose fields (fragment count/number, sequence id, channel, fill bits) are invalid",
+    "malformed_sentence": "NMEA sentence whose fields (fragment count/number, sequence id, channel, fill bits) are invalid",  # noqa: E501
     "incomplete_multipart": "a multi-part message with parts missing",
     "bad_payload": "AIS payload could not be decoded",
     "no_timestamp": "NMEA sentence with no time and no --assume-time",
@@ -121,9 +129,15 @@ EVENTS: tuple[Column, ...] = (
     C("duration_h", "float64", "h", "", False, 0),
     C("distance_m", "float64", "m", "great-circle distance start -> end; NaN for an open gap", True, 0),
     C("port", "str", "", "port of a port visit; nearest sensitive port of other events", True),
-    C("context", "str", "", "where it happened (stopareas.CONTEXTS): 'at sea', 'anchorage', 'berth' (quays, marinas), "
-      "'port' (a gazetteer port zone), 'inland' (a river, canal or basin inside the coastline); gaps: where they started; "
-      "encounters, loitering: the median position", True),
+    C(
+        "context",
+        "str",
+        "",
+        "where it happened (stopareas.CONTEXTS): 'at sea', 'anchorage', 'berth' (quays, marinas), "
+        "'port' (a gazetteer port zone), 'inland' (a river, canal or basin inside the coastline); gaps: where they started; "  # noqa: E501
+        "encounters, loitering: the median position",
+        True,
+    ),
     C("score", "float64", "", "0..1, higher = more anomalous", True, 0, 1),
     C("reasons", "str", "", "plain-words explanation", True),
     # vessel static data in force at the event start
@@ -143,18 +157,49 @@ EVENTS: tuple[Column, ...] = (
     C("positions_after_12h", "Int64", "", "gap: reports of the vessel in the 12 h after (end included)", True, 0),
     C("reception_start_per_h", "float64", "1/h", "gap: reports per hour ships are heard at in its start cell", True, 0),
     C("reception_end_per_h", "float64", "1/h", "gap: reports per hour ships are heard at in its end cell", True, 0),
-    C("silence_per_day_log10", "float64", "", "gap: log10 of how often ships there fall silent that long, per ship-day (-3: once in 1,000)", True, -6),
+    C(
+        "silence_per_day_log10",
+        "float64",
+        "",
+        "gap: log10 of how often ships there fall silent that long, per ship-day (-3: once in 1,000)",
+        True,
+        -6,
+    ),
     C("others_heard", "Int64", "", "gap: reports of other vessels in its start/end cells during it", True, 0),
-    C("in_port", "boolean", "", "gap: both ends inside one port zone, or both ends in berths, anchorages or port zones "
-      "within 10 km, still when heard again (e.g. moored or anchored with AIS off), or heard again lying still in the "
-      "learnt berth or anchorage it last lay still in (a round trip from its home berth)", True),
-    C("likely_dark", "boolean", "", "gap: a moving gap not in port, rare under local reception and with time for a detour "
-      "(an open gap only on strong evidence: detect/gaps.py)", True),
-    C("gap_kind", "str", "", "gap: 'moving', 'stationary' (AIS off while lying still: restarted where it stopped) or "
-      "'open' (still silent at the end of the data)", True),
+    C(
+        "in_port",
+        "boolean",
+        "",
+        "gap: both ends inside one port zone, or both ends in berths, anchorages or port zones "
+        "within 10 km, still when heard again (e.g. moored or anchored with AIS off), or heard again lying still in the "  # noqa: E501
+        "learnt berth or anchorage it last lay still in (a round trip from its home berth)",
+        True,
+    ),
+    C(
+        "likely_dark",
+        "boolean",
+        "",
+        "gap: a moving gap not in port, rare under local reception and with time for a detour "
+        "(an open gap only on strong evidence: detect/gaps.py)",
+        True,
+    ),
+    C(
+        "gap_kind",
+        "str",
+        "",
+        "gap: 'moving', 'stationary' (AIS off while lying still: restarted where it stopped) or "
+        "'open' (still silent at the end of the data)",
+        True,
+    ),
     C("at_sensitive_port", "boolean", "", "gap: started inside a sensitive port zone", True),
-    C("at_extent_edge", "boolean", "", "gap: an end lies at sea within 10 km of the edge of the data's extent (the ship may "
-      "have left the covered box): never likely dark, not counted in the voyage's dark hours", True),
+    C(
+        "at_extent_edge",
+        "boolean",
+        "",
+        "gap: an end lies at sea within 10 km of the edge of the data's extent (the ship may "
+        "have left the covered box): never likely dark, not counted in the voyage's dark hours",
+        True,
+    ),
     C("start_port_distance_km", "float64", "km", "gap: distance from its start to the nearest sensitive port", True, 0),
     C("end_port_distance_km", "float64", "km", "gap: distance from its end to the nearest sensitive port", True, 0),
     C("draught_before_m", "float64", "m", "draught before (gap), on arrival (port visit), at the start (others)", True),
@@ -175,28 +220,73 @@ EVENTS: tuple[Column, ...] = (
     C("n_positions", "Int64", "", "positions inside the event (0 for a gap)", True, 0),
     # encounters, loitering (detect/encounters.py, detect/loitering.py)
     C("median_separation_m", "float64", "m", "encounter: median distance between the two vessels while close", True, 0),
-    C("median_speed_kn", "float64", "kn", "encounter: the larger of the two vessels' median speeds while close", True, 0),
+    C(
+        "median_speed_kn",
+        "float64",
+        "kn",
+        "encounter: the larger of the two vessels' median speeds while close",
+        True,
+        0,
+    ),
     C("mean_speed_kn", "float64", "kn", "loitering: distance sailed along reports / duration", True, 0),
     C("other_vessel_name", "str", "", "encounter: broadcast name of other_mmsi", True),
     C("other_vessel_type", "Int16", "", "encounter: AIS type of other_mmsi", True),
     C("other_draught_before_m", "float64", "m", "encounter: other_mmsi's draught in force at the start", True),
     C("other_draught_after_m", "float64", "m", "encounter: other_mmsi's latest draught up to 12 h after the end", True),
     C("shore_km", "float64", "km", "encounter, loitering: distance from shore of the median position", True),
-    C("nearest_port_km", "float64", "km", "encounter, loitering: distance from the median position to the nearest port centre", True, 0),
-    C("possible_dark_sts", "boolean", "", "loitering: a merchant ship stopped at sea with no visible partner (one-sided STS?)", True),
-    C("sts_candidate", "boolean", "", "encounter: a possible ship-to-ship transfer: at sea, or at an anchorage between a tanker "
-      "and a tanker or bunker-type vessel (not moored at a berth, not in a port zone)", True),
+    C(
+        "nearest_port_km",
+        "float64",
+        "km",
+        "encounter, loitering: distance from the median position to the nearest port centre",
+        True,
+        0,
+    ),
+    C(
+        "possible_dark_sts",
+        "boolean",
+        "",
+        "loitering: a merchant ship stopped at sea with no visible partner (one-sided STS?)",
+        True,
+    ),
+    C(
+        "sts_candidate",
+        "boolean",
+        "",
+        "encounter: a possible ship-to-ship transfer: at sea, or at an anchorage between a tanker "
+        "and a tanker or bunker-type vessel (not moored at a berth, not in a port zone)",
+        True,
+    ),
     # spoofing, identity clashes (detect/identity.py)
     C("max_implied_speed_kn", "float64", "kn", "spoofing: largest implied speed of its jumps", True, 0),
-    C("jump_distance_m", "float64", "m", "spoofing: length of the jump away; identity_clash: median jump between the two ships", True, 0),
+    C(
+        "jump_distance_m",
+        "float64",
+        "m",
+        "spoofing: length of the jump away; identity_clash: median jump between the two ships",
+        True,
+        0,
+    ),
     C("spoofed_lat", "float64", "deg", "spoofing: mean latitude of the false positions", True, -90, 90),
     C("spoofed_lon", "float64", "deg", "spoofing: mean longitude of the false positions", True, -180, 180),
     C("spoofed_extent_km", "float64", "km", "spoofing: largest distance of a false position from their mean", True, 0),
-    C("returned", "boolean", "", "spoofing: the track jumped back near where it left (always, for spoofing); feed_artefact: "
-      "False for a one-way jump or a single impossible step", True),
-    C("artefact", "str", "", "feed_artefact (a data-quality event, not a finding): 're-stamp burst' (many vessels jumped "
-      "within minutes in one area), 'same-second positions', 'time jitter' (the off positions lie on the vessel's own track) "
-      "or 'one-way jump' (a bad fix that never returns)", True),
+    C(
+        "returned",
+        "boolean",
+        "",
+        "spoofing: the track jumped back near where it left (always, for spoofing); feed_artefact: "
+        "False for a one-way jump or a single impossible step",
+        True,
+    ),
+    C(
+        "artefact",
+        "str",
+        "",
+        "feed_artefact (a data-quality event, not a finding): 're-stamp burst' (many vessels jumped "
+        "within minutes in one area), 'same-second positions', 'time jitter' (the off positions lie on the vessel's own track) "  # noqa: E501
+        "or 'one-way jump' (a bad fix that never returns)",
+        True,
+    ),
     C("other_lat", "float64", "deg", "identity_clash: position of the second ship at the start", True, -90, 90),
     C("other_lon", "float64", "deg", "identity_clash: position of the second ship at the start", True, -180, 180),
     C("n_switches", "Int64", "", "identity_clash: impossible jumps between the two ships", True, 0),
@@ -216,19 +306,48 @@ VOYAGE_FEATURES: tuple[Column, ...] = (
     C("max_gap_implied_speed_kn", "float64", "kn", "largest implied speed across a gap", False, 0),
     C("gap_near_sensitive_km", "float64", "km", "closest approach of a gap end to a sensitive port (capped)", False, 0),
     C("max_gap_spare_h", "float64", "h", "largest spare time in a gap (time for a detour)", False, 0),
-    C("likely_dark_hours", "float64", "h", "sum of durations of likely-dark gaps (unexplained by reception, at sea, time for a detour)", False, 0),
-    C("gap_improbability", "float64", "", "largest -silence_per_day_log10 of the voyage's gaps (0 when none is unusual)", False, 0),
+    C(
+        "likely_dark_hours",
+        "float64",
+        "h",
+        "sum of durations of likely-dark gaps (unexplained by reception, at sea, time for a detour)",
+        False,
+        0,
+    ),
+    C(
+        "gap_improbability",
+        "float64",
+        "",
+        "largest -silence_per_day_log10 of the voyage's gaps (0 when none is unusual)",
+        False,
+        0,
+    ),
     C("sensitive_port_calls", "int64", "", "visits to sensitive ports that start or end the voyage", False, 0),
     C("draught_change_m", "float64", "m", "largest absolute change in reported draught", False, 0),
     C("max_implied_speed_kn", "float64", "kn", "largest implied speed between consecutive reports", False, 0),
     C("encounter_hours", "float64", "h", "hours alongside other vessels at sea (ship-to-ship encounters)", False, 0),
-    C("encounter_draught_change_m", "float64", "m", "largest draught change of either vessel across an encounter", False, 0),
+    C(
+        "encounter_draught_change_m",
+        "float64",
+        "m",
+        "largest draught change of either vessel across an encounter",
+        False,
+        0,
+    ),
     C("loitering_hours", "float64", "h", "hours loitering at sea, away from ports and shore", False, 0),
     C("dark_sts_hours", "float64", "h", "hours loitering with no visible partner (possible one-sided STS)", False, 0),
     C("spoofing_events", "int64", "", "impossible jumps away and back", False, 0),
     C("identity_clash", "int64", "", "1 when the MMSI is broadcast by two ships at once", False, 0, 1),
     C("identity_changes", "int64", "", "extra names, IMOs and call signs the MMSI broadcast in the data", False, 0),
-    C("invalid_identity", "int64", "", "1 for an unallocated MID, a failed IMO check digit, placeholder speeds or reports inland", False, 0, 1),
+    C(
+        "invalid_identity",
+        "int64",
+        "",
+        "1 for an unallocated MID, a failed IMO check digit, placeholder speeds or reports inland",
+        False,
+        0,
+        1,
+    ),
     C("is_tanker", "int64", "", "1 when AIS type is 80-89", False, 0, 1),
 )
 
@@ -243,11 +362,25 @@ VOYAGES: tuple[Column, ...] = (
     C("start_port", "str", "", "port the voyage leaves; empty when it starts with the data", True),
     C("end_port", "str", "", "port the voyage reaches; empty when it ends with the data", True),
     C("ports", "str", "", "'START -> END' for a human", True),
-    C("population", "str", "", "vessel population (features.POPULATIONS): alerts rank merchant ships by default", False),
+    C(
+        "population",
+        "str",
+        "",
+        "vessel population (features.POPULATIONS): alerts rank merchant ships by default",
+        False,
+    ),
     C("distance_m", "float64", "m", "distance sailed along reported positions", False, 0),
     *VOYAGE_FEATURES,
     C("identity_issues", "str", "", "which identity checks failed (the causes of invalid_identity), in words", True),
-    C("score", "float64", "", "0..1, higher = more anomalous: the isolation forest's score, raised by detector findings (scoring.py)", True, 0, 1),
+    C(
+        "score",
+        "float64",
+        "",
+        "0..1, higher = more anomalous: the isolation forest's score, raised by detector findings (scoring.py)",
+        True,
+        0,
+        1,
+    ),
     C("reasons", "str", "", "plain-words explanation", True),
     C("contributions", "str", "", "the model features that pushed the score up most, with how much (occlusion)", True),
 )
@@ -259,7 +392,13 @@ STOP_AREAS: tuple[Column, ...] = (
     C("format", "str", "", "file format tag, 'vesseltrack-stop-areas/1'", False),
     C("cell_m", "float64", "m", "cell size", False, 0),
     C("row", "int64", "", "cell row: floor(lat * rows per degree), rows per degree = round(111195 m / cell_m)", False),
-    C("col", "int64", "", "cell column: floor(lon * cos(centre of its 1-degree latitude band) * rows per degree)", False),
+    C(
+        "col",
+        "int64",
+        "",
+        "cell column: floor(lon * cos(centre of its 1-degree latitude band) * rows per degree)",
+        False,
+    ),
     C("lat", "float64", "deg", "cell centre latitude", False, -90, 90),
     C("lon", "float64", "deg", "cell centre longitude", False, -180, 180),
     C("area", "int64", "", "stop area the cell belongs to (touching cells form one area)", False, 0),
@@ -271,7 +410,15 @@ STOP_AREAS: tuple[Column, ...] = (
 # --- alerts ----------------------------------------------------------------------------------------
 ALERTS: tuple[Column, ...] = (
     C("rank", "int64", "", "1 = most anomalous", False, 1),
-    C("score", "float64", "", "0..1, higher = more anomalous; a voyage's alert takes its likely-dark gap's score when higher", False, 0, 1),
+    C(
+        "score",
+        "float64",
+        "",
+        "0..1, higher = more anomalous; a voyage's alert takes its likely-dark gap's score when higher",
+        False,
+        0,
+        1,
+    ),
     C("subject", "str", "", "'voyage' or an event type", False),
     C("mmsi", "int32", "", "", False),
     C("imo", "Int32", "", "", True),
@@ -308,12 +455,12 @@ def _cast(s: pd.Series, col: Column) -> pd.Series:
     if col.dtype == "str":
         return s.astype(object).where(s.notna(), None)
     if col.dtype == UTC_NS:
-        return pd.to_datetime(s, utc=True).astype(UTC_NS)
+        return pd.to_datetime(s, utc=True).astype(UTC_NS)  # type: ignore[call-overload]  # a dtype name
     if col.dtype in ("boolean", "category"):
-        return s.astype(col.dtype)
+        return s.astype(col.dtype)  # type: ignore[call-overload]
     if s.dtype == object:  # e.g. a column of None added for a table that lacks it
         s = pd.to_numeric(s)
-    return s.astype(col.dtype)
+    return s.astype(col.dtype)  # type: ignore[call-overload]
 
 
 def conform(df: pd.DataFrame, spec: tuple[Column, ...], *, fill_missing: bool = False) -> pd.DataFrame:

@@ -72,31 +72,49 @@ class IsolationScorer(BaseEstimator):
 
     def _check_X(self, X: pd.DataFrame, *, fitting: bool) -> np.ndarray:
         if not isinstance(X, pd.DataFrame):
-            raise ModelError(f"features must be a pandas DataFrame with named columns; received {type(X).__name__}; pass features.voyage_matrix(...) or similar")
+            raise ModelError(
+                f"features must be a pandas DataFrame with named columns; received {type(X).__name__}; pass features.voyage_matrix(...) or similar"  # noqa: E501
+            )
         if not fitting:
             expected = list(self.feature_names_in_)
             if list(X.columns) != expected:
-                raise ModelError(f"feature columns {list(X.columns)} do not match the fitted model's {expected}; score with the same feature builder the model was fitted with")
+                raise ModelError(
+                    f"feature columns {list(X.columns)} do not match the fitted model's {expected}; score with the same feature builder the model was fitted with"  # noqa: E501
+                )
         A = X.to_numpy(dtype=float)
         if not np.isfinite(A).all():
             bad = [c for c, ok in zip(X.columns, np.isfinite(A).all(axis=0)) if not ok]
-            raise ModelError(f"features {bad} contain NaN or infinite values; expected finite numbers; fill them before scoring")
+            raise ModelError(
+                f"features {bad} contain NaN or infinite values; expected finite numbers; fill them before scoring"
+            )
         return A
 
-    def fit(self, X: pd.DataFrame, y=None):
+    def fit(self, X: pd.DataFrame, y=None) -> IsolationScorer:
         A = self._check_X(X, fitting=True)
         if len(A) < MIN_ROWS:
-            raise ModelError(f"cannot fit on {len(A)} rows; expected at least {MIN_ROWS}; score more data at once or use a reference model")
+            raise ModelError(
+                f"cannot fit on {len(A)} rows; expected at least {MIN_ROWS}; score more data at once or use a reference model"  # noqa: E501
+            )
         unknown = sorted(set(self.one_sided) - set(X.columns))
         if unknown:
-            raise ModelError(f"one_sided names {unknown}, which are not features; expected some of {list(X.columns)}; fix the feature names")
+            raise ModelError(
+                f"one_sided names {unknown}, which are not features; expected some of {list(X.columns)}; fix the feature names"  # noqa: E501
+            )
         evidence = dict(self.evidence or {})
         unknown = sorted(set(evidence) - set(X.columns))
         if unknown:
-            raise ModelError(f"evidence names {unknown}, which are not features; expected some of {list(X.columns)}; fix the feature names")
-        bad = {k: w for k, w in evidence.items() if isinstance(w, bool) or not (isinstance(w, numbers.Real) and 0.0 <= w < 1.0)}
+            raise ModelError(
+                f"evidence names {unknown}, which are not features; expected some of {list(X.columns)}; fix the feature names"  # noqa: E501
+            )
+        bad = {
+            k: w
+            for k, w in evidence.items()
+            if isinstance(w, bool) or not (isinstance(w, numbers.Real) and 0.0 <= w < 1.0)
+        }
         if bad:
-            raise ModelError(f"evidence weights {bad} are out of range; expected numbers in [0, 1) (the share of doubt a finding removes); fix the weights")
+            raise ModelError(
+                f"evidence weights {bad} are out of range; expected numbers in [0, 1) (the share of doubt a finding removes); fix the weights"  # noqa: E501
+            )
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = A.shape[1]
         median = np.median(A, axis=0)
@@ -119,7 +137,9 @@ class IsolationScorer(BaseEstimator):
         if len(ev) == 0 or len(A) == 0:
             return s
         doubt = np.where(A[:, ev] > self.reference_[ev], 1.0 - self.evidence_weights_[ev], 1.0).prod(axis=1)
-        return np.where(doubt < 1.0, 1.0 - (1.0 - s) * doubt, s)  # rows without findings keep the forest's score exactly
+        return np.where(
+            doubt < 1.0, 1.0 - (1.0 - s) * doubt, s
+        )  # rows without findings keep the forest's score exactly
 
     def score_samples(self, X: pd.DataFrame) -> np.ndarray:
         """Anomaly score in (0, 1) per row, findings included; higher = more anomalous."""

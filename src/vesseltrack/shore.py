@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib.resources import files
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,7 +43,7 @@ from shapely import GeometryType
 from vesseltrack.errors import ConfigError
 from vesseltrack.geo import BLOCK_ROWS, EARTH_RADIUS_M
 
-__all__ = ["shore_distance_km", "on_land", "land_in_bbox", "coarse_shore_distance_km"]
+__all__ = ["coarse_shore_distance_km", "land_in_bbox", "on_land", "shore_distance_km"]
 
 #: Coastline pieces are at most this long (km) in the KD-tree of their midpoints.
 COAST_STEP_KM = 1.0
@@ -79,7 +80,7 @@ class _Land:
 
 @dataclass(frozen=True)
 class _Coast:
-    tree: object             # scipy cKDTree over unit vectors of piece midpoints (None: no coast near)
+    tree: Any                # scipy cKDTree over unit vectors of piece midpoints (None: no coast near)
     a: np.ndarray            # (m, 2) lon, lat of piece starts
     b: np.ndarray            # (m, 2) lon, lat of piece ends
 
@@ -103,7 +104,9 @@ def _land() -> _Land:
         ring_off = z["ring_offsets"].astype(np.int64)
         poly_off = z["poly_offsets"].astype(np.int64)
         tile_id, tile_polys = z["tile_id"], z["tile_polys"]
-        near = np.unpackbits(z["near"], count=int(np.prod(z["near_shape"]))).astype(bool).reshape(tuple(z["near_shape"]))
+        near = (
+            np.unpackbits(z["near"], count=int(np.prod(z["near_shape"]))).astype(bool).reshape(tuple(z["near_shape"]))
+        )
     coords = q / quant
     polys = shapely.from_ragged_array(GeometryType.POLYGON, coords, (ring_off, poly_off))
     # a tile that is one 5-vertex ring of area 1 is the whole tile: land without a polygon test
@@ -119,7 +122,9 @@ def _land() -> _Land:
     coast_seg = np.ones(len(q) - 1, dtype=bool)
     coast_seg[ring_off[1:-1] - 1] = False
     qa, qb = q[:-1], q[1:]
-    coast_seg &= ~(((qa[:, 0] == qb[:, 0]) & (qa[:, 0] % quant == 0)) | ((qa[:, 1] == qb[:, 1]) & (qa[:, 1] % quant == 0)))
+    coast_seg &= ~(
+        ((qa[:, 0] == qb[:, 0]) & (qa[:, 0] % quant == 0)) | ((qa[:, 1] == qb[:, 1]) & (qa[:, 1] % quant == 0))
+    )
     first_poly = np.r_[0, np.cumsum(tile_polys)]
     tile_coords = ring_off[poly_off[first_poly]]  # tile i's vertices: tile_coords[i]:tile_coords[i + 1]
     return _Land(tiles, code, index, near, coords, coast_seg, tile_coords, quant)
@@ -131,7 +136,7 @@ def _land() -> _Land:
 COAST_BLOCK_DEG = 10
 
 
-@lru_cache(maxsize=None)
+@cache
 def _coast(block: int) -> _Coast:
     """Coastline pieces of one block (and its margin), split to COAST_STEP_KM, and their KD-tree."""
     from scipy.spatial import cKDTree
@@ -170,7 +175,9 @@ def _unit(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     return np.column_stack([c * np.cos(lo), c * np.sin(lo), np.sin(la)])
 
 
-def _cells(lat: np.ndarray, lon: np.ndarray, shape: tuple[int, int], res: float, north: float, west: float) -> np.ndarray:
+def _cells(
+    lat: np.ndarray, lon: np.ndarray, shape: tuple[int, int], res: float, north: float, west: float
+) -> np.ndarray:
     """Flat 0.1-degree cell index of each point (NaN points get cell 0: mask them)."""
     ny, nx = shape
     iy = ((north - lat) / res).astype(np.int64)
@@ -293,7 +300,8 @@ class _CellCache:
 def _refined(lat: np.ndarray, lon: np.ndarray, cache: _CellCache) -> np.ndarray:
     """Signed km for near-coast points (no NaN).
 
-    First on the distinct 1e-3 degree cells (~110 m); a cell whose centre is more than CERTAIN_KM from the coast is wholly
+    First on the distinct 1e-3 degree cells (~110 m); a cell whose centre is more than CERTAIN_KM
+    from the coast is wholly
     on one side, and its points take the centre's value (off by at most 80 m: a tenth of Natural
     Earth's precision); points of the other cells, near the coast, get the exact test each.
     """
@@ -379,7 +387,9 @@ def land_in_bbox(lon0: float, lat0: float, lon1: float, lat1: float) -> shapely.
     """Natural Earth land inside the box (degrees, lon0 < lon1, lat0 < lat1), tile seams dissolved:
     a (Multi)Polygon, empty when the box is all sea. For maps: ~55 m simplified, ~1 km precise."""
     if not (lon0 < lon1 and lat0 < lat1):
-        raise ConfigError(f"bbox ({lon0}, {lat0}, {lon1}, {lat1}) invalid; expected lon0 < lon1 and lat0 < lat1 (split a box across the antimeridian into two calls)")
+        raise ConfigError(
+            f"bbox ({lon0}, {lat0}, {lon1}, {lat1}) invalid; expected lon0 < lon1 and lat0 < lat1 (split a box across the antimeridian into two calls)"  # noqa: E501
+        )
     land = _land()
     tx = np.arange(max(int(np.floor(lon0)), -180), min(int(np.ceil(lon1)), 180)) + 180
     ty = np.arange(max(int(np.floor(lat0)), -90), min(int(np.ceil(lat1)), 90)) + 90

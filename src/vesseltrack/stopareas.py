@@ -39,12 +39,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from vesseltrack.errors import ConfigError
 from vesseltrack.geo import BLOCK_ROWS, EARTH_RADIUS_M
+
+if TYPE_CHECKING:  # at run time zones (and shapely) is imported where used, for a fast CLI start
+    from vesseltrack.zones import Gazetteer
 
 #: Stopped: speed under this (kn).
 STOP_KN = 0.5
@@ -189,7 +193,9 @@ class StopAreas:
         for s in range(0, len(lat), BLOCK_ROWS):
             la, lo = lat[s:s + BLOCK_ROWS], lon[s:s + BLOCK_ROWS]
             with np.errstate(invalid="ignore"):  # NaN is outside
-                ok = np.flatnonzero((la >= self._box[0]) & (la <= self._box[1]) & (lo >= self._box[2]) & (lo <= self._box[3]))
+                ok = np.flatnonzero(
+                    (la >= self._box[0]) & (la <= self._box[1]) & (lo >= self._box[2]) & (lo <= self._box[3])
+                )
             if len(ok) == 0:
                 continue
             iy, ix = cell_index(la[ok], lo[ok], self.cell_m)
@@ -231,15 +237,26 @@ class StopAreas:
     def describe(self) -> dict:
         """Summary for summary.json: areas by kind."""
         k = self.areas["kind"].value_counts()
-        return {"stop_areas": int(len(self.areas)), **{f"{kind}s": int(k.get(kind, 0)) for kind in KINDS},
+        return {"stop_areas": len(self.areas), **{f"{kind}s": int(k.get(kind, 0)) for kind in KINDS},
                 "cell_m": self.cell_m}
 
 
 def empty(cell_m: float = DEFAULT_CELL_M) -> StopAreas:
-    return StopAreas(pd.DataFrame({"key": np.zeros(0, np.int64), "area": np.zeros(0, np.int64)}),
-                     pd.DataFrame({"area": np.zeros(0, np.int64), "kind": np.zeros(0, object), "name": np.zeros(0, object),
-                                   "lat": np.zeros(0), "lon": np.zeros(0), "n_vessels": np.zeros(0, np.int64),
-                                   "n_cells": np.zeros(0, np.int64)}), cell_m)
+    return StopAreas(
+        pd.DataFrame({"key": np.zeros(0, np.int64), "area": np.zeros(0, np.int64)}),
+        pd.DataFrame(
+            {
+                "area": np.zeros(0, np.int64),
+                "kind": np.zeros(0, object),
+                "name": np.zeros(0, object),
+                "lat": np.zeros(0),
+                "lon": np.zeros(0),
+                "n_vessels": np.zeros(0, np.int64),
+                "n_cells": np.zeros(0, np.int64),
+            }
+        ),
+        cell_m,
+    )
 
 
 def stopped(steps: pd.DataFrame) -> np.ndarray:
@@ -279,14 +296,18 @@ def _components(keys: np.ndarray, cell_m: float) -> np.ndarray:
     return label
 
 
-def learn(steps: pd.DataFrame, gaz=None, *, cell_m: float = DEFAULT_CELL_M, min_vessels: int = DEFAULT_MIN_VESSELS) -> StopAreas:
+def learn(
+    steps: pd.DataFrame, gaz=None, *, cell_m: float = DEFAULT_CELL_M, min_vessels: int = DEFAULT_MIN_VESSELS
+) -> StopAreas:
     """Stop areas from (mmsi, timestamp)-sorted positions with schema.STEPS columns.
 
     ``gaz``: a zones.Gazetteer to name areas after (None: unnamed). Vectorised over the fleet:
     repeated stops of one vessel in one cell are collapsed by runs before any hashing.
     """
     if cell_m <= 0 or min_vessels < 1:
-        raise ConfigError(f"stop areas need cell_m > 0 and min_vessels >= 1; received cell_m={cell_m}, min_vessels={min_vessels}; fix the parameters")
+        raise ConfigError(
+            f"stop areas need cell_m > 0 and min_vessels >= 1; received cell_m={cell_m}, min_vessels={min_vessels}; fix the parameters"  # noqa: E501
+        )
     s = np.flatnonzero(stopped(steps))
     if len(s) == 0:
         return empty(cell_m)
@@ -324,22 +345,41 @@ def learn(steps: pd.DataFrame, gaz=None, *, cell_m: float = DEFAULT_CELL_M, min_
     leisure = ((vt == 36) | (vt == 37) | (cls == "B")).astype(float)
     n_ves = np.bincount(p_area, minlength=n_area)
     leisure_share = np.bincount(p_area, weights=leisure, minlength=n_area) / np.maximum(n_ves, 1)
-    clat = np.bincount(area_of_row, weights=lat[rows_in], minlength=n_area) / np.maximum(np.bincount(area_of_row, minlength=n_area), 1)
-    clon = np.bincount(area_of_row, weights=lon[rows_in], minlength=n_area) / np.maximum(np.bincount(area_of_row, minlength=n_area), 1)
+    clat = np.bincount(area_of_row, weights=lat[rows_in], minlength=n_area) / np.maximum(
+        np.bincount(area_of_row, minlength=n_area), 1
+    )
+    clon = np.bincount(area_of_row, weights=lon[rows_in], minlength=n_area) / np.maximum(
+        np.bincount(area_of_row, minlength=n_area), 1
+    )
     from vesseltrack.zones import shore_distance_km
 
     shore = shore_distance_km(clat, clon)
-    kind = np.where(leisure_share > 0.5, "marina",
-                    np.where(moored > anchored, "berth",
-                             np.where(anchored > moored, "anchorage", np.where(shore < BERTH_SHORE_KM, "berth", "anchorage"))))
+    kind = np.where(
+        leisure_share > 0.5,
+        "marina",
+        np.where(
+            moored > anchored,
+            "berth",
+            np.where(anchored > moored, "anchorage", np.where(shore < BERTH_SHORE_KM, "berth", "anchorage")),
+        ),
+    )
     name = np.full(n_area, "", dtype=object)
     if gaz is not None and len(gaz.zones):
         from vesseltrack.zones import nearest_zone
 
         km, j = nearest_zone(clat, clon, gaz)
         name = np.where(km <= NAME_KM, gaz.names[np.maximum(j, 0)], "").astype(object)
-    areas = pd.DataFrame({"area": np.arange(n_area), "kind": kind.astype(object), "name": name, "lat": clat, "lon": clon,
-                          "n_vessels": n_ves.astype(np.int64), "n_cells": np.bincount(label, minlength=n_area).astype(np.int64)})
+    areas = pd.DataFrame(
+        {
+            "area": np.arange(n_area),
+            "kind": kind.astype(object),
+            "name": name,
+            "lat": clat,
+            "lon": clon,
+            "n_vessels": n_ves.astype(np.int64),
+            "n_cells": np.bincount(label, minlength=n_area).astype(np.int64),
+        }
+    )
     return StopAreas(pd.DataFrame({"key": cells, "area": label.astype(np.int64)}), areas, cell_m)
 
 
@@ -350,14 +390,20 @@ def load(path: str | Path) -> StopAreas:
     try:
         df = pd.read_csv(path, dtype={"name": str, "kind": str}, keep_default_na=False)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{path}: cannot read stop areas ({err}); expected the stop_areas.csv that 'vesseltrack score' writes; check the path") from err
+        raise ConfigError(
+            f"{path}: cannot read stop areas ({err}); expected the stop_areas.csv that 'vesseltrack score' writes; check the path"  # noqa: E501
+        ) from err
     if not need <= set(df.columns) or (len(df) and (df["format"] != FORMAT).any()):
-        raise ConfigError(f"{path}: not a stop-areas file; expected columns {sorted(need)} with format {FORMAT!r}; received columns {list(df.columns)[:10]}; use the stop_areas.csv that 'vesseltrack score' writes")
+        raise ConfigError(
+            f"{path}: not a stop-areas file; expected columns {sorted(need)} with format {FORMAT!r}; received columns {list(df.columns)[:10]}; use the stop_areas.csv that 'vesseltrack score' writes"  # noqa: E501
+        )
     if len(df) == 0:
         return empty()
     cell_m = df["cell_m"].unique()
     if len(cell_m) != 1 or not cell_m[0] > 0 or not set(df["kind"]) <= set(KINDS):
-        raise ConfigError(f"{path}: stop-areas file has cell sizes {cell_m.tolist()} and kinds {sorted(set(df['kind']))}; expected one positive cell size and kinds in {KINDS}; re-save it")
+        raise ConfigError(
+            f"{path}: stop-areas file has cell sizes {cell_m.tolist()} and kinds {sorted(set(df['kind']))}; expected one positive cell size and kinds in {KINDS}; re-save it"  # noqa: E501
+        )
     area = pd.factorize(df["area"], sort=True)[0]
     key = _key(df["row"].to_numpy(np.int64), df["col"].to_numpy(np.int64))
     o = np.argsort(key, kind="stable")
@@ -378,7 +424,9 @@ def combine(a: StopAreas, b: StopAreas) -> StopAreas:
     if len(a) == 0:
         return b
     if a.cell_m != b.cell_m:
-        raise ConfigError(f"stop areas with cells of {a.cell_m} m and {b.cell_m} m cannot be combined; expected one cell size; learn both with the same cell size")
+        raise ConfigError(
+            f"stop areas with cells of {a.cell_m} m and {b.cell_m} m cannot be combined; expected one cell size; learn both with the same cell size"  # noqa: E501
+        )
     bk = b.cells["key"].to_numpy(np.int64)
     keep = ~np.isin(bk, a.cells["key"].to_numpy(np.int64))
     # b's areas that keep a cell, renumbered after a's
@@ -388,11 +436,15 @@ def combine(a: StopAreas, b: StopAreas) -> StopAreas:
                       ignore_index=True)
     cells = cells.sort_values("key", kind="stable").reset_index(drop=True)
     b_areas = b.areas.set_index("area").loc[used].reset_index(drop=True)
-    areas = pd.concat([a.areas, b_areas.assign(area=np.arange(len(used)) + len(a.areas))[a.areas.columns]], ignore_index=True)
+    areas = pd.concat(
+        [a.areas, b_areas.assign(area=np.arange(len(used)) + len(a.areas))[a.areas.columns]], ignore_index=True
+    )
     return StopAreas(cells, areas, a.cell_m)
 
 
-def position_context(lat: np.ndarray, lon: np.ndarray, zone: np.ndarray, areas: StopAreas) -> tuple[np.ndarray, np.ndarray]:
+def position_context(
+    lat: np.ndarray, lon: np.ndarray, zone: np.ndarray, areas: StopAreas
+) -> tuple[np.ndarray, np.ndarray]:
     """(context code, stop area row) of each position: a stop area's kind where there is one, else
     PORT inside a gazetteer zone (``zone`` from zones.assign_zone), else AT_SEA."""
     area = areas.lookup(lat, lon)
@@ -413,7 +465,7 @@ def event_context(lat: np.ndarray, lon: np.ndarray, zone: np.ndarray, areas: Sto
     return ctx
 
 
-def visit_zones(zone: np.ndarray, area: np.ndarray, gaz, areas: StopAreas):
+def visit_zones(zone: np.ndarray, area: np.ndarray, gaz: Gazetteer, areas: StopAreas) -> tuple[np.ndarray, Gazetteer]:
     """Zones for port visits and voyages: the gazetteer's, plus the learnt berths and marinas
     outside them (a quay, a marina or a ferry terminal the World Port Index circles miss; anchorages
     are waiting areas, not calls). Returns (per-position zone index into the extended gazetteer,
@@ -430,8 +482,16 @@ def visit_zones(zone: np.ndarray, area: np.ndarray, gaz, areas: StopAreas):
     label = np.where(a["name"].fillna("").to_numpy(dtype=object) != "",
                      a["name"].fillna("").to_numpy(dtype=object) + " (", "(").astype(object)
     label = label + a["kind"].to_numpy(dtype=object) + " " + a["area"].astype(str).to_numpy(dtype=object) + ")"
-    extra = pd.DataFrame({"port": label, "country": "", "lat": a["lat"].to_numpy(float), "lon": a["lon"].to_numpy(float),
-                          "radius_m": float(areas.cell_m), "sensitive": False})
+    extra = pd.DataFrame(
+        {
+            "port": label,
+            "country": "",
+            "lat": a["lat"].to_numpy(float),
+            "lon": a["lon"].to_numpy(float),
+            "radius_m": float(areas.cell_m),
+            "sensitive": False,
+        }
+    )
     vgaz = Gazetteer(pd.concat([gaz.zones, extra], ignore_index=True), dict(gaz.polygons))
     index = np.full(len(kinds), -1, dtype=np.int64)
     index[rows] = len(gaz.zones) + np.arange(len(rows))

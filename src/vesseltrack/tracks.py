@@ -6,6 +6,8 @@ sorted arrays, never a groupby-apply or a Python loop per vessel.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -117,7 +119,7 @@ def add_steps(positions: pd.DataFrame, *, segment_gap_h: float) -> pd.DataFrame:
     seg_start = np.flatnonzero(new_seg)  # (segments are few: ids by run, not a cumulative sum)
     segment_id = np.repeat(np.arange(len(seg_start), dtype=np.int64), np.diff(np.r_[seg_start, n]))
     # a new frame over the same column arrays (copy-on-write: the input is never modified)
-    cols = {c: positions[c] for c in positions.columns}
+    cols: dict[str, Any] = {c: positions[c] for c in positions.columns}
     cols.update(dt_s=dt_s, distance_m=dist, implied_speed_kn=speed, segment_id=segment_id)
     return pd.DataFrame(cols, copy=False)
 

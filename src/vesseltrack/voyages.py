@@ -46,8 +46,8 @@ def build_voyages(steps: pd.DataFrame, visit_start: np.ndarray, visit_zone: np.n
     has_next[has_next] = ~vstart[nxt[has_next]]
     end_zone = np.full(len(first), -1, dtype=np.int64)
     end_zone[has_next] = zone_at[nxt[has_next]]
-    start_port = np.where(start_zone >= 0, names[np.maximum(start_zone, 0)], None)
-    end_port = np.where(end_zone >= 0, names[np.maximum(end_zone, 0)], None)
+    start_port = np.where(start_zone >= 0, names[np.maximum(start_zone, 0)], None)  # type: ignore[call-overload]
+    end_port = np.where(end_zone >= 0, names[np.maximum(end_zone, 0)], None)  # type: ignore[call-overload]
     ts = steps["timestamp"].array.asi8
     t0 = ts[first]
     t1 = np.where(has_next, ts[np.minimum(nxt, n - 1)], ts[last])
@@ -77,5 +77,5 @@ def voyage_of(events: pd.DataFrame, voyages: pd.DataFrame) -> np.ndarray:
     m = pd.merge_asof(left, right, on="start_time", by="mmsi", direction="backward")
     out = np.full(len(events), None, dtype=object)
     vid = m["voyage_id"].to_numpy(dtype=object)
-    out[m["index"].to_numpy()] = np.where(pd.isna(vid), None, vid)
+    out[m["index"].to_numpy()] = np.where(pd.isna(vid), None, vid)  # type: ignore[call-overload]
     return out

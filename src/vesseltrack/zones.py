@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -68,7 +67,7 @@ class Gazetteer:
         """Summary for summary.json."""
         z = self.zones
         return {
-            "zones": int(len(z)),
+            "zones": len(z),
             "sensitive": sorted(z.loc[z["sensitive"], "port"].unique().tolist()),
         }
 
@@ -88,27 +87,38 @@ def read_geojson_zones(path: str | Path) -> tuple[pd.DataFrame, list[shapely.Geo
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except OSError as err:
-        raise ConfigError(f"{path}: cannot read zone file ({err.strerror}); expected a GeoJSON file; check the path") from err
+        raise ConfigError(
+            f"{path}: cannot read zone file ({err.strerror}); expected a GeoJSON file; check the path"
+        ) from err
     except json.JSONDecodeError as err:
-        raise ConfigError(f"{path}: not valid JSON at line {err.lineno}; expected a GeoJSON FeatureCollection; fix or re-export the file") from err
+        raise ConfigError(
+            f"{path}: not valid JSON at line {err.lineno}; expected a GeoJSON FeatureCollection; fix or re-export the file"  # noqa: E501
+        ) from err
     feats = doc.get("features") if isinstance(doc, dict) else None
     if doc.get("type") == "Feature" if isinstance(doc, dict) else False:
         feats = [doc]
     if not isinstance(feats, list) or not feats:
-        raise ConfigError(f"{path}: no features found; expected a GeoJSON FeatureCollection with Point or Polygon features; received {type(doc).__name__} with keys {list(doc)[:5] if isinstance(doc, dict) else []}")
-    rows, geoms = [], []
+        raise ConfigError(
+            f"{path}: no features found; expected a GeoJSON FeatureCollection with Point or Polygon features; received {type(doc).__name__} with keys {list(doc)[:5] if isinstance(doc, dict) else []}"  # noqa: E501
+        )
+    rows: list[tuple] = []
+    geoms: list = []
     for i, feat in enumerate(feats):
         props = feat.get("properties") or {}
         name = props.get("name") or props.get("port") or props.get("NAME") or f"{path.stem}_{i + 1}"
         try:
             geom = shapely.geometry.shape(feat["geometry"])
         except (KeyError, TypeError, ValueError, shapely.errors.GEOSException) as err:
-            raise ConfigError(f"{path}: feature {i + 1} ({name!r}) has no valid geometry ({err}); expected Point, Polygon or MultiPolygon") from err
+            raise ConfigError(
+                f"{path}: feature {i + 1} ({name!r}) has no valid geometry ({err}); expected Point, Polygon or MultiPolygon"  # noqa: E501
+            ) from err
         sensitive = props.get("sensitive", True)
         if geom.geom_type == "Point":
             radius = float(props.get("radius_m", DEFAULT_ZONE_RADIUS_M))
             if not radius > 0:
-                raise ConfigError(f"{path}: feature {i + 1} ({name!r}) has radius_m={radius}; expected a positive number of metres")
+                raise ConfigError(
+                    f"{path}: feature {i + 1} ({name!r}) has radius_m={radius}; expected a positive number of metres"
+                )
             rows.append((str(name).upper(), str(props.get("country", "")), geom.y, geom.x, radius, bool(sensitive)))
             geoms.append(None)
         elif geom.geom_type in ("Polygon", "MultiPolygon"):
@@ -116,15 +126,20 @@ def read_geojson_zones(path: str | Path) -> tuple[pd.DataFrame, list[shapely.Geo
             rows.append((str(name).upper(), str(props.get("country", "")), c.y, c.x, np.nan, bool(sensitive)))
             geoms.append(geom)
         else:
-            raise ConfigError(f"{path}: feature {i + 1} ({name!r}) is a {geom.geom_type}; expected Point, Polygon or MultiPolygon")
+            raise ConfigError(
+                f"{path}: feature {i + 1} ({name!r}) is a {geom.geom_type}; expected Point, Polygon or MultiPolygon"
+            )
     return pd.DataFrame(rows, columns=ZONE_COLUMNS), geoms
 
 
 def build_gazetteer(zone_files: tuple[str | Path, ...] | list = (), *, replace: bool = False) -> Gazetteer:
     """The shipped ports plus the user's zone files (or only the latter when ``replace``)."""
     if replace and not zone_files:
-        raise ConfigError("replace_ports is set but no zone files were given; expected at least one GeoJSON file; pass --zones FILE or drop --replace-ports")
-    frames, geoms = [], []
+        raise ConfigError(
+            "replace_ports is set but no zone files were given; expected at least one GeoJSON file; pass --zones FILE or drop --replace-ports"  # noqa: E501
+        )
+    frames: list[pd.DataFrame] = []
+    geoms: list = []
     if not replace:
         ports = shipped_ports()
         frames.append(ports)
@@ -264,7 +279,9 @@ def assign_zone(lat: np.ndarray, lon: np.ndarray, gaz: Gazetteer) -> np.ndarray:
     return out
 
 
-def nearest_sensitive(lat: np.ndarray, lon: np.ndarray, gaz: Gazetteer, *, chunk: int = 200_000) -> tuple[np.ndarray, np.ndarray]:
+def nearest_sensitive(
+    lat: np.ndarray, lon: np.ndarray, gaz: Gazetteer, *, chunk: int = 200_000
+) -> tuple[np.ndarray, np.ndarray]:
     """Distance (km) to, and zone index of, the nearest sensitive zone centre for each point.
 
     NaN / -1 where there are no sensitive zones or the point is NaN. Brute force over the

@@ -1,23 +1,23 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import stay, steps_of, track
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import make_positions, stay, track
-from vesseltrack import schema, zones
-from vesseltrack.detect.encounters import (ENCOUNTER_PRESETS, EncounterParams, both_ways, close_pairs, detect_encounters,
-                                           resample)
+from vesseltrack import schema
+from vesseltrack.detect.encounters import (
+    ENCOUNTER_PRESETS,
+    EncounterParams,
+    both_ways,
+    close_pairs,
+    detect_encounters,
+    resample,
+)
 from vesseltrack.errors import ConfigError
-from vesseltrack.tracks import add_steps
 
-_GAZ = zones.build_gazetteer()
 # open sea between Korea and Japan, > 100 km from any port
 LAT, LON = 38.0, 131.0
-
-
-def steps_of(rows):
-    return add_steps(make_positions(rows), segment_gap_h=6.0)
 
 
 def alongside(start="2024-03-01T00:00", hours=3.0, sep_deg=0.002, lat=LAT, lon=LON, a=273000001, b=440000002, **kw):
@@ -27,12 +27,13 @@ def alongside(start="2024-03-01T00:00", hours=3.0, sep_deg=0.002, lat=LAT, lon=L
             + stay(b, t_b.strftime("%Y-%m-%dT%H:%M"), hours, lat + sep_deg, lon, every_min=25, **kw))
 
 
-def test_two_ships_alongside_sparse_irregular_reports_make_one_encounter():
-    rows = (alongside(draught_m=9.0, vessel_type=80)
-            + stay(440000002, "2024-03-01T06:00", 1, LAT + 0.002, LON, draught_m=12.0, vessel_type=80, vessel_name="TAKER"))
+def test_two_ships_alongside_sparse_irregular_reports_make_one_encounter(gaz):
+    rows = alongside(draught_m=9.0, vessel_type=80) + stay(
+        440000002, "2024-03-01T06:00", 1, LAT + 0.002, LON, draught_m=12.0, vessel_type=80, vessel_name="TAKER"
+    )
     steps = steps_of(rows)
     before = steps.copy()
-    ev = detect_encounters(steps, _GAZ, params="gfw")
+    ev = detect_encounters(steps, gaz, params="gfw")
     pd.testing.assert_frame_equal(steps, before)  # input untouched
     schema.validate(ev, schema.EVENTS, name="encounters")
     assert len(ev) == 1
@@ -47,21 +48,21 @@ def test_two_ships_alongside_sparse_irregular_reports_make_one_encounter():
     assert e["event_id"].startswith("E")
 
 
-def test_two_km_apart_is_no_encounter():
-    assert len(detect_encounters(steps_of(alongside(sep_deg=0.018)), _GAZ, params="gfw")) == 0
+def test_two_km_apart_is_no_encounter(gaz):
+    assert len(detect_encounters(steps_of(alongside(sep_deg=0.018)), gaz, params="gfw")) == 0
 
 
-def test_encounter_spanning_midnight_is_one_event():
-    ev = detect_encounters(steps_of(alongside("2024-03-01T23:00", hours=2.5)), _GAZ, params="gfw")
+def test_encounter_spanning_midnight_is_one_event(gaz):
+    ev = detect_encounters(steps_of(alongside("2024-03-01T23:00", hours=2.5)), gaz, params="gfw")
     assert len(ev) == 1
     assert ev["start_time"].iloc[0].day == 1 and ev["end_time"].iloc[0].day == 2
 
 
-def test_chunking_does_not_change_the_answer():
+def test_chunking_does_not_change_the_answer(gaz):
     rows = alongside("2024-03-01T23:00", hours=2.5) + alongside("2024-03-03T10:00", hours=4, a=5, b=6)
     steps = steps_of(rows)
-    one = detect_encounters(steps, _GAZ, params="gfw")
-    small = detect_encounters(steps, _GAZ, params=EncounterParams(chunk_samples=7))
+    one = detect_encounters(steps, gaz, params="gfw")
+    small = detect_encounters(steps, gaz, params=EncounterParams(chunk_samples=7))
     pd.testing.assert_frame_equal(one, small)
     assert len(one) == 2
 
@@ -77,55 +78,58 @@ def _two_meetings(gap_h):
     return steps_of(a + b + away + a2 + b2)
 
 
-def test_meetings_3h_apart_merge_under_gfw_not_with_1h_merge():
+def test_meetings_3h_apart_merge_under_gfw_not_with_1h_merge(gaz):
     steps = _two_meetings(3.0)
-    gfw = detect_encounters(steps, _GAZ, params="gfw")
+    gfw = detect_encounters(steps, gaz, params="gfw")
     assert len(gfw) == 1 and gfw["duration_h"].iloc[0] > 7
-    short = detect_encounters(steps, _GAZ, params=EncounterParams(merge_gap_h=1.0))
+    short = detect_encounters(steps, gaz, params=EncounterParams(merge_gap_h=1.0))
     assert len(short) == 2
 
 
-def test_encounter_in_a_port_zone_is_excluded_under_gfw_only():
-    port = _GAZ.zones.iloc[0]  # a port centre
+def test_encounter_in_a_port_zone_is_excluded_under_gfw_only(gaz):
+    port = gaz.zones.iloc[0]  # a port centre
     rows = alongside(lat=float(port["lat"]), lon=float(port["lon"]))
     steps = steps_of(rows)
-    assert len(detect_encounters(steps, _GAZ, params="gfw")) == 0
-    assert len(detect_encounters(steps, _GAZ, params="ballinger2024")) == 1
+    assert len(detect_encounters(steps, gaz, params="gfw")) == 0
+    assert len(detect_encounters(steps, gaz, params="ballinger2024")) == 1
 
 
-def test_ballinger_requires_both_under_1kn():
+def test_ballinger_requires_both_under_1kn(gaz):
     slow = [dict(r, sog_kn=0.5) for r in alongside()]
     one_at_1_5 = [dict(r, sog_kn=1.5 if r["mmsi"] == 440000002 else 0.5) for r in alongside()]
-    assert len(detect_encounters(steps_of(slow), _GAZ, params="ballinger2024")) == 1
-    assert len(detect_encounters(steps_of(one_at_1_5), _GAZ, params="ballinger2024")) == 0
-    assert len(detect_encounters(steps_of(one_at_1_5), _GAZ, params="gfw")) == 1  # median < 2 kn
+    assert len(detect_encounters(steps_of(slow), gaz, params="ballinger2024")) == 1
+    assert len(detect_encounters(steps_of(one_at_1_5), gaz, params="ballinger2024")) == 0
+    assert len(detect_encounters(steps_of(one_at_1_5), gaz, params="gfw")) == 1  # median < 2 kn
 
 
-def test_gfw_median_speed_criterion():
+def test_gfw_median_speed_criterion(gaz):
     fast = [dict(r, sog_kn=3.0) for r in alongside()]
-    assert len(detect_encounters(steps_of(fast), _GAZ, params="gfw")) == 0
+    assert len(detect_encounters(steps_of(fast), gaz, params="gfw")) == 0
 
 
-def test_no_interpolation_across_long_silence_of_a_moving_ship():
+def test_no_interpolation_across_long_silence_of_a_moving_ship(gaz):
     # vessel 2 reported at 00:00 and 03:00 only, moving 20 km between: it is never placed alongside
     a = stay(1, "2024-03-01T00:00", 3, LAT, LON + 0.1)
-    b = [dict(mmsi=2, t="2024-03-01T00:00", lat=LAT, lon=LON), dict(mmsi=2, t="2024-03-01T03:00", lat=LAT, lon=LON + 0.23)]
-    assert len(detect_encounters(steps_of(a + b), _GAZ, params="gfw")) == 0
+    b = [
+        dict(mmsi=2, t="2024-03-01T00:00", lat=LAT, lon=LON),
+        dict(mmsi=2, t="2024-03-01T03:00", lat=LAT, lon=LON + 0.23),
+    ]
+    assert len(detect_encounters(steps_of(a + b), gaz, params="gfw")) == 0
     s = resample(steps_of(b), bin_min=10, max_interp_gap_h=1, max_stationary_gap_h=6)
     assert s.k.tolist() == [pd.Timestamp("2024-03-01T00:00Z").value // 600_000_000_000,
                             pd.Timestamp("2024-03-01T03:00Z").value // 600_000_000_000]
 
 
-def test_encounter_while_sailing_together_is_not_slow():
+def test_encounter_while_sailing_together_is_not_slow(gaz):
     a = track(1, "2024-03-01T00:00", 30, lat0=LAT, lon0=LON, dlon=0.02, every_min=10)
     b = track(2, "2024-03-01T00:03", 30, lat0=LAT + 0.002, lon0=LON + 0.006, dlon=0.02, every_min=10)
     steps = steps_of(a + b)
-    assert len(detect_encounters(steps, _GAZ, params=EncounterParams(max_median_speed_kn=None, min_port_km=None))) == 1
-    assert len(detect_encounters(steps, _GAZ, params="gfw")) == 0
+    assert len(detect_encounters(steps, gaz, params=EncounterParams(max_median_speed_kn=None, min_port_km=None))) == 1
+    assert len(detect_encounters(steps, gaz, params="gfw")) == 0
 
 
-def test_both_ways_mirrors_every_encounter():
-    ev = detect_encounters(steps_of(alongside(vessel_name="X")), _GAZ, params="gfw")
+def test_both_ways_mirrors_every_encounter(gaz):
+    ev = detect_encounters(steps_of(alongside(vessel_name="X")), gaz, params="gfw")
     bw = both_ways(ev)
     schema.validate(bw, schema.EVENTS, name="both ways")
     assert sorted(zip(bw["mmsi"], bw["other_mmsi"])) == [(273000001, 440000002), (440000002, 273000001)]
@@ -133,22 +137,25 @@ def test_both_ways_mirrors_every_encounter():
 
 def test_close_pairs_uses_a_spatial_hash_not_all_pairs():
     # 200 ships spread 5 km apart in a grid, all at once: candidates stay near-linear
-    rows = [dict(mmsi=i + 1, t="2024-03-01T00:00", lat=LAT + (i // 20) * 0.05, lon=LON + (i % 20) * 0.06) for i in range(200)]
+    rows = [
+        dict(mmsi=i + 1, t="2024-03-01T00:00", lat=LAT + (i // 20) * 0.05, lon=LON + (i % 20) * 0.06)
+        for i in range(200)
+    ]
     s = resample(steps_of(rows))
     cp = close_pairs(s, 500.0)
     assert len(cp["a"]) == 0 and cp["n_candidates"] < 200
 
 
-def test_unknown_preset_and_bad_params():
+def test_unknown_preset_and_bad_params(gaz):
     with pytest.raises(ConfigError, match="encounter preset 'nope' is unknown; expected one of"):
-        detect_encounters(steps_of(alongside()), _GAZ, params="nope")
+        detect_encounters(steps_of(alongside()), gaz, params="nope")
     with pytest.raises(ConfigError, match=r"\['bin_min'\] out of range"):
         EncounterParams(bin_min=0)
     assert set(ENCOUNTER_PRESETS) == {"gfw", "ballinger2024"}
 
 
-def test_empty_input():
-    ev = detect_encounters(steps_of(track(1, "2024-03-01", 3)).iloc[:0], _GAZ)
+def test_empty_input(gaz):
+    ev = detect_encounters(steps_of(track(1, "2024-03-01", 3)).iloc[:0], gaz)
     schema.validate(ev, schema.EVENTS)
     assert len(ev) == 0
 
@@ -171,44 +178,49 @@ scenes = st.lists(st.tuples(st.sampled_from([0.0, 0.001, 0.003, 0.004, 0.02]), s
 
 @given(scenes, st.integers(0, 1000), st.randoms(use_true_random=False))
 @settings(max_examples=15, deadline=None)
-def test_shuffled_input_gives_identical_events(offsets, seed, rnd):
+def test_shuffled_input_gives_identical_events(gaz, offsets, seed, rnd):
     rows = _scene(offsets, seed)
     shuffled = list(rows)
     rnd.shuffle(shuffled)
     for preset in ("gfw", "ballinger2024"):
-        a = detect_encounters(steps_of(rows), _GAZ, params=preset)
-        b = detect_encounters(steps_of(shuffled), _GAZ, params=preset)
+        a = detect_encounters(steps_of(rows), gaz, params=preset)
+        b = detect_encounters(steps_of(shuffled), gaz, params=preset)
         pd.testing.assert_frame_equal(a, b)
 
 
 @given(scenes, st.integers(0, 1000))
 @settings(max_examples=15, deadline=None)
-def test_symmetric_and_never_shorter_than_minimum(offsets, seed):
+def test_symmetric_and_never_shorter_than_minimum(gaz, offsets, seed):
     rows = _scene(offsets, seed)
-    ev = detect_encounters(steps_of(rows), _GAZ, params="gfw")
+    ev = detect_encounters(steps_of(rows), gaz, params="gfw")
     assert (ev["duration_h"] >= 2.0 - 1e-9).all()
     assert (ev["mmsi"].to_numpy() < ev["other_mmsi"].to_numpy()).all()
     # relabel vessels so the order of ids is reversed: the same pairs (mapped back) and times
     ids = sorted({r["mmsi"] for r in rows})
     flip = dict(zip(ids, reversed(ids)))
-    ev2 = detect_encounters(steps_of([dict(r, mmsi=flip[r["mmsi"]]) for r in rows]), _GAZ, params="gfw")
+    ev2 = detect_encounters(steps_of([dict(r, mmsi=flip[r["mmsi"]]) for r in rows]), gaz, params="gfw")
     p1 = sorted((min(a, b), max(a, b), t) for a, b, t in zip(ev["mmsi"], ev["other_mmsi"], ev["start_time"]))
-    p2 = sorted((min(flip[a], flip[b]), max(flip[a], flip[b]), t) for a, b, t in zip(ev2["mmsi"], ev2["other_mmsi"], ev2["start_time"]))
+    p2 = sorted(
+        (min(flip[a], flip[b]), max(flip[a], flip[b]), t)
+        for a, b, t in zip(ev2["mmsi"], ev2["other_mmsi"], ev2["start_time"])
+    )
     assert p1 == p2
 
 
-def test_ships_drifting_alongside_heard_only_by_satellite_passes():
+def test_ships_drifting_alongside_heard_only_by_satellite_passes(gaz):
     # both heard a couple of times on passes 2 h apart, drifting together at 0.3 kn
     rows = []
     for p in range(4):
         for j, m in enumerate((1, 2)):
             for r in range(2):
                 t = pd.Timestamp("2024-03-01T00:00Z") + pd.Timedelta(hours=2 * p, minutes=3 * r + j)
-                rows.append(dict(mmsi=m, t=str(t), lat=LAT + 0.002 * j, lon=LON + 0.0002 * (2 * p * 60 + 3 * r), sog_kn=0.3))
+                rows.append(
+                    dict(mmsi=m, t=str(t), lat=LAT + 0.002 * j, lon=LON + 0.0002 * (2 * p * 60 + 3 * r), sog_kn=0.3)
+                )
     steps = steps_of(rows)
-    ev = detect_encounters(steps, _GAZ, params="gfw")
+    ev = detect_encounters(steps, gaz, params="gfw")
     assert len(ev) == 1 and ev["duration_h"].iloc[0] >= 5.5
-    assert len(detect_encounters(steps, _GAZ, params=EncounterParams(max_stationary_gap_h=None))) == 0
+    assert len(detect_encounters(steps, gaz, params=EncounterParams(max_stationary_gap_h=None))) == 0
 
 
 def test_pairs_within_runs_are_the_upper_triangle_of_each_run():
@@ -217,7 +229,11 @@ def test_pairs_within_runs_are_the_upper_triangle_of_each_run():
     rng = np.random.default_rng(0)
     for _ in range(200):
         length = rng.integers(1, 6, rng.integers(0, 10))
-        start = np.cumsum(np.r_[0, (length + rng.integers(0, 3, len(length)))[:-1]]) if len(length) else np.empty(0, np.int64)
+        start = (
+            np.cumsum(np.r_[0, (length + rng.integers(0, 3, len(length)))[:-1]])
+            if len(length)
+            else np.empty(0, np.int64)
+        )
         a, b = _pairs_within(start, length)
         ia, ib = _cross(start, length, start, length)
         keep = ia < ib
@@ -225,8 +241,18 @@ def test_pairs_within_runs_are_the_upper_triangle_of_each_run():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from([5, 7]), st.integers(0, 20 * 3600), st.sampled_from([None, 6.5, 9.0])), min_size=1, max_size=40),
-       st.lists(st.tuples(st.sampled_from([5, 7, 9]), st.integers(-3600, 21 * 3600), st.integers(0, 5 * 3600)), min_size=1, max_size=10))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([5, 7]), st.integers(0, 20 * 3600), st.sampled_from([None, 6.5, 9.0])),
+        min_size=1,
+        max_size=40,
+    ),
+    st.lists(
+        st.tuples(st.sampled_from([5, 7, 9]), st.integers(-3600, 21 * 3600), st.integers(0, 5 * 3600)),
+        min_size=1,
+        max_size=10,
+    ),
+)
 def test_reports_between_and_draught_near_match_a_brute_force(rows, queries):
     from vesseltrack.detect.encounters import _draught_near, _reports_between
 
@@ -273,8 +299,14 @@ def test_close_pairs_match_a_brute_force_anywhere_on_the_globe(lat0, lon0, d, se
     spread = 2 * d / 111_320.0
     lat = np.clip(lat0 + rng.normal(0, spread, n), -90, 90)
     lon = (lon0 + rng.normal(0, spread / max(np.cos(np.radians(lat0)), 1e-3), n) + 180.0) % 360.0 - 180.0
-    s = Samples(k=rng.integers(100, 103, n).astype(np.int64), src=np.arange(n), mmsi=rng.integers(1, 40, n).astype(np.int32),
-                lat=lat, lon=lon, speed=np.zeros(n))
+    s = Samples(
+        k=rng.integers(100, 103, n).astype(np.int64),
+        src=np.arange(n),
+        mmsi=rng.integers(1, 40, n).astype(np.int32),
+        lat=lat,
+        lon=lon,
+        speed=np.zeros(n),
+    )
     cp = close_pairs(s, d, chunk_samples=int(rng.integers(1, 200)))
     assert sorted(zip(cp["a"].tolist(), cp["b"].tolist())) == _brute_close_pairs(s, d)
     assert (s.mmsi[cp["a"]] < s.mmsi[cp["b"]]).all() and (cp["sep"] <= d).all()
@@ -292,23 +324,32 @@ def test_wrap180_is_the_modulo_formula_bit_for_bit():
         assert np.array_equal(got, want, equal_nan=True) and np.array_equal(np.signbit(got), np.signbit(want))
 
 
-def test_ships_alongside_at_sea_are_an_sts_candidate_at_sea():
-    ev = detect_encounters(steps_of(alongside(vessel_type=80)), _GAZ, params="gfw")
+def test_ships_alongside_at_sea_are_an_sts_candidate_at_sea(gaz):
+    ev = detect_encounters(steps_of(alongside(vessel_type=80)), gaz, params="gfw")
     assert ev["context"].tolist() == ["at sea"] and ev["sts_candidate"].tolist() == [True]
 
 
-def test_yachts_moored_in_a_marina_are_not_an_sts_candidate():
+def test_yachts_moored_in_a_marina_are_not_an_sts_candidate(gaz):
     from vesseltrack import stopareas
 
     # three yachts (class B, type 37) side by side for 6 h: a marina learnt from the data itself
     rows = []
     for i in range(3):
-        rows += stay(235000001 + i, "2024-03-01T00:00", 6, LAT + 0.0004 * i, LON, every_min=15, vessel_type=37, ais_class="B",
-                     nav_status=5)
+        rows += stay(
+            235000001 + i,
+            "2024-03-01T00:00",
+            6,
+            LAT + 0.0004 * i,
+            LON,
+            every_min=15,
+            vessel_type=37,
+            ais_class="B",
+            nav_status=5,
+        )
     steps = steps_of(rows)
     areas = stopareas.learn(steps)
     assert areas.areas["kind"].tolist() == ["marina"]
-    ev = detect_encounters(steps, _GAZ, params="gfw", stop_areas=areas)
+    ev = detect_encounters(steps, gaz, params="gfw", stop_areas=areas)
     assert len(ev) >= 2 and (ev["context"] == "berth").all() and not ev["sts_candidate"].any()
 
 

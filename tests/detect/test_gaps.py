@@ -1,27 +1,36 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import stay, steps_of, track
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import make_positions, stay, track
 from vesseltrack import schema, zones
 from vesseltrack.detect.gaps import GapParams, detect_gaps
-from vesseltrack.tracks import add_steps
-
-
-@pytest.fixture(scope="module")
-def gaz():
-    return zones.build_gazetteer()
-
-
-def steps_of(rows, gap_h=6.0):
-    return add_steps(make_positions(rows), segment_gap_h=gap_h)
 
 
 def test_gap_known_answer_with_changes_across_it(gaz):
-    rows = (stay(273000001, "2024-03-01T00:00", 2, 42.745, 133.075, draught_m=6.1, vessel_name="OLD", destination="VOSTOCHNY", vessel_type=80)
-            + track(273000001, "2024-03-02T10:00", 6, lat0=42.5, lon0=133.2, draught_m=9.8, vessel_name="NEW", destination="NAMPO", vessel_type=80))
+    rows = stay(
+        273000001,
+        "2024-03-01T00:00",
+        2,
+        42.745,
+        133.075,
+        draught_m=6.1,
+        vessel_name="OLD",
+        destination="VOSTOCHNY",
+        vessel_type=80,
+    ) + track(
+        273000001,
+        "2024-03-02T10:00",
+        6,
+        lat0=42.5,
+        lon0=133.2,
+        draught_m=9.8,
+        vessel_name="NEW",
+        destination="NAMPO",
+        vessel_type=80,
+    )
     ev = detect_gaps(steps_of(rows), gaz)
     schema.validate(ev, schema.EVENTS, name="gaps")
     assert len(ev) == 1
@@ -31,7 +40,12 @@ def test_gap_known_answer_with_changes_across_it(gaz):
     assert g["duration_h"] == pytest.approx(32.0)
     assert g["port"] == "VOSTOCHNY" and g["start_port_distance_km"] < 0.1
     assert (g["draught_before_m"], g["draught_after_m"]) == pytest.approx((6.1, 9.8))
-    assert (g["name_before"], g["name_after"], g["destination_before"], g["destination_after"]) == ("OLD", "NEW", "VOSTOCHNY", "NAMPO")
+    assert (g["name_before"], g["name_after"], g["destination_before"], g["destination_after"]) == (
+        "OLD",
+        "NEW",
+        "VOSTOCHNY",
+        "NAMPO",
+    )
     assert g["implied_speed_kn"] == pytest.approx(g["distance_m"] / 1852 / 32.0)
 
 
@@ -55,8 +69,8 @@ def test_event_ids_are_content_hashes(gaz):
 
 @given(st.lists(st.integers(0, 40 * 60), min_size=2, max_size=40, unique=True), st.floats(0.5, 12))
 @settings(max_examples=50, deadline=None)
-def test_no_gap_shorter_than_threshold_and_all_longer_found(minutes, thr):
-    g = _GAZ
+def test_no_gap_shorter_than_threshold_and_all_longer_found(gaz, minutes, thr):
+    g = gaz
     t0 = pd.Timestamp("2024-01-01T00:00Z")
     rows = [dict(mmsi=5, t=str(t0 + pd.Timedelta(minutes=m)), lat=10.0, lon=10.0 + m / 1000) for m in minutes]
     steps = steps_of(rows, gap_h=thr)
@@ -65,9 +79,6 @@ def test_no_gap_shorter_than_threshold_and_all_longer_found(minutes, thr):
     assert (closed["duration_h"] > thr).all()
     m = np.sort(np.array(minutes))
     assert len(closed) == int((np.diff(m) / 60 > thr).sum())
-
-
-_GAZ = zones.build_gazetteer()
 
 
 def test_reports_within_windows():
@@ -82,7 +93,9 @@ def test_reports_within_windows():
 def test_presets_filter_gaps(gaz):
     from vesseltrack.detect.gaps import PRESETS
     from vesseltrack.reception import build_reception
-    # open sea far from shore (~40.0N 134.5E): heard every 10 min, then 20 h silence; 5 h silence; near shore: 20 h silence
+
+    # open sea far from shore (~40.0N 134.5E): heard every 10 min, then 20 h silence; 5 h silence;
+    # near shore: 20 h silence
     far = track(1, "2024-01-01T00:00", 150, lat0=40.0, lon0=134.5, dlon=0.001, skip=(80, 200))
     far += track(1, "2024-01-02T13:00", 30, lat0=40.0, lon0=134.6, dlon=0.001)
     short = track(2, "2024-01-01T00:00", 250, lat0=40.1, lon0=134.5, dlon=0.0005, skip=(60, 90))
@@ -90,7 +103,9 @@ def test_presets_filter_gaps(gaz):
     near += track(3, "2024-01-02T13:00", 30, lat0=42.7, lon0=133.1, dlon=0.0001)
     steps = steps_of(far + short + near)
     rmap = build_reception(steps, min_steps=5)
-    got = {name: sorted(detect_gaps(steps, gaz, reception=rmap, params=p)["mmsi"].tolist()) for name, p in PRESETS.items()}
+    got = {
+        name: sorted(detect_gaps(steps, gaz, reception=rmap, params=p)["mmsi"].tolist()) for name, p in PRESETS.items()
+    }
     assert got == {"gfw": [1, 3], "welch2022": [1], "nearshore": [3]}
     g = detect_gaps(steps, gaz, reception=rmap)
     row = g[g["mmsi"] == 1].iloc[0]
@@ -99,7 +114,7 @@ def test_presets_filter_gaps(gaz):
 
 @given(st.sets(st.integers(0, 7), max_size=8))
 @settings(max_examples=15, deadline=None)
-def test_any_vessel_partition_gives_the_same_events(part):
+def test_any_vessel_partition_gives_the_same_events(gaz, part):
     """Stage functions hold no global state: scheduled by vessel partition (as a Dask engine would,
     with the data end and the reception map computed once for all), they give the same events."""
     from vesseltrack.detect.ports import detect_port_visits
@@ -112,15 +127,15 @@ def test_any_vessel_partition_gives_the_same_events(part):
     steps = steps_of(rows)
     rmap = build_reception(steps)
     end = steps["timestamp"].max()
-    whole_g = detect_gaps(steps, _GAZ, reception=rmap, data_end=end)
-    zone = zones.assign_zone(steps["lat"].to_numpy(), steps["lon"].to_numpy(), _GAZ)
-    whole_v = detect_port_visits(steps, zone, _GAZ)
+    whole_g = detect_gaps(steps, gaz, reception=rmap, data_end=end)
+    zone = zones.assign_zone(steps["lat"].to_numpy(), steps["lon"].to_numpy(), gaz)
+    whole_v = detect_port_visits(steps, zone, gaz)
     inside = steps["mmsi"].isin([273000000 + i for i in part]).to_numpy()
     parts_g, parts_v = [], []
     for mask in (inside, ~inside):
         sub = steps[mask].reset_index(drop=True)
-        parts_g.append(detect_gaps(sub, _GAZ, reception=rmap, data_end=end))
-        parts_v.append(detect_port_visits(sub, zone[mask], _GAZ))
+        parts_g.append(detect_gaps(sub, gaz, reception=rmap, data_end=end))
+        parts_v.append(detect_port_visits(sub, zone[mask], gaz))
     from vesseltrack.detect.events import concat
     pd.testing.assert_frame_equal(concat(parts_g), concat([whole_g]))
     pd.testing.assert_frame_equal(concat(parts_v), concat([whole_v]))
@@ -195,7 +210,9 @@ def test_round_trip_from_a_home_berth_is_in_port(gaz):
     rows += track(367000001, "2024-06-04T06:10", 12, lat0=berth[0], lon0=berth[1] + 0.01, dlon=0.01, sog_kn=12.0)
     rows += stay(367000001, "2024-06-06T00:00", 4, *berth, nav_status=5)
     for i in range(3):
-        rows += stay(367000010 + i, "2024-06-04T00:00", 60, berth[0] + 0.0003 * (i + 1), berth[1], every_min=60, nav_status=5)
+        rows += stay(
+            367000010 + i, "2024-06-04T00:00", 60, berth[0] + 0.0003 * (i + 1), berth[1], every_min=60, nav_status=5
+        )
     steps = steps_of(rows)
     areas = stopareas.learn(steps)
     assert len(areas) == 1
@@ -208,8 +225,13 @@ def test_round_trip_from_a_home_berth_is_in_port(gaz):
     assert not alone[alone["mmsi"] == 367000001]["in_port"].iloc[0]
 
 
-@given(st.lists(st.tuples(st.floats(-60, 60), st.floats(-170, 170), st.integers(0, 6 * 3600), st.booleans(), st.booleans()),
-                min_size=1, max_size=40))
+@given(
+    st.lists(
+        st.tuples(st.floats(-60, 60), st.floats(-170, 170), st.integers(0, 6 * 3600), st.booleans(), st.booleans()),
+        min_size=1,
+        max_size=40,
+    )
+)
 @settings(max_examples=60, deadline=None)
 def test_silent_together_counts_like_brute_force(gaps):
     from vesseltrack.detect import gaps as g

@@ -1,16 +1,11 @@
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import make_positions, stay, track
+
 from vesseltrack import schema, zones
 from vesseltrack.detect.ports import detect_port_visits, visit_runs
 from vesseltrack.tracks import add_steps
-
-
-@pytest.fixture(scope="module")
-def gaz():
-    return zones.build_gazetteer()
 
 
 def run(rows, gaz, **kw):
@@ -20,8 +15,9 @@ def run(rows, gaz, **kw):
 
 
 def test_visit_known_answer(gaz):
-    rows = (stay(1, "2024-03-01T00:00", 5, 42.745, 133.075, draught_m=6.0)
-            + track(1, "2024-03-01T05:10", 12, lat0=42.70, lon0=133.2, dlat=-0.02, dlon=0.0, sog_kn=12.0, draught_m=10.0))
+    rows = stay(1, "2024-03-01T00:00", 5, 42.745, 133.075, draught_m=6.0) + track(
+        1, "2024-03-01T05:10", 12, lat0=42.70, lon0=133.2, dlat=-0.02, dlon=0.0, sog_kn=12.0, draught_m=10.0
+    )
     _, _, ev = run(rows, gaz)
     schema.validate(ev, schema.EVENTS, name="visits")
     assert len(ev) == 1

@@ -1,8 +1,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import make_positions, track
+
 from vesseltrack import zones
 from vesseltrack.detect.reach import reachable, typical_speed
 from vesseltrack.tracks import add_steps
@@ -15,7 +15,9 @@ def gaps_frame(rows):
 def test_detour_to_a_sensitive_port_fits_or_not():
     gaz = zones.build_gazetteer()
     # from just off Vostochny, back to the same spot: Nampo is ~1,100 nm away by a straight line
-    g = gaps_frame([(60.0, 42.6, 133.1, 42.6, 133.1), (200.0, 42.6, 133.1, 42.6, 133.1), (30.0, 42.6, 133.1, np.nan, np.nan)])
+    g = gaps_frame(
+        [(60.0, 42.6, 133.1, 42.6, 133.1), (200.0, 42.6, 133.1, 42.6, 133.1), (30.0, 42.6, 133.1, np.nan, np.nan)]
+    )
     out = reachable(g, np.array([12.0, 12.0, 12.0]), gaz)
     assert out["spare_h"][0] == pytest.approx(60.0)
     assert out["reachable_ports"][0].startswith("KOZMINO") and "NAMPO" not in out["reachable_ports"][0]
@@ -26,6 +28,8 @@ def test_detour_to_a_sensitive_port_fits_or_not():
 
 
 def test_typical_speed_from_reports_or_type():
-    rows = track(1, "2024-01-01T00:00", 50, sog_kn=14.0, vessel_type=80) + track(2, "2024-01-01T00:00", 5, sog_kn=0.0, vessel_type=60)
+    rows = track(1, "2024-01-01T00:00", 50, sog_kn=14.0, vessel_type=80) + track(
+        2, "2024-01-01T00:00", 5, sog_kn=0.0, vessel_type=60
+    )
     v = typical_speed(add_steps(make_positions(rows), segment_gap_h=6), np.array([2, 1, 2]))
     assert v.tolist() == pytest.approx([18.0, 14.0, 18.0], abs=0.25)  # 0.25-kn histogram bins

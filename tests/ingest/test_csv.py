@@ -48,9 +48,9 @@ def test_marinecadastre_known_answer(tmp_path):
 
 def test_dma_aisdk_day_first_and_text_codes(tmp_path):
     text = (
-        ",# Timestamp,Type of mobile,MMSI,Latitude,Longitude,Navigational status,ROT,SOG,COG,Heading,IMO,Callsign,Name,Ship type,Cargo type,Width,Length,Type of position fixing device,Draught,Destination,ETA,Data source type\n"
-        "60,08/02/2018 13:04:05,Class A,265177000,57.602225,11.644943,Under way using engine,0.0,15.7,61.4,63.0,Unknown,,,Undefined,,,,Undefined,,,,AIS\n"
-        "92,09/02/2018 00:00:00,Class B,244678000,57.549578,11.666492,At anchor,-5.4,0.2,162.7,227.0,IMO9203588,PBXX,MY SHIP NAME,Tanker,,20,120,GPS,7.5,ROTTERDAM,,AIS\n"
+        ",# Timestamp,Type of mobile,MMSI,Latitude,Longitude,Navigational status,ROT,SOG,COG,Heading,IMO,Callsign,Name,Ship type,Cargo type,Width,Length,Type of position fixing device,Draught,Destination,ETA,Data source type\n"  # noqa: E501
+        "60,08/02/2018 13:04:05,Class A,265177000,57.602225,11.644943,Under way using engine,0.0,15.7,61.4,63.0,Unknown,,,Undefined,,,,Undefined,,,,AIS\n"  # noqa: E501
+        "92,09/02/2018 00:00:00,Class B,244678000,57.549578,11.666492,At anchor,-5.4,0.2,162.7,227.0,IMO9203588,PBXX,MY SHIP NAME,Tanker,,20,120,GPS,7.5,ROTTERDAM,,AIS\n"  # noqa: E501
     )
     res = check(load(write(tmp_path, "aisdk.csv", text)))
     p = res.positions
@@ -72,10 +72,12 @@ def test_nari_epoch_seconds(tmp_path):
 
 
 def test_exactearth_time_millisecond_and_sentinels(tmp_path):
-    text = ('"MMSI","Message_ID","Time","Millisecond","Vessel_Name","Ship_Type","Longitude","Latitude","SOG","COG","Heading"\n'
-            '"432905000","1","20210701_185151","680","","","-103.63687","8.87747666667","13.6","314.8","315.0"\n'
-            '"366773000","3","20210701_185154","560","","","181.0","91.0","17.0","136.1","134.0"\n'
-            '"366773001","5","20210701_185154","0","SHIP@@@@","70","","","","",""\n')
+    text = (
+        '"MMSI","Message_ID","Time","Millisecond","Vessel_Name","Ship_Type","Longitude","Latitude","SOG","COG","Heading"\n'
+        '"432905000","1","20210701_185151","680","","","-103.63687","8.87747666667","13.6","314.8","315.0"\n'
+        '"366773000","3","20210701_185154","560","","","181.0","91.0","17.0","136.1","134.0"\n'
+        '"366773001","5","20210701_185154","0","SHIP@@@@","70","","","","",""\n'
+    )
     res = check(load(write(tmp_path, "ee.csv", text)))
     assert res.counts["files"][0]["format"] == "exactearth"
     assert res.positions["timestamp"].tolist() == [ts("2021-07-01T18:51:51.680")]
@@ -93,8 +95,10 @@ def test_damast_semicolons(tmp_path):
 
 
 def test_barentswatch_none_strings_and_offsets(tmp_path):
-    text = ("courseOverGround,latitude,longitude,name,shipType,speedOverGround,trueHeading,navigationalStatus,mmsi,msgtime\n"
-            "None,70.981065,25.970162,SARNES 3,60,0,None,0,257027430,2026-06-30T07:49:19+02:00\n")
+    text = (
+        "courseOverGround,latitude,longitude,name,shipType,speedOverGround,trueHeading,navigationalStatus,mmsi,msgtime\n"
+        "None,70.981065,25.970162,SARNES 3,60,0,None,0,257027430,2026-06-30T07:49:19+02:00\n"
+    )
     res = check(load(write(tmp_path, "bw.csv", text)))
     p = res.positions
     assert res.counts["files"][0]["format"] == "barentswatch"
@@ -103,7 +107,7 @@ def test_barentswatch_none_strings_and_offsets(tmp_path):
 
 
 def test_bom_and_anonymised_ids(tmp_path):
-    text = "\ufeffID,ais_pos_timestamp,longitude,latitude\n1,20/03/2021 00:22,32.32925,31.4386\n1,20/03/2021 01:25,32.3986,31.40955\n"
+    text = "\ufeffID,ais_pos_timestamp,longitude,latitude\n1,20/03/2021 00:22,32.32925,31.4386\n1,20/03/2021 01:25,32.3986,31.40955\n"  # noqa: E501
     res = check(load(write(tmp_path, "eg.csv", text)))
     p = res.positions
     assert p["mmsi"].tolist() == [1, 1]
@@ -169,7 +173,9 @@ def test_column_map_and_options(tmp_path):
     assert res.positions["timestamp"].tolist() == [ts("2024-03-01T12:00")]
     assert res.positions["sog_kn"].tolist() == [10.5] and res.counts["files"][0]["format"] == "generic"
     epoch = write(tmp_path, "e.csv", "id,ms,la,lo\n244000000,1709294400000,1,2\n")
-    p = load(epoch, column_map={"mmsi": "id", "timestamp": "ms", "lat": "la", "lon": "lo", "timestamp_unit": "ms"}).positions
+    p = load(
+        epoch, column_map={"mmsi": "id", "timestamp": "ms", "lat": "la", "lon": "lo", "timestamp_unit": "ms"}
+    ).positions
     assert p["timestamp"].tolist() == [ts("2024-03-01T12:00")]
 
 
@@ -177,14 +183,20 @@ def test_bad_column_map(tmp_path):
     path = marinecadastre(tmp_path)
     with pytest.raises(ConfigError, match=r"unknown columns \['speed'\]; expected keys among \[.*'sog_kn'"):
         load(path, column_map={"speed": "SOG"})
-    with pytest.raises(ConfigError, match=r"mc\.csv: column map names source columns \['Speed'\] that are not in the file; received columns \['MMSI'"):
+    with pytest.raises(
+        ConfigError,
+        match=r"mc\.csv: column map names source columns \['Speed'\] that are not in the file; received columns \['MMSI'",  # noqa: E501
+    ):
         load(path, column_map={"sog_kn": "Speed"})
 
 
 def test_unknown_layout(tmp_path):
     path = write(tmp_path, "ports.csv", "Port Name,Latitude,Longitude\nRotterdam,51.9,4.1\n")
-    with pytest.raises(InputError, match=r"ports\.csv: cannot recognise the layout: columns for \['mmsi', 'timestamp'\] "
-                                         r"not found; received columns \['Port Name', 'Latitude', 'Longitude'\]; pass --column-map"):
+    with pytest.raises(
+        InputError,
+        match=r"ports\.csv: cannot recognise the layout: columns for \['mmsi', 'timestamp'\] "
+        r"not found; received columns \['Port Name', 'Latitude', 'Longitude'\]; pass --column-map",
+    ):
         load(path)
 
 
@@ -227,9 +239,16 @@ def test_trailing_delimiter_on_every_data_line(tmp_path):
 def test_text_in_a_number_column_in_a_later_block_gives_the_same_as_all_text(tmp_path):
     """Number columns are parsed as numbers; a block holding text there ("abc", a decimal comma)
     is parsed again as text, so such values still become NaN and their rows are judged by clean."""
-    good = [f"2440000{i % 7:02d},2024-03-01T{i // 60 % 24:02d}:{i % 60:02d}:00,52.{i % 97:02d},4.{i % 89:02d},{i % 20}.5"
-            for i in range(3000)]
-    bad = good[:2500] + ["244000001,2024-03-01T05:00:30,abc,4.1,\"12,5\"", "244000002,2024-03-01T05:01:30,52.2,4.2,N/A"] + good[2500:]
+    good = [
+        f"2440000{i % 7:02d},2024-03-01T{i // 60 % 24:02d}:{i % 60:02d}:00,52.{i % 97:02d},4.{i % 89:02d},{i % 20}.5"
+        for i in range(3000)
+    ]
+    bad = [
+        *good[:2500],
+        '244000001,2024-03-01T05:00:30,abc,4.1,"12,5"',
+        "244000002,2024-03-01T05:01:30,52.2,4.2,N/A",
+        *good[2500:],
+    ]
     header = "MMSI,BaseDateTime,LAT,LON,SOG\n"
     path = write(tmp_path, "mixed.csv", header + "\n".join(bad) + "\n")
     res = load(path, chunk_rows=500)  # the text sits in a later block than the first
@@ -243,7 +262,9 @@ def test_text_in_a_number_column_in_a_later_block_gives_the_same_as_all_text(tmp
     # the same rows with every column read as text give the same table
     plain = write(tmp_path, "plain.csv", header + "\n".join(good) + "\n")
     a = load(plain, chunk_rows=500).positions
-    b = pos[~((pos["mmsi"] == 244000002) & (pos["timestamp"] == pd.Timestamp("2024-03-01T05:01:30Z")))].reset_index(drop=True)
+    b = pos[~((pos["mmsi"] == 244000002) & (pos["timestamp"] == pd.Timestamp("2024-03-01T05:01:30Z")))].reset_index(
+        drop=True
+    )
     pd.testing.assert_frame_equal(a, b, check_categorical=False)
 
 
@@ -254,8 +275,12 @@ def test_mmsi_codes_and_names_in_later_blocks_read_as_text_column_by_column(tmp_
     read as text throughout."""
     rows = [f"2440000{i % 7:02d},2024-03-01T{i // 60 % 24:02d}:{i % 60:02d}:00,52.{i % 97:02d},4.{i % 89:02d},"
             f"{9307839 + i % 3},{i % 9},SHIP {i % 5}" for i in range(3000)]
-    odd = ["abc,2024-03-01T05:00:30,52.1,4.1,,0,X", "245000003,2024-03-01T05:01:30,52.2,4.2,IMO9307839,Under way using engine,Y",
-           "245000004,2024-03-01T07:02:30+02:00,52.3,4.3,,1,Z", "245000005,yesterday,52.4,4.4,,1,Z"]
+    odd = [
+        "abc,2024-03-01T05:00:30,52.1,4.1,,0,X",
+        "245000003,2024-03-01T05:01:30,52.2,4.2,IMO9307839,Under way using engine,Y",
+        "245000004,2024-03-01T07:02:30+02:00,52.3,4.3,,1,Z",
+        "245000005,yesterday,52.4,4.4,,1,Z",
+    ]
     header = "MMSI,BaseDateTime,LAT,LON,IMO,Status,VesselName\n"
     path = write(tmp_path, "late.csv", header + "\n".join(rows[:2500] + odd + rows[2500:]) + "\n")
     late = load(path, chunk_rows=500)  # the text sits in a later block than the first

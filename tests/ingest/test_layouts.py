@@ -21,7 +21,9 @@ def test_ship_type_vocabularies_of_real_exports(text, code):
 
 
 def test_unknown_ship_type_text_stays_empty_and_numbers_stay_numbers():
-    got = coded_column(pa.array(["Undefined", "Unknown value", "80", "Crude Oil Tanker", None, "Bulk Carrier"]), VESSEL_TYPE_TEXT)
+    got = coded_column(
+        pa.array(["Undefined", "Unknown value", "80", "Crude Oil Tanker", None, "Bulk Carrier"]), VESSEL_TYPE_TEXT
+    )
     assert np.isnan(got[[0, 1, 4]]).all() and got[[2, 3, 5]].tolist() == [80.0, 80.0, 70.0]
 
 
@@ -59,7 +61,16 @@ def test_scaled_values_reach_the_positions(tmp_path):
 
 
 def test_no_warning_when_what_a_column_resembles_is_filled():
-    cols = ["# Timestamp", "Type of mobile", "MMSI", "Latitude", "Longitude", "Ship type", "Name", "Type of position fixing device"]
+    cols = [
+        "# Timestamp",
+        "Type of mobile",
+        "MMSI",
+        "Latitude",
+        "Longitude",
+        "Ship type",
+        "Name",
+        "Type of position fixing device",
+    ]
     mapping = layouts.match_columns(cols)
     assert layouts.unmapped_warnings("f", cols, mapping) == []
 
@@ -73,9 +84,15 @@ def test_dimensions_from_the_reference_point_give_length_and_width():
     import pyarrow as pa
 
     table = pa.table({c: pa.array([1.0, 0.0]) for c in cols[5:]} | {"MMSI": pa.array([219000001, 219000001])})
-    table = table.set_column(table.schema.get_field_index("Dimension_to_Bow"), "Dimension_to_Bow", pa.array([150.0, 0.0]))
-    table = table.set_column(table.schema.get_field_index("Dimension_to_stern"), "Dimension_to_stern", pa.array([30.0, 0.0]))
-    out = layouts.to_canonical(table, {k: v for k, v in mapping.items() if v in table.schema.names}, time_format=None, time_unit=None)
+    table = table.set_column(
+        table.schema.get_field_index("Dimension_to_Bow"), "Dimension_to_Bow", pa.array([150.0, 0.0])
+    )
+    table = table.set_column(
+        table.schema.get_field_index("Dimension_to_stern"), "Dimension_to_stern", pa.array([30.0, 0.0])
+    )
+    out = layouts.to_canonical(
+        table, {k: v for k, v in mapping.items() if v in table.schema.names}, time_format=None, time_unit=None
+    )
     assert list(out["length_m"]) == [180.0, 0.0]  # 0 + 0 is 'not available': clean.py makes it NaN
 
 
@@ -89,6 +106,11 @@ def test_unrecognised_ship_type_texts_are_counted_and_reported(tmp_path, fmt):
     path = tmp_path / f"types.{fmt}"
     df.to_csv(path, index=False) if fmt == "csv" else df.to_parquet(path, index=False)
     res = load([path])
-    assert res.positions["vessel_type"].tolist()[0] == 80 and res.positions["vessel_type"].isna().tolist() == [False, True, True, True]
+    assert res.positions["vessel_type"].tolist()[0] == 80 and res.positions["vessel_type"].isna().tolist() == [
+        False,
+        True,
+        True,
+        True,
+    ]
     (warning,) = res.counts["files"][0]["warnings"]
     assert "1 ship-type text(s) not recognised" in warning and "'Floating Thing' (2 rows)" in warning

@@ -16,9 +16,10 @@ from vesseltrack import schema
 from vesseltrack.errors import InputError
 from vesseltrack.ingest import base, load, read_positions
 from vesseltrack.ingest import csv as csv_reader
-sniff_mod = importlib.import_module("vesseltrack.ingest.sniff")
 
 from .helpers import MC_HEADER, MC_ROWS, gz, marinecadastre, write, zipped
+
+sniff_mod = importlib.import_module("vesseltrack.ingest.sniff")
 
 
 def accounting_ok(res):
@@ -92,7 +93,7 @@ def test_rejects_in_file_then_row_order(tmp_path):
 def test_gzip_and_zip_members(tmp_path):
     a = marinecadastre(tmp_path, "a.csv")
     assert len(read_positions(gz(a))) == 3
-    semi = ("mmsi;date_time_utc;lon;lat\n209318000;2022-09-01 12:55:35;5.3;59.3\n").encode()
+    semi = b"mmsi;date_time_utc;lon;lat\n209318000;2022-09-01 12:55:35;5.3;59.3\n"
     z = zipped(tmp_path, "day.zip", {"a.csv": a.read_bytes(), "b.csv": semi})
     res = load(z)
     accounting_ok(res)
@@ -196,14 +197,16 @@ BAD = ["12,2024-03-01T12:00:00,52,4", "{m},not-a-time,52,4", "{m},2024-03-01T12:
 def mixes(draw):
     n = draw(st.integers(1, 30))
     lines = []
-    for i in range(n):
+    for _i in range(n):
         tmpl = draw(st.sampled_from(GOOD + BAD))
         m = draw(st.sampled_from([244000000, 244000001, 366999618]))
         lines.append(tmpl.format(m=m, mm=draw(st.integers(0, 3)), k=draw(st.integers(0, 2))))
     return lines
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(mixes(), st.randoms(use_true_random=False))
 def test_accounting_and_shuffle_invariance(tmp_path, lines, rnd):
     header = "mmsi,timestamp,lat,lon,sog\n"
@@ -306,7 +309,7 @@ def test_preallocated_column_fills_in_place_and_grows_when_short():
     assert concat(col, "int32").tolist() == [1, 2, 3, 1, 0, 5]
     assert [v.tolist() for v in col.views()] == [[1, 2, 3], [1], [0, 5]]
     ts = pd.array(pd.to_datetime([0, 1, 2, 5, 3, 4], unit="s", utc=True))
-    order, m_o, t_o = merge_order(col, ts)
+    order, m_o, _t_o = merge_order(col, ts)
     assert m_o.tolist() == [0, 1, 1, 2, 3, 5] and order.tolist() == [4, 0, 3, 1, 2, 5]
 
 

@@ -424,7 +424,7 @@ def test_gpsd_unpack_sixbit_golden(monkeypatch):
 
 def test_tag_block_seconds_and_milliseconds(tmp_path):
     p = write(tmp_path, [tag(1577836800, s="r1") + sentence(T1), tag(1577836801500, s="r1") + sentence(T1)])
-    _, frame, rejects, _ = read_all(p)
+    _, frame, _rejects, _ = read_all(p)
     assert frame.timestamp.tolist() == [pd.Timestamp("2020-01-01T00:00:00Z"), pd.Timestamp("2020-01-01T00:00:01.5Z")]
     assert frame.lat.iloc[0] == pytest.approx(49.475577, abs=1e-6) and frame.mmsi.iloc[0] == 227006760
 
@@ -517,8 +517,9 @@ def test_base_station_clocks_date_sentences_and_a_wrong_station_is_ignored(tmp_p
     pyais = pytest.importorskip("pyais")
 
     def base(mmsi: int, t: pd.Timestamp) -> str:
-        (s,) = pyais.encode_dict({"type": 4, "mmsi": mmsi, "year": t.year, "month": t.month, "day": t.day, "hour": t.hour,
-                                  "minute": t.minute, "second": t.second, "lon": 12.0, "lat": 55.0}, talker_id="AI")
+        fields = {"type": 4, "mmsi": mmsi, "year": t.year, "month": t.month, "day": t.day, "hour": t.hour,
+                  "minute": t.minute, "second": t.second, "lon": 12.0, "lat": 55.0}
+        (s,) = pyais.encode_dict(fields, talker_id="AI")
         return s
 
     t0 = pd.Timestamp("2024-05-01T10:00:00Z")
@@ -526,7 +527,7 @@ def test_base_station_clocks_date_sentences_and_a_wrong_station_is_ignored(tmp_p
     for k in range(12):  # a base station every 10 s, one of them a minute slow; two positions between readings
         station_t = t0 + pd.Timedelta(seconds=10 * k) - pd.Timedelta(minutes=1 if k == 6 else 0)
         lines += [base(2190048, station_t), sentence(T1), sentence(T1)]
-    chunks, frame, rejects, _ = read_all(write(tmp_path, lines))
+    _chunks, frame, rejects, _ = read_all(write(tmp_path, lines))
     assert len(rejects) == 0 and len(frame) == 24
     expected = [t0 + pd.Timedelta(seconds=10 * k + d) for k in range(11) for d in (10 / 3, 20 / 3)]
     err = (frame.timestamp.iloc[:22] - pd.Series(expected)).abs().max()
@@ -590,7 +591,7 @@ def test_multipart_interleaved_and_missing_parts(tmp_path):
 def test_two_sentences_on_one_line(tmp_path):
     c = tag(1577836800)
     p = write(tmp_path, [c + sentence(T5A, 0, 2, 1, "1") + c + sentence(T5B, 2, 2, 2, "1"), c + sentence(T1)])
-    chunks, frame, rejects, skipped = read_all(p)
+    chunks, _frame, rejects, skipped = read_all(p)
     assert chunks[0].rows_read + sum(c.rows_read for c in chunks[1:]) == 3
     assert skipped == {"static_msg": 1, "multipart_fragment": 1} and len(rejects) == 0
 
@@ -625,7 +626,8 @@ def test_tiny_chunks_give_the_same_positions_and_times(tmp_path, name, chunk_row
 
 def test_crlf_and_surrounding_spaces(tmp_path):
     p = tmp_path / "crlf.nmea"
-    p.write_bytes(("  " + tag(1577836800) + sentence(T1) + " \r\n\r\n" + tag(1577836801) + sentence(T1) + "\r\n").encode())
+    text = "  " + tag(1577836800) + sentence(T1) + " \r\n\r\n" + tag(1577836801) + sentence(T1) + "\r\n"
+    p.write_bytes(text.encode())
     chunks, frame, rejects, skipped = read_all(p)
     assert len(frame) == 2 and len(rejects) == 0 and skipped == {"blank": 1}
     assert frame.source_row.tolist() == [1, 3] and accounted(chunks)
@@ -718,7 +720,7 @@ def test_statics_carry_across_chunks(tmp_path):
 
 def test_frame_matches_the_positions_schema(tmp_path):
     p = write(tmp_path, [tag(1577836800) + sentence(T1)])
-    _, frame, rejects, _ = read_all(p)
+    _, frame, _rejects, _ = read_all(p)
     spec = {c.name: c.dtype for c in schema.POSITIONS}
     assert set(frame.columns) == set(spec) | {"source_row"}
     for name, dtype in spec.items():
@@ -789,7 +791,8 @@ def test_only_trailing_at_signs_are_padding(tmp_path):
     assert frame["destination"].astype(str).tolist() == ["BUSAN"]  # trailing padding dropped
 
 
-@pytest.mark.parametrize("change", ["standard", "two extra characters", "one character short", "three characters short"])
+@pytest.mark.parametrize("change", ["standard", "two extra characters", "one character short",
+                                    "three characters short"])
 def test_type5_with_non_standard_length_is_read_as_pyais_reads_it(tmp_path, change):
     """Marine-electronics logs send type 5 with extra or missing trailing bits; what is unambiguous (the
     fields up to the destination) is read, as pyais does, never rejected as bad_payload."""

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from vesseltrack.ingest import nmea
 
-pyais = pytest.importorskip("pyais")
-import pyais.constants  # noqa: E402
-from pyais import encode_dict  # noqa: E402
+pytest.importorskip("pyais")
+import pyais.constants
+from pyais import encode_dict
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 # ship types pyais encodes as given (it folds reserved codes: 1 -> 0, 57 -> 56)
@@ -58,7 +58,7 @@ def test_position_round_trip(tmp_path, mmsi, lat, lon, sog, cog, heading, status
     data = {"type": cls, "mmsi": mmsi, "lat": lat / 600000, "lon": lon / 600000, "speed": sog / 10,
             "course": cog / 10, "heading": heading, "status": status}
     sentences = encode_dict(data, talker_id="AI", sentence_type="VDM")
-    chunks, f = run(tmp_path, [tag(1_600_000_000) + s for s in sentences])
+    _chunks, f = run(tmp_path, [tag(1_600_000_000) + s for s in sentences])
     assert len(f) == 1
     r = f.iloc[0]
     ref = pyais.decode(*sentences)
@@ -129,7 +129,7 @@ def nmea_line(draw):
         payload = draw(st.text(alphabet=_AIS_CHARS + ",", max_size=90))
         body = f"AIVDM,{total},{part},{draw(st.sampled_from(['', '1', '12']))},A,{payload},{draw(st.integers(0, 9))}"
         return draw(st.sampled_from(["", "\\c:1577836800*5F\\"])) + f"!{body}*{cs(body)}"
-    return draw(st.sampled_from(_good + ["", "# comment", "$GPRMC,1,2,3*00"]))
+    return draw(st.sampled_from([*_good, "", "# comment", "$GPRMC,1,2,3*00"]))
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -98,7 +98,9 @@ def test_truncated_parquet(tmp_path):
 def test_unknown_parquet_layout(tmp_path):
     path = tmp_path / "ports.parquet"
     pd.DataFrame({"port": ["X"], "lat": [1.0], "lon": [2.0]}).to_parquet(path)
-    with pytest.raises(InputError, match=r"ports\.parquet: cannot recognise the layout: columns for \['mmsi', 'timestamp'\]"):
+    with pytest.raises(
+        InputError, match=r"ports\.parquet: cannot recognise the layout: columns for \['mmsi', 'timestamp'\]"
+    ):
         load(path)
 
 

@@ -59,7 +59,10 @@ def test_all_real_files_together():
 
 def test_wpi_port_list_is_not_ais():
     path = shared_ais() / WPI
-    with pytest.raises(InputError, match=r"UpdatedPub150\.csv: cannot recognise the layout: columns for \['mmsi', 'timestamp'\] not found; received columns \['World Port Index Number'.*pass --column-map"):
+    with pytest.raises(
+        InputError,
+        match=r"UpdatedPub150\.csv: cannot recognise the layout: columns for \['mmsi', 'timestamp'\] not found; received columns \['World Port Index Number'.*pass --column-map",  # noqa: E501
+    ):
         load(path)
 
 

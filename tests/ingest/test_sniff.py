@@ -13,11 +13,11 @@ from vesseltrack.ingest.sniff import detect_delimiter, expand
 from .helpers import gz, marinecadastre, write, zipped
 
 LAYOUT_HEADERS = {
-    "marinecadastre": "BaseDateTime,LON,LAT,MMSI,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,Length,Width,Draft,Cargo,TranscieverClass,ETA",
+    "marinecadastre": "BaseDateTime,LON,LAT,MMSI,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,Length,Width,Draft,Cargo,TranscieverClass,ETA",  # noqa: E501
     "marinecadastre_points": "MMSI,BaseDateTime,LAT,LON,segment_id",
-    "dma_aisdk": ",# Timestamp,Type of mobile,MMSI,Latitude,Longitude,Navigational status,ROT,SOG,COG,Heading,IMO,Callsign,Name,Ship type",
+    "dma_aisdk": ",# Timestamp,Type of mobile,MMSI,Latitude,Longitude,Navigational status,ROT,SOG,COG,Heading,IMO,Callsign,Name,Ship type",  # noqa: E501
     "nari": "sourcemmsi,navigationalstatus,rateofturn,speedoverground,courseoverground,trueheading,lon,lat,t",
-    "barentswatch": "courseOverGround,latitude,longitude,name,rateOfTurn,shipType,speedOverGround,trueHeading,navigationalStatus,mmsi,msgtime,stream",
+    "barentswatch": "courseOverGround,latitude,longitude,name,rateOfTurn,shipType,speedOverGround,trueHeading,navigationalStatus,mmsi,msgtime,stream",  # noqa: E501
     "damast": "mmsi;imo_nr;length;date_time_utc;lon;lat;sog;cog;true_heading;nav_status;message_nr",
     "anonymised_id": "\ufeffID,ais_pos_timestamp,longitude,latitude",
     "exactearth": '"MMSI","Message_ID","Repeat_indicator","Time","Millisecond","Longitude","Latitude"',

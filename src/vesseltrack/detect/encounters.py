@@ -39,18 +39,20 @@ Presets (:data:`ENCOUNTER_PRESETS`, parameters in :class:`EncounterParams`):
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from vesseltrack import stopareas
 from vesseltrack.detect import events as ev
 from vesseltrack.detect.params import ENCOUNTER_PRESETS, EncounterParams
 from vesseltrack.errors import ConfigError
 from vesseltrack.geo import BLOCK_ROWS, EARTH_RADIUS_M, haversine_m
-from vesseltrack.tracks import search_seconds
-from vesseltrack import stopareas
 from vesseltrack.stopareas import StopAreas
+from vesseltrack.tracks import search_seconds
 from vesseltrack.zones import Gazetteer, assign_zone, nearest_sensitive, nearest_zone_km, shore_distance_km
 
 #: An encounter within this distance of a sensitive port names that port in ``port``.
@@ -328,7 +330,7 @@ def _cell_candidates(k: np.ndarray, lat: np.ndarray, lon: np.ndarray, d: float) 
     return o[np.concatenate(pa)], o[np.concatenate(pb)]
 
 
-def close_pairs(s: Samples, max_distance_m: float, *, chunk_samples: int = 4_000_000) -> dict[str, np.ndarray]:
+def close_pairs(s: Samples, max_distance_m: float, *, chunk_samples: int = 4_000_000) -> dict[str, Any]:
     """(sample a, sample b, separation) of every pair of vessels within ``max_distance_m`` at a grid
     time, with mmsi[a] < mmsi[b]; also ``n_candidates`` (pairs whose exact distance was computed)."""
     n = len(s.k)
@@ -353,7 +355,7 @@ def close_pairs(s: Samples, max_distance_m: float, *, chunk_samples: int = 4_000
         bounds = np.r_[cut, n]
     out_a, out_b, out_sep = [], [], []
     n_cand = 0
-    for c0, c1 in zip(bounds[:-1], bounds[1:]):  # a few chunks of whole grid times, not per vessel
+    for c0, c1 in itertools.pairwise(bounds):  # a few chunks of whole grid times, not per vessel
         idx = None if by_k is None else by_k[c0:c1]
         kk, la, lo = (s.k, s.lat, s.lon) if idx is None else (s.k[idx], s.lat[idx], s.lon[idx])
         cand = _band_candidates(kk, la, lo, d)
@@ -371,7 +373,12 @@ def close_pairs(s: Samples, max_distance_m: float, *, chunk_samples: int = 4_000
         out_a.append(np.where(swap, b_, a))
         out_b.append(np.where(swap, a, b_))
         out_sep.append(sep)
-    return {"a": np.concatenate(out_a), "b": np.concatenate(out_b), "sep": np.concatenate(out_sep), "n_candidates": n_cand}
+    return {
+        "a": np.concatenate(out_a),
+        "b": np.concatenate(out_b),
+        "sep": np.concatenate(out_sep),
+        "n_candidates": n_cand,
+    }
 
 
 def _draught_near(steps: pd.DataFrame, mmsi_q: np.ndarray, t_q: np.ndarray) -> np.ndarray:
@@ -391,7 +398,9 @@ def _draught_near(steps: pd.DataFrame, mmsi_q: np.ndarray, t_q: np.ndarray) -> n
     # last row of the vessel at or before t_q
     p = search_seconds(ts, lo_v, hi_v, (t_q - t_min) // 1_000_000_000, base=t_min, strict=True) - 1
     dr = steps["draught_m"].to_numpy()
-    with_draught = np.concatenate([s + np.flatnonzero(~np.isnan(dr[s:s + BLOCK_ROWS])) for s in range(0, n, BLOCK_ROWS)])
+    with_draught = np.concatenate(
+        [s + np.flatnonzero(~np.isnan(dr[s : s + BLOCK_ROWS])) for s in range(0, n, BLOCK_ROWS)]
+    )
     j = np.searchsorted(with_draught, p, side="right") - 1  # latest row with a draught at or before p
     row = with_draught[np.maximum(j, 0)] if len(with_draught) else np.zeros(len(p), dtype=np.int64)
     ok = (hi_v > lo_v) & (p >= lo_v) & (j >= 0) & (row >= lo_v)
@@ -418,7 +427,9 @@ def detect_encounters(steps: pd.DataFrame, gaz: Gazetteer, *, params: EncounterP
     """
     if isinstance(params, str):
         if params not in ENCOUNTER_PRESETS:
-            raise ConfigError(f"encounter preset {params!r} is unknown; expected one of {sorted(ENCOUNTER_PRESETS)}; pick one of those")
+            raise ConfigError(
+                f"encounter preset {params!r} is unknown; expected one of {sorted(ENCOUNTER_PRESETS)}; pick one of those"  # noqa: E501
+            )
         params = ENCOUNTER_PRESETS[params]
     p = params
     s = resample(steps, bin_min=p.bin_min, max_interp_gap_h=p.max_interp_gap_h,
@@ -432,18 +443,27 @@ def detect_encounters(steps: pd.DataFrame, gaz: Gazetteer, *, params: EncounterP
         a, b, sep = a[ok], b[ok], sep[ok]
     if len(a) == 0:
         return ev.conform(pd.DataFrame())
-    ma, mb = s.mmsi[a].astype(np.int64), s.mmsi[b].astype(np.int64)
+    # one row per close pair of samples (a, b) at a grid time k
+    row_mmsi_a, row_mmsi_b = s.mmsi[a].astype(np.int64), s.mmsi[b].astype(np.int64)
     k = s.k[a]
-    o = np.lexsort((k, mb, ma))
-    a, b, sep, ma, mb, k = a[o], b[o], sep[o], ma[o], mb[o], k[o]
-    pair = np.cumsum(np.r_[True, (ma[1:] != ma[:-1]) | (mb[1:] != mb[:-1])]) - 1
+    o = np.lexsort((k, row_mmsi_b, row_mmsi_a))
+    a, b, sep, row_mmsi_a, row_mmsi_b, k = a[o], b[o], sep[o], row_mmsi_a[o], row_mmsi_b[o], k[o]
+    pair = np.cumsum(np.r_[True, (row_mmsi_a[1:] != row_mmsi_a[:-1]) | (row_mmsi_b[1:] != row_mmsi_b[:-1])]) - 1
     bin_h = p.bin_min / 60.0
     run = _runs(pair, k, 1 + int(np.floor(p.bridge_h / bin_h + 1e-9)))
-    rs = np.flatnonzero(np.r_[True, run[1:] != run[:-1]])
-    re = np.r_[rs[1:], len(run)] - 1
-    long = (k[re] - k[rs]) * bin_h >= p.min_duration_h - 1e-9
-    keep_row = np.repeat(long, re - rs + 1)
-    a, b, sep, ma, mb, k, pair = a[keep_row], b[keep_row], sep[keep_row], ma[keep_row], mb[keep_row], k[keep_row], pair[keep_row]
+    run_first = np.flatnonzero(np.r_[True, run[1:] != run[:-1]])
+    run_last = np.r_[run_first[1:], len(run)] - 1
+    long = (k[run_last] - k[run_first]) * bin_h >= p.min_duration_h - 1e-9
+    keep_row = np.repeat(long, run_last - run_first + 1)
+    a, b, sep, row_mmsi_a, row_mmsi_b, k, pair = (
+        a[keep_row],
+        b[keep_row],
+        sep[keep_row],
+        row_mmsi_a[keep_row],
+        row_mmsi_b[keep_row],
+        k[keep_row],
+        pair[keep_row],
+    )
     if len(a) == 0:
         return ev.conform(pd.DataFrame())
     # merge runs of one pair less than merge_gap_h apart: a jump of k no bigger than merge bins + 1
@@ -451,36 +471,36 @@ def detect_encounters(steps: pd.DataFrame, gaz: Gazetteer, *, params: EncounterP
     epi = _runs(pair, k, max(merge_bins - 1, 1 + int(np.floor(p.bridge_h / bin_h + 1e-9))))
     g = pd.DataFrame({"epi": epi, "sep": sep, "sa": s.speed[a], "sb": s.speed[b], "lat": s.lat[a], "lon": s.lon[a]})
     med = g.groupby("epi", sort=True).median()
-    es = np.flatnonzero(np.r_[True, epi[1:] != epi[:-1]])
-    ee = np.r_[es[1:], len(epi)] - 1
+    ep_first = np.flatnonzero(np.r_[True, epi[1:] != epi[:-1]])  # first and last row of each episode
+    ep_last = np.r_[ep_first[1:], len(epi)] - 1
     med_speed = np.fmax(med["sa"].to_numpy(), med["sb"].to_numpy())
     mlat, mlon = med["lat"].to_numpy(), med["lon"].to_numpy()
     port_km = nearest_zone_km(mlat, mlon, gaz)
-    keep = np.ones(len(es), dtype=bool)
+    keep = np.ones(len(ep_first), dtype=bool)
     if p.max_median_speed_kn is not None:
         keep &= med_speed < p.max_median_speed_kn
     if p.min_port_km is not None:
         keep &= port_km > p.min_port_km
-    es, ee = es[keep], ee[keep]
-    if len(es) == 0:
+    ep_first, ep_last = ep_first[keep], ep_last[keep]
+    if len(ep_first) == 0:
         return ev.conform(pd.DataFrame())
     med_speed, mlat, mlon, port_km = med_speed[keep], mlat[keep], mlon[keep], port_km[keep]
     med_sep = med["sep"].to_numpy()[keep]
-    sa0, sa1, sb0 = a[es], a[ee], b[es]
+    a_first, a_last, b_first = a[ep_first], a[ep_last], b[ep_first]
     b_ns = int(round(p.bin_min * 60e9))
-    t0, t1 = k[es] * b_ns, k[ee] * b_ns
-    mA, mB = ma[es], mb[es]
-    src_a, src_b = s.src[sa0], s.src[sb0]
+    t0, t1 = k[ep_first] * b_ns, k[ep_last] * b_ns
+    mmsi_a, mmsi_b = row_mmsi_a[ep_first], row_mmsi_b[ep_first]
+    src_a, src_b = s.src[a_first], s.src[b_first]
     d_s, p_s = nearest_sensitive(mlat, mlon, gaz)
     port = np.where((p_s >= 0) & (d_s <= NEAR_PORT_KM), gaz.names[np.maximum(p_s, 0)], None)
     after = t1 + int(DRAUGHT_AFTER_H * _NS_H)
-    lat0, lon0, lat1, lon1 = s.lat[sa0], s.lon[sa0], s.lat[sa1], s.lon[sa1]
-    n_pos = _reports_between(steps, mA, t0, t1) + _reports_between(steps, mB, t0, t1)
+    lat0, lon0, lat1, lon1 = s.lat[a_first], s.lon[a_first], s.lat[a_last], s.lon[a_last]
+    n_pos = _reports_between(steps, mmsi_a, t0, t1) + _reports_between(steps, mmsi_b, t0, t1)
     out = pd.DataFrame({
-        "event_id": ev.content_ids("E", np.full(len(es), "encounter"), mA, mB, t0),
+        "event_id": ev.content_ids("E", np.full(len(ep_first), "encounter"), mmsi_a, mmsi_b, t0),
         "event_type": "encounter",
-        "mmsi": mA.astype(np.int32),
-        "other_mmsi": mB,
+        "mmsi": mmsi_a.astype(np.int32),
+        "other_mmsi": mmsi_b,
         "start_time": pd.to_datetime(t0, utc=True),
         "end_time": pd.to_datetime(t1, utc=True),
         "start_lat": lat0, "start_lon": lon0, "end_lat": lat1, "end_lon": lon1,
@@ -494,10 +514,10 @@ def detect_encounters(steps: pd.DataFrame, gaz: Gazetteer, *, params: EncounterP
         "median_speed_kn": med_speed,
         "other_vessel_name": ev.text_at(steps["vessel_name"], src_b),
         "other_vessel_type": steps["vessel_type"].take(src_b).to_numpy(),
-        "draught_before_m": _draught_near(steps, mA, t0),
-        "draught_after_m": _draught_near(steps, mA, after),
-        "other_draught_before_m": _draught_near(steps, mB, t0),
-        "other_draught_after_m": _draught_near(steps, mB, after),
+        "draught_before_m": _draught_near(steps, mmsi_a, t0),
+        "draught_after_m": _draught_near(steps, mmsi_a, after),
+        "other_draught_before_m": _draught_near(steps, mmsi_b, t0),
+        "other_draught_after_m": _draught_near(steps, mmsi_b, after),
         "shore_km": shore_distance_km(mlat, mlon),
         "nearest_port_km": port_km,
         "n_positions": n_pos,

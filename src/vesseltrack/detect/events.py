@@ -46,7 +46,9 @@ def build(event_type: str, positions: pd.DataFrame, start_idx: np.ndarray, end_i
     elon = np.where(has_end, lon[e], np.nan)
     mmsi = positions["mmsi"].to_numpy()[start_idx]
     out = {
-        "event_id": content_ids(event_type[0].upper(), np.full(n, event_type), mmsi, t0, lat[start_idx], lon[start_idx]),
+        "event_id": content_ids(
+            event_type[0].upper(), np.full(n, event_type), mmsi, t0, lat[start_idx], lon[start_idx]
+        ),
         "event_type": np.full(n, event_type, dtype=object),
         "mmsi": mmsi,
         "start_time": pd.to_datetime(t0, utc=True),

@@ -61,10 +61,10 @@ import pandas as pd
 from vesseltrack import stopareas
 from vesseltrack.detect import events as ev
 from vesseltrack.detect.params import DEFAULT_GAP_H, PRESETS, WINDOW_H, GapParams  # noqa: F401 (PRESETS: re-exported)
-from vesseltrack.geo import KN_PER_M_S, haversine_m
-from vesseltrack.tracks import search_seconds, vessel_starts
 from vesseltrack.detect.reach import reachable, typical_speed
+from vesseltrack.geo import KN_PER_M_S, haversine_m
 from vesseltrack.reception import ReceptionMap, gap_reception
+from vesseltrack.tracks import search_seconds, vessel_starts
 from vesseltrack.zones import Gazetteer, nearest_sensitive, nearest_zone_km, shore_distance_km
 
 NM_KM = 1.852
@@ -127,9 +127,16 @@ def reports_within(steps: pd.DataFrame, idx: np.ndarray, hours: float, *, before
     return past - idx
 
 
-def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, data_end: pd.Timestamp | None = None, zone: np.ndarray | None = None,
-                reception: ReceptionMap | None = None, params: GapParams | None = None,
-                stop_areas: stopareas.StopAreas | None = None) -> pd.DataFrame:
+def detect_gaps(
+    steps: pd.DataFrame,
+    gaz: Gazetteer,
+    *,
+    data_end: pd.Timestamp | None = None,
+    zone: np.ndarray | None = None,
+    reception: ReceptionMap | None = None,
+    params: GapParams | None = None,
+    stop_areas: stopareas.StopAreas | None = None,
+) -> pd.DataFrame:
     """Gap events from (mmsi, timestamp)-sorted positions with schema.STEPS columns.
 
     ``params`` (a :class:`GapParams`, e.g. ``PRESETS["welch2022"]``; default ``GapParams()``, every
@@ -159,7 +166,7 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, data_end: pd.Timestamp |
     d1, p1 = nearest_sensitive(np.where(closed, lat[e], np.nan), np.where(closed, lon[e], np.nan), gaz)
     near = np.where(np.nan_to_num(d1, nan=np.inf) < np.nan_to_num(d0, nan=np.inf), p1, p0)
     near_km = np.fmin(d0, d1)
-    port = np.where((near >= 0) & (near_km <= NEAR_PORT_KM), gaz.names[np.maximum(near, 0)], None)
+    port = np.where((near >= 0) & (near_km <= NEAR_PORT_KM), gaz.names[np.maximum(near, 0)], None)  # type: ignore[call-overload]
     draught = steps["draught_m"].to_numpy(dtype=float)
 
     def after(col: str) -> np.ndarray:
@@ -169,7 +176,11 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, data_end: pd.Timestamp |
 
     where = _gap_places(steps, gaz, s_idx, e, closed, zone, stop_areas)
     out = ev.build(
-        "gap", steps, s_idx, e_idx, end_time=np.full(len(s_idx), end_ns),
+        "gap",
+        steps,
+        s_idx,
+        e_idx,
+        end_time=np.full(len(s_idx), end_ns),
         ais_class=ev.text_at(steps["ais_class"], s_idx),
         start_shore_km=where.shore0,
         end_shore_km=np.where(closed, shore_distance_km(lat[e], lon[e]), np.nan),
@@ -196,7 +207,11 @@ def detect_gaps(steps: pd.DataFrame, gaz: Gazetteer, *, data_end: pd.Timestamp |
         gap_kind=np.where(~closed, "open", np.where(where.stationary, "stationary", "moving")).astype(object),
         context=stopareas.context_names(where.ctx),
         at_sensitive_port=where.at_sensitive,
-        **(gap_reception(steps, s_idx, e_idx, np.where(closed, ts[e], end_ns), reception) if reception is not None else {}),
+        **(
+            gap_reception(steps, s_idx, e_idx, np.where(closed, ts[e], end_ns), reception)
+            if reception is not None
+            else {}
+        ),
     )
     _add_edge_reach_speed(out, steps, gaz, s_idx, e, closed, where)
     if reception is not None:
@@ -242,7 +257,11 @@ def _gap_places(steps: pd.DataFrame, gaz: Gazetteer, s_idx: np.ndarray, e: np.nd
     if "context" in steps:  # schema.STEP_CONTEXT, as the pipeline adds it
         ctx_all = steps["context"].to_numpy()
     else:  # without it: port zones, else at sea
-        ctx_all = np.where(zone >= 0, stopareas.PORT, stopareas.AT_SEA).astype(np.int8) if zone is not None else np.zeros(len(steps), np.int8)
+        ctx_all = (
+            np.where(zone >= 0, stopareas.PORT, stopareas.AT_SEA).astype(np.int8)
+            if zone is not None
+            else np.zeros(len(steps), np.int8)
+        )
     ctx, ctx_end = ctx_all[s_idx].copy(), np.where(closed, ctx_all[e], stopareas.AT_SEA)
     shore0 = shore_distance_km(steps["lat"].to_numpy()[s_idx], steps["lon"].to_numpy()[s_idx])
     ctx[(ctx == stopareas.AT_SEA) & (shore0 < 0)] = stopareas.INLAND  # a river or canal the coastline does not resolve
@@ -258,7 +277,9 @@ def _gap_places(steps: pd.DataFrame, gaz: Gazetteer, s_idx: np.ndarray, e: np.nd
         at_sensitive = np.zeros(len(s_idx), dtype=bool)
     else:
         zs = zone[s_idx]
-        at_sensitive = (zs >= 0) & gaz.sensitive[np.maximum(zs, 0)] if len(gaz.zones) else np.zeros(len(s_idx), dtype=bool)
+        at_sensitive = (
+            (zs >= 0) & gaz.sensitive[np.maximum(zs, 0)] if len(gaz.zones) else np.zeros(len(s_idx), dtype=bool)
+        )
     return _Places(in_port, still, stationary, ctx, ctx_end, shore0, at_sensitive)
 
 
@@ -271,13 +292,18 @@ def _add_edge_reach_speed(out: pd.DataFrame, steps: pd.DataFrame, gaz: Gazetteer
     # (at sea: a ship heard again in a port, berth or anchorage at the edge came to a place in the box)
     sea0 = (where.ctx == stopareas.AT_SEA) | (where.ctx == stopareas.INLAND)
     sea1 = where.ctx_end == stopareas.AT_SEA
-    out["at_extent_edge"] = pd.array((sea0 & (_edge_km(lat[s_idx], lon[s_idx], lat, lon) < EDGE_KM))
-                                     | (closed & sea1 & (_edge_km(lat[e], lon[e], lat, lon) < EDGE_KM)), dtype="boolean")
+    out["at_extent_edge"] = pd.array(
+        (sea0 & (_edge_km(lat[s_idx], lon[s_idx], lat, lon) < EDGE_KM))
+        | (closed & sea1 & (_edge_km(lat[e], lon[e], lat, lon) < EDGE_KM)),
+        dtype="boolean",
+    )
     speed = typical_speed(steps, out["mmsi"].to_numpy())
     for col, vals in reachable(out, speed, gaz).items():
         out[col] = vals
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["implied_speed_kn"] = np.where(out["duration_h"] > 0, out["distance_m"] / (out["duration_h"] * 3600.0) * KN_PER_M_S, np.nan)
+        out["implied_speed_kn"] = np.where(
+            out["duration_h"] > 0, out["distance_m"] / (out["duration_h"] * 3600.0) * KN_PER_M_S, np.nan
+        )
 
 
 def _likely_dark(out: pd.DataFrame, steps: pd.DataFrame, s_idx: np.ndarray, closed: np.ndarray, where: _Places,
@@ -304,7 +330,9 @@ def _likely_dark(out: pd.DataFrame, steps: pd.DataFrame, s_idx: np.ndarray, clos
     return closed_dark | open_dark
 
 
-def _back_home(steps: pd.DataFrame, s_idx: np.ndarray, e: np.ndarray, cand: np.ndarray, areas: stopareas.StopAreas) -> np.ndarray:
+def _back_home(
+    steps: pd.DataFrame, s_idx: np.ndarray, e: np.ndarray, cand: np.ndarray, areas: stopareas.StopAreas
+) -> np.ndarray:
     """Per gap: heard again lying still in the learnt berth or anchorage where the vessel last lay
     still before the gap (a round trip from its home berth: a charter boat out beyond coverage and
     back in its slip, switched off there). Only gaps in ``cand`` are tested."""

@@ -23,11 +23,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from vesseltrack import stopareas
 from vesseltrack.detect import events as ev
 from vesseltrack.detect.encounters import NEAR_PORT_KM, _draught_near
-from vesseltrack.tracks import vessel_starts
-from vesseltrack import stopareas
 from vesseltrack.stopareas import StopAreas
+from vesseltrack.tracks import vessel_starts
 from vesseltrack.zones import Gazetteer, nearest_sensitive, nearest_zone_km, shore_distance_km
 
 #: Defaults: slow (< 2 kn) for at least 4 h, more than 10 km from shore and from any port centre.
@@ -119,7 +119,9 @@ def detect_loitering(steps: pd.DataFrame, gaz: Gazetteer, *, min_h: float = DEFA
     )
 
 
-def _overlaps_encounter(mmsi: np.ndarray, t0: np.ndarray, t1: np.ndarray, encounters: pd.DataFrame | None) -> np.ndarray:
+def _overlaps_encounter(
+    mmsi: np.ndarray, t0: np.ndarray, t1: np.ndarray, encounters: pd.DataFrame | None
+) -> np.ndarray:
     """True where the vessel has an encounter (either side) overlapping [t0, t1]."""
     if encounters is None or len(encounters) == 0:
         return np.zeros(len(mmsi), dtype=bool)

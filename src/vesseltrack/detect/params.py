@@ -40,7 +40,9 @@ class GapParams:
 
 PRESETS: dict[str, GapParams] = {
     "gfw": GapParams(),
-    "welch2022": GapParams(min_gap_h=12.0, min_start_shore_nm=50.0, min_reception_per_day=10.0, min_positions_before=14),
+    "welch2022": GapParams(
+        min_gap_h=12.0, min_start_shore_nm=50.0, min_reception_per_day=10.0, min_positions_before=14
+    ),
     "nearshore": GapParams(max_start_shore_nm=50.0, min_reception_per_day=10.0),
 }
 @dataclass(frozen=True)
@@ -75,13 +77,24 @@ class EncounterParams:
     chunk_samples: int = 4_000_000
 
     def __post_init__(self) -> None:
-        bad = [n for n, ok in (("max_distance_m", self.max_distance_m > 0), ("min_duration_h", self.min_duration_h >= 0),
-                               ("merge_gap_h", self.merge_gap_h >= 0), ("bridge_h", self.bridge_h >= 0),
-                               ("bin_min", self.bin_min > 0), ("chunk_samples", self.chunk_samples >= 1),
-                               ("max_interp_gap_h", self.max_interp_gap_h * 60 >= self.bin_min)) if not ok]
+        bad = [
+            n
+            for n, ok in (
+                ("max_distance_m", self.max_distance_m > 0),
+                ("min_duration_h", self.min_duration_h >= 0),
+                ("merge_gap_h", self.merge_gap_h >= 0),
+                ("bridge_h", self.bridge_h >= 0),
+                ("bin_min", self.bin_min > 0),
+                ("chunk_samples", self.chunk_samples >= 1),
+                ("max_interp_gap_h", self.max_interp_gap_h * 60 >= self.bin_min),
+            )
+            if not ok
+        ]
         if bad:
-            raise ConfigError(f"EncounterParams {bad} out of range; expected max_distance_m > 0, min_duration_h >= 0, merge_gap_h >= 0, "
-                              f"bridge_h >= 0, bin_min > 0, chunk_samples >= 1 and max_interp_gap_h at least one bin; received {self!r}; fix those values")
+            raise ConfigError(
+                f"EncounterParams {bad} out of range; expected max_distance_m > 0, min_duration_h >= 0, merge_gap_h >= 0, "  # noqa: E501
+                f"bridge_h >= 0, bin_min > 0, chunk_samples >= 1 and max_interp_gap_h at least one bin; received {self!r}; fix those values"  # noqa: E501
+            )
 
 
 ENCOUNTER_PRESETS: dict[str, EncounterParams] = {

@@ -56,7 +56,9 @@ def typical_speed(steps: pd.DataFrame, mmsi: np.ndarray) -> np.ndarray:
     return np.clip(speed, 5.0, 40.0)[np.searchsorted(wanted, mmsi)]
 
 
-def reachable(gaps: pd.DataFrame, speed_kn: np.ndarray, gaz: Gazetteer, *, min_stay_h: float = MIN_STAY_H) -> dict[str, np.ndarray]:
+def reachable(
+    gaps: pd.DataFrame, speed_kn: np.ndarray, gaz: Gazetteer, *, min_stay_h: float = MIN_STAY_H
+) -> dict[str, np.ndarray]:
     """Per gap: ``typical_speed_kn``, ``spare_h`` and ``reachable_ports`` ("NAMPO 18 h; RAJIN 9 h",
     most time to stay first, at most three)."""
     n = len(gaps)
@@ -81,7 +83,9 @@ def reachable(gaps: pd.DataFrame, speed_kn: np.ndarray, gaz: Gazetteer, *, min_s
         for k in range(order.shape[1]):  # at most three candidates: a loop over ranks, not rows
             s_k = np.take_along_axis(stay, order[:, k:k + 1], axis=1)[:, 0]
             ok = np.isfinite(s_k)
-            piece = np.char.add(np.char.add(names[order[:, k]].astype(str), " "), np.char.mod("%.0f h", np.where(ok, s_k, 0)))
+            piece = np.char.add(
+                np.char.add(names[order[:, k]].astype(str), " "), np.char.mod("%.0f h", np.where(ok, s_k, 0))
+            )
             text = np.where(ok, np.where(text == "", piece, text + "; " + piece), text)
     return {"typical_speed_kn": np.asarray(speed_kn, dtype=float), "spare_h": spare,
-            "reachable_ports": np.where(text == "", None, text)}
+            "reachable_ports": np.where(text == "", None, text)}  # type: ignore[call-overload]

@@ -10,7 +10,8 @@ Ingest is fused on purpose: cleaning, sorting and de-duplication, stages of thei
 pipeline's order, happen here, chunk by chunk as the files are read, because that is what keeps
 the whole table from ever being copied (each chunk is cleaned and sorted while small, and written
 straight into preallocated columns; the final sort is a merge of sorted runs, gathered column by
-column into freed buffers), so peak memory stays near one table plus a chunk. So ``vesseltrack.pipeline`` is not the only module that knows the stage
+column into freed buffers), so peak memory stays near one table plus a chunk. So
+``vesseltrack.pipeline`` is not the only module that knows the stage
 order: it starts from the sorted, de-duplicated table this module returns. This module is the
 dispatch (sniff, reader per format) and the accounting; ``assemble.py`` holds the buffers, the
 merge, the order of ties and the de-duplication.
@@ -39,6 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from numbers import Integral
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,7 +75,9 @@ def _as_list(paths) -> list:
         return [paths]
     out = list(paths)
     if not out:
-        raise InputError("no input files given; expected one or more CSV, Parquet or NMEA paths; pass at least one file")
+        raise InputError(
+            "no input files given; expected one or more CSV, Parquet or NMEA paths; pass at least one file"
+        )
     return out
 
 
@@ -130,19 +134,23 @@ def _invalid_mmsi_summary(rejects: pd.DataFrame) -> dict:
         return {"stations": 0, "most_rows": []}
     counts = bad.str.removeprefix("mmsi=").value_counts()
     top = counts.sort_index(kind="stable").sort_values(ascending=False, kind="stable").head(INVALID_MMSI_LISTED)
-    return {"stations": int(len(counts)), "most_rows": [{"mmsi": str(k), "rows": int(v)} for k, v in top.items()]}
+    return {"stations": len(counts), "most_rows": [{"mmsi": str(k), "rows": int(v)} for k, v in top.items()]}
 
 
 def _fix_rejects(rej: pd.DataFrame, name: str) -> pd.DataFrame:
     """Conform reader rejects (e.g. the NMEA reader's, which names its temporary file) to REJECTS."""
     if not len(rej):
         return rej
-    out = pd.DataFrame({
-        "file": pd.Series(np.full(len(rej), name, dtype=object), dtype="str"),
-        "row": rej["row"].to_numpy(dtype=np.int64),
-        "reason": rej["reason"].astype("str").reset_index(drop=True),
-        "detail": rej["detail"].astype("str").reset_index(drop=True) if "detail" in rej else pd.Series([None] * len(rej), dtype="str"),
-    })
+    out = pd.DataFrame(
+        {
+            "file": pd.Series(np.full(len(rej), name, dtype=object), dtype="str"),
+            "row": rej["row"].to_numpy(dtype=np.int64),
+            "reason": rej["reason"].astype("str").reset_index(drop=True),
+            "detail": rej["detail"].astype("str").reset_index(drop=True)
+            if "detail" in rej
+            else pd.Series([None] * len(rej), dtype="str"),
+        }
+    )
     return out
 
 
@@ -237,17 +245,27 @@ def _all_rejected_error(src: Source, info, file_rejects: list[pd.DataFrame], n_r
     )
 
 
-def _read_file(fid: int, src: Source, columns: Columns, skipped: dict[str, int], non_vessel: list[pd.DataFrame], *,
-               strict_mmsi: bool | None, progress: Callable[[str], None] | None, **kwargs) -> tuple[dict, pd.DataFrame | None]:
+def _read_file(
+    fid: int,
+    src: Source,
+    columns: Columns,
+    skipped: dict[str, int],
+    non_vessel: list[pd.DataFrame],
+    *,
+    strict_mmsi: bool | None,
+    progress: Callable[[str], None] | None,
+    **kwargs,
+) -> tuple[dict, pd.DataFrame | None]:
     """Stream input number ``fid`` through its reader and the cleaner into ``columns``.
 
     Returns (its row counts, its rejects in row order or None); adds the lines it skipped to
-    ``skipped`` and the rows of stations that are not ships to ``non_vessel``. Raises InputError for a file that gives no rows, or only rejects.
+    ``skipped`` and the rows of stations that are not ships to ``non_vessel``. Raises InputError for a
+    file that gives no rows, or only rejects.
     """
     info = sniff_source(src)
     strict = _default_strict(src, info, kwargs["column_map"]) if strict_mmsi is None else strict_mmsi
     label = f"{Path(src.path).name}:{src.member}" if src.member else Path(src.path).name
-    stats = {"file": src.name, "format": info.layout, "rows_read": 0, "rows_kept": 0,
+    stats: dict[str, Any] = {"file": src.name, "format": info.layout, "rows_read": 0, "rows_kept": 0,
              "rows_rejected": 0, "rows_duplicate": 0, "rows_non_vessel": 0}
     file_rejects: list[pd.DataFrame] = []
     file_skipped: dict[str, int] = {}
@@ -339,7 +357,7 @@ def load(paths, *, column_map: dict | None = None, assume_time=None, strict_mmsi
         "rows_read": sum(f["rows_read"] for f in files),
         "rows_kept": len(positions),
         "rows_rejected": len(rejects),
-        "rows_duplicate": int(len(drop)),
+        "rows_duplicate": len(drop),
         "rows_non_vessel": sum(f["rows_non_vessel"] for f in files),
         "rejected_by_reason": by_reason,
         "non_vessel": _non_vessel_summary(non_vessel),

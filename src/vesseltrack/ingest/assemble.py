@@ -364,6 +364,8 @@ def drop_duplicates(positions: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
         keep[drop] = False
         idx = np.flatnonzero(keep)
         with ThreadPoolExecutor(max_workers=2) as pool:
-            arrays = dict(zip(positions.columns, pool.map(lambda c: values_of(positions[c]).take(idx), list(positions.columns))))
+            arrays = dict(
+                zip(positions.columns, pool.map(lambda c: values_of(positions[c]).take(idx), list(positions.columns)))
+            )
         positions = pd.DataFrame(arrays, copy=False)
     return positions, drop

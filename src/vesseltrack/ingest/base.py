@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import cast
 
 import pandas as pd
 
@@ -54,4 +55,4 @@ def prefetch(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
             if item is _END:
                 return
             pending = pool.submit(next, it, _END)
-            yield item
+            yield cast(Chunk, item)

@@ -116,7 +116,9 @@ def expand(path) -> list[Source]:
         with open(path, "rb") as f:
             magic = f.read(4)
     except OSError as err:
-        raise InputError(f"{path}: cannot open the file ({err}); expected a readable file; check its permissions") from err
+        raise InputError(
+            f"{path}: cannot open the file ({err}); expected a readable file; check its permissions"
+        ) from err
     if magic[:2] == GZIP_MAGIC:
         return [Source(path, compression="gzip")]
     if magic == ZIP_MAGIC:
@@ -125,9 +127,13 @@ def expand(path) -> list[Source]:
                 members = [i.filename for i in zf.infolist()
                            if not i.is_dir() and not i.filename.startswith("__MACOSX/") and i.file_size > 0]
         except zipfile.BadZipFile as err:
-            raise InputError(f"{path}: damaged zip archive ({err}); expected a valid zip; re-download or re-create it") from err
+            raise InputError(
+                f"{path}: damaged zip archive ({err}); expected a valid zip; re-download or re-create it"
+            ) from err
         if not members:
-            raise InputError(f"{path}: zip archive holds no files; expected CSV, Parquet or NMEA members; check the archive")
+            raise InputError(
+                f"{path}: zip archive holds no files; expected CSV, Parquet or NMEA members; check the archive"
+            )
         return [Source(path, member=m) for m in members]
     return [Source(path)]
 
@@ -163,7 +169,9 @@ def detect_delimiter(header: str, second: str | None = None) -> str:
 def sniff_source(src: Source) -> Sniffed:
     head = src.head()
     if not head.strip():
-        raise InputError(f"{src.name}: file holds no data (only blank space); expected a header and data rows; check the export")
+        raise InputError(
+            f"{src.name}: file holds no data (only blank space); expected a header and data rows; check the export"
+        )
     if head[:4] == PARQUET_MAGIC:
         return Sniffed("parquet", "parquet")
     if head[:2] == GZIP_MAGIC or head[:4] == ZIP_MAGIC:
@@ -199,4 +207,4 @@ def sniff(path) -> str:
     return sniff_source(sources[0]).layout
 
 
-__all__ = ["Source", "Sniffed", "expand", "sniff", "sniff_source", "detect_delimiter"]
+__all__ = ["Sniffed", "Source", "detect_delimiter", "expand", "sniff", "sniff_source"]

@@ -56,7 +56,9 @@ def _dark_voyage(v: _Vessel, rng: np.random.Generator, T: float, plan, speed: fl
     tr.stay(2 * _HOUR, MOORED, 5)
     tr.go(L, X, speed, rng)
     t_off = tr.now + rng.uniform(0.2, 0.6) * _HOUR
-    tr.stay(t_off - tr.now, SAIL, 0, to=tuple(float(x) for x in _offset(*tr.pos, rng.normal(0, 500), rng.normal(0, 500))))
+    tr.stay(
+        t_off - tr.now, SAIL, 0, to=tuple(float(x) for x in _offset(*tr.pos, rng.normal(0, 500), rng.normal(0, 500)))
+    )
     travel = (_route_len_m(X, P) + _route_len_m(P, Y)) / (speed * _MS_PER_KN)
     d_max = min(4 * _DAY, T - 0.5 * _DAY - t_off)
     target = rng.uniform(1.2, 3.5) * _DAY
@@ -72,7 +74,7 @@ def _dark_voyage(v: _Vessel, rng: np.random.Generator, T: float, plan, speed: fl
     tr.go(Y, Z, speed, rng)
     tr.stay(rng.uniform(12, 36) * _HOUR, MOORED, 5)
     tr.port = Z
-    _continue_merchant(tr, v, rng, T + _DAY, _RU_OIL + ("BUSAN", "ULSAN", "DALIAN"))
+    _continue_merchant(tr, v, rng, T + _DAY, (*_RU_OIL, "BUSAN", "ULSAN", "DALIAN"))
     return tr, (t_off, t_on), P
 
 
@@ -118,17 +120,28 @@ def _sts_pair(va: _Vessel, vb: _Vessel, rng: np.random.Generator, T: float, area
         tr.stay(1 * _HOUR, MOORED, 5)
         _go_to_point(tr, origin, area, _offset(R[0], R[1], rng.normal(0, 1500), rng.normal(0, 1500)), speed, rng)
         trs.append(tr)
-    mid, (tm, t1) = _meet(trs, R, tm, dur, rng, rng.uniform(50, 250), (int(rng.choice([0, 1, 3])), int(rng.choice([0, 1, 3]))))
+    mid, (tm, t1) = _meet(
+        trs, R, tm, dur, rng, rng.uniform(50, 250), (int(rng.choice([0, 1, 3])), int(rng.choice([0, 1, 3])))
+    )
     for v, tr, laden_after in ((va, trs[0], False), (vb, trs[1], True)):
-        tr.stay(rng.uniform(0.5, 3) * _HOUR, DRIFT, 0, to=tuple(float(x) for x in _offset(*tr.pos, rng.normal(0, 800), rng.normal(0, 800))))
+        tr.stay(
+            rng.uniform(0.5, 3) * _HOUR,
+            DRIFT,
+            0,
+            to=tuple(float(x) for x in _offset(*tr.pos, rng.normal(0, 800), rng.normal(0, 800))),
+        )
         tr.cur_draught = v.laden if laden_after else v.ballast
-        nxt = str(rng.choice(("BUSAN", "ULSAN", "DALIAN", "NAKHODKA", "QINGDAO GANG") if laden_after else _RU_OIL + ("DALIAN",)))
+        nxt = str(
+            rng.choice(
+                ("BUSAN", "ULSAN", "DALIAN", "NAKHODKA", "QINGDAO GANG") if laden_after else (*_RU_OIL, "DALIAN")
+            )
+        )
         tr.cur_dest = _dest(nxt, rng)
         tr.sail(*_node_pos(area), 11.0)
         tr.go(area, nxt, 11.5, rng)
         tr.stay(rng.uniform(12, 36) * _HOUR, MOORED, 5)
         tr.port = nxt
-        _continue_merchant(tr, v, rng, T + _DAY, _RU_OIL + ("BUSAN", "ULSAN", "DALIAN"))
+        _continue_merchant(tr, v, rng, T + _DAY, (*_RU_OIL, "BUSAN", "ULSAN", "DALIAN"))
     return trs, (tm, t1), mid
 
 
@@ -185,11 +198,13 @@ def _dark_sts(va: _Vessel, vb: _Vessel, rng: np.random.Generator, T: float, area
     trb.sail(*_node_pos(area), speed_b)
     trb.go(area, x_node, speed_b, rng)
     t_on = trb.now + rng.uniform(0.5, 2) * _HOUR
-    trb.stay(t_on - trb.now, SAIL, 0, to=tuple(float(x) for x in _offset(*trb.pos, rng.normal(0, 3000), rng.normal(0, 3000))))
+    trb.stay(
+        t_on - trb.now, SAIL, 0, to=tuple(float(x) for x in _offset(*trb.pos, rng.normal(0, 3000), rng.normal(0, 3000)))
+    )
     trb.cur_dest = _dest(ob, rng)
     lats, lons = _route(x_node, ob)
     trb.sail(lats, lons, speed_b)
     trb.port = ob
     trb.stay(rng.uniform(12, 36) * _HOUR, MOORED, 5)
-    _continue_merchant(trb, vb, rng, T + _DAY, _RU_OIL + ("BUSAN", "DALIAN"))
+    _continue_merchant(trb, vb, rng, T + _DAY, (*_RU_OIL, "BUSAN", "DALIAN"))
     return tra, trb, (t_meet_start, t_meet_end), (t_off, t_on), mid

@@ -100,7 +100,9 @@ def _tug(v: _Vessel, rng: np.random.Generator, t_end: float, base: str) -> _Trac
     while tr.now < t_end:
         tr.stay(rng.uniform(1, 10) * _HOUR, MOORED, 5, to=home)
         f = rng.uniform(0.3, 0.9)
-        meet = _offset(home[0] + f * (ala - home[0]), home[1] + f * (alo - home[1]), rng.normal(0, 400), rng.normal(0, 400))
+        meet = _offset(
+            home[0] + f * (ala - home[0]), home[1] + f * (alo - home[1]), rng.normal(0, 400), rng.normal(0, 400)
+        )
         tr.sail(float(meet[0]), float(meet[1]), rng.uniform(8, 11))
         tr.stay(rng.uniform(0.1, 0.4) * _HOUR, DRIFT, 0)
         tr.sail(*_berth(base, rng), rng.uniform(4, 7), status=3)  # escorting a ship in: restricted manoeuvrability

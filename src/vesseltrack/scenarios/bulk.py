@@ -41,7 +41,9 @@ def _bulk_fleet(rng: np.random.Generator, nv: int) -> dict:
     kind = rng.choice(5, size=nv, p=[0.28, 0.34, 0.22, 0.08, 0.08])  # tanker cargo fishing passenger tug
     speed = np.choose(kind, [rng.uniform(10, 14, nv), rng.uniform(12, 18, nv), rng.uniform(2, 9, nv),
                              rng.uniform(16, 22, nv), rng.uniform(6, 10, nv)])
-    vtype = np.choose(kind, [np.full(nv, 80), np.full(nv, 70), np.full(nv, 30), np.full(nv, 60), np.full(nv, 52)]).astype(np.int16)
+    vtype = np.choose(
+        kind, [np.full(nv, 80), np.full(nv, 70), np.full(nv, 30), np.full(nv, 60), np.full(nv, 52)]
+    ).astype(np.int16)
     class_b = (kind == 2) & (rng.random(nv) < 0.7)
     length = np.choose(kind, [rng.uniform(90, 250, nv), rng.uniform(90, 230, nv), rng.uniform(18, 75, nv),
                               rng.uniform(120, 190, nv), rng.uniform(22, 38, nv)]).round().astype(np.float32)
@@ -78,7 +80,9 @@ def _bulk_rows(rng: np.random.Generator, fleet: dict, n: int, start: str) -> dic
     lat = a_lat + frac * (b_lat - a_lat) + noise(2e-5)
     lon = a_lon + frac * (b_lon - a_lon) + noise(2e-5)
     del frac, s
-    cog = (fleet["brg_ab"].astype(np.float32)[vid] + np.where(back, np.float32(180), np.float32(0)) + noise(1.5)) % np.float32(360)
+    cog = (
+        fleet["brg_ab"].astype(np.float32)[vid] + np.where(back, np.float32(180), np.float32(0)) + noise(1.5)
+    ) % np.float32(360)
     sog = np.clip(speed.astype(np.float32)[vid] + noise(0.2), 0, 102.2)
     heading = np.round((cog + noise(2)) % np.float32(360)) % np.float32(360)
     heading = np.where(class_b[vid], np.nan, heading).astype(np.float32)
@@ -109,7 +113,9 @@ def _bulk_frame(fleet: dict, rows: dict, ids: dict) -> pd.DataFrame:
         return pd.Categorical.from_codes(codes.astype(np.int32)[vid], categories=pd.Index(cats, dtype=object))
 
     dest = pd.Categorical(ids["dest"])
-    ncat = pd.Categorical.from_codes(np.where(class_b, -1, dest.codes)[vid].astype(np.int32), categories=dest.categories)
+    ncat = pd.Categorical.from_codes(
+        np.where(class_b, -1, dest.codes)[vid].astype(np.int32), categories=dest.categories
+    )
     return pd.DataFrame(copy=False, data={
         "mmsi": fleet["mmsi"][vid],
         "timestamp": pd.Series(rows["ts_ns"].view("datetime64[ns]")).dt.tz_localize("UTC"),

@@ -29,30 +29,35 @@ def to_marinecadastre(positions: pd.DataFrame) -> pd.DataFrame:
     p = positions
     order = np.lexsort((p["mmsi"].to_numpy(), p["timestamp"].array.asi8))
     p = p.take(order).reset_index(drop=True)
-    f64 = lambda c: p[c].to_numpy(dtype=np.float64, na_value=np.nan)
+    def f64(c):
+        return p[c].to_numpy(dtype=np.float64, na_value=np.nan)
     codes, uniq = pd.factorize(p["imo"], use_na_sentinel=True)
     imo_s = np.array([f"IMO{int(x):07d}" for x in uniq] + [""], dtype=object)[codes]
     vt = p["vessel_type"]
     cls = p["ais_class"].astype(object).to_numpy()
-    return pd.DataFrame({
-        "MMSI": p["mmsi"].to_numpy(),
-        "BaseDateTime": np.datetime_as_string(p["timestamp"].array.asi8.astype("datetime64[ns]").astype("datetime64[s]")),
-        "LAT": np.round(f64("lat"), 5),
-        "LON": np.round(f64("lon"), 5),
-        "SOG": np.round(f64("sog_kn"), 1),
-        "COG": np.round(f64("cog_deg"), 1),
-        "Heading": np.nan_to_num(np.round(f64("heading_deg")), nan=511.0).astype(np.int64),
-        "VesselName": p["vessel_name"].astype(object).to_numpy(),
-        "IMO": imo_s,
-        "CallSign": p["call_sign"].astype(object).to_numpy(),
-        "VesselType": vt,
-        "Status": p["nav_status"],
-        "Length": p["length_m"].round().astype("Int32"),
-        "Width": p["width_m"].round().astype("Int32"),
-        "Draft": np.round(f64("draught_m"), 1),
-        "Cargo": vt.where(pd.Series(cls == "A", index=vt.index)),
-        "TransceiverClass": cls,
-    })
+    return pd.DataFrame(
+        {
+            "MMSI": p["mmsi"].to_numpy(),
+            "BaseDateTime": np.datetime_as_string(
+                p["timestamp"].array.asi8.astype("datetime64[ns]").astype("datetime64[s]")
+            ),
+            "LAT": np.round(f64("lat"), 5),
+            "LON": np.round(f64("lon"), 5),
+            "SOG": np.round(f64("sog_kn"), 1),
+            "COG": np.round(f64("cog_deg"), 1),
+            "Heading": np.nan_to_num(np.round(f64("heading_deg")), nan=511.0).astype(np.int64),
+            "VesselName": p["vessel_name"].astype(object).to_numpy(),
+            "IMO": imo_s,
+            "CallSign": p["call_sign"].astype(object).to_numpy(),
+            "VesselType": vt,
+            "Status": p["nav_status"],
+            "Length": p["length_m"].round().astype("Int32"),
+            "Width": p["width_m"].round().astype("Int32"),
+            "Draft": np.round(f64("draught_m"), 1),
+            "Cargo": vt.where(pd.Series(cls == "A", index=vt.index)),
+            "TransceiverClass": cls,
+        }
+    )
 
 
 def write(scenario: Scenario, out_dir, *, fmt: str = "csv", name: str | None = None) -> list[Path]:

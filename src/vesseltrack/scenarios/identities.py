@@ -46,7 +46,8 @@ def _name(rng: np.random.Generator, flag: str, kind: str) -> str:
         base = f"{rng.choice(a)} MARU"
         return base + (f" NO.{int(rng.integers(1, 88))}" if kind == "fishing" or rng.random() < 0.3 else "")
     if flag == "CN" and kind == "fishing":
-        return f"{rng.choice(['LU', 'ZHE', 'LIAO', 'SU'])} {rng.choice(['RONG', 'DAI', 'DAN', 'YAN'])} YU {int(rng.integers(10000, 99999))}"
+        prefix, middle = rng.choice(["LU", "ZHE", "LIAO", "SU"]), rng.choice(["RONG", "DAI", "DAN", "YAN"])
+        return f"{prefix} {middle} YU {int(rng.integers(10000, 99999))}"
     if flag == "KP":
         return f"{rng.choice(a)} {rng.choice(b)}" + (f" {int(rng.integers(1, 9))}" if rng.random() < 0.5 else "")
     name = f"{rng.choice(a)} {rng.choice(b)}"
@@ -89,8 +90,20 @@ def _new_mmsi(rng: np.random.Generator, flag: str, used: set[int]) -> int:
             return mmsi
 
 
-def _vessel(rng: np.random.Generator, mmsi: int, kind: str, flag: str, vtype: int, cls: str, length: float, width: float,
-            has_imo: bool, ballast: float, laden: float, role: str = "normal") -> _Vessel:
+def _vessel(
+    rng: np.random.Generator,
+    mmsi: int,
+    kind: str,
+    flag: str,
+    vtype: int,
+    cls: str,
+    length: float,
+    width: float,
+    has_imo: bool,
+    ballast: float,
+    laden: float,
+    role: str = "normal",
+) -> _Vessel:
     """The vessel record; then its transceiver: class B ones often send no heading and are rarely
     heard by satellites."""
     v = _Vessel(mmsi=mmsi, name=_name(rng, flag, kind), imo=_imo_number(rng) if has_imo else None,
@@ -138,10 +151,14 @@ def _make_vessel(rng: np.random.Generator, kind: str, flag: str, used: set[int],
                    round(float(ballast), 1), round(float(laden), 1), role)
 
 
-def _small_vessel(rng: np.random.Generator, kind: str, flag: str, used: set[int], vtype: int, cls: str, length: float) -> _Vessel:
+def _small_vessel(
+    rng: np.random.Generator, kind: str, flag: str, used: set[int], vtype: int, cls: str, length: float
+) -> _Vessel:
     """A harbour craft, pleasure boat, domestic ferry or high-speed craft (not a merchant ship)."""
     mmsi = _new_mmsi(rng, flag, used)
-    width = length / (rng.uniform(2.8, 4.0) if kind in ("tug", "pilot", "pleasure", "port_tender") else rng.uniform(4.5, 6.5))
+    width = length / (
+        rng.uniform(2.8, 4.0) if kind in ("tug", "pilot", "pleasure", "port_tender") else rng.uniform(4.5, 6.5)
+    )
     draught = round(float(1.0 + length * rng.uniform(0.04, 0.08)), 1)
     has_imo = cls == "A" and kind in ("passenger", "high_speed_craft", "dredger", "law_enforcement")
     return _vessel(rng, mmsi, kind, flag, vtype, cls, length, width, has_imo, draught, draught)

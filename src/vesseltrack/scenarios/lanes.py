@@ -37,8 +37,12 @@ def _area(node: str) -> str:
 def _graph():
     names = list(_NODES) + [f"P:{p}" for p in _PORTS] + [f"I:{p}" for p in _PORT_INNER]
     index = {n: i for i, n in enumerate(names)}
-    lat = np.array([_NODES[n][0] for n in _NODES] + [_PORTS[p][1] for p in _PORTS] + [v[0] for v in _PORT_INNER.values()])
-    lon = np.array([_NODES[n][1] for n in _NODES] + [_PORTS[p][2] for p in _PORTS] + [v[1] for v in _PORT_INNER.values()])
+    lat = np.array(
+        [_NODES[n][0] for n in _NODES] + [_PORTS[p][1] for p in _PORTS] + [v[0] for v in _PORT_INNER.values()]
+    )
+    lon = np.array(
+        [_NODES[n][1] for n in _NODES] + [_PORTS[p][2] for p in _PORTS] + [v[1] for v in _PORT_INNER.values()]
+    )
     adj: list[list[tuple[int, float]]] = [[] for _ in names]
     pairs = list(_EDGES)
     for p, (a, _, _) in _PORTS.items():
@@ -121,10 +125,14 @@ def _bearing_deg(lat1, lon1, lat2, lon2) -> np.ndarray:
 def _offset(lat, lon, north_m, east_m):
     """Move points by metres north / east (small offsets)."""
     lat = np.asarray(lat, dtype=float)
-    return lat + np.asarray(north_m) / _M_PER_DEG, np.asarray(lon) + np.asarray(east_m) / (_M_PER_DEG * np.cos(np.radians(lat)))
+    return lat + np.asarray(north_m) / _M_PER_DEG, np.asarray(lon) + np.asarray(east_m) / (
+        _M_PER_DEG * np.cos(np.radians(lat))
+    )
 
 
-def _toward(a: tuple[float, float], b: tuple[float, float], f: float, rng: np.random.Generator, sd_m: float) -> tuple[float, float]:
+def _toward(
+    a: tuple[float, float], b: tuple[float, float], f: float, rng: np.random.Generator, sd_m: float
+) -> tuple[float, float]:
     la, lo = _offset(a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]), rng.normal(0, sd_m), rng.normal(0, sd_m))
     return float(la), float(lo)
 
@@ -132,7 +140,8 @@ def _toward(a: tuple[float, float], b: tuple[float, float], f: float, rng: np.ra
 # --- places in and off a port ----------------------------------------------------------------------
 def _berth(port: str, rng: np.random.Generator) -> tuple[float, float]:
     _, la, lo = _PORTS[port]
-    return tuple(float(x) for x in _offset(la, lo, rng.normal(0, 150), rng.normal(0, 150)))
+    blat, blon = _offset(la, lo, rng.normal(0, 150), rng.normal(0, 150))
+    return float(blat), float(blon)
 
 
 def _outer(port: str) -> tuple[float, float]:
@@ -145,7 +154,8 @@ def _anchorage(port: str, rng: np.random.Generator) -> tuple[float, float]:
     _, la, lo = _PORTS[port]
     ala, alo = _outer(port)
     f = rng.uniform(0.15, 0.4)
-    return tuple(float(x) for x in _offset(ala + f * (la - ala), alo + f * (lo - alo), rng.normal(0, 600), rng.normal(0, 600)))
+    alat, alon = _offset(ala + f * (la - ala), alo + f * (lo - alo), rng.normal(0, 600), rng.normal(0, 600))
+    return float(alat), float(alon)
 
 
 def _site(port: str, along_m: float, side_m: float = 0.0) -> tuple[float, float]:
@@ -155,4 +165,5 @@ def _site(port: str, along_m: float, side_m: float = 0.0) -> tuple[float, float]
     brg = np.radians(float(_bearing_deg(la, lo, *_outer(port))))
     north = along_m * np.cos(brg) - side_m * np.sin(brg)
     east = along_m * np.sin(brg) + side_m * np.cos(brg)
-    return tuple(float(x) for x in _offset(la, lo, north, east))
+    slat, slon = _offset(la, lo, north, east)
+    return float(slat), float(slon)

@@ -100,7 +100,9 @@ class _NuisanceFleet:
         self.ships.append(_Ship(v, tr, nuisance=group, **kw))
         return len(self.ships) - 1
 
-    def rec(self, mode: str, kind: str, si: int, t0: float, t1: float, pos, port, detail: str, other=None, **extra) -> None:
+    def rec(
+        self, mode: str, kind: str, si: int, t0: float, t1: float, pos, port, detail: str, other=None, **extra
+    ) -> None:
         """A pending truth record: ``mode`` "window" (clipped to the data), "span" (first to last
         report) or "gap" (last report before to first after)."""
         self.pend.append({"mode": mode, "kind": kind, "ship": si, "other": other, "t0": t0, "t1": t1, "lat": pos[0],
@@ -119,8 +121,18 @@ class _NuisanceFleet:
             d = float(haversine_m(*slots[i], *slots[j]))
             mid = ((slots[i][0] + slots[j][0]) / 2, (slots[i][1] + slots[j][1]) / 2)
             for s, e in _overlaps(windows[i], windows[j], 2 * _HOUR):
-                self.rec("window", kind, i, s, e, mid, port, f"{self.who(i)} and {self.who(j)} {what} {d:.0f} m apart in {port}",
-                         other=j, distance_m=round(d, 1))
+                self.rec(
+                    "window",
+                    kind,
+                    i,
+                    s,
+                    e,
+                    mid,
+                    port,
+                    f"{self.who(i)} and {self.who(j)} {what} {d:.0f} m apart in {port}",
+                    other=j,
+                    distance_m=round(d, 1),
+                )
 
     def moored_rows(self, group: str, per_row: int, sites, along_m, spacing_m, side_m: float, boat, kind: str,
                     what: str) -> None:
@@ -162,8 +174,17 @@ class _NuisanceFleet:
                      f"{self.who(si)}, a {kind.replace('_', ' ')} based in {port}: short trips in the harbour"
                      + ("; AIS off at its berth overnight and at weekends" if off else ""))
             for a, b in off:
-                self.rec("gap", "berth_shutdown", si, a, b, home, port, f"{self.who(si)} switched AIS off at its berth in {port} "
-                         + ("over the weekend" if b - a > 30 * _HOUR else "overnight"))
+                self.rec(
+                    "gap",
+                    "berth_shutdown",
+                    si,
+                    a,
+                    b,
+                    home,
+                    port,
+                    f"{self.who(si)} switched AIS off at its berth in {port} "
+                    + ("over the weekend" if b - a > 30 * _HOUR else "overnight"),
+                )
 
     def marina(self) -> None:
         """Pleasure craft moored side by side, with occasional outings."""
@@ -171,7 +192,9 @@ class _NuisanceFleet:
 
         def boat(j: int, port: str, flag: str, slot) -> tuple[int, list]:
             cls = "A" if rng.random() < 0.2 else "B"
-            v = _small_vessel(rng, "pleasure", flag, self.used, 37, cls, rng.uniform(14, 24) if cls == "A" else rng.uniform(6, 15))
+            v = _small_vessel(
+                rng, "pleasure", flag, self.used, 37, cls, rng.uniform(14, 24) if cls == "A" else rng.uniform(6, 15)
+            )
             tr, moored = _pleasure_boat(rng, slot, port, rng.uniform(6, 18), self.local_days(flag), self.t_end)
             off = []
             if rng.random() < 0.3:  # the owner switches the transponder off at the berth for a while
@@ -182,7 +205,16 @@ class _NuisanceFleet:
                     off.append((s, min(b - rng.uniform(1.5, 3) * _HOUR, s + rng.uniform(24, 70) * _HOUR)))
             si = self.add(v, tr, "marina", silent=list(off), off_in_port=list(off))
             for a, b in off:
-                self.rec("gap", "berth_shutdown", si, a, b, slot, port, f"{self.who(si)} switched AIS off at its marina berth in {port}")
+                self.rec(
+                    "gap",
+                    "berth_shutdown",
+                    si,
+                    a,
+                    b,
+                    slot,
+                    port,
+                    f"{self.who(si)} switched AIS off at its marina berth in {port}",
+                )
             return si, moored
 
         self.moored_rows("marina", 12, _MARINAS, (800, 1000), (10, 40), 40, boat,
@@ -193,10 +225,20 @@ class _NuisanceFleet:
         rng = self.rng
 
         def boat(j: int, port: str, flag: str, slot) -> tuple[int, list]:
-            v = _small_vessel(rng, "passenger", flag, self.used, int(rng.choice([60, 60, 69])), "A", rng.uniform(60, 140))
+            v = _small_vessel(
+                rng, "passenger", flag, self.used, int(rng.choice([60, 60, 69])), "A", rng.uniform(60, 140)
+            )
             dests = _TERMINALS[port]
-            tr, nights = _terminal_ferry(rng, slot, port, dests[j % len(dests)], rng.uniform(15, 19), rng.uniform(6.5, 8.5),
-                                         self.local_days(flag), self.t_end)
+            tr, nights = _terminal_ferry(
+                rng,
+                slot,
+                port,
+                dests[j % len(dests)],
+                rng.uniform(15, 19),
+                rng.uniform(6.5, 8.5),
+                self.local_days(flag),
+                self.t_end,
+            )
             return self.add(v, tr, "ferry_terminal"), nights
 
         self.moored_rows("ferry_terminal", 3, tuple(_TERMINALS), (400, 450), (40, 70), 0, boat,
@@ -208,11 +250,22 @@ class _NuisanceFleet:
 
         def boat(j: int, port: str, flag: str, slot) -> tuple[int, list]:
             cls = "A" if j == 0 or rng.random() < 0.5 else "B"
-            v = _small_vessel(rng, "dredger", flag, self.used, 33, cls, rng.uniform(30, 80) if cls == "A" else rng.uniform(15, 30))
+            v = _small_vessel(
+                rng, "dredger", flag, self.used, 33, cls, rng.uniform(30, 80) if cls == "A" else rng.uniform(15, 30)
+            )
             tr, moored = _work_vessel(rng, slot, port, rng.uniform(6, 9), self.local_days(flag), self.t_end)
             si = self.add(v, tr, "work_raft")
-            self.rec("span", "harbour_craft", si, 0.0, T, slot, port, f"{self.who(si)}, a dredger / work vessel based in {port}, "
-                     "moored with others; dredges the channel at 1-3 kn on some working days")
+            self.rec(
+                "span",
+                "harbour_craft",
+                si,
+                0.0,
+                T,
+                slot,
+                port,
+                f"{self.who(si)}, a dredger / work vessel based in {port}, "
+                "moored with others; dredges the channel at 1-3 kn on some working days",
+            )
             return si, moored
 
         self.moored_rows("work_raft", 3, _WORK_RAFTS, (1400, 1500), (10, 30), 30, boat,
@@ -232,10 +285,19 @@ class _NuisanceFleet:
                 other = [(sj, float(haversine_m(*spot, *sp))) for sj, sp, _, _ in idx if sj != si]
                 near = min(other, key=lambda x: x[1]) if other else None
                 pair = near is not None and near[1] <= 1000
-                self.rec("window", "anchorage_wait", si, a, b, spot, port,
-                         f"{self.who(si)} waiting at anchor off {port}"
-                         + (f", {near[1]:.0f} m from {self.who(near[0])} (not a ship-to-ship transfer)" if pair else ""),
-                         other=near[0] if pair else None, **({"distance_m": round(near[1], 1)} if pair else {}))
+                self.rec(
+                    "window",
+                    "anchorage_wait",
+                    si,
+                    a,
+                    b,
+                    spot,
+                    port,
+                    f"{self.who(si)} waiting at anchor off {port}"
+                    + (f", {near[1]:.0f} m from {self.who(near[0])} (not a ship-to-ship transfer)" if pair else ""),
+                    other=near[0] if pair else None,
+                    **({"distance_m": round(near[1], 1)} if pair else {}),
+                )
 
     def waiting_ship(self, j: int, port: str, centre, t_arr: float, t_leave: float) -> tuple[int, tuple, float, float]:
         """The j-th ship at an anchorage: at its centre, a neighbour 300-800 m away, or further along
@@ -262,7 +324,16 @@ class _NuisanceFleet:
             off.append((g0, min(g0 + rng.uniform(3, 12) * _HOUR, b - _HOUR)))
         si = self.add(v, tr, "anchorage", silent=list(off), off_at_anchor=list(off))
         for g0, g1 in off:
-            self.rec("gap", "anchorage_gap", si, g0, g1, spot, port, f"{self.who(si)} switched AIS off while at anchor off {port}")
+            self.rec(
+                "gap",
+                "anchorage_gap",
+                si,
+                g0,
+                g1,
+                spot,
+                port,
+                f"{self.who(si)} switched AIS off while at anchor off {port}",
+            )
         return si, spot, a, b
 
     def censored(self) -> None:
@@ -286,13 +357,23 @@ class _NuisanceFleet:
         for i in range(self.n["fast_craft"]):
             a, b = _FAST_ROUTES[i % len(_FAST_ROUTES)]
             flag = _PORT_COUNTRY[a] if i % 2 == 0 else _PORT_COUNTRY[b]
-            v = _small_vessel(rng, "high_speed_craft", flag, self.used, int(rng.choice([40, 40, 49])), "A", rng.uniform(30, 45))
+            v = _small_vessel(
+                rng, "high_speed_craft", flag, self.used, int(rng.choice([40, 40, 49])), "A", rng.uniform(30, 45)
+            )
             speed = rng.uniform(35, 40)
             tr, crossings = _fast_ferry(rng, a, b, speed, self.local_days(flag), self.t_end)
             si = self.add(v, tr, "fast_craft")
             for t0, t1, x, y in crossings:
                 path = _path(x, y)
                 mid = _graph()[2][path[len(path) // 2]], _graph()[3][path[len(path) // 2]]
-                self.rec("window", "fast_craft", si, t0, t1, (float(mid[0]), float(mid[1])), None,
-                         f"{self.who(si)}, a high-speed craft, crossing {x} -> {y} at about {speed:.0f} kn (not spoofing)",
-                         speed_kn=round(float(speed), 1))
+                self.rec(
+                    "window",
+                    "fast_craft",
+                    si,
+                    t0,
+                    t1,
+                    (float(mid[0]), float(mid[1])),
+                    None,
+                    f"{self.who(si)}, a high-speed craft, crossing {x} -> {y} at about {speed:.0f} kn (not spoofing)",
+                    speed_kn=round(float(speed), 1),
+                )

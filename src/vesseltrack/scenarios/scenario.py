@@ -75,11 +75,21 @@ def _check_params(n_vessels, days, counts, region) -> int:
     for k, c in counts.items():
         if int(c) != c or c < 0:
             raise ConfigError(f"{k}={c!r} invalid; expected a non-negative integer")
-    n_special = counts["n_dark"] + 2 * counts["n_sts"] + 2 * counts["n_dark_sts"] + counts["n_spoof"] + 2 * counts["n_shared_mmsi"]
+    n_special = (
+        counts["n_dark"]
+        + 2 * counts["n_sts"]
+        + 2 * counts["n_dark_sts"]
+        + counts["n_spoof"]
+        + 2 * counts["n_shared_mmsi"]
+    )
     if n_vessels < n_special:
-        raise ConfigError(f"n_vessels={n_vessels} is smaller than the {n_special} ships the anomalies need; raise n_vessels")
+        raise ConfigError(
+            f"n_vessels={n_vessels} is smaller than the {n_special} ships the anomalies need; raise n_vessels"
+        )
     if n_special and days < 4:
-        raise ConfigError(f"days={days} too short for the injected anomalies; expected at least 4 (or set the anomaly counts to 0)")
+        raise ConfigError(
+            f"days={days} too short for the injected anomalies; expected at least 4 (or set the anomaly counts to 0)"
+        )
     if days <= 0:
         raise ConfigError(f"days={days} invalid; expected a positive number")
     return n_special
@@ -102,7 +112,13 @@ def generate(seed: int = 0, *, n_vessels: int = 60, days: float = 10.0, start: s
     extract whose silences run into the end of the data, e.g. ``days=0.7``, set the anomaly counts
     to 0.
     """
-    counts = {"n_dark": n_dark, "n_sts": n_sts, "n_dark_sts": n_dark_sts, "n_spoof": n_spoof, "n_shared_mmsi": n_shared_mmsi}
+    counts = {
+        "n_dark": n_dark,
+        "n_sts": n_sts,
+        "n_dark_sts": n_dark_sts,
+        "n_spoof": n_spoof,
+        "n_shared_mmsi": n_shared_mmsi,
+    }
     n_special = _check_params(n_vessels, days, counts, region)
     T = float(days) * _DAY
     start_ts = pd.Timestamp(start)
@@ -189,8 +205,13 @@ def _add_spoofers(fleet: _Fleet, n_spoof: int) -> None:
     """Merchant ships whose reports are spoofed later, in _emit_fleet."""
     rng = fleet.rng
     for _ in range(n_spoof):
-        v = _make_vessel(rng, str(rng.choice(["cargo", "tanker"])), str(rng.choice(["PA", "KR", "CN", "RU"])), fleet.used,
-                         role="spoof")
+        v = _make_vessel(
+            rng,
+            str(rng.choice(["cargo", "tanker"])),
+            str(rng.choice(["PA", "KR", "CN", "RU"])),
+            fleet.used,
+            role="spoof",
+        )
         fleet.ships.append(_Ship(v, _merchant(v, rng, fleet.t_end)))
         fleet.pending.append({"type": "spoofing", "ship": len(fleet.ships) - 1})
 
@@ -244,7 +265,9 @@ def _switch_off_in_port(ship: _Ship, T: float) -> int:
     """Benign look-alike: AIS off during the ship's first stay of over a day moored within the data
     (from 3 h after arrival to 3 h before departure). Returns 1 when there was such a stay."""
     a = ship.tr.arrays()
-    long_stays = np.flatnonzero((a["kind"] == MOORED) & (np.diff(a["t"]) > 24 * _HOUR) & (a["t"][:-1] > 0) & (a["t"][1:] < T))
+    long_stays = np.flatnonzero(
+        (a["kind"] == MOORED) & (np.diff(a["t"]) > 24 * _HOUR) & (a["t"][:-1] > 0) & (a["t"][1:] < T)
+    )
     if not len(long_stays):
         return 0
     s = int(long_stays[0])
@@ -266,7 +289,9 @@ def _emit_fleet(fleet: _Fleet, passes, region: str, seed: int) -> dict:
     return spoof_truth
 
 
-def _nuisances(seed: int, n_vessels: int, T: float, start_ns: int, used: set[int], passes, region: str) -> tuple[list, list]:
+def _nuisances(
+    seed: int, n_vessels: int, T: float, start_ns: int, used: set[int], passes, region: str
+) -> tuple[list, list]:
     """The nuisance vessels with their reports inside the region (from ``default_rng([seed, 7, 1])``),
     and truth["nuisances"]."""
     extra, pend = _nuisance_fleet(seed, n_vessels, T, start_ns, used)
@@ -284,7 +309,8 @@ def _frame(ships: list[_Ship], start_ns: int) -> pd.DataFrame:
     reps = [s.rep for s in ships]
     lens = np.array([len(r["t"]) for r in reps])
     owner = np.repeat(np.arange(len(ships)), lens)
-    cat = lambda k: np.concatenate([r[k] for r in reps]) if reps else np.array([])
+    def cat(k):
+        return np.concatenate([r[k] for r in reps]) if reps else np.array([])
     t = cat("t").astype(np.int64)
     mmsi = np.array([s.v.mmsi for s in ships], dtype=np.int32)[owner]
     order = np.lexsort((t, mmsi))
@@ -294,7 +320,9 @@ def _frame(ships: list[_Ship], start_ns: int) -> pd.DataFrame:
 
     ts = pd.to_datetime(start_ns + t[order] * 1_000_000_000, utc=True).astype(schema.UTC_NS)
     dest = cat("dest")[order]
-    imo = pd.array(np.array([np.nan if s.v.imo is None else s.v.imo for s in ships])[owner][order], dtype="Float64").astype("Int32")
+    imo = pd.array(
+        np.array([np.nan if s.v.imo is None else s.v.imo for s in ships])[owner][order], dtype="Float64"
+    ).astype("Int32")
     return pd.DataFrame({
         "mmsi": mmsi[order],
         "timestamp": ts,

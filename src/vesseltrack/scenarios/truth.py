@@ -40,7 +40,7 @@ def _truth(seed, ships, pending, spoof_truth, positions, start_ns, T, params, re
     gaps = _natural_gaps(ships, rows, dark_windows, start_ns)
     vessels = [{"mmsi": int(s.v.mmsi), "name": s.v.name, "imo": s.v.imo, "call_sign": s.v.call_sign,
                 "vessel_type": int(s.v.vessel_type), "kind": s.v.kind, "flag": s.v.flag, "ais_class": s.v.ais_class,
-                "role": s.v.role, "anomalous": s.v.role in _ANOMALOUS_ROLES, "n_positions": int(len(s.rep["t"])),
+                "role": s.v.role, "anomalous": s.v.role in _ANOMALOUS_ROLES, "n_positions": len(s.rep["t"]),
                 **({"nuisance": s.nuisance} if s.nuisance else {})}
                for s in ships]
     vessels.sort(key=lambda x: (x["mmsi"], x["name"]))
@@ -106,11 +106,22 @@ def _dark_voyage_record(p: dict, ships, rows: _Rows, start_ns: int) -> dict | No
     else:
         detail = (f"{who} AIS off to meet {int(ships[p['other']].v.mmsi)} in {_area(p['area'])} (dark STS); "
                   f"reported draught {d_before:g} -> {d_after:g} m, destination {dest_b} -> {dest_a}")
-    return {"window": (s0, s1), "start_time": _iso(s0, start_ns), "end_time": _iso(s1, start_ns),
-            "lat": round(p["lat"], 5), "lon": round(p["lon"], 5), "port": p["port"], "duration_h": round((s1 - s0) / _HOUR, 3),
-            "start_lat": float(rows.lat[r.start + b]), "start_lon": float(rows.lon[r.start + b]),
-            "end_lat": float(rows.lat[r.start + a]), "end_lon": float(rows.lon[r.start + a]),
-            "draught_before_m": d_before, "draught_after_m": d_after, "detail": detail}
+    return {
+        "window": (s0, s1),
+        "start_time": _iso(s0, start_ns),
+        "end_time": _iso(s1, start_ns),
+        "lat": round(p["lat"], 5),
+        "lon": round(p["lon"], 5),
+        "port": p["port"],
+        "duration_h": round((s1 - s0) / _HOUR, 3),
+        "start_lat": float(rows.lat[r.start + b]),
+        "start_lon": float(rows.lon[r.start + b]),
+        "end_lat": float(rows.lat[r.start + a]),
+        "end_lon": float(rows.lon[r.start + a]),
+        "draught_before_m": d_before,
+        "draught_after_m": d_after,
+        "detail": detail,
+    }
 
 
 def _meeting_record(p: dict, ships, start_ns: int) -> dict:
@@ -123,8 +134,10 @@ def _meeting_record(p: dict, ships, start_ns: int) -> dict:
         detail = (f"{who} alongside {other.name} ({other.mmsi}) in {_area(p['area'])}, discharging: "
                   f"draughts {me.laden:g} -> {me.ballast:g} m and {other.ballast:g} -> {other.laden:g} m")
     else:
-        detail = (f"{who} loitering in {_area(p['area'])}, alongside {other.name} ({other.mmsi}) whose AIS "
-                  f"is off, receiving: draughts {me.ballast:g} -> {me.laden:g} m and {other.laden:g} -> {other.ballast:g} m")
+        detail = (
+            f"{who} loitering in {_area(p['area'])}, alongside {other.name} ({other.mmsi}) whose AIS "
+            f"is off, receiving: draughts {me.ballast:g} -> {me.laden:g} m and {other.laden:g} -> {other.ballast:g} m"
+        )
     return {"start_time": _iso(m0, start_ns), "end_time": _iso(m1, start_ns), "lat": round(p["lat"], 5),
             "lon": round(p["lon"], 5), "port": None, "duration_h": round((round(m1) - round(m0)) / _HOUR, 3),
             "detail": detail}
@@ -186,10 +199,22 @@ def _nuisance_truth(ships: list, pend: list, start_ns: int, T: float) -> list[di
 
     def one(p, si, other, t0, t1, lat, lon, **more) -> None:
         v = ships[si].v
-        out.append({"kind": p["kind"], "mmsi": int(v.mmsi), "other_mmsi": None if other is None else int(ships[other].v.mmsi),
-                    "start_time": _iso(t0, start_ns), "end_time": _iso(t1, start_ns),
-                    "duration_h": round((round(t1) - round(t0)) / _HOUR, 3), "lat": round(float(lat), 5),
-                    "lon": round(float(lon), 5), "port": p["port"], **p["extra"], **more, "detail": p["detail"]})
+        out.append(
+            {
+                "kind": p["kind"],
+                "mmsi": int(v.mmsi),
+                "other_mmsi": None if other is None else int(ships[other].v.mmsi),
+                "start_time": _iso(t0, start_ns),
+                "end_time": _iso(t1, start_ns),
+                "duration_h": round((round(t1) - round(t0)) / _HOUR, 3),
+                "lat": round(float(lat), 5),
+                "lon": round(float(lon), 5),
+                "port": p["port"],
+                **p["extra"],
+                **more,
+                "detail": p["detail"],
+            }
+        )
 
     for p in pend:
         t = ships[p["ship"]].rep["t"]
@@ -214,7 +239,12 @@ def _nuisance_truth(ships: list, pend: list, start_ns: int, T: float) -> list[di
             cause, what = "ais_off", "switched AIS off at its berth until after the end of the data"
         else:
             cause, what = "reception", "not heard again before the end of the data"
-        p = {"kind": "censored_end", "port": None, "extra": {}, "detail": f"{s.v.name} ({s.v.flag}, {s.v.vessel_type}) {what}"}
+        p = {
+            "kind": "censored_end",
+            "port": None,
+            "extra": {},
+            "detail": f"{s.v.name} ({s.v.flag}, {s.v.vessel_type}) {what}",
+        }
         one(p, si, None, t[-1], T, s.rep["lat"][-1], s.rep["lon"][-1], cause=cause)
     out.sort(key=lambda r: (r["start_time"], r["mmsi"], r["kind"], r["other_mmsi"] or 0))
     return out

@@ -85,7 +85,8 @@ class Batch:
     outcome: np.ndarray = field(default=None)  # per sentence: OUTCOME_POSITION or 0
 
     # times.py
-    time_ns: np.ndarray = field(default=None)  # per sentence: its time (own stamp, wrapper line, stream clock, assumed), or NAT
+    # per sentence: its time (own stamp, wrapper line, stream clock, assumed), or NAT
+    time_ns: np.ndarray = field(default=None)
     time_sources: dict = field(default_factory=dict)  # clock.py: how many sentences got their time how
 
     # assemble.py

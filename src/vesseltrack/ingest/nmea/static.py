@@ -109,8 +109,8 @@ def latest_statics(d: dict | None) -> dict | None:
     if d is None or len(d["mmsi"]) == 0:
         return None
     picks, groups = [], []
-    for gi, (fields, kinds) in enumerate(GROUPS.values()):
-        rows = np.flatnonzero(np.isin(d["_kind"], kinds + (_CARRIED + gi,)))
+    for gi, (_fields, kinds) in enumerate(GROUPS.values()):
+        rows = np.flatnonzero(np.isin(d["_kind"], (*kinds, _CARRIED + gi)))
         if len(rows) == 0:
             continue
         r = rows[np.lexsort((d["_line"][rows], d["_t"][rows], d["mmsi"][rows]))]
@@ -206,7 +206,7 @@ def merge(cols: dict, statics: dict | None) -> dict:
     same_second = times[np.maximum(p_tr - 1, 0)] == p_t
     p_line = np.where(same_second, cols["source_row"][known], np.iinfo(np.int64).max)
     for gi, (fields, gkinds) in enumerate(GROUPS.values()):
-        rows = np.flatnonzero(np.isin(kinds, gkinds + (_CARRIED + gi,)))
+        rows = np.flatnonzero(np.isin(kinds, (*gkinds, _CARRIED + gi)))
         if len(rows) == 0:
             continue
         jk = _asof(p_key, p_r, p_line, s_key[rows], s_r[rows], s_order[rows])
