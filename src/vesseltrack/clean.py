@@ -136,6 +136,38 @@ def clean(frame: pd.DataFrame, *, file: str, strict_mmsi: bool = True) -> tuple[
     return clean_chunk(frame, file=file, strict_mmsi=strict_mmsi)
 
 
+def _valid_float(frame: pd.DataFrame, name: str, n: int) -> np.ndarray:
+    """Column ``name`` (a :data:`_FLOAT_RANGES` one) as float32 in input order, NaN outside its AIS range
+    (negative COG taken mod 360 first), all NaN when the frame has no such column."""
+    if name not in frame:
+        return np.full(n, np.nan, dtype=np.float32)
+    lo_v, hi_v, lo_inc, hi_inc = _FLOAT_RANGES[name]
+    v = _float(frame[name], keep_float32=True)
+    if name == "cog_deg":
+        with np.errstate(invalid="ignore"):
+            neg = v < 0
+        if neg.any():
+            v = np.where(neg, np.mod(v, 360.0), v)
+    v = v.astype(np.float32, copy=False)
+    lo32, hi32 = np.float32(lo_v), np.float32(hi_v)
+    with np.errstate(invalid="ignore"):
+        ok = (v >= lo32 if lo_inc else v > lo32) & (v <= hi32 if hi_inc else v < hi32)
+    return v if ok.all() else np.where(ok, v, np.float32(np.nan))
+
+
+def _valid_int(frame: pd.DataFrame, name: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(values, missing mask) of column ``name`` (an :data:`_INT_RANGES` one) in input order: missing
+    outside its AIS range or not a whole number, or when the frame has no such column."""
+    dtype = _DTYPES[name].lower()
+    if name not in frame:
+        return np.zeros(n, dtype=dtype), np.ones(n, dtype=bool)
+    lo_v, hi_v = _INT_RANGES[name]
+    v = _float(frame[name])
+    with np.errstate(invalid="ignore"):
+        ok = (v >= lo_v) & (v <= hi_v) & (v == np.floor(v))
+    return np.where(ok, v, 0).astype(dtype), ~ok
+
+
 def _rejects(frame: pd.DataFrame, file: str, rows: np.ndarray, rejected: np.ndarray, conds: list[np.ndarray],
              mmsi: np.ndarray, mmsi_text: np.ndarray | None, station: np.ndarray, lat: np.ndarray,
              lon: np.ndarray) -> pd.DataFrame:
@@ -255,30 +287,10 @@ def clean_chunk(
         "lat": take("lat", lat),
         "lon": take("lon", lon),
     }
-    for name, (lo_v, hi_v, lo_inc, hi_inc) in _FLOAT_RANGES.items():
-        if name not in frame:
-            out[name] = take(name, np.full(n, np.nan, dtype=np.float32))
-            continue
-        v = _float(frame[name], keep_float32=True)
-        if name == "cog_deg":
-            with np.errstate(invalid="ignore"):
-                neg = v < 0
-            if neg.any():
-                v = np.where(neg, np.mod(v, 360.0), v)
-        v = v.astype(np.float32, copy=False)
-        lo32, hi32 = np.float32(lo_v), np.float32(hi_v)
-        with np.errstate(invalid="ignore"):
-            ok = (v >= lo32 if lo_inc else v > lo32) & (v <= hi32 if hi_inc else v < hi32)
-        out[name] = take(name, v if ok.all() else np.where(ok, v, np.float32(np.nan)))
-    for name, (lo_v, hi_v) in _INT_RANGES.items():
-        dtype = _DTYPES[name].lower()
-        if name not in frame:
-            vals, missing = np.zeros(n, dtype=dtype), np.ones(n, dtype=bool)
-        else:
-            v = _float(frame[name])
-            with np.errstate(invalid="ignore"):
-                ok = (v >= lo_v) & (v <= hi_v) & (v == np.floor(v))
-            vals, missing = np.where(ok, v, 0).astype(dtype), ~ok
+    for name in _FLOAT_RANGES:
+        out[name] = take(name, _valid_float(frame, name, n))
+    for name in _INT_RANGES:
+        vals, missing = _valid_int(frame, name, n)
         out[name] = pd.arrays.IntegerArray(take(name, vals), take(name, missing, "mask"))
     n_out = len(out["lat"])
     for name in ("vessel_name", "call_sign", "destination", "ais_class"):
