@@ -404,6 +404,52 @@ FLAG_COLUMNS = ("mmsi", "invalid_mmsi", "unallocated_mid", "flag_country", "inva
                 "n_call_signs", "placeholder_speed_reports", "on_land_reports", "swapped_latlon_reports", "n_positions")
 
 
+def _placeholder_rows(sog32: np.ndarray) -> np.ndarray:
+    """Rows reporting a placeholder speed (:data:`PLACEHOLDER_SPEEDS_KN`): a cheap float32 test over all
+    reports, the exact one on the few candidates."""
+    rows = np.flatnonzero(sog32 > np.float32(min(PLACEHOLDER_SPEEDS_KN) - 0.1))
+    sog = sog32[rows].astype(float)
+    hit = np.zeros(len(rows), dtype=bool)
+    for v in PLACEHOLDER_SPEEDS_KN:  # three values, not a loop over data
+        hit |= np.abs(sog - v) < 0.05
+    return rows[hit]
+
+
+def _inland_rows(lat: np.ndarray, lon: np.ndarray, gaz: Gazetteer | None, inland_port_km: float) -> np.ndarray:
+    """Rows well inland (:data:`ON_LAND_KM`) and further than ``inland_port_km`` from any port: the coarse
+    grid first (cheap), the coastal refinement only where it is in doubt."""
+    rows = np.flatnonzero(coarse_shore_distance_km(lat, lon) < LAND_DOUBT_KM)
+    rows = rows[shore_distance_km(lat[rows], lon[rows]) < ON_LAND_KM]
+    if len(rows) and inland_port_km > 0:
+        gaz = gaz if gaz is not None else build_gazetteer()
+        rows = rows[nearest_zone_km(lat[rows], lon[rows], gaz) > inland_port_km]
+    return rows
+
+
+def _swapped_rows(lat: np.ndarray, lon: np.ndarray, code: np.ndarray, first: np.ndarray, n_pos: np.ndarray,
+                  swap_far_km: float, swap_near_km: float) -> np.ndarray:
+    """Rows far from their vessel's median position but near it once lat and lon are swapped back.
+
+    The median is taken over 64 reports spread evenly through each vessel's track (an nv x 64 sort,
+    not a sort of every report): robust as long as fewer than half the reports are swapped. A cheap
+    box test first (swapped back within ~2 degrees of the median), in blocks of rows; exact distances
+    on the few candidates."""
+    sample = first[:, None] + (np.arange(64)[None, :] * n_pos[:, None]) // 64
+    vlat = np.median(lat[sample], axis=1)
+    vlon = np.median(lon[sample], axis=1)
+    box = 2.0 * max(swap_near_km / 100.0, 1.0)
+    cand = np.concatenate([
+        s + np.flatnonzero((np.abs(lon[s:s + BLOCK_ROWS]) <= 90)
+                           & (np.abs(lon[s:s + BLOCK_ROWS] - vlat[code[s:s + BLOCK_ROWS]]) <= box))
+        for s in range(0, len(lon), BLOCK_ROWS)])  # usually few rows pass this
+    mlat, mlon = vlat[code[cand]], vlon[code[cand]]
+    cand = cand[np.abs(_wrap(lat[cand] - mlon))
+                <= box / np.maximum(np.cos(np.radians(np.minimum(np.abs(mlat), 89.0))), 0.01)]
+    mlat, mlon = vlat[code[cand]], vlon[code[cand]]
+    return cand[(haversine_m(lat[cand], lon[cand], mlat, mlon) > swap_far_km * 1000.0)
+                & (haversine_m(lon[cand], lat[cand], mlat, mlon) < swap_near_km * 1000.0)]
+
+
 def vessel_identity_flags(positions: pd.DataFrame, gaz: Gazetteer | None = None, *, swap_far_km: float = 500.0,
                           swap_near_km: float = 100.0, inland_port_km: float = INLAND_PORT_KM) -> pd.DataFrame:
     """One row per MMSI: identity and data-quality flags for the scorer (no rows are rejected).
@@ -432,39 +478,10 @@ def vessel_identity_flags(positions: pd.DataFrame, gaz: Gazetteer | None = None,
     first = np.flatnonzero(starts)
     lat = positions["lat"].to_numpy(dtype=float)
     lon = positions["lon"].to_numpy(dtype=float)
-    # placeholder speeds: a cheap float32 test over all reports, the exact one on the few candidates
-    sog32 = positions["sog_kn"].to_numpy(dtype=np.float32)
-    ph_rows = np.flatnonzero(sog32 > np.float32(min(PLACEHOLDER_SPEEDS_KN) - 0.1))
-    sog_c = sog32[ph_rows].astype(float)
-    ph_ok = np.zeros(len(ph_rows), dtype=bool)
-    for v in PLACEHOLDER_SPEEDS_KN:  # three values, not a loop over data
-        ph_ok |= np.abs(sog_c - v) < 0.05
-    ph_rows = ph_rows[ph_ok]
-    # well inland: the coarse grid first (cheap), the coastal refinement only where it is in doubt
-    land_rows = np.flatnonzero(coarse_shore_distance_km(lat, lon) < LAND_DOUBT_KM)
-    land_rows = land_rows[shore_distance_km(lat[land_rows], lon[land_rows]) < ON_LAND_KM]
-    if len(land_rows) and inland_port_km > 0:
-        gaz = gaz if gaz is not None else build_gazetteer()
-        land_rows = land_rows[nearest_zone_km(lat[land_rows], lon[land_rows], gaz) > inland_port_km]
-    # swapped lat/lon: far from the vessel's median position, but near it once swapped back. The
-    # median is taken over 64 reports spread evenly through each vessel's track (an nv x 64 sort,
-    # not a sort of every report): robust as long as fewer than half the reports are swapped.
+    ph_rows = _placeholder_rows(positions["sog_kn"].to_numpy(dtype=np.float32))
+    land_rows = _inland_rows(lat, lon, gaz, inland_port_km)
     n_pos = np.bincount(code, minlength=nv)
-    sample = first[:, None] + (np.arange(64)[None, :] * n_pos[:, None]) // 64
-    vlat = np.median(lat[sample], axis=1)
-    vlon = np.median(lon[sample], axis=1)
-    # cheap box test first (swapped back within ~2 degrees of the median), in blocks of rows; exact
-    # distances on the few candidates
-    box = 2.0 * max(swap_near_km / 100.0, 1.0)
-    cand = np.concatenate([
-        s + np.flatnonzero((np.abs(lon[s:s + BLOCK_ROWS]) <= 90) & (np.abs(lon[s:s + BLOCK_ROWS] - vlat[code[s:s + BLOCK_ROWS]]) <= box))
-        for s in range(0, len(lon), BLOCK_ROWS)])  # usually few rows pass this
-    mlat, mlon = vlat[code[cand]], vlon[code[cand]]
-    cand = cand[np.abs(_wrap(lat[cand] - mlon))
-                <= box / np.maximum(np.cos(np.radians(np.minimum(np.abs(mlat), 89.0))), 0.01)]
-    mlat, mlon = vlat[code[cand]], vlon[code[cand]]
-    swapped_rows = cand[(haversine_m(lat[cand], lon[cand], mlat, mlon) > swap_far_km * 1000.0)
-                        & (haversine_m(lon[cand], lat[cand], mlat, mlon) < swap_near_km * 1000.0)]
+    swapped_rows = _swapped_rows(lat, lon, code, first, n_pos, swap_far_km, swap_near_km)
 
     def distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(vessel code, value) of each distinct non-missing (-1) value per vessel. Rows are grouped
