@@ -296,6 +296,29 @@ def _components(keys: np.ndarray, cell_m: float) -> np.ndarray:
     return label
 
 
+def _area_kind(leisure_share: np.ndarray, moored: np.ndarray, anchored: np.ndarray, clat: np.ndarray,
+               clon: np.ndarray) -> np.ndarray:
+    """``marina`` (mostly pleasure craft or class B), else ``berth`` or ``anchorage`` by the statuses of
+    the reports, and when they say neither by the distance from the coast (:data:`BERTH_SHORE_KM`)."""
+    from vesseltrack.zones import shore_distance_km
+
+    shore = shore_distance_km(clat, clon)
+    by_shore = np.where(shore < BERTH_SHORE_KM, "berth", "anchorage")
+    by_status = np.where(moored > anchored, "berth", np.where(anchored > moored, "anchorage", by_shore))
+    return np.where(leisure_share > 0.5, "marina", by_status)
+
+
+def _area_names(clat: np.ndarray, clon: np.ndarray, gaz) -> np.ndarray:
+    """The nearest gazetteer port within :data:`NAME_KM` of each area's centre ('' when none or no ``gaz``)."""
+    name = np.full(len(clat), "", dtype=object)
+    if gaz is not None and len(gaz.zones):
+        from vesseltrack.zones import nearest_zone
+
+        km, j = nearest_zone(clat, clon, gaz)
+        name = np.where(km <= NAME_KM, gaz.names[np.maximum(j, 0)], "").astype(object)
+    return name
+
+
 def learn(
     steps: pd.DataFrame, gaz=None, *, cell_m: float = DEFAULT_CELL_M, min_vessels: int = DEFAULT_MIN_VESSELS
 ) -> StopAreas:
@@ -351,24 +374,8 @@ def learn(
     clon = np.bincount(area_of_row, weights=lon[rows_in], minlength=n_area) / np.maximum(
         np.bincount(area_of_row, minlength=n_area), 1
     )
-    from vesseltrack.zones import shore_distance_km
-
-    shore = shore_distance_km(clat, clon)
-    kind = np.where(
-        leisure_share > 0.5,
-        "marina",
-        np.where(
-            moored > anchored,
-            "berth",
-            np.where(anchored > moored, "anchorage", np.where(shore < BERTH_SHORE_KM, "berth", "anchorage")),
-        ),
-    )
-    name = np.full(n_area, "", dtype=object)
-    if gaz is not None and len(gaz.zones):
-        from vesseltrack.zones import nearest_zone
-
-        km, j = nearest_zone(clat, clon, gaz)
-        name = np.where(km <= NAME_KM, gaz.names[np.maximum(j, 0)], "").astype(object)
+    kind = _area_kind(leisure_share, moored, anchored, clat, clon)
+    name = _area_names(clat, clon, gaz)
     areas = pd.DataFrame(
         {
             "area": np.arange(n_area),
