@@ -124,6 +124,13 @@ def add_steps(positions: pd.DataFrame, *, segment_gap_h: float) -> pd.DataFrame:
     return pd.DataFrame(cols, copy=False)
 
 
+def range_rows(start: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows start[k] .. start[k] + length[k] - 1 of every range k, concatenated (vectorised), and
+    each range's offset in that result."""
+    off = np.cumsum(length) - length
+    return np.repeat(start, length) + (np.arange(int(length.sum())) - np.repeat(off, length)), off
+
+
 def search_seconds(ts: np.ndarray, lo: np.ndarray, hi: np.ndarray, target_s: np.ndarray, *, base: int = 0,
                    strict: bool = False) -> np.ndarray:
     """Per query, the first row j in [lo, hi) with (ts[j] - base) // 1e9 >= target_s (> when

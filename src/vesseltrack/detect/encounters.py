@@ -52,7 +52,7 @@ from vesseltrack.detect.params import ENCOUNTER_PRESETS, EncounterParams
 from vesseltrack.errors import ConfigError
 from vesseltrack.geo import BLOCK_ROWS, EARTH_RADIUS_M, haversine_m
 from vesseltrack.stopareas import StopAreas
-from vesseltrack.tracks import search_seconds
+from vesseltrack.tracks import range_rows, search_seconds
 from vesseltrack.zones import Gazetteer, assign_zone, nearest_sensitive, nearest_zone_km, shore_distance_km
 
 #: An encounter within this distance of a sensitive port names that port in ``port``.
@@ -219,11 +219,10 @@ def _pairs_within(start: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np
     start, length = start[many], length[many]
     # each element i is paired with the (run end - i - 1) elements after it in its run
     run_end = np.repeat(start + length, length)
-    i = np.repeat(start, length) + (np.arange(len(run_end)) - np.repeat(np.cumsum(length) - length, length))
+    i, _ = range_rows(start, length)
     c = run_end - i - 1
-    a = np.repeat(i, c)
-    b = a + 1 + (np.arange(len(a)) - np.repeat(np.cumsum(c) - c, c))
-    return a, b
+    b, _ = range_rows(i + 1, c)
+    return np.repeat(i, c), b
 
 
 def _ranges(start: np.ndarray, stop: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -27,7 +27,7 @@ import pandas as pd
 from vesseltrack import tracks
 from vesseltrack.detect import events as ev
 from vesseltrack.geo import BLOCK_ROWS, KN_PER_M_S, haversine_m
-from vesseltrack.tracks import search_seconds, vessel_starts
+from vesseltrack.tracks import range_rows, search_seconds, vessel_starts
 from vesseltrack.shore import coarse_shore_distance_km
 from vesseltrack.zones import Gazetteer, build_gazetteer, nearest_zone_km, shore_distance_km
 
@@ -184,8 +184,7 @@ def detect_spoofing(steps: pd.DataFrame, *, max_speed_kn_by_type: dict | None = 
     keep = npos >= min_positions
     ps, pe, rr, npos = ps[keep], pe[keep], rr[keep], npos[keep]
     # false positions: mean and extent per episode (ranges ps..pe, gathered then reduced)
-    off = np.cumsum(npos) - npos
-    rows = np.repeat(ps, npos) + (np.arange(npos.sum()) - np.repeat(off, npos))
+    rows, _ = range_rows(ps, npos)
     episode = np.repeat(np.arange(len(ps)), npos)
     if len(ps):
         vstart = np.flatnonzero(vessel_starts(mmsi))
@@ -216,8 +215,7 @@ def _episodes(steps: pd.DataFrame, lat: np.ndarray, lon: np.ndarray, ps: np.ndar
               dist: np.ndarray, spd: np.ndarray) -> pd.DataFrame:
     """``spoofing`` events of the false-position runs ps..pe (rr: the step back)."""
     npos = pe - ps + 1
-    off = np.cumsum(npos) - npos
-    rows = np.repeat(ps, npos) + (np.arange(npos.sum()) - np.repeat(off, npos))
+    rows, off = range_rows(ps, npos)
     if len(ps):
         mlat = np.add.reduceat(lat[rows], off) / npos
         mlon = np.add.reduceat(lon[rows], off) / npos
@@ -252,11 +250,14 @@ def _impossible_switches(pos: pd.DataFrame, steps: pd.DataFrame, min_jump_km: fl
     kn = dist[jumps] / np.fmax(steps["dt_s"].to_numpy(dtype=float)[jumps], min_dt_s) * KN_PER_M_S
     limit = max_speed_kn(pos["vessel_type"].to_numpy()[jumps] if "vessel_type" in pos else np.full(len(jumps), np.nan))
     sog = pos["sog_kn"].to_numpy(dtype=float) if "sog_kn" in pos else np.full(len(pos), np.nan)
-    claimed = np.fmax(sog[jumps], sog[jumps - 1])  # NaN only when neither report gives a speed
-    with np.errstate(invalid="ignore"):
-        beyond_claim = kn > claimed * CLAIMED_SPEED_FACTOR + CLAIMED_SPEED_SLACK_KN
-    both_claim = np.isfinite(sog[jumps]) & np.isfinite(sog[jumps - 1])
-    return jumps[(kn > limit) | (both_claim & beyond_claim)]
+    return jumps[kn > _allowed_kn(limit, sog[jumps - 1], sog[jumps])]
+
+
+def _allowed_kn(limit: np.ndarray, sog_from: np.ndarray, sog_to: np.ndarray) -> np.ndarray:
+    """The fastest a step between two reports can credibly be: the type's ``limit``, or less when both
+    reports give a speed over ground (CLAIMED_SPEED_FACTOR x the higher + CLAIMED_SPEED_SLACK_KN)."""
+    claimed = np.fmax(sog_from, sog_to) * CLAIMED_SPEED_FACTOR + CLAIMED_SPEED_SLACK_KN
+    return np.where(np.isfinite(sog_from) & np.isfinite(sog_to), np.fmin(limit, claimed), limit)
 
 
 def _refine_labels(label: np.ndarray, flagged: np.ndarray, first: np.ndarray, ts: np.ndarray, lat: np.ndarray,
@@ -275,9 +276,7 @@ def _refine_labels(label: np.ndarray, flagged: np.ndarray, first: np.ndarray, ts
             jj = np.maximum(j, 0)
             d = haversine_m(lat[jj], lon[jj], lat, lon)
             v = d / np.fmax((ts - ts[jj]) / 1e9, min_dt_s) * KN_PER_M_S
-            claimed = np.fmax(sog[jj], sog) * CLAIMED_SPEED_FACTOR + CLAIMED_SPEED_SLACK_KN
-            allowed = np.where(np.isfinite(sog[jj]) & np.isfinite(sog), np.fmin(limit, claimed), limit)
-            excess.append(np.where(j >= 0, v / allowed, np.inf))
+            excess.append(np.where(j >= 0, v / _allowed_kn(limit, sog[jj], sog), np.inf))
         new = np.where(excess[1] < excess[0], 1, 0).astype(np.int8)
         neither = np.fmin(excess[0], excess[1]) > 1.0  # no plausible sub-track: keep the parity
         label = np.where(flagged & ~neither, new, label)
