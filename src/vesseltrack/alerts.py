@@ -58,10 +58,13 @@ FINDING_FEATURES = ("encounter_hours", "dark_sts_hours", "spoofing_events", "ide
 
 
 def voyage_findings(voyages: pd.DataFrame) -> np.ndarray:
-    """Per voyage: it carries at least one detector finding (:data:`FINDING_FEATURES` above 0)."""
+    """Per voyage: it carries at least one detector finding (:data:`FINDING_FEATURES` above 0, or a
+    strong watchlist match)."""
     out = np.zeros(len(voyages), dtype=bool)
     for c in FINDING_FEATURES:
         out |= voyages[c].to_numpy(dtype=float, na_value=0.0) > 0
+    if "watchlist_match" in voyages:  # a strong watchlist match (pipeline._apply_watchlist)
+        out |= voyages["watchlist_match"].notna().to_numpy()
     return out
 
 

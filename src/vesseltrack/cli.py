@@ -17,6 +17,7 @@ from typing import Any
 from vesseltrack.config import Config
 from vesseltrack.detect.params import ENCOUNTER_PRESETS, PRESETS, WINDOW_H, EncounterParams, GapParams
 from vesseltrack.errors import ConfigError, VesselTrackError
+from vesseltrack.products import PRODUCTS
 
 # Only light modules at the top: the commands import the library (pandas, scikit-learn, ...) when
 # they run, so that --help answers at once. Choices and defaults come from Config and the preset
@@ -38,10 +39,17 @@ carry a detector finding; --all-vessels ranks every vessel. Berths, marinas and 
 learnt from the data (where several ships lie still) so that ships moored side by side or silent
 at their berth are not taken for transfers or dark voyages.
 
+Cargo is estimated wherever a ship's reported draught changes across a port visit, a ship-to-ship
+encounter or a gap (tonnes and, for tankers, barrels of --product, as low-central-high ranges);
+trips are summed per month and route against the UN caps on oil to North Korea. --watchlist screens
+every vessel against sanctions lists; a match by IMO or MMSI is a finding.
+
 Writes into --out: alerts.csv (ranked, most anomalous first), events.csv, voyages.csv,
 rejects.csv (input rows not used, with the reason), stop_areas.csv (the berths, marinas and
-anchorages learnt; give it to a later run with --stop-areas) and summary.json (row accounting,
-parameters).
+anchorages learnt; give it to a later run with --stop-areas), vessels.csv (each ship's
+dimensions and draught record), cargo.csv (cargo operations and their trips), flows.csv (trips per
+month and route), watchlist_matches.csv (with --watchlist) and summary.json (row accounting,
+parameters, cap status).
 """
 
 SCORE_EXAMPLES = """\
@@ -55,6 +63,8 @@ examples:
       (also map.html, events/tracks .geojson and .parquet; see one ship with 'vesseltrack inspect')
   vesseltrack score day.csv --out today/ --stop-areas last_month/stop_areas.csv
       (berths and anchorages learnt from a month of data serve a one-day file)
+  vesseltrack score data/samples/sea_of_japan.csv.gz --out results/ --watchlist data/samples/ofac_sdn_excerpt.csv
+      (watchlist_matches.csv; alerts cite the list: "IMO 9358010 is on OFAC SDN (RUSSIA-EO14024) as MAIA-1")
 """
 
 
@@ -110,6 +120,8 @@ def _config(args: argparse.Namespace, **extra) -> Config:
         chunk_rows=args.chunk_rows,
         random_state=args.seed,
         stop_areas_file=args.stop_areas,
+        product=args.product,
+        watchlist_files=tuple(args.watchlist),
         **extra,
     )
 
@@ -158,6 +170,15 @@ def cmd_score(args: argparse.Namespace) -> int:
     ev = result.summary["events"]
     print(f"{result.summary['vessels']:,} vessels, {result.summary['voyages']:,} voyages, "
           + ", ".join(f"{n:,} {t}" for t, n in ev.items() if n))
+    cargo = result.summary["cargo"]
+    print(f"{cargo['operations']:,} cargo operations, {cargo['trips']:,} trips ({Path(args.out) / 'flows.csv'})")
+    for cap in cargo["caps"]:
+        if cap["trips"] or cap["capacity_bound_trips"]:
+            print(f"{cap['cap']}: {cap['text']}")
+    if "watchlist" in result.summary:
+        w = result.summary["watchlist"]["matches"]
+        print(f"watchlist: {w['strong']:,} strong, {w['name']:,} name-only and {w['weak']:,} weak matches "
+              f"({Path(args.out) / 'watchlist_matches.csv'})")
     n = len(result.alerts)
     print(f"{n:,} alert{'' if n == 1 else 's'} written to {Path(args.out) / 'alerts.csv'}")
     if args.map:
@@ -384,6 +405,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--stop-areas",
         metavar="CSV",
         help="berths, marinas and anchorages learnt by an earlier run (its stop_areas.csv), added to those learnt from these files (e.g. --stop-areas month/stop_areas.csv)",  # noqa: E501
+    )
+    common.add_argument(
+        "--product",
+        choices=sorted(PRODUCTS),
+        default=d["product"],
+        help=f"what tankers carry, for barrels and caps (default: {d['product']}; e.g. --product crude)",
+    )
+    common.add_argument(
+        "--watchlist",
+        action="append",
+        default=[],
+        metavar="CSV",
+        help="screen every vessel against a sanctions list: OFAC's SDN.CSV, an OpenSanctions maritime CSV or a plain "
+        "CSV (imo,mmsi,name,list,note); repeatable; never downloaded: pass your current file "
+        "(e.g. --watchlist sdn.csv)",
     )
     common.add_argument("--quiet", action="store_true", help="no progress messages on stderr (e.g. in scripts)")
 

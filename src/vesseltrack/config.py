@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from vesseltrack.detect.params import DEFAULT_MIN_VISIT_H, ENCOUNTER_PRESETS, PRESETS, GapParams
 from vesseltrack.errors import ConfigError
+from vesseltrack.products import DEFAULT_PRODUCT, PRODUCTS
 
 #: Alert policy: the lowest score (0..1) that makes an alert, and at most this many alerts.
 DEFAULT_MIN_SCORE = 0.6
@@ -54,6 +55,8 @@ class Config:
     all_vessels: bool = False
     #: Stop areas saved by an earlier run (its stop_areas.csv), combined with those learnt from this data.
     stop_areas_file: str | None = None
+    product: str = DEFAULT_PRODUCT
+    watchlist_files: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.gap_preset not in PRESETS:
@@ -63,6 +66,10 @@ class Config:
         if self.encounter_preset not in ENCOUNTER_PRESETS:
             raise ConfigError(
                 f"encounter preset {self.encounter_preset!r} is unknown; expected one of {sorted(ENCOUNTER_PRESETS)}; pick one with --encounter-preset"  # noqa: E501
+            )
+        if self.product not in PRODUCTS:
+            raise ConfigError(
+                f"product {self.product!r} is unknown; expected one of {sorted(PRODUCTS)}; pick one with --product"
             )
         checks = [
             ("gap_h", self.gap_h is None or self.gap_h > 0),

@@ -19,7 +19,7 @@ import pandas as pd
 
 import vesseltrack
 from vesseltrack import alerts as alerts_mod
-from vesseltrack import explain, features, ingest, schema, stopareas, tracks, zones
+from vesseltrack import cargo, explain, features, ingest, schema, stopareas, tracks, watchlist, zones
 from vesseltrack.config import Config
 from vesseltrack.detect import encounters, identity, loitering
 from vesseltrack.detect import events as ev
@@ -43,11 +43,18 @@ class Result:
     alerts: pd.DataFrame
     stop_areas: pd.DataFrame = field(default_factory=lambda: schema.empty(schema.STOP_AREAS))
     summary: dict = field(default_factory=dict)
+    vessels: pd.DataFrame = field(default_factory=lambda: schema.empty(schema.PARTICULARS))
+    cargo: pd.DataFrame = field(default_factory=lambda: schema.empty(schema.CARGO))
+    flows: pd.DataFrame = field(default_factory=lambda: schema.empty(schema.FLOWS))
+    watchlist_matches: pd.DataFrame | None = None  #: None when no watchlist was given
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables written to disk, by file stem."""
-        return {"alerts": self.alerts, "events": self.events, "voyages": self.voyages, "rejects": self.rejects,
-                "stop_areas": self.stop_areas}
+        out = {"alerts": self.alerts, "events": self.events, "voyages": self.voyages, "rejects": self.rejects,
+               "stop_areas": self.stop_areas, "vessels": self.vessels, "cargo": self.cargo, "flows": self.flows}
+        if self.watchlist_matches is not None:
+            out["watchlist_matches"] = self.watchlist_matches
+        return out
 
 
 def _n_vessels(positions: pd.DataFrame) -> int:
@@ -79,8 +86,10 @@ def run(
     gaz = zones.build_gazetteer(config.zone_files, replace=config.replace_ports)  # fail fast on bad zone files
     model = load_model(config.model_path) if config.model_path else None
     known = stopareas.load(config.stop_areas_file) if config.stop_areas_file else None  # fail fast on a bad file
+    listed = watchlist.read_watchlists(list(config.watchlist_files)) if config.watchlist_files else None  # fail fast
     positions, got, paths = _ingest(inputs, config, progress)
-    result = analyse(positions, config, gazetteer=gaz, model=model, progress=progress, stop_areas=known)
+    result = analyse(positions, config, gazetteer=gaz, model=model, progress=progress, stop_areas=known,
+                     listed=listed)
     result.rejects = got.rejects
     result.summary["rows"] = got.counts
     result.summary["inputs"] = [str(p) for p in paths]
@@ -186,8 +195,10 @@ def train(
 
 def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer: zones.Gazetteer | None = None,
             model: ScoringModel | None = None, progress: Progress | None = None,
-            stop_areas: stopareas.StopAreas | None = None) -> Result:
-    """Detect, build voyages, score and select alerts for a canonical positions table.
+            stop_areas: stopareas.StopAreas | None = None, listed: pd.DataFrame | None = None) -> Result:
+    """Detect, build voyages, score and select alerts for a canonical positions table; estimate
+    cargo and flows; screen vessels against the watchlist entries ``listed`` (watchlist.read_watchlists;
+    default: read from ``config.watchlist_files`` when set).
 
     Without ``model`` the batch is scored against itself; with one, against its reference traffic.
     """
@@ -204,7 +215,13 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
         np.isnan(vscore), None, explain.voyage_reasons(voyages, vcontrib, events, sensitive_names)
     )
     voyages["contributions"] = np.where(np.isnan(vscore), None, explain.contributions_text(vcontrib))  # type: ignore[call-overload]
-    voyages = schema.conform(voyages, schema.VOYAGES)
+    if listed is None and config.watchlist_files:
+        listed = watchlist.read_watchlists(list(config.watchlist_files))
+    matches = None
+    if listed is not None:
+        matches = _screen(d.positions, listed)
+        voyages = _apply_watchlist(voyages, matches)
+    voyages = schema.conform(voyages, schema.VOYAGES, fill_missing=True)
 
     is_gap = (events["event_type"] == "gap").to_numpy()
     if is_gap.any():
@@ -220,6 +237,8 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
     alerts = alerts_mod.select_alerts(
         voyages, events, min_score=config.min_score, top=config.top, all_vessels=config.all_vessels
     )
+    vessels, cargo_ops, flows, caps = cargo.analyse_cargo(d.positions, events, gaz, config.product)
+    _say(progress, f"cargo: {len(cargo_ops):,} cargo operations, {int(flows['trips'].sum()):,} trips")
     summary = {
         "vesseltrack_version": vesseltrack.__version__,
         "parameters": {**{k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(config).items()},
@@ -234,7 +253,36 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
         "gazetteer": gaz.describe(),
         "stop_areas": d.stop_areas.describe(),
         "populations": {k: int(v) for k, v in voyages["population"].value_counts().sort_index().items()},
+        "cargo": {"operations": len(cargo_ops), "trips": int(flows["trips"].sum()), "product": config.product,
+                  "caps": caps},
     }
+    if listed is not None and matches is not None:
+        summary["watchlist"] = {"entries": len(listed), "matches": {
+            s: int((matches["strength"] == s).sum()) for s in ("strong", "name", "weak")}}
     return Result(positions=d.positions, rejects=schema.empty(schema.REJECTS), events=events, voyages=voyages,
-                  alerts=alerts, stop_areas=d.stop_areas.table(), summary=summary)
+                  alerts=alerts, stop_areas=d.stop_areas.table(), summary=summary, vessels=vessels, cargo=cargo_ops,
+                  flows=flows, watchlist_matches=matches)
+
+
+def _screen(positions: pd.DataFrame, listed: pd.DataFrame) -> pd.DataFrame:
+    """Every vessel seen, screened against the watchlist entries (schema.WATCHLIST_MATCHES)."""
+    return schema.conform(watchlist.screen(watchlist.vessels_seen(positions), listed), schema.WATCHLIST_MATCHES)
+
+
+def _apply_watchlist(voyages: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFrame:
+    """Voyages of vessels with a strong watchlist match: the match is a finding (``watchlist_match``
+    names it) and raises the score like the other definitional findings, by the noisy-OR of
+    scoring.py with :data:`features.FINDING_WEIGHT` (a voyage too small a batch to score counts as
+    ordinary, 0.5, before it)."""
+    phrase = watchlist.reasons_by_track(matches)
+    hit = voyages["mmsi"].map(phrase)
+    has = hit.notna().to_numpy()
+    voyages = voyages.assign(watchlist_match=hit.where(hit.notna(), None))
+    if has.any():
+        s = voyages["score"].to_numpy(dtype=float)
+        s = np.where(has, 1.0 - (1.0 - np.where(np.isnan(s), 0.5, s)) * (1.0 - features.FINDING_WEIGHT), s)
+        voyages["score"] = s
+        reasons = voyages["reasons"].astype(object)
+        voyages["reasons"] = np.where(has, np.where(reasons.notna(), hit + "; " + reasons.fillna(""), hit), reasons)
+    return voyages
 

@@ -373,6 +373,14 @@ VOYAGES: tuple[Column, ...] = (
     *VOYAGE_FEATURES,
     C("identity_issues", "str", "", "which identity checks failed (the causes of invalid_identity), in words", True),
     C(
+        "watchlist_match",
+        "str",
+        "",
+        "strong watchlist matches of the vessel (IMO or MMSI; --watchlist), a finding: 'IMO 9358010 is on OFAC SDN "
+        "(RUSSIA-EO14024) as MAIA-1'",
+        True,
+    ),
+    C(
         "score",
         "float64",
         "",
@@ -407,6 +415,149 @@ STOP_AREAS: tuple[Column, ...] = (
     C("n_vessels", "int64", "", "distinct vessels that stopped in the area", False, 0),
 )
 
+# --- cargo (cargo.py) --------------------------------------------------------------------------------
+#: One row per track: what AIS static data says about the ship, for cargo estimates. Written as vessels.csv.
+PARTICULARS: tuple[Column, ...] = (
+    C("mmsi", "int32", "", "track (an MMSI, or MMSI + 1,000,000,000 for the second ship sharing one)", False),
+    C("imo", "Int32", "", "last IMO number broadcast", True),
+    C("vessel_name", "str", "", "last name broadcast (attacker-controlled text)", True),
+    C("vessel_type", "Int16", "", "highest AIS type code broadcast", True, 0, 99),
+    C("population", "str", "", "vessel population (features.POPULATIONS)", False),
+    C("length_m", "float64", "m", "length overall, the largest broadcast", True, 0),
+    C("width_m", "float64", "m", "beam, the largest broadcast", True, 0),
+    C("min_draught_m", "float64", "m", "smallest draught broadcast", True, 0),
+    C("max_draught_m", "float64", "m", "largest draught broadcast", True, 0),
+    C("draught_changes", "int64", "", "times the broadcast draught changed", False, 0),
+    C("draught_maintained", "boolean", "", "the draught changed at least once in the data", False),
+    C(
+        "dimensions_plausible",
+        "boolean",
+        "",
+        "beam/length in 0.08-0.30 and draught/beam in 0.10-0.90 (cargo.BEAM_LENGTH, DRAUGHT_BEAM)",
+        False,
+    ),
+    C("cargo_note", "str", "", "why the ship gets no cargo estimate from draught, if it does not", True),
+)
+
+#: One row per cargo operation (cargo.py): a draught change across a port visit, a ship-to-ship
+#: encounter or a gap, or a capacity bound. Written as cargo.csv; flows.csv sums its counted rows.
+CARGO: tuple[Column, ...] = (
+    C("op_id", "str", "", "event_id:mmsi (an encounter is one event, two ships)", False),
+    C("event_id", "str", "", "the port visit, encounter or gap (events.csv)", False),
+    C("event_type", "str", "", "'port_visit', 'encounter' or 'gap'", False),
+    C("mmsi", "int32", "", "", False),
+    C("imo", "Int32", "", "", True),
+    C("vessel_name", "str", "", "", True),
+    C("vessel_type", "Int16", "", "", True),
+    C("population", "str", "", "vessel population (features.POPULATIONS)", False),
+    C("start_time", UTC_NS, "UTC", "start of the event", False),
+    C("end_time", UTC_NS, "UTC", "end of the event", False),
+    C("start_lat", "float64", "deg", "", False, -90, 90),
+    C("start_lon", "float64", "deg", "", False, -180, 180),
+    C("where", "str", "", "'port', 'berth', 'sts' (ship-to-ship candidate), 'dark' (likely-dark gap) or 'gap'", False),
+    C("place", "str", "", "port, 'STS at sea with NAME', 'dark, could have reached NAMPO, RAJIN' or 'AIS gap'", False),
+    C("country", "str", "", "port's country as the gazetteer writes it (ISO alpha-2 code or name); empty at sea", True),
+    C("direction", "str", "", "'load' (draught rose) or 'discharge' (draught fell)", False),
+    C(
+        "basis",
+        "str",
+        "",
+        "'draught' (reported draught change x TPC) or 'capacity bound' (a tanker at an oil terminal whose draught "
+        "is not maintained: deadweight from dimensions x fill factor, an upper-end figure, not a measurement)",
+        False,
+    ),
+    C("draught_before_m", "float64", "m", "last draught reported at or before the start", True),
+    C(
+        "draught_after_m",
+        "float64",
+        "m",
+        "last draught reported up to 48 h after the end (cargo.SETTLE_H) or the ship's next event",
+        True,
+    ),
+    C("draught_change_m", "float64", "m", "after - before; NaN for a capacity bound", True),
+    C("length_m", "float64", "m", "AIS length overall", False, 0),
+    C("width_m", "float64", "m", "AIS beam", False, 0),
+    C("tpc_central_t_cm", "float64", "t/cm", "tonnes per centimetre immersion, central estimate", True, 0),
+    C("tonnes_low", "float64", "t", "cargo moved, low end (smallest coefficients, change - 0.1 m)", False, 0),
+    C("tonnes_central", "float64", "t", "cargo moved, central estimate", False, 0),
+    C("tonnes_high", "float64", "t", "cargo moved, high end (largest coefficients, change + 0.1 m)", False, 0),
+    C("barrels_low", "float64", "bbl", "tankers only (else NaN): tonnes_low x the product's barrels/tonne", True, 0),
+    C("barrels_central", "float64", "bbl", "tankers only (NaN for other ships)", True, 0),
+    C("barrels_high", "float64", "bbl", "tankers only (NaN for other ships)", True, 0),
+    C("product", "str", "", "product assumed for barrels (--product; products.PRODUCTS)", False),
+    C("origin", "str", "", "trip: loading place ('not seen loading' when the data shows none)", True),
+    C("destination", "str", "", "trip: discharge place, or where the ship went next if no discharge is reported", True),
+    C("to_dprk", "boolean", "", "trip: delivered to a North Korean port, or a likely-dark gap with one in reach", True),
+    C(
+        "sensitive_route",
+        "boolean",
+        "",
+        "trip: Russian Far East -> North Korea (directly, dark or via STS at sea), or North Korea -> Russia",
+        True,
+    ),
+    C("trip_time", UTC_NS, "UTC", "trip: when it counts in flows (the delivery, else the loading)", True),
+    C("counted", "boolean", "", "this row carries its trip's figures in flows.csv (one row per trip)", True),
+)
+
+#: Trips summed per month, route and basis (cargo.flows). Written as flows.csv.
+FLOWS: tuple[Column, ...] = (
+    C("month", "str", "", "YYYY-MM of the trips' delivery (cargo.trips)", False),
+    C("origin", "str", "", "", False),
+    C("destination", "str", "", "", False),
+    C("basis", "str", "", "'draught' or 'capacity bound' (never summed together)", False),
+    C("sensitive_route", "boolean", "", "see cargo.csv", False),
+    C("to_dprk", "boolean", "", "see cargo.csv", False),
+    C("trips", "int64", "", "", False, 1),
+    C("vessels", "int64", "", "", False, 1),
+    C("tonnes_low", "float64", "t", "", False, 0),
+    C("tonnes_central", "float64", "t", "", False, 0),
+    C("tonnes_high", "float64", "t", "", False, 0),
+    C("barrels_low", "float64", "bbl", "tankers' trips (empty when the route had none)", True, 0),
+    C("barrels_central", "float64", "bbl", "", True, 0),
+    C("barrels_high", "float64", "bbl", "", True, 0),
+    C("product", "str", "", "", False),
+)
+
+# --- watchlists (watchlist.py) ---------------------------------------------------------------------
+#: One row per listed vessel, read from a sanctions list (OFAC SDN.CSV, OpenSanctions maritime CSV, plain CSV).
+WATCHLIST: tuple[Column, ...] = (
+    C("list", "str", "", "list the entry is on, e.g. 'OFAC SDN', 'OpenSanctions', or a plain CSV's list column", False),
+    C("entry_id", "str", "", "the entry's id on its list (OFAC ent_num, OpenSanctions id, plain CSV data row)", False),
+    C("name", "str", "", "listed vessel name as written on the list", True),
+    C("former_names", "str", "", "former names (OFAC f.k.a.), '; '-joined", True),
+    C("aliases", "str", "", "other current names (OFAC a.k.a., OpenSanctions aliases), '; '-joined", True),
+    C("imo", "Int32", "", "listed IMO number (7 digits); <NA> when the entry has none", True, 0, 9_999_999),
+    C("imo_valid", "boolean", "", "the IMO number's check digit is right (False when there is no IMO)", False),
+    C("mmsi", "Int32", "", "listed MMSI (9 digits); <NA> when the entry has none", True, 0, 999_999_999),
+    C("call_sign", "str", "", "listed call sign", True),
+    C("flag", "str", "", "listed flag (country name as the list writes it)", True),
+    C("former_flags", "str", "", "former flags (OFAC 'Former Vessel Flag'), '; '-joined", True),
+    C("programs", "str", "", "sanctions programs, '; '-joined, e.g. 'IRAN; NPWMD' (plain CSV: its note)", True),
+    C("vessel_type", "str", "", "vessel type in the list's own words, e.g. 'Crude/Oil Products Tanker'", True),
+    C("source", "str", "", "file name the entry was read from", False),
+)
+
+#: One row per vessel seen x list entry it matched, the strongest way it matched.
+WATCHLIST_MATCHES: tuple[Column, ...] = (
+    C("mmsi", "int32", "", "the AIS track's MMSI", False, 1, 2**31 - 1),
+    C("imo", "Int32", "", "IMO number the vessel broadcast; <NA> when none", True, 0, 9_999_999),
+    C("vessel_name", "str", "", "name the vessel broadcast (attacker-controlled text)", True),
+    C("matched_on", "str", "", "'imo', 'mmsi', 'name' (name or alias) or 'former_name' (f.k.a.)", False),
+    C("strength", "str", "", "'strong' (a finding), 'name' (exact name only) or 'weak' (similar name, "
+      "or an MMSI the broadcast IMO contradicts)", False),
+    C("similarity", "float64", "", "name similarity, 0..1 (character n-gram cosine); 1.0 for exact matches", False,
+      0, 1),
+    C("list", "str", "", "list of the entry", False),
+    C("entry_id", "str", "", "the entry's id on its list", False),
+    C("listed_name", "str", "", "the entry's name", True),
+    C("listed_imo", "Int32", "", "the entry's IMO number", True, 0, 9_999_999),
+    C("listed_mmsi", "Int32", "", "the entry's MMSI", True, 0, 999_999_999),
+    C("programs", "str", "", "the entry's programs, '; '-joined", True),
+    C("flag", "str", "", "the entry's listed flag", True),
+    C("reason", "str", "", "plain-words phrase citing list, program and identifier, e.g. "
+      "'IMO 9358010 is on OFAC SDN (RUSSIA-EO14024) as MAIA-1'", False),
+)
+
 # --- alerts ----------------------------------------------------------------------------------------
 ALERTS: tuple[Column, ...] = (
     C("rank", "int64", "", "1 = most anomalous", False, 1),
@@ -432,7 +583,8 @@ ALERTS: tuple[Column, ...] = (
 )
 
 SPECS = {"positions": POSITIONS, "rejects": REJECTS, "events": EVENTS, "voyages": VOYAGES, "alerts": ALERTS,
-         "stop_areas": STOP_AREAS}
+         "stop_areas": STOP_AREAS, "vessels": PARTICULARS, "cargo": CARGO, "flows": FLOWS, "watchlist": WATCHLIST,
+         "watchlist_matches": WATCHLIST_MATCHES}
 
 
 def names(spec: tuple[Column, ...]) -> list[str]:

@@ -15,7 +15,7 @@ formats are read, recognised from the content (:func:`read_watchlist`):
   name may be empty, not all three; ``note`` is shown in brackets like a program.
 
 :func:`screen` matches the vessels seen (:func:`vessels_seen`) against the lists, one row per vessel x
-entry (spec :data:`WATCHLIST_MATCHES`), with a *strength*:
+entry (spec :data:`schema.WATCHLIST_MATCHES`), with a *strength*:
 
 - ``strong``: the broadcast IMO number equals a listed one (both with a valid check digit), or the
   MMSI equals a listed one and no valid broadcast IMO contradicts the entry. Only a strong match is
@@ -46,48 +46,7 @@ import pandas as pd
 
 from vesseltrack import schema
 from vesseltrack.errors import ConfigError
-from vesseltrack.schema import Column
-
-C = Column
-
-#: One row per listed vessel, from any of the three formats.
-WATCHLIST: tuple[Column, ...] = (
-    C("list", "str", "", "list the entry is on, e.g. 'OFAC SDN', 'OpenSanctions', or a plain CSV's list column", False),
-    C("entry_id", "str", "", "the entry's id on its list (OFAC ent_num, OpenSanctions id, plain CSV data row)", False),
-    C("name", "str", "", "listed vessel name as written on the list", True),
-    C("former_names", "str", "", "former names (OFAC f.k.a.), '; '-joined", True),
-    C("aliases", "str", "", "other current names (OFAC a.k.a., OpenSanctions aliases), '; '-joined", True),
-    C("imo", "Int32", "", "listed IMO number (7 digits); <NA> when the entry has none", True, 0, 9_999_999),
-    C("imo_valid", "boolean", "", "the IMO number's check digit is right (False when there is no IMO)", False),
-    C("mmsi", "Int32", "", "listed MMSI (9 digits); <NA> when the entry has none", True, 0, 999_999_999),
-    C("call_sign", "str", "", "listed call sign", True),
-    C("flag", "str", "", "listed flag (country name as the list writes it)", True),
-    C("former_flags", "str", "", "former flags (OFAC 'Former Vessel Flag'), '; '-joined", True),
-    C("programs", "str", "", "sanctions programs, '; '-joined, e.g. 'IRAN; NPWMD' (plain CSV: its note)", True),
-    C("vessel_type", "str", "", "vessel type in the list's own words, e.g. 'Crude/Oil Products Tanker'", True),
-    C("source", "str", "", "file name the entry was read from", False),
-)
-
-#: One row per vessel seen x list entry it matched, the strongest way it matched.
-WATCHLIST_MATCHES: tuple[Column, ...] = (
-    C("mmsi", "int32", "", "the AIS track's MMSI", False, 1, 2**31 - 1),
-    C("imo", "Int32", "", "IMO number the vessel broadcast; <NA> when none", True, 0, 9_999_999),
-    C("vessel_name", "str", "", "name the vessel broadcast (attacker-controlled text)", True),
-    C("matched_on", "str", "", "'imo', 'mmsi', 'name' (name or alias) or 'former_name' (f.k.a.)", False),
-    C("strength", "str", "", "'strong' (a finding), 'name' (exact name only) or 'weak' (similar name, "
-      "or an MMSI the broadcast IMO contradicts)", False),
-    C("similarity", "float64", "", "name similarity, 0..1 (character n-gram cosine); 1.0 for exact matches", False,
-      0, 1),
-    C("list", "str", "", "list of the entry", False),
-    C("entry_id", "str", "", "the entry's id on its list", False),
-    C("listed_name", "str", "", "the entry's name", True),
-    C("listed_imo", "Int32", "", "the entry's IMO number", True, 0, 9_999_999),
-    C("listed_mmsi", "Int32", "", "the entry's MMSI", True, 0, 999_999_999),
-    C("programs", "str", "", "the entry's programs, '; '-joined", True),
-    C("flag", "str", "", "the entry's listed flag", True),
-    C("reason", "str", "", "plain-words phrase citing list, program and identifier, e.g. "
-      "'IMO 9358010 is on OFAC SDN (RUSSIA-EO14024) as MAIA-1'", False),
-)
+from vesseltrack.schema import WATCHLIST, WATCHLIST_MATCHES
 
 #: Strengths, strongest first; only those in FINDING_STRENGTHS are findings.
 STRENGTHS = ("strong", "name", "weak")
@@ -288,7 +247,7 @@ def _read_plain(path: Path, text: str) -> pd.DataFrame:
 
 
 def read_watchlist(path: str | Path) -> pd.DataFrame:
-    """One watchlist file as a :data:`WATCHLIST` table, in the file's order.
+    """One watchlist file as a :data:`schema.WATCHLIST` table, in the file's order.
 
     The format (OFAC SDN.CSV, OpenSanctions maritime CSV, plain CSV) is recognised from the
     content; text is read as UTF-8, else cp1252 (OFAC's exports), never failing on a byte. Raises
@@ -302,7 +261,7 @@ def read_watchlist(path: str | Path) -> pd.DataFrame:
 
 
 def read_watchlists(paths: Iterable[str | Path]) -> pd.DataFrame:
-    """Several watchlist files as one :data:`WATCHLIST` table, in the order given."""
+    """Several watchlist files as one :data:`schema.WATCHLIST` table, in the order given."""
     parts = [read_watchlist(p) for p in paths]
     if not parts:
         return schema.empty(WATCHLIST).astype({"imo_valid": "boolean"})
@@ -422,7 +381,7 @@ def _reasons(m: pd.DataFrame) -> pd.Series:
 
 
 def screen(seen: pd.DataFrame, watchlist: pd.DataFrame, *, fuzzy_threshold: float = 0.9) -> pd.DataFrame:
-    """Match vessels seen (:func:`vessels_seen`) against a :data:`WATCHLIST`: a :data:`WATCHLIST_MATCHES` table.
+    """Match vessels seen (:func:`vessels_seen`) against watchlist entries: a schema.WATCHLIST_MATCHES table.
 
     One row per (mmsi, imo, vessel_name) x (list, entry_id) matched, the strongest way it matched
     (strength 'strong' > 'name' > 'weak'; then imo > mmsi > name > former_name), sorted by mmsi,
