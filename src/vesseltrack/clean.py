@@ -225,17 +225,7 @@ def clean_chunk(
             else np.arange(1, n + 1, dtype=np.int64))
 
     # --- mmsi ---
-    raw_mmsi = frame["mmsi"]
-    if pd.api.types.is_numeric_dtype(raw_mmsi.dtype) and not isinstance(raw_mmsi.dtype, pd.CategoricalDtype):
-        mmsi = raw_mmsi.to_numpy(dtype=np.float64, na_value=np.nan)
-        missing_mmsi = np.isnan(mmsi)
-        mmsi_text = None
-    else:
-        txt = raw_mmsi.astype("str")
-        stripped = txt.str.strip()
-        missing_mmsi = (txt.isna() | (stripped == "") | stripped.str.lower().isin(_NULL_TEXT)).to_numpy(bool)
-        mmsi = pd.to_numeric(stripped.where(~missing_mmsi), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        mmsi_text = stripped.to_numpy(dtype=object, na_value="")
+    mmsi, missing_mmsi, mmsi_text = _mmsi_values(frame["mmsi"])
     lo = MMSI_MIN_STRICT if strict_mmsi else 1
     with np.errstate(invalid="ignore"):
         good_mmsi = (mmsi >= lo) & (mmsi <= MMSI_MAX) & (mmsi == np.floor(mmsi))
@@ -261,8 +251,26 @@ def clean_chunk(
     rejects = (_rejects(frame, file, rows, rejected, conds, mmsi, mmsi_text, station, lat, lon) if rejected.any()
                else schema.empty(schema.REJECTS))
 
-    # --- positions ---
-    # rows to keep, in the order wanted: one gather per column does filter and (optional) sort
+    sel = _kept_order(keep, mmsi, ts, sort)
+    return _kept_positions(frame, n, sel, mmsi, ts, lat, lon, gather), rejects
+
+
+def _mmsi_values(raw_mmsi: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(MMSI as float64, NaN when missing or not a number; missing mask; the stripped text of a text
+    column for reject details, else None)."""
+    if pd.api.types.is_numeric_dtype(raw_mmsi.dtype) and not isinstance(raw_mmsi.dtype, pd.CategoricalDtype):
+        mmsi = raw_mmsi.to_numpy(dtype=np.float64, na_value=np.nan)
+        return mmsi, np.isnan(mmsi), None
+    txt = raw_mmsi.astype("str")
+    stripped = txt.str.strip()
+    missing_mmsi = (txt.isna() | (stripped == "") | stripped.str.lower().isin(_NULL_TEXT)).to_numpy(bool)
+    mmsi = pd.to_numeric(stripped.where(~missing_mmsi), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    return mmsi, missing_mmsi, stripped.to_numpy(dtype=object, na_value="")
+
+
+def _kept_order(keep: np.ndarray, mmsi: np.ndarray, ts: pd.Series, sort) -> np.ndarray | None:
+    """Rows to keep, in the order wanted (None: all, as they are): one gather per column then does
+    filter and (optional) sort."""
     sel = None if keep.all() else np.flatnonzero(keep)
     if sort is not None:
         mm_k = mmsi if sel is None else mmsi[sel]
@@ -270,6 +278,13 @@ def clean_chunk(
         order = sort(mm_k.astype(np.int32), ts_k)
         if order is not None:
             sel = order if sel is None else sel[order]
+    return sel
+
+
+def _kept_positions(frame: pd.DataFrame, n: int, sel: np.ndarray | None, mmsi: np.ndarray, ts: pd.Series,
+                    lat: np.ndarray, lon: np.ndarray, gather) -> pd.DataFrame:
+    """schema.POSITIONS table of rows ``sel`` (see :func:`_kept_order`), every column validated (and
+    narrowed) in input order, then gathered (through ``gather`` when given): fewer bytes move."""
     all_kept = sel is None
 
     def take(name, a, part="values"):
@@ -277,7 +292,6 @@ def clean_chunk(
             return gather(name, part, a, sel)
         return a if all_kept else a.take(sel)
 
-    # every column is validated (and narrowed) in input order, then gathered: fewer bytes move
     with np.errstate(invalid="ignore"):
         mmsi32 = mmsi.astype(np.int32)  # (rejected rows may hold NaN; they are not gathered)
     stamps = take("timestamp", ts.array.as_unit("ns").asi8)
@@ -300,8 +314,7 @@ def clean_chunk(
             continue
         cat = _text(frame[name], _CLASS if name == "ais_class" else None)
         out[name] = cat if all_kept else cat.take(sel)  # type: ignore[arg-type]  # sel is set when not all_kept
-    positions = pd.DataFrame({c: out[c] for c in schema.names(schema.POSITIONS)}, copy=False)
-    return positions, rejects
+    return pd.DataFrame({c: out[c] for c in schema.names(schema.POSITIONS)}, copy=False)
 
 
 def duplicate_rows(sorted_positions: pd.DataFrame) -> np.ndarray:

@@ -179,6 +179,40 @@ def make_map(result, *, mmsi: int | None = None, max_points_per_track: int = DEF
     """
     folium = _folium()
     SafePopup = _safe_popup_class()
+    steps, events, alerts, note = _map_subject(result, mmsi, max_vessels)
+    bounds = _track_bounds(steps)
+    m = _base_map(folium, bounds, height, tiles)
+    span = max(bounds[1][0] - bounds[0][0], bounds[1][1] - bounds[0][1])
+    step = 1.0 if span <= 30 else 5.0 if span <= 120 else 10.0
+    grat = folium.FeatureGroup(name=f"graticule ({step:.0f}°)", control=True)
+    grat.add_to(m)  # drawn first, filled once the bounds are final
+
+    gaz = _gazetteer(result, gazetteer)
+    g = events[(events["event_type"] == "gap").to_numpy() & events["end_lat"].notna().to_numpy()]
+    near = _add_sensitive_ports(folium, SafePopup, m, gaz, bounds)
+    z = gaz.zones
+    reach = reachable_port_names(g["reachable_ports"])
+    bounds = _extend(bounds, z.loc[z["port"].isin(reach).to_numpy() & near, ["lat", "lon"]].to_numpy(float))
+
+    colours = _vessel_colours(steps["mmsi"].to_numpy())
+    _add_tracks(folium, SafePopup, m, steps, colours, max_points_per_track)
+    _add_gaps(folium, SafePopup, m, g, colours)
+    _add_events(folium, SafePopup, m, events, colours)
+    _add_alerts(folium, SafePopup, m, alerts, _alert_locations(alerts, result.events, steps))
+
+    if note:
+        m.get_root().html.add_child(folium.Element(
+            "<div style='position:fixed;bottom:36px;left:10px;z-index:1000;background:white;padding:3px 6px;"
+            f"font:12px sans-serif;border:1px solid #999'>{html.escape(note)}</div>"))
+    folium.LayerControl(collapsed=False).add_to(m)
+    _graticule(folium, grat, bounds, step)
+    m.fit_bounds(bounds)
+    return m
+
+
+def _map_subject(result, mmsi: int | None, max_vessels: int):
+    """(steps, events, alerts, note) to draw: one vessel's, the whole fleet's, or the fleet cut down
+    to ``max_vessels`` (:func:`vessels_to_show`) with a note saying so (else None)."""
     steps = investigate.track_segments(result, mmsi)
     events = result.events if mmsi is None else investigate.vessel_events(result, mmsi)
     alerts = result.alerts if mmsi is None else result.alerts[result.alerts["mmsi"].to_numpy() == int(mmsi)]
@@ -190,14 +224,20 @@ def make_map(result, *, mmsi: int | None = None, max_points_per_track: int = DEF
         events = events[events["mmsi"].isin(shown).to_numpy()]
         alerts = alerts[alerts["mmsi"].isin(shown).to_numpy()]
         note = f"showing {len(shown):,} of {n_all:,} vessels: those with alerts first, then the highest-scoring events"
+    return steps, events, alerts, note
 
+
+def _track_bounds(steps: pd.DataFrame) -> list[list[float]]:
+    """[[south, west], [north, east]] of the positions (most of the world when there are none)."""
     if len(steps):
         lat, lon = steps["lat"].to_numpy(float), steps["lon"].to_numpy(float)
-        bounds = [[float(lat.min()), float(lon.min())], [float(lat.max()), float(lon.max())]]
-    else:
-        bounds = [[-60.0, -180.0], [70.0, 180.0]]
-    centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+        return [[float(lat.min()), float(lon.min())], [float(lat.max()), float(lon.max())]]
+    return [[-60.0, -180.0], [70.0, 180.0]]
 
+
+def _base_map(folium, bounds, height: str, tiles: str | None):
+    """The empty map: sea-coloured background, title, Leaflet from the CDN (inlined on writing), optional tiles."""
+    centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
     m = folium.Map(location=centre, tiles=None, zoom_start=6, control_scale=True, height=height, prefer_canvas=True)
     m.default_js = [("leaflet", LEAFLET_JS_URL)]
     m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
@@ -206,18 +246,13 @@ def make_map(result, *, mmsi: int | None = None, max_points_per_track: int = DEF
     m.get_root().header.add_child(folium.Element("<title>vesseltrack map</title>"), name="vesseltrack_title")
     if tiles:
         folium.TileLayer(tiles, name="background tiles").add_to(m)
+    return m
 
-    span = max(bounds[1][0] - bounds[0][0], bounds[1][1] - bounds[0][1])
-    step = 1.0 if span <= 30 else 5.0 if span <= 120 else 10.0
-    grat = folium.FeatureGroup(name=f"graticule ({step:.0f}°)", control=True)
-    grat.add_to(m)  # drawn first, filled once the bounds are final
 
-    # sensitive port zones near the data
-    gaz = _gazetteer(result, gazetteer)
+def _add_sensitive_ports(folium, SafePopup, m, gaz: zones.Gazetteer, bounds, margin: float = 1.0) -> np.ndarray:
+    """Draw the sensitive port zones within ``margin`` degrees of ``bounds`` (circles, or polygons for
+    polygon zones, and a dot at the centre); return that mask over ``gaz.zones``."""
     z = gaz.zones
-    margin = 1.0
-    g = events[(events["event_type"] == "gap").to_numpy() & events["end_lat"].notna().to_numpy()]
-    reach = reachable_port_names(g["reachable_ports"])
     near = (z["sensitive"].to_numpy(bool)
             & (z["lat"].to_numpy() >= bounds[0][0] - margin) & (z["lat"].to_numpy() <= bounds[1][0] + margin)
             & (z["lon"].to_numpy() >= bounds[0][1] - margin) & (z["lon"].to_numpy() <= bounds[1][1] + margin))
@@ -241,13 +276,14 @@ def make_map(result, *, mmsi: int | None = None, max_points_per_track: int = DEF
         dot.add_child(SafePopup(tip, tooltip=esc(row["port"])))
         dot.add_to(ports)
     ports.add_to(m)
-    bounds = _extend(bounds, z.loc[z["port"].isin(reach).to_numpy() & near, ["lat", "lon"]].to_numpy(float))
+    return near
 
-    # tracks: one multi-polyline per vessel, pieces split at gaps
-    colours = _vessel_colours(steps["mmsi"].to_numpy())
+
+def _add_tracks(folium, SafePopup, m, steps: pd.DataFrame, colours: dict[int, str], max_points: int) -> None:
+    """Draw the tracks: one multi-polyline per vessel, pieces split at gaps and jumps, downsampled."""
     names = _name_of(steps)
     tracks_group = folium.FeatureGroup(name="tracks")
-    ds = downsample(_split_jumps(steps), max_points_per_track)
+    ds = downsample(_split_jumps(steps), max_points)
     n_positions = steps["mmsi"].value_counts()
     if len(ds):
         mm = ds["mmsi"].to_numpy()
@@ -268,45 +304,70 @@ def make_map(result, *, mmsi: int | None = None, max_points_per_track: int = DEF
             line.add_to(tracks_group)
     tracks_group.add_to(m)
 
-    # gaps: dashed lines between their ends
+
+def _gap_popup(r) -> str:
+    """Popup of a closed gap (a row of the events table)."""
+    return popup_html(
+        f"gap: {r.vessel_name or ''} ({r.mmsi})",
+        [
+            ("from", r.start_time),
+            ("to", r.end_time),
+            ("duration", f"{r.duration_h:.1f} h"),
+            ("score", None if pd.isna(r.score) else f"{r.score:.3f}"),
+            ("reasons", r.reasons),
+            ("reachable ports", r.reachable_ports),
+            ("spare time", None if pd.isna(r.spare_h) else f"{r.spare_h:.1f} h"),
+            (
+                "draught",
+                None
+                if pd.isna(r.draught_before_m)
+                else f"{r.draught_before_m:.1f} m -> {r.draught_after_m:.1f} m",
+            ),
+            (
+                "destination",
+                None
+                if r.destination_before is None
+                else f"{r.destination_before} -> {r.destination_after}",
+            ),
+            ("name", None if r.name_before == r.name_after else f"{r.name_before} -> {r.name_after}"),
+        ],
+    )
+
+
+def _add_gaps(folium, SafePopup, m, gaps: pd.DataFrame, colours: dict[int, str]) -> None:
+    """Draw the closed gaps as dashed lines between their ends, in the vessel's colour."""
     gaps_group = folium.FeatureGroup(name="gaps (AIS silent)")
-    for r in g.itertuples(index=False):
+    for r in gaps.itertuples(index=False):
         line = folium.PolyLine([[r.start_lat, r.start_lon], [r.end_lat, r.end_lon]],
                                color=colours.get(int(r.mmsi), "#555555"), weight=3, opacity=0.9, dash_array="8 6")
-        line.add_child(
-            SafePopup(
-                popup_html(
-                    f"gap: {r.vessel_name or ''} ({r.mmsi})",
-                    [
-                        ("from", r.start_time),
-                        ("to", r.end_time),
-                        ("duration", f"{r.duration_h:.1f} h"),
-                        ("score", None if pd.isna(r.score) else f"{r.score:.3f}"),
-                        ("reasons", r.reasons),
-                        ("reachable ports", r.reachable_ports),
-                        ("spare time", None if pd.isna(r.spare_h) else f"{r.spare_h:.1f} h"),
-                        (
-                            "draught",
-                            None
-                            if pd.isna(r.draught_before_m)
-                            else f"{r.draught_before_m:.1f} m -> {r.draught_after_m:.1f} m",
-                        ),
-                        (
-                            "destination",
-                            None
-                            if r.destination_before is None
-                            else f"{r.destination_before} -> {r.destination_after}",
-                        ),
-                        ("name", None if r.name_before == r.name_after else f"{r.name_before} -> {r.name_after}"),
-                    ],
-                ),
-                tooltip=esc(f"gap {r.duration_h:.0f} h"),
-            )
-        )
+        line.add_child(SafePopup(_gap_popup(r), tooltip=esc(f"gap {r.duration_h:.0f} h")))
         line.add_to(gaps_group)
     gaps_group.add_to(m)
 
-    # other events as small markers
+
+def _event_popup(r) -> str:
+    """Popup of an event other than a gap (a row of the events table)."""
+    return popup_html(
+        f"{r.event_type.replace('_', ' ')}: {r.vessel_name or ''} ({r.mmsi})",
+        [
+            ("port", r.port),
+            ("from", r.start_time),
+            ("to", r.end_time),
+            ("duration", f"{r.duration_h:.1f} h"),
+            ("other vessel", r.other_mmsi),
+            ("reasons", r.reasons),
+            (
+                "draught",
+                None
+                if pd.isna(r.draught_before_m)
+                else f"{r.draught_before_m:.1f} m -> {r.draught_after_m:.1f} m",
+            ),
+        ],
+    )
+
+
+def _add_events(folium, SafePopup, m, events: pd.DataFrame, colours: dict[int, str]) -> None:
+    """Draw port visits and the other events as small markers, and open gaps where the ship went silent."""
     ev_group = folium.FeatureGroup(name="port visits and other events")
     open_gap = (events["event_type"] == "gap").to_numpy() & events["end_lat"].isna().to_numpy()
     other = events[(events["event_type"] != "gap").to_numpy() | open_gap]
@@ -322,34 +383,16 @@ def make_map(result, *, mmsi: int | None = None, max_points_per_track: int = DEF
         colour = EVENT_COLOURS.get(r.event_type, "#333333")
         mk = folium.CircleMarker([r.start_lat, r.start_lon], radius=4, color=colour, weight=1.5, fill=True,
                                  fill_color=colour, fill_opacity=0.7)
-        mk.add_child(
-            SafePopup(
-                popup_html(
-                    f"{r.event_type.replace('_', ' ')}: {r.vessel_name or ''} ({r.mmsi})",
-                    [
-                        ("port", r.port),
-                        ("from", r.start_time),
-                        ("to", r.end_time),
-                        ("duration", f"{r.duration_h:.1f} h"),
-                        ("other vessel", r.other_mmsi),
-                        ("reasons", r.reasons),
-                        (
-                            "draught",
-                            None
-                            if pd.isna(r.draught_before_m)
-                            else f"{r.draught_before_m:.1f} m -> {r.draught_after_m:.1f} m",
-                        ),
-                    ],
-                ),
-                tooltip=esc(f"{r.event_type.replace('_', ' ')} {r.port or ''}".strip()),
-            )
-        )
+        mk.add_child(SafePopup(_event_popup(r),
+                               tooltip=esc(f"{r.event_type.replace('_', ' ')} {r.port or ''}".strip())))
         mk.add_to(ev_group)
     ev_group.add_to(m)
 
-    # alerts as red rings where they happened
+
+def _add_alerts(folium, SafePopup, m, alerts: pd.DataFrame, places: list[tuple[float, float]]) -> None:
+    """Draw the alerts as red rings at ``places`` (:func:`_alert_locations`; NaN: not drawn)."""
     al_group = folium.FeatureGroup(name="alerts")
-    for r, (alat, alon) in zip(alerts.itertuples(index=False), _alert_locations(alerts, result.events, steps)):
+    for r, (alat, alon) in zip(alerts.itertuples(index=False), places):
         if np.isnan(alat):
             continue
         mk = folium.CircleMarker([alat, alon], radius=10, color=ALERT_COLOUR, weight=3, fill=False)
@@ -358,15 +401,6 @@ def make_map(result, *, mmsi: int | None = None, max_points_per_track: int = DEF
             ("to", r.end_time), ("reasons", r.reasons)]), tooltip=esc(f"alert #{r.rank} {r.vessel_name or r.mmsi}")))
         mk.add_to(al_group)
     al_group.add_to(m)
-
-    if note:
-        m.get_root().html.add_child(folium.Element(
-            "<div style='position:fixed;bottom:36px;left:10px;z-index:1000;background:white;padding:3px 6px;"
-            f"font:12px sans-serif;border:1px solid #999'>{html.escape(note)}</div>"))
-    folium.LayerControl(collapsed=False).add_to(m)
-    _graticule(folium, grat, bounds, step)
-    m.fit_bounds(bounds)
-    return m
 
 
 def reachable_port_names(col: pd.Series) -> set[str]:

@@ -103,11 +103,30 @@ def resample(steps: pd.DataFrame, *, bin_min: float = 10.0, max_interp_gap_h: fl
     mmsi = steps["mmsi"].to_numpy()
     ts = steps["timestamp"].array.asi8
     b = int(round(bin_min * 60e9))
-    half = b // 2
     implied = steps["implied_speed_kn"].to_numpy()
-    # per block of reports (small scratch arrays): valid_next (the step to the next report may be
-    # interpolated), then the grid times each report covers, [lo, hi): to the next report, or half
-    # a bin at the edge of a track piece; only reports that cover a grid time are kept
+    valid_next = _interpolable_steps(mmsi, ts, implied, max_interp_gap_h, max_stationary_gap_h, stationary_kn)
+    valid_prev = np.zeros(n, dtype=bool)
+    valid_prev[1:] = valid_next[:-1]
+    k, src = _grid_samples(ts, valid_prev, valid_next, b)
+    # from here on only the reports that give samples (a fraction of all when reports are denser
+    # than the grid), and the next report of each
+    vn = valid_next[src]
+    j = np.minimum(src + 1, max(n - 1, 0))
+    sog = steps["sog_kn"].to_numpy()
+    rs_src = _report_speed(src, sog, implied, valid_prev, valid_next)
+    rs_j = _report_speed(j, sog, implied, valid_prev, valid_next)
+    frac = _step_fraction(ts, src, j, k * b, vn)
+    la, lo_ = _interpolate_position(steps["lat"].to_numpy(), steps["lon"].to_numpy(), src, j, frac, vn)
+    sp = np.where(vn, rs_src * (1 - frac) + rs_j * frac, rs_src)
+    sp = np.where(np.isnan(sp) & vn, implied[j], sp)
+    return Samples(k=k, src=src, mmsi=mmsi[src], lat=la, lon=lo_, speed=sp)
+
+
+def _interpolable_steps(mmsi: np.ndarray, ts: np.ndarray, implied: np.ndarray, max_interp_gap_h: float,
+                        max_stationary_gap_h: float | None, stationary_kn: float) -> np.ndarray:
+    """Per report: whether the step to the next report (same vessel) may be interpolated (see
+    :func:`resample`); computed per block of reports (small scratch arrays)."""
+    n = len(ts)
     valid_next = np.zeros(n, dtype=bool)
     for s in range(0, max(n - 1, 0), BLOCK_ROWS):
         e = min(s + BLOCK_ROWS, n - 1)
@@ -116,8 +135,16 @@ def resample(steps: pd.DataFrame, *, bin_min: float = 10.0, max_interp_gap_h: fl
         if max_stationary_gap_h is not None:
             ok_dt |= (dtn <= max_stationary_gap_h * _NS_H) & (implied[s + 1:e + 1] < stationary_kn)
         valid_next[s:e] = (mmsi[s + 1:e + 1] == mmsi[s:e]) & ok_dt
-    valid_prev = np.zeros(n, dtype=bool)
-    valid_prev[1:] = valid_next[:-1]
+    return valid_next
+
+
+def _grid_samples(ts: np.ndarray, valid_prev: np.ndarray, valid_next: np.ndarray,
+                  b: int) -> tuple[np.ndarray, np.ndarray]:
+    """(grid index, source report) of every sample: each report covers the grid times [lo, hi) up to
+    the next report, or half a bin at the edge of a track piece; found per block of reports, only
+    the reports that cover a grid time kept."""
+    n = len(ts)
+    half = b // 2
     rows_l, k_lo_l, count_l = [], [], []
     for s in range(0, n, BLOCK_ROWS):
         e = min(s + BLOCK_ROWS, n)
@@ -134,44 +161,47 @@ def resample(steps: pd.DataFrame, *, bin_min: float = 10.0, max_interp_gap_h: fl
     rows = np.concatenate(rows_l) if rows_l else np.empty(0, np.int64)
     k_lo = np.concatenate(k_lo_l) if k_lo_l else np.empty(0, np.int64)
     count = np.concatenate(count_l) if count_l else np.empty(0, np.int64)
-    # from here on only the reports that give samples (a fraction of all when reports are denser
-    # than the grid), and the next report of each
     r_src = np.repeat(np.arange(len(rows)), count)
     first = np.cumsum(count) - count
     k = k_lo[r_src] + (np.arange(len(r_src)) - first[r_src])
     del first, k_lo
-    src = rows[r_src]
-    del r_src
-    vn = valid_next[src]
-    j = np.minimum(src + 1, max(n - 1, 0))
-    lat = steps["lat"].to_numpy()
-    lon = steps["lon"].to_numpy()
-    sog = steps["sog_kn"].to_numpy()
+    return k, rows[r_src]
 
-    def report_speed(i: np.ndarray) -> np.ndarray:
-        """Speed of report i: SOG, else the implied speed of a step into / out of it within the bound."""
-        out = sog[i].astype(float)
-        miss = np.flatnonzero(np.isnan(out))
-        if len(miss):
-            im = i[miss]
-            spd_in = np.where(valid_prev[im], implied[im], np.nan)
-            spd_out = np.where(valid_next[im], implied[np.minimum(im + 1, n - 1)], np.nan)
-            out[miss] = np.where(np.isnan(spd_in), spd_out, spd_in)
-        return out
 
-    rs_src, rs_j = report_speed(src), report_speed(j)
-    # interpolation, in place (each temporary is one array per sample)
+def _report_speed(i: np.ndarray, sog: np.ndarray, implied: np.ndarray, valid_prev: np.ndarray,
+                  valid_next: np.ndarray) -> np.ndarray:
+    """Speed of report i: SOG, else the implied speed of a step into / out of it within the bound."""
+    n = len(sog)
+    out = sog[i].astype(float)
+    miss = np.flatnonzero(np.isnan(out))
+    if len(miss):
+        im = i[miss]
+        spd_in = np.where(valid_prev[im], implied[im], np.nan)
+        spd_out = np.where(valid_next[im], implied[np.minimum(im + 1, n - 1)], np.nan)
+        out[miss] = np.where(np.isnan(spd_in), spd_out, spd_in)
+    return out
+
+
+def _step_fraction(ts: np.ndarray, src: np.ndarray, j: np.ndarray, num: np.ndarray, vn: np.ndarray) -> np.ndarray:
+    """Where each sample time ``num`` (ns, consumed) lies between report src and report j, in [0, 1];
+    0 where the step is not interpolated (``vn`` False). In place: one temporary per sample."""
     t_src = ts[src]
     d = ts[j]
     d -= t_src  # time to the next report (0 for the last report)
     d[d <= 0] = 1
-    num = k * b
     num -= t_src
     del t_src
     frac = num / d
     del num, d
     frac[~vn] = 0.0
     np.clip(frac, 0.0, 1.0, out=frac)
+    return frac
+
+
+def _interpolate_position(lat: np.ndarray, lon: np.ndarray, src: np.ndarray, j: np.ndarray, frac: np.ndarray,
+                          vn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(lat, lon) at ``frac`` of the way from report src to report j (src's where ``vn`` is False),
+    longitudes across the antimeridian the short way. In place: one temporary per sample."""
     la = lat[j]
     lat_s = lat[src]
     la -= lat_s
@@ -185,10 +215,7 @@ def resample(steps: pd.DataFrame, *, bin_min: float = 10.0, max_interp_gap_h: fl
     lo_ *= vn
     lo_ += lon_s
     del lon_s
-    lo_ = _wrap180(lo_)
-    sp = np.where(vn, rs_src * (1 - frac) + rs_j * frac, rs_src)
-    sp = np.where(np.isnan(sp) & vn, implied[j], sp)
-    return Samples(k=k, src=src, mmsi=mmsi[src], lat=la, lon=lo_, speed=sp)
+    return la, _wrap180(lo_)
 
 
 def _xyz_cells(lat: np.ndarray, lon: np.ndarray, cell_m: float) -> tuple[np.ndarray, int]:
@@ -424,13 +451,7 @@ def detect_encounters(steps: pd.DataFrame, gaz: Gazetteer, *, params: EncounterP
     ``stop_areas``: learnt berths, marinas and anchorages (stopareas.py) that give each encounter its
     ``context`` and decide ``sts_candidate`` (:func:`sts_candidates`).
     """
-    if isinstance(params, str):
-        if params not in ENCOUNTER_PRESETS:
-            raise ConfigError(
-                f"encounter preset {params!r} is unknown; expected one of {sorted(ENCOUNTER_PRESETS)}; pick one of those"  # noqa: E501
-            )
-        params = ENCOUNTER_PRESETS[params]
-    p = params
+    p = _encounter_params(params)
     s = resample(steps, bin_min=p.bin_min, max_interp_gap_h=p.max_interp_gap_h,
                  max_stationary_gap_h=p.max_stationary_gap_h, stationary_kn=p.stationary_kn)
     cp = close_pairs(s, p.max_distance_m, chunk_samples=p.chunk_samples)
@@ -442,33 +463,89 @@ def detect_encounters(steps: pd.DataFrame, gaz: Gazetteer, *, params: EncounterP
         a, b, sep = a[ok], b[ok], sep[ok]
     if len(a) == 0:
         return ev.conform(pd.DataFrame())
-    # one row per close pair of samples (a, b) at a grid time k
+    rows = _long_runs(s, a, b, sep, p)
+    if len(rows.a) == 0:
+        return ev.conform(pd.DataFrame())
+    eps = _episodes(s, rows, p, gaz)
+    if len(eps.first) == 0:
+        return ev.conform(pd.DataFrame())
+    out = _encounter_table(steps, gaz, s, rows, eps, p.bin_min)
+    ctx = stopareas.event_context(eps.mlat, eps.mlon, assign_zone(eps.mlat, eps.mlon, gaz),
+                                  stop_areas or stopareas.empty())
+    out["context"] = stopareas.context_names(ctx)
+    out["sts_candidate"] = sts_candidates(ctx, out["vessel_type"], out["other_vessel_type"])
+    return ev.conform(out)
+
+
+def _encounter_params(params: EncounterParams | str) -> EncounterParams:
+    """``params`` itself, or the preset of that name (a ConfigError naming the presets if unknown)."""
+    if isinstance(params, str):
+        if params not in ENCOUNTER_PRESETS:
+            raise ConfigError(
+                f"encounter preset {params!r} is unknown; expected one of {sorted(ENCOUNTER_PRESETS)}; pick one of those"  # noqa: E501
+            )
+        params = ENCOUNTER_PRESETS[params]
+    return params
+
+
+@dataclass
+class _PairRows:
+    """Close pairs of samples (a, b) at grid time k, sorted by (pair, k); ``pair`` numbers the vessel pairs."""
+
+    a: np.ndarray
+    b: np.ndarray
+    sep: np.ndarray
+    mmsi_a: np.ndarray
+    mmsi_b: np.ndarray
+    k: np.ndarray
+    pair: np.ndarray
+
+
+def _bridge_bins(p: EncounterParams) -> int:
+    """Largest jump of grid index within one run: holes up to ``bridge_h`` are bridged."""
+    return 1 + int(np.floor(p.bridge_h / (p.bin_min / 60.0) + 1e-9))
+
+
+def _long_runs(s: Samples, a: np.ndarray, b: np.ndarray, sep: np.ndarray, p: EncounterParams) -> _PairRows:
+    """The close pairs of samples sorted by (pair, grid time), only those in runs of consecutive bins
+    (holes up to ``bridge_h`` bridged) lasting at least ``min_duration_h``."""
     row_mmsi_a, row_mmsi_b = s.mmsi[a].astype(np.int64), s.mmsi[b].astype(np.int64)
     k = s.k[a]
     o = np.lexsort((k, row_mmsi_b, row_mmsi_a))
     a, b, sep, row_mmsi_a, row_mmsi_b, k = a[o], b[o], sep[o], row_mmsi_a[o], row_mmsi_b[o], k[o]
     pair = np.cumsum(np.r_[True, (row_mmsi_a[1:] != row_mmsi_a[:-1]) | (row_mmsi_b[1:] != row_mmsi_b[:-1])]) - 1
     bin_h = p.bin_min / 60.0
-    run = _runs(pair, k, 1 + int(np.floor(p.bridge_h / bin_h + 1e-9)))
+    run = _runs(pair, k, _bridge_bins(p))
     run_first = np.flatnonzero(np.r_[True, run[1:] != run[:-1]])
     run_last = np.r_[run_first[1:], len(run)] - 1
     long = (k[run_last] - k[run_first]) * bin_h >= p.min_duration_h - 1e-9
     keep_row = np.repeat(long, run_last - run_first + 1)
-    a, b, sep, row_mmsi_a, row_mmsi_b, k, pair = (
-        a[keep_row],
-        b[keep_row],
-        sep[keep_row],
-        row_mmsi_a[keep_row],
-        row_mmsi_b[keep_row],
-        k[keep_row],
-        pair[keep_row],
-    )
-    if len(a) == 0:
-        return ev.conform(pd.DataFrame())
+    return _PairRows(a=a[keep_row], b=b[keep_row], sep=sep[keep_row], mmsi_a=row_mmsi_a[keep_row],
+                     mmsi_b=row_mmsi_b[keep_row], k=k[keep_row], pair=pair[keep_row])
+
+
+@dataclass
+class _Episodes:
+    """Encounter episodes kept: first and last row (in :class:`_PairRows`) and medians over each."""
+
+    first: np.ndarray
+    last: np.ndarray
+    med_speed: np.ndarray  # the larger of the two vessels' median speeds
+    mlat: np.ndarray       # median position of ``mmsi``
+    mlon: np.ndarray
+    port_km: np.ndarray    # from the median position to the nearest port zone
+    med_sep: np.ndarray
+
+
+def _episodes(s: Samples, rows: _PairRows, p: EncounterParams, gaz: Gazetteer) -> _Episodes:
+    """Runs of one pair less than ``merge_gap_h`` apart merged into episodes, with their medians;
+    only the episodes that meet the preset's median speed and port distance criteria."""
     # merge runs of one pair less than merge_gap_h apart: a jump of k no bigger than merge bins + 1
-    merge_bins = int(np.ceil(p.merge_gap_h / bin_h - 1e-9))  # gap < merge_gap_h <=> k jump < merge_bins
-    epi = _runs(pair, k, max(merge_bins - 1, 1 + int(np.floor(p.bridge_h / bin_h + 1e-9))))
-    g = pd.DataFrame({"epi": epi, "sep": sep, "sa": s.speed[a], "sb": s.speed[b], "lat": s.lat[a], "lon": s.lon[a]})
+    merge_bins = int(np.ceil(p.merge_gap_h / (p.bin_min / 60.0) - 1e-9))  # gap < merge_gap_h <=> k jump < merge_bins
+    epi = _runs(rows.pair, rows.k, max(merge_bins - 1, _bridge_bins(p)))
+    a, b = rows.a, rows.b
+    g = pd.DataFrame({"epi": epi, "sep": rows.sep, "sa": s.speed[a], "sb": s.speed[b], "lat": s.lat[a],
+                      "lon": s.lon[a]})
     med = g.groupby("epi", sort=True).median()
     ep_first = np.flatnonzero(np.r_[True, epi[1:] != epi[:-1]])  # first and last row of each episode
     ep_last = np.r_[ep_first[1:], len(epi)] - 1
@@ -480,22 +557,26 @@ def detect_encounters(steps: pd.DataFrame, gaz: Gazetteer, *, params: EncounterP
         keep &= med_speed < p.max_median_speed_kn
     if p.min_port_km is not None:
         keep &= port_km > p.min_port_km
-    ep_first, ep_last = ep_first[keep], ep_last[keep]
-    if len(ep_first) == 0:
-        return ev.conform(pd.DataFrame())
-    med_speed, mlat, mlon, port_km = med_speed[keep], mlat[keep], mlon[keep], port_km[keep]
-    med_sep = med["sep"].to_numpy()[keep]
-    a_first, a_last, b_first = a[ep_first], a[ep_last], b[ep_first]
-    b_ns = int(round(p.bin_min * 60e9))
-    t0, t1 = k[ep_first] * b_ns, k[ep_last] * b_ns
-    mmsi_a, mmsi_b = row_mmsi_a[ep_first], row_mmsi_b[ep_first]
+    return _Episodes(first=ep_first[keep], last=ep_last[keep], med_speed=med_speed[keep], mlat=mlat[keep],
+                     mlon=mlon[keep], port_km=port_km[keep], med_sep=med["sep"].to_numpy()[keep])
+
+
+def _encounter_table(steps: pd.DataFrame, gaz: Gazetteer, s: Samples, rows: _PairRows, eps: _Episodes,
+                     bin_min: float) -> pd.DataFrame:
+    """One encounter event row per episode (all columns but ``context`` and ``sts_candidate``)."""
+    ep_first, ep_last = eps.first, eps.last
+    mlat, mlon = eps.mlat, eps.mlon
+    a_first, a_last, b_first = rows.a[ep_first], rows.a[ep_last], rows.b[ep_first]
+    b_ns = int(round(bin_min * 60e9))
+    t0, t1 = rows.k[ep_first] * b_ns, rows.k[ep_last] * b_ns
+    mmsi_a, mmsi_b = rows.mmsi_a[ep_first], rows.mmsi_b[ep_first]
     src_a, src_b = s.src[a_first], s.src[b_first]
     d_s, p_s = nearest_sensitive(mlat, mlon, gaz)
     port = np.where((p_s >= 0) & (d_s <= NEAR_PORT_KM), gaz.names[np.maximum(p_s, 0)], None)
     after = t1 + int(DRAUGHT_AFTER_H * _NS_H)
     lat0, lon0, lat1, lon1 = s.lat[a_first], s.lon[a_first], s.lat[a_last], s.lon[a_last]
     n_pos = _reports_between(steps, mmsi_a, t0, t1) + _reports_between(steps, mmsi_b, t0, t1)
-    out = pd.DataFrame({
+    return pd.DataFrame({
         "event_id": ev.content_ids("E", np.full(len(ep_first), "encounter"), mmsi_a, mmsi_b, t0),
         "event_type": "encounter",
         "mmsi": mmsi_a.astype(np.int32),
@@ -509,8 +590,8 @@ def detect_encounters(steps: pd.DataFrame, gaz: Gazetteer, *, params: EncounterP
         "imo": steps["imo"].take(src_a).to_numpy(),
         "vessel_name": ev.text_at(steps["vessel_name"], src_a),
         "vessel_type": steps["vessel_type"].take(src_a).to_numpy(),
-        "median_separation_m": med_sep,
-        "median_speed_kn": med_speed,
+        "median_separation_m": eps.med_sep,
+        "median_speed_kn": eps.med_speed,
         "other_vessel_name": ev.text_at(steps["vessel_name"], src_b),
         "other_vessel_type": steps["vessel_type"].take(src_b).to_numpy(),
         "draught_before_m": _draught_near(steps, mmsi_a, t0),
@@ -518,13 +599,9 @@ def detect_encounters(steps: pd.DataFrame, gaz: Gazetteer, *, params: EncounterP
         "other_draught_before_m": _draught_near(steps, mmsi_b, t0),
         "other_draught_after_m": _draught_near(steps, mmsi_b, after),
         "shore_km": shore_distance_km(mlat, mlon),
-        "nearest_port_km": port_km,
+        "nearest_port_km": eps.port_km,
         "n_positions": n_pos,
     })
-    ctx = stopareas.event_context(mlat, mlon, assign_zone(mlat, mlon, gaz), stop_areas or stopareas.empty())
-    out["context"] = stopareas.context_names(ctx)
-    out["sts_candidate"] = sts_candidates(ctx, out["vessel_type"], out["other_vessel_type"])
-    return ev.conform(out)
 
 
 def sts_candidates(ctx: np.ndarray, type_a: pd.Series, type_b: pd.Series) -> np.ndarray:

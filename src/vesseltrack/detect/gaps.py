@@ -162,18 +162,7 @@ def detect_gaps(
     e = np.where(closed, e_idx, s_idx)  # the first report after, or the last before for an open gap
     lat = steps["lat"].to_numpy()
     lon = steps["lon"].to_numpy()
-    d0, p0 = nearest_sensitive(lat[s_idx], lon[s_idx], gaz)
-    d1, p1 = nearest_sensitive(np.where(closed, lat[e], np.nan), np.where(closed, lon[e], np.nan), gaz)
-    near = np.where(np.nan_to_num(d1, nan=np.inf) < np.nan_to_num(d0, nan=np.inf), p1, p0)
-    near_km = np.fmin(d0, d1)
-    port = np.where((near >= 0) & (near_km <= NEAR_PORT_KM), gaz.names[np.maximum(near, 0)], None)  # type: ignore[call-overload]
-    draught = steps["draught_m"].to_numpy(dtype=float)
-
-    def after(col: str) -> np.ndarray:
-        vals = ev.text_at(steps[col], e)
-        vals[~closed] = None
-        return vals
-
+    d0, d1, port = _gap_ports(lat, lon, s_idx, e, closed, gaz)
     where = _gap_places(steps, gaz, s_idx, e, closed, zone, stop_areas)
     out = ev.build(
         "gap",
@@ -193,16 +182,7 @@ def detect_gaps(
         in_port=where.in_port,
         start_port_distance_km=d0,
         end_port_distance_km=d1,
-        draught_before_m=draught[s_idx],
-        draught_after_m=np.where(closed, draught[e], np.nan),
-        destination_before=ev.text_at(steps["destination"], s_idx),
-        destination_after=after("destination"),
-        name_before=ev.text_at(steps["vessel_name"], s_idx),
-        name_after=after("vessel_name"),
-        call_sign_before=ev.text_at(steps["call_sign"], s_idx),
-        call_sign_after=after("call_sign"),
-        imo_before=steps["imo"].take(s_idx).to_numpy(),
-        imo_after=steps["imo"].take(e).where(closed).to_numpy(),
+        **_changes_across(steps, s_idx, e, closed),
         n_positions=np.zeros(len(s_idx), dtype=np.int64),
         gap_kind=np.where(~closed, "open", np.where(where.stationary, "stationary", "moving")).astype(object),
         context=stopareas.context_names(where.ctx),
@@ -217,6 +197,42 @@ def detect_gaps(
     if reception is not None:
         out["likely_dark"] = _likely_dark(out, steps, s_idx, closed, where, end_ns)
     return out[_keep(out, params)].reset_index(drop=True)
+
+
+def _gap_ports(lat: np.ndarray, lon: np.ndarray, s_idx: np.ndarray, e: np.ndarray, closed: np.ndarray,
+               gaz: Gazetteer) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(km from the start to the nearest sensitive port, km from the end (NaN for an open gap), the
+    name of the nearer of the two ports when within NEAR_PORT_KM, else None) per gap."""
+    d0, p0 = nearest_sensitive(lat[s_idx], lon[s_idx], gaz)
+    d1, p1 = nearest_sensitive(np.where(closed, lat[e], np.nan), np.where(closed, lon[e], np.nan), gaz)
+    near = np.where(np.nan_to_num(d1, nan=np.inf) < np.nan_to_num(d0, nan=np.inf), p1, p0)
+    near_km = np.fmin(d0, d1)
+    port = np.where((near >= 0) & (near_km <= NEAR_PORT_KM), gaz.names[np.maximum(near, 0)], None)  # type: ignore[call-overload]
+    return d0, d1, port
+
+
+def _changes_across(steps: pd.DataFrame, s_idx: np.ndarray, e: np.ndarray, closed: np.ndarray) -> dict[str, np.ndarray]:
+    """The gap columns of what the vessel reported before and after the gap (draught, destination,
+    name, call sign, IMO); after: missing for an open gap."""
+    draught = steps["draught_m"].to_numpy(dtype=float)
+
+    def after(col: str) -> np.ndarray:
+        vals = ev.text_at(steps[col], e)
+        vals[~closed] = None
+        return vals
+
+    return {
+        "draught_before_m": draught[s_idx],
+        "draught_after_m": np.where(closed, draught[e], np.nan),
+        "destination_before": ev.text_at(steps["destination"], s_idx),
+        "destination_after": after("destination"),
+        "name_before": ev.text_at(steps["vessel_name"], s_idx),
+        "name_after": after("vessel_name"),
+        "call_sign_before": ev.text_at(steps["call_sign"], s_idx),
+        "call_sign_after": after("call_sign"),
+        "imo_before": steps["imo"].take(s_idx).to_numpy(),
+        "imo_after": steps["imo"].take(e).where(closed).to_numpy(),
+    }
 
 
 def _gap_ends(steps: pd.DataFrame, thr_s: float, end_ns: int) -> tuple[np.ndarray, np.ndarray]:

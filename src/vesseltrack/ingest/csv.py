@@ -138,109 +138,25 @@ def read(path, *, column_map: dict | None = None, assume_time=None, chunk_rows: 
     unrecognised: dict[str, int] = {}  # ship-type texts, over the whole file
     fmt, unit = time_options(info.layout, column_map)
     head = src.head()
-    n_lines = max(head.count(b"\n"), 1)
-    bytes_per_row = max(len(head) / n_lines, 8.0)
-    block = int(min(max(chunk_rows * bytes_per_row, MIN_BLOCK), MAX_BLOCK))
-
-    # unique names for pyarrow (a header may repeat a name or leave one empty)
-    names = [c if c and columns.index(c) == i else f"{c}__{i}" for i, c in enumerate(columns)]
-    # exports that end every data line with a delimiter have one more field than the header
-    lines = head.decode("utf-8", errors="replace").splitlines()
-    if len(lines) > 2:
-        first = next(_csv.reader([lines[1]], delimiter=info.delimiter), [])
-        if len(first) == len(names) + 1 and first[-1] == "" and lines[1].rstrip().endswith(info.delimiter):
-            names.append("__trailing__")
-    wanted = list(dict.fromkeys(mapping.values()))
-    # Columns that feed numbers (MMSI, lat, lon, speeds, sizes, AIS codes) are parsed as numbers by
-    # pyarrow, in parallel, and naive ISO 8601 timestamps as timestamps (Arrow's parser, the one
-    # layouts.to_canonical casts text with); text columns are text. A block with a value that does
-    # not parse in such a column (text, a decimal comma, 'IMO9307839', a time with a zone or in
-    # another form) is parsed again with that column as text, for the rest of the file:
-    # layouts.to_canonical then converts it as before (codes from words, zoned times to UTC, raw
-    # text kept for the reject detail), and clean.py judges the row.
-    numberish = set(layouts.NUMERIC) | set(layouts.CODED)
-    numeric = [s for s in wanted if all(c in numberish and c != "millisecond" for c, src_col in mapping.items() if src_col == s)]
-    time_src = mapping.get("timestamp")
-    if not (time_src and fmt in (None, "iso") and "millisecond" not in mapping
-            and all(c == "timestamp" for c, s in mapping.items() if s == time_src)):
-        time_src = None
-    as_text: set[str] = set()  # number / time columns found to hold text in this file
-
-    def convert_options() -> pv.ConvertOptions:
-        types = {s: pa.string() for s in wanted}
-        types.update({s: pa.float64() for s in numeric if s not in as_text})
-        if time_src is not None and time_src not in as_text:
-            types[time_src] = pa.timestamp("ns")
-        return pv.ConvertOptions(include_columns=wanted, column_types=types, null_values=list(layouts.NULL_STRINGS),
-                                 strings_can_be_null=True, quoted_strings_can_be_null=True)
-
-    read_mt = pv.ReadOptions(column_names=names, use_threads=True, block_size=1 << 20)
-    read_st = pv.ReadOptions(column_names=names, use_threads=False, block_size=1 << 20)
-
+    parser = _BlockParser(_field_names(columns, head, info.delimiter), mapping, fmt, info.delimiter)
     rows_before = 0
-    try:
-        plain = src.member is None and src.compression is None
-        stream = None if plain else src.open_arrow()
-        blocks = _mapped_blocks(src.path, block) if plain else _blocks(stream, block)
-    except OSError as err:
-        raise InputError(f"{src.name}: cannot open ({err}); expected a readable file; check the path and permissions") from err
-
-    def parse(buf: pa.Buffer):
-        """(table, malformed rows) of one block; on the pool's thread, overlapping conversion."""
-        bad: list = []
-
-        def on_invalid(row):
-            bad.append(row)
-            return "skip"
-
-        opts = pv.ParseOptions(delimiter=info.delimiter, invalid_row_handler=on_invalid)
-        convert = convert_options()
-        try:
-            table = pv.read_csv(pa.BufferReader(buf), read_options=read_mt, parse_options=opts, convert_options=convert)
-            if bad:  # row numbers are only known on one thread
-                bad.clear()
-                table = pv.read_csv(pa.BufferReader(buf), read_options=read_st, parse_options=opts,
-                                    convert_options=convert)
-        except pa.ArrowInvalid as err:
-            # "In CSV column #8: CSV conversion error to double: invalid value 'IMO9307839'"
-            hit = _CONVERSION_ERROR.match(str(err))
-            col = names[int(hit.group(1))] if hit and int(hit.group(1)) < len(names) else None
-            if col is None or (col not in numeric and col != time_src) or col in as_text:
-                raise
-            as_text.add(col)  # text from now on, in this file
-            bad.clear()
-            return parse(buf)
-        return table, bad
-
+    stream, blocks = _open_blocks(src, _block_bytes(head, chunk_rows))
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
             data = _data_blocks(blocks)
             buf = next(data, None)
-            pending = pool.submit(parse, buf) if buf is not None else None
+            pending = pool.submit(parser.parse, buf) if buf is not None else None
             while pending is not None:
                 try:
                     table, bad = pending.result()
                 except pa.ArrowInvalid as err:
-                    msg = str(err).splitlines()[0]
-                    if "UTF8" in msg or "UTF-8" in msg:
-                        raise InputError(
-                            f"{src.name}: text is not UTF-8 near data row {rows_before + 1:,}; expected UTF-8 "
-                            f"CSV; re-encode the file, e.g. iconv -f latin1 -t utf-8 IN > OUT"
-                        ) from err
-                    raise InputError(
-                        f"{src.name}: cannot parse as delimited text near data row {rows_before + 1:,} ({msg}); "
-                        f"expected CSV with a header line; check the file"
-                    ) from err
+                    raise _parse_error(src.name, err, rows_before) from err
                 buf = next(data, None)  # parse the next block while this one is converted
-                pending = pool.submit(parse, buf) if buf is not None else None
+                pending = pool.submit(parser.parse, buf) if buf is not None else None
                 del buf
                 n = table.num_rows
-                m = np.asarray([r.number for r in bad], dtype=np.int64)  # data rows within the block
-                c = m - 1 - np.arange(len(m), dtype=np.int64)  # valid rows before each malformed one
-                v = np.arange(n, dtype=np.int64)
-                rows = rows_before + v + 1 + np.searchsorted(c, v, side="right")
-                rej = _rejects(src.name, (rows_before + m).tolist(), [r.text or "" for r in bad])
-                rows_before += n + len(m)
+                rows, rej = _row_numbers(src.name, n, bad, rows_before)
+                rows_before += n + len(bad)
                 if n:
                     cols = layouts.to_canonical(table, mapping, time_format=fmt, time_unit=unit, unrecognised=unrecognised)
                     del table
@@ -250,11 +166,132 @@ def read(path, *, column_map: dict | None = None, assume_time=None, chunk_rows: 
                     frame = pd.DataFrame({"source_row": np.empty(0, np.int64)})
                 if pending is None:  # the file's last chunk: what the whole file left unrecognised
                     warnings = (*warnings, *layouts.unrecognised_warning(src.name, unrecognised))
-                yield Chunk(frame=frame, rejects=rej, rows_read=n + len(m), warnings=warnings)
+                yield Chunk(frame=frame, rejects=rej, rows_read=n + len(bad), warnings=warnings)
                 warnings = ()
     finally:
         if stream is not None:
             stream.close()
+
+
+def _block_bytes(head: bytes, chunk_rows: int) -> int:
+    """Bytes per block for about ``chunk_rows`` rows, judged from the file's first bytes."""
+    n_lines = max(head.count(b"\n"), 1)
+    bytes_per_row = max(len(head) / n_lines, 8.0)
+    return int(min(max(chunk_rows * bytes_per_row, MIN_BLOCK), MAX_BLOCK))
+
+
+def _field_names(columns: list[str], head: bytes, delimiter: str) -> list[str]:
+    """Unique field names for pyarrow (a header may repeat a name or leave one empty), plus
+    ``__trailing__`` for exports that end every data line with a delimiter (one more field than the header)."""
+    names = [c if c and columns.index(c) == i else f"{c}__{i}" for i, c in enumerate(columns)]
+    lines = head.decode("utf-8", errors="replace").splitlines()
+    if len(lines) > 2:
+        first = next(_csv.reader([lines[1]], delimiter=delimiter), [])
+        if len(first) == len(names) + 1 and first[-1] == "" and lines[1].rstrip().endswith(delimiter):
+            names.append("__trailing__")
+    return names
+
+
+def _open_blocks(src: Source, block: int):
+    """(stream to close or None, byte blocks of the file): memory-mapped when plain, else streamed."""
+    try:
+        plain = src.member is None and src.compression is None
+        stream = None if plain else src.open_arrow()
+        blocks = _mapped_blocks(src.path, block) if plain else _blocks(stream, block)
+    except OSError as err:
+        raise InputError(f"{src.name}: cannot open ({err}); expected a readable file; check the path and permissions") from err
+    return stream, blocks
+
+
+def _parse_error(name: str, err: pa.ArrowInvalid, rows_before: int) -> InputError:
+    """The InputError for a block pyarrow cannot parse (not UTF-8, or not delimited text)."""
+    msg = str(err).splitlines()[0]
+    if "UTF8" in msg or "UTF-8" in msg:
+        return InputError(
+            f"{name}: text is not UTF-8 near data row {rows_before + 1:,}; expected UTF-8 "
+            f"CSV; re-encode the file, e.g. iconv -f latin1 -t utf-8 IN > OUT"
+        )
+    return InputError(
+        f"{name}: cannot parse as delimited text near data row {rows_before + 1:,} ({msg}); "
+        f"expected CSV with a header line; check the file"
+    )
+
+
+def _row_numbers(name: str, n: int, bad: list, rows_before: int) -> tuple[np.ndarray, pd.DataFrame]:
+    """(data row number of each of the ``n`` parsed rows, rejects of the malformed rows ``bad``) of
+    one block whose first line is data row ``rows_before + 1``."""
+    m = np.asarray([r.number for r in bad], dtype=np.int64)  # data rows within the block
+    c = m - 1 - np.arange(len(m), dtype=np.int64)  # valid rows before each malformed one
+    v = np.arange(n, dtype=np.int64)
+    rows = rows_before + v + 1 + np.searchsorted(c, v, side="right")
+    return rows, _rejects(name, (rows_before + m).tolist(), [r.text or "" for r in bad])
+
+
+class _BlockParser:
+    """Parses byte blocks of one file with pyarrow, reading only the mapped columns.
+
+    Columns that feed numbers (MMSI, lat, lon, speeds, sizes, AIS codes) are parsed as numbers by
+    pyarrow, in parallel, and naive ISO 8601 timestamps as timestamps (Arrow's parser, the one
+    layouts.to_canonical casts text with); text columns are text. A block with a value that does
+    not parse in such a column (text, a decimal comma, 'IMO9307839', a time with a zone or in
+    another form) is parsed again with that column as text, for the rest of the file:
+    layouts.to_canonical then converts it as before (codes from words, zoned times to UTC, raw
+    text kept for the reject detail), and clean.py judges the row.
+    """
+
+    def __init__(self, names: list[str], mapping: dict[str, str], fmt: str | None, delimiter: str):
+        self.names = names
+        self.delimiter = delimiter
+        self.wanted = list(dict.fromkeys(mapping.values()))
+        numberish = set(layouts.NUMERIC) | set(layouts.CODED)
+        self.numeric = [s for s in self.wanted
+                        if all(c in numberish and c != "millisecond" for c, src_col in mapping.items() if src_col == s)]
+        time_src = mapping.get("timestamp")
+        if not (time_src and fmt in (None, "iso") and "millisecond" not in mapping
+                and all(c == "timestamp" for c, s in mapping.items() if s == time_src)):
+            time_src = None
+        self.time_src = time_src
+        self.as_text: set[str] = set()  # number / time columns found to hold text in this file
+        self.read_mt = pv.ReadOptions(column_names=names, use_threads=True, block_size=1 << 20)
+        self.read_st = pv.ReadOptions(column_names=names, use_threads=False, block_size=1 << 20)
+
+    def convert_options(self) -> pv.ConvertOptions:
+        """Column types: numbers and times as such unless found to hold text, the rest as text."""
+        types = {s: pa.string() for s in self.wanted}
+        types.update({s: pa.float64() for s in self.numeric if s not in self.as_text})
+        if self.time_src is not None and self.time_src not in self.as_text:
+            types[self.time_src] = pa.timestamp("ns")
+        return pv.ConvertOptions(include_columns=self.wanted, column_types=types,
+                                 null_values=list(layouts.NULL_STRINGS),
+                                 strings_can_be_null=True, quoted_strings_can_be_null=True)
+
+    def parse(self, buf: pa.Buffer):
+        """(table, malformed rows) of one block; on the pool's thread, overlapping conversion."""
+        bad: list = []
+
+        def on_invalid(row):
+            bad.append(row)
+            return "skip"
+
+        opts = pv.ParseOptions(delimiter=self.delimiter, invalid_row_handler=on_invalid)
+        convert = self.convert_options()
+        try:
+            table = pv.read_csv(pa.BufferReader(buf), read_options=self.read_mt, parse_options=opts,
+                                convert_options=convert)
+            if bad:  # row numbers are only known on one thread
+                bad.clear()
+                table = pv.read_csv(pa.BufferReader(buf), read_options=self.read_st, parse_options=opts,
+                                    convert_options=convert)
+        except pa.ArrowInvalid as err:
+            # "In CSV column #8: CSV conversion error to double: invalid value 'IMO9307839'"
+            hit = _CONVERSION_ERROR.match(str(err))
+            col = self.names[int(hit.group(1))] if hit and int(hit.group(1)) < len(self.names) else None
+            if col is None or (col not in self.numeric and col != self.time_src) or col in self.as_text:
+                raise
+            self.as_text.add(col)  # text from now on, in this file
+            bad.clear()
+            return self.parse(buf)
+        return table, bad
 
 
 def _data_blocks(blocks):
