@@ -19,6 +19,7 @@ def test_score_exact_output(fleet, tmp_path, capsys):
     assert cap.out == (
         "read 8,479 rows: 8,479 kept, 0 rejected, 0 duplicates\n"
         "21 vessels, 21 voyages, 7 gap, 1 port_visit\n"
+        f"1 cargo operation, 1 trip ({out / 'flows.csv'})\n"
         f"1 alert written to {out / 'alerts.csv'}\n"
     )
     assert sorted(p.name for p in out.iterdir()) == [

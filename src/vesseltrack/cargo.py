@@ -111,8 +111,7 @@ def vessel_particulars(positions: pd.DataFrame) -> pd.DataFrame:
     cls = positions["ais_class"].astype(object).to_numpy()
     code = np.maximum.reduceat(np.where(cls == "A", 2, np.where(cls == "B", 1, 0)), first)
     population = vessel_population(vtype, np.array([None, "B", "A"], dtype=object)[code], length)
-    static = positions[["mmsi", "imo", "vessel_name"]].astype({"vessel_name": object})
-    last = static.groupby("mmsi", sort=True).last()  # last value reported, per column
+    imo, name = _last_reported(positions["imo"], first), _last_reported(positions["vessel_name"], first)
     with np.errstate(invalid="ignore", divide="ignore"):
         bl, db = beam / length, dmax / beam
     plausible = (bl >= BEAM_LENGTH[0]) & (bl <= BEAM_LENGTH[1]) & (np.isnan(db) | ((db >= DRAUGHT_BEAM[0])
@@ -122,13 +121,21 @@ def vessel_particulars(positions: pd.DataFrame) -> pd.DataFrame:
         [NO_ESTIMATE["no_dimensions"], NO_ESTIMATE["implausible"], NO_ESTIMATE["no_draught"],
          NO_ESTIMATE["never_changed"]], default="")
     out = pd.DataFrame({
-        "mmsi": mmsi[first], "imo": last["imo"].to_numpy(), "vessel_name": last["vessel_name"].to_numpy(),
+        "mmsi": mmsi[first], "imo": imo, "vessel_name": name,
         "vessel_type": vtype, "population": population, "length_m": length, "width_m": beam,
         "min_draught_m": dmin, "max_draught_m": dmax, "draught_changes": n_changes,
         "draught_maintained": n_changes > 0, "dimensions_plausible": plausible,
         "cargo_note": pd.Series(note, dtype=object).replace("", None),
     })
     return schema.conform(out, schema.PARTICULARS)
+
+
+def _last_reported(col: pd.Series, first: np.ndarray) -> pd.Series:
+    """Per vessel (rows first[i] up to first[i+1]): the last value reported (missing when none)."""
+    valid = col.notna().to_numpy()
+    last = np.maximum.reduceat(np.where(valid, np.arange(len(col)), -1), first)
+    out = col.take(np.maximum(last, 0)).astype(object).reset_index(drop=True)
+    return out.where(pd.Series(last >= 0), None)
 
 
 def tpc(length_m: np.ndarray, beam_m: np.ndarray, population: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -226,10 +233,16 @@ def _draught_at(series: pd.DataFrame, mmsi: np.ndarray, t: np.ndarray) -> np.nda
 
 
 def _draught_series(positions: pd.DataFrame) -> pd.DataFrame:
+    """Each vessel's reported draught where it changes (its first report with a draught, then each
+    report whose draught differs from the previous one): all a backward look-up needs, and small."""
     d = positions["draught_m"].to_numpy(dtype=float, na_value=np.nan)
-    keep = ~np.isnan(d)
-    return pd.DataFrame({"mmsi": positions["mmsi"].to_numpy()[keep], "t": positions["timestamp"].array.asi8[keep],
-                         "draught": d[keep]}).sort_values("t", kind="stable")
+    mmsi = positions["mmsi"].to_numpy()
+    has = np.flatnonzero(~np.isnan(d))
+    keep = np.ones(len(has), dtype=bool)
+    keep[1:] = (mmsi[has][1:] != mmsi[has][:-1]) | (d[has][1:] != d[has][:-1])
+    rows = has[keep]
+    return pd.DataFrame({"mmsi": mmsi[rows], "t": positions["timestamp"].array.asi8[rows],
+                         "draught": d[rows]}).sort_values("t", kind="stable")
 
 
 def _estimate(change: np.ndarray, p: pd.DataFrame, barrels_per_tonne: float) -> dict[str, np.ndarray]:
@@ -442,6 +455,19 @@ def cap_status(ops: pd.DataFrame, product: str, years: list[int], data_end: pd.T
                         "capacity_bound_barrels_high": round(float(b["barrels_high"].sum())),
                         "so_far": so_far, "text": line})
     return out
+
+
+def parameters(product: str) -> dict:
+    """The method and every coefficient of the estimates, for summary.json."""
+    p = PRODUCTS[product]
+    return {
+        "method": "tonnes = |draught change| x TPC, TPC = Cwp x LWL x B x 1.025 t/m3 / 100, Cwp = (1 + 2 Cb) / 3; "
+                  "capacity bound = LWL x B x T x Cb x 1.025 x deadweight share x fill factor",
+        "min_change_m": MIN_CHANGE_M, "resolution_m": RESOLUTION_M, "settle_h": SETTLE_H,
+        "block_coefficient": {k: list(v) for k, v in BLOCK_COEFF.items()}, "lwl_ratio": list(LWL_RATIO),
+        "deadweight_share": {k: list(v) for k, v in DWT_RATIO.items()}, "fill_factor": list(FILL_FACTOR),
+        "oil_terminals": list(OIL_TERMINALS), "product": p.name, "barrels_per_tonne": p.barrels_per_tonne,
+    }
 
 
 def analyse_cargo(positions: pd.DataFrame, events: pd.DataFrame, gaz: Gazetteer,

@@ -171,7 +171,9 @@ def cmd_score(args: argparse.Namespace) -> int:
     print(f"{result.summary['vessels']:,} vessels, {result.summary['voyages']:,} voyages, "
           + ", ".join(f"{n:,} {t}" for t, n in ev.items() if n))
     cargo = result.summary["cargo"]
-    print(f"{cargo['operations']:,} cargo operations, {cargo['trips']:,} trips ({Path(args.out) / 'flows.csv'})")
+    n_ops, n_trips = cargo["operations"], cargo["trips"]
+    print(f"{n_ops:,} cargo operation{'' if n_ops == 1 else 's'}, {n_trips:,} trip{'' if n_trips == 1 else 's'} "
+          f"({Path(args.out) / 'flows.csv'})")
     for cap in cargo["caps"]:
         if cap["trips"] or cap["capacity_bound_trips"]:
             print(f"{cap['cap']}: {cap['text']}")

@@ -451,3 +451,63 @@ def evaluate(results_dir: str | Path, truth: dict | str | Path) -> dict:
         "nuisance_alerts": nuisance_alerts(alerts, truth),
         "alert_precision_top20": alert_precision_top(alerts, truth, 20),
     }
+
+
+#: How far (hours) an estimated operation's event may lie outside the true operation's window and
+#: still be matched to it (a late crew update; a port visit that the detector cut differently).
+CARGO_MATCH_SLACK_H = 12.0
+
+
+def match_cargo(cargo: pd.DataFrame, truth: dict, *, slack_h: float = CARGO_MATCH_SLACK_H) -> pd.DataFrame:
+    """The true cargo operations (``truth["cargo_ops"]``), each with the estimate that matches it:
+    same vessel, same direction, a draught-based estimate whose event overlaps the true window
+    widened by ``slack_h`` (the closest in start time when several do). Columns of the truth plus
+    ``est_tonnes_low/central/high``, ``est_where`` and ``est_op_id`` (missing when none matched)."""
+    ops = pd.DataFrame(truth.get("cargo_ops", []))
+    if ops.empty:
+        return ops
+    ops["t0"] = _ns(ops["start_time"]) - int(slack_h * 3.6e12)
+    ops["t1"] = _ns(ops["end_time"]) + int(slack_h * 3.6e12)
+    est = cargo[cargo["basis"] == "draught"]
+    est = pd.DataFrame({"mmsi": _ids(est, "mmsi"), "kind": est["direction"].to_numpy(), "e0": _ns(est["start_time"]),
+                        "e1": _ns(est["end_time"]), "est_tonnes_low": est["tonnes_low"].to_numpy(),
+                        "est_tonnes_central": est["tonnes_central"].to_numpy(),
+                        "est_tonnes_high": est["tonnes_high"].to_numpy(), "est_where": est["where"].to_numpy(),
+                        "est_op_id": est["op_id"].to_numpy()})
+    pairs = ops.reset_index().merge(est, on=["mmsi", "kind"], how="inner")
+    pairs = pairs[(pairs["e0"] <= pairs["t1"]) & (pairs["e1"] >= pairs["t0"])]
+    pairs = pairs.assign(off=(pairs["e0"] - pairs["t0"]).abs()).sort_values(["index", "off", "est_op_id"])
+    best = pairs.drop_duplicates("index").set_index("index")
+    cols = ["est_tonnes_low", "est_tonnes_central", "est_tonnes_high", "est_where", "est_op_id"]
+    return ops.drop(columns=["t0", "t1"]).join(best[cols])
+
+
+def cargo_metrics(cargo: pd.DataFrame, truth: dict) -> dict:
+    """How well cargo.csv estimates the true cargo operations of a scenario.
+
+    ``operations``: true operations; ``estimated``: those matched by an estimate (:func:`match_cargo`),
+    overall and per crew habit (``by_crew``); over the matched ones, the absolute percentage error of
+    the central estimate (``ape_median``, ``ape_p90``) and ``coverage``, the share whose true tonnage
+    lies in the low-high range; ``spurious``: draught-based estimates that match no true operation."""
+    m = match_cargo(cargo, truth)
+    if m.empty:
+        return {"operations": 0}
+    hit = m["est_tonnes_central"].notna().to_numpy()
+    true = m["true_tonnes"].to_numpy(dtype=float)
+    ape = np.abs(m["est_tonnes_central"].to_numpy(dtype=float) - true) / true
+    inside = (m["est_tonnes_low"].to_numpy(dtype=float) <= true) & (true <= m["est_tonnes_high"].to_numpy(dtype=float))
+    used = set(m.loc[hit, "est_op_id"])
+    n_draught = int((cargo["basis"] == "draught").sum())
+    by_crew = {str(k): {"operations": int(len(g)), "estimated": int(g["est_tonnes_central"].notna().sum()),
+                        "ape_median": float(np.nanmedian(ape[g.index])) if g["est_tonnes_central"].notna().any()
+                        else None}
+               for k, g in m.groupby("crew", sort=True)} if "crew" in m else {}
+    return {
+        "operations": int(len(m)),
+        "estimated": int(hit.sum()),
+        "ape_median": float(np.median(ape[hit])) if hit.any() else None,
+        "ape_p90": float(np.quantile(ape[hit], 0.9)) if hit.any() else None,
+        "coverage": float(inside[hit].mean()) if hit.any() else None,
+        "spurious": n_draught - len(used),
+        "by_crew": by_crew,
+    }

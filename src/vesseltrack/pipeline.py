@@ -253,8 +253,8 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
         "gazetteer": gaz.describe(),
         "stop_areas": d.stop_areas.describe(),
         "populations": {k: int(v) for k, v in voyages["population"].value_counts().sort_index().items()},
-        "cargo": {"operations": len(cargo_ops), "trips": int(flows["trips"].sum()), "product": config.product,
-                  "caps": caps},
+        "cargo": {"operations": len(cargo_ops), "trips": int(flows["trips"].sum()),
+                  "parameters": cargo.parameters(config.product), "caps": caps},
     }
     if listed is not None and matches is not None:
         summary["watchlist"] = {"entries": len(listed), "matches": {
