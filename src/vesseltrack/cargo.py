@@ -178,13 +178,17 @@ def _port_list(reach: pd.Series) -> pd.Series:
 
 def opportunities(events: pd.DataFrame, gaz: Gazetteer) -> pd.DataFrame:
     """Chances to move cargo, one row per vessel and event: port visits, ship-to-ship candidates
-    (each ship of the pair) and closed gaps not inside a port visit of the same ship."""
+    (each ship of the pair), and closed gaps that are likely dark or lie in port, not inside a port
+    visit of the same ship. A gap that local reception explains, at sea, is not a chance to move
+    cargo but a stretch of sea where no one heard the ship: a draught update during it is the crew
+    catching up on the last port call (cargo.SETTLE_H), not an operation."""
     from vesseltrack.detect.encounters import both_ways
 
     pv = events[events["event_type"] == "port_visit"]
     enc = both_ways(events)
     enc = enc[enc["sts_candidate"].fillna(False).to_numpy(dtype=bool)]
-    gaps = events[(events["event_type"] == "gap") & events["is_closed"].fillna(False).to_numpy(dtype=bool)]
+    gaps = events[(events["event_type"] == "gap").to_numpy() & events["is_closed"].fillna(False).to_numpy(dtype=bool)
+                  & (events["likely_dark"].fillna(False) | events["in_port"].fillna(False)).to_numpy(dtype=bool)]
     dark = gaps["likely_dark"].fillna(False).to_numpy(dtype=bool)
     reach = gaps["reachable_ports"].astype(object)
     other = enc["other_vessel_name"].astype(object).where(enc["other_vessel_name"].notna(),
@@ -194,9 +198,9 @@ def opportunities(events: pd.DataFrame, gaz: Gazetteer) -> pd.DataFrame:
                       "to_dprk_possible": False}, index=pv.index),
         pd.DataFrame({"where": "sts", "place": ("STS at sea with " + other).to_numpy(dtype=object),
                       "to_dprk_possible": False}, index=enc.index),
-        pd.DataFrame({"where": np.where(dark, "dark", "gap"),
+        pd.DataFrame({"where": np.where(dark, "dark", "port (AIS off)"),
                       "place": np.where(dark, np.where(reach.notna(), "dark, could have reached " + _port_list(reach),
-                                                       "dark gap at sea"), "AIS gap"),
+                                                       "dark gap at sea"), "in port, AIS off"),
                       "to_dprk_possible": dark & _reachable_countries(reach, gaz)}, index=gaps.index),
     ]
     src = [pv, enc, gaps]
@@ -337,23 +341,30 @@ def trips(ops: pd.DataFrame, opp: pd.DataFrame) -> pd.DataFrame:
     A discharge is a delivery from the ship's last loading place before it (origin "not seen
     loading" when none); a loading with no discharge reported before the next loading is a
     delivery to the ship's next likely-dark gap, else its next port visit elsewhere, else "not
-    seen discharging"."""
-    ops = ops.copy()
+    seen discharging". A discharge reported after a likely-dark gap that followed the loading (the
+    crew updated the draught at the next port, or the ship discharged in the dark) is a delivery to
+    "PORT after a dark gap (could have reached ...)": the cargo may have gone where the dark gap
+    could reach, and counts towards North Korea when a North Korean port was in reach."""
+    ops = ops.reset_index(drop=True)
     is_load = (ops["direction"] == "load").to_numpy()
     trip_no = pd.Series(is_load.astype(int)).groupby(ops["mmsi"].to_numpy()).cumsum().to_numpy()
     key = [ops["mmsi"].to_numpy(), trip_no]
-    loads = ops[["place", "country", "start_lon"]].reset_index(drop=True)
+    loads = ops[["place", "country", "start_lon", "t1"]].reset_index(drop=True)
     loads = loads.where(np.broadcast_to(is_load[:, None], loads.shape))
     first_load = loads.groupby(key).transform("first")  # the trip's loading (none for trip 0)
     load_place, load_country, load_lon = first_load["place"], first_load["country"], first_load["start_lon"]
+    dark = _dark_between(ops, opp, first_load["t1"].to_numpy(dtype=float), is_load)
     has_discharge = pd.Series(~is_load).groupby(key).transform("any").to_numpy(dtype=bool)
     ops["origin"] = np.where(is_load, ops["place"], load_place.fillna("not seen loading").to_numpy())
     origin_country = np.where(is_load, ops["country"], load_country.to_numpy())
     origin_lon = np.where(is_load, ops["start_lon"], load_lon.to_numpy())
     nxt = _next_destination(ops, opp)
-    ops["destination"] = np.where(is_load, nxt["destination"], ops["place"])
+    via_dark = ~is_load & (ops["where"] != "dark").to_numpy() & dark["place"].notna().to_numpy()
+    ops["destination"] = np.where(is_load, nxt["destination"], np.where(
+        via_dark, ops["place"] + " after a " + dark["place"].fillna("").str.replace("dark, ", "dark gap (") + ")",
+        ops["place"]))
     dest_country = np.where(is_load, nxt["country"], ops["country"])
-    dark_kp = np.where(is_load, nxt["to_dprk_possible"], ops["to_dprk_possible"]).astype(bool)
+    dark_kp = np.where(is_load, nxt["to_dprk_possible"], ops["to_dprk_possible"] | (via_dark & dark["kp"])).astype(bool)
     ops["counted"] = ~is_load | ~has_discharge
     ops["trip_time"] = pd.to_datetime(np.where(is_load & nxt["t0"].notna().to_numpy(), nxt["t0"].to_numpy(dtype=float),
                                                np.where(is_load, ops["t1"], ops["t0"])).astype(np.int64), utc=True)
@@ -363,6 +374,23 @@ def trips(ops: pd.DataFrame, opp: pd.DataFrame) -> pd.DataFrame:
     ops["sensitive_route"] = (far_east & (ops["to_dprk"].to_numpy() | dest_is_sts)) | (
         (origin_country == "KP") & (dest_country == "RU"))
     return ops
+
+
+def _dark_between(ops: pd.DataFrame, opp: pd.DataFrame, load_end: np.ndarray, is_load: np.ndarray) -> pd.DataFrame:
+    """For each discharge: the first likely-dark gap of its ship between its trip's loading and the
+    discharge (``place`` and ``kp``, North Korea in reach; missing when none or no loading)."""
+    gaps = opp.loc[opp["where"] == "dark", ["mmsi", "t0", "place", "to_dprk_possible"]].rename(
+        columns={"t0": "g0", "place": "gplace", "to_dprk_possible": "gkp"}).sort_values("g0", kind="stable")
+    ask = ~is_load & ~np.isnan(load_end)
+    left = pd.DataFrame({"mmsi": ops["mmsi"].to_numpy()[ask], "tq": load_end[ask].astype(np.int64),
+                         "until": ops["t0"].to_numpy()[ask], "row": np.flatnonzero(ask)}).sort_values("tq")
+    m = pd.merge_asof(left, gaps, left_on="tq", right_on="g0", by="mmsi", direction="forward")
+    ok = m["g0"].notna().to_numpy() & (m["g0"].to_numpy(dtype=float) < m["until"].to_numpy())
+    out = pd.DataFrame({"place": pd.Series([None] * len(ops), dtype=object), "kp": np.zeros(len(ops), dtype=bool)})
+    rows = m["row"].to_numpy()[ok]
+    out.loc[rows, "place"] = m["gplace"].to_numpy()[ok]
+    out.loc[rows, "kp"] = m["gkp"].to_numpy(dtype=bool)[ok]
+    return out
 
 
 def _next_destination(ops: pd.DataFrame, opp: pd.DataFrame) -> pd.DataFrame:
