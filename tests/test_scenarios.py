@@ -118,13 +118,16 @@ def test_truth_format(scen):
     assert {"params", "vessels", "anomalies", "natural_gaps"} <= set(t)
     types = {a["type"] for a in t["anomalies"]}
     assert types == {"dark_voyage", "sts", "dark_sts", "spoofing", "identity_clash"}
-    assert sum(a["type"] == "dark_voyage" for a in t["anomalies"]) == 4 + 1  # 4 dark voyages + the dark STS partner
+    # 4 dark voyages + the dark STS partner + a designated cargo ship's dark call at Rajin
+    dark_calls = sum(v["role"] == "dark" and v["kind"] == "cargo" for v in t["vessels"])
+    assert dark_calls == 1
+    assert sum(a["type"] == "dark_voyage" for a in t["anomalies"]) == 4 + 1 + dark_calls
     for a in t["anomalies"]:
         assert {"type", "mmsi", "other_mmsi", "start_time", "end_time", "lat", "lon", "port", "detail"} <= set(a)
         assert a["start_time"].endswith("Z") and a["end_time"].endswith("Z") and a["start_time"] < a["end_time"]
     for v in t["vessels"]:
         assert {"mmsi", "name", "imo", "vessel_type", "role", "anomalous"} <= set(v)
-        assert v["anomalous"] == (v["role"] != "normal")
+        assert v["anomalous"] == (v["role"] not in ("normal", "designated"))
     assert sum("nuisance" not in v for v in t["vessels"]) == 60  # n_vessels; the nuisance vessels come on top
     assert set(scen.positions["mmsi"].unique()) == {v["mmsi"] for v in t["vessels"]}
     assert t["params"]["nuisances"] is True and set(scenarios.NUISANCE_KINDS) == {r["kind"] for r in t["nuisances"]}
@@ -155,9 +158,17 @@ def test_dark_voyages_are_silent_between_their_ends(scen):
         assert (ts == s0).any() and (ts == s1).any()
         assert abs((s1 - s0) / 3.6e12 - a["duration_h"]) < 1e-3
         assert 20 <= a["duration_h"] <= 4 * 24 + 12
-        if a["port"] is not None:  # loaded in Russia before going dark: the draught went up in the data
-            d = r["draught_m"].to_numpy()[ts <= s0]
-            assert np.nanmax(d) - np.nanmin(d) > 2.0
+        if a["port"] is not None:  # loaded in Russia before going dark, discharged unseen
+            ops = [o for o in scen.truth["cargo_ops"] if o["mmsi"] == a["mmsi"]]
+            load = [o for o in ops if o["kind"] == "load" and ns(o["end_time"]) <= s0]
+            assert load and load[-1]["port"] in {"VOSTOCHNY", "KOZMINO", "NAKHODKA", "VLADIVOSTOK", "ZARUBINO"}
+            assert load[-1]["true_draught_after_m"] - load[-1]["true_draught_before_m"] > 1.5
+            dark = [o for o in ops if o["where"] == "dark"]
+            assert len(dark) == 1 and dark[0]["kind"] == "discharge" and dark[0]["port"] == a["port"]
+            assert s0 <= ns(dark[0]["start_time"]) <= ns(dark[0]["end_time"]) <= s1
+            if load[-1]["crew"] == "prompt":  # the crew reported it: the draught went up in the data
+                d = r["draught_m"].to_numpy()[ts <= s0]
+                assert np.nanmax(d) - np.nanmin(d) > 1.5
             assert a["port"] in {"RAJIN", "CHONGJIN", "NAMPO", "WONSAN", "KIMCHAEK", "HUNGNAM"}
 
 
@@ -171,11 +182,16 @@ def test_sts_pairs_are_alongside(scen):
         ina, inb = (ta >= s0) & (ta <= s1), (tb >= s0) & (tb <= s1)
         for r, m in ((ra, ina), (rb, inb)):
             assert (r["sog_kn"].to_numpy()[m] < 1.0).all()
-        # cargo moved from mmsi to other_mmsi: one draught goes down, the other up
-        for r, sign in ((ra, -1), (rb, 1)):
+        # cargo moved from mmsi to other_mmsi: one true draught goes down, the other up; prompt crews report it
+        for r, sign, mmsi, other in ((ra, -1, a["mmsi"], a["other_mmsi"]), (rb, 1, a["other_mmsi"], a["mmsi"])):
+            op = [o for o in scen.truth["cargo_ops"] if o["mmsi"] == mmsi and o["where"] == "sts"]
+            assert len(op) == 1 and op[0]["other_mmsi"] == other
+            assert (op[0]["start_time"], op[0]["end_time"]) == (a["start_time"], a["end_time"])
+            assert sign * (op[0]["true_draught_after_m"] - op[0]["true_draught_before_m"]) > 1.0
             t, d = r["timestamp"].array.asi8, r["draught_m"].to_numpy()
             before, after = d[t < s0][-1], d[t > s1 + 3 * 3600e9][0]
-            assert sign * (after - before) > 1.0
+            if op[0]["crew"] == "prompt":
+                assert sign * (after - before) > 1.0
         if inb.sum() < 2 or ina.sum() < 1:
             continue  # offshore, satellite-only: too few reports to compare
         tq = ta[ina]
@@ -522,6 +538,82 @@ def test_generate_bulk():
     dt = np.diff(one["timestamp"].array.asi8) / 1e9
     assert (d[dt > 30] / dt[dt > 30] * KN_PER_M_S).max() < 30
     assert len(scenarios.generate_bulk(0)) == 0
+
+
+# --- cargo operations, crews and designated identities ----------------------------------------------
+def test_cargo_ops_true_tonnes_follow_the_recorded_hull(scen):
+    ops = scen.truth["cargo_ops"]
+    assert len(ops) > 60
+    keys = {"mmsi", "kind", "where", "port", "other_mmsi", "start_time", "end_time", "true_draught_before_m",
+            "true_draught_after_m", "reported_draught_before_m", "reported_draught_after_m", "crew", "length_m",
+            "width_m", "cwp", "lwl_m", "true_tonnes"}
+    for o in ops:
+        assert set(o) == keys
+        d0, d1 = o["true_draught_before_m"], o["true_draught_after_m"]
+        expected = abs(d1 - d0) * o["cwp"] * o["lwl_m"] * o["width_m"] * 1.025
+        assert o["true_tonnes"] == pytest.approx(expected, abs=0.06)
+        assert o["kind"] == ("load" if d1 > d0 else "discharge") and o["where"] in ("port", "sts", "dark")
+        assert o["start_time"] <= o["end_time"] and o["start_time"].endswith("Z")
+        assert 0.72 <= o["cwp"] <= 0.90 and 0.93 * o["length_m"] - 0.05 <= o["lwl_m"] <= 0.98 * o["length_m"] + 0.05
+        assert (o["where"] == "sts") == (o["other_mmsi"] is not None)
+        assert (o["where"] == "port") <= (o["port"] is not None)
+    wheres = {(o["kind"], o["where"]) for o in ops}
+    assert {("load", "port"), ("discharge", "port"), ("discharge", "dark"), ("load", "sts"),
+            ("discharge", "sts")} <= wheres
+    # a laden tanker of 85-250 m moves thousands to tens of thousands of tonnes
+    tank = [o["true_tonnes"] for o in ops if o["where"] in ("dark", "sts")]
+    assert 1000 < np.median(tank) < 80000
+
+
+def test_crew_habits_proportions_and_never_updates():
+    counts = {h: 0 for h in ("prompt", "late", "rough", "never")}
+    for seed in (11, 12, 13):
+        sc = scenarios.generate(seed, nuisances=False)
+        crews = {o["mmsi"]: o["crew"] for o in sc.truth["cargo_ops"]}
+        for h in crews.values():
+            counts[h] += 1
+        p = sc.positions
+        shared = {v["mmsi"] for v in sc.truth["vessels"] if v["role"] == "shared_mmsi"}
+        for mmsi in [m for m, h in crews.items() if h == "never" and m not in shared]:
+            d = rows_of(p, mmsi)["draught_m"].dropna()
+            assert d.nunique() == 1, mmsi  # a static draught, never changed
+        ops = sc.truth["cargo_ops"]
+        prompt = [o for o in ops if o["crew"] == "prompt" and o["reported_draught_before_m"] is not None
+                  and o["reported_draught_after_m"] is not None and o["where"] != "dark"]
+        assert np.mean([o["reported_draught_after_m"] == round(o["true_draught_after_m"], 1) for o in prompt]) > 0.9
+    n = sum(counts.values())
+    assert n > 100
+    assert 0.45 < counts["prompt"] / n < 0.75 and 0.08 < counts["late"] / n < 0.35
+    assert 0.02 < counts["rough"] / n < 0.2 and 0.02 < counts["never"] / n < 0.2
+
+
+def test_designated_identities_in_positions_and_truth(scen, small):
+    from vesseltrack.scenarios import _shared
+
+    listed = {e["imo"]: e for e in _shared.table("designated")["cargo"] + _shared.table("designated")["tankers"]}
+    des = scen.truth["designated"]
+    assert 3 <= len(des) <= 4 and len({d["mmsi"] for d in des}) == len(des)
+    assert sum(d["name"] in ("MAIA-1", "ANGARA", "LADY R") for d in des) == 3
+    p = scen.positions
+    for d in des:
+        e = listed[d["imo"]]
+        assert d["list"] == "OFAC SDN" and d["entry_id"] == e["entry_id"] and d["program"] == e["program"]
+        assert d["name"] == e["name"] and e["mmsi"] in (None, d["mmsi"]) and scenarios.imo_is_valid(d["imo"])
+        assert 273_000_000 <= d["mmsi"] < 274_000_000
+        r = rows_of(p, d["mmsi"])
+        assert len(r) > 20 and set(r["imo"].astype(int)) == {d["imo"]} and set(r["vessel_name"]) == {d["name"]}
+    tanker = next(d for d in des if d["name"] == "SANAR 15")
+    assert any(a["type"] == "dark_voyage" and a["mmsi"] == tanker["mmsi"] for a in scen.truth["anomalies"])
+    rajin = {o["mmsi"] for o in scen.truth["cargo_ops"] if o["port"] == "RAJIN" and o["kind"] == "discharge"}
+    assert sum(d["mmsi"] in rajin for d in des) >= 3
+    assert 1 <= len(small.truth["designated"]) <= 2
+
+
+def test_cargo_truth_is_deterministic(small):
+    again = scenarios.generate(3, n_vessels=20, days=5)
+    assert again.truth["cargo_ops"] == small.truth["cargo_ops"]
+    assert again.truth["designated"] == small.truth["designated"]
+    assert small.truth["cargo_ops"]
 
 
 # --- bundled samples --------------------------------------------------------------------------------

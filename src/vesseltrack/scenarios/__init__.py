@@ -13,6 +13,23 @@ shore stations in North Korea), with injected anomalies whose truth is recorded:
 - ``spoofing``: reported positions jump tens to hundreds of km away and back;
 - ``identity_clash``: two ships broadcast the same MMSI at the same time in different places.
 
+Cargo operations (``truth["cargo_ops"]``): every load and discharge of the main fleet's tankers and
+cargo ships overlapping the data, with the true (physical) draught before and after, the draught the
+crew reported (crews update ``prompt``-ly, ``late``, ``rough``-ly or ``never``; see ``cargo``) and
+the true tonnage, one record per operation: ``{"mmsi", "kind" ("load" | "discharge"), "where"
+("port" | "sts", either side of a transfer, with "other_mmsi" | "dark", a delivery at "port" while
+AIS was off), "port", "other_mmsi", "start_time", "end_time" (the moored stay or the time
+alongside), "true_draught_before_m", "true_draught_after_m", "reported_draught_before_m" (last
+report before the window), "reported_draught_after_m" (first report after it, or the first within
+48 h that differs from the one before; null without such a report), "crew", "length_m", "width_m"
+(as broadcast), "cwp", "lwl_m", "true_tonnes"}`` with ``true_tonnes = |after - before| * cwp *
+lwl_m * width_m * 1.025``.
+
+Designated identities (``truth["designated"]``, ``designated``): a dark-voyage tanker and about one
+ship in 20 (cargo ships trading Russia - Rajin) carry real identities of OFAC's SDN list
+(``data/designated.json``), one record each: ``{"mmsi", "imo", "name", "list": "OFAC SDN",
+"entry_id", "program"}``.
+
 Benign look-alikes are part of every scenario: satellite-only reception gaps offshore, long
 anchorages, fishing loitering, ships that switch AIS off while moored. The natural gaps are listed in
 the truth so an evaluation can count false alarms.
@@ -51,8 +68,10 @@ Everything is drawn from ``numpy.random.default_rng(seed)``: the same seed gives
 byte-identical files; nuisance vessels from their own ``default_rng([seed, 7])`` (vessels and
 tracks) and ``default_rng([seed, 7, 1])`` (reports), after every other vessel, so with or without
 them the other vessels' rows are the same, and ``nuisances=False`` gives what the generator gave
-before nuisances existed. Positions along a leg are produced with numpy; Python loops run over
-vessels and legs only.
+before nuisances existed (but for the cargo and designation changes). Crews and hulls come from
+``default_rng([seed, 17])`` (and ``[seed, 17, 4, i]``), designated ships from ``[seed, 17, 1..3]``,
+so they leave every other draw of the main generator as it was. Positions along a leg are produced
+with numpy; Python loops run over vessels and legs only.
 
 The package, in the order a scenario is built:
 
@@ -62,6 +81,8 @@ The package, in the order a scenario is built:
 - ``movement``: tracks, port calls, loitering;
 - ``behaviours``: routine traffic (merchant ships, ferries, tugs, fishing; ``data/traffic.json``);
 - ``anomalies``: dark voyages, ship-to-ship transfers;
+- ``designated``: identities of sanctioned vessels (``data/designated.json``), Russia - Rajin shuttles;
+- ``cargo``: crews' draught habits, hulls, true tonnages;
 - ``harbour`` and ``nuisances``: everyday harbour life and its truth records;
 - ``emission``: the reports received, and spoofing;
 - ``truth``: the truth, resolved against the reports;

@@ -51,7 +51,7 @@ def _dark_voyage(v: _Vessel, rng: np.random.Generator, T: float, plan, speed: fl
     tr = _start_in_port(L, v, rng, -rng.uniform(0.3, 1.0) * _DAY, laden=False)
     tr.cur_dest = _dest(L, rng)
     tr.stay(t_dep - 2 * _HOUR - tr.now, MOORED, 5)
-    tr.cur_draught = v.laden  # loaded
+    tr.cargo(v.laden)  # loaded
     tr.cur_dest = str(rng.choice(["CN ZOS", "FOR ORDERS", _DEST[Z], "KR PUS", "CN DLC"]))
     tr.stay(2 * _HOUR, MOORED, 5)
     tr.go(L, X, speed, rng)
@@ -66,7 +66,7 @@ def _dark_voyage(v: _Vessel, rng: np.random.Generator, T: float, plan, speed: fl
     if dwell < 2 * _HOUR:
         return None
     tr.go(X, P, speed, rng)
-    tr.cur_draught = v.ballast if rng.random() < 0.6 else v.laden  # discharged; the crew may not update
+    tr.cargo(v.ballast, crew_skips=rng.random() >= 0.6)  # discharged; the crew may not update until the next port
     tr.stay(dwell, MOORED, 5)
     tr.go(P, Y, speed, rng)
     t_on = tr.now
@@ -130,7 +130,7 @@ def _sts_pair(va: _Vessel, vb: _Vessel, rng: np.random.Generator, T: float, area
             0,
             to=tuple(float(x) for x in _offset(*tr.pos, rng.normal(0, 800), rng.normal(0, 800))),
         )
-        tr.cur_draught = v.laden if laden_after else v.ballast
+        tr.cargo(v.laden if laden_after else v.ballast, "sts", vb if v is va else va, (tm, t1))
         nxt = str(
             rng.choice(
                 ("BUSAN", "ULSAN", "DALIAN", "NAKHODKA", "QINGDAO GANG") if laden_after else (*_RU_OIL, "DALIAN")
@@ -177,7 +177,7 @@ def _dark_sts(va: _Vessel, vb: _Vessel, rng: np.random.Generator, T: float, area
     trb = _start_in_port(ob, vb, rng, min(-0.3 * _DAY, dep_b - 0.5 * _DAY), laden=False)
     trb.cur_dest = _dest(ob, rng)
     trb.stay(dep_b - 2 * _HOUR - trb.now, MOORED, 5)
-    trb.cur_draught = vb.laden
+    trb.cargo(vb.laden)
     trb.cur_dest = str(rng.choice(["FOR ORDERS", "CN ZOS", "KR PUS"]))
     trb.stay(2 * _HOUR, MOORED, 5)
     trb.go(ob, x_node, speed_b, rng)
@@ -187,13 +187,13 @@ def _dark_sts(va: _Vessel, vb: _Vessel, rng: np.random.Generator, T: float, area
     _loiter(tra, tra.pos, 1000, rng.uniform(1, 4), rng, kind=DRIFT, status=0, speed=(0.3, 0.9))
     nxt_a = str(rng.choice(("DALIAN", "YANTAI", "INCHON") if west else ("BUSAN", "ULSAN")))
     tra.cur_dest = _dest(nxt_a, rng)
-    tra.cur_draught = va.laden
+    tra.cargo(va.laden, "sts", vb, (t_meet_start, t_meet_end))
     tra.sail(*_node_pos(area), 11.0)
     tra.go(area, nxt_a, 11.0, rng)
     tra.port = nxt_a
     tra.stay(rng.uniform(12, 36) * _HOUR, MOORED, 5)
     _continue_merchant(tra, va, rng, T + _DAY, ("BUSAN", "ULSAN", "DALIAN", "INCHON", "QINGDAO GANG"))
-    trb.cur_draught = vb.ballast if rng.random() < 0.6 else vb.laden
+    trb.cargo(vb.ballast, "sts", va, (t_meet_start, t_meet_end), crew_skips=rng.random() >= 0.6)
     trb.stay(rng.uniform(0.3, 1) * _HOUR, DRIFT, 0, to=tuple(float(x) for x in _offset(*trb.pos, 900, 900)))
     trb.sail(*_node_pos(area), speed_b)
     trb.go(area, x_node, speed_b, rng)

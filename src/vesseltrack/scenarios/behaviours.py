@@ -60,9 +60,9 @@ def _merchant(v: _Vessel, rng: np.random.Generator, t_end: float, ports_only=Non
         else:
             nxt = str(rng.choice([p for p in ports if p != here]))
         if v.kind == "tanker":
-            tr.cur_draught = v.laden if here in _RU_OIL or (not russia_trade and rng.random() < 0.5) else v.ballast
+            tr.cargo(v.laden if here in _RU_OIL or (not russia_trade and rng.random() < 0.5) else v.ballast)
         else:
-            tr.cur_draught = round(float(rng.uniform(v.ballast, v.laden)), 1)
+            tr.cargo(float(rng.uniform(v.ballast, v.laden)))  # true draught; a prompt crew reports it to 0.1 m
         tr.cur_dest = _dest(nxt, rng)
         tr.stay(rng.uniform(0.3, 1.5) * _HOUR, MOORED, 5)  # draught and destination updated before sailing
         _port_call(tr, nxt, speed, rng.uniform(10, 60) * _HOUR, rng, anchor_p=0.3)
@@ -135,6 +135,6 @@ def _continue_merchant(tr: _Track, v: _Vessel, rng: np.random.Generator, t_end: 
     while tr.now < t_end:
         nxt = str(rng.choice([p for p in ports if p != tr.port]))
         tr.cur_dest = _dest(nxt, rng)
-        tr.cur_draught = v.laden if tr.port in _RU_OIL else v.ballast
+        tr.cargo(v.laden if tr.port in _RU_OIL else v.ballast)
         tr.stay(rng.uniform(0.5, 2) * _HOUR, MOORED, 5)
         _port_call(tr, nxt, 12.0, rng.uniform(12, 48) * _HOUR, rng, anchor_p=0.2)

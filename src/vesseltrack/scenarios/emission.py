@@ -76,7 +76,10 @@ def _reports(v: _Vessel, a: dict, rng: np.random.Generator, t, i, lat, lon, kind
     if v.heading_na:
         heading = np.full(n, np.nan)
     status = a["status"][i].astype(float)
-    draught = a["draught"][i].astype(float)
+    if "rep_t" in a:  # what the crew entered (main-fleet merchant ships)
+        draught = a["rep_d"][np.clip(np.searchsorted(a["rep_t"], t, side="right") - 1, 0, None)].astype(float)
+    else:
+        draught = a["draught"][i].astype(float)
     dest = a["dest"][i]
     if v.ais_class == "B":
         status = np.full(n, np.nan)

@@ -79,6 +79,10 @@ class _Vessel:
     role: str = "normal"
     heading_na: bool = False
     sat_p: float = 0.7
+    crew: str | None = None  # how the crew enters the draught (merchant ships of the main fleet)
+    cwp: float | None = None  # waterplane coefficient
+    lwl: float | None = None  # waterline length, m
+    designation: dict | None = None  # the sanctions-list entry whose identity the ship carries
 
 
 def _new_mmsi(rng: np.random.Generator, flag: str, used: set[int]) -> int:

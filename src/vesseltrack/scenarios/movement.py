@@ -33,9 +33,14 @@ class _Track:
         self.status: list[int] = []
         self.draught: list[float] = []
         self.dest: list[str | None] = []
-        self.cur_draught = float(draught)
+        self.cur_draught = float(draught)  # the true (physical) draught
         self.cur_dest = dest
         self.port: str | None = None  # port the vessel is at, when it is
+        #: Cargo operations: the true draught changed at ``t`` (see :meth:`cargo`).
+        self.ops: list[dict] = []
+        #: What AIS reports as draught: a step function (times, values), set by ``cargo.crew_reports``;
+        #: None to report the true draught (rounded to 0.1 m) of the interval, as nuisance vessels do.
+        self.reported: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def now(self) -> float:
@@ -53,6 +58,17 @@ class _Track:
         self.status.append(status)
         self.draught.append(self.cur_draught)
         self.dest.append(self.cur_dest)
+
+    def cargo(self, draught: float, where: str = "port", other: _Vessel | None = None,
+              window: tuple[float, float] | None = None, crew_skips: bool = False) -> None:
+        """A cargo operation: the true draught becomes ``draught`` now. ``where``: "port" (the
+        operation spans the moored stay around now) or "sts" (``window``: the meeting, ``other``: the
+        partner). ``crew_skips``: the crew does not report it promptly (updated at the next port)."""
+        before, self.cur_draught = self.cur_draught, float(draught)
+        if abs(self.cur_draught - before) >= 0.005:
+            self.ops.append({"t": self.now, "before": before, "after": self.cur_draught, "where": where,
+                             "port": self.port if where == "port" else None, "other": other,
+                             "window": window, "crew_skips": crew_skips})
 
     def sail(self, lats, lons, speed_kn: float, kind: int = SAIL, status: int = 0) -> None:
         for la, lo in zip(np.atleast_1d(lats), np.atleast_1d(lons)):
@@ -76,7 +92,8 @@ class _Track:
     def arrays(self) -> dict[str, np.ndarray]:
         return {"t": np.array(self.t), "lat": np.array(self.lat), "lon": np.array(self.lon),
                 "kind": np.array(self.kind, dtype=np.int8), "status": np.array(self.status, dtype=np.int8),
-                "draught": np.array(self.draught), "dest": np.array(self.dest, dtype=object)}
+                "draught": np.array(self.draught), "dest": np.array(self.dest, dtype=object),
+                **({} if self.reported is None else {"rep_t": self.reported[0], "rep_d": self.reported[1]})}
 
 
 def _dest(port: str | None, rng: np.random.Generator) -> str | None:
@@ -139,5 +156,6 @@ class _Ship:
     off_in_port: list = field(default_factory=list)
     rep: dict | None = None
     off_at_anchor: list = field(default_factory=list)
+    drawn_tr: _Track | None = None  # a designated ship's replaced track: its reports' draws are still made
     nuisance: str | None = None  # group of a nuisance vessel (harbour_craft, marina, ...), None for the main fleet
     left: bool = False  # sails out of the region before the end of the data

@@ -28,7 +28,9 @@ from vesseltrack.scenarios.behaviours import (
     _merchant,
     _tug,
 )
+from vesseltrack.scenarios.cargo import _hull, crew_reports
 from vesseltrack.scenarios.coverage import REGIONS
+from vesseltrack.scenarios.designated import designate
 from vesseltrack.scenarios.emission import _apply_spoof, _emit, _satellite_passes
 from vesseltrack.scenarios.identities import _DARK_FLAGS, _FLAGS_BY_KIND, _make_vessel
 from vesseltrack.scenarios.lanes import _PORT_COUNTRY, _PORTS
@@ -131,6 +133,8 @@ def generate(seed: int = 0, *, n_vessels: int = 60, days: float = 10.0, start: s
     _add_spoofers(fleet, n_spoof)
     _add_shared_mmsi(fleet, n_shared_mmsi)
     _add_routine_traffic(fleet, n_vessels - n_special)
+    designate(fleet.ships, fleet.pending, seed, n_vessels, T, fleet.used)
+    _crews(fleet, seed)
     passes = _satellite_passes(fleet.rng, T)
     spoof_truth = _emit_fleet(fleet, passes, region, seed)
 
@@ -276,11 +280,29 @@ def _switch_off_in_port(ship: _Ship, T: float) -> int:
     return 1
 
 
+def _crews(fleet: _Fleet, seed: int) -> None:
+    """Merchant ships' crew habits and hulls, from ``default_rng([seed, 17])``, and their reported
+    draughts, each ship from its own ``default_rng([seed, 17, 4, i])`` (i: its index in the fleet)."""
+    rng = np.random.default_rng([seed, 17])
+    merchants = [(i, s) for i, s in enumerate(fleet.ships) if s.v.kind in ("tanker", "cargo")]
+    for _, ship in merchants:
+        _hull(rng, ship.v)
+    for i, ship in merchants:
+        crew_reports(ship.v, ship.tr, np.random.default_rng([seed, 17, 4, i]))
+
+
 def _emit_fleet(fleet: _Fleet, passes, region: str, seed: int) -> dict:
-    """Every ship's reports, and the spoofers' spoofed stretches (returns their truth by ship index)."""
+    """Every ship's reports, and the spoofers' spoofed stretches (returns their truth by ship index).
+    A designated ship's replaced track still takes its draws from the main generator (discarded);
+    its own reports come from ``default_rng([seed, 17, 3])``."""
     spoof_truth = {}
+    drng = np.random.default_rng([seed, 17, 3])
     for si, ship in enumerate(fleet.ships):
-        ship.rep = _emit(ship.v, ship.tr, fleet.rng, region, passes, fleet.T, ship.silent)
+        if ship.drawn_tr is not None:
+            _emit(ship.v, ship.drawn_tr, fleet.rng, region, passes, fleet.T, [])
+            ship.rep = _emit(ship.v, ship.tr, drng, region, passes, fleet.T, ship.silent)
+        else:
+            ship.rep = _emit(ship.v, ship.tr, fleet.rng, region, passes, fleet.T, ship.silent)
         if ship.v.role == "spoof":
             res = _apply_spoof(ship.rep, fleet.rng, fleet.T)
             if res is None:

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from vesseltrack.scenarios._shared import _HOUR
+from vesseltrack.scenarios.cargo import op_window, true_tonnes
 from vesseltrack.scenarios.lanes import _area
 
 TRUTH_FORMAT = "vesseltrack-truth/1"
@@ -44,9 +45,57 @@ def _truth(seed, ships, pending, spoof_truth, positions, start_ns, T, params, re
                 **({"nuisance": s.nuisance} if s.nuisance else {})}
                for s in ships]
     vessels.sort(key=lambda x: (x["mmsi"], x["name"]))
+    designated = sorted(({"mmsi": int(s.v.mmsi), "imo": s.v.imo, "name": s.v.name, **s.v.designation}
+                         for s in ships if s.v.designation), key=lambda d: (d["mmsi"], d["name"]))
     return {"format": TRUTH_FORMAT, "seed": int(seed), "params": params, "region": region,
             "start_time": _iso(0, start_ns), "end_time": _iso(T, start_ns),
-            "natural_gap_min_h": NATURAL_GAP_MIN_H, "vessels": vessels, "anomalies": anomalies, "natural_gaps": gaps}
+            "natural_gap_min_h": NATURAL_GAP_MIN_H, "vessels": vessels, "anomalies": anomalies, "natural_gaps": gaps,
+            "cargo_ops": _cargo_ops(ships, start_ns, T), "designated": designated}
+
+
+def _reported_around(rep: dict, w0: float, w1: float) -> tuple[float | None, float | None]:
+    """The reported draught of the last report before ``w0`` and the one that finally reflects an
+    operation ending at ``w1``: the first report after it, or the first within 48 h after it that
+    differs from the one before."""
+    t, d = rep["t"], rep["draught"]
+    before, after = np.flatnonzero(t < w0), np.flatnonzero(t > w1)
+    d0 = float(d[before[-1]]) if len(before) and np.isfinite(d[before[-1]]) else None
+    if not len(after):
+        return d0, None
+    d1 = float(d[after[0]])
+    if d0 is not None and d1 == d0:
+        later = after[(t[after] <= w1 + 48 * _HOUR) & (d[after] != d0) & np.isfinite(d[after])]
+        d1 = float(d[later[0]]) if len(later) else d1
+    return d0, (d1 if np.isfinite(d1) else None)
+
+
+def _cargo_ops(ships, start_ns: int, T: float) -> list[dict]:
+    """truth["cargo_ops"]: every cargo operation of the main fleet overlapping the data."""
+    out = []
+    for s in ships:
+        v, a = s.v, s.tr.arrays()
+        if v.crew is None:  # nuisance vessels: no crew model (they report their true draught)
+            continue
+        dark = [w for w in s.silent if w not in s.off_in_port]
+        for op in s.tr.ops:
+            w0, w1 = op_window(a, op)
+            if w1 <= 0 or w0 >= T:
+                continue
+            where = op["where"] if op["where"] == "sts" else (
+                "dark" if any(w0 >= a0 - _HOUR and w1 <= a1 + _HOUR for a0, a1 in dark) else "port")
+            r0, r1 = _reported_around(s.rep, w0, w1)
+            d0, d1 = round(op["before"], 3), round(op["after"], 3)
+            out.append({
+                "mmsi": int(v.mmsi), "kind": "load" if d1 > d0 else "discharge", "where": where, "port": op["port"],
+                "other_mmsi": None if op["other"] is None else int(op["other"].mmsi),
+                "start_time": _iso(w0, start_ns), "end_time": _iso(w1, start_ns),
+                "true_draught_before_m": d0, "true_draught_after_m": d1,
+                "reported_draught_before_m": r0, "reported_draught_after_m": r1, "crew": v.crew,
+                "length_m": float(v.length), "width_m": float(v.width), "cwp": v.cwp, "lwl_m": v.lwl,
+                "true_tonnes": round(true_tonnes(d0, d1, v.cwp, v.lwl, float(v.width)), 1),
+            })
+    out.sort(key=lambda r: (r["start_time"], r["mmsi"], r["kind"]))
+    return out
 
 
 def _who(v) -> str:
@@ -99,7 +148,9 @@ def _dark_voyage_record(p: dict, ships, rows: _Rows, start_ns: int) -> dict | No
     dest_b = positions["destination"].iloc[r.start + b]
     dest_a = positions["destination"].iloc[r.start + a]
     who = _who(ships[si].v)
-    if p.get("port"):
+    if p.get("port") and not p.get("plan"):
+        detail = f"{who} {p['what']}; reported draught {d_before:g} -> {d_after:g} m, destination {dest_b} -> {dest_a}"
+    elif p.get("port"):
         L, X, P, Y, Z = p["plan"]
         detail = (f"{who} loaded at {L}, AIS off in {_area(X)}, discharged at {P} unseen, AIS on in {_area(Y)}, "
                   f"then to {Z}; reported draught {d_before:g} -> {d_after:g} m, destination {dest_b} -> {dest_a}")
