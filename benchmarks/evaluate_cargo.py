@@ -14,7 +14,9 @@ ship and direction whose event overlaps it. Reports, per seed and pooled over se
   the draught leaves nothing to estimate from: vesseltrack says so instead of guessing);
 - the absolute percentage error of the central estimate (median, 90th percentile);
 - coverage: the share of estimated operations whose true tonnage lies in the low-high range;
-- spurious estimates (draught-based operations that match no true operation).
+- spurious estimates (draught-based operations that match no true operation);
+- what the analyst's question turns on: tonnes tankers delivered to North Korean ports, the truth
+  against the sum of the trips counted towards the UN cap (``to_dprk``, draught basis).
 
 Seeds 801..810 were never used while building the estimator (it was written from the naval
 architecture, before the first scenario was scored; development used seeds 1..5).
@@ -29,8 +31,21 @@ import tempfile
 import numpy as np
 import pandas as pd
 
-from vesseltrack import pipeline, scenarios
+from vesseltrack import pipeline, scenarios, zones
 from vesseltrack.evaluate import cargo_metrics, match_cargo
+
+
+def to_north_korea(cargo: pd.DataFrame, truth: dict, kp_ports: set[str]) -> dict:
+    """Tonnes tankers delivered to North Korean ports: the truth (discharges at those ports) and the
+    estimate (counted tanker trips with ``to_dprk``, draught basis), with trip counts."""
+    ops = pd.DataFrame(truth.get("cargo_ops", []))
+    tankers = {int(v["mmsi"]) for v in truth.get("vessels", []) if 80 <= (v.get("vessel_type") or 0) <= 89}
+    t = ops[(ops["kind"] == "discharge") & ops["port"].isin(kp_ports) & ops["mmsi"].isin(tankers)] if len(ops) else ops
+    e = cargo[cargo["counted"].fillna(False).astype(bool) & cargo["to_dprk"].fillna(False).astype(bool)
+              & (cargo["population"] == "tanker") & (cargo["basis"] == "draught")]
+    return {"true_trips": len(t), "true_tonnes": float(t["true_tonnes"].sum()) if len(t) else 0.0,
+            "est_trips": len(e), "est_tonnes_low": float(e["tonnes_low"].sum()),
+            "est_tonnes_central": float(e["tonnes_central"].sum()), "est_tonnes_high": float(e["tonnes_high"].sum())}
 
 
 def one(seed: int) -> tuple[dict, pd.DataFrame, int]:
@@ -39,7 +54,10 @@ def one(seed: int) -> tuple[dict, pd.DataFrame, int]:
         path = scenarios.write(sc, tmp, fmt="csv")[0]
         result = pipeline.run([path], pipeline.Config())
     cargo = result.cargo
-    return cargo_metrics(cargo, sc.truth), match_cargo(cargo, sc.truth), int((cargo["basis"] == "draught").sum())
+    z = zones.build_gazetteer().zones
+    kp = to_north_korea(cargo, sc.truth, set(z.loc[z["country"] == "KP", "port"]))
+    return ({**cargo_metrics(cargo, sc.truth), "to_north_korea": kp}, match_cargo(cargo, sc.truth),
+            int((cargo["basis"] == "draught").sum()))
 
 
 def pooled(matches: pd.DataFrame, n_draught: int) -> dict:
@@ -76,6 +94,8 @@ def main() -> None:
                   f"{metrics['spurious']} spurious", flush=True)
     report = {"seeds": args.seeds, "pooled": pooled(pd.concat(all_matches, ignore_index=True), n_draught),
               "per_seed": per_seed}
+    kp = pd.DataFrame([m["to_north_korea"] for m in per_seed.values()]).sum()
+    report["pooled"]["to_north_korea"] = {k: float(v) for k, v in kp.items()}
     if args.json:
         print(json.dumps(report, indent=2, default=str))
     else:
@@ -83,6 +103,10 @@ def main() -> None:
         print(f"pooled: {p['estimated']}/{p['operations']} operations estimated; APE median {p['ape_median']:.1%}, "
               f"p90 {p['ape_p90']:.1%}; true tonnage inside low-high: {p['coverage']:.0%}; {p['spurious']} spurious")
         print(f"estimated by crew habit: {p['estimated_by_crew']}; by where: {p['estimated_by_where']}")
+        k = p["to_north_korea"]
+        print(f"tanker deliveries to North Korean ports: truth {k['true_trips']:.0f} trips, {k['true_tonnes']:,.0f} t; "
+              f"estimated {k['est_trips']:.0f} trips, {k['est_tonnes_low']:,.0f}-{k['est_tonnes_high']:,.0f} t "
+              f"(central {k['est_tonnes_central']:,.0f} t)")
 
 
 if __name__ == "__main__":

@@ -40,9 +40,12 @@ def visit(mmsi: int, port: str, h0: float, h1: float, **kw) -> dict:
     return dict(event_type="port_visit", mmsi=mmsi, port=port, context="port", h0=h0, h1=h1, **kw)
 
 
-def gap(mmsi: int, h0: float, h1: float, *, dark: bool = True, reach: str | None = "NAMPO 20 h; RAJIN 9 h") -> dict:
-    return dict(event_type="gap", mmsi=mmsi, h0=h0, h1=h1, is_closed=True, likely_dark=dark, in_port=False,
-                reachable_ports=reach, start_lat=41.0, start_lon=131.0)
+def gap(mmsi: int, h0: float, h1: float, *, dark: bool = True, reach: str | None = "VOSTOCHNY 50 h",
+        lat: float = 41.9, lon: float = 131.5) -> dict:
+    """A gap off Rajin (about 90 km), both ends at (lat, lon), at a typical speed of 12 kn."""
+    return dict(event_type="gap", mmsi=mmsi, h0=h0, h1=h1, duration_h=h1 - h0, is_closed=True, likely_dark=dark,
+                in_port=False, reachable_ports=reach, start_lat=lat, start_lon=lon, end_lat=lat, end_lon=lon,
+                typical_speed_kn=12.0)
 
 
 def tpc_central(length: float, beam: float, cb: float) -> float:
@@ -71,14 +74,16 @@ def test_dark_delivery_from_vostochny_is_a_sensitive_trip_counted_once(gaz):
     assert ops["barrels_central"].tolist() == [round(central * PRODUCTS["gasoil"].barrels_per_tonne)] * 2
     assert ops["counted"].tolist() == [False, True]  # the delivery carries the trip
     d = ops.iloc[1]
-    assert (d["origin"], d["destination"]) == ("VOSTOCHNY", "dark, could have reached NAMPO, RAJIN")
+    # North Korean ports in reach are named (not the gap's own top three, Russian terminals beside it)
+    assert (d["origin"], d["destination"]) == ("VOSTOCHNY", "dark, could have reached CHONGJIN, RAJIN, SONBONG")
     assert d["to_dprk"] and d["sensitive_route"]
     assert len(flows) == 1 and flows["trips"].tolist() == [1] and flows["sensitive_route"].all()
     refined = [c for c in caps if c["cap"] == "dprk_refined"]
     assert len(refined) == 1 and refined[0]["trips"] == 1
     lo, hi = ops.iloc[1][["barrels_low", "barrels_high"]]
-    assert refined[0]["text"] == (f"1 trip, {lo:,.0f}-{hi:,.0f} bbl, {100 * lo / 500000:.0f}-{100 * hi / 500000:.0f}% "
-                                  "of the 2024 cap so far")
+    assert refined[0]["text"] == (f"1 trip, {float(f'{lo:.3g}'):,.0f}-{float(f'{hi:.3g}'):,.0f} bbl, "
+                                  f"{100 * lo / 500000:.0f}-{100 * hi / 500000:.0f}% of the 2024 cap so far")
+    assert refined[0]["barrels_low"] == lo and refined[0]["barrels_high"] == hi  # the figures themselves unrounded
     assert not any(c["cap"] == "dprk_crude" for c in caps)  # gasoil counts against the refined cap only
 
 
@@ -96,6 +101,23 @@ def test_range_holds_the_draught_resolution_and_coefficients(gaz):
     hi_tpc = (1 + 2 * 0.85) / 3 * 0.98 * 100 * 16 * 1.025 / 100
     assert r["tonnes_low"] == round(390 * lo_tpc)
     assert r["tonnes_high"] == round(410 * hi_tpc)
+
+
+def test_a_dark_gap_with_no_north_korean_port_in_reach_is_not_a_delivery_there(gaz):
+    pos = reports(273000001, [(0, 4.0), (12, 8.0), (20, 8.0), (28, 4.0)], **TANKER)
+    far = gap(273000001, 20, 28, lat=36.0, lon=136.0, reach=None)  # off Japan, 8 h: no North Korean port in reach
+    _, ops, _, caps = run(pos, events(visit(273000001, "VOSTOCHNY", 0, 12), far), gaz)
+    assert ops["destination"].tolist()[-1] == "dark gap at sea" and not ops["to_dprk"].any()
+    assert all(c["trips"] == 0 for c in caps)
+
+
+def test_a_discharge_reported_at_the_next_port_after_a_dark_gap_may_have_gone_north(gaz):
+    pos = reports(273000001, [(0, 4.0), (12, 8.0), (20, 8.0), (90, 8.0), (100, 4.0)], **TANKER)
+    ev = events(visit(273000001, "VOSTOCHNY", 0, 12), gap(273000001, 20, 80), visit(273000001, "BUSAN", 90, 100))
+    _, ops, _, _ = run(pos, ev, gaz)
+    d = ops[ops["direction"] == "discharge"].iloc[0]
+    assert d["place"] == "BUSAN" and d["to_dprk"] and d["sensitive_route"]
+    assert d["destination"] == "BUSAN after a dark gap (could have reached CHONGJIN, RAJIN, SONBONG)"
 
 
 def test_update_after_the_next_event_starts_is_not_the_visits(gaz):
@@ -121,7 +143,7 @@ def test_never_changed_draught_gets_a_note_and_a_capacity_bound_at_an_oil_termin
     assert ops["basis"].tolist() == ["capacity bound"] and ops["draught_change_m"].isna().all()
     disp = 0.95 * 100 * 16 * 6.0 * 0.79 * 1.025
     assert ops["tonnes_central"].iloc[0] == round(disp * 0.78 * 0.90)
-    assert ops["destination"].iloc[0] == "dark, could have reached NAMPO, RAJIN"
+    assert ops["destination"].iloc[0] == "dark, could have reached CHONGJIN, RAJIN, SONBONG"
     assert flows["basis"].tolist() == ["capacity bound"]
     (refined,) = [c for c in caps if c["cap"] == "dprk_refined"]
     assert refined["trips"] == 0 and refined["capacity_bound_trips"] == 1

@@ -47,6 +47,7 @@ def test_there_are_notebooks():
         "01_quickstart.ipynb",
         "02_dark_voyage_from_vostochny.ipynb",
         "03_bring_your_own_data.ipynb",
+        "04_cargo_and_the_un_cap.ipynb",
     ]
 
 
@@ -101,3 +102,12 @@ def test_dark_voyage_notebook_finds_the_wonsan_detour(executed):
         r"79 h dark, \d+ h unaccounted for; draught 10.6 m -> 6.4 m \(4.2 m lighter\); could have reached: .*WONSAN.*",
         line,
     )
+
+
+def test_cargo_notebook_reports_the_cap_and_the_truth(executed):
+    nb, _ = executed["04_cargo_and_the_un_cap.ipynb"]
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert re.search(r"dprk_refined: \d+ trips, [\d,]+-[\d,]+ bbl, \d+-\d+% of the 2024 cap so far", text)
+    assert re.search(r"estimated: \d+ trips, [\d,]+-[\d,]+ bbl; truth: \d+ deliveries, [\d,]+ bbl", text)
+    images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(images) == 1  # cumulative barrels against the cap

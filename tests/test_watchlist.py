@@ -119,7 +119,7 @@ def test_plain_reader_and_read_watchlists(tmp_path):
     assert wl["imo_valid"].tolist() == [True, False, False] and wl.iloc[0]["programs"] == "seen at Rajin"
     both = W.read_watchlists([p, EXCERPT])
     schema.validate(both, W.WATCHLIST)
-    assert len(both) == 3 + 15 and both["source"].unique().tolist() == ["mine.csv", "ofac_sdn_excerpt.csv"]
+    assert len(both) == 3 + 16 and both["source"].unique().tolist() == ["mine.csv", "ofac_sdn_excerpt.csv"]
     schema.validate(W.read_watchlists([]), W.WATCHLIST)
 
 
@@ -150,7 +150,7 @@ def test_missing_watchlist_file(tmp_path):
 # --- the sample excerpt ---------------------------------------------------------------------------
 def test_excerpt_parses(excerpt):
     schema.validate(excerpt, W.WATCHLIST)
-    assert len(excerpt) == 15 and excerpt["imo"].notna().sum() == 13 and excerpt["mmsi"].notna().sum() == 5
+    assert len(excerpt) == 16 and excerpt["imo"].notna().sum() == 14 and excerpt["mmsi"].notna().sum() == 6
     for name, imo in [("MAIA-1", 9358010), ("MARIA", 8517839), ("ANGARA", 9179842), ("LADY R", 9161003)]:
         e = entry(excerpt, name)
         assert (e["imo"], e["programs"], e["imo_valid"]) == (imo, "RUSSIA-EO14024", True)

@@ -34,7 +34,6 @@ to its next port ("... (discharge not reported)"). :func:`flows` sums trips per 
 
 from __future__ import annotations
 
-import re
 from importlib.resources import files
 
 import numpy as np
@@ -160,14 +159,19 @@ def _lon_of(place: pd.Series, gaz: Gazetteer) -> np.ndarray:
     return base.map(dict(zip(z["port"], z["lon"], strict=True))).to_numpy(dtype=float)
 
 
-def _reachable_countries(text: pd.Series, gaz: Gazetteer) -> np.ndarray:
-    """Whether a gap's ``reachable_ports`` ("NAMPO 18 h; RAJIN 9 h") names a North Korean port."""
+def _dprk_in_reach(gaps: pd.DataFrame, gaz: Gazetteer) -> pd.Series:
+    """Per closed gap: the North Korean ports of the gazetteer it could have reached with time to
+    stay ("NAMPO 18 h; RAJIN 9 h", detect/reach.py's rule), else missing. Asked of North Korean
+    ports alone: a gap's own ``reachable_ports`` lists the three with most time to stay, which for a
+    round trip from Vostochny are the Russian terminals beside it."""
+    from vesseltrack.detect.reach import reachable
+
     z = gaz.zones
-    kp = sorted(set(z.loc[z["country"] == "KP", "port"]))
-    if not kp:
-        return np.zeros(len(text), dtype=bool)
-    pattern = r"(?:^|; )(?:" + "|".join(map(re.escape, kp)) + r") \d"
-    return text.fillna("").astype(str).str.contains(pattern, regex=True).to_numpy(dtype=bool)
+    kp = z[(z["country"] == "KP").to_numpy() & gaz.sensitive].drop_duplicates("port")
+    if kp.empty or gaps.empty:
+        return pd.Series([None] * len(gaps), index=gaps.index, dtype=object)
+    got = reachable(gaps, gaps["typical_speed_kn"].to_numpy(dtype=float), Gazetteer(zones=kp))
+    return pd.Series(got["reachable_ports"], index=gaps.index, dtype=object)
 
 
 def _port_list(reach: pd.Series) -> pd.Series:
@@ -190,7 +194,8 @@ def opportunities(events: pd.DataFrame, gaz: Gazetteer) -> pd.DataFrame:
     gaps = events[(events["event_type"] == "gap").to_numpy() & events["is_closed"].fillna(False).to_numpy(dtype=bool)
                   & (events["likely_dark"].fillna(False) | events["in_port"].fillna(False)).to_numpy(dtype=bool)]
     dark = gaps["likely_dark"].fillna(False).to_numpy(dtype=bool)
-    reach = gaps["reachable_ports"].astype(object)
+    kp = _dprk_in_reach(gaps, gaz)
+    reach = kp.where(kp.notna(), gaps["reachable_ports"].astype(object))  # North Korea first: the question asked
     other = enc["other_vessel_name"].astype(object).where(enc["other_vessel_name"].notna(),
                                                           "MMSI " + enc["other_mmsi"].astype(str))
     frames = [
@@ -201,7 +206,7 @@ def opportunities(events: pd.DataFrame, gaz: Gazetteer) -> pd.DataFrame:
         pd.DataFrame({"where": np.where(dark, "dark", "port (AIS off)"),
                       "place": np.where(dark, np.where(reach.notna(), "dark, could have reached " + _port_list(reach),
                                                        "dark gap at sea"), "in port, AIS off"),
-                      "to_dprk_possible": dark & _reachable_countries(reach, gaz)}, index=gaps.index),
+                      "to_dprk_possible": dark & kp.notna().to_numpy()}, index=gaps.index),
     ]
     src = [pv, enc, gaps]
     cols = ["event_id", "event_type", "mmsi", "imo", "vessel_name", "start_time", "end_time", "start_lat", "start_lon"]
@@ -453,6 +458,11 @@ def load_caps() -> pd.DataFrame:
         return pd.read_csv(fh)
 
 
+def _sig(x: float, digits: int = 3) -> float:
+    """``x`` to ``digits`` significant figures, for text: the estimates are not better than that."""
+    return float(f"{x:.{digits}g}") if x else 0.0
+
+
 def cap_status(ops: pd.DataFrame, product: str, years: list[int], data_end: pd.Timestamp | None = None) -> list[dict]:
     """Per cap applying to ``product`` and per year (each year of the data, and of any trip): tanker
     trips delivered (or possibly delivered, through a likely-dark gap with a North Korean port in
@@ -466,23 +476,31 @@ def cap_status(ops: pd.DataFrame, product: str, years: list[int], data_end: pd.T
     out = []
     for cap in caps.to_dict("records"):
         for year in sorted(set(years) | set(trip_years.tolist())):
-            y = c[(trip_years == year) & (c["basis"] == "draught").to_numpy()]
-            b = c[(trip_years == year) & (c["basis"] == "capacity bound").to_numpy()]
-            lo, mid, hi = (float(y[f"barrels_{k}"].sum()) for k in ("low", "central", "high"))
-            cap_bbl = float(cap["barrels_per_year"])
+            in_year = trip_years == year
             so_far = data_end is not None and data_end < pd.Timestamp(f"{year + 1}-01-01", tz="UTC")
-            line = (f"{len(y)} trip{'' if len(y) == 1 else 's'}, {lo:,.0f}-{hi:,.0f} bbl, {100 * lo / cap_bbl:.0f}-"
-                    f"{100 * hi / cap_bbl:.0f}% of the {year} cap{' so far' if so_far else ''}")
-            if len(b):
-                line += (f"; plus {len(b)} tanker call{'' if len(b) == 1 else 's'} at oil terminals with no draught "
-                         f"change: up to {b['barrels_high'].sum():,.0f} bbl by capacity")
-            out.append({"cap": cap["cap_id"], "year": int(year), "cap_barrels": cap_bbl, "authority": cap["authority"],
-                        "product": product, "trips": len(y), "barrels_low": round(lo), "barrels_central": round(mid),
-                        "barrels_high": round(hi), "share_low": round(lo / cap_bbl, 4),
-                        "share_high": round(hi / cap_bbl, 4), "capacity_bound_trips": len(b),
-                        "capacity_bound_barrels_high": round(float(b["barrels_high"].sum())),
-                        "so_far": so_far, "text": line})
+            out.append(_cap_year(cap, int(year), c[in_year & (c["basis"] == "draught").to_numpy()],
+                                 c[in_year & (c["basis"] == "capacity bound").to_numpy()], product, so_far))
     return out
+
+
+def _cap_year(cap: dict, year: int, measured: pd.DataFrame, bounds: pd.DataFrame, product: str,
+              so_far: bool) -> dict:
+    """One cap and year: figures and the line people read ("3 trips, 307,000-381,000 bbl, 61-76% of
+    the 2024 cap so far")."""
+    lo, mid, hi = (float(measured[f"barrels_{k}"].sum()) for k in ("low", "central", "high"))
+    cap_bbl = float(cap["barrels_per_year"])
+    n, nb = len(measured), len(bounds)
+    bound_hi = float(bounds["barrels_high"].sum())
+    line = (f"{n} trip{'' if n == 1 else 's'}, {_sig(lo):,.0f}-{_sig(hi):,.0f} bbl, "
+            f"{100 * lo / cap_bbl:.0f}-{100 * hi / cap_bbl:.0f}% of the {year} cap{' so far' if so_far else ''}")
+    if nb:
+        line += (f"; plus {nb} tanker call{'' if nb == 1 else 's'} at oil terminals with no draught change: "
+                 f"up to {_sig(bound_hi):,.0f} bbl by capacity")
+    return {"cap": cap["cap_id"], "year": year, "cap_barrels": cap_bbl, "authority": cap["authority"],
+            "product": product, "trips": n, "barrels_low": round(lo), "barrels_central": round(mid),
+            "barrels_high": round(hi), "share_low": round(lo / cap_bbl, 4), "share_high": round(hi / cap_bbl, 4),
+            "capacity_bound_trips": nb, "capacity_bound_barrels_high": round(bound_hi), "so_far": so_far,
+            "text": line}
 
 
 def parameters(product: str) -> dict:
