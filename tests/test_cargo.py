@@ -36,8 +36,8 @@ def events(*rows: dict) -> pd.DataFrame:
     return schema.conform(pd.DataFrame(recs), schema.EVENTS, fill_missing=True)
 
 
-def visit(mmsi: int, port: str, h0: float, h1: float, **kw) -> dict:
-    return dict(event_type="port_visit", mmsi=mmsi, port=port, context="port", h0=h0, h1=h1, **kw)
+def visit(mmsi: int, port: str, h0: float, h1: float, context: str = "port") -> dict:
+    return dict(event_type="port_visit", mmsi=mmsi, port=port, context=context, h0=h0, h1=h1)
 
 
 def gap(mmsi: int, h0: float, h1: float, *, dark: bool = True, reach: str | None = "VOSTOCHNY 50 h",
@@ -215,3 +215,21 @@ def test_low_central_high_are_ordered_and_scale_with_the_change(length, ratio, c
     assert one["tonnes_low"][0] <= one["tonnes_central"][0] <= one["tonnes_high"][0]
     assert two["tonnes_central"][0] == pytest.approx(2 * one["tonnes_central"][0])
     assert np.isnan(one["barrels_central"][0]) == (pop != "tanker")
+
+
+def test_learnt_berths_are_their_ports(gaz):
+    """A call at a learnt berth named after its port is a call at that port (country, oil terminal)."""
+    pos = reports(273000002, [(0, 6.0), (12, 6.0), (20, 6.0), (80, 6.0)], **TANKER)
+    ev = events(visit(273000002, "VOSTOCHNY (berth 2)", 0, 12, context="berth"), gap(273000002, 20, 80))
+    _, ops, _, _ = run(pos, ev, gaz)
+    assert ops["basis"].tolist() == ["capacity bound"] and ops["country"].tolist() == ["RU"]
+    assert ops["sensitive_route"].all()
+
+
+def test_particulars_take_the_last_identity_and_the_largest_dimensions(gaz):
+    rows = reports(273000006, [(0, 4.0)], **dict(TANKER, vessel_name="OLD NAME", imo=9358010))
+    rows += reports(273000006, [(5, 5.0)], **dict(TANKER, vessel_name="NEW NAME", imo=None, length_m=None))
+    vessels, _, _, _ = run(rows, events(), gaz)
+    v = vessels.iloc[0]
+    assert (v["vessel_name"], v["imo"], v["length_m"], v["draught_changes"]) == ("NEW NAME", 9358010, 100.0, 1)
+    assert v["draught_maintained"] and v["cargo_note"] is None and v["population"] == "tanker"

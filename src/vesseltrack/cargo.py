@@ -146,17 +146,15 @@ def tpc(length_m: np.ndarray, beam_m: np.ndarray, population: np.ndarray) -> tup
     return tuple(out)
 
 
+def _base_port(place: pd.Series) -> pd.Series:
+    """A place's port: learnt berths, anchorages and marinas ("NAME (berth 3)") are their port's."""
+    return place.astype(object).str.replace(r" \((?:berth|anchorage|marina) \d+\)$", "", regex=True)
+
+
 def _country_of(place: pd.Series, gaz: Gazetteer) -> np.ndarray:
-    """Country of a port name; learnt berths ("NAME (berth 3)") take their port's."""
+    """Country of a port, as the gazetteer writes it (missing for places that are not ports)."""
     z = gaz.zones.drop_duplicates("port")
-    base = place.astype(object).str.replace(r" \((?:berth|anchorage|marina) \d+\)$", "", regex=True)
-    return base.map(dict(zip(z["port"], z["country"], strict=True))).to_numpy(dtype=object)
-
-
-def _lon_of(place: pd.Series, gaz: Gazetteer) -> np.ndarray:
-    z = gaz.zones.drop_duplicates("port")
-    base = place.astype(object).str.replace(r" \((?:berth|anchorage|marina) \d+\)$", "", regex=True)
-    return base.map(dict(zip(z["port"], z["lon"], strict=True))).to_numpy(dtype=float)
+    return _base_port(place).map(dict(zip(z["port"], z["country"], strict=True))).to_numpy(dtype=object)
 
 
 def _dprk_in_reach(gaps: pd.DataFrame, gaz: Gazetteer) -> pd.Series:
@@ -313,8 +311,7 @@ def capacity_bounds(opp: pd.DataFrame, ops: pd.DataFrame, particulars: pd.DataFr
     from dimensions (LWL x B x T x Cb x 1.025 x deadweight share) x a fill factor, T the highest
     draught reported when it is plausible, else B / 2.7. Marked ``basis = 'capacity bound'``."""
     p = particulars.set_index("mmsi").reindex(opp["mmsi"])
-    base = opp["place"].astype(object).str.replace(r" \((?:berth|anchorage|marina) \d+\)$", "", regex=True)
-    pick = ((opp["event_type"] == "port_visit").to_numpy() & base.isin(OIL_TERMINALS).to_numpy()
+    pick = ((opp["event_type"] == "port_visit").to_numpy() & _base_port(opp["place"]).isin(OIL_TERMINALS).to_numpy()
             & (p["population"] == "tanker").to_numpy() & ~p["draught_maintained"].fillna(False).to_numpy(dtype=bool)
             & p["dimensions_plausible"].fillna(False).to_numpy(dtype=bool) & p["length_m"].notna().to_numpy()
             & p["width_m"].notna().to_numpy() & ~opp["event_id"].isin(ops["event_id"]).to_numpy())
