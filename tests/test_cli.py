@@ -23,11 +23,16 @@ def test_score_exact_output(fleet, tmp_path, capsys):
         f"1 alert written to {out / 'alerts.csv'}\n"
     )
     assert sorted(p.name for p in out.iterdir()) == [
+        "README.md",  # the data dictionary of the files written (and schema.json)
         "alerts.csv",
+        "cargo.csv",
         "events.csv",
+        "flows.csv",
         "rejects.csv",
+        "schema.json",
         "stop_areas.csv",
         "summary.json",
+        "vessels.csv",
         "voyages.csv",
     ]
 

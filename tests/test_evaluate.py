@@ -306,7 +306,7 @@ def full_events():
         "duration_h",
         "likely_dark",
         "possible_dark_sts",
-        "start_port_distance_km",
+        "start_sensitive_port_km",
         "port_sensitive",
         "vessel_type",
     ]
@@ -315,7 +315,7 @@ def full_events():
         df[c] = pd.to_datetime("2024-" + df[c] + "Z", utc=True)
     df["mmsi"] = df["mmsi"].astype("int64")
     df["other_mmsi"] = df["other_mmsi"].astype("Int32")
-    df["end_port_distance_km"] = np.nan
+    df["end_sensitive_port_km"] = np.nan
     for c in ("likely_dark", "possible_dark_sts", "port_sensitive"):
         df[c] = df[c].astype("boolean")
     df["vessel_type"] = df["vessel_type"].astype("Int16")

@@ -19,7 +19,7 @@ def test_write_outputs_is_atomic_and_exact(tmp_path):
     rej = pd.DataFrame({"file": ["a.csv"], "row": [3], "reason": ["invalid_mmsi"], "detail": ["=1+1"]})
     rej["row"] = rej["row"].astype("int64")
     files = write_outputs(tmp_path / "out", {"rejects": rej}, {"b": 1, "a": pd.Timestamp("2024-01-01T00:00Z")})
-    assert sorted(p.name for p in files) == ["rejects.csv", "summary.json"]
+    assert sorted(p.name for p in files) == ["README.md", "rejects.csv", "schema.json", "summary.json"]
     assert (tmp_path / "out" / "rejects.csv").read_text() == "file,row,reason,detail\na.csv,3,invalid_mmsi,'=1+1\n"
     assert json.loads((tmp_path / "out" / "summary.json").read_text()) == {"a": "2024-01-01T00:00:00Z", "b": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary folder left behind
@@ -38,3 +38,30 @@ def test_every_spec_writes_its_columns_in_order(tmp_path):
     for name, spec in schema.SPECS.items():
         if name != "positions":
             assert (tmp_path / f"{name}.csv").read_text().strip() == ",".join(schema.names(spec))
+
+
+def test_the_data_dictionary_documents_every_column_written(tmp_path):
+    tables = {name: schema.empty(schema.SPECS[name]) for name in ("events", "voyages", "alerts")}
+    write_outputs(tmp_path / "a", tables, {})
+    doc = json.loads((tmp_path / "a" / "schema.json").read_text())
+    readme = (tmp_path / "a" / "README.md").read_text()
+    written = sorted(p.name for p in (tmp_path / "a").glob("*.csv"))
+    assert sorted(doc["files"]) == written == ["alerts.csv", "events.csv", "voyages.csv"]  # only the files written
+    for fname in written:
+        header = (tmp_path / "a" / fname).read_text().splitlines()[0].split(",")
+        cols = doc["files"][fname]["columns"]
+        assert [c["name"] for c in cols] == header
+        assert all(set(c) == {"name", "dtype", "unit", "description", "nullable", "min", "max"} for c in cols)
+        assert f"## {fname}" in readme and all(f"| `{h}` |" in readme for h in header)
+    by_name = {c["name"]: c for c in doc["files"]["events.csv"]["columns"]}
+    assert by_name["duration_h"]["unit"] == "h" and by_name["start_lat"]["unit"] == "deg"
+    assert by_name["start_lat"]["min"] == -90 and by_name["start_lat"]["max"] == 90
+    assert "SENSITIVE" in by_name["start_sensitive_port_km"]["description"]
+    assert "| `duration_h` | float64 | h |" in readme and "| -90 .. 90 |" in readme
+    for c in doc["files"]["events.csv"]["columns"]:  # every column means something, units where it has one
+        assert c["description"] or c["name"] in ("start_time", "end_time", "start_lat", "start_lon", "duration_h",
+                                                 "imo", "vessel_name", "vessel_type", "mmsi")
+    write_outputs(tmp_path / "b", tables, {})
+    for f in ("schema.json", "README.md"):  # deterministic
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes()
+    assert not list(tmp_path.glob(".*tmp*"))

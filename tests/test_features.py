@@ -135,8 +135,8 @@ def _suspicious_voyage() -> tuple[pd.DataFrame, pd.DataFrame]:
     gap = pd.DataFrame(
         {
             "duration_h": [30.0],
-            "start_port_distance_km": [12.0],
-            "end_port_distance_km": [400.0],
+            "start_sensitive_port_km": [12.0],
+            "end_sensitive_port_km": [400.0],
             "port": ["Nakhodka"],
             "draught_before_m": [8.0],
             "draught_after_m": [11.5],
@@ -162,8 +162,8 @@ def test_every_model_feature_has_a_phrase():
     g = pd.DataFrame(
         {
             "duration_h": [30.0],
-            "start_port_distance_km": [12.0],
-            "end_port_distance_km": [400.0],
+            "start_sensitive_port_km": [12.0],
+            "end_sensitive_port_km": [400.0],
             "port": ["Nakhodka"],
             "draught_before_m": [8.0],
             "draught_after_m": [11.5],

@@ -96,3 +96,17 @@ def test_a_dark_tankers_reasons_state_the_dark_hours_once_with_reach_and_draught
     for r in tanker_dark["reasons"]:
         assert r.count("h dark that local reception does not explain") == 1
     assert tanker_dark["reasons"].str.contains("could have reached ").any()
+
+
+def test_likely_dark_gaps_and_sts_at_sea_carry_a_satellite_search(result):
+    e = result.events
+    has = e["sentinel1_url"].notna().to_numpy()
+    dark = (e["event_type"] == "gap").to_numpy() & e["likely_dark"].fillna(False).to_numpy(dtype=bool)
+    sts = ((e["event_type"] == "encounter").to_numpy() & e["sts_candidate"].fillna(False).to_numpy(dtype=bool)
+           & (e["context"] == "at sea").to_numpy())
+    assert dark.any() and (has == (dark | sts)).all()
+    assert (e["sentinel2_url"].notna().to_numpy() == has).all() and (e["search_start"].notna().to_numpy() == has).all()
+    g = e[dark]
+    assert (g["search_min_lat"] <= g[["start_lat", "end_lat"]].min(axis=1)).all()
+    assert (g["search_max_lat"] >= g[["start_lat", "end_lat"]].max(axis=1)).all()
+    assert (g["search_start"] == g["start_time"]).all() and (g["search_end"] == g["end_time"]).all()

@@ -130,7 +130,8 @@ def rule_hits(events: pd.DataFrame, *, near_km: float = RULE_NEAR_KM) -> pd.Data
     mmsi = events["mmsi"].to_numpy(np.int64) % SPLIT_OFFSET
     gap = et == "gap"
     near = (
-        np.fmin(_num(events, "start_port_distance_km", np.nan), _num(events, "end_port_distance_km", np.nan)) < near_km
+        np.fmin(_num(events, "start_sensitive_port_km", np.nan), _num(events, "end_sensitive_port_km", np.nan))
+        < near_km
     )
     tanker = (
         features.is_tanker(events["vessel_type"]).astype(bool)

@@ -151,7 +151,7 @@ def voyage_features(steps: pd.DataFrame, voy: Voyages, events: pd.DataFrame, vis
     gaps = gaps[telling_gaps(gaps)]
     at_sea = ~gaps["in_port"].fillna(False).to_numpy(dtype=bool)
     g = gaps.assign(
-        near=np.fmin(gaps["start_port_distance_km"].to_numpy(), gaps["end_port_distance_km"].to_numpy()),
+        near=np.fmin(gaps["start_sensitive_port_km"].to_numpy(), gaps["end_sensitive_port_km"].to_numpy()),
         sea_h=np.where(at_sea, gaps["duration_h"].to_numpy(), 0.0),
         improb=-gaps["silence_per_day_log10"].to_numpy(dtype=float, na_value=np.nan),
         spare=gaps["spare_h"].to_numpy(dtype=float, na_value=np.nan),
@@ -274,6 +274,21 @@ def identity_issues(mmsi: np.ndarray, flags: pd.DataFrame | None) -> np.ndarray:
     return np.where(out == "", None, out).astype(object)  # type: ignore[call-overload]
 
 
+def identity_changes_detail(mmsi: np.ndarray, flags: pd.DataFrame | None) -> np.ndarray:
+    """Per voyage (its ``mmsi``), what makes up ``identity_changes``, each with its own count ("3 names,
+    2 call signs"; only those broadcast more than once), None when none: for the reasons only."""
+    if flags is None or len(flags) == 0 or len(mmsi) == 0:
+        return np.full(len(mmsi), None, dtype=object)
+    fl = flags.set_index("mmsi").reindex(np.asarray(mmsi) % SPLIT_OFFSET)
+    out = np.full(len(mmsi), "", dtype=object)
+    for col, what in (("n_names", " different names"), ("n_imos", " different IMO numbers"),
+                      ("n_call_signs", " different call signs")):
+        n = fl[col].fillna(1).to_numpy(dtype=np.int64)
+        text = n.astype(str).astype(object) + what
+        out = np.where(n > 1, np.where(out == "", text, out + ", " + text), out)
+    return np.where(out == "", None, out).astype(object)  # type: ignore[call-overload]
+
+
 # --- model features: each declared once ---------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -359,39 +374,33 @@ VOYAGE_MODEL: tuple[ModelFeature, ...] = (
     F(
         "log_encounter_hours",
         _log1p("encounter_hours"),
-        lambda s: (
-            "alongside another ship for "
-            + s.fmt("encounter_hours", ".0f")
-            + " h away from berths and ports (ship-to-ship)"
-        ),
+        lambda s: s.encounter,
         one_sided=True,
         evidence=FINDING_WEIGHT,
     ),
     F(
         "encounter_draught_change_m",
         _column("encounter_draught_change_m"),
-        lambda s: (
-            "draught changed by " + s.fmt("encounter_draught_change_m", ".1f") + " m across a ship-to-ship encounter"
-        ),
+        lambda s: s.encounter_draught,
         one_sided=True,
     ),
     F(
         "log_loitering_hours",
         _log1p("loitering_hours"),
-        lambda s: "loitering " + s.fmt("loitering_hours", ".0f") + " h at sea",
+        lambda s: s.loitering,
         one_sided=True,
     ),
     F(
         "log_dark_sts_hours",
         _log1p("dark_sts_hours"),
-        lambda s: "stopped " + s.fmt("dark_sts_hours", ".0f") + " h at sea with no partner visible (possible dark STS)",
+        lambda s: s.dark_sts,
         one_sided=True,
         evidence=FINDING_WEIGHT,
     ),
     F(
         "spoofing_events",
         _as_float("spoofing_events"),
-        lambda s: s.voyages["spoofing_events"].astype(str) + " spoofed position jump(s) away and back",
+        lambda s: s.spoofing,
         one_sided=True,
         evidence=FINDING_WEIGHT,
     ),
@@ -405,7 +414,7 @@ VOYAGE_MODEL: tuple[ModelFeature, ...] = (
     F(
         "identity_changes",
         _as_float("identity_changes"),
-        lambda s: s.voyages["identity_changes"].astype(str) + " extra names / IMOs / call signs broadcast",
+        lambda s: s.identity_changes,
         one_sided=True,
     ),
     F("invalid_identity", _as_float("invalid_identity"), lambda s: s.invalid_identity, one_sided=True),
@@ -415,7 +424,7 @@ VOYAGE_MODEL: tuple[ModelFeature, ...] = (
 
 def _gap_near_km(gaps: pd.DataFrame) -> np.ndarray:
     """Distance from a gap's nearer end to a sensitive port (km), saturating at FAR_KM."""
-    near = np.fmin(gaps["start_port_distance_km"].to_numpy(), gaps["end_port_distance_km"].to_numpy())
+    near = np.fmin(gaps["start_sensitive_port_km"].to_numpy(), gaps["end_sensitive_port_km"].to_numpy())
     return np.where(np.isnan(near), FAR_KM, np.minimum(near, FAR_KM))
 
 

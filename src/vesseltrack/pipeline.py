@@ -156,6 +156,7 @@ def detect(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer, progre
     feats = features.voyage_features(steps, voy, events, set(gaz.names[gaz.sensitive]), flags)
     voyages = pd.concat([voy.table.assign(population=features.voyage_population(steps, voy)), feats], axis=1)
     voyages["identity_issues"] = features.identity_issues(voyages["mmsi"].to_numpy(), flags)
+    voyages["identity_changes_detail"] = features.identity_changes_detail(voyages["mmsi"].to_numpy(), flags)  # reasons
     return Detected(positions, events, voyages, gaz, gap_params, areas)
 
 

@@ -151,8 +151,9 @@ EVENTS: tuple[Column, ...] = (
     C("ais_class", "str", "", "gap: transceiver class at its start", True),
     C("start_shore_km", "float64", "km", "gap: distance from shore at its start (negative inland)", True),
     C("end_shore_km", "float64", "km", "gap: distance from shore at its end", True),
-    C("start_nearest_port_km", "float64", "km", "gap: distance from its start to the nearest port (any)", True, 0),
-    C("end_nearest_port_km", "float64", "km", "gap: distance from its end to the nearest port (any)", True, 0),
+    C("start_nearest_port_km", "float64", "km", "gap: distance from its start to the nearest port of any kind "
+      "(centre of a gazetteer port zone; see start_sensitive_port_km)", True, 0),
+    C("end_nearest_port_km", "float64", "km", "gap: distance from its end to the nearest port of any kind", True, 0),
     C("positions_before_12h", "Int64", "", "gap: reports of the vessel in the 12 h before (start included)", True, 0),
     C("positions_after_12h", "Int64", "", "gap: reports of the vessel in the 12 h after (end included)", True, 0),
     C("reception_start_per_h", "float64", "1/h", "gap: reports per hour ships are heard at in its start cell", True, 0),
@@ -200,8 +201,24 @@ EVENTS: tuple[Column, ...] = (
         "have left the covered box): never likely dark, not counted in the voyage's dark hours",
         True,
     ),
-    C("start_port_distance_km", "float64", "km", "gap: distance from its start to the nearest sensitive port", True, 0),
-    C("end_port_distance_km", "float64", "km", "gap: distance from its end to the nearest sensitive port", True, 0),
+    C(
+        "start_sensitive_port_km",
+        "float64",
+        "km",
+        "gap: distance from its start to the nearest SENSITIVE port (any distance, even across an ocean; "
+        "start_nearest_port_km is the nearest port of any kind)",
+        True,
+        0,
+    ),
+    C(
+        "end_sensitive_port_km",
+        "float64",
+        "km",
+        "gap: distance from its end to the nearest SENSITIVE port (NaN for an open gap; end_nearest_port_km is the "
+        "nearest port of any kind)",
+        True,
+        0,
+    ),
     C("draught_before_m", "float64", "m", "draught before (gap), on arrival (port visit), at the start (others)", True),
     C("draught_after_m", "float64", "m", "draught after (gap), on departure (port visit), at the end (others)", True),
     C("destination_before", "str", "", "gap: destination before", True),
@@ -215,6 +232,23 @@ EVENTS: tuple[Column, ...] = (
     C("typical_speed_kn", "float64", "kn", "gap: the vessel's sustainable speed (90th percentile under way)", True, 0),
     C("spare_h", "float64", "h", "gap: duration minus the straight run between its ends at typical speed", True),
     C("reachable_ports", "str", "", "gap: sensitive ports reachable with time to stay, and how long", True),
+    # where and when to look in satellite imagery (satellite.py): likely-dark gaps, STS candidates at sea
+    C("search_min_lat", "float64", "deg", "likely-dark gap, STS candidate at sea: southern edge of the area to "
+      "search in satellite imagery (gap: every point the ship could have reached at typical_speed_kn and still "
+      "be heard again where it was; open gap: reached from its start; STS: 5 km around the median position)",
+      True, -90, 90),
+    C("search_min_lon", "float64", "deg", "western edge of the search area (greater than search_max_lon when the "
+      "area crosses the antimeridian; -180 when it covers every longitude)", True, -180, 180),
+    C("search_max_lat", "float64", "deg", "northern edge of the search area", True, -90, 90),
+    C("search_max_lon", "float64", "deg", "eastern edge of the search area", True, -180, 180),
+    C("search_start", UTC_NS, "UTC", "start of the time window to search imagery in (the event's start)", True),
+    C("search_end", UTC_NS, "UTC", "end of the time window to search imagery in (the event's end; an open gap: "
+      "the end of the data)", True),
+    C("sentinel1_url", "str", "", "Copernicus Browser link: Sentinel-1 radar (IW, VV+VH: sees ships with AIS off, "
+      "day or night, through cloud) over the search area, on the UTC days of the window; opened by hand, "
+      "nothing is fetched", True),
+    C("sentinel2_url", "str", "", "Copernicus Browser link: Sentinel-2 L2A optical true colour over the search "
+      "area, on the UTC days of the window", True),
     C("port_country", "str", "", "port_visit: country of the port", True),
     C("port_sensitive", "boolean", "", "port_visit: the port is on the sensitive list", True),
     C("n_positions", "Int64", "", "positions inside the event (0 for a gap)", True, 0),

@@ -38,7 +38,7 @@ def test_gap_known_answer_with_changes_across_it(gaz):
     assert g["event_type"] == "gap" and g["is_closed"]
     assert g["start_time"] == pd.Timestamp("2024-03-01T02:00Z") and g["end_time"] == pd.Timestamp("2024-03-02T10:00Z")
     assert g["duration_h"] == pytest.approx(32.0)
-    assert g["port"] == "VOSTOCHNY" and g["start_port_distance_km"] < 0.1
+    assert g["port"] == "VOSTOCHNY" and g["start_sensitive_port_km"] < 0.1
     assert (g["draught_before_m"], g["draught_after_m"]) == pytest.approx((6.1, 9.8))
     assert (g["name_before"], g["name_after"], g["destination_before"], g["destination_after"]) == (
         "OLD",

@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from vesseltrack import stopareas
+from vesseltrack import satellite, stopareas
 from vesseltrack.detect import events as ev
 from vesseltrack.detect.params import ENCOUNTER_PRESETS, EncounterParams
 from vesseltrack.errors import ConfigError
@@ -474,6 +474,8 @@ def detect_encounters(steps: pd.DataFrame, gaz: Gazetteer, *, params: EncounterP
                                   stop_areas or stopareas.empty())
     out["context"] = stopareas.context_names(ctx)
     out["sts_candidate"] = sts_candidates(ctx, out["vessel_type"], out["other_vessel_type"])
+    for col, vals in satellite.sts_search(out, eps.mlat, eps.mlon, ctx == stopareas.AT_SEA).items():
+        out[col] = vals  # where to look in imagery: STS candidates at sea
     return ev.conform(out)
 
 

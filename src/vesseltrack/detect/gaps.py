@@ -58,7 +58,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from vesseltrack import stopareas
+from vesseltrack import satellite, stopareas
 from vesseltrack.detect import events as ev
 from vesseltrack.detect.params import DEFAULT_GAP_H, PRESETS, WINDOW_H, GapParams  # noqa: F401 (PRESETS: re-exported)
 from vesseltrack.detect.reach import reachable, typical_speed
@@ -180,8 +180,8 @@ def detect_gaps(
         port=port,
         is_closed=closed,
         in_port=where.in_port,
-        start_port_distance_km=d0,
-        end_port_distance_km=d1,
+        start_sensitive_port_km=d0,
+        end_sensitive_port_km=d1,
         **_changes_across(steps, s_idx, e, closed),
         n_positions=np.zeros(len(s_idx), dtype=np.int64),
         gap_kind=np.where(~closed, "open", np.where(where.stationary, "stationary", "moving")).astype(object),
@@ -196,6 +196,8 @@ def detect_gaps(
     _add_edge_reach_speed(out, steps, gaz, s_idx, e, closed, where)
     if reception is not None:
         out["likely_dark"] = _likely_dark(out, steps, s_idx, closed, where, end_ns)
+    for col, vals in satellite.gap_search(out).items():  # where to look in imagery (likely-dark gaps)
+        out[col] = vals
     return out[_keep(out, params)].reset_index(drop=True)
 
 

@@ -21,6 +21,7 @@ UNDER_WAY_KN = 3.0
 #: Default sustainable speed by AIS type decade (kn) when a vessel was never seen under way.
 DEFAULT_SPEED_KN = {3: 10.0, 5: 10.0, 6: 18.0, 7: 14.0, 8: 13.0}
 FALLBACK_SPEED_KN = 12.0
+#: Reachable ports listed per country of the sensitive list.
 MAX_CANDIDATES = 3
 
 
@@ -56,11 +57,26 @@ def typical_speed(steps: pd.DataFrame, mmsi: np.ndarray) -> np.ndarray:
     return np.clip(speed, 5.0, 40.0)[np.searchsorted(wanted, mmsi)]
 
 
+def _candidates(stay: np.ndarray, country: np.ndarray) -> np.ndarray:
+    """Columns of ``stay`` (gaps x ports) to list per gap: the :data:`MAX_CANDIDATES` ports with
+    most time to stay of each country, most time to stay first. Per country, so that the ports a
+    ship sailed from (a round trip from Vostochny has Nakhodka and Kozmino beside it, with the most
+    time to stay) never hide the other side's ports it could have reached."""
+    picks = []
+    for c in sorted(set(country.tolist()), key=str):  # a loop over countries, not rows
+        cols = np.flatnonzero(country == c)
+        top = np.argsort(-stay[:, cols], axis=1, kind="stable")[:, :MAX_CANDIDATES]
+        picks.append(cols[top])
+    cand = np.concatenate(picks, axis=1)
+    by_stay = np.argsort(-np.take_along_axis(stay, cand, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(cand, by_stay, axis=1)
+
+
 def reachable(
     gaps: pd.DataFrame, speed_kn: np.ndarray, gaz: Gazetteer, *, min_stay_h: float = MIN_STAY_H
 ) -> dict[str, np.ndarray]:
     """Per gap: ``typical_speed_kn``, ``spare_h`` and ``reachable_ports`` ("NAMPO 18 h; RAJIN 9 h",
-    most time to stay first, at most three)."""
+    most time to stay first, at most three per country: :func:`_candidates`)."""
     n = len(gaps)
     v_mps = np.asarray(speed_kn, dtype=float) * M_PER_NM / 3600.0
     T = gaps["duration_h"].to_numpy(dtype=float)
@@ -78,9 +94,9 @@ def reachable(
         back_leg = np.where(closed[:, None], haversine_m(la1[:, None], lo1[:, None], plat, plon), 0.0)
         stay = T[:, None] - (out_leg + back_leg) / v_mps[:, None] / 3600.0
         stay = np.where(stay >= min_stay_h, stay, -np.inf)
-        order = np.argsort(-stay, axis=1, kind="stable")[:, :MAX_CANDIDATES]
+        order = _candidates(stay, gaz.zones["country"].to_numpy(dtype=object)[sens])
         names = gaz.names[sens]
-        for k in range(order.shape[1]):  # at most three candidates: a loop over ranks, not rows
+        for k in range(order.shape[1]):  # a few candidates: a loop over ranks, not rows
             s_k = np.take_along_axis(stay, order[:, k:k + 1], axis=1)[:, 0]
             ok = np.isfinite(s_k)
             piece = np.char.add(
