@@ -40,9 +40,10 @@ def visit(mmsi: int, port: str, h0: float, h1: float, context: str = "port") -> 
     return dict(event_type="port_visit", mmsi=mmsi, port=port, context=context, h0=h0, h1=h1)
 
 
-def gap(mmsi: int, h0: float, h1: float, *, dark: bool = True, reach: str | None = "VOSTOCHNY 50 h",
-        lat: float = 41.9, lon: float = 131.5) -> dict:
-    """A gap off Rajin (about 90 km), both ends at (lat, lon), at a typical speed of 12 kn."""
+def gap(mmsi: int, h0: float, h1: float, *, dark: bool = True,
+        reach: str | None = "VOSTOCHNY 50 h; SONBONG 45 h; RAJIN 44 h; CHONGJIN 40 h", lat: float = 41.9,
+        lon: float = 131.5) -> dict:
+    """A gap off Rajin, both ends at (lat, lon), with the ports detect/reach.py would list."""
     return dict(event_type="gap", mmsi=mmsi, h0=h0, h1=h1, duration_h=h1 - h0, is_closed=True, likely_dark=dark,
                 in_port=False, reachable_ports=reach, start_lat=lat, start_lon=lon, end_lat=lat, end_lon=lon,
                 typical_speed_kn=12.0)

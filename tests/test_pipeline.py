@@ -23,6 +23,29 @@ def test_contracts(result):
     schema.validate(result.events, schema.EVENTS, name="events")
     schema.validate(result.voyages, schema.VOYAGES, name="voyages")
     schema.validate(result.alerts, schema.ALERTS, name="alerts")
+    schema.validate(result.vessels, schema.PARTICULARS, name="vessels")
+    schema.validate(result.cargo, schema.CARGO, name="cargo")
+    schema.validate(result.flows, schema.FLOWS, name="flows")
+    assert result.watchlist_matches is None and "watchlist_matches" not in result.tables()
+
+
+def test_a_watchlist_match_is_a_finding_that_raises_the_score(csv_path, result, tmp_path):
+    """An MMSI on a list (plain CSV): the tanker's voyages carry the match, lead their reasons with
+    it and score 1 - (1 - score) x 0.6; no other voyage changes."""
+    listed = tmp_path / "list.csv"
+    listed.write_text("imo,mmsi,name,list,note\n,273000009,,TEST LIST,a test entry\n", encoding="utf-8")
+    hit = pipeline.run([csv_path], pipeline.Config(watchlist_files=(str(listed),)))
+    schema.validate(hit.watchlist_matches, schema.WATCHLIST_MATCHES, name="watchlist_matches")
+    m = hit.watchlist_matches
+    assert m[["mmsi", "matched_on", "strength"]].values.tolist() == [[273000009, "mmsi", "strong"]]
+    v0, v1 = result.voyages.set_index("voyage_id"), hit.voyages.set_index("voyage_id")
+    on = (v1["mmsi"] == 273000009).to_numpy()
+    assert on.any() and v1.loc[on, "watchlist_match"].notna().all() and v1.loc[~on, "watchlist_match"].isna().all()
+    assert v1.loc[on, "reasons"].str.startswith(m["reason"].iloc[0]).all()
+    expected = 1 - (1 - v0.loc[on, "score"].fillna(0.5)) * 0.6
+    assert (v1.loc[on, "score"] - expected).abs().max() < 1e-12
+    assert v1.loc[~on, "score"].equals(v0.loc[~on, "score"])
+    assert hit.summary["watchlist"] == {"entries": 1, "matches": {"strong": 1, "name": 0, "weak": 0}}
 
 
 def test_dark_tanker_tops_the_alerts_with_reasons(result):

@@ -176,6 +176,15 @@ def test_vessels_seen_one_row_per_identity():
     assert seen["mmsi"].dtype == "int32" and seen["imo"].dtype == "Int32"
 
 
+def test_a_list_of_identifiers_without_names_screens(tmp_path):
+    """A plain list with MMSIs only (no name to compare, so no fuzzy candidates) still matches."""
+    p = tmp_path / "ids.csv"
+    p.write_text("imo,mmsi,name,list,note\n,273000009,,TEST,\n")
+    rows = [dict(mmsi=273000009, t="2024-03-01T00:00", lat=0.0, lon=0.0, vessel_name="ANY NAME")]
+    m = W.screen(W.vessels_seen(make_positions(rows)), W.read_watchlist(p))
+    assert m[["mmsi", "matched_on", "strength"]].values.tolist() == [[273000009, "mmsi", "strong"]]
+
+
 def test_screen_matches_strengths_and_reasons(excerpt):
     seen = seen_of(
         (273000001, 9358010, "MAIA 1"),  # IMO: strong (its name also matches; one row, the strongest)

@@ -158,18 +158,14 @@ def _country_of(place: pd.Series, gaz: Gazetteer) -> np.ndarray:
 
 
 def _dprk_in_reach(gaps: pd.DataFrame, gaz: Gazetteer) -> pd.Series:
-    """Per closed gap: the North Korean ports of the gazetteer it could have reached with time to
-    stay ("NAMPO 18 h; RAJIN 9 h", detect/reach.py's rule), else missing. Asked of North Korean
-    ports alone: a gap's own ``reachable_ports`` lists the three with most time to stay, which for a
-    round trip from Vostochny are the Russian terminals beside it."""
-    from vesseltrack.detect.reach import reachable
-
+    """Per gap: the North Korean ports among its ``reachable_ports`` ("RAJIN 30 h; CHONGJIN 26 h",
+    detect/reach.py lists up to three per country), else missing."""
     z = gaz.zones
-    kp = z[(z["country"] == "KP").to_numpy() & gaz.sensitive].drop_duplicates("port")
-    if kp.empty or gaps.empty:
-        return pd.Series([None] * len(gaps), index=gaps.index, dtype=object)
-    got = reachable(gaps, gaps["typical_speed_kn"].to_numpy(dtype=float), Gazetteer(zones=kp))
-    return pd.Series(got["reachable_ports"], index=gaps.index, dtype=object)
+    kp = set(z.loc[(z["country"] == "KP").to_numpy() & gaz.sensitive, "port"])
+    parts = gaps["reachable_ports"].astype(object).str.split("; ").explode().dropna()
+    keep = parts[parts.str.rsplit(" ", n=2).str[0].isin(kp)]
+    out = keep.groupby(level=0, sort=False).agg("; ".join)
+    return out.reindex(gaps.index).astype(object).where(lambda x: x.notna(), None)
 
 
 def _port_list(reach: pd.Series) -> pd.Series:

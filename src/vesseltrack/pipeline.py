@@ -28,7 +28,7 @@ from vesseltrack.detect.ports import port_visit_events, visit_runs
 from vesseltrack.errors import ConfigError
 from vesseltrack.model_io import ScoringModel, load_model
 from vesseltrack.reception import build_reception
-from vesseltrack.scoring import MIN_ROWS, apply_scorer, fit_scorer
+from vesseltrack.scoring import MIN_ROWS, apply_scorer, fit_scorer, noisy_or
 from vesseltrack.voyages import build_voyages, voyage_of
 
 Progress = Callable[[str], None]
@@ -281,7 +281,7 @@ def _apply_watchlist(voyages: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFra
     voyages = voyages.assign(watchlist_match=hit.where(hit.notna(), None))
     if has.any():
         s = voyages["score"].to_numpy(dtype=float)
-        s = np.where(has, 1.0 - (1.0 - np.where(np.isnan(s), 0.5, s)) * (1.0 - features.FINDING_WEIGHT), s)
+        s = np.where(has, noisy_or(np.where(np.isnan(s), 0.5, s), 1.0 - features.FINDING_WEIGHT), s)
         voyages["score"] = s
         reasons = voyages["reasons"].astype(object)
         voyages["reasons"] = np.where(has, np.where(reasons.notna(), hit + "; " + reasons.fillna(""), hit), reasons)

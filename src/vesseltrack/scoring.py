@@ -39,6 +39,12 @@ from vesseltrack.errors import ModelError
 MIN_ROWS = 8
 
 
+def noisy_or(score: np.ndarray, doubt: np.ndarray | float) -> np.ndarray:
+    """A score raised by findings: ``1 - (1 - score) * doubt``, ``doubt`` the product of
+    ``1 - weight`` over the findings (see the module docstring)."""
+    return 1.0 - (1.0 - score) * doubt
+
+
 class IsolationScorer(BaseEstimator):
     """Isolation forest over a named feature table; scores in (0, 1), higher = more anomalous.
 
@@ -137,9 +143,7 @@ class IsolationScorer(BaseEstimator):
         if len(ev) == 0 or len(A) == 0:
             return s
         doubt = np.where(A[:, ev] > self.reference_[ev], 1.0 - self.evidence_weights_[ev], 1.0).prod(axis=1)
-        return np.where(
-            doubt < 1.0, 1.0 - (1.0 - s) * doubt, s
-        )  # rows without findings keep the forest's score exactly
+        return np.where(doubt < 1.0, noisy_or(s, doubt), s)  # rows without findings keep the forest's score exactly
 
     def score_samples(self, X: pd.DataFrame) -> np.ndarray:
         """Anomaly score in (0, 1) per row, findings included; higher = more anomalous."""

@@ -313,7 +313,8 @@ def _fuzzy_pairs(left: pd.Series, right: pd.Series, threshold: float) -> pd.Data
 
     a, b = usable(left), usable(right)
     if not len(a) or not len(b):
-        return pd.DataFrame({"key": [], "key_listed": [], "similarity": []})
+        return pd.DataFrame({"key": pd.Series([], dtype="string"), "key_listed": pd.Series([], dtype="string"),
+                             "similarity": pd.Series([], dtype=float)})
     vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), use_idf=False, lowercase=False)
     vec.fit(np.concatenate([a, b]))
     sim = (vec.transform(a) @ vec.transform(b).T).tocoo()
