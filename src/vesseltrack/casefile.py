@@ -159,6 +159,7 @@ def identity_card(result, mmsi: int, track: pd.DataFrame) -> str:
     v = result.vessels[result.vessels["mmsi"].to_numpy() == int(mmsi)]
     p: Any = v.iloc[0] if len(v) else pd.Series(dtype=object)
     shared = int(mmsi) >= 1_000_000_000
+    n_dr = int(p.get("draught_changes", 0) or 0)
     return _kv([
         ("MMSI", esc(int(mmsi) % 1_000_000_000) + (" (the second ship found using this MMSI)" if shared else "")),
         ("flag (from MID)", esc(flag_of(mmsi))),
@@ -167,7 +168,7 @@ def identity_card(result, mmsi: int, track: pd.DataFrame) -> str:
         ("length x beam", esc(f"{_num(p.get('length_m'), '.0f')} m x {_num(p.get('width_m'), '.0f')} m")
          if _num(p.get("length_m")) else "not broadcast"),
         ("draught", esc(f"{_num(p.get('min_draught_m'), '.1f')} to {_num(p.get('max_draught_m'), '.1f')} m, "
-                        f"changed {int(p.get('draught_changes', 0))} times") if _num(p.get("max_draught_m"))
+                        f"changed {n_dr} time{'' if n_dr == 1 else 's'}") if _num(p.get("max_draught_m"))
          else "never broadcast"),
         ("dimensions plausible", esc({True: "yes", False: "no"}.get(p.get("dimensions_plausible"), ""))),
         ("heard", esc(f"{len(track):,} reports from {_time(track['timestamp'].iloc[0])} to "
@@ -187,10 +188,11 @@ def history_html(track: pd.DataFrame) -> str:
         n = len(h)
         changed = n > 1 and col in ("vessel_name", "imo", "call_sign", "vessel_type")
         cls = " class='warn'" if changed else ""
-        title = f"<h3{cls}>{n} {label}{' (changed during the data)' if changed else ''}</h3>" if n else ""
+        shown = label if n != 1 else label[:-1]
+        title = f"<h3{cls}>{n} {shown}{' (changed during the data)' if changed else ''}</h3>" if n else ""
         rows = [[esc(r.value), esc(_time(r.first)), esc(_time(r.last)), esc(f"{r.reports:,}")]
                 for r in h.head(20).itertuples(index=False)]
-        head = [label[:-1] if label.endswith("s") else label, "first heard", "last heard", "reports"]
+        head = [label[:-1], "first heard", "last heard", "reports"]
         parts.append(f"<div>{title}{_table(head, rows, {3})}</div>" if rows
                      else f"<div><h3>{label}</h3><p class='muted'>none broadcast</p></div>")
     return f"<div class='grid'>{''.join(parts)}</div>"
@@ -259,19 +261,20 @@ def _voyage_figures(result, ref_id: str) -> str:
     if not len(v):
         return ""
     r: Any = v.iloc[0]
+    dr = float(r["draught_change_m"])
     rows = [("voyage", esc(r["ports"])), ("from / to", esc(f"{_time(r['start_time'])} to {_time(r['end_time'])}")),
             ("distance", _figure(r["distance_m"], "km", "")), ("duration", _figure(r["duration_h"], ",.1f", " h")),
             ("reports", _figure(r["n_positions"], ",.0f", "")),
             ("reports per hour", _figure(r["positions_per_h"], ",.1f", "")),
             ("gaps / dark hours", esc(f"{int(r['n_gaps'])} / {_num(r['dark_hours'], ',.0f')} h")),
             ("likely dark hours", _figure(r["likely_dark_hours"], ",.0f", " h")),
-            ("draught change", _figure(r["draught_change_m"], "+.1f", " m")),
+            ("draught change", _figure(dr if abs(np.nan_to_num(dr)) >= 0.05 else None, "+.1f", " m")),
             ("ship-to-ship hours", _figure(r["encounter_hours"], ",.1f", " h")),
             ("loitering hours", _figure(r["loitering_hours"], ",.1f", " h")),
             ("sensitive port calls", _figure(r["sensitive_port_calls"], ",.0f", "")),
             ("identity issues", esc(r["identity_issues"])), ("voyage score (0-1)", _figure(r["score"], ".3f", "")),
             ("what drove the score (feature=contribution)", esc(r["contributions"]))]
-    return "<h3>the voyage</h3>" + _kv([(k, val) for k, val in rows if val not in ("", "0", "0 h", "0.0 h")])
+    return "<h3>the voyage</h3>" + _kv([(k, val) for k, val in rows if val not in ("", "0", "0 h", "0.0 h", "0 / 0 h")])
 
 
 _CONTINUATION = re.compile(r"^[^:]{1,40} \d+(\.\d+)? h$")
@@ -294,8 +297,10 @@ def reason_list(reasons) -> list[str]:
 def alert_lead(alert) -> str:
     """The alert's lead line and its reasons one by one."""
     if alert is None:
-        return ("<p class='lead'>No alert for this vessel in this run. Its events and figures follow; "
-                "the timeline and map show what was seen.</p>")
+        return ("<p class='lead'>No alert for this vessel in this run. Alerts list merchant ships (all vessels "
+                "with --all-vessels) whose voyage carries a finding (a likely-dark gap, ship-to-ship, spoofing, an "
+                "identity clash, a sensitive port call, a watchlist match) and scores at least --min-score. "
+                "What was seen follows.</p>")
     reasons = reason_list(alert["reasons"])
     lead = (f"<p class='lead'><b>Alert #{int(alert['rank'])}</b>, score {float(alert['score']):.3f} (0-1): "
             f"{esc(alert['subject'])} {esc(alert['ports'])}, {esc(_time(alert['start_time']))} to "
@@ -305,15 +310,26 @@ def alert_lead(alert) -> str:
     return lead + f"<h3>why: {n} reason{'' if n == 1 else 's'}</h3><ul class='reasons'>{items}</ul>"
 
 
-def figures_html(result, alert, events: pd.DataFrame) -> str:
-    """The figures of the voyage and events behind the alert (the subject event, and likely-dark gaps, highlighted)."""
+def figures_html(result, mmsi: int, alert, events: pd.DataFrame) -> str:
+    """The figures of the voyage and events behind the alert (the subject event, and likely-dark gaps,
+    highlighted); without an alert, those of the vessel's highest-scoring voyage."""
+    intro = ""
     if alert is None:
-        return "<p class='muted'>No alert: see all events below.</p>"
-    ref = alert["ref_id"]
+        v = result.voyages[result.voyages["mmsi"].to_numpy() == mmsi]
+        v = v[v["score"].notna().to_numpy()]
+        if not len(v):
+            return "<p class='muted'>No alert, and no scored voyage: see all events below.</p>"
+        best = v.sort_values(["score", "start_time"], ascending=[False, True], kind="stable").iloc[0]
+        ref = best["voyage_id"]
+        intro = (f"<p>Not an alert. The vessel's highest-scoring voyage, score {float(best['score']):.3f}: "
+                 f"{esc(best['reasons']) or 'no reason recorded'}.</p>")
+    else:
+        ref = alert["ref_id"]
     mine = (events["voyage_id"].to_numpy(dtype=object) == ref) | (events["event_id"].to_numpy(dtype=object) == ref)
     behind = events[mine]
     cards = "".join(event_card(r, r["event_id"] == ref or r["likely_dark"] is True) for _, r in behind.iterrows())
-    return _voyage_figures(result, ref) + (f"<h3>the events behind it ({len(behind)})</h3>{cards}" if cards else "")
+    head = f"<h3>the events behind it ({len(behind)})</h3>" if cards else ""
+    return intro + _voyage_figures(result, ref) + head + cards
 
 
 # --- cargo, watchlist, parameters ----------------------------------------------------------------
@@ -481,7 +497,7 @@ def case_file_html(result, mmsi: int, *, rank: int | None = None) -> str:
         "<h2>Map</h2><p class='muted'>The track (split at gaps and impossible jumps), gaps as dashed lines, "
         "sensitive ports in red, events and alerts; click a mark for details.</p>" + offline,
         f"<iframe class='map' title='map' sandbox='allow-scripts' srcdoc=\"{html.escape(page, quote=True)}\"></iframe>",
-        "<h2>The figures behind the alert</h2>", figures_html(result, alert, events),
+        "<h2>The figures behind the alert</h2>", figures_html(result, mmsi, alert, events),
         "<h2>Identity history (as broadcast)</h2>", history_html(track),
         f"<h2>All events of this vessel ({len(events)})</h2>", events_table(events),
         "<h2>Cargo estimate</h2>", cargo_html(result, mmsi),

@@ -36,6 +36,8 @@ RATE_COLOUR = "#7f7f7f"
 FOCUS_COLOUR = "#fff3b0"
 EVENT_COLOURS = {"encounter": "#ff7f0e", "loitering": "#9467bd", "spoofing": "#000000",
                  "identity_clash": "#000000", "feed_artefact": "#bdbdbd"}
+#: Heights (axes fraction) of the labels of encounters, loitering and other events, so that they do not overlap.
+LABEL_Y = {"encounter": 0.87, "loitering": 0.81}
 #: A step faster than this over more than JUMP_MIN_M is an impossible jump (spoofing, shared MMSI).
 JUMP_KN = 50.0
 JUMP_MIN_M = 1852.0
@@ -98,7 +100,12 @@ def _speed_panel(ax, track: pd.DataFrame, t: np.ndarray) -> dict:
     jump = np.isfinite(imp) & (imp > JUMP_KN) & (np.nan_to_num(dist) > JUMP_MIN_M)
     brk = np.flatnonzero(first[1:]) + 1
     ts_line = np.insert(t, brk, t[brk - 1]) if len(brk) else t
-    ax.plot(ts_line, np.insert(sog, brk, np.nan), color=SPEED_COLOUR, lw=1.0, label="speed over ground (reported)")
+    if np.isfinite(sog).any():
+        ax.plot(ts_line, np.insert(sog, brk, np.nan), color=SPEED_COLOUR, lw=1.0, label="speed over ground (reported)",
+                marker="o" if len(sog) < 30 else None, ms=3)
+    else:
+        ax.text(0.01, 0.97, "no speed over ground in the data: speeds implied by positions only", fontsize=8,
+                transform=ax.transAxes, va="top", color="#666666")
     ok = np.isfinite(imp) & ~jump
     ax.plot(t[ok], imp[ok], ".", ms=2, color=IMPLIED_COLOUR, label="speed implied by positions")
     normal, top, log = speed_scale(sog, imp, jump)
@@ -142,18 +149,19 @@ def _draught_panel(ax, track: pd.DataFrame, t: np.ndarray, t_end) -> None:
 
 
 def reports_per_hour(track: pd.DataFrame, t_start, t_end) -> tuple[np.ndarray, np.ndarray, str]:
-    """(bin starts, counts, unit): reports per hour (per day when the data spans over 30 days) over
-    the whole data window, zero in the hours with none."""
-    unit = "h" if (t_end - t_start) <= pd.Timedelta(days=30) else "D"
+    """(bin starts, counts, unit): reports per hour (per 10 minutes when the data spans 12 hours or
+    less, per day when over 30 days) over the whole data window, zero in the bins with none."""
+    span = pd.Timestamp(t_end) - pd.Timestamp(t_start)
+    unit = "10min" if span <= pd.Timedelta(hours=12) else "h" if span <= pd.Timedelta(days=30) else "D"
     times = track["timestamp"].dt.tz_convert("UTC").dt.tz_localize(None).dt.floor(unit)
     edges = pd.date_range(_ts(t_start).floor(unit), _ts(t_end).floor(unit), freq=unit)
     counts = times.value_counts().reindex(edges, fill_value=0)
-    return edges.to_numpy(), counts.to_numpy(dtype=float), "hour" if unit == "h" else "day"
+    return edges.to_numpy(), counts.to_numpy(dtype=float), {"10min": "10 min", "h": "hour", "D": "day"}[unit]
 
 
 def _rate_panel(ax, track: pd.DataFrame, t_start, t_end) -> None:
     x, c, unit = reports_per_hour(track, t_start, t_end)
-    step = np.timedelta64(1, "h" if unit == "hour" else "D")
+    step = {"10 min": np.timedelta64(10, "m"), "hour": np.timedelta64(1, "h"), "day": np.timedelta64(1, "D")}[unit]
     xs = np.append(x, x[-1] + step) if len(x) else x
     cs = np.append(c, c[-1]) if len(c) else c
     ax.fill_between(xs, cs, step="post", color=RATE_COLOUR, alpha=0.6, lw=0)
@@ -205,7 +213,7 @@ def _mark_events(ax_sog, ax_dr, events: pd.DataFrame, span) -> None:
         if t1 - t0 < span * 0.004:  # an instant (spoofing, identity clash): a visible sliver
             t1 = t0 + span * 0.004
         ax_sog.axvspan(t0, t1, ymin=0.88, ymax=0.93, color=EVENT_COLOURS[r.event_type], alpha=0.9, lw=0)
-        _label(ax_sog, t0, t1, str(r.event_type).replace("_", " "), span, y=0.87, fontsize=7,
+        _label(ax_sog, t0, t1, str(r.event_type).replace("_", " "), span, y=LABEL_Y.get(r.event_type, 0.75), fontsize=7,
                color=EVENT_COLOURS[r.event_type])
 
 
