@@ -58,6 +58,15 @@ def test_case_file_is_self_contained_and_has_no_script_of_its_own(page):
         assert "https://" not in csp and "cdn.jsdelivr" not in page
 
 
+def test_map_names_the_ports_in_reach_and_called_at(result):
+    page = casefile.map_page(result, DARK)
+    labels = re.findall(r"L\.divIcon\(\{.*?\}\)", page, flags=re.S)
+    text = " ".join(labels)
+    for port in ("KOZMINO", "VOSTOCHNY", "NAKHODKA"):
+        assert port in text
+    assert maps.SENSITIVE_COLOUR in text  # ports in reach in red
+
+
 def test_case_file_is_deterministic(result, page):
     assert casefile.case_file_html(result, DARK) == page
     assert not re.search(r"_[0-9a-f]{32}", page)  # folium's random ids renumbered

@@ -24,7 +24,7 @@ def test_timeline_draws_speed_draught_rate_gaps_and_port_calls(result):
     assert ax_sog.get_ylabel() == "speed (kn)" and ax_dr.get_ylabel() == "draught (m)"
     assert ax_n.get_ylabel() == "reports\nper hour"
     # the closed gap is labelled with its length, the open one as open to the end of the data
-    assert "dark 40 h" in _texts(ax_sog)
+    assert "dark 40 h\ncould reach KOZMINO, VOSTOCHNY, NAKHODKA" in _texts(ax_sog)
     assert "open: silent 19 h+ to data end" in _texts(ax_sog)
     assert "VOSTOCHNY" in _texts(ax_dr)
     # draught goes 6 -> 10 m, drawn from every report that carried one and held to the data end

@@ -412,11 +412,36 @@ def stable_ids(page: str) -> str:
     return _FOLIUM_ID.sub(sub, page)
 
 
+def label_ports(m, result, mmsi: int) -> None:
+    """Name on the map the sensitive ports the vessel could have reached during a gap (red) and the
+    ports it called at (blue), so the map reads without clicking."""
+    import folium
+
+    from vesseltrack import maps
+
+    ev = investigate.vessel_events(result, mmsi)
+    reach = maps.reachable_port_names(ev.loc[(ev["event_type"] == "gap").to_numpy(), "reachable_ports"])
+    visited = set(ev.loc[(ev["event_type"] == "port_visit").to_numpy(), "port"].dropna().astype(str))
+    z = maps._gazetteer(result, None).zones
+    sel = z[z["port"].isin(reach | visited).to_numpy()].drop_duplicates("port")
+    if not len(sel):
+        return
+    group = folium.FeatureGroup(name="port names", control=False)  # the layer control is already drawn
+    for port, lat, lon in zip(sel["port"].astype(str), sel["lat"].to_numpy(float), sel["lon"].to_numpy(float)):
+        colour = maps.SENSITIVE_COLOUR if port in reach else "#1f4e79"
+        label = (f"<div style='font:bold 11px sans-serif;color:{colour};white-space:nowrap;"
+                 f"text-shadow:0 0 2px #fff,0 0 2px #fff'>{html.escape(port)}</div>")
+        folium.Marker([lat, lon], icon=folium.DivIcon(html=label, icon_size=(0, 0), icon_anchor=(-7, 7))).add_to(group)
+    group.add_to(m)
+
+
 def map_page(result, mmsi: int) -> str:
     """The one-vessel map as a full HTML page with stable ids (Leaflet inlined when installed)."""
     from vesseltrack import maps
 
-    return stable_ids(maps.map_html(maps.make_map(result, mmsi=mmsi, height=f"{MAP_HEIGHT_PX - 20}px")))
+    m = maps.make_map(result, mmsi=mmsi, height=f"{MAP_HEIGHT_PX - 20}px")
+    label_ports(m, result, mmsi)
+    return stable_ids(maps.map_html(m))
 
 
 def script_hashes(page: str) -> tuple[list[str], list[str]]:

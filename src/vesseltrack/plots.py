@@ -195,6 +195,8 @@ def _shade_gaps(axes, gaps: pd.DataFrame, t_end, span) -> None:
             for ax in axes:
                 ax.axvspan(t0, t1, color=colour, alpha=alpha, lw=0)
             text = f"{'dark' if dark else 'gap'} {hours_text(r.duration_h)}"
+        if dark and not pd.isna(r.reachable_ports) and str(r.reachable_ports):
+            text += "\ncould reach " + ", ".join(p.rsplit(" ", 2)[0] for p in str(r.reachable_ports).split("; ")[:3])
         _label(axes[0], t0, t1, text, span, always=dark or is_open)
 
 
