@@ -141,11 +141,13 @@ def cmd_train(args: argparse.Namespace) -> int:
 def _require_extras(args: argparse.Namespace) -> None:
     from importlib.util import find_spec
 
-    need = {"--map": ["folium"], "--geo": ["geopandas"], "inspect": ["folium", "matplotlib"]}
+    need = {"--map": ["folium"], "--geo": ["geopandas"], "--case_files": ["folium", "matplotlib"],
+            "inspect": ["folium", "matplotlib"]}
     for flag, modules in need.items():
         if getattr(args, flag[2:], False) or (flag == "inspect" and args.command == "inspect"):
             missing = [m for m in modules if find_spec(m) is None]
             if missing:
+                flag = flag.replace("_", "-")
                 fix = "" if flag == "inspect" else f" or drop {flag}"
                 raise ConfigError(
                     f"{flag} needs {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} not installed; expected the maps extra; "  # noqa: E501
@@ -192,6 +194,11 @@ def cmd_score(args: argparse.Namespace) -> int:
 
         geo = geoexport.write_geo(result, args.out)
         print(f"GeoJSON and GeoParquet written to {Path(args.out)}: {', '.join(p.name for p in geo)}")
+    if args.case_files:
+        from vesseltrack import casefile
+
+        cases = casefile.write_case_files(result, Path(args.out) / "cases", args.case_files)
+        print(f"{len(cases):,} case file{'' if len(cases) == 1 else 's'} written to {Path(args.out) / 'cases'}")
     return 0
 
 
@@ -200,7 +207,9 @@ Inspect one vessel: run the same analysis as 'score' on the files, then write th
 timeline (speed and draught over time, AIS gaps shaded, port calls marked) as a PNG and a map of
 its track, gaps, events and alerts as a self-contained HTML file (no tiles: it works offline).
 
-Writes into --out: MMSI_timeline.png and MMSI_map.html.
+Writes into --out: MMSI_timeline.png, MMSI_map.html and MMSI_case.html, the case file: one
+self-contained page with the vessel's best-ranked alert and its reasons, identity and history,
+timeline, map, events, cargo estimate, watchlist matches and the run's parameters.
 """
 
 INSPECT_EXAMPLES = """\
@@ -217,22 +226,25 @@ def _printable(text: str) -> str:
 
 def cmd_inspect(args: argparse.Namespace) -> int:
     _require_extras(args)
-    from vesseltrack import investigate, maps, pipeline, plots
+    from vesseltrack import casefile, investigate, maps, pipeline, plots
 
     result = pipeline.run(args.inputs, _config(args), progress=_progress(args.quiet))
     _warn(result.summary)
     track = investigate.vessel_track(result, args.mmsi)
     events = investigate.vessel_events(result, args.mmsi)
     out = Path(args.out)
-    png = plots.save_timeline(result, args.mmsi, out / f"{args.mmsi}_timeline.png")
+    alert = casefile.pick_alert(result, args.mmsi)
+    focus = None if alert is None else (alert["start_time"], alert["end_time"])
+    png = plots.save_timeline(result, args.mmsi, out / f"{args.mmsi}_timeline.png", focus=focus)
     html_path = maps.write_map(result, out / f"{args.mmsi}_map.html", mmsi=args.mmsi)
+    case = casefile.write_case_file(result, args.mmsi, out / f"{args.mmsi}_case.html")
     names = track["vessel_name"].astype(object).dropna()
     name = _printable(str(names.iloc[-1])) if len(names) else "(no name)"
     n_gap = int((events["event_type"] == "gap").sum())
     n_alert = int((result.alerts["mmsi"] == args.mmsi).sum())
     print(
         f"{args.mmsi} {name}: {len(track):,} positions, {n_gap:,} gap{'' if n_gap == 1 else 's'}, "
-        f"{len(events) - n_gap:,} other events, {n_alert:,} alert{'' if n_alert == 1 else 's'}; wrote {png} and {html_path}"  # noqa: E501
+        f"{len(events) - n_gap:,} other events, {n_alert:,} alert{'' if n_alert == 1 else 's'}; wrote {png}, {html_path} and {case}"  # noqa: E501
     )
     return 0
 
@@ -469,6 +481,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--geo",
         action="store_true",
         help="also write events/tracks as GeoJSON and GeoParquet for QGIS or kepler.gl (e.g. --geo)",
+    )
+    s.add_argument(
+        "--case-files",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also write a case file (one self-contained HTML page: reasons, identity, timeline, map, cargo, "
+        "watchlist, parameters) for each of the top N alerts into --out/cases/ (e.g. --case-files 5)",
     )
     s.set_defaults(func=cmd_score)
 
