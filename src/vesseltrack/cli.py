@@ -48,8 +48,9 @@ Writes into --out: alerts.csv (ranked, most anomalous first), events.csv, voyage
 rejects.csv (input rows not used, with the reason), stop_areas.csv (the berths, marinas and
 anchorages learnt; give it to a later run with --stop-areas), vessels.csv (each ship's
 dimensions and draught record), cargo.csv (cargo operations and their trips), flows.csv (trips per
-month and route), watchlist_matches.csv (with --watchlist) and summary.json (row accounting,
-parameters, cap status).
+month and route), watchlist_matches.csv (with --watchlist), README.md and schema.json (what every
+column means, with its unit) and summary.json (row accounting, parameters, cap status);
+--case-files N adds cases/: one self-contained HTML page per top alert, to attach to a report.
 """
 
 SCORE_EXAMPLES = """\
@@ -65,6 +66,8 @@ examples:
       (berths and anchorages learnt from a month of data serve a one-day file)
   vesseltrack score data/samples/sea_of_japan.csv.gz --out results/ --watchlist data/samples/ofac_sdn_excerpt.csv
       (watchlist_matches.csv; alerts cite the list: "IMO 9358010 is on OFAC SDN (RUSSIA-EO14024) as MAIA-1")
+  vesseltrack score data/samples/sea_of_japan.csv.gz --out results/ --case-files 5
+      (results/cases/alert_1_<mmsi>.html ...: identity, timeline, map, reasons with their figures, cargo)
 """
 
 
@@ -141,13 +144,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 def _require_extras(args: argparse.Namespace) -> None:
     from importlib.util import find_spec
 
-    need = {"--map": ["folium"], "--geo": ["geopandas"], "--case_files": ["folium", "matplotlib"],
+    need = {"--map": ["folium"], "--geo": ["geopandas"], "--case-files": ["folium", "matplotlib"],
             "inspect": ["folium", "matplotlib"]}
     for flag, modules in need.items():
-        if getattr(args, flag[2:], False) or (flag == "inspect" and args.command == "inspect"):
+        if getattr(args, flag[2:].replace("-", "_"), False) or (flag == "inspect" and args.command == "inspect"):
             missing = [m for m in modules if find_spec(m) is None]
             if missing:
-                flag = flag.replace("_", "-")
                 fix = "" if flag == "inspect" else f" or drop {flag}"
                 raise ConfigError(
                     f"{flag} needs {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} not installed; expected the maps extra; "  # noqa: E501
