@@ -186,13 +186,26 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.map:
         from vesseltrack import maps
 
-        print(f"map written to {maps.write_map(result, Path(args.out) / 'map.html')}")
+        print(f"map written to {maps.write_map(result, Path(args.out) / 'map.html', tiles=args.tiles, tiles_attribution=args.tiles_attribution)}")  # noqa: E501
     if args.geo:
         from vesseltrack import geoexport
 
         geo = geoexport.write_geo(result, args.out)
         print(f"GeoJSON and GeoParquet written to {Path(args.out)}: {', '.join(p.name for p in geo)}")
     return 0
+
+
+def _add_tiles_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--tiles",
+        metavar="URL",
+        help="online base map under the map's offline land layer, as a tile URL template (fetched when the map is opened; e.g. --tiles 'https://tile.openstreetmap.org/{z}/{x}/{y}.png')",  # noqa: E501
+    )
+    p.add_argument(
+        "--tiles-attribution",
+        metavar="TEXT",
+        help="credit shown for --tiles, as its provider asks (HTML; OpenStreetMap's is filled in; e.g. --tiles-attribution '(c) Esri')",  # noqa: E501
+    )
 
 
 INSPECT_HELP = """\
@@ -225,7 +238,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     events = investigate.vessel_events(result, args.mmsi)
     out = Path(args.out)
     png = plots.save_timeline(result, args.mmsi, out / f"{args.mmsi}_timeline.png")
-    html_path = maps.write_map(result, out / f"{args.mmsi}_map.html", mmsi=args.mmsi)
+    html_path = maps.write_map(result, out / f"{args.mmsi}_map.html", mmsi=args.mmsi, tiles=args.tiles,
+                               tiles_attribution=args.tiles_attribution)
     names = track["vessel_name"].astype(object).dropna()
     name = _printable(str(names.iloc[-1])) if len(names) else "(no name)"
     n_gap = int((events["event_type"] == "gap").sum())
@@ -465,6 +479,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also write map.html: tracks, gaps, sensitive ports, events and alerts, viewable offline (e.g. --map)",
     )
+    _add_tiles_args(s)
     s.add_argument(
         "--geo",
         action="store_true",
@@ -488,6 +503,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="folder for the timeline PNG and the map, created if needed (e.g. --out case_files/)",
     )
+    _add_tiles_args(i)
     i.set_defaults(func=cmd_inspect)
 
     t = sub.add_parser(
