@@ -190,7 +190,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.map:
         from vesseltrack import maps
 
-        print(f"map written to {maps.write_map(result, Path(args.out) / 'map.html')}")
+        print(f"map written to {maps.write_map(result, Path(args.out) / 'map.html', tiles=args.tiles, tiles_attribution=args.tiles_attribution)}")  # noqa: E501
     if args.geo:
         from vesseltrack import geoexport
 
@@ -202,6 +202,19 @@ def cmd_score(args: argparse.Namespace) -> int:
         cases = casefile.write_case_files(result, Path(args.out) / "cases", args.case_files)
         print(f"{len(cases):,} case file{'' if len(cases) == 1 else 's'} written to {Path(args.out) / 'cases'}")
     return 0
+
+
+def _add_tiles_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--tiles",
+        metavar="URL",
+        help="online base map under the map's offline land layer, as a tile URL template (fetched when the map is opened; e.g. --tiles 'https://tile.openstreetmap.org/{z}/{x}/{y}.png')",  # noqa: E501
+    )
+    p.add_argument(
+        "--tiles-attribution",
+        metavar="TEXT",
+        help="credit shown for --tiles, as its provider asks (HTML; OpenStreetMap's is filled in; e.g. --tiles-attribution '(c) Esri')",  # noqa: E501
+    )
 
 
 INSPECT_HELP = """\
@@ -238,7 +251,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     alert = casefile.pick_alert(result, args.mmsi)
     focus = None if alert is None else (alert["start_time"], alert["end_time"])
     png = plots.save_timeline(result, args.mmsi, out / f"{args.mmsi}_timeline.png", focus=focus)
-    html_path = maps.write_map(result, out / f"{args.mmsi}_map.html", mmsi=args.mmsi)
+    html_path = maps.write_map(result, out / f"{args.mmsi}_map.html", mmsi=args.mmsi, tiles=args.tiles,
+                               tiles_attribution=args.tiles_attribution)
     case = casefile.write_case_file(result, args.mmsi, out / f"{args.mmsi}_case.html")
     names = track["vessel_name"].astype(object).dropna()
     name = _printable(str(names.iloc[-1])) if len(names) else "(no name)"
@@ -479,6 +493,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also write map.html: tracks, gaps, sensitive ports, events and alerts, viewable offline (e.g. --map)",
     )
+    _add_tiles_args(s)
     s.add_argument(
         "--geo",
         action="store_true",
@@ -510,6 +525,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="folder for the timeline PNG and the map, created if needed (e.g. --out case_files/)",
     )
+    _add_tiles_args(i)
     i.set_defaults(func=cmd_inspect)
 
     t = sub.add_parser(

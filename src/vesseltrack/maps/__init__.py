@@ -1,14 +1,22 @@
 """Interactive maps of a Result (folium / Leaflet), self-contained and offline by default.
 
-:func:`make_map` draws, on a plain sea-coloured background with a graticule (1, 5 or 10 degrees by extent) (no tiles, so
-nothing is fetched when the map is opened):
+:func:`make_map` draws, on a sea-coloured background with a graticule (1, 5 or 10 degrees by extent)
+and no tiles (nothing is fetched when the map is opened):
 
+- land: Natural Earth coasts cut to the data's extent and simplified for it (:mod:`.land`), 1:10m
+  for harbours and seas, 1:50m for oceans, so a ship at its berth is seen beside the quay;
+- the learnt stop areas (``Result.stop_areas``: ~500 m cells where ships stop, coloured by kind:
+  berth, anchorage, marina) and every gazetteer port zone near the data, each in its own layer;
 - each vessel's track in its own colour, split at gaps and downsampled to at most
   ``max_points_per_track`` points per vessel (segment ends always kept);
 - each gap as a dashed line in the vessel's colour from its last report before to its first after;
 - sensitive port zones as red circles (polygons for polygon zones);
 - port visits, encounters, loitering, spoofing and identity events as small markers, and alerts as
   red rings, each with a popup giving the vessel, times and the reasons.
+
+``tiles`` adds an online base map (e.g. OpenStreetMap's tile URL, with its attribution) under the
+land layer, which is then off by default. Element ids are numbered in order of appearance, so the
+same result always gives the same bytes.
 
 Only Leaflet is loaded (no jQuery, Bootstrap or icon fonts). :func:`write_map` inlines Leaflet's JS
 and CSS when a local copy is installed (the ``django-js-lib-leaflet`` package from the ``maps``
@@ -22,8 +30,12 @@ backtick would run, so they are not used).
 
 from __future__ import annotations
 
+import base64
+import copy
 import html
+import json
 import os
+from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -32,11 +44,18 @@ import pandas as pd
 
 from vesseltrack import investigate, zones
 from vesseltrack.errors import ConfigError
+from vesseltrack.maps import land as _land
 
 LEAFLET_JS_URL = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
 LEAFLET_CSS_URL = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
-SEA_COLOUR = "#e6eef5"
-GRATICULE_COLOUR = "#b8c4cf"
+SEA_COLOUR = "#d5e5f2"
+LAND_COLOUR = "#f2efe6"
+COAST_COLOUR = "#9c9682"
+GRATICULE_COLOUR = "#a9bccc"
+PORT_ZONE_COLOUR = "#4a6378"
+#: Stop-area cells by kind (no red, nor a track colour).
+STOP_AREA_COLOURS = {"berth": "#00695c", "anchorage": "#d4a017", "marina": "#6d4c41"}
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 ALERT_COLOUR = "#d62728"
 SENSITIVE_COLOUR = "#d62728"
 #: Track colours, one per vessel in MMSI order (cycled); no red, which marks alerts and sensitive ports.
@@ -100,6 +119,63 @@ def _safe_popup_class():
     return SafePopup
 
 
+def js_json(obj) -> str:
+    """Compact JSON safe inside a <script> element (<, >, & and ' as \\u escapes, like Jinja's tojson)."""
+    text = json.dumps(obj, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027")
+
+
+@cache
+def _script_class():
+    from branca.element import Element, MacroElement
+
+    class _Text(Element):
+        """Text put into the page as it is (branca would compile it as a Jinja template: slow for data)."""
+
+        def __init__(self, text: str):
+            super().__init__()
+            self.text = text
+
+        def render(self, **kwargs) -> str:
+            return self.text
+
+    class Script(MacroElement):
+        """A JavaScript function expression, called with the parent's Leaflet object."""
+
+        def __init__(self, code: str):
+            super().__init__()
+            self._name = "Script"
+            self.code = code
+
+        def render(self, **kwargs) -> None:
+            text = f"({self.code})({self._parent.get_name()});"
+            self.get_root().script.add_child(_Text(text), name=self.get_name())
+
+    return Script
+
+
+def _script(folium, parent, code: str) -> None:
+    """Add ``code``, a JavaScript function expression, called with ``parent``'s Leaflet object once
+    that exists (the code must only hold numbers and :func:`js_json` text)."""
+    parent.add_child(_script_class()(code))
+
+
+#: Panes (z-index) under Leaflet's overlay pane (400): land, then the graticule, then areas, so the
+#: order stays right when a layer is switched off and on again.
+PANES = {"vt_land": 350, "vt_grid": 360, "vt_areas": 390}
+
+
+def _add_panes(folium, m) -> None:
+    code = "".join(f"m.createPane({js_json(k)}).style.zIndex = {v};" for k, v in PANES.items())
+    _script(folium, m, f"function (m) {{ {code} }}")
+
+
+def _add_geojson(folium, group, geometry: dict, style: dict) -> None:
+    """A non-interactive GeoJSON geometry (numbers only) drawn with ``style`` (incl. its pane)."""
+    _script(folium, group, f"function (g) {{ L.geoJSON({js_json(geometry)}, "
+                           f"{js_json({**style, 'interactive': False})}).addTo(g); }}")
+
+
 def _vessel_colours(mmsis: np.ndarray) -> dict[int, str]:
     u = np.unique(mmsis)
     return {int(m): PALETTE[i % len(PALETTE)] for i, m in enumerate(u)}
@@ -139,13 +215,24 @@ def _gazetteer(result, gazetteer):
 
 def _graticule(folium, group, bounds, step: float = 1.0) -> None:
     (s, w), (n, e) = bounds
-    lat0, lat1 = np.floor(s / step) * step - step, np.ceil(n / step) * step + step
+    lat0, lat1 = max(np.floor(s / step) * step - step, -85.0), min(np.ceil(n / step) * step + step, 85.0)
     lon0, lon1 = np.floor(w / step) * step - step, np.ceil(e / step) * step + step
-    style = dict(color=GRATICULE_COLOUR, weight=1, opacity=0.8, interactive=False)
-    for lat in np.arange(lat0, lat1 + step / 2, step):
-        folium.PolyLine([[float(lat), float(lon0)], [float(lat), float(lon1)]], **style).add_to(group)
-    for lon in np.arange(lon0, lon1 + step / 2, step):
-        folium.PolyLine([[float(lat0), float(lon)], [float(lat1), float(lon)]], **style).add_to(group)
+    lines = [[[float(lon0), float(lat)], [float(lon1), float(lat)]] for lat in np.arange(lat0, lat1 + step / 2, step)]
+    lines += [[[float(lon), float(lat0)], [float(lon), float(lat1)]] for lon in np.arange(lon0, lon1 + step / 2, step)]
+    _add_geojson(folium, group, {"type": "MultiLineString", "coordinates": lines},
+                 {"color": GRATICULE_COLOUR, "weight": 1, "opacity": 0.8, "pane": "vt_grid"})
+
+
+def _fill_land(folium, group, box, near: tuple[np.ndarray, np.ndarray]) -> None:
+    """Draw the land in ``box`` (:mod:`vesseltrack.maps.land`) into ``group``, under everything else,
+    at full detail around the points ``near`` (lat, lon)."""
+    geom, tol = _land.land_geometry(box)
+    geom = _land.with_detail(geom, tol, near[0], near[1], box)
+    if not geom.is_empty:
+        rings = _land.geojson_rings(geom, _land.decimals_for(min(tol, _land.DETAIL_TOL)))
+        _add_geojson(folium, group, {"type": "MultiPolygon", "coordinates": rings},
+                     {"color": COAST_COLOUR, "weight": 1, "opacity": 1.0, "fillColor": LAND_COLOUR, "fillOpacity": 1.0,
+                      "pane": "vt_land"})
 
 
 def _name_of(steps: pd.DataFrame) -> dict[int, str]:
@@ -168,24 +255,30 @@ def vessels_to_show(result, max_vessels: int) -> np.ndarray | None:
 
 
 def make_map(result, *, mmsi: int | None = None, max_points_per_track: int = DEFAULT_MAX_POINTS,
-             max_vessels: int = DEFAULT_MAX_VESSELS, tiles: str | None = None,
+             max_vessels: int = DEFAULT_MAX_VESSELS, tiles: str | None = None, tiles_attribution: str | None = None,
              gazetteer: zones.Gazetteer | None = None, height: str = "100%"):
-    """A ``folium.Map`` of the tracks, gaps, sensitive ports, events and alerts (one vessel with ``mmsi``).
+    """A ``folium.Map`` of the land, port zones, stop areas, tracks, gaps, sensitive ports, events and
+    alerts (one vessel with ``mmsi``).
 
     A fleet of more than ``max_vessels`` vessels is cut down to the vessels with alerts, then those
     with the highest-scoring events (a note on the map says so), to keep the page light.
-    ``tiles`` (e.g. ``"OpenStreetMap"``) adds a background tile layer fetched from the internet when
-    the map is opened; by default there is none and the map works offline.
+    ``tiles`` (a tile URL template such as ``"https://tile.openstreetmap.org/{z}/{x}/{y}.png"``, or
+    a provider name such as ``"OpenStreetMap"``) adds a background tile layer fetched from the
+    internet when the map is opened, credited with ``tiles_attribution`` (HTML; needed for URLs
+    other than OpenStreetMap's); by default there is none and the map works offline.
     """
     folium = _folium()
     SafePopup = _safe_popup_class()
     steps, events, alerts, note = _map_subject(result, mmsi, max_vessels)
     bounds = _track_bounds(steps)
-    m = _base_map(folium, bounds, height, tiles)
+    m = _base_map(folium, bounds, height, tiles, tiles_attribution)
+    _add_panes(folium, m)
+    land = folium.FeatureGroup(name="land (Natural Earth, ~1 km precise)", show=not tiles)
+    land.add_to(m)  # filled once the bounds are final
     span = max(bounds[1][0] - bounds[0][0], bounds[1][1] - bounds[0][1])
     step = 1.0 if span <= 30 else 5.0 if span <= 120 else 10.0
     grat = folium.FeatureGroup(name=f"graticule ({step:.0f}°)", control=True)
-    grat.add_to(m)  # drawn first, filled once the bounds are final
+    grat.add_to(m)
 
     gaz = _gazetteer(result, gazetteer)
     g = events[(events["event_type"] == "gap").to_numpy() & events["end_lat"].notna().to_numpy()]
@@ -193,6 +286,9 @@ def make_map(result, *, mmsi: int | None = None, max_points_per_track: int = DEF
     z = gaz.zones
     reach = reachable_port_names(g["reachable_ports"])
     bounds = _extend(bounds, z.loc[z["port"].isin(reach).to_numpy() & near, ["lat", "lon"]].to_numpy(float))
+    box = _land.land_box(bounds)
+    _add_port_zones(folium, m, gaz, box)
+    _add_stop_areas(folium, m, getattr(result, "stop_areas", None), box)
 
     colours = _vessel_colours(steps["mmsi"].to_numpy())
     _add_tracks(folium, SafePopup, m, steps, colours, max_points_per_track)
@@ -203,24 +299,43 @@ def make_map(result, *, mmsi: int | None = None, max_points_per_track: int = DEF
     if note:
         m.get_root().html.add_child(folium.Element(
             "<div style='position:fixed;bottom:36px;left:10px;z-index:1000;background:white;padding:3px 6px;"
-            f"font:12px sans-serif;border:1px solid #999'>{html.escape(note)}</div>"))
+            f"font:12px sans-serif;border:1px solid #999'>{html.escape(note)}</div>"), name="vesseltrack_note")
     folium.LayerControl(collapsed=False).add_to(m)
+    _fill_land(folium, land, box, _berths(result, events))
     _graticule(folium, grat, bounds, step)
     m.fit_bounds(bounds)
     return m
 
 
+def _berths(result, events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(lat, lon) of the learnt stop areas and the port calls: where the coast is drawn in detail."""
+    sa = getattr(result, "stop_areas", None)
+    visits = events[(events["event_type"] == "port_visit").to_numpy()]
+    lat = [visits["start_lat"].to_numpy(float)]
+    lon = [visits["start_lon"].to_numpy(float)]
+    if sa is not None and len(sa):
+        lat.append(sa["lat"].to_numpy(float))
+        lon.append(sa["lon"].to_numpy(float))
+    la, lo = np.concatenate(lat), np.concatenate(lon)
+    ok = np.isfinite(la) & np.isfinite(lo)
+    return la[ok], lo[ok]
+
+
 def _map_subject(result, mmsi: int | None, max_vessels: int):
     """(steps, events, alerts, note) to draw: one vessel's, the whole fleet's, or the fleet cut down
     to ``max_vessels`` (:func:`vessels_to_show`) with a note saying so (else None)."""
-    steps = investigate.track_segments(result, mmsi)
+    shown = vessels_to_show(result, max_vessels) if mmsi is None else None
+    if shown is None:
+        steps = investigate.track_segments(result, mmsi)
+    else:  # tracks are per vessel: work out the steps of the vessels shown only
+        some = copy.copy(result)
+        some.positions = result.positions[result.positions["mmsi"].isin(shown).to_numpy()]
+        steps = investigate.track_segments(some)
     events = result.events if mmsi is None else investigate.vessel_events(result, mmsi)
     alerts = result.alerts if mmsi is None else result.alerts[result.alerts["mmsi"].to_numpy() == int(mmsi)]
     note = None
-    shown = vessels_to_show(result, max_vessels) if mmsi is None else None
     if shown is not None:
-        n_all = steps["mmsi"].nunique()
-        steps = steps[steps["mmsi"].isin(shown).to_numpy()]
+        n_all = result.positions["mmsi"].nunique()
         events = events[events["mmsi"].isin(shown).to_numpy()]
         alerts = alerts[alerts["mmsi"].isin(shown).to_numpy()]
         note = f"showing {len(shown):,} of {n_all:,} vessels: those with alerts first, then the highest-scoring events"
@@ -235,7 +350,7 @@ def _track_bounds(steps: pd.DataFrame) -> list[list[float]]:
     return [[-60.0, -180.0], [70.0, 180.0]]
 
 
-def _base_map(folium, bounds, height: str, tiles: str | None):
+def _base_map(folium, bounds, height: str, tiles: str | None, attribution: str | None = None):
     """The empty map: sea-coloured background, title, Leaflet from the CDN (inlined on writing), optional tiles."""
     centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
     m = folium.Map(location=centre, tiles=None, zoom_start=6, control_scale=True, height=height, prefer_canvas=True)
@@ -245,7 +360,14 @@ def _base_map(folium, bounds, height: str, tiles: str | None):
         f"<style>.folium-map.leaflet-container {{ background: {SEA_COLOUR}; }}</style>"), name="vesseltrack_bg")
     m.get_root().header.add_child(folium.Element("<title>vesseltrack map</title>"), name="vesseltrack_title")
     if tiles:
-        folium.TileLayer(tiles, name="background tiles").add_to(m)
+        if not attribution and "openstreetmap.org" in tiles.lower():
+            attribution = OSM_ATTRIBUTION
+        try:
+            folium.TileLayer(tiles, name="background tiles", attr=attribution or None).add_to(m)
+        except ValueError as err:
+            raise ConfigError(
+                f"tiles {tiles!r} have no attribution; expected the credit their provider asks for; pass it with --tiles-attribution (tiles_attribution=...)"  # noqa: E501
+            ) from err
     return m
 
 
@@ -279,8 +401,79 @@ def _add_sensitive_ports(folium, SafePopup, m, gaz: zones.Gazetteer, bounds, mar
     return near
 
 
+def _in_box(lat: np.ndarray, lon: np.ndarray, box) -> np.ndarray:
+    return (lon >= box[0]) & (lon <= box[2]) & (lat >= box[1]) & (lat <= box[3])
+
+
+def _stop_area_data(sa: pd.DataFrame) -> list:
+    """[[kind index, tooltip, half cell height (deg), [[lat, lon], ...]], ...] per stop area."""
+    kinds = list(STOP_AREA_COLOURS)
+    rpd = np.round(111_195.0 / sa["cell_m"].to_numpy(float))
+    sa = sa.assign(_h=0.5 / rpd).sort_values(["area", "lat", "lon"], kind="stable")
+    out = []
+    for _, a in sa.groupby("area", sort=True):
+        first = a.iloc[0]
+        kind = str(first["kind"])
+        name = first["name"] if isinstance(first["name"], str) else ""
+        n_v = f", {int(a['n_vessels'].max())} vessels" if "n_vessels" in a and a["n_vessels"].notna().any() else ""
+        tip = esc(f"{kind} {name}".strip() + f" ({len(a)} cells{n_v})")
+        cells = np.round(a[["lat", "lon"]].to_numpy(float), 6).tolist()
+        out.append([kinds.index(kind) if kind in kinds else 0, tip, round(float(first["_h"]), 8), cells])
+    return out
+
+
+def _add_stop_areas(folium, m, stop_areas: pd.DataFrame | None, box) -> None:
+    """The learnt stop areas (~500 m cells where ships stop: berths, anchorages, marinas), coloured by kind."""
+    legend = ", ".join(f"<span style='color:{c}'>&#9632;</span> {k}" for k, c in STOP_AREA_COLOURS.items())
+    group = folium.FeatureGroup(name=f"stop areas: {legend}")
+    if stop_areas is not None and len(stop_areas):
+        sa = stop_areas[_in_box(stop_areas["lat"].to_numpy(float), stop_areas["lon"].to_numpy(float), box)]
+        if len(sa):
+            colours = js_json(list(STOP_AREA_COLOURS.values()))
+            _script(folium, group, (
+                f"function (g) {{ var K = {colours}; for (const a of {js_json(_stop_area_data(sa))}) {{ "
+                "var h = a[2], st = {color: K[a[0]], weight: 1, opacity: 0.9, fillOpacity: 0.45, pane: 'vt_areas'}; "
+                "for (const c of a[3]) { var w = h / Math.cos((Math.floor(c[0]) + 0.5) * Math.PI / 180); "
+                "L.rectangle([[c[0] - h, c[1] - w], [c[0] + h, c[1] + w]], st)"
+                ".bindTooltip(a[1], {sticky: true}).addTo(g); } } }"))
+    group.add_to(m)
+
+
+def _add_port_zones(folium, m, gaz: zones.Gazetteer, box) -> None:
+    """Every port zone of the gazetteer in ``box`` but the sensitive ones (their own layer): circles,
+    or polygons for polygon zones, with the port's name."""
+    z = gaz.zones
+    inside = _in_box(z["lat"].to_numpy(float), z["lon"].to_numpy(float), box)
+    idx = np.flatnonzero(~z["sensitive"].to_numpy(bool) & inside)
+    circles, polys = [], []
+    for i in idx:
+        row = z.iloc[i]
+        country = f" ({row['country']})" if isinstance(row["country"], str) else ""
+        tip = esc(f"port {row['port']}{country}")
+        if i in gaz.polygons:
+            for poly in getattr(gaz.polygons[i], "geoms", [gaz.polygons[i]]):
+                polys.append([tip, np.round(np.asarray(poly.exterior.coords)[:, ::-1], 5).tolist()])
+        else:
+            circles.append([round(float(row["lat"]), 5), round(float(row["lon"]), 5), float(row["radius_m"]), tip])
+    group = folium.FeatureGroup(name="port zones")
+    if circles or polys:
+        style = js_json({"color": PORT_ZONE_COLOUR, "weight": 1.5, "opacity": 0.8, "dashArray": "5 4",
+                         "fillOpacity": 0.0, "pane": "vt_areas"})
+        _script(folium, group, (
+            f"function (g) {{ var st = {style}; "
+            f"for (const p of {js_json(circles)}) L.circle([p[0], p[1]], Object.assign({{radius: p[2]}}, st))"
+            ".bindTooltip(p[3], {sticky: true}).addTo(g); "
+            f"for (const p of {js_json(polys)}) L.polygon(p[1], st).bindTooltip(p[0], {{sticky: true}}).addTo(g); }}"))
+    group.add_to(m)
+
+
 def _add_tracks(folium, SafePopup, m, steps: pd.DataFrame, colours: dict[int, str], max_points: int) -> None:
-    """Draw the tracks: one multi-polyline per vessel, pieces split at gaps and jumps, downsampled."""
+    """Draw the tracks: one multi-polyline per vessel, pieces split at gaps and jumps, downsampled.
+
+    Written as one data array and a loop (folium's PolyLine checks every point in Python and its
+    template would be compiled per vessel: too slow for a big fleet): per vessel [colour, popup,
+    tooltip, points per piece], and all the points as little-endian int32 (lat, lon) pairs in
+    1e-5 degree (~1 m), base64-encoded, in that order."""
     names = _name_of(steps)
     tracks_group = folium.FeatureGroup(name="tracks")
     ds = downsample(_split_jumps(steps), max_points)
@@ -289,19 +482,26 @@ def _add_tracks(folium, SafePopup, m, steps: pd.DataFrame, colours: dict[int, st
         mm = ds["mmsi"].to_numpy()
         sg = ds["segment_id"].to_numpy()
         cut = np.flatnonzero((mm[1:] != mm[:-1]) | (sg[1:] != sg[:-1])) + 1
-        coords = np.round(np.column_stack([ds["lat"].to_numpy(float), ds["lon"].to_numpy(float)]), 5)
-        pieces = np.split(coords, cut)
-        piece_mmsi = mm[np.append(0, cut)]
+        coords = np.round(np.column_stack([ds["lat"].to_numpy(float), ds["lon"].to_numpy(float)]) * 1e5)
+        blob = base64.b64encode(coords.astype("<i4").tobytes()).decode("ascii")
+        starts = np.append(0, cut)
+        sizes = np.diff(np.append(starts, len(ds)))
+        piece_mmsi = mm[starts]
         vcut = np.flatnonzero(piece_mmsi[1:] != piece_mmsi[:-1]) + 1
-        for lo, hi in zip(np.append(0, vcut), np.append(vcut, len(pieces))):
+        data = []
+        for lo, hi in zip(np.append(0, vcut), np.append(vcut, len(starts))):
             v = int(piece_mmsi[lo])
-            lines = [p.tolist() for p in pieces[lo:hi]]
             n_pos = int(n_positions.get(v, 0))
-            line = folium.PolyLine(lines, color=colours[v], weight=2.5, opacity=0.85)
-            line.add_child(SafePopup(popup_html(f"{names.get(v, '')} ({v})".strip(),
-                                                [("MMSI", v), ("positions", f"{n_pos:,}"), ("track pieces", hi - lo)]),
-                                     tooltip=esc(f"{names.get(v, '')} {v}".strip())))
-            line.add_to(tracks_group)
+            popup = popup_html(f"{names.get(v, '')} ({v})".strip(),
+                               [("MMSI", v), ("positions", f"{n_pos:,}"), ("track pieces", hi - lo)])
+            data.append([colours[v], popup, esc(f"{names.get(v, '')} {v}".strip()), sizes[lo:hi].tolist()])
+        _script(folium, tracks_group, (
+            f"function (g) {{ var b = atob({js_json(blob)}), u = new Uint8Array(b.length), k = 0; "
+            "for (var i = 0; i < b.length; i++) u[i] = b.charCodeAt(i); var a = new Int32Array(u.buffer); "
+            f"for (const t of {js_json(data)}) {{ var lines = t[3].map(function (n) {{ var p = []; "
+            "for (var j = 0; j < n; j++, k += 2) p.push([a[k] / 1e5, a[k + 1] / 1e5]); return p; }); "
+            "L.polyline(lines, {color: t[0], weight: 2.5, opacity: 0.85}).bindPopup(t[1], {maxWidth: 420})"
+            ".bindTooltip(t[2], {sticky: true}).addTo(g); } }"))
     tracks_group.add_to(m)
 
 
@@ -334,14 +534,27 @@ def _gap_popup(r) -> str:
     )
 
 
+def _add_shapes(folium, group, kind: str, items: list) -> None:
+    """Draw ``items``, [geometry, style, popup HTML, tooltip HTML] each, as Leaflet ``kind``
+    ("circleMarker": geometry [lat, lon]; "polyline": [[lat, lon], ...]) from one data array (a
+    folium element each would have its script compiled as a template: slow for thousands)."""
+    if items:
+        _script(folium, group, (
+            f"function (g) {{ for (const p of {js_json(items)}) L.{kind}(p[0], p[1])"
+            ".bindPopup(p[2], {maxWidth: 420}).bindTooltip(p[3], {sticky: true}).addTo(g); }"))
+
+
+def _f(x) -> float:
+    return round(float(x), 5)
+
+
 def _add_gaps(folium, SafePopup, m, gaps: pd.DataFrame, colours: dict[int, str]) -> None:
     """Draw the closed gaps as dashed lines between their ends, in the vessel's colour."""
     gaps_group = folium.FeatureGroup(name="gaps (AIS silent)")
-    for r in gaps.itertuples(index=False):
-        line = folium.PolyLine([[r.start_lat, r.start_lon], [r.end_lat, r.end_lon]],
-                               color=colours.get(int(r.mmsi), "#555555"), weight=3, opacity=0.9, dash_array="8 6")
-        line.add_child(SafePopup(_gap_popup(r), tooltip=esc(f"gap {r.duration_h:.0f} h")))
-        line.add_to(gaps_group)
+    items = [[[[_f(r.start_lat), _f(r.start_lon)], [_f(r.end_lat), _f(r.end_lon)]],
+              {"color": colours.get(int(r.mmsi), "#555555"), "weight": 3, "opacity": 0.9, "dashArray": "8 6"},
+              _gap_popup(r), esc(f"gap {r.duration_h:.0f} h")] for r in gaps.itertuples(index=False)]
+    _add_shapes(folium, gaps_group, "polyline", items)
     gaps_group.add_to(m)
 
 
@@ -371,35 +584,38 @@ def _add_events(folium, SafePopup, m, events: pd.DataFrame, colours: dict[int, s
     ev_group = folium.FeatureGroup(name="port visits and other events")
     open_gap = (events["event_type"] == "gap").to_numpy() & events["end_lat"].isna().to_numpy()
     other = events[(events["event_type"] != "gap").to_numpy() | open_gap]
+    items = []
     for r in other.itertuples(index=False):
+        at = [_f(r.start_lat), _f(r.start_lon)]
         if r.event_type == "gap":  # still dark at the end of the data: where it went silent
-            mk = folium.CircleMarker([r.start_lat, r.start_lon], radius=6, color="#000000", weight=2, fill=True,
-                                     fill_color=colours.get(int(r.mmsi), "#555555"), fill_opacity=0.9)
-            mk.add_child(SafePopup(popup_html(f"AIS off until the end of the data: {r.vessel_name or ''} ({r.mmsi})", [
-                ("since", r.start_time), ("silent for", f"{r.duration_h:.1f} h"), ("reasons", r.reasons),
-                ("reachable ports", r.reachable_ports)]), tooltip=esc("AIS off, still dark at the end of the data")))
-            mk.add_to(ev_group)
+            items.append([at, {"radius": 6, "color": "#000000", "weight": 2, "fill": True,
+                               "fillColor": colours.get(int(r.mmsi), "#555555"), "fillOpacity": 0.9},
+                          popup_html(f"AIS off until the end of the data: {r.vessel_name or ''} ({r.mmsi})", [
+                              ("since", r.start_time), ("silent for", f"{r.duration_h:.1f} h"),
+                              ("reasons", r.reasons), ("reachable ports", r.reachable_ports)]),
+                          esc("AIS off, still dark at the end of the data")])
             continue
         colour = EVENT_COLOURS.get(r.event_type, "#333333")
-        mk = folium.CircleMarker([r.start_lat, r.start_lon], radius=4, color=colour, weight=1.5, fill=True,
-                                 fill_color=colour, fill_opacity=0.7)
-        mk.add_child(SafePopup(_event_popup(r),
-                               tooltip=esc(f"{r.event_type.replace('_', ' ')} {r.port or ''}".strip())))
-        mk.add_to(ev_group)
+        items.append([at, {"radius": 4, "color": colour, "weight": 1.5, "fill": True, "fillColor": colour,
+                           "fillOpacity": 0.7},
+                      _event_popup(r), esc(f"{r.event_type.replace('_', ' ')} {r.port or ''}".strip())])
+    _add_shapes(folium, ev_group, "circleMarker", items)
     ev_group.add_to(m)
 
 
 def _add_alerts(folium, SafePopup, m, alerts: pd.DataFrame, places: list[tuple[float, float]]) -> None:
     """Draw the alerts as red rings at ``places`` (:func:`_alert_locations`; NaN: not drawn)."""
     al_group = folium.FeatureGroup(name="alerts")
+    items = []
     for r, (alat, alon) in zip(alerts.itertuples(index=False), places):
         if np.isnan(alat):
             continue
-        mk = folium.CircleMarker([alat, alon], radius=10, color=ALERT_COLOUR, weight=3, fill=False)
-        mk.add_child(SafePopup(popup_html(f"alert #{r.rank}: {r.vessel_name or ''} ({r.mmsi})", [
-            ("score", f"{r.score:.3f}"), ("subject", r.subject), ("ports", r.ports), ("from", r.start_time),
-            ("to", r.end_time), ("reasons", r.reasons)]), tooltip=esc(f"alert #{r.rank} {r.vessel_name or r.mmsi}")))
-        mk.add_to(al_group)
+        items.append([[_f(alat), _f(alon)], {"radius": 10, "color": ALERT_COLOUR, "weight": 3, "fill": False},
+                      popup_html(f"alert #{r.rank}: {r.vessel_name or ''} ({r.mmsi})", [
+                          ("score", f"{r.score:.3f}"), ("subject", r.subject), ("ports", r.ports),
+                          ("from", r.start_time), ("to", r.end_time), ("reasons", r.reasons)]),
+                      esc(f"alert #{r.rank} {r.vessel_name or r.mmsi}")])
+    _add_shapes(folium, al_group, "circleMarker", items)
     al_group.add_to(m)
 
 
@@ -482,10 +698,24 @@ def local_leaflet() -> tuple[Path, Path] | None:
     return None
 
 
+def stable_ids(root) -> None:
+    """Number every element under ``root`` 0, 1, 2, ... depth first, in place of folium's random
+    ids, so the same map always gives the same bytes."""
+    stack, n = [root], 0
+    while stack:
+        el = stack.pop()
+        el._id = str(n)
+        n += 1
+        stack.extend(reversed(list(el._children.values())))
+
+
 def map_html(m, *, offline: bool | None = None) -> str:
-    """The map's full HTML page. ``offline``: None inlines Leaflet when a local copy is installed
-    (else links the CDN), True requires the local copy, False always links the CDN."""
-    page = m.get_root().render()
+    """The map's full HTML page, the same bytes for the same map (:func:`stable_ids`). ``offline``: None inlines Leaflet
+    when a local copy is installed (else links the CDN), True requires the local copy, False always
+    links the CDN."""
+    root = m.get_root()
+    stable_ids(root)
+    page = root.render()
     if offline is False:
         return page
     found = local_leaflet()
