@@ -144,7 +144,7 @@ def test_never_changed_draught_gets_a_note_and_a_capacity_bound_at_an_oil_termin
     assert ops["basis"].tolist() == ["capacity bound"] and ops["draught_change_m"].isna().all()
     disp = 0.95 * 100 * 16 * 6.0 * 0.79 * 1.025
     assert ops["tonnes_central"].iloc[0] == round(disp * 0.78 * 0.90)
-    assert ops["destination"].iloc[0] == "dark, could have reached CHONGJIN, RAJIN, SONBONG"
+    assert ops["destination"].iloc[0] == "dark, could have reached CHONGJIN, RAJIN, SONBONG (discharge not reported)"
     assert flows["basis"].tolist() == ["capacity bound"]
     (refined,) = [c for c in caps if c["cap"] == "dprk_refined"]
     assert refined["trips"] == 0 and refined["capacity_bound_trips"] == 1

@@ -20,6 +20,7 @@ def test_score_exact_output(fleet, tmp_path, capsys):
         "read 8,479 rows: 8,479 kept, 0 rejected, 0 duplicates\n"
         "21 vessels, 21 voyages, 7 gap, 1 port_visit\n"
         f"1 cargo operation, 1 trip ({out / 'flows.csv'})\n"
+        "dprk_refined: 1 trip, 44,600-55,200 bbl, 9-11% of the 2024 cap so far\n"
         f"1 alert written to {out / 'alerts.csv'}\n"
     )
     assert sorted(p.name for p in out.iterdir()) == [

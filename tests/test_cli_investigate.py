@@ -21,12 +21,14 @@ def test_score_with_map_and_geo_exact_output(fleet, tmp_path, capsys):
         "read 8,479 rows: 8,479 kept, 0 rejected, 0 duplicates\n"
         "21 vessels, 21 voyages, 7 gap, 1 port_visit\n"
         f"1 cargo operation, 1 trip ({out / 'flows.csv'})\n"
+        "dprk_refined: 1 trip, 44,600-55,200 bbl, 9-11% of the 2024 cap so far\n"
         f"1 alert written to {out / 'alerts.csv'}\n"
         f"map written to {out / 'map.html'}\n"
         f"GeoJSON and GeoParquet written to {out}: events.geojson, tracks.geojson, events.parquet, tracks.parquet\n"
         f"1 case file written to {out / 'cases'}\n"
     )
     assert sorted(p.name for p in out.iterdir()) == [
+        "README.md",
         "alerts.csv",
         "cargo.csv",
         "cases",
@@ -36,6 +38,7 @@ def test_score_with_map_and_geo_exact_output(fleet, tmp_path, capsys):
         "flows.csv",
         "map.html",
         "rejects.csv",
+        "schema.json",
         "stop_areas.csv",
         "summary.json",
         "tracks.geojson",

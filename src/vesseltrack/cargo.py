@@ -27,8 +27,8 @@ What AIS draught cannot show, said wherever it matters:
 
 Operations become trips (:func:`trips`): each discharge is a delivery from the ship's last
 loading place; a loading with no discharge reported before the next loading is a delivery to
-wherever the ship went next: into a likely-dark gap ("dark, could have reached NAMPO 18 h"), or
-to its next port ("... (discharge not reported)"). :func:`flows` sums trips per month and route;
+wherever the ship went next: into a likely-dark gap ("dark, could have reached NAMPO (discharge not
+reported)"), or to its next port ("BUSAN (discharge not reported)"). :func:`flows` sums trips per month and route;
 :func:`cap_status` compares deliveries to North Korea with the UN caps (``data/caps.csv``).
 """
 
@@ -416,8 +416,7 @@ def _next_destination(ops: pd.DataFrame, opp: pd.DataFrame) -> pd.DataFrame:
         idx = m["index"].to_numpy()[ok]
         free = out.loc[idx, "t0"].isna().to_numpy()
         idx, mk = idx[free], m[ok][free]
-        suffix = "" if kind == "dark" else " (discharge not reported)"
-        out.loc[idx, "destination"] = (mk["cplace"].astype(str) + suffix).to_numpy()
+        out.loc[idx, "destination"] = (mk["cplace"].astype(str) + " (discharge not reported)").to_numpy()
         out.loc[idx, "country"] = mk["ccountry"].to_numpy()
         out.loc[idx, "to_dprk_possible"] = mk["ckp"].to_numpy(dtype=bool)
         out.loc[idx, "t0"] = mk["c0"].to_numpy(dtype=float)
