@@ -183,3 +183,21 @@ def test_script_in_a_vessel_name_does_not_run(evil_case, tmp_path):
     title = re.search(r"<title>(.*?)</title>", dom, flags=re.S).group(1)
     assert title.startswith("Case file: &lt;script&gt;document.title=") and title != "PWNED"
     assert "<img src=\"x\"" not in dom.split("<iframe")[0]
+
+
+def test_satellite_rows_link_sentinel_imagery_of_the_search_area():
+    import pandas as pd
+
+    from vesseltrack import casefile
+
+    r = pd.Series({"sentinel1_url": "https://browser.dataspace.copernicus.eu/?lat=40&lng=130&x='<b>",
+                   "sentinel2_url": "https://browser.dataspace.copernicus.eu/?lat=40&lng=130&d=S2",
+                   "search_min_lat": 39.5, "search_max_lat": 40.5, "search_min_lon": 129.0, "search_max_lon": 131.0,
+                   "search_start": pd.Timestamp("2024-03-03T00:00Z"), "search_end": pd.Timestamp("2024-03-05T12:00Z")})
+    rows = dict(casefile.satellite_rows(r))
+    assert rows["satellite check: area to search"] == "lat 39.50 to 40.50, lon 129.00 to 131.00"
+    assert "2024-03-03 00:00 UTC" in rows["satellite check: window"]
+    links = rows["satellite check: imagery"]
+    assert links.count("<a href=") == 2 and "rel='noopener noreferrer'" in links
+    assert "'<b>" not in links and "&#x27;&lt;b&gt;" in links  # a URL is escaped like any text
+    assert casefile.satellite_rows(pd.Series({"sentinel1_url": None})) == []

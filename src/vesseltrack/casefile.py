@@ -250,10 +250,28 @@ def event_card(r: pd.Series, focus: bool) -> str:
     rows = [(label, _figure(r.get(col), fmt, unit)) for col, label, fmt, unit in EVENT_FIGURES if col in r.index]
     end = f"{_num(r['end_lat'], '.3f')}, {_num(r['end_lon'], '.3f')}" if closed else "?"
     rows.insert(0, ("from / to", esc(f"{_num(r['start_lat'], '.3f')}, {_num(r['start_lon'], '.3f')} -> {end}")))
+    rows += satellite_rows(r)
     reasons = f"<p>{esc(r['reasons'])}</p>" if esc(r.get("reasons")) else ""
     kind = str(r["event_type"]).replace("_", " ") + ("" if closed else " (open)")
     return (f"<div class='card{' focus' if focus else ''}'><b>{esc(kind)}</b> {esc(when)}{reasons}"
             f"{_kv(rows)}</div>")
+
+
+def satellite_rows(r: pd.Series) -> list[tuple[str, str]]:
+    """For a likely-dark gap or an STS at sea (events with search columns, satellite.py): the area and
+    time window to search, and links to Sentinel-1 radar and Sentinel-2 optical imagery of them in
+    the Copernicus Browser (opened by the reader; nothing is fetched to make the page)."""
+    url1, url2 = r.get("sentinel1_url"), r.get("sentinel2_url")
+    if not isinstance(url1, str) or not url1:
+        return []
+    box = (f"lat {_num(r['search_min_lat'], '.2f')} to {_num(r['search_max_lat'], '.2f')}, "
+           f"lon {_num(r['search_min_lon'], '.2f')} to {_num(r['search_max_lon'], '.2f')}")
+    links = " · ".join(f"<a href='{esc(u)}' target='_blank' rel='noopener noreferrer'>{label}</a>"
+                       for u, label in ((url1, "Sentinel-1 radar (sees ships with AIS off)"),
+                                        (url2, "Sentinel-2 optical")) if isinstance(u, str) and u)
+    return [("satellite check: area to search", esc(box)),
+            ("satellite check: window", esc(f"{_time(r['search_start'])} to {_time(r['search_end'])}")),
+            ("satellite check: imagery", links)]
 
 
 def _voyage_figures(result, ref_id: str) -> str:

@@ -304,7 +304,15 @@ def make_map(result, *, mmsi: int | None = None, max_points_per_track: int = DEF
     _fill_land(folium, land, box, _berths(result, events))
     _graticule(folium, grat, bounds, step)
     m.fit_bounds(bounds)
+    _refit_on_load(folium, m, bounds)
     return m
+
+
+def _refit_on_load(folium, m, bounds) -> None:
+    """Fit the data again once the page has its final size: a map in a frame (case files) can be
+    built before its frame is laid out, and would otherwise stay zoomed out to the whole world."""
+    _script(folium, m, f"function (m) {{ window.addEventListener('load', function () {{ m.invalidateSize(); "
+                       f"m.fitBounds({js_json([[float(v) for v in b] for b in bounds])}); }}); }}")
 
 
 def _berths(result, events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
