@@ -519,7 +519,8 @@ def vessel_identity_flags(positions: pd.DataFrame, gaz: Gazetteer | None = None,
     cc = pd.Series(mids["country_code"].to_numpy(), index=mids["mid"].to_numpy())
     res.insert(1, "invalid_mmsi", ~ship)
     res.insert(2, "unallocated_mid", ship & ~known)
-    res.insert(3, "flag_country", pd.Series(np.where(ship & known, cc.reindex(mid).to_numpy(dtype=object), None), dtype=object))
+    no_flag = np.array(None, dtype=object)
+    res.insert(3, "flag_country", pd.Series(np.where(ship & known, cc.reindex(mid).to_numpy(dtype=object), no_flag), dtype=object))
     for c in ("n_names", "n_imos", "n_call_signs", "placeholder_speed_reports", "on_land_reports", "swapped_latlon_reports", "n_positions"):
         res[c] = res[c].astype(np.int64)
     res["mmsi"] = res["mmsi"].astype(np.int32)

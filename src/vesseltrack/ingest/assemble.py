@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import cast
 
 import numpy as np
 import pandas as pd
+from numpy.typing import DTypeLike
 from pandas.api.types import union_categoricals
 
 from vesseltrack import schema
@@ -33,7 +35,7 @@ class Columns:
     """
 
     def __init__(self, capacity: int | None, n_files: int):
-        self.pieces: dict[str, object] = {c.name: [] for c in schema.POSITIONS}
+        self.pieces: dict[str, list | Preallocated] = {c.name: [] for c in schema.POSITIONS}
         if capacity:
             for c in schema.POSITIONS:
                 if c.dtype in PREALLOCATED_DTYPES:
@@ -102,6 +104,7 @@ class Preallocated:
 
     def __init__(self, dtype: str, capacity: int):
         self.dtype = dtype
+        kinds: dict[str, DTypeLike]
         if dtype == schema.UTC_NS:
             kinds = {"values": np.int64}
         elif dtype in _MASKED:
@@ -190,6 +193,11 @@ class Spares:
             with self._lock:
                 self._put(a.view(np.uint8))
 
+    def clear(self) -> None:
+        """Drop the spare buffers (freed, as nothing else reads them)."""
+        with self._lock:
+            self._free.clear()
+
     def _put(self, b: np.ndarray) -> None:
         self._free.append(b)
         self._free.sort(key=lambda x: x.nbytes)
@@ -205,7 +213,8 @@ def concat(parts, dtype: str):
     if len(parts) == 1:
         return parts[0]
     if isinstance(parts[0], pd.api.extensions.ExtensionArray):
-        return type(parts[0])._concat_same_type(parts)
+        # private pandas API (absent from pandas-stubs): one copy, no per-part Series
+        return type(parts[0])._concat_same_type(parts)  # type: ignore[attr-defined]
     return np.concatenate(parts)
 
 
@@ -250,7 +259,8 @@ def merge_order(mmsi_parts, ts, spares: Spares | None = None):
     del codes
     m_o, ts_o = gather(mmsi, "int32", order, spares), gather(ts, schema.UTC_NS, order, spares)
     if not is_sorted(m_o, ts_o.asi8):
-        order = sort_order(mmsi, t)
+        # not None: a boundary between chunks is out of order (``ordered`` is False above)
+        order = cast(np.ndarray, sort_order(mmsi, t))
         m_o, ts_o = gather(mmsi, "int32", order, spares), gather(ts, schema.UTC_NS, order, spares)
     return order, m_o, ts_o
 
@@ -292,7 +302,7 @@ def order_ties(cols: dict, mmsi: np.ndarray, ts: np.ndarray) -> None:
         arr[idx] = arr[src]
 
 
-def assemble(pieces: dict[str, list], file_ids: list[np.ndarray]):
+def assemble(pieces: dict[str, list | Preallocated], file_ids: list[np.ndarray]):
     """Concatenate the cleaned chunks, sort by (mmsi, timestamp) and drop exact duplicates.
 
     Works one column at a time (two threads: numpy's take releases the GIL). Each sorted column is
@@ -347,7 +357,7 @@ def assemble(pieces: dict[str, list], file_ids: list[np.ndarray]):
     with ThreadPoolExecutor(max_workers=2 if order is not None else 1) as pool:
         for name, arr in zip(rest, pool.map(build, rest)):
             cols[name] = arr
-    spares = None  # free the spare buffers left over
+    spares.clear()  # free the spare buffers left over
     order_ties(cols, mmsi, ts_sorted.asi8)
     positions = pd.DataFrame({c: cols.pop(c) for c in specs}, copy=False)
     positions, drop = drop_duplicates(positions)
@@ -363,9 +373,11 @@ def drop_duplicates(positions: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
         keep = np.ones(len(positions), dtype=bool)
         keep[drop] = False
         idx = np.flatnonzero(keep)
+
+        def kept(c: str):
+            return values_of(positions[c]).take(idx)
+
         with ThreadPoolExecutor(max_workers=2) as pool:
-            arrays = dict(
-                zip(positions.columns, pool.map(lambda c: values_of(positions[c]).take(idx), list(positions.columns)))
-            )
+            arrays = dict(zip(positions.columns, pool.map(kept, list(positions.columns))))
         positions = pd.DataFrame(arrays, copy=False)
     return positions, drop

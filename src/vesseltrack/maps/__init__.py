@@ -35,9 +35,11 @@ import copy
 import html
 import json
 import os
+from collections.abc import Iterator
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -127,7 +129,7 @@ def js_json(obj) -> str:
 
 @cache
 def _script_class():
-    from branca.element import Element, MacroElement
+    from branca.element import Element, Figure, MacroElement
 
     class _Text(Element):
         """Text put into the page as it is (branca would compile it as a Jinja template: slow for data)."""
@@ -147,9 +149,10 @@ def _script_class():
             self._name = "Script"
             self.code = code
 
-        def render(self, **kwargs) -> None:
-            text = f"({self.code})({self._parent.get_name()});"
-            self.get_root().script.add_child(_Text(text), name=self.get_name())
+        def render(self, **kwargs):  # as MacroElement.render (untyped): returns None, not Element's str
+            # a Script is rendered as a child (of a map element, in a Figure): see _script
+            text = f"({self.code})({cast(Element, self._parent).get_name()});"
+            cast(Figure, self.get_root()).script.add_child(_Text(text), name=self.get_name())
 
     return Script
 
@@ -237,7 +240,7 @@ def _fill_land(folium, group, box, near: tuple[np.ndarray, np.ndarray]) -> None:
 
 def _name_of(steps: pd.DataFrame) -> dict[int, str]:
     names = steps[["mmsi", "vessel_name"]].astype({"vessel_name": object}).dropna()
-    return names.groupby("mmsi")["vessel_name"].last().to_dict()
+    return cast("dict[int, str]", names.groupby("mmsi")["vessel_name"].last().to_dict())
 
 
 def vessels_to_show(result, max_vessels: int) -> np.ndarray | None:
@@ -387,7 +390,7 @@ def _add_sensitive_ports(folium, SafePopup, m, gaz: zones.Gazetteer, bounds, mar
             & (z["lat"].to_numpy() >= bounds[0][0] - margin) & (z["lat"].to_numpy() <= bounds[1][0] + margin)
             & (z["lon"].to_numpy() >= bounds[0][1] - margin) & (z["lon"].to_numpy() <= bounds[1][1] + margin))
     ports = folium.FeatureGroup(name="sensitive ports")
-    for i in np.flatnonzero(near):
+    for i in np.flatnonzero(near).tolist():
         row = z.iloc[i]
         tip = popup_html(f"sensitive port {row['port']}", [("country", row["country"])])
         style = dict(color=SENSITIVE_COLOUR, weight=2, fill=True, fill_opacity=0.08, dash_array="4 3")
@@ -454,7 +457,7 @@ def _add_port_zones(folium, m, gaz: zones.Gazetteer, box) -> None:
     inside = _in_box(z["lat"].to_numpy(float), z["lon"].to_numpy(float), box)
     idx = np.flatnonzero(~z["sensitive"].to_numpy(bool) & inside)
     circles, polys = [], []
-    for i in idx:
+    for i in idx.tolist():
         row = z.iloc[i]
         country = f" ({row['country']})" if isinstance(row["country"], str) else ""
         tip = esc(f"port {row['port']}{country}")
@@ -552,6 +555,12 @@ def _add_shapes(folium, group, kind: str, items: list) -> None:
             ".bindPopup(p[2], {maxWidth: 420}).bindTooltip(p[3], {sticky: true}).addTo(g); }"))
 
 
+def _records(df: pd.DataFrame) -> Iterator[Any]:
+    """``df.itertuples(index=False)``, its rows typed Any: pandas-stubs types every field as the union
+    of all pandas scalars, where each column here holds one kind (numbers, text, timestamps)."""
+    return df.itertuples(index=False)
+
+
 def _f(x) -> float:
     return round(float(x), 5)
 
@@ -561,7 +570,7 @@ def _add_gaps(folium, SafePopup, m, gaps: pd.DataFrame, colours: dict[int, str])
     gaps_group = folium.FeatureGroup(name="gaps (AIS silent)")
     items = [[[[_f(r.start_lat), _f(r.start_lon)], [_f(r.end_lat), _f(r.end_lon)]],
               {"color": colours.get(int(r.mmsi), "#555555"), "weight": 3, "opacity": 0.9, "dashArray": "8 6"},
-              _gap_popup(r), esc(f"gap {r.duration_h:.0f} h")] for r in gaps.itertuples(index=False)]
+              _gap_popup(r), esc(f"gap {r.duration_h:.0f} h")] for r in _records(gaps)]
     _add_shapes(folium, gaps_group, "polyline", items)
     gaps_group.add_to(m)
 
@@ -593,7 +602,7 @@ def _add_events(folium, SafePopup, m, events: pd.DataFrame, colours: dict[int, s
     open_gap = (events["event_type"] == "gap").to_numpy() & events["end_lat"].isna().to_numpy()
     other = events[(events["event_type"] != "gap").to_numpy() | open_gap]
     items = []
-    for r in other.itertuples(index=False):
+    for r in _records(other):
         at = [_f(r.start_lat), _f(r.start_lon)]
         if r.event_type == "gap":  # still dark at the end of the data: where it went silent
             items.append([at, {"radius": 6, "color": "#000000", "weight": 2, "fill": True,
@@ -615,7 +624,7 @@ def _add_alerts(folium, SafePopup, m, alerts: pd.DataFrame, places: list[tuple[f
     """Draw the alerts as red rings at ``places`` (:func:`_alert_locations`; NaN: not drawn)."""
     al_group = folium.FeatureGroup(name="alerts")
     items = []
-    for r, (alat, alon) in zip(alerts.itertuples(index=False), places):
+    for r, (alat, alon) in zip(_records(alerts), places):
         if np.isnan(alat):
             continue
         items.append([[_f(alat), _f(alon)], {"radius": 10, "color": ALERT_COLOUR, "weight": 3, "fill": False},
@@ -670,7 +679,7 @@ def _alert_locations(alerts: pd.DataFrame, events: pd.DataFrame, steps: pd.DataF
     longest = gaps.drop_duplicates("voyage_id").set_index("voyage_id")
     ts = steps["timestamp"]
     out = []
-    for r in alerts.itertuples(index=False):
+    for r in _records(alerts):
         if r.ref_id in ev.index:
             e = ev.loc[r.ref_id]
             out.append((float(e["start_lat"]), float(e["start_lon"])))

@@ -11,6 +11,7 @@ from vesseltrack.scenarios.identities import _Vessel
 from vesseltrack.scenarios.lanes import (
     _DEST,
     _graph,
+    _moved,
     _node_pos,
     _offset,
     _path,
@@ -56,9 +57,7 @@ def _dark_voyage(v: _Vessel, rng: np.random.Generator, T: float, plan, speed: fl
     tr.stay(2 * _HOUR, MOORED, 5)
     tr.go(L, X, speed, rng)
     t_off = tr.now + rng.uniform(0.2, 0.6) * _HOUR
-    tr.stay(
-        t_off - tr.now, SAIL, 0, to=tuple(float(x) for x in _offset(*tr.pos, rng.normal(0, 500), rng.normal(0, 500)))
-    )
+    tr.stay(t_off - tr.now, SAIL, 0, to=_moved(tr.pos, rng.normal(0, 500), rng.normal(0, 500)))
     travel = (_route_len_m(X, P) + _route_len_m(P, Y)) / (speed * _MS_PER_KN)
     d_max = min(4 * _DAY, T - 0.5 * _DAY - t_off)
     target = rng.uniform(1.2, 3.5) * _DAY
@@ -128,7 +127,7 @@ def _sts_pair(va: _Vessel, vb: _Vessel, rng: np.random.Generator, T: float, area
             rng.uniform(0.5, 3) * _HOUR,
             DRIFT,
             0,
-            to=tuple(float(x) for x in _offset(*tr.pos, rng.normal(0, 800), rng.normal(0, 800))),
+            to=_moved(tr.pos, rng.normal(0, 800), rng.normal(0, 800)),
         )
         tr.cargo(v.laden if laden_after else v.ballast, "sts", vb if v is va else va, (tm, t1))
         nxt = str(
@@ -194,13 +193,11 @@ def _dark_sts(va: _Vessel, vb: _Vessel, rng: np.random.Generator, T: float, area
     tra.stay(rng.uniform(12, 36) * _HOUR, MOORED, 5)
     _continue_merchant(tra, va, rng, T + _DAY, ("BUSAN", "ULSAN", "DALIAN", "INCHON", "QINGDAO GANG"))
     trb.cargo(vb.ballast, "sts", va, (t_meet_start, t_meet_end), crew_skips=rng.random() >= 0.6)
-    trb.stay(rng.uniform(0.3, 1) * _HOUR, DRIFT, 0, to=tuple(float(x) for x in _offset(*trb.pos, 900, 900)))
+    trb.stay(rng.uniform(0.3, 1) * _HOUR, DRIFT, 0, to=_moved(trb.pos, 900, 900))
     trb.sail(*_node_pos(area), speed_b)
     trb.go(area, x_node, speed_b, rng)
     t_on = trb.now + rng.uniform(0.5, 2) * _HOUR
-    trb.stay(
-        t_on - trb.now, SAIL, 0, to=tuple(float(x) for x in _offset(*trb.pos, rng.normal(0, 3000), rng.normal(0, 3000)))
-    )
+    trb.stay(t_on - trb.now, SAIL, 0, to=_moved(trb.pos, rng.normal(0, 3000), rng.normal(0, 3000)))
     trb.cur_dest = _dest(ob, rng)
     lats, lons = _route(x_node, ob)
     trb.sail(lats, lons, speed_b)

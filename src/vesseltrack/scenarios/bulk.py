@@ -133,7 +133,7 @@ def _bulk_frame(fleet: dict, rows: dict, ids: dict) -> pd.DataFrame:
         "destination": ncat,
         "length_m": fleet["length"][vid],
         "width_m": fleet["width"][vid],
-        "ais_class": pd.Categorical.from_codes(class_b[vid].astype(np.int8), categories=["A", "B"]),
+        "ais_class": pd.Categorical.from_codes(class_b[vid].astype(np.int8), categories=pd.Index(["A", "B"])),
     })
 
 

@@ -55,8 +55,8 @@ def _local_days(start_ns: int, tz_h: float, t1: float) -> list[tuple[float, int]
 
 
 
-def _harbour_craft(rng: np.random.Generator, home, port: str, speed: float, pilot: bool, switches_off: bool,
-                   days, t_end: float) -> tuple[_Track, list]:
+def _harbour_craft(rng: np.random.Generator, home: tuple[float, float], port: str, speed: float, pilot: bool,
+                   switches_off: bool, days, t_end: float) -> tuple[_Track, list]:
     """Short trips in the harbour from a home berth during the working day (Monday to Friday); a
     pilot boat round the clock. With ``switches_off``, AIS off at the berth overnight and over the
     weekend (8-70 h). Returns the track and the AIS-off windows."""
@@ -101,7 +101,7 @@ def _harbour_craft(rng: np.random.Generator, home, port: str, speed: float, pilo
 
 
 
-def _moored_with_outings(tr: _Track, slot, days, t_end: float, departure, outing) -> list:
+def _moored_with_outings(tr: _Track, slot: tuple[float, float], days, t_end: float, departure, outing) -> list:
     """Moored at ``slot``; on each local day that ``departure(midnight, weekday)`` gives a time for
     (None: the vessel stays in), cast off then for ``outing()``, which brings it back to the slot.
     Returns the moored windows."""
@@ -119,7 +119,8 @@ def _moored_with_outings(tr: _Track, slot, days, t_end: float, departure, outing
     return moored
 
 
-def _pleasure_boat(rng: np.random.Generator, slot, port: str, speed: float, days, t_end: float) -> tuple[_Track, list]:
+def _pleasure_boat(rng: np.random.Generator, slot: tuple[float, float], port: str, speed: float, days,
+                   t_end: float) -> tuple[_Track, list]:
     """Moored at a marina slot for days, now and then out in the bay for a few hours (mostly at
     weekends). Returns the track and the moored windows."""
     out = _outer(port)
@@ -138,7 +139,8 @@ def _pleasure_boat(rng: np.random.Generator, slot, port: str, speed: float, days
     return tr, _moored_with_outings(tr, slot, days, t_end, departure, outing)
 
 
-def _work_vessel(rng: np.random.Generator, slot, port: str, speed: float, days, t_end: float) -> tuple[_Track, list]:
+def _work_vessel(rng: np.random.Generator, slot: tuple[float, float], port: str, speed: float, days,
+                 t_end: float) -> tuple[_Track, list]:
     """A dredger / work vessel moored with others; on some working days it dredges the channel at
     1-3 kn for hours. Returns the track and the moored windows."""
     out = _outer(port)
@@ -163,8 +165,8 @@ def _work_vessel(rng: np.random.Generator, slot, port: str, speed: float, days, 
     return tr, _moored_with_outings(tr, slot, days, t_end, departure, outing)
 
 
-def _terminal_ferry(rng: np.random.Generator, slot, port: str, dest: str, speed: float, dep_h: float, days,
-                    t_end: float) -> tuple[_Track, list]:
+def _terminal_ferry(rng: np.random.Generator, slot: tuple[float, float], port: str, dest: str, speed: float,
+                    dep_h: float, days, t_end: float) -> tuple[_Track, list]:
     """A day ferry: out to ``dest`` in the morning, back in the evening, the night at its terminal
     berth. Returns the track and the nights at the berth."""
     tr = _Track(days[0][0], *slot, 4.0, _DEST.get(dest, dest))
@@ -204,8 +206,8 @@ def _arrive_from_elsewhere(v: _Vessel, rng: np.random.Generator, port: str, t_ar
     return tr
 
 
-def _anchor_wait(v: _Vessel, rng: np.random.Generator, port: str, spot, t_arr: float, t_leave: float,
-                 t_end: float) -> tuple[_Track, tuple[float, float]]:
+def _anchor_wait(v: _Vessel, rng: np.random.Generator, port: str, spot: tuple[float, float], t_arr: float,
+                 t_leave: float, t_end: float) -> tuple[_Track, tuple[float, float]]:
     """Arrive, wait at anchor at ``spot`` until ``t_leave`` (at least 12 h), berth, then trade on.
     Returns the track and the time at anchor."""
     tr = _arrive_from_elsewhere(v, rng, port, t_arr, rng.uniform(10, 14))

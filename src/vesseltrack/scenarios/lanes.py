@@ -130,6 +130,12 @@ def _offset(lat, lon, north_m, east_m):
     )
 
 
+def _moved(pos: tuple[float, float], north_m: float, east_m: float) -> tuple[float, float]:
+    """``pos`` moved by metres north / east, as a (lat, lon) pair of floats."""
+    la, lo = _offset(pos[0], pos[1], north_m, east_m)
+    return float(la), float(lo)
+
+
 def _toward(
     a: tuple[float, float], b: tuple[float, float], f: float, rng: np.random.Generator, sd_m: float
 ) -> tuple[float, float]:

@@ -141,7 +141,7 @@ def _loiter(tr: _Track, centre: tuple[float, float], radius_m: float, hours: flo
             tr.sail(float(la), float(lo), rng.uniform(*speed), kind=kind, status=status)
 
 
-def _go_to_point(tr: _Track, src: str, node: str, point, speed: float, rng) -> None:
+def _go_to_point(tr: _Track, src: str, node: str, point: tuple[float, float], speed: float, rng) -> None:
     tr.go(src, node, speed, rng)
     tr.sail(*point, speed * 0.7)
 

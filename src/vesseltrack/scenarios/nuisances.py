@@ -7,6 +7,7 @@ does not change when they are switched on or off.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from itertools import pairwise
 
 import numpy as np
@@ -36,12 +37,15 @@ from vesseltrack.scenarios.lanes import (
     _PORTS,
     _anchorage,
     _graph,
-    _offset,
+    _moved,
     _path,
     _site,
     _toward,
 )
 from vesseltrack.scenarios.movement import _Ship, _Track
+
+#: ``boat(j, port, flag, slot)`` of :meth:`moored_rows`: builds a vessel, returns its index and moored windows.
+_Boat = Callable[[int, str, str, tuple[float, float]], tuple[int, list]]
 
 #: Kinds of truth["nuisances"] records (see the package docstring).
 NUISANCE_KINDS = ("berth_shutdown", "marina_moored", "ferry_berth", "anchorage_wait", "anchorage_gap", "censored_end",
@@ -134,8 +138,8 @@ class _NuisanceFleet:
                     distance_m=round(d, 1),
                 )
 
-    def moored_rows(self, group: str, per_row: int, sites, along_m, spacing_m, side_m: float, boat, kind: str,
-                    what: str) -> None:
+    def moored_rows(self, group: str, per_row: int, sites: Sequence[str], along_m: tuple[float, float],
+                    spacing_m: tuple[float, float], side_m: float, boat: _Boat, kind: str, what: str) -> None:
         """The ``group``'s vessels in rows of about ``per_row``, one row per port of ``sites`` in turn:
         slots ``along_m`` from the berth towards open water then every ``spacing_m``, a random offset
         of up to ``side_m`` to the side (none when 0). ``boat(j, port, flag, slot)`` builds the j-th
@@ -284,7 +288,7 @@ class _NuisanceFleet:
             for si, spot, a, b in idx:
                 other = [(sj, float(haversine_m(*spot, *sp))) for sj, sp, _, _ in idx if sj != si]
                 near = min(other, key=lambda x: x[1]) if other else None
-                pair = near is not None and near[1] <= 1000
+                pair = near if near is not None and near[1] <= 1000 else None
                 self.rec(
                     "window",
                     "anchorage_wait",
@@ -294,12 +298,13 @@ class _NuisanceFleet:
                     spot,
                     port,
                     f"{self.who(si)} waiting at anchor off {port}"
-                    + (f", {near[1]:.0f} m from {self.who(near[0])} (not a ship-to-ship transfer)" if pair else ""),
-                    other=near[0] if pair else None,
-                    **({"distance_m": round(near[1], 1)} if pair else {}),
+                    + (f", {pair[1]:.0f} m from {self.who(pair[0])} (not a ship-to-ship transfer)" if pair else ""),
+                    other=pair[0] if pair else None,
+                    **({"distance_m": round(pair[1], 1)} if pair else {}),
                 )
 
-    def waiting_ship(self, j: int, port: str, centre, t_arr: float, t_leave: float) -> tuple[int, tuple, float, float]:
+    def waiting_ship(self, j: int, port: str, centre: tuple[float, float], t_arr: float,
+                     t_leave: float) -> tuple[int, tuple[float, float], float, float]:
         """The j-th ship at an anchorage: at its centre, a neighbour 300-800 m away, or further along
         the fairway. Returns its index, spot and time at anchor."""
         rng = self.rng
@@ -311,7 +316,7 @@ class _NuisanceFleet:
             spot = centre
         elif j == 1:  # a neighbour 300-800 m away: close, but not alongside
             ang, d = rng.uniform(0, 2 * np.pi), rng.uniform(300, 800)
-            spot = tuple(float(x) for x in _offset(*centre, d * np.cos(ang), d * np.sin(ang)))
+            spot = _moved(centre, d * np.cos(ang), d * np.sin(ang))
         else:  # further along the fairway
             f = rng.uniform(1500, 2500) / float(haversine_m(*centre, bla, blo)) * (1 if rng.random() < 0.5 else -1)
             spot = _toward(centre, (bla, blo), f, rng, 100)

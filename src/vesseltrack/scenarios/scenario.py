@@ -4,6 +4,7 @@ reports, the positions frame and the truth."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -328,7 +329,7 @@ def _nuisances(
 
 def _frame(ships: list[_Ship], start_ns: int) -> pd.DataFrame:
     """The reports of all ships as a schema.POSITIONS frame, sorted by (mmsi, timestamp)."""
-    reps = [s.rep for s in ships]
+    reps = cast("list[dict]", [s.rep for s in ships])  # every ship has been emitted by now
     lens = np.array([len(r["t"]) for r in reps])
     owner = np.repeat(np.arange(len(ships)), lens)
     def cat(k):

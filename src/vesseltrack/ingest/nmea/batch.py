@@ -10,6 +10,7 @@ each field's comment says (``None`` until its stage has run). Offsets are ``int6
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -22,6 +23,11 @@ REASONS = ("bad_checksum", "malformed_sentence", "incomplete_multipart", "bad_pa
 R_CHECKSUM, R_MALFORMED, R_INCOMPLETE, R_PAYLOAD, R_NOTIME = range(5)
 # skip kinds for AIS sentences (-1: not skipped): static_msg, multipart_fragment, 100 + n for msg_type_n
 S_STATIC, S_FRAGMENT, S_MSG_TYPE = 0, 1, 100
+
+
+#: Default of the array fields a later stage fills in: None until that stage has run. Typed as an
+#: array, not Optional: a stage reads only fields that earlier stages have filled in.
+_UNSET = cast(np.ndarray, None)
 
 
 def _empty_int64() -> np.ndarray:
@@ -62,41 +68,41 @@ class Batch:
     line: np.ndarray  # per sentence: file line number
     talker_bytes: np.ndarray  # (6, sentences): the bytes after '!' (talker, 'VDM'/'VDO', ',')
     skipped: dict = field(default_factory=dict)  # counts of lines and sentences not turned into rows
-    time_line_seg: np.ndarray = field(default=None)  # per time line ($PGHP, lone tag block): its segment
-    time_line_ns: np.ndarray = field(default=None)  # and its time
+    time_line_seg: np.ndarray = _UNSET  # per time line ($PGHP, lone tag block): its segment
+    time_line_ns: np.ndarray = _UNSET  # and its time
     _found: dict = field(default_factory=dict)  # cache of byte positions, see find()
 
     # header.py
-    tail: np.ndarray = field(default=None)  # (5, sentences): the bytes ',f*hh' around the checksum '*'
-    star: np.ndarray = field(default=None)  # per sentence: offset of the checksum '*', -1 when none
-    has_star: np.ndarray = field(default=None)  # a '*' followed by two hex digits
-    computed: np.ndarray = field(default=None)  # XOR of the bytes between '!' and '*'
-    checksum_ok: np.ndarray = field(default=None)
-    total: np.ndarray = field(default=None)  # fragment count
-    part: np.ndarray = field(default=None)  # fragment number
-    seq: np.ndarray = field(default=None)  # sequential message id, -1 when empty
-    channel: np.ndarray = field(default=None)  # radio channel bytes packed in an int, 0 when empty
-    payload_start: np.ndarray = field(default=None)
-    payload_len: np.ndarray = field(default=None)
-    fill: np.ndarray = field(default=None)  # fill bits
-    valid: np.ndarray = field(default=None)  # checksum and header fields are good
-    reason: np.ndarray = field(default=None)  # per sentence: reject reason (R_*), -1 when not rejected
-    skip: np.ndarray = field(default=None)  # per sentence: skip kind (S_*), -1 when not skipped
-    outcome: np.ndarray = field(default=None)  # per sentence: OUTCOME_POSITION or 0
+    tail: np.ndarray = _UNSET  # (5, sentences): the bytes ',f*hh' around the checksum '*'
+    star: np.ndarray = _UNSET  # per sentence: offset of the checksum '*', -1 when none
+    has_star: np.ndarray = _UNSET  # a '*' followed by two hex digits
+    computed: np.ndarray = _UNSET  # XOR of the bytes between '!' and '*'
+    checksum_ok: np.ndarray = _UNSET
+    total: np.ndarray = _UNSET  # fragment count
+    part: np.ndarray = _UNSET  # fragment number
+    seq: np.ndarray = _UNSET  # sequential message id, -1 when empty
+    channel: np.ndarray = _UNSET  # radio channel bytes packed in an int, 0 when empty
+    payload_start: np.ndarray = _UNSET
+    payload_len: np.ndarray = _UNSET
+    fill: np.ndarray = _UNSET  # fill bits
+    valid: np.ndarray = _UNSET  # checksum and header fields are good
+    reason: np.ndarray = _UNSET  # per sentence: reject reason (R_*), -1 when not rejected
+    skip: np.ndarray = _UNSET  # per sentence: skip kind (S_*), -1 when not skipped
+    outcome: np.ndarray = _UNSET  # per sentence: OUTCOME_POSITION or 0
 
     # times.py
     # per sentence: its time (own stamp, wrapper line, stream clock, assumed), or NAT
-    time_ns: np.ndarray = field(default=None)
+    time_ns: np.ndarray = _UNSET
     time_sources: dict = field(default_factory=dict)  # clock.py: how many sentences got their time how
 
     # assemble.py
-    carry_idx: np.ndarray = field(default=None)  # sentences carried into the next chunk
-    msg_head: np.ndarray = field(default=None)  # per message: its first sentence
-    msg_start: np.ndarray = field(default=None)  # per message: payload offset (>= len(buf): in ``assembled``)
-    msg_len: np.ndarray = field(default=None)  # payload characters
-    msg_fill: np.ndarray = field(default=None)  # fill bits of the last fragment
-    msg_time: np.ndarray = field(default=None)  # first time among its parts, else assume_time, else NAT
-    assembled: np.ndarray = field(default=None)  # payloads of multi-part messages, concatenated
+    carry_idx: np.ndarray = _UNSET  # sentences carried into the next chunk
+    msg_head: np.ndarray = _UNSET  # per message: its first sentence
+    msg_start: np.ndarray = _UNSET  # per message: payload offset (>= len(buf): in ``assembled``)
+    msg_len: np.ndarray = _UNSET  # payload characters
+    msg_fill: np.ndarray = _UNSET  # fill bits of the last fragment
+    msg_time: np.ndarray = _UNSET  # first time among its parts, else assume_time, else NAT
+    assembled: np.ndarray = _UNSET  # payloads of multi-part messages, concatenated
     has_groups: bool = False  # some messages are assembled from several sentences
 
     def find(self, byte: int) -> np.ndarray:

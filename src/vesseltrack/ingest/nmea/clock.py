@@ -70,7 +70,10 @@ def _gnss_readings(b: Batch) -> tuple[np.ndarray, np.ndarray]:
     zda = (f[0].str[2:] == "ZDA").to_numpy()
     clock = f[1].str.extract(r"^(\d{2})(\d{2})(\d{2}(?:\.\d+)?)$").apply(pd.to_numeric, errors="coerce")
     rmc_date = f[9].str.extract(r"^(\d{2})(\d{2})(\d{2})$").apply(pd.to_numeric, errors="coerce")
-    num = lambda col: pd.to_numeric(f[col], errors="coerce").to_numpy()  # noqa: E731
+
+    def num(col: int) -> np.ndarray:
+        return pd.to_numeric(f[col], errors="coerce").to_numpy()
+
     day = np.where(zda, num(2), rmc_date[0].to_numpy())
     month = np.where(zda, num(3), rmc_date[1].to_numpy())
     year = np.where(zda, num(4), 2000 + rmc_date[2].to_numpy())
@@ -79,7 +82,8 @@ def _gnss_readings(b: Batch) -> tuple[np.ndarray, np.ndarray]:
     good = checked.to_numpy() & (zda | (f[2] == "A").to_numpy()) & np.isfinite(fields).all(axis=0)
     whole = np.where(good, fields, 0).astype(np.int64)
     millis = np.where(good, np.round((sec - np.floor(sec)) * 1000), 0).clip(0, 999).astype(np.int64)
-    ns = np.where(good, civil_to_ns(*whole, millis), NAT)
+    y, mo, d, h, mi, s = whole
+    ns = np.where(good, civil_to_ns(y, mo, d, h, mi, s, millis), NAT)
     keep = ns != NAT
     return seg[keep], ns[keep]
 

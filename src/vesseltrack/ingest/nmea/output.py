@@ -27,11 +27,13 @@ _EMPTY_FRAME_DTYPES = {
     "length_m": "float32", "width_m": "float32", "ais_class": "category", "source_row": "int64",
 }
 
+_NP_INT: dict[str, type[np.signedinteger]] = {"Int8": np.int8, "Int16": np.int16, "Int32": np.int32}
+
 
 def _masked(values: np.ndarray, dtype: str) -> pd.api.extensions.ExtensionArray:
     v = np.asarray(values, dtype=np.float64)
     mask = ~np.isfinite(v)
-    np_dtype = {"Int8": np.int8, "Int16": np.int16, "Int32": np.int32}[dtype]
+    np_dtype = _NP_INT[dtype]
     info = np.iinfo(np_dtype)
     mask |= (v < info.min) | (v > info.max)
     return pd.arrays.IntegerArray(np.where(mask, 0, v).astype(np_dtype), mask)
@@ -41,9 +43,9 @@ def positions_frame(cols: dict, statics: dict | None) -> pd.DataFrame:
     """The canonical frame of the chunk's positions, static data merged on."""
     n = len(cols["mmsi"])
     if n == 0:
-        out = pd.DataFrame({c: pd.Series([], dtype=d) for c, d in _EMPTY_FRAME_DTYPES.items()})
-        out["ais_class"] = pd.Categorical([], categories=pd.Index(["A", "B"], dtype=object))
-        return out
+        empty = pd.DataFrame({c: pd.Series([], dtype=d) for c, d in _EMPTY_FRAME_DTYPES.items()})
+        empty["ais_class"] = pd.Categorical([], categories=pd.Index(["A", "B"], dtype=object))
+        return empty
     out = {
         "mmsi": cols["mmsi"],
         "timestamp": pd.DatetimeIndex(cols["_t"].view("datetime64[ns]")).tz_localize("UTC"),
