@@ -183,8 +183,8 @@ def opportunities(events: pd.DataFrame, gaz: Gazetteer) -> pd.DataFrame:
     from vesseltrack.detect.encounters import both_ways
 
     pv = events[events["event_type"] == "port_visit"]
-    enc = both_ways(events)
-    enc = enc[enc["sts_candidate"].fillna(False).to_numpy(dtype=bool)]
+    sts = events["sts_candidate"].fillna(False).to_numpy(dtype=bool)  # only encounters have it
+    enc = both_ways(events[sts]) if sts.any() else events.iloc[:0]
     gaps = events[(events["event_type"] == "gap").to_numpy() & events["is_closed"].fillna(False).to_numpy(dtype=bool)
                   & (events["likely_dark"].fillna(False) | events["in_port"].fillna(False)).to_numpy(dtype=bool)]
     dark = gaps["likely_dark"].fillna(False).to_numpy(dtype=bool)
@@ -513,13 +513,17 @@ def analyse_cargo(positions: pd.DataFrame, events: pd.DataFrame, gaz: Gazetteer,
     """Particulars, cargo operations with their trips, flows and cap status, from a detection's
     positions (sorted by track) and events."""
     particulars = vessel_particulars(positions)
-    opp = opportunities(events, gaz)
-    ops = cargo_operations(positions, opp, particulars, product)
-    ops = trips(ops, opp) if len(ops) else ops.assign(**{c: pd.Series(dtype=object) for c in TRIP_COLUMNS})
-    nums = [c for c in ops.columns if c.startswith(("tonnes_", "barrels_"))]
-    ops[nums] = ops[nums].round(0)  # whole tonnes and barrels: the estimates are not better than that
-    ops["tpc_central_t_cm"] = ops["tpc_central_t_cm"].round(2)
-    ops = schema.conform(ops, schema.CARGO)
+    chances = events["event_type"].isin(("port_visit", "encounter", "gap")).to_numpy()
+    if chances.any():
+        opp = opportunities(events[chances], gaz)
+        ops = cargo_operations(positions, opp, particulars, product)
+        ops = trips(ops, opp) if len(ops) else ops.assign(**{c: pd.Series(dtype=object) for c in TRIP_COLUMNS})
+        nums = [c for c in ops.columns if c.startswith(("tonnes_", "barrels_"))]
+        ops[nums] = ops[nums].round(0)  # whole tonnes and barrels: the estimates are not better than that
+        ops["tpc_central_t_cm"] = ops["tpc_central_t_cm"].round(2)
+        ops = schema.conform(ops, schema.CARGO)
+    else:  # no chance to move cargo in the data
+        ops = schema.empty(schema.CARGO)
     years = positions["timestamp"].dt.year.unique() if len(positions) else []
     status = cap_status(ops, product, sorted(int(y) for y in years),
                         positions["timestamp"].max() if len(positions) else None)
