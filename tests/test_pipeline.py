@@ -133,3 +133,17 @@ def test_likely_dark_gaps_and_sts_at_sea_carry_a_satellite_search(result):
     assert (g["search_min_lat"] <= g[["start_lat", "end_lat"]].min(axis=1)).all()
     assert (g["search_max_lat"] >= g[["start_lat", "end_lat"]].max(axis=1)).all()
     assert (g["search_start"] == g["start_time"]).all() and (g["search_end"] == g["end_time"]).all()
+
+
+def test_a_watchlist_reason_stands_alone_when_the_voyage_had_none():
+    import pandas as pd
+
+    voyages = pd.DataFrame({"mmsi": [1, 2, 3], "score": [0.5, float("nan"), 0.5], "reasons": ["", None, "gap"]})
+    matches = pd.DataFrame({"mmsi": [1, 2, 3], "strength": "strong", "reason": ["A", "B", "C"],
+                            "imo": pd.array([None] * 3, dtype="Int32"), "vessel_name": None, "matched_on": "mmsi",
+                            "similarity": 1.0, "list": "L", "entry_id": ["1", "2", "3"], "listed_name": None,
+                            "listed_imo": pd.array([None] * 3, dtype="Int32"), "listed_mmsi": [1, 2, 3],
+                            "programs": None, "flag": None})
+    out = pipeline._apply_watchlist(voyages, matches)
+    assert out["reasons"].tolist() == ["A", "B", "C; gap"]
+    assert out["score"].round(6).tolist() == [0.7, 0.7, 0.7]  # 1 - 0.5 x 0.6; an unscored voyage counts as 0.5

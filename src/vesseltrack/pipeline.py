@@ -284,6 +284,7 @@ def _apply_watchlist(voyages: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFra
         s = np.where(has, noisy_or(np.where(np.isnan(s), 0.5, s), 1.0 - features.FINDING_WEIGHT), s)
         voyages["score"] = s
         reasons = voyages["reasons"].astype(object)
-        voyages["reasons"] = np.where(has, np.where(reasons.notna(), hit + "; " + reasons.fillna(""), hit), reasons)
+        other = reasons.notna().to_numpy() & (reasons.fillna("") != "").to_numpy()
+        voyages["reasons"] = np.where(has, np.where(other, hit + "; " + reasons.fillna(""), hit), reasons)
     return voyages
 
