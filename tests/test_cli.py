@@ -163,3 +163,23 @@ def test_bad_chunk_rows_one_line(fleet, tmp_path, capsys):
     assert err == ("vesseltrack: error: chunk_rows=0 is invalid; expected a positive whole number of rows per chunk; "
                    "pass e.g. --chunk-rows 1000000 (chunk_rows=1_000_000), lower to bound memory\n")
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("seed", ["-1", str(2**40)])
+def test_a_seed_out_of_range_is_one_line(fleet, tmp_path, capsys, seed):
+    assert main(["score", str(fleet), "--out", str(tmp_path / "r"), "--quiet", f"--seed={seed}"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "random_state" in err and "--seed" in err and "Traceback" not in err
+
+
+def test_ctrl_c_is_one_line_and_exit_130(fleet, tmp_path, capsys, monkeypatch):
+    from vesseltrack import pipeline
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "run", interrupted)
+    assert main(["score", str(fleet), "--out", str(tmp_path / "r"), "--quiet"]) == 130
+    err = capsys.readouterr().err
+    assert err.startswith("vesseltrack: interrupted") and err.count("\n") == 1
+    assert not (tmp_path / "r").exists()

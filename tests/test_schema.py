@@ -68,3 +68,16 @@ def test_conform_casts_to_the_spec_and_refuses_missing_columns():
         schema.conform(df.drop(columns="ok"), spec)
     filled = schema.conform(df.drop(columns="ok"), spec, fill_missing=True)
     assert filled["ok"].isna().all() and str(filled["ok"].dtype) == "boolean"
+
+
+def test_to_utc_ns_turns_times_nanoseconds_cannot_hold_into_nat():
+    import pandas as pd
+
+    from vesseltrack import schema
+
+    s = pd.to_datetime(pd.Series(["2024-03-01T00:00:00", "9999-12-31T00:00:00", None, "1600-01-01T00:00:00"]),
+                       format="ISO8601", utc=True, errors="coerce")
+    out = schema.to_utc_ns(s)
+    assert str(out.dtype) == schema.UTC_NS
+    assert out.isna().tolist() == [False, True, True, True]
+    assert out.iloc[0] == pd.Timestamp("2024-03-01T00:00:00Z")

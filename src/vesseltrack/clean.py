@@ -75,9 +75,7 @@ def _timestamps(s: pd.Series) -> pd.Series:
         out = s.dt.tz_localize("UTC")
     else:
         out = pd.to_datetime(s, utc=True, errors="coerce", format="ISO8601")
-    if out.dtype != schema.UTC_NS:
-        out = out.astype(schema.UTC_NS)  # type: ignore[call-overload]  # a dtype name
-    return out
+    return schema.to_utc_ns(out)
 
 
 def _text(s: pd.Series, mapping: dict[str, str] | None = None) -> pd.Categorical:

@@ -172,8 +172,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     print(f"read {rows['rows_read']:,} rows: {rows['rows_kept']:,} kept, {rows['rows_rejected']:,} rejected, "
           f"{rows['rows_duplicate']:,} duplicates{non_vessel}")
     ev = result.summary["events"]
-    print(f"{result.summary['vessels']:,} vessels, {result.summary['voyages']:,} voyages, "
-          + ", ".join(f"{n:,} {t}" for t, n in ev.items() if n))
+    print(", ".join([f"{result.summary['vessels']:,} vessels", f"{result.summary['voyages']:,} voyages",
+                     *(f"{n:,} {t}" for t, n in ev.items() if n)]))
     cargo = result.summary["cargo"]
     n_ops, n_trips = cargo["operations"], cargo["trips"]
     print(f"{n_ops:,} cargo operation{'' if n_ops == 1 else 's'}, {n_trips:,} trip{'' if n_trips == 1 else 's'} "
@@ -569,6 +569,9 @@ def main(argv: list[str] | None = None) -> int:
         msg = " ".join(str(err).split())
         print(f"vesseltrack: error: {msg}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: one line and the shell's convention, not a traceback
+        print("vesseltrack: interrupted; --out is left as it was before this run", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

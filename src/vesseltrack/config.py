@@ -77,11 +77,12 @@ class Config:
             ("n_estimators", self.n_estimators >= 1),
             ("min_score", 0 <= self.min_score <= 1),
             ("top", self.top >= 0),
+            ("random_state", 0 <= self.random_state < 2**32),
         ]
         for name, ok in checks:
             if not ok:
                 raise ConfigError(
-                    f"{name}={getattr(self, name)!r} is out of range; expected gap_h > 0, min_visit_h >= 0, n_estimators >= 1, 0 <= min_score <= 1, top >= 0; fix the option"  # noqa: E501
+                    f"{name}={getattr(self, name)!r} is out of range; expected gap_h > 0, min_visit_h >= 0, n_estimators >= 1, 0 <= min_score <= 1, top >= 0, 0 <= random_state (--seed) < 2**32; fix the option"  # noqa: E501
                 )
 
     @property

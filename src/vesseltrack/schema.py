@@ -636,12 +636,23 @@ def empty(spec: tuple[Column, ...]) -> pd.DataFrame:
     return pd.DataFrame({c.name: pd.Series([], dtype=_pandas_dtype(c.dtype)) for c in spec})
 
 
+def to_utc_ns(s: pd.Series) -> pd.Series:
+    """UTC-aware datetimes of any resolution as ``datetime64[ns, UTC]``. Times nanoseconds cannot
+    hold (outside 1677-09-21 .. 2262-04-11, e.g. the placeholder 9999-12-31) become NaT: a row
+    with such a time is a ``bad_timestamp`` reject, never an overflow error."""
+    if s.dtype == UTC_NS:
+        return s
+    lo, hi = pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC")
+    ok = s.notna() & (s >= lo) & (s <= hi)
+    return s.where(ok).astype(UTC_NS)  # type: ignore[call-overload]  # a dtype name
+
+
 def _cast(s: pd.Series, col: Column) -> pd.Series:
     """``s`` as ``col``'s dtype: text with None for missing, UTC nanoseconds, numbers from objects."""
     if col.dtype == "str":
         return s.astype(object).where(s.notna(), None)
     if col.dtype == UTC_NS:
-        return pd.to_datetime(s, utc=True).astype(UTC_NS)  # type: ignore[call-overload]  # a dtype name
+        return to_utc_ns(pd.to_datetime(s, utc=True))
     if col.dtype in ("boolean", "category"):
         return s.astype(col.dtype)  # type: ignore[call-overload]
     if s.dtype == object:  # e.g. a column of None added for a table that lacks it

@@ -294,3 +294,13 @@ def test_mmsi_codes_and_names_in_later_blocks_read_as_text_column_by_column(tmp_
     ship = late.positions[late.positions["mmsi"] == 245000003]
     assert ship["imo"].tolist() == [9307839] and ship["nav_status"].tolist() == [0]
     assert set(late.positions["vessel_name"].astype(str)) == {f"SHIP {i}" for i in range(5)} | {"Y", "Z"}
+
+
+def test_a_placeholder_time_beyond_2262_is_a_bad_timestamp_reject(tmp_path):
+    """9999-12-31 (a common "no time" placeholder) is outside what nanoseconds hold: a reject, not a crash."""
+    p = tmp_path / "big.csv"
+    p.write_text("MMSI,BaseDateTime,LAT,LON\n273000001,2024-03-01T00:00:00,42.0,133.0\n"
+                 "273000001,9999-12-31T00:00:00,42.0,133.0\n273000001,2024-03-01T01:00:00,42.1,133.1\n")
+    got = load([p])
+    assert len(got.positions) == 2 and got.counts["rows_read"] == 3
+    assert got.rejects[["row", "reason"]].values.tolist() == [[2, "bad_timestamp"]]

@@ -559,7 +559,7 @@ def _iso(arr: pa.Array) -> pa.Array:
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             continue
     s = pd.to_datetime(pd.Series(arr.to_pandas(), dtype=object), format="ISO8601", utc=True, errors="coerce")
-    return pa.array(s.astype("datetime64[ns, UTC]"))
+    return pa.array(schema.to_utc_ns(s))
 
 
 def time_column(arr: pa.Array, fmt: str | None, unit: str | None, millis: np.ndarray | None = None):
