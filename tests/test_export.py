@@ -65,3 +65,9 @@ def test_the_data_dictionary_documents_every_column_written(tmp_path):
     for f in ("schema.json", "README.md"):  # deterministic
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes()
     assert not list(tmp_path.glob(".*tmp*"))
+
+
+def test_escape_text_full_width_and_after_a_semicolon():
+    s = pd.Series(["\uff1dcmd|' /C calc'!A0", "\uff0b1", "A;=1+1", "A; =1", "PORT;B", "ok;-5", None], dtype=object)
+    assert escape_text(s).tolist() == ["'\uff1dcmd|' /C calc'!A0", "'\uff0b1", "A;'=1+1", "A; =1", "PORT;B",
+                                       "ok;'-5", None]

@@ -2,9 +2,10 @@
 
 - Times are ISO 8601 UTC to the second (``2024-03-05T14:00:00Z``); floats are rounded per column
   (coordinates to 6 decimals, ~0.1 m; other figures to 3; scores to 4), so output is byte-stable.
-- Text cells that start with ``= + - @`` (or tab / carriage return) are prefixed with ``'``:
-  vessel names and destinations are broadcast by anyone, and a spreadsheet would run them as
-  formulas (CSV injection).
+- Text cells that start with ``= + - @`` (their full-width forms U+FF1D, U+FF0B, U+FF0D, U+FF20 too, or tab /
+  carriage return) are prefixed with ``'``, and so is a formula start right after a ``;`` (where
+  ";" separates cells): vessel names and destinations are broadcast by anyone, and a spreadsheet
+  would run them as formulas (CSV injection).
 - Files are written to a temporary folder beside ``out`` and moved in only when all are written,
   so a failure never leaves half-written results.
 """
@@ -25,7 +26,10 @@ from vesseltrack.errors import InputError
 
 _COORD = {"lat", "lon", "start_lat", "start_lon", "end_lat", "end_lon", "search_min_lat", "search_min_lon",
           "search_max_lat", "search_max_lon"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")  # and full-width =+-@
+#: A formula start right after a semicolon: a spreadsheet in a locale whose list separator is ";"
+#: splits an unquoted "A;=cmd" into two cells and evaluates the second.
+_AFTER_SEMICOLON = "[=+\\-@\t\r\uff1d\uff0b\uff0d\uff20]"
 
 
 def escape_text(s: pd.Series) -> pd.Series:
@@ -35,9 +39,13 @@ def escape_text(s: pd.Series) -> pd.Series:
     if not mask.any():
         return txt
     vals = txt[mask].astype(str)
+    split = vals.str.contains(";" + _AFTER_SEMICOLON, regex=True)
+    if split.any():
+        vals = vals.where(~split, vals.str.replace("(;)(?=" + _AFTER_SEMICOLON + ")", ";'", regex=True))
     bad = vals.str.startswith(_FORMULA_START)
     out = txt.copy()
-    out.loc[vals.index[bad.to_numpy()]] = "'" + vals[bad]
+    changed = (bad | split).to_numpy()
+    out.loc[vals.index[changed]] = (np.where(bad[changed], "'", "") + vals[changed]).to_numpy(dtype=object)
     return out
 
 
