@@ -488,8 +488,10 @@ CARGO: tuple[Column, ...] = (
     C("end_time", UTC_NS, "UTC", "end of the event", False),
     C("start_lat", "float64", "deg", "", False, -90, 90),
     C("start_lon", "float64", "deg", "", False, -180, 180),
-    C("where", "str", "", "'port', 'berth', 'sts' (ship-to-ship candidate), 'dark' (likely-dark gap) or 'gap'", False),
-    C("place", "str", "", "port, 'STS at sea with NAME', 'dark, could have reached NAMPO, RAJIN' or 'AIS gap'", False),
+    C("where", "str", "", "'port', 'berth', 'sts' (ship-to-ship candidate), 'dark' (likely-dark gap) or "
+      "'port (AIS off)' (a gap in port)", False),
+    C("place", "str", "", "port, 'STS at sea with NAME', 'dark, could have reached NAMPO, RAJIN' or "
+      "'in port, AIS off'", False),
     C("country", "str", "", "port's country as the gazetteer writes it (ISO alpha-2 code or name); empty at sea", True),
     C("direction", "str", "", "'load' (draught rose) or 'discharge' (draught fell)", False),
     C(
