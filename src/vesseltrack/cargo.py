@@ -270,6 +270,7 @@ def cargo_operations(positions: pd.DataFrame, opp: pd.DataFrame, particulars: pd
     :data:`MIN_CHANGE_M`, estimated from the ship's dimensions; plus capacity bounds
     (:func:`capacity_bounds`)."""
     series = _draught_series(positions)
+    opp = opp.copy()  # the caller's table stays as it was
     nxt = opp.groupby("mmsi", sort=False)["t0"].shift(-1).to_numpy(dtype=float)
     limit = np.fmin(opp["t1"].to_numpy() + SETTLE_H * 3.6e12, nxt)
     limit = np.maximum(limit, opp["t1"].to_numpy()).astype(np.int64)
