@@ -45,7 +45,8 @@ def escape_text(s: pd.Series) -> pd.Series:
     bad = vals.str.startswith(_FORMULA_START)
     out = txt.copy()
     changed = (bad | split).to_numpy()
-    out.loc[vals.index[changed]] = (np.where(bad[changed], "'", "") + vals[changed]).to_numpy(dtype=object)
+    quoted = vals.where(~bad, "'" + vals)  # a cell that starts a formula gets a leading quote
+    out.loc[vals.index[changed]] = quoted[changed].to_numpy(dtype=object)
     return out
 
 
