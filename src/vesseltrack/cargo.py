@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from vesseltrack import schema
+from vesseltrack.detect.reach import port_names
 from vesseltrack.features import vessel_population
 from vesseltrack.products import PRODUCTS
 from vesseltrack.tracks import vessel_starts
@@ -157,21 +158,18 @@ def _country_of(place: pd.Series, gaz: Gazetteer) -> np.ndarray:
     return _base_port(place).map(dict(zip(z["port"], z["country"], strict=True))).to_numpy(dtype=object)
 
 
-def _dprk_in_reach(gaps: pd.DataFrame, gaz: Gazetteer) -> pd.Series:
-    """Per gap: the North Korean ports among its ``reachable_ports`` ("RAJIN 30 h; CHONGJIN 26 h",
-    detect/reach.py lists up to three per country), else missing."""
+def _reach_text(gaps: pd.DataFrame, gaz: Gazetteer) -> tuple[pd.Series, np.ndarray]:
+    """Per gap: the ports it could have reached, as "CHONGJIN, RAJIN, SONBONG" (sorted, so routes
+    aggregate; the hours stay in events.csv), North Korea's alone when any is in reach (the question
+    asked); and whether one is. Missing where the gap reached no sensitive port."""
     z = gaz.zones
     kp = set(z.loc[(z["country"] == "KP").to_numpy() & gaz.sensitive, "port"])
-    parts = gaps["reachable_ports"].astype(object).str.split("; ").explode().dropna()
-    keep = parts[parts.str.rsplit(" ", n=2).str[0].isin(kp)]
-    out = keep.groupby(level=0, sort=False).agg("; ".join)
-    return out.reindex(gaps.index).astype(object).where(lambda x: x.notna(), None)
-
-
-def _port_list(reach: pd.Series) -> pd.Series:
-    """"NAMPO 18 h; RAJIN 9 h" -> "NAMPO, RAJIN" (sorted): routes aggregate by where, the hours stay in events.csv."""
-    names = reach.fillna("").astype(str).str.replace(r" \d+(?:\.\d+)? h", "", regex=True).str.split("; ")
-    return names.map(lambda xs: ", ".join(sorted(x for x in xs if x)))
+    names = port_names(gaps["reachable_ports"])
+    in_kp = names.isin(kp)
+    has_kp = in_kp.groupby(level=0).any().reindex(gaps.index, fill_value=False).to_numpy(dtype=bool)
+    shown = names[in_kp | ~pd.Series(has_kp, index=gaps.index).reindex(names.index).to_numpy()]
+    text = shown.sort_values(kind="stable").groupby(level=0, sort=False).agg(", ".join)
+    return text.reindex(gaps.index).astype(object), has_kp
 
 
 def opportunities(events: pd.DataFrame, gaz: Gazetteer) -> pd.DataFrame:
@@ -188,8 +186,7 @@ def opportunities(events: pd.DataFrame, gaz: Gazetteer) -> pd.DataFrame:
     gaps = events[(events["event_type"] == "gap").to_numpy() & events["is_closed"].fillna(False).to_numpy(dtype=bool)
                   & (events["likely_dark"].fillna(False) | events["in_port"].fillna(False)).to_numpy(dtype=bool)]
     dark = gaps["likely_dark"].fillna(False).to_numpy(dtype=bool)
-    kp = _dprk_in_reach(gaps, gaz)
-    reach = kp.where(kp.notna(), gaps["reachable_ports"].astype(object))  # North Korea first: the question asked
+    reach, kp = _reach_text(gaps, gaz)
     other = enc["other_vessel_name"].astype(object).where(enc["other_vessel_name"].notna(),
                                                           "MMSI " + enc["other_mmsi"].astype(str))
     frames = [
@@ -198,9 +195,9 @@ def opportunities(events: pd.DataFrame, gaz: Gazetteer) -> pd.DataFrame:
         pd.DataFrame({"where": "sts", "place": ("STS at sea with " + other).to_numpy(dtype=object),
                       "to_dprk_possible": False}, index=enc.index),
         pd.DataFrame({"where": np.where(dark, "dark", "port (AIS off)"),
-                      "place": np.where(dark, np.where(reach.notna(), "dark, could have reached " + _port_list(reach),
+                      "place": np.where(dark, np.where(reach.notna(), "dark, could have reached " + reach,
                                                        "dark gap at sea"), "in port, AIS off"),
-                      "to_dprk_possible": dark & kp.notna().to_numpy()}, index=gaps.index),
+                      "to_dprk_possible": dark & kp}, index=gaps.index),
     ]
     src = [pv, enc, gaps]
     cols = ["event_id", "event_type", "mmsi", "imo", "vessel_name", "start_time", "end_time", "start_lat", "start_lon"]

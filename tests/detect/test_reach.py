@@ -35,3 +35,13 @@ def test_typical_speed_from_reports_or_type():
     )
     v = typical_speed(add_steps(make_positions(rows), segment_gap_h=6), np.array([2, 1, 2]))
     assert v.tolist() == pytest.approx([18.0, 14.0, 18.0], abs=0.25)  # 0.25-kn histogram bins
+
+
+def test_port_names_reads_what_reachable_writes():
+    import pandas as pd
+
+    from vesseltrack.detect.reach import port_names
+
+    col = pd.Series(["WONSAN 61 h; CH'AHO 57 h", None, "", "RAJIN 9.5 h"], index=[10, 11, 12, 13])
+    got = port_names(col)
+    assert got.index.tolist() == [10, 10, 13] and got.tolist() == ["WONSAN", "CH'AHO", "RAJIN"]

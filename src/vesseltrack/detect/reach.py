@@ -57,6 +57,15 @@ def typical_speed(steps: pd.DataFrame, mmsi: np.ndarray) -> np.ndarray:
     return np.clip(speed, 5.0, 40.0)[np.searchsorted(wanted, mmsi)]
 
 
+def port_names(reachable_ports: pd.Series) -> pd.Series:
+    """The port names of ``reachable_ports`` cells ("WONSAN 61 h; HUNGNAM 57 h", as
+    :func:`reachable` writes them), one row per name, indexed by the cell's label (empty cells give
+    none): the one reader of that text."""
+    parts = reachable_ports.dropna().astype(str).str.split("; ").explode()
+    names = parts.str.replace(r"\s+\d+(?:\.\d+)?\s*h$", "", regex=True).str.strip()
+    return names[names != ""]
+
+
 def _candidates(stay: np.ndarray, country: np.ndarray) -> np.ndarray:
     """Columns of ``stay`` (gaps x ports) to list per gap: the :data:`MAX_CANDIDATES` ports with
     most time to stay of each country, most time to stay first. Per country, so that the ports a

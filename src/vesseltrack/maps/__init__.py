@@ -638,11 +638,9 @@ def _add_alerts(folium, SafePopup, m, alerts: pd.DataFrame, places: list[tuple[f
 
 def reachable_port_names(col: pd.Series) -> set[str]:
     """Port names in ``reachable_ports`` cells like 'WONSAN 61 h; HUNGNAM 57 h'."""
-    txt = col.dropna().astype(str)
-    if not len(txt):
-        return set()
-    parts = txt.str.split(";").explode().str.strip()
-    return set(parts.str.replace(r"\s+\d+(\.\d+)?\s*h$", "", regex=True).str.strip()) - {""}
+    from vesseltrack.detect.reach import port_names
+
+    return set(port_names(col))
 
 
 def _extend(bounds, latlon: np.ndarray):
