@@ -417,17 +417,6 @@ def parameters_html(result) -> str:
 
 # --- embedded timeline and map -------------------------------------------------------------------
 
-_FOLIUM_ID = re.compile(r"\b([a-z][a-z0-9_]*?)_([0-9a-f]{32})(?![0-9a-f])")
-
-
-def stable_ids(page: str) -> str:
-    """folium's random element ids (``map_<32 hex>``) renumbered in order of appearance."""
-    seen: dict[str, str] = {}
-
-    def sub(m: re.Match) -> str:
-        return seen.setdefault(m.group(2), f"{m.group(1)}_{len(seen):04d}")
-
-    return _FOLIUM_ID.sub(sub, page)
 
 
 def label_ports(m, result, mmsi: int) -> None:
@@ -459,7 +448,7 @@ def map_page(result, mmsi: int) -> str:
 
     m = maps.make_map(result, mmsi=mmsi, height=f"{MAP_HEIGHT_PX - 20}px")
     label_ports(m, result, mmsi)
-    return stable_ids(maps.map_html(m))
+    return maps.map_html(m)  # element ids numbered in order (maps.stable_ids): same map, same bytes
 
 
 def script_hashes(page: str) -> tuple[list[str], list[str]]:
