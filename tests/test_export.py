@@ -1,3 +1,4 @@
+import hashlib
 import json
 
 import pandas as pd
@@ -21,7 +22,14 @@ def test_write_outputs_is_atomic_and_exact(tmp_path):
     files = write_outputs(tmp_path / "out", {"rejects": rej}, {"b": 1, "a": pd.Timestamp("2024-01-01T00:00Z")})
     assert sorted(p.name for p in files) == ["README.md", "rejects.csv", "schema.json", "summary.json"]
     assert (tmp_path / "out" / "rejects.csv").read_text() == "file,row,reason,detail\na.csv,3,invalid_mmsi,'=1+1\n"
-    assert json.loads((tmp_path / "out" / "summary.json").read_text()) == {"a": "2024-01-01T00:00:00Z", "b": 1}
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    outputs = summary.pop("outputs")  # written last: the hash of every other file
+    assert summary == {"a": "2024-01-01T00:00:00Z", "b": 1}
+    assert outputs["format"] == "vesseltrack-results/1"
+    assert outputs["sha256"] == {
+        name: hashlib.sha256((tmp_path / "out" / name).read_bytes()).hexdigest()
+        for name in ("README.md", "rejects.csv", "schema.json")
+    }
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary folder left behind
 
 

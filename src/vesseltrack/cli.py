@@ -161,10 +161,29 @@ def cmd_score(args: argparse.Namespace) -> int:
     config = _config(args, min_score=args.min_score, top=args.top, model_path=args.model, all_vessels=args.all_vessels)
     _require_extras(args)  # before any work: a missing extra must not leave results half-written
     from vesseltrack import export, pipeline
+    from vesseltrack.outdir import ResultsFolder
 
+    results = ResultsFolder(args.out)  # a bad --out fails before any data is read; cleans up killed runs
     result = pipeline.run(args.inputs, config, progress=_progress(args.quiet))
     _warn(result.summary)
-    export.write_outputs(args.out, result.tables(), result.summary)
+    geo: list[Path] = []
+    cases: list[Path] = []
+    with results as stage:  # the whole folder is staged, then replaces --out at once
+        export.write_tables(stage, result.tables())
+        if args.map:
+            from vesseltrack import maps
+
+            maps.write_map(result, stage / "map.html", tiles=args.tiles, tiles_attribution=args.tiles_attribution)
+        if args.geo:
+            from vesseltrack import geoexport
+
+            geo = geoexport.write_geo(result, stage)
+        if args.case_files:
+            from vesseltrack import casefile
+
+            cases = casefile.write_case_files(result, stage / "cases", args.case_files)
+        export.commit(results, result.summary)
+    out = Path(args.out)
     rows = result.summary["rows"]
     non_vessel = (
         f", {rows['rows_non_vessel']:,} from stations that are not ships" if rows.get("rows_non_vessel") else ""
@@ -177,30 +196,22 @@ def cmd_score(args: argparse.Namespace) -> int:
     cargo = result.summary["cargo"]
     n_ops, n_trips = cargo["operations"], cargo["trips"]
     print(f"{n_ops:,} cargo operation{'' if n_ops == 1 else 's'}, {n_trips:,} trip{'' if n_trips == 1 else 's'} "
-          f"({Path(args.out) / 'flows.csv'})")
+          f"({out / 'flows.csv'})")
     for cap in cargo["caps"]:
         if cap["trips"] or cap["capacity_bound_trips"]:
             print(f"{cap['cap']}: {cap['text']}")
     if "watchlist" in result.summary:
         w = result.summary["watchlist"]["matches"]
         print(f"watchlist: {w['strong']:,} strong, {w['name']:,} name-only and {w['weak']:,} weak matches "
-              f"({Path(args.out) / 'watchlist_matches.csv'})")
+              f"({out / 'watchlist_matches.csv'})")
     n = len(result.alerts)
-    print(f"{n:,} alert{'' if n == 1 else 's'} written to {Path(args.out) / 'alerts.csv'}")
+    print(f"{n:,} alert{'' if n == 1 else 's'} written to {out / 'alerts.csv'}")
     if args.map:
-        from vesseltrack import maps
-
-        print(f"map written to {maps.write_map(result, Path(args.out) / 'map.html', tiles=args.tiles, tiles_attribution=args.tiles_attribution)}")  # noqa: E501
+        print(f"map written to {out / 'map.html'}")
     if args.geo:
-        from vesseltrack import geoexport
-
-        geo = geoexport.write_geo(result, args.out)
-        print(f"GeoJSON and GeoParquet written to {Path(args.out)}: {', '.join(p.name for p in geo)}")
+        print(f"GeoJSON and GeoParquet written to {out}: {', '.join(p.name for p in geo)}")
     if args.case_files:
-        from vesseltrack import casefile
-
-        cases = casefile.write_case_files(result, Path(args.out) / "cases", args.case_files)
-        print(f"{len(cases):,} case file{'' if len(cases) == 1 else 's'} written to {Path(args.out) / 'cases'}")
+        print(f"{len(cases):,} case file{'' if len(cases) == 1 else 's'} written to {out / 'cases'}")
     return 0
 
 

@@ -6,23 +6,20 @@
   carriage return) are prefixed with ``'``, and so is a formula start right after a ``;`` (where
   ";" separates cells): vessel names and destinations are broadcast by anyone, and a spreadsheet
   would run them as formulas (CSV injection).
-- Files are written to a temporary folder beside ``out`` and moved in only when all are written,
-  so a failure never leaves half-written results.
+- The results folder changes all at once or not at all: everything is written into a staging folder beside
+  ``--out``, summary.json last with the SHA-256 of every file, then swapped in (:mod:`vesseltrack.outdir`).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from vesseltrack import schema
-from vesseltrack.errors import InputError
+from vesseltrack.outdir import ResultsFolder
 
 _COORD = {"lat", "lon", "start_lat", "start_lon", "end_lat", "end_lon", "search_min_lat", "search_min_lon",
           "search_max_lat", "search_max_lon"}
@@ -70,40 +67,33 @@ def write_csv(df: pd.DataFrame, spec: tuple[schema.Column, ...], path: Path) -> 
     format_table(df, spec).to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
 
 
-def write_outputs(out_dir: str | Path, tables: dict[str, pd.DataFrame], summary: dict) -> list[Path]:
-    """Write ``{name}.csv`` for each table (name in schema.SPECS) plus summary.json into ``out_dir``, with a
-    data dictionary of the files written (schema.json, README.md: :func:`write_dictionary`)."""
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(
-            f"--out {out}: exists and is not a folder; expected a folder to write results into; choose another path"
-        )
-    parent = out.parent if str(out.parent) else Path(".")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
-    except OSError as err:
-        raise InputError(
-            f"--out {out}: cannot create it ({err.strerror}); expected a writable folder; choose another path"
-        ) from err
-    try:
-        written = []
-        for name, df in tables.items():
-            p = tmp / f"{name}.csv"
-            write_csv(df, schema.SPECS[name], p)
-            written.append(p)
-        p = tmp / "summary.json"
-        p.write_text(json.dumps(summary, indent=2, sort_keys=True, default=_json_default) + "\n", encoding="utf-8")
+def write_tables(folder: str | Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
+    """Write ``{name}.csv`` for each table (name in schema.SPECS) into ``folder`` (which exists) with a
+    data dictionary of the files written (schema.json, README.md: :func:`write_dictionary`); their paths."""
+    folder = Path(folder)
+    written = []
+    for name, df in tables.items():
+        p = folder / f"{name}.csv"
+        write_csv(df, schema.SPECS[name], p)
         written.append(p)
-        written += write_dictionary(tmp, list(tables))
-        out.mkdir(parents=True, exist_ok=True)
-        final = []
-        for p in written:
-            os.replace(p, out / p.name)
-            final.append(out / p.name)
-        return final
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    return written + write_dictionary(folder, list(tables))
+
+
+def commit(results: ResultsFolder, summary: dict) -> list[Path]:
+    """Finish the run in ``results``: write summary.json last (with the SHA-256 of every file written) and
+    swap the staging folder in as ``--out`` (:meth:`ResultsFolder.commit`); the paths in ``--out``."""
+    return results.commit(summary, default=_json_default)
+
+
+def write_outputs(out_dir: str | Path, tables: dict[str, pd.DataFrame], summary: dict) -> list[Path]:
+    """Make ``out_dir`` a results folder holding ``{name}.csv`` for each table (name in schema.SPECS), the
+    data dictionary (schema.json, README.md) and summary.json, replacing what was there as a whole
+    (:class:`~vesseltrack.outdir.ResultsFolder`: InputError if it holds files vesseltrack did not write).
+    To add a map or other files to the same run, use ResultsFolder, :func:`write_tables` and :func:`commit`."""
+    results = ResultsFolder(out_dir)
+    with results as stage:
+        write_tables(stage, tables)
+        return commit(results, summary)
 
 
 #: What each results file holds, for the data dictionary (columns: schema.SPECS).
@@ -163,7 +153,9 @@ def dictionary_markdown(doc: dict) -> str:
             lines.append(f"| `{c['name']}` | {c['dtype']} | {_md_cell(c['unit'])} | {_md_cell(c['description'])} | "
                          f"{'yes' if c['nullable'] else 'no'} | {rng} |")
         lines.append("")
-    lines += ["## summary.json", "", "Counts, parameters and figures of the run (not a table).", ""]
+    lines += ["## summary.json", "", "Counts, parameters and figures of the run (not a table). Written last: "
+              "`outputs.sha256` lists every other file of the folder with its SHA-256 hash, so a folder whose "
+              "files all match it is a finished run (`vesseltrack.outdir.verify`).", ""]
     return "\n".join(lines)
 
 
