@@ -183,3 +183,97 @@ def test_ctrl_c_is_one_line_and_exit_130(fleet, tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert err.startswith("vesseltrack: interrupted") and err.count("\n") == 1
     assert not (tmp_path / "r").exists()
+
+
+def _no_analysis(monkeypatch):
+    """Make any data reading fail the test: the options must be refused before it."""
+    from vesseltrack import pipeline
+
+    def read(*a, **k):
+        raise AssertionError("data was read before --out was checked")
+
+    monkeypatch.setattr(pipeline, "run", read)
+
+
+@pytest.mark.parametrize("command", ["score", "inspect"])
+def test_an_out_that_is_a_file_fails_before_any_data_is_read(fleet, tmp_path, capsys, monkeypatch, command):
+    _no_analysis(monkeypatch)
+    f = tmp_path / "f.txt"
+    f.write_text("x")
+    mmsi = ["273000009"] if command == "inspect" else []
+    assert main([command, *mmsi, str(fleet), "--out", str(f), "--quiet"]) == 2
+    assert capsys.readouterr().err == (
+        f"vesseltrack: error: --out {f}: exists and is not a folder; expected a folder to write results into; "
+        "choose another path\n"
+    )
+    assert main([command, *mmsi, str(fleet), "--out", str(f / "res"), "--quiet"]) == 2
+    assert capsys.readouterr().err == (
+        f"vesseltrack: error: --out {f / 'res'}: {f} is a file; expected a path through folders; choose another path\n"
+    )
+    assert f.read_text() == "x"
+
+
+def test_score_refuses_a_folder_of_other_files_before_any_data_is_read(fleet, tmp_path, capsys, monkeypatch):
+    _no_analysis(monkeypatch)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "thesis.tex").write_text("years of work")
+    assert main(["score", str(fleet), "--out", str(tmp_path / "docs"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"vesseltrack: error: --out {tmp_path / 'docs'}: a folder holding 1 entry (e.g. thesis.tex) and no vesseltrack "
+        "summary.json, so not a results folder; expected a new or empty folder or an earlier results folder, since "
+        "--out is replaced as a whole; choose another path\n"
+    )
+    assert [p.name for p in (tmp_path / "docs").iterdir()] == ["thesis.tex"]
+
+
+@pytest.mark.skipif(sys.platform == "win32" or __import__("os").geteuid() == 0, reason="root writes anywhere")
+@pytest.mark.parametrize("command", ["score", "inspect"])
+def test_a_read_only_out_is_one_line(fleet, tmp_path, capsys, monkeypatch, command):
+    _no_analysis(monkeypatch)
+    out = tmp_path / "ro"
+    out.mkdir()
+    out.chmod(0o555)
+    mmsi = ["273000009"] if command == "inspect" else []
+    try:
+        assert main([command, *mmsi, str(fleet), "--out", str(out), "--quiet"]) == 2
+    finally:
+        out.chmod(0o755)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "the folder is read-only (permission denied)" in err
+
+
+def test_a_rerun_replaces_the_whole_results_folder(fleet, tmp_path, capsys):
+    from vesseltrack import outdir
+
+    out = tmp_path / "res"
+    assert main(["score", str(fleet), "--out", str(out), "--quiet", "--map", "--case-files", "1"]) == 0
+    assert (out / "map.html").is_file() and len(list((out / "cases").iterdir())) == 1
+    assert outdir.verify(out) == []
+    assert main(["score", str(fleet), "--out", str(out), "--quiet"]) == 0  # without --map: no old map kept
+    assert not (out / "map.html").exists() and not (out / "cases").exists()
+    assert outdir.verify(out) == [] and [p.name for p in tmp_path.iterdir()] == ["res"]
+    (out / "map.html").mkdir()  # a folder where the map goes: the new folder replaces it
+    assert main(["score", str(fleet), "--out", str(out), "--quiet", "--map"]) == 0
+    assert (out / "map.html").is_file() and outdir.verify(out) == []
+    assert capsys.readouterr().out.endswith(f"map written to {out / 'map.html'}\n")
+
+
+def test_ctrl_c_while_writing_leaves_the_previous_results(fleet, tmp_path, capsys, monkeypatch):
+    from vesseltrack import export
+
+    out = tmp_path / "res"
+    assert main(["score", str(fleet), "--out", str(out), "--quiet"]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    write_tables = export.write_tables
+
+    def interrupted(folder, tables):
+        write_tables(folder, tables)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(export, "write_tables", interrupted)
+    capsys.readouterr()
+    assert main(["score", str(fleet), "--out", str(out), "--quiet", "--top", "0"]) == 130
+    assert capsys.readouterr().err == "vesseltrack: interrupted; --out is left as it was before this run\n"
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["res"]  # the staging folder is gone

@@ -16,7 +16,7 @@ from typing import Any
 
 from vesseltrack.config import Config
 from vesseltrack.detect.params import ENCOUNTER_PRESETS, PRESETS, WINDOW_H, EncounterParams, GapParams
-from vesseltrack.errors import ConfigError, VesselTrackError
+from vesseltrack.errors import ConfigError, InputError, VesselTrackError
 from vesseltrack.products import PRODUCTS
 
 # Only light modules at the top: the commands import the library (pandas, scikit-learn, ...) when
@@ -253,18 +253,26 @@ def _printable(text: str) -> str:
 def cmd_inspect(args: argparse.Namespace) -> int:
     _require_extras(args)
     from vesseltrack import casefile, investigate, maps, pipeline, plots
+    from vesseltrack.outdir import writable_folder
 
-    result = pipeline.run(args.inputs, _config(args), progress=_progress(args.quiet))
+    config = _config(args)
+    writable_folder(args.out)  # a file or a read-only folder fails before any data is read
+    result = pipeline.run(args.inputs, config, progress=_progress(args.quiet))
     _warn(result.summary)
     track = investigate.vessel_track(result, args.mmsi)
     events = investigate.vessel_events(result, args.mmsi)
     out = Path(args.out)
     alert = casefile.pick_alert(result, args.mmsi)
     focus = None if alert is None else (alert["start_time"], alert["end_time"])
-    png = plots.save_timeline(result, args.mmsi, out / f"{args.mmsi}_timeline.png", focus=focus)
-    html_path = maps.write_map(result, out / f"{args.mmsi}_map.html", mmsi=args.mmsi, tiles=args.tiles,
-                               tiles_attribution=args.tiles_attribution)
-    case = casefile.write_case_file(result, args.mmsi, out / f"{args.mmsi}_case.html")
+    try:
+        png = plots.save_timeline(result, args.mmsi, out / f"{args.mmsi}_timeline.png", focus=focus)
+        html_path = maps.write_map(result, out / f"{args.mmsi}_map.html", mmsi=args.mmsi, tiles=args.tiles,
+                                   tiles_attribution=args.tiles_attribution)
+        case = casefile.write_case_file(result, args.mmsi, out / f"{args.mmsi}_case.html")
+    except OSError as err:  # e.g. a folder where a file goes
+        raise InputError(
+            f"--out {out}: cannot write {err.filename or 'a file'} ({err.strerror}); expected a folder where the vessel's files can be written; remove what is in the way or choose another --out"  # noqa: E501
+        ) from err
     names = track["vessel_name"].astype(object).dropna()
     name = _printable(str(names.iloc[-1])) if len(names) else "(no name)"
     n_gap = int((events["event_type"] == "gap").sum())

@@ -178,19 +178,14 @@ def recover(out: str | Path) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
-def check(out: str | Path) -> None:
-    """Raise InputError unless ``out`` can become a results folder: a new path, an empty folder or an
-    earlier results folder holding only results, in a folder this process can write to. Called before
-    any data is read, so that a bad --out fails at once."""
+def writable_folder(out: str | Path) -> Path:
+    """``out`` (symlinks resolved) when it is a folder this process can write in, or a path where one can be
+    created; else InputError (a file, under a file, read-only). Touches nothing."""
     p = Path(out)
     target = _target(out)
     if p.exists() and not p.is_dir():
         raise InputError(
             f"--out {out}: exists and is not a folder; expected a folder to write results into; choose another path"
-        )
-    if target.parent == target or target in Path.cwd().parents or target == Path.cwd():
-        raise InputError(
-            f"--out {out}: is the current folder or one that holds it; expected a folder of its own, which is replaced as a whole by each run; choose a new folder such as results/"  # noqa: E501
         )
     ancestor = target.parent
     while not ancestor.exists():
@@ -201,14 +196,28 @@ def check(out: str | Path) -> None:
         )
     if not os.access(ancestor, os.W_OK | os.X_OK):
         raise InputError(
-            f"--out {out}: cannot write in {ancestor} (permission denied); expected a folder you can write to, where the results are staged before they replace --out; choose another path or fix its permissions"  # noqa: E501
+            f"--out {out}: cannot write in {ancestor} (permission denied); expected a folder you can write to; choose another path or fix its permissions"  # noqa: E501
         )
     if not target.is_dir():
-        return
+        return target
     if not os.access(target, os.R_OK | os.W_OK | os.X_OK):
         raise InputError(
             f"--out {out}: the folder is read-only (permission denied); expected a folder you can write to; choose another path or fix its permissions"  # noqa: E501
         )
+    return target
+
+
+def check(out: str | Path) -> None:
+    """Raise InputError unless ``out`` can become a results folder: a new path, an empty folder or an
+    earlier results folder holding only results, in a folder this process can write to. Called before
+    any data is read, so that a bad --out fails at once."""
+    target = writable_folder(out)
+    if target.parent == target or target in Path.cwd().parents or target == Path.cwd():
+        raise InputError(
+            f"--out {out}: is the current folder or one that holds it; expected a folder of its own, which is replaced as a whole by each run; choose a new folder such as results/"  # noqa: E501
+        )
+    if not target.is_dir():
+        return
     entries = sorted(n for n in os.listdir(target) if n not in _JUNK)
     if not entries:
         return
@@ -353,4 +362,4 @@ class ResultsFolder:
         _fsync_dir(target.parent)
 
 
-__all__ = ["RESULTS_FORMAT", "ResultsFolder", "check", "read_summary", "recover", "verify"]
+__all__ = ["RESULTS_FORMAT", "ResultsFolder", "check", "read_summary", "recover", "verify", "writable_folder"]
