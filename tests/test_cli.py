@@ -277,3 +277,14 @@ def test_ctrl_c_while_writing_leaves_the_previous_results(fleet, tmp_path, capsy
     assert capsys.readouterr().err == "vesseltrack: interrupted; --out is left as it was before this run\n"
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["res"]  # the staging folder is gone
+
+
+def test_inspect_with_a_folder_where_its_map_goes_is_one_line(fleet, tmp_path, capsys):
+    out = tmp_path / "case"
+    (out / "273000009_map.html").mkdir(parents=True)
+    assert main(["inspect", "273000009", str(fleet), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"vesseltrack: error: --out {out}: cannot write {out / '273000009_map.html'} (Is a directory); expected a "
+        "folder where the vessel's files can be written; remove what is in the way or choose another --out\n"
+    )

@@ -271,7 +271,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         case = casefile.write_case_file(result, args.mmsi, out / f"{args.mmsi}_case.html")
     except OSError as err:  # e.g. a folder where a file goes
         raise InputError(
-            f"--out {out}: cannot write {err.filename or 'a file'} ({err.strerror}); expected a folder where the vessel's files can be written; remove what is in the way or choose another --out"  # noqa: E501
+            f"--out {out}: cannot write {err.filename2 or err.filename or 'a file'} ({err.strerror}); expected a folder where the vessel's files can be written; remove what is in the way or choose another --out"  # noqa: E501
         ) from err
     names = track["vessel_name"].astype(object).dropna()
     name = _printable(str(names.iloc[-1])) if len(names) else "(no name)"
