@@ -288,3 +288,22 @@ def test_inspect_with_a_folder_where_its_map_goes_is_one_line(fleet, tmp_path, c
         f"vesseltrack: error: --out {out}: cannot write {out / '273000009_map.html'} (Is a directory); expected a "
         "folder where the vessel's files can be written; remove what is in the way or choose another --out\n"
     )
+
+
+def test_a_write_error_while_staging_is_one_line_and_leaves_out_as_it_was(fleet, tmp_path, capsys, monkeypatch):
+    from vesseltrack import export
+
+    out = tmp_path / "res"
+    assert main(["score", str(fleet), "--out", str(out), "--quiet"]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def disk_full(folder, tables):
+        raise OSError(28, "No space left on device", str(folder / "events.csv"))
+
+    monkeypatch.setattr(export, "write_tables", disk_full)
+    capsys.readouterr()
+    assert main(["score", str(fleet), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"vesseltrack: error: --out {out}: cannot write the results (No space left on device: ")
+    assert err.count("\n") == 1 and "free some space or choose another path" in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before and [p.name for p in tmp_path.iterdir()] == ["res"]

@@ -168,21 +168,26 @@ def cmd_score(args: argparse.Namespace) -> int:
     _warn(result.summary)
     geo: list[Path] = []
     cases: list[Path] = []
-    with results as stage:  # the whole folder is staged, then replaces --out at once
-        export.write_tables(stage, result.tables())
-        if args.map:
-            from vesseltrack import maps
+    try:
+        with results as stage:  # the whole folder is staged, then replaces --out at once
+            export.write_tables(stage, result.tables())
+            if args.map:
+                from vesseltrack import maps
 
-            maps.write_map(result, stage / "map.html", tiles=args.tiles, tiles_attribution=args.tiles_attribution)
-        if args.geo:
-            from vesseltrack import geoexport
+                maps.write_map(result, stage / "map.html", tiles=args.tiles, tiles_attribution=args.tiles_attribution)
+            if args.geo:
+                from vesseltrack import geoexport
 
-            geo = geoexport.write_geo(result, stage)
-        if args.case_files:
-            from vesseltrack import casefile
+                geo = geoexport.write_geo(result, stage)
+            if args.case_files:
+                from vesseltrack import casefile
 
-            cases = casefile.write_case_files(result, stage / "cases", args.case_files)
-        export.commit(results, result.summary)
+                cases = casefile.write_case_files(result, stage / "cases", args.case_files)
+            export.commit(results, result.summary)
+    except OSError as err:  # e.g. the disk is full: --out is left as it was
+        raise InputError(
+            f"--out {args.out}: cannot write the results ({err.strerror}: {err.filename}); expected room to write them beside --out, which is left as it was; free some space or choose another path"  # noqa: E501
+        ) from err
     out = Path(args.out)
     rows = result.summary["rows"]
     non_vessel = (
