@@ -104,10 +104,9 @@ def verify(folder: str | Path) -> list[str]:
     """What is wrong with the results folder ``folder`` (empty when it is a finished run, byte for
     byte as written): no vesseltrack summary.json, files listed but missing or changed, files not listed."""
     folder = Path(folder)
-    doc = read_summary(folder)
-    if doc is None or "outputs" not in doc:
+    listed = _listed(read_summary(folder))
+    if listed is None:
         return [f"{folder}: no summary.json listing the files of a vesseltrack run"]
-    listed: dict[str, str] = doc["outputs"].get("sha256", {})
     present = [f for f in _files(folder) if f != SUMMARY]
     problems = [f"{name}: missing" for name in sorted(set(listed) - set(present))]
     problems += [f"{name}: not written by this run" for name in present if name not in listed]
@@ -116,16 +115,23 @@ def verify(folder: str | Path) -> list[str]:
     return problems
 
 
+def _listed(doc: dict | None) -> dict[str, str] | None:
+    """The files a summary.json lists with their hashes (None when it lists none)."""
+    outputs = doc.get("outputs") if doc is not None else None
+    listed = outputs.get("sha256") if isinstance(outputs, dict) else None
+    return {str(k): str(v) for k, v in listed.items()} if isinstance(listed, dict) else None
+
+
 def _complete(folder: Path) -> bool:
     doc = read_summary(folder)
-    return doc is not None and ("outputs" not in doc or not verify(folder))
+    return doc is not None and (_listed(doc) is None or not verify(folder))
 
 
 def _foreign(folder: Path, doc: dict) -> list[str]:
     """Files in the results folder ``folder`` that a run would not have written (the user's)."""
     from vesseltrack.schema import SPECS
 
-    listed = set(doc.get("outputs", {}).get("sha256", {})) if isinstance(doc.get("outputs"), dict) else set()
+    listed = set(_listed(doc) or ())
     known = _KNOWN | {f"{name}.csv" for name in SPECS}
     return [f for f in _files(folder) if f not in listed and f not in known and not _CASE.fullmatch(f)
             and Path(f).name not in _JUNK]
