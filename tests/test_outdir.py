@@ -301,8 +301,9 @@ def _score(inp: Path, out: Path, *options: str) -> subprocess.Popen:
 
 
 def test_score_killed_at_random_points_leaves_one_whole_run(fleet_csv, tmp_path):
-    """SIGKILL `vesseltrack score` at seeded random points over a run's duration: --out is always
-    exactly run A or exactly run B (other alerts and a map), and no staging is left after a finished run."""
+    """SIGKILL `vesseltrack score` at seeded random points (over the whole run, or once it has begun to
+    write its staging folder): --out is always exactly run A or exactly run B (other alerts and a map),
+    and no staging is left after a finished run."""
     out = tmp_path / "res"
     options = {"A": ("--top", "5"), "B": ("--top", "1", "--min-score", "0.3", "--map")}
     refs = {}
@@ -320,9 +321,17 @@ def test_score_killed_at_random_points_leaves_one_whole_run(fleet_csv, tmp_path)
     for _ in range(6):
         nxt = "A" if state == "B" else "B"
         proc = _score(fleet_csv, out, *options[nxt])
-        wait = rng.uniform(0.3, 1.1) * max(durations)
+        t0 = time.monotonic()
+        if rng.random() < 0.5:  # anywhere in the run
+            wait = rng.uniform(0.3, 1.1) * max(durations)
+        else:  # while it writes: once its staging folder appears, within the next second and a half
+            mine = f".{out.name}.tmp-{proc.pid}-"
+            while (proc.poll() is None and not any(n.startswith(mine) for n in leftovers(out))
+                   and time.monotonic() - t0 < 2 * max(durations)):
+                time.sleep(0.005)
+            wait = time.monotonic() - t0 + rng.uniform(0, 1.5)
         try:
-            proc.wait(timeout=wait)
+            proc.wait(timeout=max(0.0, wait - (time.monotonic() - t0)))
         except subprocess.TimeoutExpired:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
