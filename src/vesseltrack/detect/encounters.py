@@ -336,10 +336,11 @@ def _band_candidates(k: np.ndarray, lat: np.ndarray, lon: np.ndarray, d: float, 
     wq_same = np.ceil(same * _LON_Q).astype(np.int64) + 1  # per band
     crowded = np.zeros(n, dtype=bool)
     crowds = _no_crowds()
-    if max_crowd is not None:
+    g = key >> _LON_BITS
+    if max_crowd is not None and np.diff(np.r_[np.flatnonzero(np.r_[True, g[1:] != g[:-1]]), len(g)]).max(
+            initial=0) > max_crowd:  # (else no band at any grid time holds a crowd: no cells to count)
         # cells of about d x d: the band, and a longitude bucket one same-band window wide
         cell_x = (key & ((1 << _LON_BITS) - 1)) // wq_same[bb]
-        g = key >> _LON_BITS
         start = np.flatnonzero(np.r_[True, (g[1:] != g[:-1]) | (cell_x[1:] != cell_x[:-1])])
         length = np.diff(np.r_[start, len(key)])
         big = length > max_crowd
@@ -357,7 +358,8 @@ def _band_candidates(k: np.ndarray, lat: np.ndarray, lon: np.ndarray, d: float, 
             crowds = {"k": g[rec] // nb + k0, "lat": lat[first], "lon": lon[first], "vessels": length[big][own]}
             keep = ~crowded[row]  # every copy of a crowded sample too
             key, row, bb, copy = key[keep], row[keep], bb[keep], copy[keep]
-        del g, cell_x, start, length, big
+        del cell_x, start, length, big
+    del g
     pos = np.arange(len(key))
     hi_s = np.searchsorted(key, key + wq_same[bb], side="right")
     wq = np.ceil(adj[bb] * _LON_Q).astype(np.int64) + 1
@@ -368,11 +370,14 @@ def _band_candidates(k: np.ndarray, lat: np.ndarray, lon: np.ndarray, d: float, 
 
     def pieces():
         # candidates of consecutive samples, at most about piece_pairs at a time (one sample's
-        # candidates are never split)
-        count = np.maximum(hi_s - pos - 1, 0) + np.maximum(hi - lo, 0)
-        cum = np.cumsum(count)
-        tag = (cum - count) // max(piece_pairs, 1)
-        cut = np.r_[np.flatnonzero(np.r_[True, tag[1:] != tag[:-1]]), len(pos)]
+        # candidates are never split); hi_s > pos and hi >= lo
+        if int(hi_s.sum()) - int(pos.sum()) - len(pos) + int(hi.sum()) - int(lo.sum()) <= piece_pairs:
+            cut = np.array([0, len(pos)])
+        else:
+            count = hi_s - pos - 1 + hi - lo
+            tag = (np.cumsum(count) - count) // max(piece_pairs, 1)
+            cut = np.r_[np.flatnonzero(np.r_[True, tag[1:] != tag[:-1]]), len(pos)]
+            del count, tag
         for p0, p1 in itertools.pairwise(cut):
             ps = pos[p0:p1]
             ia, ib = _ranges(ps + 1, hi_s[p0:p1], ps)
