@@ -18,7 +18,14 @@ Method, fleet-wide and vectorised:
    west). Within reach of a pole, where the window would span the globe, a 3-D grid over the unit
    sphere is used instead (:func:`_cell_candidates`). Never all pairs. Work is split by grid time
    into chunks of whole bins; since pairs are found bin by bin, no meeting can be lost at a chunk
-   or day boundary.
+   or day boundary. Candidates are made and reduced to close pairs ``PIECE_PAIRS`` at a time.
+   **Crowds:** at a grid time, a cell of about ``max_distance_m`` square (a band, and a longitude
+   bucket one band window wide; a 3-D cell near the poles) holding more than ``max_crowd`` (25)
+   vessels is a crowd, a packed anchorage or one transmitter sending many MMSIs, not hundreds of
+   meetings: the samples in it and in the cells touching it take part in no pair at that grid time
+   (a vessel in the crowd for part of a meeting keeps the bins outside it). Crowded cells are
+   reported (``stats["crowds"]``, :func:`crowd_summary`). So the pairs kept grow with the vessels
+   times the local density below the limit, never with the square of a crowd.
 3. **Exact distance**, then runs of consecutive bins per pair (holes up to ``bridge_h`` bridged),
    runs shorter than ``min_duration_h`` dropped, runs of one pair less than ``merge_gap_h`` apart
    merged, and the preset's speed and port criteria applied.
