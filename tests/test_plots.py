@@ -100,3 +100,23 @@ def test_timeline_of_a_vessel_without_events_or_draught():
     fig = plots.timeline(quiet, 412000001)
     assert "412000001): 50 positions, 0 gaps, 0 port visits" in fig._suptitle.get_text()
     assert "no draught reported" in _texts(fig.axes[1])
+
+
+@pytest.mark.parametrize("name", ["$\\alpha$ STAR", "A$B$C", "$", "50% OFF_#1 & {x}^2 \\"])
+def test_ship_names_with_dollars_or_tex_render_as_plain_text_even_with_usetex(name):
+    """Mathtext ($...$, unbalanced $) and TeX specials in a name draw as broadcast; a user's
+    ``text.usetex: True`` (which would hand the name to LaTeX) changes nothing."""
+    from conftest import make_positions, track
+    from matplotlib.text import Text
+
+    from vesseltrack import pipeline
+
+    rows = track(412000001, "2024-03-01T00:00", 40, vessel_name=name, skip=(20, 30))
+    res = pipeline.analyse(make_positions(rows))
+    fig = plots.timeline(res, 412000001)
+    texts = [t for t in fig.findobj(Text) if t.get_text()]
+    assert any(t.get_text().startswith(f"{name} (MMSI 412000001)") for t in texts)
+    assert not any(t.get_parse_math() or t.get_usetex() for t in texts if name in t.get_text())
+    png = plots.timeline_png(res, 412000001)
+    with matplotlib.rc_context({"text.usetex": True}):
+        assert plots.timeline_png(res, 412000001) == png

@@ -144,7 +144,10 @@ def detect(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer, progre
     rmap = build_reception(steps)
     gaps = detect_gaps(steps, gaz, zone=zone, reception=rmap, params=gap_params, stop_areas=areas)
     del rmap, zone
-    enc = encounters.detect_encounters(steps, gaz, params=config.encounter_preset, stop_areas=areas)
+    enc_stats: dict = {}
+    enc = encounters.detect_encounters(steps, gaz, params=config.encounter_preset, stop_areas=areas, stats=enc_stats)
+    if len(enc_stats["crowds"]):  # packed beyond any real meeting: said, not counted as encounters
+        _say(progress, f"encounters: {encounters.crowd_summary(enc_stats['crowds'])}")
     loit = loitering.detect_loitering(steps, gaz, encounters=enc, stop_areas=areas)
     spoof = identity.detect_spoofing(steps)
     _say(progress, f"detect: {len(gaps):,} gaps, {len(visits):,} port visits, {len(enc):,} encounters, "

@@ -9,7 +9,10 @@ The axes scale to what made the alert: speeds implied by consecutive positions a
 (an impossible jump of 506 kn shows, on a logarithmic scale above the ship's normal speeds when it
 would flatten them); every gap is shaded and labelled with its length, a gap still open at the end
 of the data is hatched up to the data end and labelled "open"; the draught is drawn from every
-report that carried one. Ship-provided text is drawn as plain text (never as mathtext).
+report that carried one. Ship-provided text is drawn as plain text: never as mathtext (every text
+we place has ``parse_math=False``) and never through LaTeX (a ``text.usetex: True`` in the user's
+matplotlibrc is overridden while the figure is built and saved), so a name such as ``A$B$C``,
+``$\\alpha$ STAR`` or a lone ``$`` is drawn as it was broadcast.
 """
 
 from __future__ import annotations
@@ -55,6 +58,13 @@ def _figure_class():
             "matplotlib is not installed; expected it for timeline plots; install it with pip install 'vesseltrack[maps]'"  # noqa: E501
         ) from err
     return Figure
+
+
+def _plain_text():
+    """A context in which matplotlib draws text itself, never through LaTeX (ship names are no TeX)."""
+    import matplotlib
+
+    return matplotlib.rc_context({"text.usetex": False})
 
 
 def _naive(s: pd.Series) -> np.ndarray:
@@ -105,7 +115,7 @@ def _speed_panel(ax, track: pd.DataFrame, t: np.ndarray) -> dict:
                 marker="o" if len(sog) < 30 else None, ms=3)
     else:
         ax.text(0.01, 0.97, "no speed over ground in the data: speeds implied by positions only", fontsize=8,
-                transform=ax.transAxes, va="top", color="#666666")
+                transform=ax.transAxes, va="top", color="#666666", parse_math=False)
     ok = np.isfinite(imp) & ~jump
     ax.plot(t[ok], imp[ok], ".", ms=2, color=IMPLIED_COLOUR, label="speed implied by positions")
     normal, top, log = speed_scale(sog, imp, jump)
@@ -132,7 +142,7 @@ def _draught_panel(ax, track: pd.DataFrame, t: np.ndarray, t_end) -> None:
     ax.set_ylabel("draught (m)")
     if not ok.any():
         ax.text(0.5, 0.5, "no draught reported", transform=ax.transAxes, ha="center", va="center", color="#666666",
-                fontsize=9)
+                fontsize=9, parse_math=False)
         ax.set_yticks([])
         return
     # every report that carried a draught, held to the end of the data (static data is sparse)
@@ -244,6 +254,11 @@ def timeline(result, mmsi: int, *, focus: tuple | None = None, width: float = 11
     are bars near the top. ``focus`` = (start, end) shades the alert's period in yellow.
     """
     Figure = _figure_class()
+    with _plain_text():
+        return _timeline(Figure, result, mmsi, focus, width, height)
+
+
+def _timeline(Figure, result, mmsi: int, focus: tuple | None, width: float, height: float):
     track = investigate.vessel_track(result, mmsi)
     events = investigate.vessel_events(result, mmsi)
     ts_all = result.positions["timestamp"]
@@ -279,7 +294,9 @@ def timeline(result, mmsi: int, *, focus: tuple | None = None, width: float = 11
 def timeline_png(result, mmsi: int, *, dpi: int = 100, **kwargs) -> bytes:
     """:func:`timeline` as PNG bytes, the same bytes for the same input (no date or software stamp)."""
     buf = io.BytesIO()
-    timeline(result, mmsi, **kwargs).savefig(buf, dpi=dpi, format="png", metadata={"Software": None})
+    fig = timeline(result, mmsi, **kwargs)
+    with _plain_text():  # tick labels are made when drawing
+        fig.savefig(buf, dpi=dpi, format="png", metadata={"Software": None})
     return buf.getvalue()
 
 

@@ -18,7 +18,14 @@ Method, fleet-wide and vectorised:
    west). Within reach of a pole, where the window would span the globe, a 3-D grid over the unit
    sphere is used instead (:func:`_cell_candidates`). Never all pairs. Work is split by grid time
    into chunks of whole bins; since pairs are found bin by bin, no meeting can be lost at a chunk
-   or day boundary.
+   or day boundary. Candidates are made and reduced to close pairs ``PIECE_PAIRS`` at a time.
+   **Crowds:** at a grid time, a cell of about ``max_distance_m`` square (a band, and a longitude
+   bucket one band window wide; a 3-D cell near the poles) holding more than ``max_crowd`` (25)
+   vessels is a crowd, a packed anchorage or one transmitter sending many MMSIs, not hundreds of
+   meetings: the samples in it and in the cells touching it take part in no pair at that grid time
+   (a vessel in the crowd for part of a meeting keeps the bins outside it). Crowded cells are
+   reported (``stats["crowds"]``, :func:`crowd_summary`). So the pairs kept grow with the vessels
+   times the local density below the limit, never with the square of a crowd.
 3. **Exact distance**, then runs of consecutive bins per pair (holes up to ``bridge_h`` bridged),
    runs shorter than ``min_duration_h`` dropped, runs of one pair less than ``merge_gap_h`` apart
    merged, and the preset's speed and port criteria applied.
@@ -40,6 +47,7 @@ Presets (:data:`ENCOUNTER_PRESETS`, parameters in :class:`EncounterParams`):
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -262,16 +270,37 @@ def _ranges(start: np.ndarray, stop: np.ndarray, owner: np.ndarray) -> tuple[np.
     return a, b
 
 
+#: Candidate pairs materialised at a time by the band search (bounds memory; results do not depend on it).
+PIECE_PAIRS = 4_000_000
+
+
+def _no_crowds() -> dict[str, np.ndarray]:
+    """An empty crowd record (see :class:`_Search`)."""
+    return {"k": np.empty(0, np.int64), "lat": np.empty(0), "lon": np.empty(0), "vessels": np.empty(0, np.int64)}
+
+
+@dataclass
+class _Search:
+    """What a candidate search found: the samples left out as members of a crowd, one record per
+    crowded cell (grid index ``k``, position of one member, number of ``vessels``), and the
+    candidate pairs in pieces of bounded size (an iterator of (i, j) index arrays)."""
+
+    crowded: np.ndarray
+    crowds: dict[str, np.ndarray]
+    pieces: Iterator[tuple[np.ndarray, np.ndarray]]
+
+
 #: Quantum of the longitude keys of the band search (degrees): 1e-6 deg is 0.11 m at the equator.
 _LON_Q = 1e6
 #: Bits of the band search key left for the quantised longitude (which spans 540 deg with the copies).
 _LON_BITS = 30
 
 
-def _band_candidates(k: np.ndarray, lat: np.ndarray, lon: np.ndarray, d: float):
+def _band_candidates(k: np.ndarray, lat: np.ndarray, lon: np.ndarray, d: float, *, max_crowd: int | None = None,
+                     piece_pairs: int = PIECE_PAIRS) -> _Search | None:
     """Index pairs (i, j), each unordered pair once, of samples at the same grid time that may be
-    within ``d`` metres: a superset of the pairs within ``d``; None where this search does not
-    apply (within reach of a pole, or too many grid times for the key).
+    within ``d`` metres: a superset of the pairs within ``d`` (of the samples not in a crowd); None
+    where this search does not apply (within reach of a pole, or too many grid times for the key).
 
     Latitude bands ``d`` high: a pair within ``d`` lies in one band or two adjacent ones. Along a
     band, two points at most ``d`` apart differ in longitude by at most
@@ -311,25 +340,84 @@ def _band_candidates(k: np.ndarray, lat: np.ndarray, lon: np.ndarray, d: float):
     row, bb = row[o], bb[o]
     copy = o >= n
     del o
+    wq_same = np.ceil(same * _LON_Q).astype(np.int64) + 1  # per band
+    crowded = np.zeros(n, dtype=bool)
+    crowds = _no_crowds()
+    g = key >> _LON_BITS
+    if max_crowd is not None and np.diff(np.r_[np.flatnonzero(np.r_[True, g[1:] != g[:-1]]), len(g)]).max(
+            initial=0) > max_crowd:  # (else no band at any grid time holds a crowd: no cells to count)
+        # cells of about d x d: the band, and a longitude bucket one same-band window wide
+        cell_x = (key & ((1 << _LON_BITS) - 1)) // wq_same[bb]
+        start = np.flatnonzero(np.r_[True, (g[1:] != g[:-1]) | (cell_x[1:] != cell_x[:-1])])
+        length = np.diff(np.r_[start, len(key)])
+        big = length > max_crowd
+        if big.any():
+            # the crowded cells and those touching them (a crowd does not stop at a cell edge)
+            ckey = (g << 31) + cell_x + 1
+            near = np.unique(_touching_cells(g[start[big]], cell_x[start[big]], bb[start[big]], wq_same))
+            at = np.minimum(np.searchsorted(near, ckey), len(near) - 1)
+            crowded[row[near[at] == ckey]] = True
+            del ckey, near, at
+            # a crowd once, not again as its copies west of the antimeridian
+            own = np.add.reduceat((~copy).astype(np.int64), start)[big] > 0
+            rec = start[big][own]
+            first = row[rec]
+            crowds = {"k": g[rec] // nb + k0, "lat": lat[first], "lon": lon[first], "vessels": length[big][own]}
+            keep = ~crowded[row]  # every copy of a crowded sample too
+            key, row, bb, copy = key[keep], row[keep], bb[keep], copy[keep]
+        del cell_x, start, length, big
+    del g
     pos = np.arange(len(key))
-    wq = np.ceil(same[bb] * _LON_Q).astype(np.int64) + 1
-    hi = np.searchsorted(key, key + wq, side="right")
-    ia, ib = _ranges(pos + 1, hi, pos)
+    hi_s = np.searchsorted(key, key + wq_same[bb], side="right")
     wq = np.ceil(adj[bb] * _LON_Q).astype(np.int64) + 1
     nxt = key + (1 << _LON_BITS)
     lo = np.searchsorted(key, nxt - wq, side="left")
     hi = np.searchsorted(key, nxt + wq, side="right")
-    del nxt, wq
-    ja, jb = _ranges(lo, hi, pos)
-    a, b = np.concatenate([ia, ja]), np.concatenate([ib, jb])
-    keep = ~(copy[a] & copy[b])  # two copies: the same pair as their originals
-    return row[a[keep]], row[b[keep]]
+    del nxt, wq, key, bb
+
+    def pieces():
+        # candidates of consecutive samples, at most about piece_pairs at a time (one sample's
+        # candidates are never split); hi_s > pos and hi >= lo
+        if int(hi_s.sum()) - int(pos.sum()) - len(pos) + int(hi.sum()) - int(lo.sum()) <= piece_pairs:
+            cut = np.array([0, len(pos)])
+        else:
+            count = hi_s - pos - 1 + hi - lo
+            tag = (np.cumsum(count) - count) // max(piece_pairs, 1)
+            cut = np.r_[np.flatnonzero(np.r_[True, tag[1:] != tag[:-1]]), len(pos)]
+            del count, tag
+        for p0, p1 in itertools.pairwise(cut):
+            ps = pos[p0:p1]
+            ia, ib = _ranges(ps + 1, hi_s[p0:p1], ps)
+            ja, jb = _ranges(lo[p0:p1], hi[p0:p1], ps)
+            a, b = np.concatenate([ia, ja]), np.concatenate([ib, jb])
+            del ia, ib, ja, jb
+            keep = ~(copy[a] & copy[b])  # two copies: the same pair as their originals
+            yield row[a[keep]], row[b[keep]]
+
+    return _Search(crowded, crowds, pieces())
 
 
-def _cell_candidates(k: np.ndarray, lat: np.ndarray, lon: np.ndarray, d: float) -> tuple[np.ndarray, np.ndarray]:
+def _touching_cells(g: np.ndarray, x: np.ndarray, band: np.ndarray, width: np.ndarray) -> np.ndarray:
+    """Keys ``(g << 31) + x' + 1`` of the band-search cells (g, x) and of those touching them: x - 1 ..
+    x + 1 in band g, and in the bands g - 1 and g + 1 the buckets overlapping x's, widened by one
+    (``width``: bucket width of each band, in longitude quanta)."""
+    keys = [(g << 31) + x + dx + 1 for dx in (-1, 0, 1)]
+    w = width[band]
+    for dg in (-1, 1):
+        w2 = width[np.clip(band + dg, 0, len(width) - 1)]  # (a band beyond the edge holds no samples)
+        lo = (x * w) // w2 - 1
+        hi = ((x + 1) * w - 1) // w2 + 1
+        cells, _ = range_rows(lo, hi - lo + 1)
+        keys.append(((np.repeat(g, hi - lo + 1) + dg) << 31) + cells + 1)
+    return np.concatenate(keys)
+
+
+def _cell_candidates(k: np.ndarray, lat: np.ndarray, lon: np.ndarray, d: float, *,
+                     max_crowd: int | None = None) -> _Search:
     """Index pairs (i, j) of samples at the same grid time in the same or touching cells of a 3-D
     grid ``d`` wide over the sphere (chord <= arc, so a superset of the pairs within ``d``); used
-    where the band search does not apply. Same-cell pairs once; 13 of the 26 neighbour offsets."""
+    where the band search does not apply. Same-cell pairs once; 13 of the 26 neighbour offsets.
+    A cell holding more than ``max_crowd`` samples is a crowd: its samples are left out."""
     code, S = _xyz_cells(lat, lon, d)
     S3 = S ** 3
     offs = [dx * S * S + dy * S + dz for dx in (-1, 0, 1) for dy in (-1, 0, 1) for dz in (-1, 0, 1)
@@ -343,6 +431,18 @@ def _cell_candidates(k: np.ndarray, lat: np.ndarray, lon: np.ndarray, d: float) 
     rl = np.diff(np.r_[rs, len(sk)])
     uk = sk[rs]
     del sk
+    crowded = np.zeros(len(k), dtype=bool)
+    crowds = _no_crowds()
+    if max_crowd is not None and (rl > max_crowd).any():
+        big = rl > max_crowd
+        first = o[rs[big]]
+        crowds = {"k": k[first], "lat": lat[first], "lon": lon[first], "vessels": rl[big]}
+        # the crowded cells and those touching them (a crowd does not stop at a cell edge)
+        near = np.unique(np.concatenate([uk[big]] + [uk[big] + off for off in offs] + [uk[big] - off for off in offs]))
+        out = np.isin(uk, near)
+        member, _ = range_rows(rs[out], rl[out])
+        crowded[o[member]] = True
+        rs, rl, uk = rs[~out], rl[~out], uk[~out]
     ia, ib = _pairs_within(rs, rl)
     pa, pb = [ia], [ib]
     for off in offs:
@@ -353,16 +453,26 @@ def _cell_candidates(k: np.ndarray, lat: np.ndarray, lon: np.ndarray, d: float) 
         ia, ib = _cross(rs[hit], rl[hit], rs[pos[hit]], rl[pos[hit]])
         pa.append(ia)
         pb.append(ib)
-    return o[np.concatenate(pa)], o[np.concatenate(pb)]
+    return _Search(crowded, crowds, iter([(o[np.concatenate(pa)], o[np.concatenate(pb)])]))
 
 
-def close_pairs(s: Samples, max_distance_m: float, *, chunk_samples: int = 4_000_000) -> dict[str, Any]:
+def close_pairs(s: Samples, max_distance_m: float, *, chunk_samples: int = 4_000_000,
+                max_crowd: int | None = None, piece_pairs: int = PIECE_PAIRS) -> dict[str, Any]:
     """(sample a, sample b, separation) of every pair of vessels within ``max_distance_m`` at a grid
-    time, with mmsi[a] < mmsi[b]; also ``n_candidates`` (pairs whose exact distance was computed)."""
+    time, with mmsi[a] < mmsi[b]; also ``n_candidates`` (pairs whose exact distance was computed).
+
+    ``max_crowd``: at a grid time, a cell of about ``max_distance_m`` square holding more vessels
+    than this is a crowd (an anchorage packed beyond any real one, or one transmitter sending many
+    MMSIs): its samples take part in no pair at that grid time. ``crowds`` lists such cells (grid
+    index ``k``, ``lat``/``lon`` of one member, ``vessels``) and ``crowded`` counts the samples
+    left out. Candidates are examined ``piece_pairs`` at a time, so memory stays bounded by the
+    pairs kept, whatever the density.
+    """
     n = len(s.k)
     empty = np.empty(0, dtype=np.int64)
     if n == 0:
-        return {"a": empty, "b": empty, "sep": np.empty(0), "n_candidates": 0}
+        return {"a": empty, "b": empty, "sep": np.empty(0), "n_candidates": 0, "crowds": _no_crowds(),
+                "crowded": 0}
     d = float(max_distance_m)
     # grid times per chunk: within both searches' key ranges (band keys: all bands of the globe)
     S = 2 * (int(np.ceil(_R / d)) + 1) + 1
@@ -380,30 +490,39 @@ def close_pairs(s: Samples, max_distance_m: float, *, chunk_samples: int = 4_000
         cut = bin_start[np.r_[True, tag[1:] != tag[:-1]]]
         bounds = np.r_[cut, n]
     out_a, out_b, out_sep = [], [], []
-    n_cand = 0
+    crowd_parts: list[dict[str, np.ndarray]] = []
+    n_cand = n_crowded = 0
     for c0, c1 in itertools.pairwise(bounds):  # a few chunks of whole grid times, not per vessel
         idx = None if by_k is None else by_k[c0:c1]
         kk, la, lo = (s.k, s.lat, s.lon) if idx is None else (s.k[idx], s.lat[idx], s.lon[idx])
-        cand = _band_candidates(kk, la, lo, d)
-        if cand is None:  # within reach of a pole
-            cand = _cell_candidates(kk, la, lo, d)
-        a, b_ = cand if idx is None else (idx[cand[0]], idx[cand[1]])
-        del kk, la, lo, cand
-        diff = s.mmsi[a] != s.mmsi[b_]
-        a, b_ = a[diff], b_[diff]
-        n_cand += len(a)
-        sep = haversine_m(s.lat[a], s.lon[a], s.lat[b_], s.lon[b_])
-        ok = sep <= d
-        a, b_, sep = a[ok], b_[ok], sep[ok]
-        swap = s.mmsi[a] > s.mmsi[b_]
-        out_a.append(np.where(swap, b_, a))
-        out_b.append(np.where(swap, a, b_))
-        out_sep.append(sep)
+        found = _band_candidates(kk, la, lo, d, max_crowd=max_crowd, piece_pairs=piece_pairs)
+        if found is None:  # within reach of a pole
+            found = _cell_candidates(kk, la, lo, d, max_crowd=max_crowd)
+        del kk, la, lo
+        n_crowded += int(found.crowded.sum())
+        crowd_parts.append(found.crowds)
+        for ca, cb in found.pieces:  # bounded pieces of candidates, each reduced to its close pairs at once
+            a, b_ = (ca, cb) if idx is None else (idx[ca], idx[cb])
+            del ca, cb
+            diff = s.mmsi[a] != s.mmsi[b_]
+            a, b_ = a[diff], b_[diff]
+            n_cand += len(a)
+            sep = haversine_m(s.lat[a], s.lon[a], s.lat[b_], s.lon[b_])
+            ok = sep <= d
+            a, b_, sep = a[ok], b_[ok], sep[ok]
+            swap = s.mmsi[a] > s.mmsi[b_]
+            out_a.append(np.where(swap, b_, a))
+            out_b.append(np.where(swap, a, b_))
+            out_sep.append(sep)
+    crowds = {c: np.concatenate([part[c] for part in crowd_parts]) for c in ("k", "lat", "lon", "vessels")}
+    o = np.lexsort((crowds["lon"], crowds["lat"], crowds["k"]))  # the same order whatever the chunks
     return {
-        "a": np.concatenate(out_a),
-        "b": np.concatenate(out_b),
-        "sep": np.concatenate(out_sep),
+        "a": np.concatenate(out_a) if out_a else empty,
+        "b": np.concatenate(out_b) if out_b else empty,
+        "sep": np.concatenate(out_sep) if out_sep else np.empty(0),
         "n_candidates": n_cand,
+        "crowds": {c: v[o] for c, v in crowds.items()},
+        "crowded": n_crowded,
     }
 
 
@@ -446,7 +565,9 @@ def detect_encounters(steps: pd.DataFrame, gaz: Gazetteer, *, params: EncounterP
     """Encounter events from (mmsi, timestamp)-sorted positions with schema.STEPS columns.
 
     ``params``: an :class:`EncounterParams` or a preset name from :data:`ENCOUNTER_PRESETS`.
-    ``stats``: when a dict is given, it receives counts (samples, candidate_pairs, close_pairs).
+    ``stats``: when a dict is given, it receives counts (samples, candidate_pairs, close_pairs,
+    crowded_samples) and ``crowds``, the cells where more than ``max_crowd`` vessels were packed at
+    one grid time (:func:`crowd_table`; their samples make no encounter, see :func:`close_pairs`).
     One row per pair-episode, ``mmsi`` < ``other_mmsi`` (see :func:`both_ways`).
     ``stop_areas``: learnt berths, marinas and anchorages (stopareas.py) that give each encounter its
     ``context`` and decide ``sts_candidate`` (:func:`sts_candidates`).
@@ -454,9 +575,10 @@ def detect_encounters(steps: pd.DataFrame, gaz: Gazetteer, *, params: EncounterP
     p = _encounter_params(params)
     s = resample(steps, bin_min=p.bin_min, max_interp_gap_h=p.max_interp_gap_h,
                  max_stationary_gap_h=p.max_stationary_gap_h, stationary_kn=p.stationary_kn)
-    cp = close_pairs(s, p.max_distance_m, chunk_samples=p.chunk_samples)
+    cp = close_pairs(s, p.max_distance_m, chunk_samples=p.chunk_samples, max_crowd=p.max_crowd)
     if stats is not None:
-        stats.update(samples=len(s.k), candidate_pairs=int(cp["n_candidates"]), close_pairs=len(cp["a"]))
+        stats.update(samples=len(s.k), candidate_pairs=int(cp["n_candidates"]), close_pairs=len(cp["a"]),
+                     crowded_samples=int(cp["crowded"]), crowds=crowd_table(cp["crowds"], p.bin_min))
     a, b, sep = cp["a"], cp["b"], cp["sep"]
     if p.max_speed_kn is not None:
         ok = (s.speed[a] < p.max_speed_kn) & (s.speed[b] < p.max_speed_kn)
@@ -477,6 +599,26 @@ def detect_encounters(steps: pd.DataFrame, gaz: Gazetteer, *, params: EncounterP
     for col, vals in satellite.sts_search(out, eps.mlat, eps.mlon, ctx == stopareas.AT_SEA).items():
         out[col] = vals  # where to look in imagery: STS candidates at sea
     return ev.conform(out)
+
+
+def crowd_table(crowds: dict[str, np.ndarray], bin_min: float) -> pd.DataFrame:
+    """The crowded cells found by :func:`close_pairs` as a table: ``time`` (the grid time, UTC),
+    ``lat``/``lon`` (one member's position) and ``vessels``, in time order."""
+    b_ns = int(round(bin_min * 60e9))
+    return pd.DataFrame({"time": pd.to_datetime(crowds["k"] * b_ns, utc=True), "lat": crowds["lat"],
+                         "lon": crowds["lon"], "vessels": crowds["vessels"].astype(np.int64)})
+
+
+def crowd_summary(crowds: pd.DataFrame) -> str:
+    """One line on the crowds of :func:`crowd_table` (empty when there are none): how many cells,
+    over which times, and the largest crowd with its place."""
+    if len(crowds) == 0:
+        return ""
+    top = crowds.iloc[int(np.argmax(crowds["vessels"].to_numpy()))]
+    return (f"{len(crowds):,} crowded cells (more vessels packed within the encounter distance than any real "
+            f"meeting, from {crowds['time'].min():%Y-%m-%d %H:%M} to {crowds['time'].max():%Y-%m-%d %H:%M} UTC; "
+            f"largest {int(top['vessels']):,} vessels at {top['lat']:.4f}, {top['lon']:.4f} at "
+            f"{top['time']:%Y-%m-%d %H:%M}): no encounters counted there")
 
 
 def _encounter_params(params: EncounterParams | str) -> EncounterParams:

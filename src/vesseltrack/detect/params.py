@@ -75,6 +75,11 @@ class EncounterParams:
     stationary_kn: float = 1.0
     #: Samples per chunk of grid times (bounds memory; results do not depend on it).
     chunk_samples: int = 4_000_000
+    #: At a grid time, more vessels than this in one cell of about ``max_distance_m`` square are a
+    #: crowd (a packed anchorage or one transmitter sending many MMSIs), not that many meetings: they
+    #: take part in no encounter at that grid time (None: no limit; memory then grows with the
+    #: square of the crowd).
+    max_crowd: int | None = 25
 
     def __post_init__(self) -> None:
         bad = [
@@ -86,6 +91,7 @@ class EncounterParams:
                 ("bridge_h", self.bridge_h >= 0),
                 ("bin_min", self.bin_min > 0),
                 ("chunk_samples", self.chunk_samples >= 1),
+                ("max_crowd", self.max_crowd is None or self.max_crowd >= 2),
                 ("max_interp_gap_h", self.max_interp_gap_h * 60 >= self.bin_min),
             )
             if not ok
@@ -93,7 +99,8 @@ class EncounterParams:
         if bad:
             raise ConfigError(
                 f"EncounterParams {bad} out of range; expected max_distance_m > 0, min_duration_h >= 0, merge_gap_h >= 0, "  # noqa: E501
-                f"bridge_h >= 0, bin_min > 0, chunk_samples >= 1 and max_interp_gap_h at least one bin; received {self!r}; fix those values"  # noqa: E501
+                f"bridge_h >= 0, bin_min > 0, chunk_samples >= 1, max_crowd None or >= 2 "
+                f"and max_interp_gap_h at least one bin; received {self!r}; fix those values"
             )
 
 
