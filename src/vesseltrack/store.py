@@ -315,10 +315,11 @@ def _stations(non_vessel: list[pd.DataFrame]) -> dict[str, dict[str, int]]:
     ``mmsi=X kind=Y``), so that a store can count distinct stations across all its inputs."""
     if not non_vessel:
         return {}
-    detail = pd.concat(non_vessel, ignore_index=True)["detail"].str.extract(r"mmsi=(\S+) kind=(\S+)")
-    sizes = detail.groupby([1, 0], sort=True).size()
+    detail = pd.concat(non_vessel, ignore_index=True)["detail"].str.extract(r"mmsi=(?P<mmsi>\S+) kind=(?P<kind>\S+)")
+    sizes = detail.groupby(["kind", "mmsi"], sort=True).size()
     out: dict[str, dict[str, int]] = {}
-    for kind, mmsi, n in zip(sizes.index.get_level_values(0), sizes.index.get_level_values(1), sizes.to_numpy()):
+    for kind, mmsi, n in zip(sizes.index.get_level_values("kind"), sizes.index.get_level_values("mmsi"),
+                             sizes.to_numpy()):
         out.setdefault(str(kind), {})[str(mmsi)] = int(n)
     return out
 
