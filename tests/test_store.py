@@ -294,3 +294,13 @@ def test_score_of_a_store_equals_score_of_a_real_file(tmp_path, name):
     raw = _score([real], tmp_path / "A")
     _assert_same_results(raw, _score([s], tmp_path / "B"), s)
     assert os.path.getsize(tmp_path / "B" / "alerts.csv") > 0
+
+
+def test_train_reads_a_store_like_its_files(dup_files, dup_store):
+    def outcome(inputs):
+        try:
+            return pipeline.train(inputs).reference
+        except ConfigError as err:
+            return str(err)
+
+    assert outcome([dup_store]) == outcome(dup_files)

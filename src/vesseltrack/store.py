@@ -115,9 +115,9 @@ def _filesystem(path: str):
 
 
 def canonical(positions: pd.DataFrame) -> pd.DataFrame:
-    """A positions table read back from Parquet with the dtypes of schema.POSITIONS exactly and its
-    categorical columns' categories as sorted strings (the store's one order of categories, which
-    does not depend on which files or chunks a value came from). Returns a new frame."""
+    """A positions table read back from Parquet with the dtypes of schema.POSITIONS exactly and, as
+    the categories of its categorical columns, the values used, sorted (the store's one form, which
+    does not depend on which files, chunks or buckets a value came from). Returns a new frame."""
     from vesseltrack import schema
 
     out: dict[str, Any] = {}
@@ -125,13 +125,14 @@ def canonical(positions: pd.DataFrame) -> pd.DataFrame:
         s = positions[c.name]
         if c.dtype == "category":
             cat = s.astype("category") if not isinstance(s.dtype, pd.CategoricalDtype) else s
-            cats = cat.cat.categories.astype("str")
-            order = np.argsort(cats.to_numpy(dtype=object), kind="stable")
-            inverse = np.empty(len(order), dtype=np.int64)
-            inverse[order] = np.arange(len(order))
             codes = cat.cat.codes.to_numpy()
-            new_codes = np.where(codes < 0, -1, inverse[np.maximum(codes, 0)]) if len(order) else codes
-            dtype = pd.CategoricalDtype(pd.Index(cats.to_numpy(dtype=object)[order], dtype="str"), ordered=False)
+            used = np.bincount(codes[codes >= 0], minlength=len(cat.cat.categories)) > 0
+            values = cat.cat.categories.to_numpy(dtype=object)[used].astype(str)
+            order = np.argsort(values, kind="stable")  # the used values, sorted
+            inverse = np.full(len(used), -1, dtype=np.int64)
+            inverse[np.flatnonzero(used)[order]] = np.arange(len(order))
+            new_codes = np.where(codes < 0, -1, inverse[np.maximum(codes, 0)]) if len(used) else codes
+            dtype = pd.CategoricalDtype(pd.Index(values[order].astype(object), dtype="str"), ordered=False)
             out[c.name] = pd.Categorical.from_codes(new_codes, dtype=dtype, validate=False)
         elif str(s.dtype) != c.dtype:
             out[c.name] = cast(Any, s).astype(c.dtype)
@@ -140,22 +141,39 @@ def canonical(positions: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, copy=False)
 
 
-def _write_parquet(df: pd.DataFrame, path: Path) -> int:
-    """Write ``df`` to ``path`` (via a temporary name beside it, then renamed); returns its bytes."""
+def _to_arrow(df: pd.DataFrame):
+    """``df`` as an Arrow table with one Arrow type per column in every file of a store (pandas
+    picks the narrowest dictionary index), so that readers concatenate files without unifying."""
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    one = pa.dictionary(pa.int32(), pa.string())
+    return table.cast(pa.schema([f.with_type(one) if pa.types.is_dictionary(f.type) else f for f in table.schema],
+                                metadata=table.schema.metadata))
+
+
+def _write_table(table, path: Path) -> int:
+    """Write an Arrow table to ``path`` (via a temporary name beside it, then renamed), each
+    dictionary column re-encoded to the values this table uses (a slice of a larger table would
+    otherwise carry the whole dictionary); returns the file's bytes."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    table = pa.Table.from_pandas(df, preserve_index=False)
-    # one Arrow type per column in every file (pandas picks the narrowest dictionary index), so
-    # that readers can concatenate the files of a store without unifying schemas
-    one = pa.dictionary(pa.int32(), pa.string())
-    table = table.cast(pa.schema([f.with_type(one) if pa.types.is_dictionary(f.type) else f for f in table.schema],
-                                 metadata=table.schema.metadata))
-    pq.write_table(table, tmp, compression=COMPRESSION)
+    cols = []
+    for f, col in zip(table.schema, table.columns):
+        if pa.types.is_dictionary(f.type):
+            col = col.combine_chunks().dictionary_decode().dictionary_encode().cast(f.type)
+        cols.append(col)
+    pq.write_table(pa.Table.from_arrays(cols, schema=table.schema), tmp, compression=COMPRESSION)
     os.replace(tmp, path)
     return path.stat().st_size
+
+
+def _write_parquet(df: pd.DataFrame, path: Path) -> int:
+    """Write a table (positions or rejects) to ``path``; returns its bytes."""
+    return _write_table(_to_arrow(df), path)
 
 
 def _read_parquet(path: str) -> pd.DataFrame:
@@ -361,18 +379,21 @@ def _stage_input(k: int, path: str, stage: str, n_buckets: int, options: dict,
     key = key[order]
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.empty(0, np.int64)
     ends = np.r_[starts[1:], len(key)]
+    table = _to_arrow(canonical(positions)).take(pa.array(order))  # one conversion, then a slice per part
+    del positions
     parts: dict[str, list[int]] = {}
     for s, e in zip(starts, ends):
         b, j = divmod(int(key[s]), len(sources))
         name = _bucket_name(b, n_buckets)
-        _write_parquet(positions.take(order[s:e]).reset_index(drop=True),
-                       Path(stage, f"input-{k:05d}", name, f"source-{j:05d}.parquet"))
+        _write_table(table.slice(s, e - s), Path(stage, f"input-{k:05d}", name, f"source-{j:05d}.parquet"))
         parts.setdefault(name.removeprefix("bucket="), []).append(j)
     rejects_file = None
     if reject_parts:
         rejects_file = f"rejects/part-{k:05d}.parquet"
         _write_parquet(pd.concat(reject_parts, ignore_index=True), Path(stage, *rejects_file.split("/")))
-    return {"index": k, "path": path, "options": {k2: v for k2, v in options.items() if k2 != "chunk_rows"},
+    said = {"column_map": options["column_map"], "strict_mmsi": options["strict_mmsi"],
+            "assume_time": None if options["assume_time"] is None else str(options["assume_time"])}
+    return {"index": k, "path": path, "options": said,
             "files": files, "skipped": skipped, "non_vessel_stations": _stations(non_vessel),
             "rejects": rejects_file, "parts": parts}
 
@@ -386,6 +407,15 @@ def _compact(bucket: str, existing: str | None, parts: list[str], out: str) -> d
     from vesseltrack.ingest.assemble import assemble, values_of
     from vesseltrack.tracks import vessel_starts
 
+    if existing is None and len(parts) == 1:
+        # a new bucket from one source: the staged part is already sorted and without duplicates
+        import pyarrow.parquet as pq
+
+        mmsi = pq.read_table(parts[0], columns=["mmsi"]).column("mmsi").to_numpy()
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(parts[0], out)
+        return {"rows": len(mmsi), "vessels": int(vessel_starts(mmsi).sum()), "bytes": Path(out).stat().st_size,
+                "dropped": [0]}
     frames = ([read_partition(existing)] if existing else []) + [read_partition(p) for p in parts]
     pieces: dict[str, Any] = {c.name: [values_of(f[c.name]) for f in frames] for c in schema.POSITIONS}
     file_ids = [np.full(len(f), i, dtype=np.uint32) for i, f in enumerate(frames)]
@@ -541,8 +571,8 @@ def ingest(paths: Sequence[str | os.PathLike] | str | os.PathLike, store: str | 
     stage = root / ".staging"
     stage.mkdir(parents=True, exist_ok=True)
     try:
-        options = {"column_map": column_map, "assume_time": None if assume_time is None else str(assume_time),
-                   "strict_mmsi": strict_mmsi, "chunk_rows": chunk_rows}
+        options = {"column_map": column_map, "assume_time": assume_time, "strict_mmsi": strict_mmsi,
+                   "chunk_rows": chunk_rows}
         first = len(inputs)
         _say(progress, f"ingest: reading {len(new)} file(s) into {store} ({n} buckets, {min(jobs, len(new))} job(s))")
         staged = _run(_stage_input, [(first + i, p, str(stage), n, options, progress if jobs <= 1 else None)
