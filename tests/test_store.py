@@ -55,6 +55,8 @@ def test_bucket_of_rejects_zero_buckets():
 
 NY = SAMPLES / "ny_harbor_excerpt.csv"
 COMPARED = ("alerts.csv", "events.csv", "voyages.csv", "rejects.csv")
+#: Buckets of the small test stores (fewer files to write than the default 64: faster tests)
+B = 8
 
 
 def _score(inputs, out: Path) -> dict:
@@ -101,7 +103,7 @@ def dup_files(tmp_path_factory) -> list[Path]:
 @pytest.fixture(scope="module")
 def dup_store(tmp_path_factory, dup_files) -> Path:
     s = tmp_path_factory.mktemp("stores") / "one-call"
-    store.ingest(dup_files, s)
+    store.ingest(dup_files, s, n_buckets=B)
     return s
 
 
@@ -119,7 +121,7 @@ def test_store_reads_back_what_ingest_load_gives(dup_files, dup_store):
 
 def test_store_layout_and_manifest(dup_files, dup_store):
     m = store.read_manifest(dup_store)
-    assert (m["format"], m["store_version"], m["n_buckets"], m["generation"]) == ("vesseltrack-store", 1, 64, 1)
+    assert (m["format"], m["store_version"], m["n_buckets"], m["generation"]) == ("vesseltrack-store", 1, B, 1)
     assert [i["path"] for i in m["inputs"]] == [str(p) for p in dup_files]
     assert [i["sha256"] for i in m["inputs"]] == [store.sha256_of(p) for p in dup_files]
     assert [i["bytes"] for i in m["inputs"]] == [p.stat().st_size for p in dup_files]
@@ -144,18 +146,18 @@ def test_partitions_hold_whole_vessels_sorted(dup_store):
         p = store.read_bucket(dup_store, int(key))
         pd.testing.assert_frame_equal(p, store.read_partition(dup_store / b["file"]))
         mmsi = p["mmsi"].to_numpy()
-        assert (bucket_of(mmsi, 64) == int(key)).all() and len(p) == b["rows"]
+        assert (bucket_of(mmsi, B) == int(key)).all() and len(p) == b["rows"]
         t = p["timestamp"].array.asi8
         assert ((mmsi[1:] > mmsi[:-1]) | ((mmsi[1:] == mmsi[:-1]) & (t[1:] >= t[:-1]))).all()
         seen.append(p)
     pd.testing.assert_frame_equal(
         pd.concat(seen).sort_values(["mmsi", "timestamp"], kind="stable").reset_index(drop=True)[["mmsi", "timestamp"]],
         whole[["mmsi", "timestamp"]])
-    empty = next(b for b in range(64) if f"{b:02d}" not in m["buckets"]) if len(m["buckets"]) < 64 else None
+    empty = next((b for b in range(B) if str(b) not in m["buckets"]), None)
     if empty is not None:
         assert len(store.read_bucket(dup_store, empty)) == 0
-    with pytest.raises(ConfigError, match="bucket 64 is out of range; expected 0 <= bucket < 64"):
-        store.read_bucket(dup_store, 64)
+    with pytest.raises(ConfigError, match="bucket 8 is out of range; expected 0 <= bucket < 8"):
+        store.read_bucket(dup_store, B)
 
 
 def test_store_is_a_plain_parquet_dataset(dup_store):
@@ -172,7 +174,7 @@ def test_score_of_a_store_equals_score_of_the_files_with_duplicates(dup_files, d
 
 def test_two_calls_give_the_store_of_one_call(dup_files, dup_store, tmp_path):
     s = tmp_path / "two-calls"
-    store.ingest(dup_files[:1], s)
+    store.ingest(dup_files[:1], s, n_buckets=B)
     store.ingest(dup_files[1:], s)
     one, two = store.read_manifest(dup_store), store.read_manifest(s)
     assert two["generation"] == 2
@@ -194,7 +196,7 @@ def test_two_calls_give_the_store_of_one_call(dup_files, dup_store, tmp_path):
 
 def test_ingesting_a_file_again_changes_nothing(dup_files, tmp_path):
     s = tmp_path / "s"
-    store.ingest(dup_files[:2], s)
+    store.ingest(dup_files[:2], s, n_buckets=B)
     before = {p: p.read_bytes() for p in s.rglob("*") if p.is_file()}
     copy = tmp_path / "same-bytes.csv"  # another name, same content: the same input
     copy.write_bytes(dup_files[0].read_bytes())
@@ -206,7 +208,7 @@ def test_ingesting_a_file_again_changes_nothing(dup_files, tmp_path):
 
 def test_parallel_jobs_write_the_same_bytes(dup_files, dup_store, tmp_path):
     s = tmp_path / "jobs2"
-    store.ingest(dup_files, s, jobs=2)
+    store.ingest(dup_files, s, n_buckets=B, jobs=2)
     files = sorted(p.relative_to(s) for p in s.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(dup_store) for p in dup_store.rglob("*") if p.is_file())
     for f in files:
@@ -215,7 +217,7 @@ def test_parallel_jobs_write_the_same_bytes(dup_files, dup_store, tmp_path):
 
 def test_a_killed_ingest_leaves_the_previous_store(dup_files, dup_store, tmp_path, monkeypatch):
     s = tmp_path / "s"
-    store.ingest(dup_files[:1], s)
+    store.ingest(dup_files[:1], s, n_buckets=B)
     before = (s / "manifest.json").read_bytes()
     positions = store.read_positions(s)
 
@@ -238,7 +240,7 @@ def test_a_killed_ingest_leaves_the_previous_store(dup_files, dup_store, tmp_pat
 
 def test_a_bad_input_leaves_the_store_unchanged(dup_files, tmp_path):
     s = tmp_path / "s"
-    store.ingest(dup_files[:1], s)
+    store.ingest(dup_files[:1], s, n_buckets=B)
     before = {p: p.read_bytes() for p in s.rglob("*") if p.is_file()}
     empty = tmp_path / "empty.csv"
     empty.write_text("MMSI,BaseDateTime,LAT,LON\n", encoding="utf-8")
@@ -248,7 +250,7 @@ def test_a_bad_input_leaves_the_store_unchanged(dup_files, tmp_path):
 
 
 def test_store_errors_are_one_line_with_a_fix(dup_files, dup_store, tmp_path):
-    with pytest.raises(ConfigError, match="--buckets 16 differs from the store's 64 buckets; expected the store's own"):
+    with pytest.raises(ConfigError, match="--buckets 16 differs from the store's 8 buckets; expected the store's own"):
         store.ingest(dup_files, dup_store, n_buckets=16)
     other = tmp_path / "results"
     other.mkdir()

@@ -3,6 +3,14 @@
 A vessel's rows all live in one partition, its *vessel bucket*: a stable hash of the MMSI, the
 same on every machine, Python version and run (not Python's salted ``hash``). Engines that
 process the store partition by partition rely on it: every vessel-local stage sees whole tracks.
+
+Writing: :func:`ingest` (``vesseltrack ingest FILES --store DIR``) reads each input with the
+per-file machinery of :mod:`vesseltrack.ingest` (same readers, cleaner, merge and duplicate rules
+as ``ingest.load``), stages it per bucket, merges the touched buckets, then replaces the manifest.
+Reading: :func:`load` (what ``score DIR`` uses: positions, rejects and the row accounting, as
+``ingest.load`` gives for the same files), :func:`read_positions`, and per partition for engines
+:func:`open_partitions` + :func:`read_partition` or :func:`read_bucket`. Layout and guarantees:
+README, section "Store".
 """
 
 from __future__ import annotations
