@@ -14,7 +14,8 @@ slices, so that ``--jobs`` has files to read in parallel:
 
 Each case runs in a fresh process (so its peak RSS is its own: ``ru_maxrss`` of the process and of
 its worker processes), into a fresh store. Runs are interleaved (case 1, case 2, ..., case 1, ...)
-and the median is reported. The reference a user would otherwise run is ``ingest.load`` (what
+and the median is reported, wall clock and CPU time (the process's and its workers': on a shared
+machine the CPU time is the steadier figure). The reference a user would otherwise run is ``ingest.load`` (what
 ``score`` does with the raw files before analysing them), timed the same way on the same files.
 """
 
@@ -50,8 +51,9 @@ else:
     got = ingest.load(files)
     seconds = time.perf_counter() - t
     out = {"positions": len(got.positions), "rows_read": got.counts["rows_read"]}
-peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-print(json.dumps({**out, "seconds": seconds, "peak_rss": peak * 1024}))
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+print(json.dumps({**out, "seconds": seconds, "cpu_seconds": cpu, "peak_rss": max(me.ru_maxrss, kids.ru_maxrss) * 1024}))
 """
 
 
@@ -147,15 +149,17 @@ def main() -> None:
         for c in cases:
             runs[c].append(run(c[1], c[2], inputs[c[0]]))
     print(f"{args.positions:,} bulk positions in {args.files} files; median of {args.repeat} interleaved runs")
-    print(f"{'format':6} {'what':28} {'seconds':>8} {'positions/s':>12} {'peak RSS':>9} {'bytes/pos':>9}  input")
+    print(f"{'format':6} {'what':28} {'seconds':>8} {'positions/s':>12} {'CPU s':>6} {'pos/CPU s':>10} "
+          f"{'peak RSS':>9} {'bytes/pos':>9}  input")
     for (fmt, what, jobs), rs in runs.items():
         sec = statistics.median(r["seconds"] for r in rs)
+        cpu = statistics.median(r["cpu_seconds"] for r in rs)
         n = rs[0]["positions"]
         raw = sum(p.stat().st_size for p in inputs[fmt])
         label = f"ingest --store --jobs {jobs}" if what == "store" else "ingest.load (score's read)"
         per = f"{rs[0]['bytes'] / n:9.1f}" if what == "store" else f"{'':9}"
         rss = statistics.median(r["peak_rss"] for r in rs) / 2**20
-        print(f"{fmt:6} {label:28} {sec:8.2f} {n / sec:12,.0f} {rss:7.0f}MB {per}"
+        print(f"{fmt:6} {label:28} {sec:8.2f} {n / sec:12,.0f} {cpu:6.1f} {n / cpu:10,.0f} {rss:7.0f}MB {per}"
               f"  {raw / n:.1f} bytes/pos raw, {n:,} positions kept")
     print(json.dumps({f"{fmt}/{what}/jobs{jobs}": rs for (fmt, what, jobs), rs in runs.items()}))
 
