@@ -307,3 +307,38 @@ def test_a_write_error_while_staging_is_one_line_and_leaves_out_as_it_was(fleet,
     assert err.startswith(f"vesseltrack: error: --out {out}: cannot write the results (No space left on device: ")
     assert err.count("\n") == 1 and "free some space or choose another path" in err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before and [p.name for p in tmp_path.iterdir()] == ["res"]
+def test_ingest_exact_output(fleet, tmp_path, capsys):
+    from vesseltrack import store
+
+    s = tmp_path / "store"
+    assert main(["ingest", str(fleet), "--store", str(s), "--quiet"]) == 0
+    cap = capsys.readouterr()
+    m = store.read_manifest(s)
+    n_buckets, size = len(m["buckets"]), m["totals"]["bytes"]
+    assert cap.err == ""
+    assert cap.out == (
+        "added 1 file: read 8,479 rows: 8,479 kept, 0 rejected, 0 duplicates\n"
+        f"store {s}: 8,479 positions of 21 vessels from 1 input in {n_buckets} of 64 buckets ({size:,} bytes)\n"
+    )
+    assert main(["ingest", str(fleet), "--store", str(s), "--quiet"]) == 0
+    assert capsys.readouterr().out == (
+        f"{fleet}: already in the store (sha256 {store.sha256_of(fleet)[:12]}...), skipped\n"
+        f"store {s}: 8,479 positions of 21 vessels from 1 input in {n_buckets} of 64 buckets ({size:,} bytes)\n"
+    )
+    assert main(["ingest", str(fleet), "--store", str(s), "--buckets", "16", "--quiet"]) == 2
+    assert capsys.readouterr().err == (
+        "vesseltrack: error: --buckets 16 differs from the store's 64 buckets; expected the store's own; "
+        "drop --buckets, or ingest into a new store\n"
+    )
+    assert main(["score", str(s), "--out", str(tmp_path / "res"), "--quiet"]) == 0
+    assert capsys.readouterr().out.startswith(
+        "read 8,479 rows: 8,479 kept, 0 rejected, 0 duplicates\n21 vessels, 21 voyages, 7 gap, 1 port_visit\n")
+
+
+def test_ingest_help_states_the_default_buckets():
+    from vesseltrack.store import DEFAULT_BUCKETS
+
+    ingest = build_parser()._subparsers._group_actions[0].choices["ingest"]
+    acts = {a.dest: a for a in ingest._actions}
+    assert f"(default: {DEFAULT_BUCKETS};" in acts["buckets"].help
+    assert {"column_map", "assume_time", "any_vessel_id", "chunk_rows", "quiet"} <= set(acts)

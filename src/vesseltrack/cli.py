@@ -360,6 +360,50 @@ def _presets_help(presets: dict, describe, default: str) -> str:
     return "; ".join(f"{name} = {describe(p)}{' (default)' if name == default else ''}" for name, p in presets.items())
 
 
+INGEST_HELP = """\
+Ingest AIS files into a store: a Hive-partitioned Parquet dataset of clean positions (every format
+'score' reads, with the same options), partitioned by vessel bucket (a stable hash of the MMSI) and
+sorted by (mmsi, timestamp) inside each file, with the rejects and the exact row accounting kept
+beside it and a manifest.json (inputs with their sha256, counts). Adding files later merges them in
+(exact duplicates across all inputs are dropped, as 'score' does); a file already in the store (same
+sha256) is skipped. 'score', 'train' and 'inspect' read the store as their only input.
+
+Writes into --store: positions/bucket=BB/part-GGGGG.parquet, rejects/part-KKKKK.parquet and
+manifest.json. The positions are a plain Parquet dataset: DuckDB, Polars and pandas read them.
+"""
+
+INGEST_EXAMPLES = """\
+examples:
+  vesseltrack ingest data/samples/sea_of_japan.csv.gz --store ais-store/
+  vesseltrack ingest day-*.nmea.gz more.csv --store ais-store/ --jobs 2
+  vesseltrack score ais-store/ --out results/
+"""
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from vesseltrack import store
+
+    report = store.ingest(args.inputs, args.store, n_buckets=args.buckets, column_map=_load_column_map(args.column_map),
+                          assume_time=args.assume_time, strict_mmsi=False if args.any_vessel_id else None,
+                          chunk_rows=args.chunk_rows, jobs=args.jobs, progress=_progress(args.quiet))
+    for path, digest in report.already:
+        print(f"{path}: already in the store (sha256 {digest[:12]}...), skipped")
+    if report.added:
+        _warn({"rows": {"files": [f for i in report.manifest["inputs"] if i["path"] in report.added
+                                  for f in i["files"]]}})
+        r = report.added_rows
+        non_vessel = f", {r['rows_non_vessel']:,} from stations that are not ships" if r["rows_non_vessel"] else ""
+        n = len(report.added)
+        print(f"added {n:,} file{'' if n == 1 else 's'}: read {r['rows_read']:,} rows: {r['rows_kept']:,} kept, "
+              f"{r['rows_rejected']:,} rejected, {r['rows_duplicate']:,} duplicates{non_vessel}")
+    if report.manifest:
+        t = report.manifest["totals"]
+        print(f"store {args.store}: {t['positions']:,} positions of {t['vessels']:,} vessels from {t['inputs']:,} "
+              f"input{'' if t['inputs'] == 1 else 's'} in {len(report.manifest['buckets']):,} of "
+              f"{report.manifest['n_buckets']:,} buckets ({t['bytes']:,} bytes)")
+    return 0
+
+
 class _Version(argparse.Action):
     """--version, looked up only when asked for (importlib.metadata is slow to import)."""
 
@@ -567,6 +611,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to write the model (skops format, never pickle; e.g. --model normal.skops)",
     )
     t.set_defaults(func=cmd_train)
+
+    g = sub.add_parser("ingest", help="read AIS files into a partitioned Parquet store", description=INGEST_HELP,
+                       epilog=INGEST_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    g.add_argument("inputs", nargs="+", metavar="FILE",
+                   help="AIS files: CSV, Parquet or NMEA, optionally gzip/zip (e.g. day1.nmea.gz day2.csv)")
+    g.add_argument("--store", required=True, metavar="DIR",
+                   help="the store folder, created if needed; files are added to an existing store "
+                   "(e.g. --store ais-store/)")
+    g.add_argument("--buckets", type=int, metavar="N",
+                   help="vessel buckets (partitions) of a new store (default: 64; e.g. --buckets 16)")
+    g.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="files read (and buckets merged) in parallel, in worker processes (default: 1; e.g. --jobs 2)")
+    for action in common._actions:  # the reading options of score, spelt the same
+        if action.dest in ("column_map", "assume_time", "any_vessel_id", "chunk_rows", "quiet"):
+            g._add_action(action)
+    g.set_defaults(func=cmd_ingest)
 
     e = sub.add_parser("evaluate", help="measure results against a scenario's known truth", description=EVALUATE_HELP,
                        epilog=EVALUATE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -19,7 +19,7 @@ import pandas as pd
 
 import vesseltrack
 from vesseltrack import alerts as alerts_mod
-from vesseltrack import cargo, explain, features, ingest, schema, stopareas, tracks, watchlist, zones
+from vesseltrack import cargo, explain, features, ingest, schema, stopareas, store, tracks, watchlist, zones
 from vesseltrack.config import Config
 from vesseltrack.detect import encounters, identity, loitering
 from vesseltrack.detect import events as ev
@@ -73,6 +73,15 @@ def _ingest(inputs, config: Config, progress: Progress | None):
         raise ConfigError(
             "no input files given; expected one or more CSV, Parquet or NMEA files; name them on the command line"
         )
+    stores = [p for p in paths if store.is_store(p)]
+    if stores:  # a store (vesseltrack ingest --store): read as ingested, with its row accounting
+        if len(paths) > 1:
+            raise ConfigError(
+                f"{stores[0]} is a store and {len(paths) - 1} other input(s) were given; expected a store alone; "
+                f"add the files to the store with 'vesseltrack ingest FILES --store {stores[0]}' and score the store"
+            )
+        got = store.load(paths[0], progress=progress)
+        return got.positions, got, paths
     got = ingest.load(paths, column_map=config.column_map, assume_time=config.assume_time,
                       strict_mmsi=config.strict_mmsi, chunk_rows=config.chunk_rows, progress=progress)
     return got.positions, got, paths
