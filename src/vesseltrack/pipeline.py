@@ -21,6 +21,7 @@ import vesseltrack
 from vesseltrack import alerts as alerts_mod
 from vesseltrack import cargo, explain, features, ingest, schema, stages, stopareas, watchlist, zones
 from vesseltrack.config import Config
+from vesseltrack.engines import ENGINES
 from vesseltrack.errors import ConfigError
 from vesseltrack.model_io import ScoringModel, load_model
 from vesseltrack.scoring import MIN_ROWS, apply_scorer, fit_scorer, noisy_or
@@ -74,10 +75,28 @@ def _ingest(inputs, config: Config, progress: Progress | None):
 
 
 def run(
-    inputs: Sequence[str | Path] | str | Path, config: Config | None = None, *, progress: Progress | None = None
+    inputs: Sequence[str | Path] | str | Path, config: Config | None = None, *, progress: Progress | None = None,
+    engine: str = "local", workers: int | None = None, scheduler: str | None = None,
 ) -> Result:
-    """Read AIS files and analyse them: the whole batch-scoring job."""
+    """Read AIS files and analyse them: the whole batch-scoring job.
+
+    ``engine``: ``local`` (this process) or ``dask`` (engines/dask_engine.py: a LocalCluster of
+    ``workers`` single-threaded workers, or the Dask scheduler at ``scheduler``); same results.
+    """
     config = config or Config()
+    if engine not in ENGINES:
+        raise ConfigError(
+            f"engine {engine!r} is unknown; expected one of {list(ENGINES)}; pick one with --engine"
+        )
+    if engine == "local" and (workers is not None or scheduler):
+        raise ConfigError(
+            f"--workers and --scheduler are options of the dask engine; received them with engine {engine!r}; "
+            "add --engine dask or drop them"
+        )
+    if engine == "dask":
+        from vesseltrack.engines import dask_engine
+
+        return dask_engine.run(inputs, config, workers=workers, scheduler=scheduler, progress=progress)
     gaz = zones.build_gazetteer(config.zone_files, replace=config.replace_ports)  # fail fast on bad zone files
     model = load_model(config.model_path) if config.model_path else None
     known = stopareas.load(config.stop_areas_file) if config.stop_areas_file else None  # fail fast on a bad file

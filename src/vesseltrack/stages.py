@@ -126,6 +126,11 @@ def combine_fleet(parts: Sequence[Partials], gaz: zones.Gazetteer,
     return FleetAggregates(areas, reception.combine([p.reception for p in parts]), [p.extent for p in parts])
 
 
+def fleet_areas(agg: FleetAggregates) -> stopareas.StopAreas:
+    """The fleet's stop areas."""
+    return agg.areas
+
+
 def data_end(agg: FleetAggregates) -> int:
     """The last timestamp (ns) of the fleet."""
     return max(int(e[5]) for e in agg.extents)
