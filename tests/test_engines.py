@@ -136,17 +136,25 @@ def test_workers_without_the_dask_engine_is_an_error(tmp_path):
         pipeline.run([tmp_path / "x.csv"], engine="spark")
 
 
-def test_cli_score_with_the_dask_engine(tmp_path, scenario, local):
-    """score --engine dask --workers 1 on a CSV: the local engine's files (a worker process)."""
-    pytest.importorskip("distributed")
+def test_cli_score_with_the_dask_engine(tmp_path, scenario, client):
+    """score --engine dask --scheduler ADDRESS on a CSV: the local engine's files."""
     from vesseltrack.cli import main
 
     csv = tmp_path / "in.csv"
     scenario.positions.head(3000).to_csv(csv, index=False)
     outs = {}
-    for engine, extra in (("local", []), ("dask", ["--workers", "1"])):
+    for engine, extra in (("local", []), ("dask", ["--scheduler", client.scheduler.address])):
         out = tmp_path / engine
-        assert main(["score", str(csv), "--out", str(out), "--quiet", "--seed", "0", "--engine", engine, *extra]) == 0
+        assert main(["score", str(csv), "--out", str(out), "--quiet", "--engine", engine, *extra]) == 0
         outs[engine] = out
     assert _same_files(outs["local"], outs["dask"]) == []
     assert json.loads((outs["dask"] / "summary.json").read_text())["positions"] > 0
+
+
+def test_cli_workers_need_the_dask_engine(tmp_path, capsys):
+    from vesseltrack.cli import main
+
+    csv = tmp_path / "in.csv"
+    csv.write_text("mmsi,timestamp,lat,lon\n", encoding="utf-8")
+    assert main(["score", str(csv), "--out", str(tmp_path / "out"), "--workers", "2"]) == 2
+    assert "--engine dask" in capsys.readouterr().err

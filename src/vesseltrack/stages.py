@@ -19,6 +19,10 @@ fleet-wide ones from partial aggregates:
 5. :func:`vessel_stage` (per partition): context, port visits, gaps, loitering (given the
    encounters), spoofing, voyages and voyage features.
 6. :func:`merge`: the partitions' results as one :class:`Detected`, in the order one partition gives.
+
+Every partition pays the stages' fixed costs again (each detector conforms its events table to
+schema.EVENTS, tenths of a second per call whatever its length), so partitions should be large:
+one per worker for a table in memory, one per store bucket (millions of positions) for a store.
 """
 
 from __future__ import annotations

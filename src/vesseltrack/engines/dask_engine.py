@@ -114,6 +114,7 @@ def detect(client: Any, sources: Sequence[Any], config: Config, gaz: zones.Gazet
 
     n = len(sources)
     parts = client.map(load, list(sources), pure=False) if load is not None else client.scatter(list(sources))
+    gaz = client.scatter(gaz, broadcast=True)  # once to every worker, not once per task
     tr = client.map(stages.tracks_stage, parts, config=config, gaz=gaz, pure=False)
     pa = client.map(stages.partials, tr, pure=False)
     agg = client.submit(stages.combine_fleet, pa, gaz, known, pure=False)
@@ -139,16 +140,18 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, client: An
             partitions: int | None = None, gazetteer: zones.Gazetteer | None = None, model: Any = None,
             stop_areas: stopareas.StopAreas | None = None, listed: pd.DataFrame | None = None,
             progress: Progress | None = None):
-    """pipeline.analyse on Dask: ``positions`` split into ``partitions`` by vessel bucket (default 4
-    per worker), detected on ``client``'s cluster, scored here. The same Result."""
+    """pipeline.analyse on Dask: ``positions`` split into ``partitions`` by vessel bucket (default one per
+    worker: every partition has a fixed cost, see stages.py), detected on ``client``'s cluster, scored
+    here. The same Result."""
     from vesseltrack import pipeline
 
     config = config or Config()
     gaz = gazetteer or zones.build_gazetteer(config.zone_files, replace=config.replace_ports)
     if stop_areas is None and config.stop_areas_file:
         stop_areas = stopareas.load(config.stop_areas_file)
-    n = partitions or 4 * _n_workers(client)
-    d = detect(client, split(positions, n), config, gaz, known=stop_areas, progress=progress)
+    n = partitions or _n_workers(client)
+    parts = [p for p in split(positions, n) if len(p)] or [positions]  # results do not depend on the partitioning
+    d = detect(client, parts, config, gaz, known=stop_areas, progress=progress)
     return pipeline.conclude(d, config, model=model, progress=progress, listed=listed)
 
 
@@ -161,7 +164,7 @@ def run(inputs: Sequence[str | Path] | str | Path, config: Config, *, workers: i
         scheduler: str | None = None, partitions: int | None = None, client: Any = None,
         progress: Progress | None = None):
     """pipeline.run on Dask: the same Result as the local engine. ``inputs``: files (read here,
-    then split by vessel bucket into ``partitions``, default 4 per worker) or one store directory
+    then split by vessel bucket into ``partitions``, default one per worker) or one store directory
     (one partition per bucket, read on the workers). ``client``: an existing distributed Client
     (default: connect to ``scheduler``, else start a LocalCluster of ``workers``)."""
     from vesseltrack import pipeline, watchlist
@@ -189,8 +192,11 @@ def run(inputs: Sequence[str | Path] | str | Path, config: Config, *, workers: i
             def load(b: int) -> pd.DataFrame:
                 return read_bucket(root, b, manifest)
 
-            d = detect(client, list(range(int(manifest["n_buckets"]))), config, gaz, load=load, known=known,
-                       progress=progress)
+            n_buckets = int(manifest["n_buckets"])
+            held = manifest.get("buckets")  # the buckets that hold positions, by zero-padded number
+            width = len(str(n_buckets - 1))
+            buckets = [b for b in range(n_buckets) if not isinstance(held, dict) or f"{b:0{width}d}" in held]
+            d = detect(client, list(buckets) or [0], config, gaz, load=load, known=known, progress=progress)
             read_rejects = _store_api("read_rejects")
             rejects = read_rejects(root, manifest) if read_rejects is not None else schema.empty(schema.REJECTS)
             rows = manifest.get("counts", {})
