@@ -68,19 +68,6 @@ def test_dask_engine_writes_the_local_engines_files(scenario, local, client, n_p
     assert res.positions.equals(local[0].positions)
 
 
-def test_dask_engine_on_a_one_worker_process_cluster(scenario, local, tmp_path):
-    """Worker processes: every stage's inputs and outputs travel pickled between processes."""
-    pytest.importorskip("dask")
-    distributed = pytest.importorskip("distributed")
-    from vesseltrack.engines import dask_engine
-
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0") as c:
-        with distributed.Client(c) as cl:
-            res = dask_engine.analyse(scenario.positions, CONFIG, client=cl, partitions=3)
-    export.write_outputs(tmp_path, res.tables(), res.summary)
-    assert _same_files(local[1], tmp_path) == []
-
-
 def _steps(positions):
     positions = tracks.sort_positions(positions)
     return tracks.add_steps(positions, segment_gap_h=Config().gap_params.min_gap_h)
@@ -136,14 +123,16 @@ def test_workers_without_the_dask_engine_is_an_error(tmp_path):
         pipeline.run([tmp_path / "x.csv"], engine="spark")
 
 
-def test_cli_score_with_the_dask_engine(tmp_path, scenario, client):
-    """score --engine dask --scheduler ADDRESS on a CSV: the local engine's files."""
+def test_cli_score_with_the_dask_engine_on_a_worker_process(tmp_path, scenario):
+    """score --engine dask --workers 1 on a CSV: the local engine's files, from a LocalCluster of one
+    worker process (every stage's inputs and outputs travel pickled between processes)."""
+    pytest.importorskip("distributed")
     from vesseltrack.cli import main
 
     csv = tmp_path / "in.csv"
     scenario.positions.head(3000).to_csv(csv, index=False)
     outs = {}
-    for engine, extra in (("local", []), ("dask", ["--scheduler", client.scheduler.address])):
+    for engine, extra in (("local", []), ("dask", ["--workers", "1"])):
         out = tmp_path / engine
         assert main(["score", str(csv), "--out", str(out), "--quiet", "--engine", engine, *extra]) == 0
         outs[engine] = out
