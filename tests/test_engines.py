@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 
-from vesseltrack import export, pipeline, reception, stages, stopareas, store, tracks, zones
+from vesseltrack import export, pipeline, stages, store, zones
 from vesseltrack.config import Config
 from vesseltrack.errors import ConfigError
 
@@ -66,32 +65,6 @@ def test_dask_engine_writes_the_local_engines_files(scenario, local, client, n_p
     export.write_outputs(tmp_path, res.tables(), res.summary)
     assert _same_files(local[1], tmp_path) == []
     assert res.positions.equals(local[0].positions)
-
-
-def _steps(positions):
-    positions = tracks.sort_positions(positions)
-    return tracks.add_steps(positions, segment_gap_h=Config().gap_params.min_gap_h)
-
-
-@pytest.mark.parametrize("n_partitions", [2, 3, 7])
-def test_partial_aggregates_combine_to_the_whole_tables(scenario, n_partitions):
-    """Stop areas and the reception map from the partials of any partitioning by vessel are the
-    whole table's, exactly (not within a tolerance)."""
-    from vesseltrack.engines.dask_engine import split
-
-    steps = _steps(scenario.positions)
-    gaz = zones.build_gazetteer()
-    whole_areas = stopareas.learn(steps, gaz)
-    whole_map = reception.build_reception(steps)
-    parts = [_steps(p) for p in split(scenario.positions, n_partitions)]
-    areas = stopareas.combine_partials([stopareas.learn_partial(p) for p in parts], gaz)
-    rmap = reception.combine([reception.partial(p) for p in parts])
-    assert len(whole_areas) > 0
-    assert areas.areas.equals(whole_areas.areas) and areas.cells.equals(whole_areas.cells)
-    assert rmap.table.equals(whole_map.table)
-    assert rmap.fleet_hours == whole_map.fleet_hours
-    for name in ("fleet_rate", "silence_keys", "silence_all", "heard_keys", "heard_cum"):
-        assert np.array_equal(getattr(rmap, name), getattr(whole_map, name)), name
 
 
 def test_split_keeps_each_vessel_whole_in_its_bucket(scenario):
