@@ -199,7 +199,7 @@ def run(inputs: Sequence[str | Path] | str | Path, config: Config, *, workers: i
             d = detect(client, list(buckets) or [0], config, gaz, load=load, known=known, progress=progress)
             read_rejects = _store_api("read_rejects")
             rejects = read_rejects(root, manifest) if read_rejects is not None else schema.empty(schema.REJECTS)
-            rows = manifest.get("counts", {})
+            rows = manifest.get("rows", {})  # the row accounting of its inputs (store.load gives the same)
             result = pipeline.conclude(d, config, model=model, progress=progress, listed=listed)
         else:
             positions, got, paths = pipeline._ingest(paths, config, progress)
