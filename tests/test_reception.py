@@ -70,3 +70,38 @@ def test_cell_ids_match_floor_division_and_mark_nan():
     want = np.full(len(lat), -1)
     want[ok] = iy[ok].astype(np.int64) * 720 + np.clip(ix[ok].astype(np.int64), 0, 719)
     assert np.array_equal(got, want)
+
+
+@pytest.fixture(scope="module")
+def sim_steps():
+    from vesseltrack import scenarios, tracks
+
+    pos = scenarios.generate(3, n_vessels=30, days=6).positions
+    return add_steps(tracks.sort_positions(pos), segment_gap_h=6.0)
+
+
+@pytest.mark.parametrize("n_parts", [2, 3, 7])
+def test_partials_of_any_partitioning_combine_to_the_whole_tables_map(sim_steps, n_parts):
+    """reception.partial per partition of the vessels, then combine: exactly build_reception's map."""
+    from vesseltrack import reception
+    from vesseltrack.store import bucket_of
+
+    whole = build_reception(sim_steps)
+    b = bucket_of(sim_steps["mmsi"].to_numpy(), n_parts)
+    parts = [reception.partial(sim_steps[b == i].reset_index(drop=True)) for i in range(n_parts)]
+    got = reception.combine(parts[::-1])
+    assert len(whole.table) > 0 and len(whole.silence_keys) > 0
+    assert got.table.equals(whole.table)
+    assert got.fleet_hours == whole.fleet_hours
+    for name in ("fleet_rate", "silence_keys", "silence_all", "heard_keys", "heard_cum"):
+        assert np.array_equal(getattr(got, name), getattr(whole, name)), name
+
+
+def test_combine_needs_partials_of_one_grid():
+    from vesseltrack import reception
+
+    steps = add_steps(make_positions(track(1, "2024-01-01", 30)), segment_gap_h=6.0)
+    with pytest.raises(ValueError, match="at least one"):
+        reception.combine([])
+    with pytest.raises(ValueError, match="different cell sizes"):
+        reception.combine([reception.partial(steps), reception.partial(steps, cell_deg=1.0)])

@@ -136,3 +136,35 @@ def test_learnt_berths_are_port_calls_and_anchorages_are_not(gaz):
     assert (
         vgaz.zones.iloc[: len(gaz.zones)]["port"] == gaz.zones["port"]
     ).all()  # the gazetteer's zones keep their index
+
+
+@pytest.fixture(scope="module")
+def sim_steps():
+    """Steps of a simulated week of traffic (berths, anchorages, many vessels)."""
+    from vesseltrack import scenarios, tracks
+
+    pos = scenarios.generate(3, n_vessels=30, days=6).positions
+    return tracks.add_steps(tracks.sort_positions(pos), segment_gap_h=6.0)
+
+
+@pytest.mark.parametrize("n_parts", [2, 3, 7])
+def test_partials_of_any_partitioning_combine_to_the_areas_learnt_from_the_whole(sim_steps, n_parts):
+    """learn_partial per partition of the vessels (whole vessels each), then combine_partials: exactly
+    the areas learn() finds in the whole table (same cells, ids, kinds, names and centres, bit for bit)."""
+    from vesseltrack.store import bucket_of
+
+    gaz = zones.build_gazetteer()
+    whole = stopareas.learn(sim_steps, gaz)
+    b = bucket_of(sim_steps["mmsi"].to_numpy(), n_parts)
+    parts = [stopareas.learn_partial(sim_steps[b == i].reset_index(drop=True)) for i in range(n_parts)]
+    got = stopareas.combine_partials(parts[::-1], gaz)  # the order of the partials does not matter either
+    assert len(whole) > 0
+    assert got.cells.equals(whole.cells) and got.areas.equals(whole.areas)
+
+
+def test_a_partial_has_one_row_per_cell_and_vessel(sim_steps):
+    p = stopareas.learn_partial(sim_steps)
+    assert not p.duplicated(["key", "mmsi"]).any()
+    assert p[["key", "mmsi"]].equals(p[["key", "mmsi"]].sort_values(["key", "mmsi"]).reset_index(drop=True))
+    assert int(p["n"].sum()) == int(stopareas.stopped(sim_steps).sum())
+    assert (p["moored"] + p["anchored"] <= p["n"]).all()

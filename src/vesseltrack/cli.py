@@ -16,6 +16,7 @@ from typing import Any
 
 from vesseltrack.config import Config
 from vesseltrack.detect.params import ENCOUNTER_PRESETS, PRESETS, WINDOW_H, EncounterParams, GapParams
+from vesseltrack.engines import ENGINES
 from vesseltrack.errors import ConfigError, InputError, VesselTrackError
 from vesseltrack.products import PRODUCTS
 
@@ -164,7 +165,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     from vesseltrack.outdir import ResultsFolder
 
     results = ResultsFolder(args.out)  # a bad --out fails before any data is read; cleans up killed runs
-    result = pipeline.run(args.inputs, config, progress=_progress(args.quiet))
+    result = pipeline.run(args.inputs, config, progress=_progress(args.quiet), engine=args.engine,
+                          workers=args.workers, scheduler=args.scheduler)
     _warn(result.summary)
     geo: list[Path] = []
     cases: list[Path] = []
@@ -574,6 +576,26 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="also write a case file (one self-contained HTML page: reasons, identity, timeline, map, cargo, "
         "watchlist, parameters) for each of the top N alerts into --out/cases/ (e.g. --case-files 5)",
+    )
+    s.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="local",
+        help="where to run: local (this process, the default) or dask (a Dask cluster, same results; needs the dask "
+        "extra: pip install 'vesseltrack[dask]') (e.g. --engine dask --workers 2)",
+    )
+    s.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="with --engine dask: start a local Dask cluster of N single-threaded workers (default: the CPU count; "
+        "e.g. --workers 2)",
+    )
+    s.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with --engine dask: run on the Dask scheduler at ADDRESS instead of a local cluster "
+        "(e.g. --scheduler tcp://host:8786)",
     )
     s.set_defaults(func=cmd_score)
 

@@ -19,17 +19,15 @@ import pandas as pd
 
 import vesseltrack
 from vesseltrack import alerts as alerts_mod
-from vesseltrack import cargo, explain, features, ingest, schema, stopareas, store, tracks, watchlist, zones
+from vesseltrack import cargo, explain, features, ingest, schema, stages, stopareas, store, watchlist, zones
 from vesseltrack.config import Config
-from vesseltrack.detect import encounters, identity, loitering
-from vesseltrack.detect import events as ev
-from vesseltrack.detect.gaps import GapParams, detect_gaps
-from vesseltrack.detect.ports import port_visit_events, visit_runs
+from vesseltrack.engines import ENGINES
 from vesseltrack.errors import ConfigError
 from vesseltrack.model_io import ScoringModel, load_model
-from vesseltrack.reception import build_reception
 from vesseltrack.scoring import MIN_ROWS, apply_scorer, fit_scorer, noisy_or
-from vesseltrack.voyages import build_voyages, voyage_of
+from vesseltrack.stages import Detected
+
+__all__ = ["Config", "Detected", "Progress", "Result", "analyse", "conclude", "detect", "fit_model", "run", "train"]
 
 Progress = Callable[[str], None]
 
@@ -57,9 +55,7 @@ class Result:
         return out
 
 
-def _n_vessels(positions: pd.DataFrame) -> int:
-    """Vessels in a table sorted by (mmsi, timestamp), as detect() leaves it: runs, not a hash."""
-    return int(tracks.vessel_starts(positions["mmsi"].to_numpy()).sum())
+_n_vessels = stages.n_vessels
 
 
 def _say(progress: Progress | None, msg: str) -> None:
@@ -88,10 +84,28 @@ def _ingest(inputs, config: Config, progress: Progress | None):
 
 
 def run(
-    inputs: Sequence[str | Path] | str | Path, config: Config | None = None, *, progress: Progress | None = None
+    inputs: Sequence[str | Path] | str | Path, config: Config | None = None, *, progress: Progress | None = None,
+    engine: str = "local", workers: int | None = None, scheduler: str | None = None,
 ) -> Result:
-    """Read AIS files and analyse them: the whole batch-scoring job."""
+    """Read AIS files and analyse them: the whole batch-scoring job.
+
+    ``engine``: ``local`` (this process) or ``dask`` (engines/dask_engine.py: a LocalCluster of
+    ``workers`` single-threaded workers, or the Dask scheduler at ``scheduler``); same results.
+    """
     config = config or Config()
+    if engine not in ENGINES:
+        raise ConfigError(
+            f"engine {engine!r} is unknown; expected one of {list(ENGINES)}; pick one with --engine"
+        )
+    if engine == "local" and (workers is not None or scheduler):
+        raise ConfigError(
+            f"--workers and --scheduler are options of the dask engine; received them with engine {engine!r}; "
+            "add --engine dask or drop them"
+        )
+    if engine == "dask":
+        from vesseltrack.engines import dask_engine
+
+        return dask_engine.run(inputs, config, workers=workers, scheduler=scheduler, progress=progress)
     gaz = zones.build_gazetteer(config.zone_files, replace=config.replace_ports)  # fail fast on bad zone files
     model = load_model(config.model_path) if config.model_path else None
     known = stopareas.load(config.stop_areas_file) if config.stop_areas_file else None  # fail fast on a bad file
@@ -105,71 +119,17 @@ def run(
     return result
 
 
-@dataclass
-class Detected:
-    """What the detection stages produce, before scoring."""
-
-    positions: pd.DataFrame
-    events: pd.DataFrame
-    voyages: pd.DataFrame      # identity + feature columns
-    gaz: zones.Gazetteer
-    gap_params: GapParams
-    stop_areas: stopareas.StopAreas = field(default_factory=stopareas.empty)
-
-
 def detect(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer, progress: Progress | None = None,
            stop_areas: stopareas.StopAreas | None = None) -> Detected:
-    """Identity split, tracks, zones and context, every detector, voyages and voyage features.
+    """Identity split, tracks, zones and context, every detector, voyages and voyage features
+    (stages.py: the stage functions every engine schedules, here over one partition).
 
     ``stop_areas``: known berths and anchorages (default: read from ``config.stop_areas_file`` when
     set), combined with those learnt from ``positions``.
     """
-    positions = tracks.sort_positions(positions)
-    flags = identity.vessel_identity_flags(positions, gaz)
-    gap_params = config.gap_params
-    steps = tracks.add_steps(positions, segment_gap_h=gap_params.min_gap_h)
-    split, clashes = identity.split_identity_clashes(positions, steps=steps)
-    if len(clashes):  # tracks change only when an MMSI was split: then sort and step again
-        positions = tracks.sort_positions(split.assign(mmsi=split.pop("track_id").astype("int32")))
-        steps = tracks.add_steps(positions, segment_gap_h=gap_params.min_gap_h)
-    del split
-    _say(progress, f"tracks: {len(positions):,} positions of {_n_vessels(positions):,} vessels"
-                   + (f" ({len(clashes)} MMSIs shared by two ships, split)" if len(clashes) else ""))
-
-    zone = zones.assign_zone(steps["lat"].to_numpy(), steps["lon"].to_numpy(), gaz)
-    areas = stopareas.learn(steps, gaz)
     if stop_areas is None and config.stop_areas_file:
         stop_areas = stopareas.load(config.stop_areas_file)
-    if stop_areas is not None:
-        areas = stopareas.combine(areas, stop_areas)
-    steps["context"], area = stopareas.position_context(steps["lat"].to_numpy(), steps["lon"].to_numpy(), zone, areas)
-    _say(progress, f"context: {len(areas):,} stop areas (berths, anchorages, marinas)")
-    vzone, vgaz = stopareas.visit_zones(zone, area, gaz, areas)  # port calls at learnt berths too
-    del area
-    runs = visit_runs(steps, vzone, min_visit_h=config.min_visit_h)
-    del vzone
-    visits = port_visit_events(steps, runs, vgaz)
-    visits["context"] = np.where(visits["port"].isin(gaz.names), "port", "berth").astype(object)
-    rmap = build_reception(steps)
-    gaps = detect_gaps(steps, gaz, zone=zone, reception=rmap, params=gap_params, stop_areas=areas)
-    del rmap, zone
-    enc_stats: dict = {}
-    enc = encounters.detect_encounters(steps, gaz, params=config.encounter_preset, stop_areas=areas, stats=enc_stats)
-    if len(enc_stats["crowds"]):  # packed beyond any real meeting: said, not counted as encounters
-        _say(progress, f"encounters: {encounters.crowd_summary(enc_stats['crowds'])}")
-    loit = loitering.detect_loitering(steps, gaz, encounters=enc, stop_areas=areas)
-    spoof = identity.detect_spoofing(steps)
-    _say(progress, f"detect: {len(gaps):,} gaps, {len(visits):,} port visits, {len(enc):,} encounters, "
-                   f"{len(loit):,} loitering, {len(spoof):,} spoofing, {len(clashes):,} identity clashes")
-
-    voy = build_voyages(steps, runs.start_idx, runs.zone, vgaz)
-    events = ev.concat([gaps, visits, enc, loit, spoof, clashes])
-    events["voyage_id"] = voyage_of(events, voy.table)
-    feats = features.voyage_features(steps, voy, events, set(gaz.names[gaz.sensitive]), flags)
-    voyages = pd.concat([voy.table.assign(population=features.voyage_population(steps, voy)), feats], axis=1)
-    voyages["identity_issues"] = features.identity_issues(voyages["mmsi"].to_numpy(), flags)
-    voyages["identity_changes_detail"] = features.identity_changes_detail(voyages["mmsi"].to_numpy(), flags)  # reasons
-    return Detected(positions, events, voyages, gaz, gap_params, areas)
+    return stages.detect_local(positions, config, gaz, progress, known=stop_areas)
 
 
 def fit_model(d: Detected, config: Config) -> ScoringModel:
@@ -217,7 +177,15 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, gazetteer:
     """
     config = config or Config()
     gaz = gazetteer or zones.build_gazetteer(config.zone_files, replace=config.replace_ports)
-    d = detect(positions, config, gaz, progress, stop_areas=stop_areas)
+    return conclude(detect(positions, config, gaz, progress, stop_areas=stop_areas), config, model=model,
+                    progress=progress, listed=listed)
+
+
+def conclude(d: Detected, config: Config, *, model: ScoringModel | None = None, progress: Progress | None = None,
+             listed: pd.DataFrame | None = None) -> Result:
+    """Score what :func:`detect` (or an engine) found, select alerts, estimate cargo and flows and
+    screen the watchlist: the rest of :func:`analyse`."""
+    gaz = d.gaz
     model = model or fit_model(d, config)
     events, voyages = d.events, d.voyages
     sensitive_names = set(gaz.names[gaz.sensitive])

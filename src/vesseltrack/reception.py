@@ -24,6 +24,7 @@ The map also keeps the mean reporting rate per cell and class (``reception_*_per
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -147,81 +148,134 @@ class ReceptionMap:
         return np.where(ok, t["rate_per_h"].to_numpy()[pos], fallback)
 
 
-def _run_sums(key: np.ndarray, weights: list) -> tuple[np.ndarray, list[np.ndarray]]:
-    """(key of each run of equal consecutive keys, per-run sums of each weight array); a weight
-    of None counts the rows of each run."""
-    if len(key) == 0:
-        return key, [np.zeros(0) for _ in weights]
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    sums = [
-        np.diff(np.r_[starts, len(key)]).astype(float) if w is None else np.add.reduceat(w, starts) for w in weights
-    ]
-    return key[starts], sums
+@dataclass
+class ReceptionPartial:
+    """What one partition (whole vessels) contributes to the reception map, in integers, so that
+    :func:`combine` gives the same map for any partitioning of the vessels (sums of integers do not
+    depend on their order; sums of floats would)."""
+
+    cell_deg: float
+    max_step_h: float
+    #: per (cell * 2 + class), sorted: steps counted, vessel-time spent and time spent staying (us)
+    step_key: np.ndarray
+    n_steps: np.ndarray
+    hours_us: np.ndarray
+    stay_us: np.ndarray
+    #: silences >= SILENCE_MIN_S: (cell * 2 + class) << 32 | duration in seconds (unsorted)
+    silence_keys: np.ndarray
+    #: reports per (cell << 24 | hours since the epoch), sorted keys and their counts
+    heard_key: np.ndarray
+    heard_n: np.ndarray
 
 
-def build_reception(steps: pd.DataFrame, *, cell_deg: float = DEFAULT_CELL_DEG, max_step_h: float = DEFAULT_MAX_STEP_H,
-                    min_steps: int = DEFAULT_MIN_STEPS) -> ReceptionMap:
-    """Reception map from (mmsi, timestamp)-sorted positions with schema.STEPS columns."""
+def _sum_by_key(key: np.ndarray, values: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Distinct keys (sorted) and the int64 sums of each of ``values`` per key (exact)."""
+    inv, uk = pd.factorize(key, sort=True)  # hash-based, then only the distinct keys are sorted
+    out = []
+    for v in values:
+        acc = np.zeros(len(uk), dtype=np.int64)
+        np.add.at(acc, inv, v.astype(np.int64))
+        out.append(acc)
+    return np.asarray(uk, dtype=np.int64), out
+
+
+def partial(steps: pd.DataFrame, *, cell_deg: float = DEFAULT_CELL_DEG,
+            max_step_h: float = DEFAULT_MAX_STEP_H) -> ReceptionPartial:
+    """The reception partial aggregate of (mmsi, timestamp)-sorted positions with schema.STEPS
+    columns (whole vessels: a partition of the fleet by vessel)."""
     cell = cell_ids(steps["lat"].to_numpy(), steps["lon"].to_numpy(), cell_deg)
     cls = class_codes(steps["ais_class"]).astype(np.int8)
     dt_s = steps["dt_s"].to_numpy()
     ts = steps["timestamp"].array.asi8
+    max_us = int(round(max_step_h * 3.6e9))
     # every step is vessel time spent in the cell it starts from (capped: a long silence may be
     # spent elsewhere); the mean reporting rate counts only steps that stay in their cell. Per block
     # of rows (small scratch arrays): a vessel's consecutive steps mostly share a key, so runs of
-    # equal keys are summed first (sequential) and only the runs' keys are hashed below.
+    # equal keys are summed first and only the runs' keys are hashed below.
     step_keys, step_sums = [], []
     hour_keys, hour_counts = [], []
     for s in range(0, len(cell), BLOCK_ROWS):
         e = min(s + BLOCK_ROWS, len(cell))
         i = np.arange(max(s, 1), e)
-        i = i[dt_s[i] > 0]  # the step into report i starts at report i - 1
+        i = i[dt_s[i] > 0]  # the step into report i starts at report i - 1 (never a vessel's first)
         c0, c1 = cell[i - 1], cell[i]
-        dt_h = dt_s[i] / 3600.0
-        counted = (c1 == c0) & (dt_h <= max_step_h)
-        k, sums = _run_sums(
-            c0 * 2 + cls[i - 1], [counted.astype(float), np.minimum(dt_h, max_step_h), np.where(counted, dt_h, 0.0)]
-        )
+        dt_us = (ts[i] - ts[i - 1]) // 1000
+        counted = (c1 == c0) & (dt_us <= max_us)
+        k, sums = _run_sums_int(c0 * 2 + cls[i - 1],
+                                [counted.astype(np.int64), np.minimum(dt_us, max_us), np.where(counted, dt_us, 0)])
         step_keys.append(k)
         step_sums.append(sums)
         # reports per (cell, hour), for "others heard during a gap"
         cb = cell[s:e]
         hk = (cb << 24) | (ts[s:e] // 3_600_000_000_000)
-        k, (n,) = _run_sums(hk[cb >= 0], [None])
+        k, (n,) = _run_sums_int(hk[cb >= 0], [None])
         hour_keys.append(k)
         hour_counts.append(n)
-    run_key = np.concatenate(step_keys) if step_keys else np.empty(0, np.int64)
-    inv, uk = pd.factorize(run_key, sort=True)  # hash-based, then only the distinct keys are sorted
-    n_steps, hours, stay_hours = (
-        np.bincount(
-            inv, weights=np.concatenate([b[j] for b in step_sums]) if step_sums else np.empty(0), minlength=len(uk)
-        )
-        for j in range(3)
+    e64 = np.empty(0, np.int64)
+    step_key, (n_steps, hours_us, stay_us) = _sum_by_key(
+        np.concatenate(step_keys) if step_keys else e64,
+        [np.concatenate([b[j] for b in step_sums]) if step_sums else e64 for j in range(3)],
     )
-    table = pd.DataFrame({"cell": uk // 2, "ais_class": uk % 2, "steps": n_steps.astype(np.int64), "hours": hours,
-                          "rate_per_h": np.divide(n_steps, stay_hours, out=np.zeros(len(uk)), where=stay_hours > 0)})
-    fleet = np.zeros(2)
-    for c in (0, 1):  # two classes, not a loop over data
-        m = table["ais_class"].to_numpy() == c
-        h = stay_hours[m].sum()
-        fleet[c] = n_steps[m].sum() / h if h > 0 else 0.0
-    if fleet[1] == 0:
-        fleet[1] = fleet[0]
+    heard_key, (heard_n,) = _sum_by_key(np.concatenate(hour_keys) if hour_keys else e64,
+                                        [np.concatenate(hour_counts) if hour_counts else e64])
     # silences, attributed to the cell and class of the report they start from
     sil = np.flatnonzero(dt_s[1:] >= SILENCE_MIN_S) + 1
     start = sil - 1
     dur = np.minimum(dt_s[sil], (1 << 32) - 1).astype(np.int64)
-    skeys = np.sort(((cell[start] * 2 + cls[start]) << 32) | dur)
-    # reports per (cell, hour): the blocks' run counts, hashed, then the few keys sorted
-    run_key = np.concatenate(hour_keys) if hour_keys else np.empty(0, np.int64)
-    inv, heard_keys = pd.factorize(run_key, sort=True)
-    run_n = np.concatenate(hour_counts) if hour_counts else np.empty(0)
-    heard_cum = np.concatenate(
-        [[0], np.cumsum(np.bincount(inv, weights=run_n, minlength=len(heard_keys)).astype(np.int64))]
+    skeys = ((cell[start] * 2 + cls[start]) << 32) | dur
+    return ReceptionPartial(cell_deg=cell_deg, max_step_h=max_step_h, step_key=step_key, n_steps=n_steps,
+                            hours_us=hours_us, stay_us=stay_us, silence_keys=skeys, heard_key=heard_key,
+                            heard_n=heard_n)
+
+
+def _run_sums_int(key: np.ndarray, weights: list) -> tuple[np.ndarray, list[np.ndarray]]:
+    """(key of each run of equal consecutive keys, per-run int64 sums of each weight array); a
+    weight of None counts the rows of each run."""
+    if len(key) == 0:
+        return key, [np.zeros(0, np.int64) for _ in weights]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    sums = [np.diff(np.r_[starts, len(key)]) if w is None else np.add.reduceat(w.astype(np.int64), starts)
+            for w in weights]
+    return key[starts], sums
+
+
+def combine(parts: Sequence[ReceptionPartial], *, min_steps: int = DEFAULT_MIN_STEPS) -> ReceptionMap:
+    """The reception map of the vessels of all ``parts`` (partials of disjoint sets of vessels):
+    the same map whichever way the vessels were partitioned."""
+    if not parts:
+        raise ValueError("combine needs at least one reception partial")
+    cell_deg = parts[0].cell_deg
+    if any(p.cell_deg != cell_deg or p.max_step_h != parts[0].max_step_h for p in parts):
+        raise ValueError("reception partials with different cell sizes or step caps cannot be combined")
+    uk, (n_steps, hours_us, stay_us) = _sum_by_key(
+        np.concatenate([p.step_key for p in parts]),
+        [np.concatenate([getattr(p, c) for p in parts]) for c in ("n_steps", "hours_us", "stay_us")],
     )
+    hours = hours_us / 3.6e9
+    stay_hours = stay_us / 3.6e9
+    table = pd.DataFrame({"cell": uk // 2, "ais_class": uk % 2, "steps": n_steps, "hours": hours,
+                          "rate_per_h": np.divide(n_steps, stay_hours, out=np.zeros(len(uk)), where=stay_hours > 0)})
+    fleet = np.zeros(2)
+    for c in (0, 1):  # two classes, not a loop over data
+        m = table["ais_class"].to_numpy() == c
+        h = int(stay_us[m].sum(dtype=object)) / 3.6e9  # Python ints: no overflow, exact
+        fleet[c] = int(n_steps[m].sum()) / h if h > 0 else 0.0
+    if fleet[1] == 0:
+        fleet[1] = fleet[0]
+    skeys = np.sort(np.concatenate([p.silence_keys for p in parts]))
+    heard_keys, (heard_n,) = _sum_by_key(np.concatenate([p.heard_key for p in parts]),
+                                         [np.concatenate([p.heard_n for p in parts])])
     return ReceptionMap(cell_deg=cell_deg, table=table, fleet_rate=fleet, min_steps=min_steps,
-                        silence_keys=skeys, silence_all=np.sort(dur), fleet_hours=float(hours.sum()),
-                        heard_keys=heard_keys, heard_cum=heard_cum)
+                        silence_keys=skeys, silence_all=np.sort(skeys & ((1 << 32) - 1)),
+                        fleet_hours=int(hours_us.sum(dtype=object)) / 3.6e9,
+                        heard_keys=heard_keys, heard_cum=np.concatenate([[0], np.cumsum(heard_n)]).astype(np.int64))
+
+
+def build_reception(steps: pd.DataFrame, *, cell_deg: float = DEFAULT_CELL_DEG, max_step_h: float = DEFAULT_MAX_STEP_H,
+                    min_steps: int = DEFAULT_MIN_STEPS) -> ReceptionMap:
+    """Reception map from (mmsi, timestamp)-sorted positions with schema.STEPS columns: the
+    :func:`combine` of one :func:`partial` (an engine combines the partials of its partitions)."""
+    return combine([partial(steps, cell_deg=cell_deg, max_step_h=max_step_h)], min_steps=min_steps)
 
 
 def gap_reception(steps: pd.DataFrame, start_idx: np.ndarray, end_idx: np.ndarray, end_ns: np.ndarray,

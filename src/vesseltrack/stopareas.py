@@ -319,62 +319,84 @@ def _area_names(clat: np.ndarray, clon: np.ndarray, gaz) -> np.ndarray:
     return name
 
 
-def learn(
-    steps: pd.DataFrame, gaz=None, *, cell_m: float = DEFAULT_CELL_M, min_vessels: int = DEFAULT_MIN_VESSELS
-) -> StopAreas:
-    """Stop areas from (mmsi, timestamp)-sorted positions with schema.STEPS columns.
-
-    ``gaz``: a zones.Gazetteer to name areas after (None: unnamed). Vectorised over the fleet:
-    repeated stops of one vessel in one cell are collapsed by runs before any hashing.
-    """
-    if cell_m <= 0 or min_vessels < 1:
-        raise ConfigError(
-            f"stop areas need cell_m > 0 and min_vessels >= 1; received cell_m={cell_m}, min_vessels={min_vessels}; fix the parameters"  # noqa: E501
-        )
+def learn_partial(steps: pd.DataFrame, *, cell_m: float = DEFAULT_CELL_M) -> pd.DataFrame:
+    """What the vessels of ``steps`` ((mmsi, timestamp)-sorted, schema.STEPS columns; whole vessels)
+    contribute to the stop areas: one row per (cell ``key``, ``mmsi``) where the vessel stopped,
+    sorted by (key, mmsi), with ``leisure`` (1 when the vessel's first stop there was a pleasure
+    craft or class B report), the stopped reports ``n`` there, ``moored`` and ``anchored`` among
+    them, and the sums of their ``lat`` and ``lon`` (in the vessel's time order). The rows of one
+    vessel depend on that vessel alone, so any partitioning of the fleet by vessel gives the same
+    rows (:func:`combine_partials`)."""
+    if cell_m <= 0:
+        raise ConfigError(f"stop areas need cell_m > 0; received cell_m={cell_m}; fix the parameter")
     s = np.flatnonzero(stopped(steps))
-    if len(s) == 0:
-        return empty(cell_m)
     lat = steps["lat"].to_numpy(dtype=float)[s]
     lon = steps["lon"].to_numpy(dtype=float)[s]
     iy, ix = cell_index(lat, lon, cell_m)
     key = _key(iy, ix)
     mmsi = steps["mmsi"].to_numpy()[s].astype(np.int64)
-    # collapse runs of one vessel in one cell (rows are sorted by vessel, then time)
-    new = np.r_[True, (key[1:] != key[:-1]) | (mmsi[1:] != mmsi[:-1])]
-    r = np.flatnonzero(new)
-    pairs = pd.DataFrame({"key": key[r], "mmsi": mmsi[r], "row": s[r]}).drop_duplicates(["key", "mmsi"])
+    # (key, mmsi) groups numbered in order of first appearance (rows are sorted by vessel, then time)
+    kc = pd.factorize(key)[0].astype(np.int64)
+    mc, um = pd.factorize(mmsi)
+    grp = pd.factorize(kc * len(um) + mc)[0]
+    n_grp = int(grp.max()) + 1 if len(grp) else 0
+    first = np.full(n_grp, len(grp), dtype=np.int64)
+    np.minimum.at(first, grp, np.arange(len(grp)))
+    row = s[first]
+    vt = steps["vessel_type"].to_numpy(dtype=float, na_value=np.nan)[row]
+    cls = steps["ais_class"].astype(object).to_numpy()[row]
+    status = steps["nav_status"].to_numpy(dtype=float, na_value=np.nan)[s]
+    out = pd.DataFrame({
+        "key": key[first], "mmsi": mmsi[first],
+        "leisure": ((vt == 36) | (vt == 37) | (cls == "B")).astype(np.int64),
+        "n": np.bincount(grp, minlength=n_grp).astype(np.int64),
+        "moored": np.bincount(grp, weights=(status == MOORED), minlength=n_grp).astype(np.int64),
+        "anchored": np.bincount(grp, weights=(status == AT_ANCHOR), minlength=n_grp).astype(np.int64),
+        "lat_sum": np.bincount(grp, weights=lat, minlength=n_grp),  # sequential: the vessel's time order
+        "lon_sum": np.bincount(grp, weights=lon, minlength=n_grp),
+    })
+    return out.sort_values(["key", "mmsi"], kind="stable").reset_index(drop=True)
+
+
+def combine_partials(parts: list[pd.DataFrame], gaz=None, *, cell_m: float = DEFAULT_CELL_M,
+                     min_vessels: int = DEFAULT_MIN_VESSELS) -> StopAreas:
+    """Stop areas from the :func:`learn_partial` rows of disjoint sets of vessels: the same areas
+    whichever way the fleet was partitioned (every sum is taken over rows sorted by (key, mmsi))."""
+    if cell_m <= 0 or min_vessels < 1:
+        raise ConfigError(
+            f"stop areas need cell_m > 0 and min_vessels >= 1; received cell_m={cell_m}, min_vessels={min_vessels}; fix the parameters"  # noqa: E501
+        )
+    pairs = pd.concat(parts, ignore_index=True) if len(parts) != 1 else parts[0]
+    if len(pairs) == 0:
+        return empty(cell_m)
+    if len(parts) != 1:
+        pairs = pairs.sort_values(["key", "mmsi"], kind="stable").reset_index(drop=True)
+    pkey = pairs["key"].to_numpy(np.int64)
     # distinct vessels stopped in each cell or its 8 neighbours (a quay that straddles a cell edge
     # still counts all its ships); a stop cell also needs stops of its own
-    py, px = _unkey(pairs["key"].to_numpy(np.int64))
+    py, px = _unkey(pkey)
     nk = _neighbour_keys(py, px, cell_m).ravel()
     near = pd.DataFrame({"key": nk, "mmsi": np.tile(pairs["mmsi"].to_numpy(), 9)}).drop_duplicates()
     per_cell = near.groupby("key", sort=True)["mmsi"].size()
     busy = per_cell.index.to_numpy(np.int64)[per_cell.to_numpy() >= min_vessels]
-    cells = np.intersect1d(busy, pairs["key"].to_numpy(np.int64))
+    cells = np.intersect1d(busy, pkey)
     if len(cells) == 0:
         return empty(cell_m)
     label = _components(cells, cell_m)
     # describe each area from the stopped reports and vessels in its cells
-    p = pairs[pairs["key"].isin(cells)]
+    p = pairs[np.isin(pkey, cells)]
     p_area = label[np.searchsorted(cells, p["key"].to_numpy())]
-    rows_in = np.flatnonzero(np.isin(key, cells))
-    area_of_row = label[np.searchsorted(cells, key[rows_in])]
-    status = steps["nav_status"].to_numpy(dtype=float, na_value=np.nan)[s][rows_in]
     n_area = int(label.max()) + 1
-    moored = np.bincount(area_of_row, weights=(status == MOORED), minlength=n_area)
-    anchored = np.bincount(area_of_row, weights=(status == AT_ANCHOR), minlength=n_area)
-    vt = steps["vessel_type"].to_numpy(dtype=float, na_value=np.nan)[p["row"].to_numpy()]
-    cls = steps["ais_class"].astype(object).to_numpy()[p["row"].to_numpy()]
-    leisure = ((vt == 36) | (vt == 37) | (cls == "B")).astype(float)
+
+    def per_area(col: str) -> np.ndarray:
+        return np.bincount(p_area, weights=p[col].to_numpy(dtype=float), minlength=n_area)
+
+    n_rows = np.maximum(per_area("n"), 1)
     n_ves = np.bincount(p_area, minlength=n_area)
-    leisure_share = np.bincount(p_area, weights=leisure, minlength=n_area) / np.maximum(n_ves, 1)
-    clat = np.bincount(area_of_row, weights=lat[rows_in], minlength=n_area) / np.maximum(
-        np.bincount(area_of_row, minlength=n_area), 1
-    )
-    clon = np.bincount(area_of_row, weights=lon[rows_in], minlength=n_area) / np.maximum(
-        np.bincount(area_of_row, minlength=n_area), 1
-    )
-    kind = _area_kind(leisure_share, moored, anchored, clat, clon)
+    leisure_share = per_area("leisure") / np.maximum(n_ves, 1)
+    clat = per_area("lat_sum") / n_rows
+    clon = per_area("lon_sum") / n_rows
+    kind = _area_kind(leisure_share, per_area("moored"), per_area("anchored"), clat, clon)
     name = _area_names(clat, clon, gaz)
     areas = pd.DataFrame(
         {
@@ -388,6 +410,21 @@ def learn(
         }
     )
     return StopAreas(pd.DataFrame({"key": cells, "area": label.astype(np.int64)}), areas, cell_m)
+
+
+def learn(
+    steps: pd.DataFrame, gaz=None, *, cell_m: float = DEFAULT_CELL_M, min_vessels: int = DEFAULT_MIN_VESSELS
+) -> StopAreas:
+    """Stop areas from (mmsi, timestamp)-sorted positions with schema.STEPS columns.
+
+    ``gaz``: a zones.Gazetteer to name areas after (None: unnamed). Vectorised over the fleet: the
+    :func:`combine_partials` of one :func:`learn_partial` (an engine combines its partitions').
+    """
+    if cell_m <= 0 or min_vessels < 1:
+        raise ConfigError(
+            f"stop areas need cell_m > 0 and min_vessels >= 1; received cell_m={cell_m}, min_vessels={min_vessels}; fix the parameters"  # noqa: E501
+        )
+    return combine_partials([learn_partial(steps, cell_m=cell_m)], gaz, cell_m=cell_m, min_vessels=min_vessels)
 
 
 def load(path: str | Path) -> StopAreas:

@@ -127,6 +127,55 @@ def reports_within(steps: pd.DataFrame, idx: np.ndarray, hours: float, *, before
     return past - idx
 
 
+@dataclass(frozen=True)
+class Fleet:
+    """What gap detection learns from the whole fleet, for an engine that runs it on a partition of
+    the vessels: the box holding all positions, the first and last timestamps (ns), and where and
+    when every open gap of the fleet starts (:func:`open_gap_starts` of each partition, combined)."""
+
+    box: tuple[float, float, float, float]  # lat_min, lat_max, lon_min, lon_max
+    t_min: int
+    t_max: int
+    open_mmsi: np.ndarray
+    open_lat: np.ndarray
+    open_lon: np.ndarray
+    open_t: np.ndarray
+
+
+def extent(steps: pd.DataFrame) -> tuple[float, float, float, float, int, int]:
+    """(lat_min, lat_max, lon_min, lon_max, t_min, t_max) of positions (a partition's part of :class:`Fleet`)."""
+    lat = steps["lat"].to_numpy()
+    lon = steps["lon"].to_numpy()
+    ts = steps["timestamp"].array.asi8
+    if len(ts) == 0:
+        return (np.nan, np.nan, np.nan, np.nan, np.iinfo(np.int64).max, np.iinfo(np.int64).min)
+    return (float(np.nanmin(lat)), float(np.nanmax(lat)), float(np.nanmin(lon)), float(np.nanmax(lon)),
+            int(ts.min()), int(ts.max()))
+
+
+def open_gap_starts(steps: pd.DataFrame, params: GapParams, end_ns: int) -> pd.DataFrame:
+    """(mmsi, lat, lon, t_ns) of the last report of every vessel silent until ``end_ns`` for longer
+    than the preset's shortest gap: where its open gap starts."""
+    last = np.flatnonzero(np.append(vessel_starts(steps["mmsi"].to_numpy())[1:], True)) if len(steps) else np.zeros(
+        0, dtype=np.int64)
+    ts = steps["timestamp"].array.asi8
+    last = last[(end_ns - ts[last]) > params.min_gap_h * 3600.0 * 1e9]
+    return pd.DataFrame({"mmsi": steps["mmsi"].to_numpy()[last].astype(np.int64), "lat": steps["lat"].to_numpy()[last],
+                         "lon": steps["lon"].to_numpy()[last], "t_ns": ts[last]})
+
+
+def fleet_of(extents: list[tuple], open_starts: list[pd.DataFrame]) -> Fleet:
+    """The :class:`Fleet` of partitions from their :func:`extent` and :func:`open_gap_starts`."""
+    e = np.array([x[:4] for x in extents], dtype=float)
+    o = pd.concat(open_starts, ignore_index=True) if open_starts else pd.DataFrame(
+        {"mmsi": [], "lat": [], "lon": [], "t_ns": []})
+    box = (float(np.fmin.reduce(e[:, 0])), float(np.fmax.reduce(e[:, 1])), float(np.fmin.reduce(e[:, 2])),
+           float(np.fmax.reduce(e[:, 3])))  # NaN-ignoring (an empty partition's extent is NaN)
+    return Fleet(box=box, t_min=min(int(x[4]) for x in extents), t_max=max(int(x[5]) for x in extents),
+                 open_mmsi=o["mmsi"].to_numpy(np.int64), open_lat=o["lat"].to_numpy(float),
+                 open_lon=o["lon"].to_numpy(float), open_t=o["t_ns"].to_numpy(np.int64))
+
+
 def detect_gaps(
     steps: pd.DataFrame,
     gaz: Gazetteer,
@@ -136,6 +185,7 @@ def detect_gaps(
     reception: ReceptionMap | None = None,
     params: GapParams | None = None,
     stop_areas: stopareas.StopAreas | None = None,
+    fleet: Fleet | None = None,
 ) -> pd.DataFrame:
     """Gap events from (mmsi, timestamp)-sorted positions with schema.STEPS columns.
 
@@ -151,12 +201,17 @@ def detect_gaps(
     ``stop_areas``: learnt berths and anchorages (a round trip back to one is in port). Positions'
     ``context`` (schema.STEP_CONTEXT, added by the pipeline) says where a gap starts and ends;
     without that column, port zones (from ``zone``) are ``port`` and everything else ``at sea``.
+    ``fleet``: when ``steps`` are some of the fleet's vessels (an engine's partition), the whole
+    fleet's extent and open gaps (:class:`Fleet`), so that the gaps are those of the whole run
+    (default: ``steps`` are the whole fleet).
     """
     params = params or GapParams()
     if len(steps) == 0:
         return ev.conform(pd.DataFrame())
     ts = steps["timestamp"].array.asi8
-    end_ns = ts.max() if data_end is None else pd.Timestamp(data_end).value
+    if fleet is None:
+        fleet = fleet_of([extent(steps)], [])
+    end_ns = fleet.t_max if data_end is None else pd.Timestamp(data_end).value
     s_idx, e_idx = _gap_ends(steps, params.min_gap_h * 3600.0, end_ns)
     closed = e_idx >= 0
     e = np.where(closed, e_idx, s_idx)  # the first report after, or the last before for an open gap
@@ -193,9 +248,9 @@ def detect_gaps(
             else {}
         ),
     )
-    _add_edge_reach_speed(out, steps, gaz, s_idx, e, closed, where)
+    _add_edge_reach_speed(out, steps, gaz, s_idx, e, closed, where, fleet.box)
     if reception is not None:
-        out["likely_dark"] = _likely_dark(out, steps, s_idx, closed, where, end_ns)
+        out["likely_dark"] = _likely_dark(out, steps, s_idx, closed, where, end_ns, fleet)
     for col, vals in satellite.gap_search(out).items():  # where to look in imagery (likely-dark gaps)
         out[col] = vals
     return out[_keep(out, params)].reset_index(drop=True)
@@ -302,7 +357,7 @@ def _gap_places(steps: pd.DataFrame, gaz: Gazetteer, s_idx: np.ndarray, e: np.nd
 
 
 def _add_edge_reach_speed(out: pd.DataFrame, steps: pd.DataFrame, gaz: Gazetteer, s_idx: np.ndarray, e: np.ndarray,
-                          closed: np.ndarray, where: _Places) -> None:
+                          closed: np.ndarray, where: _Places, box: tuple[float, float, float, float]) -> None:
     """Add to the gap rows ``out`` (in place): ``at_extent_edge``, the reach columns and ``implied_speed_kn``."""
     lat = steps["lat"].to_numpy()
     lon = steps["lon"].to_numpy()
@@ -311,8 +366,8 @@ def _add_edge_reach_speed(out: pd.DataFrame, steps: pd.DataFrame, gaz: Gazetteer
     sea0 = (where.ctx == stopareas.AT_SEA) | (where.ctx == stopareas.INLAND)
     sea1 = where.ctx_end == stopareas.AT_SEA
     out["at_extent_edge"] = pd.array(
-        (sea0 & (_edge_km(lat[s_idx], lon[s_idx], lat, lon) < EDGE_KM))
-        | (closed & sea1 & (_edge_km(lat[e], lon[e], lat, lon) < EDGE_KM)),
+        (sea0 & (_edge_km(lat[s_idx], lon[s_idx], box) < EDGE_KM))
+        | (closed & sea1 & (_edge_km(lat[e], lon[e], box) < EDGE_KM)),
         dtype="boolean",
     )
     speed = typical_speed(steps, out["mmsi"].to_numpy())
@@ -325,7 +380,7 @@ def _add_edge_reach_speed(out: pd.DataFrame, steps: pd.DataFrame, gaz: Gazetteer
 
 
 def _likely_dark(out: pd.DataFrame, steps: pd.DataFrame, s_idx: np.ndarray, closed: np.ndarray, where: _Places,
-                 end_ns: int) -> np.ndarray:
+                 end_ns: int, fleet: Fleet) -> np.ndarray:
     """Per gap row of ``out`` (with the reception columns): a silence that local reception does not
     explain, closed with time for a detour, or open at sea on strong evidence."""
     lat = steps["lat"].to_numpy()
@@ -335,16 +390,21 @@ def _likely_dark(out: pd.DataFrame, steps: pd.DataFrame, s_idx: np.ndarray, clos
     closed_dark = (closed & ~where.stationary & ~out["in_port"].fillna(False).to_numpy(dtype=bool) & inside
                    & (out["silence_per_day_log10"].to_numpy(dtype=float) <= LIKELY_DARK_SILENCE_LOG10)
                    & (out["spare_h"].to_numpy(dtype=float) >= LIKELY_DARK_SPARE_H))
-    span_h = (end_ns - ts.min()) / 3.6e12
+    span_h = (end_ns - fleet.t_min) / 3.6e12
     dur = out["duration_h"].to_numpy(dtype=float)
     # an open gap's ship could have sailed out of the data's extent unless the edge is further than its run
     run_km = np.nan_to_num(out["typical_speed_kn"].to_numpy(dtype=float), nan=OPEN_DEFAULT_KN) * NM_KM * dur
-    stays_inside = _edge_km(lat[s_idx], lon[s_idx], lat, lon) >= np.maximum(run_km, EDGE_KM)
+    stays_inside = _edge_km(lat[s_idx], lon[s_idx], fleet.box) >= np.maximum(run_km, EDGE_KM)
     open_dark = (~closed & ~where.still & (where.ctx == stopareas.AT_SEA) & stays_inside & (dur >= OPEN_MIN_H)
                  & (dur >= OPEN_MIN_SPAN_SHARE * span_h)
                  & (out["others_heard"].to_numpy(dtype=float, na_value=0.0) >= OPEN_MIN_OTHERS)
                  & (out["start_nearest_port_km"].to_numpy(dtype=float) >= OPEN_MIN_PORT_KM))
-    open_dark &= _silent_together(lat[s_idx], lon[s_idx], ts[s_idx], ~closed, open_dark) < OPEN_TOGETHER
+    # other open gaps nearby: this partition's, and the rest of the fleet's (other vessels)
+    other = ~np.isin(fleet.open_mmsi, np.unique(steps["mmsi"].to_numpy()))
+    together = _silent_together(np.r_[lat[s_idx], fleet.open_lat[other]], np.r_[lon[s_idx], fleet.open_lon[other]],
+                                np.r_[ts[s_idx], fleet.open_t[other]], np.r_[~closed, np.ones(other.sum(), bool)],
+                                np.r_[open_dark, np.zeros(other.sum(), bool)])[:len(s_idx)]
+    open_dark &= together < OPEN_TOGETHER
     return closed_dark | open_dark
 
 
@@ -372,11 +432,12 @@ def _back_home(
     return out
 
 
-def _edge_km(qlat: np.ndarray, qlon: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Distance (km) from each query point to the nearest edge of the box holding all positions."""
+def _edge_km(qlat: np.ndarray, qlon: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    """Distance (km) from each query point to the nearest edge of ``box`` (lat_min, lat_max,
+    lon_min, lon_max: the box holding all positions)."""
     if len(qlat) == 0:
         return np.zeros(0)
-    la0, la1, lo0, lo1 = np.nanmin(lat), np.nanmax(lat), np.nanmin(lon), np.nanmax(lon)
+    la0, la1, lo0, lo1 = box
     km_lat = np.fmin(qlat - la0, la1 - qlat) * 111.2
     km_lon = np.fmin(qlon - lo0, lo1 - qlon) * 111.2 * np.cos(np.radians(qlat))
     return np.fmin(km_lat, km_lon)

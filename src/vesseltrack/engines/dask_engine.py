@@ -1,0 +1,216 @@
+"""The Dask engine: the stages of vesseltrack.stages scheduled on a Dask cluster, partition by
+partition (a partition holds whole vessels: those of some vessel buckets, store.bucket_of).
+
+Task graph, for partitions 0..n-1 (each arrow a Dask task per partition, unless marked):
+
+    positions of partition p -> tracks_stage -> partials ---------> combine_fleet (one task)
+                                     |-> open_gaps(data_end) -----> fleet_gaps (one task)
+                                     |-> encounter_columns -------> encounters_stage (one task)
+                                     '-> vessel_stage(fleet aggregates, fleet gaps, encounters)
+    vessel stages -> gathered -> scorer fitted on the fleet's voyages and gaps (or --model) -> alerts
+
+Partition results stay on the workers until the vessel stage; the client gathers the detected
+events, voyages and positions, and scores them (pipeline.conclude), so the result is the local
+engine's ``Result``. Positions come from a pandas table (split into ``partitions`` by vessel
+bucket) or a partitioned store (one partition per bucket, read on the workers).
+
+What does not scale out yet (TODO #16): encounters run in one task over every partition's
+encounter columns (next: regroup resampled samples by time slot and spatial cell with a halo, as
+GFW's pipe-encounters does); scoring, cargo and the watchlist run on the gathered tables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from vesseltrack import schema, stages, stopareas, store, zones
+from vesseltrack.config import Config
+from vesseltrack.errors import ConfigError
+
+Progress = Callable[[str], None]
+
+
+def _say(progress: Progress | None, msg: str) -> None:
+    if progress is not None:
+        progress(msg)
+
+
+def require_dask() -> None:
+    """A ConfigError naming the extra when dask or distributed is not installed."""
+    try:
+        import dask  # noqa: F401
+        import distributed  # noqa: F401
+    except ImportError as err:
+        raise ConfigError(
+            f"the dask engine needs dask and distributed, which are not installed ({err}); expected the dask extra; "
+            "install it with pip install 'vesseltrack[dask]' or use --engine local"
+        ) from err
+
+
+def split(positions: pd.DataFrame, n_partitions: int) -> list[pd.DataFrame]:
+    """``positions`` as ``n_partitions`` tables by vessel bucket (store.bucket_of of the MMSI): every
+    vessel whole in one, rows in their original order."""
+    if n_partitions < 1:
+        raise ConfigError(
+            f"partitions={n_partitions} is out of range; expected at least 1; fix the number of partitions"
+        )
+    b = store.bucket_of(positions["mmsi"].to_numpy(), n_partitions)
+    order = np.argsort(b, kind="stable")
+    bounds = np.searchsorted(b[order], np.arange(n_partitions + 1))
+    return [positions.take(order[bounds[i]:bounds[i + 1]]).reset_index(drop=True) for i in range(n_partitions)]
+
+
+@dataclass
+class Cluster:
+    """A Dask client, and the cluster this engine started for it (None when given a scheduler)."""
+
+    client: Any
+    cluster: Any = None
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def connect(workers: int | None = None, scheduler: str | None = None, *, processes: bool = True) -> Cluster:
+    """A client of the scheduler at ``scheduler`` (e.g. tcp://host:8786), or of a new LocalCluster of
+    ``workers`` single-threaded workers (default: the CPU count)."""
+    require_dask()
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            return Cluster(Client(scheduler, timeout="30s"))
+        except OSError as err:
+            raise ConfigError(
+                f"cannot reach the Dask scheduler {scheduler!r} ({err}); expected a running scheduler's address "
+                "such as tcp://host:8786; start one with 'dask scheduler' or drop --scheduler"
+            ) from err
+    if workers is not None and workers < 1:
+        raise ConfigError(f"--workers {workers} is out of range; expected at least 1 worker; fix --workers")
+    n = workers or os.cpu_count() or 1
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes, dashboard_address=":0")
+    return Cluster(Client(cluster), cluster)
+
+
+def _n_workers(client: Any) -> int:
+    return max(1, len(client.scheduler_info().get("workers", {})))
+
+
+def detect(client: Any, sources: Sequence[Any], config: Config, gaz: zones.Gazetteer, *,
+           load: Callable[[Any], pd.DataFrame] | None = None, known: stopareas.StopAreas | None = None,
+           progress: Progress | None = None) -> stages.Detected:
+    """stages.Detected of the vessels of ``sources`` (one per partition: positions tables, or
+    whatever ``load`` turns into one on a worker, e.g. a store bucket), scheduled on ``client``."""
+    from distributed import as_completed
+
+    n = len(sources)
+    parts = client.map(load, list(sources), pure=False) if load is not None else client.scatter(list(sources))
+    gaz = client.scatter(gaz, broadcast=True)  # once to every worker, not once per task
+    tr = client.map(stages.tracks_stage, parts, config=config, gaz=gaz, pure=False)
+    pa = client.map(stages.partials, tr, pure=False)
+    agg = client.submit(stages.combine_fleet, pa, gaz, known, pure=False)
+    end = client.submit(stages.data_end, agg, pure=False)
+    og = client.map(stages.open_gaps, tr, config=config, end_ns=end, pure=False)
+    fleet = client.submit(stages.fleet_gaps, agg, og, pure=False)
+    areas = client.submit(stages.fleet_areas, agg, pure=False)
+    ec = client.map(stages.encounter_columns, tr, pure=False)
+    enc = client.submit(stages.encounters_stage, ec, config, gaz, areas, pure=False)
+    det = client.map(stages.vessel_stage, tr, agg=agg, fleet=fleet, enc=enc, config=config, gaz=gaz, pure=False)
+    done = 0
+    for _ in as_completed(det):
+        done += 1
+        _say(progress, f"dask: {done}/{n} partitions detected")
+    out = client.gather(det)
+    merged = stages.merge(out)
+    _say(progress, f"tracks: {len(merged.positions):,} positions of {stages.n_vessels(merged.positions):,} vessels; "
+                   f"{len(merged.stop_areas):,} stop areas; {len(merged.events):,} events")
+    return merged
+
+
+def analyse(positions: pd.DataFrame, config: Config | None = None, *, client: Any,
+            partitions: int | None = None, gazetteer: zones.Gazetteer | None = None, model: Any = None,
+            stop_areas: stopareas.StopAreas | None = None, listed: pd.DataFrame | None = None,
+            progress: Progress | None = None):
+    """pipeline.analyse on Dask: ``positions`` split into ``partitions`` by vessel bucket (default one per
+    worker: every partition has a fixed cost, see stages.py), detected on ``client``'s cluster, scored
+    here. The same Result."""
+    from vesseltrack import pipeline
+
+    config = config or Config()
+    gaz = gazetteer or zones.build_gazetteer(config.zone_files, replace=config.replace_ports)
+    if stop_areas is None and config.stop_areas_file:
+        stop_areas = stopareas.load(config.stop_areas_file)
+    n = partitions or _n_workers(client)
+    parts = [p for p in split(positions, n) if len(p)] or [positions]  # results do not depend on the partitioning
+    d = detect(client, parts, config, gaz, known=stop_areas, progress=progress)
+    return pipeline.conclude(d, config, model=model, progress=progress, listed=listed)
+
+
+def _store_api(name: str) -> Any:
+    """A function of the partitioned store (store.py), None while it has none of that name."""
+    return getattr(store, name, None)
+
+
+def run(inputs: Sequence[str | Path] | str | Path, config: Config, *, workers: int | None = None,
+        scheduler: str | None = None, partitions: int | None = None, client: Any = None,
+        progress: Progress | None = None):
+    """pipeline.run on Dask: the same Result as the local engine. ``inputs``: files (read here,
+    then split by vessel bucket into ``partitions``, default one per worker) or one store directory
+    (one partition per bucket, read on the workers). ``client``: an existing distributed Client
+    (default: connect to ``scheduler``, else start a LocalCluster of ``workers``)."""
+    from vesseltrack import pipeline, watchlist
+    from vesseltrack.model_io import load_model
+
+    require_dask()
+    gaz = zones.build_gazetteer(config.zone_files, replace=config.replace_ports)  # fail fast on bad zone files
+    model = load_model(config.model_path) if config.model_path else None
+    known = stopareas.load(config.stop_areas_file) if config.stop_areas_file else None
+    listed = watchlist.read_watchlists(list(config.watchlist_files)) if config.watchlist_files else None
+    paths = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
+    is_store, read_bucket = _store_api("is_store"), _store_api("read_bucket")
+    from_store = len(paths) == 1 and is_store is not None and read_bucket is not None and is_store(paths[0])
+    own = None
+    if client is None:
+        own = connect(workers, scheduler)
+        client = own.client
+    try:
+        link = getattr(client, "dashboard_link", None)
+        _say(progress, f"dask: {_n_workers(client)} workers" + (f", dashboard {link}" if link else ""))
+        if from_store:
+            root = paths[0]
+            manifest = _store_api("read_manifest")(root)
+
+            def load(b: int) -> pd.DataFrame:
+                return read_bucket(root, b, manifest)
+
+            n_buckets = int(manifest["n_buckets"])
+            held = manifest.get("buckets")  # the buckets that hold positions, by zero-padded number
+            width = len(str(n_buckets - 1))
+            buckets = [b for b in range(n_buckets) if not isinstance(held, dict) or f"{b:0{width}d}" in held]
+            d = detect(client, list(buckets) or [0], config, gaz, load=load, known=known, progress=progress)
+            read_rejects = _store_api("read_rejects")
+            rejects = read_rejects(root, manifest) if read_rejects is not None else schema.empty(schema.REJECTS)
+            rows = manifest.get("rows", {})  # the row accounting of its inputs (store.load gives the same)
+            result = pipeline.conclude(d, config, model=model, progress=progress, listed=listed)
+        else:
+            positions, got, paths = pipeline._ingest(paths, config, progress)
+            rejects, rows = got.rejects, got.counts
+            result = analyse(positions, config, client=client, partitions=partitions, gazetteer=gaz, model=model,
+                             stop_areas=known, listed=listed, progress=progress)
+            del positions
+    finally:
+        if own is not None:
+            own.close()
+    result.rejects = rejects
+    result.summary["rows"] = rows
+    result.summary["inputs"] = [str(p) for p in paths]
+    return result
