@@ -233,7 +233,9 @@ def _no_rows_error(src: Source, info, file_skipped: dict[str, int]) -> InputErro
 def _all_rejected_error(src: Source, info, file_rejects: list[pd.DataFrame], n_rej: int) -> InputError:
     by = pd.concat(file_rejects, ignore_index=True)["reason"].value_counts()
     top = ", ".join(f"{k}: {v}" for k, v in by.head(3).items())
-    if info.kind != "nmea":
+    if by.index[0] == "bad_encoding":
+        fix = "re-encode the file to UTF-8, e.g. iconv -f ISO-8859-1 -t UTF-8 IN > OUT"
+    elif info.kind != "nmea":
         fix = "pass --column-map to name the right columns"
     elif by.index[0] == "no_timestamp":
         fix = "pass --assume-time to date sentences that carry no time"
