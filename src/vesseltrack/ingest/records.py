@@ -25,6 +25,7 @@ field, ``""`` inside it is a quote, and elsewhere a quote is an ordinary charact
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv as _csv
 from collections.abc import Iterable, Iterator
@@ -110,48 +111,53 @@ class Framer:
 
     def __init__(self, delimiter: str, n_fields: int, encoding: str = "utf-8"):
         self.delimiter = delimiter
-        self.starters = {ord(delimiter), _LF, _CR}
+        self._field_start = np.zeros(256, dtype=bool)  # bytes after which a field starts
+        self._field_start[[ord(delimiter), _LF, _CR]] = True
+        self._edge = self._field_start.copy()  # bytes beside a quote that opens or closes a field
+        self._edge[_QUOTE] = True
         self.n_fields = n_fields
         self.encoding = encoding
         self.line = 2
 
     def frame(self, blocks: Iterable[pa.Buffer]) -> Iterator[Framed]:
-        """The framed blocks; a record still open at a block end is carried into the next block."""
-        it = iter(blocks)
-        nxt = next(it, None)
+        """The framed blocks; a record still open at a block end is carried into the next block (at
+        most :data:`MAX_RECORD_LINES` lines), and judged as never closed after the last one."""
         carry = b""
-        while nxt is not None:
-            buf, nxt = nxt, next(it, None)
+        for buf in blocks:
             if self.encoding != "utf-8":
                 buf = pa.py_buffer(codecs.charmap_decode(buf.to_pybytes(), "strict", _CP1252)[0].encode("utf-8"))
             if carry:
                 buf = pa.py_buffer(carry + buf.to_pybytes())
-            framed, cut, lines = self._frame(buf, final=nxt is None)
+            framed, cut, lines = self._frame(buf, final=False)
             carry = buf.slice(cut).to_pybytes() if cut < buf.size else b""
             self.line += lines
             if framed.buf.size or framed.excised:
                 yield framed
-        if carry:  # cannot happen: the final block carries nothing
-            raise AssertionError("record carried past the end of the file")
+        if carry:
+            framed, _, _ = self._frame(pa.py_buffer(carry), final=True)
+            yield framed
 
     def _frame(self, buf: pa.Buffer, final: bool) -> tuple[Framed, int, int]:
         """(the framed block, bytes of ``buf`` it covers, physical lines it covers)."""
         arr = np.frombuffer(buf, dtype=np.uint8)
-        has_quote = bool(np.any(arr == _QUOTE))
-        bad_text = self.encoding == "utf-8" and arr.size > 0 and arr.max() >= 128 and not _is_utf8(buf)
-        if not has_quote and not bad_text:
-            return Framed(buf), buf.size, _count(arr, _LF)
-        nl = np.flatnonzero(arr == _LF)
+        q = np.flatnonzero(arr == _QUOTE)
+        lf = arr == _LF
+        bad_text = self.encoding == "utf-8" and arr.size > 0 and not _is_utf8(buf)
+        if not bad_text and (not q.size or self._one_line_each(arr, q, lf)):
+            return Framed(buf), buf.size, int(np.count_nonzero(lf))
+        nl = np.flatnonzero(lf)
         start = np.concatenate([[0], nl + 1])
         end = np.concatenate([nl, [arr.size]])
-        runaway, spans, carry_line = self._scan(arr, nl, start, end, final) if has_quote else ({}, [], None)
+        runaway, spans, carry_line = self._scan(arr, q, nl, start, end, final) if q.size else ({}, [], None)
+        if not runaway and not spans and carry_line is None and not bad_text:
+            return Framed(buf), buf.size, len(nl)  # quotes, but every record on its own line
         n_lines = len(start) if carry_line is None else carry_line
         cut = arr.size if carry_line is None else int(start[carry_line])
         excised = dict(runaway)  # first line -> (last line, reason, detail)
         first_of = np.arange(len(start))  # each line's record's first line
         for a, b in spans:
             first_of[a + 1:b + 1] = a
-        last_of = {a: b for a, b in spans}
+        last_of = dict(spans)
         if bad_text:
             for k in self._bad_lines(arr, nl, start, end, n_lines):
                 a = int(first_of[k])
@@ -175,6 +181,18 @@ class Framer:
         multiline = any(a < n_lines for a, _ in spans)
         return Framed(out, bads, multiline), cut, len(nl) if carry_line is None else carry_line
 
+    def _one_line_each(self, arr, q, lf) -> bool:
+        """Whether the quotes of the block pair up within lines (1st with 2nd, 3rd with 4th, ...), each
+        pair opening and closing a field: then no record can run past its line end (the usual case of
+        quoted text columns, told without finding the line ends)."""
+        if q.size % 2:
+            return False
+        if np.maximum.reduceat(lf.view(np.uint8), q)[0::2].any():  # a line end inside a pair
+            return False
+        edge, size = self._edge, arr.size
+        return bool((edge[arr[np.maximum(q[0::2] - 1, 0)]] | (q[0::2] == 0)).all()
+                    and (edge[arr[np.minimum(q[1::2] + 1, size - 1)]] | (q[1::2] == size - 1)).all())
+
     def _bad_lines(self, arr, nl, start, end, n_lines: int) -> list[int]:
         """Lines (before ``n_lines``) that are not UTF-8: only lines with bytes above 127 are tried."""
         high = np.flatnonzero(arr >= 128)
@@ -192,67 +210,61 @@ class Framer:
         closing quote) hold as many delimiters as a record of its own."""
         return int(np.count_nonzero(arr[lo:hi] == ord(self.delimiter))) >= self.n_fields - 1
 
-    def _scan(self, arr, nl, start, end, final: bool):
+    def _scan(self, arr, q, nl, start, end, final: bool):
         """Quoted fields that span lines: ({first line: (last line, reason, detail)} of the runaway
         records, [(first, last line)] of the good ones, the line to carry from or None).
 
-        Vectorised triage first: lines with an odd number of quotes, or a quote inside an unquoted
-        field, are the only ones where a record can run past its line end; the exact walk (over the
-        quotes only, in Python) starts at the first of them."""
-        q = np.flatnonzero(arr == _QUOTE)
-        qline = np.searchsorted(nl, q)
-        odd = np.bincount(qline, minlength=len(start)) % 2 == 1
+        Vectorised triage first: only a line with an odd number of quotes, or with a quote inside an
+        unquoted field, can start a record that runs past its line end. The exact walk (pyarrow's
+        rules, in Python) visits only the quotes of those lines and of the records they start."""
+        size = arr.size
+        counts = np.diff(np.concatenate([[0], np.searchsorted(q, nl), [q.size]]))  # quotes per line
         prev = arr[np.maximum(q - 1, 0)]
-        after = arr[np.minimum(q + 1, arr.size - 1)]
-        edge_before = (q == start[qline]) | np.isin(prev, [*self.starters, _QUOTE])
-        edge_after = (q + 1 == arr.size) | np.isin(after, [*self.starters, _QUOTE])
-        odd_lines = np.flatnonzero(odd)
-        inner_lines = qline[~(edge_before | edge_after)]
-        if not len(odd_lines) and not len(inner_lines):
-            return {}, [], None
-        first = int(min(odd_lines.min(initial=len(start)), inner_lines.min(initial=len(start))))
+        after = arr[np.minimum(q + 1, size - 1)]
+        edge = self._edge
+        inner = ~((edge[prev] | (q == 0)) | (edge[after] | (q == size - 1)))
+        suspicious = np.union1d(np.flatnonzero(counts % 2 == 1), np.searchsorted(nl, q[inner]))
         runaway: dict[int, tuple[int, str, str]] = {}
         spans: list[tuple[int, int]] = []
-        ql = q.tolist()
-        lines = qline.tolist()
-        nq = len(ql)
-        data = arr
-        i = int(np.searchsorted(q, start[first]))
-        while i < nq:
-            p = ql[i]
-            if p > 0 and data[p - 1] not in self.starters:
-                i += 1  # a quote inside an unquoted field: an ordinary character
+        if not suspicious.size:
+            return runaway, spans, None
+        opens = (self._field_start[prev] | (q == 0)).tolist()  # a quote at the start of a field
+        ql, nll = q.tolist(), nl.tolist()
+        nq, n_lines = len(ql), len(start)
+        last_text_line = n_lines - 1 - int(start[-1] == size)
+        resume = 0
+        for first in suspicious.tolist():
+            if first < resume:
                 continue
-            j = i + 1
-            while j + 1 < nq and ql[j + 1] == ql[j] + 1:
-                j += 2  # "" inside a quoted field
-            closed = j < nq
-            a = lines[i]
-            b = lines[j] if closed else len(start) - 1 - int(start[-1] == arr.size)  # the last line with text
-            if a == b:
-                i = j + 1
-                continue
-            middle = range(a + 1, min(b if closed else b + 1, a + MAX_RECORD_LINES))
-            bad = (b - a + 1 > MAX_RECORD_LINES or any(self._is_record(arr, start[k], end[k]) for k in middle)
-                   or (closed and self._is_record(arr, start[b], ql[j])))
-            if not bad and closed:
-                rest = int(nl[b]) if b < len(nl) else arr.size
-                bad = _field_count(arr[start[a]:rest].tobytes(), self.delimiter) > self.n_fields + 1
-            if not bad and not closed and not final:
-                return runaway, spans, a  # may close in the next block: carry it there
-            if bad or not closed:
-                line = self.line + a
-                text = arr[start[a]:end[a]].tobytes().decode("utf-8", errors="replace")
-                span = f"lines {line}-{self.line + b}" if closed else f"lines {line}-{self.line + b} (never closed)"
-                runaway[a] = (a, "malformed_row", f"{span}: a quoted field runs past its line: {text}")
-                if a + 1 >= len(start):
-                    break
-                i = int(np.searchsorted(q, start[a + 1]))  # the lines after it are records
-                continue
-            spans.append((a, b))
-            i = j + 1
+            line = first
+            i = bisect.bisect_left(ql, int(start[line]))
+            while i < nq and ql[i] < (nll[line] if line < len(nll) else size):
+                if not opens[i]:
+                    i += 1  # a quote inside an unquoted field: an ordinary character
+                    continue
+                j = i + 1
+                while j + 1 < nq and ql[j + 1] == ql[j] + 1:
+                    j += 2  # "" inside a quoted field
+                closed = j < nq
+                b = bisect.bisect_left(nll, ql[j]) if closed else last_text_line
+                if b == line:
+                    i = j + 1
+                    continue
+                a = line
+                middle = range(a + 1, min(b if closed else b + 1, a + MAX_RECORD_LINES))
+                bad = (b - a + 1 > MAX_RECORD_LINES or any(self._is_record(arr, start[k], end[k]) for k in middle)
+                       or (closed and self._is_record(arr, start[b], ql[j])))
+                if not bad and closed:  # the whole record must not hold more fields than a record
+                    rest = nll[b] if b < len(nll) else size
+                    bad = _field_count(arr[start[a]:rest].tobytes(), self.delimiter) > self.n_fields + 1
+                if not bad and not closed and not final:
+                    return runaway, spans, a  # may close in the next block: carry it there
+                if bad or not closed:
+                    text = arr[start[a]:end[a]].tobytes().decode("utf-8", errors="replace")
+                    span = f"lines {self.line + a}-{self.line + b}" + ("" if closed else " (never closed)")
+                    runaway[a] = (a, "malformed_row", f"{span}: a quoted field runs past its line: {text}")
+                    break  # the lines after it are records: the walk goes on at the next odd line
+                spans.append((a, b))
+                line, i = b, j + 1
+            resume = line + 1
         return runaway, spans, None
-
-
-def _count(arr: np.ndarray, byte: int) -> int:
-    return int(np.count_nonzero(arr == byte))
