@@ -120,3 +120,24 @@ def test_corrupt_zip_member_is_one_line(tmp_path):
     with pytest.raises(InputError, match=r"bad\.zip:big\.csv: cannot read the file") as err:
         load(path)
     assert "\n" not in str(err.value)
+
+
+def test_damaged_nmea_zip_member_leaves_no_temporary_file(tmp_path, monkeypatch):
+    """The NMEA reader reads zip members from a temporary copy: a member that cannot be read is one
+    line, and its partial copy is removed."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    line = "!AIVDM,1,1,,A,15M67FC000G?ufbE`FepT@3n00Sa,0*5F"
+    body = "\n".join(f"\\c:{1_700_000_000 + i}*00\\{line}" for i in range(60_000)).encode()
+    path = zipped(tmp_path, "log.zip", {"log.nmea": body})
+    data = bytearray(path.read_bytes())
+    mid = len(data) // 2
+    data[mid:mid + 64] = bytes(64)
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError, match=r"log\.zip:log\.nmea: cannot read the file") as err:
+        load(path)
+    assert "\n" not in str(err.value)
+    assert list((tmp_path / "tmp").iterdir()) == []

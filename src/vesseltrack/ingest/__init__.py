@@ -91,8 +91,12 @@ def _nmea_read(src: Source, **kwargs):
 
     # the NMEA reader takes a path: extract zip members to a temporary file first
     tmp = tempfile.NamedTemporaryFile(prefix="vesseltrack-", suffix=".nmea", delete=False)
-    with tmp, src.open_arrow() as f:
-        shutil.copyfileobj(f, tmp)
+    try:
+        with tmp, src.open_arrow() as f:
+            shutil.copyfileobj(f, tmp)
+    except BaseException:  # a damaged member (one-line InputError) or Ctrl-C: leave no temporary file
+        Path(tmp.name).unlink(missing_ok=True)
+        raise
 
     def gen():
         try:
