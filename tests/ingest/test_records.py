@@ -175,3 +175,24 @@ def test_records_rules_hold_in_compressed_files(tmp_path, wrap):
     accounted(res)
     assert res.counts["rows_read"] == 3000 and res.counts["rows_kept"] == 2999
     assert res.rejects["row"].tolist() == [101]
+
+
+def test_quoted_line_break_as_the_last_line_end_of_a_block(tmp_path):
+    """Found by test_fuzz.py: a quoted field whose line break is the block's last line end was taken
+    for a one-line record (its quote is open at the block end, but not past a line end of the block):
+    pyarrow then rejected the cut record, and the rest of the block read as a runaway quote."""
+    rows = [row(i) for i in range(3000)]
+    name = '"NORTH\n' + "X" * 60 + '"'
+    hits = 0
+    for k in range(960, 1000):
+        multi = list(rows)
+        multi[k] = row(k, name)
+        body = text(multi)
+        inner = len(body[: body.index("NORTH\n")].encode()) + 5  # the line break inside the quotes
+        if not inner < 65536 <= inner + 62:  # the block (64 kB at chunk_rows=1) must end there
+            continue
+        hits += 1
+        res = load(write(tmp_path, f"last{k}.csv", body), chunk_rows=1)
+        accounted(res)
+        assert res.counts["rows_read"] == 3000 and res.counts["rows_rejected"] == 0, k
+    assert hits == 1

@@ -246,8 +246,8 @@ class Framer:
                 while j + 1 < nq and ql[j + 1] == ql[j] + 1:
                     j += 2  # "" inside a quoted field
                 closed = j < nq
-                b = bisect.bisect_left(nll, ql[j]) if closed else last_text_line
-                if b == line:
+                b = bisect.bisect_left(nll, ql[j]) if closed else max(last_text_line, line)
+                if closed and b == line:  # (a quote still open at the end of the block is open past its line)
                     i = j + 1
                     continue
                 a = line
