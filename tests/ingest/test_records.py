@@ -196,3 +196,15 @@ def test_quoted_line_break_as_the_last_line_end_of_a_block(tmp_path):
         accounted(res)
         assert res.counts["rows_read"] == 3000 and res.counts["rows_rejected"] == 0, k
     assert hits == 1
+
+
+@pytest.mark.parametrize("name", ['A","OPEN', 'A""B,"OPEN', '12" PIPE,"OPEN'])
+def test_a_quote_that_opens_after_a_literal_one_is_found(tmp_path, name):
+    """The quotes of the line pair up, but the first is an ordinary character (inside an unquoted
+    field), so the second opens a field that is never closed."""
+    rows = [row(i) for i in range(20)]
+    rows[3] = row(3, name)
+    res = load(write(tmp_path, "literal.csv", text(rows)))
+    accounted(res)
+    assert res.counts["rows_read"] == 20 and res.counts["rows_kept"] == 19
+    assert res.rejects["row"].tolist() == [4]

@@ -5,10 +5,11 @@ things pyarrow cannot judge are settled here, block by block, before it parses:
 
 - **A quote that is never closed** would make pyarrow read every following line into one field
   (one vessel name swallowing the rest of the file). A quoted field may hold line breaks, but a
-  record may span at most :data:`MAX_RECORD_LINES` lines, and none of its continuation lines may
-  have, on its own, the header's number of fields (then it is a record of its own). A record that
-  breaks either rule is a ``malformed_row`` reject of its first line, with the span in the detail
-  (``lines 5-40: ...``), and the lines after that first line are read as records.
+  record may span at most :data:`MAX_RECORD_LINES` lines, none of its continuation lines (nor the
+  part of its last line before the closing quote) may hold as many delimiters as a record of its
+  own, and the whole record may not have more fields than the header (plus a trailing empty one).
+  A record that breaks a rule is a ``malformed_row`` reject of its first line, with the span in the
+  detail (``lines 5-40: ...``), and the lines after that first line are read as records.
 - **A quoted line break at a block end** (the reader's blocks, or pyarrow's own 1 MiB chunks):
   a record still open at the end of a block is carried whole into the next block, and a block that
   holds quoted line breaks is parsed with ``newlines_in_values`` (pyarrow's quote-aware chunking).
@@ -17,10 +18,12 @@ things pyarrow cannot judge are settled here, block by block, before it parses:
   for a ragged row). A file whose first 64 kB hold several lines that are not UTF-8 and none that is
   UTF-8 beyond ASCII is read as Windows-1252 (Latin-1) instead, with a warning.
 
-Blocks without quotes that could span lines and without bytes above 127 (nearly all AIS data) are
-passed through untouched (zero-copy): the checks are a few vectorised scans of the block's bytes.
-Quote handling follows pyarrow's parser: a quote opens a quoted field only at the start of a
-field, ``""`` inside it is a quote, and elsewhere a quote is an ordinary character.
+Blocks of valid UTF-8 whose quotes pair up within lines, each pair opening and closing a field
+(nearly all AIS data, quoted text columns included) are passed through untouched (zero-copy): the
+checks are a few vectorised scans of the block's bytes. Otherwise the lines with an odd number of
+quotes, or a quote inside an unquoted field, are walked quote by quote with pyarrow's rules: a quote
+opens a quoted field only at the start of a field, ``""`` inside it is a quote, and elsewhere a
+quote is an ordinary character.
 """
 
 from __future__ import annotations
@@ -113,8 +116,6 @@ class Framer:
         self.delimiter = delimiter
         self._field_start = np.zeros(256, dtype=bool)  # bytes after which a field starts
         self._field_start[[ord(delimiter), _LF, _CR]] = True
-        self._edge = self._field_start.copy()  # bytes beside a quote that opens or closes a field
-        self._edge[_QUOTE] = True
         self.n_fields = n_fields
         self.encoding = encoding
         self.line = 2
@@ -189,7 +190,7 @@ class Framer:
             return False
         if np.maximum.reduceat(lf.view(np.uint8), q)[0::2].any():  # a line end inside a pair
             return False
-        edge, size = self._edge, arr.size
+        edge, size = self._field_start, arr.size
         return bool((edge[arr[np.maximum(q[0::2] - 1, 0)]] | (q[0::2] == 0)).all()
                     and (edge[arr[np.minimum(q[1::2] + 1, size - 1)]] | (q[1::2] == size - 1)).all())
 
@@ -214,21 +215,26 @@ class Framer:
         """Quoted fields that span lines: ({first line: (last line, reason, detail)} of the runaway
         records, [(first, last line)] of the good ones, the line to carry from or None).
 
-        Vectorised triage first: only a line with an odd number of quotes, or with a quote inside an
-        unquoted field, can start a record that runs past its line end. The exact walk (pyarrow's
-        rules, in Python) visits only the quotes of those lines and of the records they start."""
+        Vectorised triage first: a line whose quotes pair up (1st with 2nd, ...), each pair opening at
+        the start of a field and closing at its end, holds whole records. Only the other lines (an odd
+        number of quotes, a quote inside a field, ``""``) are walked exactly (pyarrow's rules, in
+        Python), with the quotes of the records they start."""
         size = arr.size
-        counts = np.diff(np.concatenate([[0], np.searchsorted(q, nl), [q.size]]))  # quotes per line
+        first_q = np.searchsorted(q, start)  # each line's first quote
+        counts = np.diff(np.append(first_q, q.size))  # quotes per line
         prev = arr[np.maximum(q - 1, 0)]
         after = arr[np.minimum(q + 1, size - 1)]
-        edge = self._edge
-        inner = ~((edge[prev] | (q == 0)) | (edge[after] | (q == size - 1)))
-        suspicious = np.union1d(np.flatnonzero(counts % 2 == 1), np.searchsorted(nl, q[inner]))
+        qline = np.searchsorted(nl, q)
+        opener = (np.arange(q.size) - first_q[qline]) % 2 == 0
+        at_start = self._field_start[prev] | (q == 0)
+        at_end = self._field_start[after] | (q == size - 1)
+        unpaired = (opener & ~at_start) | (~opener & ~at_end)
+        suspicious = np.union1d(np.flatnonzero(counts % 2 == 1), qline[unpaired])
         runaway: dict[int, tuple[int, str, str]] = {}
         spans: list[tuple[int, int]] = []
         if not suspicious.size:
             return runaway, spans, None
-        opens = (self._field_start[prev] | (q == 0)).tolist()  # a quote at the start of a field
+        opens = at_start.tolist()  # a quote at the start of a field
         ql, nll = q.tolist(), nl.tolist()
         nq, n_lines = len(ql), len(start)
         last_text_line = n_lines - 1 - int(start[-1] == size)
