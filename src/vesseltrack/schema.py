@@ -94,7 +94,8 @@ REJECTS: tuple[Column, ...] = (
 
 #: Reason codes for rejected rows, with their meaning (documented in README).
 REJECT_REASONS: dict[str, str] = {
-    "malformed_row": "the row could not be split into the file's columns",
+    "malformed_row": "the row could not be split into the file's columns (or a quoted field in it runs past its line: the detail gives the lines)",  # noqa: E501
+    "bad_encoding": "the row holds bytes that are not UTF-8 text; re-encode the file to UTF-8",
     "missing_mmsi": "no MMSI",
     "non_vessel": "not a ship: aid to navigation (99x), base station (00x), SART/MOB/EPIRB (97x) or SAR aircraft (111x); counted apart, not in rejects.csv",  # noqa: E501
     "invalid_mmsi": "MMSI is not a 9-digit number in 100000000..999999999",

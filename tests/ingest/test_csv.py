@@ -225,8 +225,10 @@ def test_crlf_line_ends_and_quotes(tmp_path):
 
 
 def test_not_utf8(tmp_path):
+    """A row that is not UTF-8 is a bad_encoding reject (tests/ingest/test_records.py has more); a file
+    of nothing else is refused in one line that says how to fix it."""
     text = "MMSI,BaseDateTime,LAT,LON,VesselName\n244000000,2024-03-01T12:00:00,52,4,SKÅNE\n"
-    with pytest.raises(InputError, match=r"latin\.csv: text is not UTF-8 .*re-encode the file"):
+    with pytest.raises(InputError, match=r"latin\.csv: all 1 rows rejected \(bad_encoding: 1\).*re-encode the file"):
         load(write(tmp_path, "latin.csv", text, encoding="latin-1"))
 
 

@@ -810,3 +810,16 @@ def test_type5_with_non_standard_length_is_read_as_pyais_reads_it(tmp_path, chan
     assert frame[["vessel_name", "vessel_type", "length_m", "draught_m"]].iloc[0].tolist() == ["HANA", 80, 120.0, 8.5]
     decoded = pyais.decode(*[ln.split("\\")[-1] for ln in lines[:2]])
     assert (decoded.shipname, decoded.draught) == ("HANA", 8.5)
+
+
+@pytest.mark.parametrize("stamp", ["[9999-12-31 00:00:00] ", "1500-01-01T00:00:00Z ", "9999-12-31 23:59:59.999999 ",
+                                   "2262-04-12T00:00:00 ", "tag:253402214400"])
+def test_placeholder_own_times_are_bad_timestamp_rejects(tmp_path, stamp):
+    """A stamp of its own outside pandas' (and NMEA's 1980..2100) range: a bad_timestamp row, never an
+    OutOfBoundsDatetime traceback; the good sentence beside it is kept."""
+    p = "15M67FC000G?ufbE`FepT@3n00Sa"
+    bad = tag(stamp[4:]) + sentence(p) if stamp.startswith("tag:") else stamp + sentence(p)
+    path = write(tmp_path, [tag(1_700_000_000) + sentence(p), bad])
+    chunks, frame, rejects, _ = read_all(path)
+    assert len(frame) == 1 and accounted(chunks)
+    assert rejects["reason"].tolist() == ["bad_timestamp"] and rejects["row"].tolist() == [2]

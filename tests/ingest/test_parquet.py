@@ -139,3 +139,23 @@ def test_batches_split_row_groups_evenly(tmp_path):
     src.to_parquet(path, row_group_size=3)
     chunks = list(read(path, chunk_rows=2))
     assert [len(c.frame) for c in chunks] == [2, 1]
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "int96"])
+def test_placeholder_times_are_row_rejects_in_every_unit(tmp_path, unit):
+    """9999-12-31 and year 1500 (beyond nanoseconds) are bad_timestamp rows, not a refused file, and
+    legacy INT96 times do not wrap to other dates (9999 read as nanoseconds gives 1816)."""
+    import datetime as dt
+
+    times = [dt.datetime(2024, 1, 1), dt.datetime(9999, 12, 31), dt.datetime(1500, 1, 1), None]
+    arr = pa.array(times, pa.timestamp("us"))
+    table = pa.table({"mmsi": pa.array([244_000_000] * 4, pa.int64()),
+                      "timestamp": arr if unit == "int96" else arr.cast(pa.timestamp(unit)),
+                      "lat": [52.0] * 4, "lon": [4.0] * 4})
+    path = tmp_path / "placeholder.parquet"
+    pq.write_table(table, path, use_deprecated_int96_timestamps=unit == "int96")
+    res = load(path)
+    assert res.positions["timestamp"].tolist() == [pd.Timestamp("2024-01-01", tz="UTC")]
+    assert res.rejects["row"].tolist() == [2, 3, 4]
+    assert set(res.rejects["reason"]) == {"bad_timestamp"}
+    assert res.counts["rows_read"] == 4

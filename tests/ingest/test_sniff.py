@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from vesseltrack.errors import InputError
-from vesseltrack.ingest import sniff
+from vesseltrack.ingest import load, sniff
 from vesseltrack.ingest.layouts import match_columns, norm
 from vesseltrack.ingest.sniff import detect_delimiter, expand
 
@@ -73,3 +73,71 @@ def test_binary_garbage_is_refused(tmp_path):
     p.write_bytes(b"\x00\x01\x02garbage" * 10)
     with pytest.raises(InputError, match=r"x\.bin: binary content .* convert the file to CSV or Parquet"):
         sniff(p)
+
+
+def _encrypted_zip(tmp_path, plain):
+    """A zip whose member is flagged encrypted (zipfile cannot write one: set the flag bits)."""
+    path = zipped(tmp_path, "locked.zip", {"a.csv": plain.read_bytes()})
+    data = bytearray(path.read_bytes())
+    data[data.find(b"PK\x03\x04") + 6] |= 1  # local header: general purpose flags
+    data[data.find(b"PK\x01\x02") + 8] |= 1  # central directory entry: general purpose flags
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_encrypted_zip_member_is_one_line(tmp_path):
+    path = _encrypted_zip(tmp_path, marinecadastre(tmp_path))
+    with pytest.raises(InputError, match=r"locked\.zip: zip member a\.csv is encrypted; expected") as err:
+        load(path)
+    assert "\n" not in str(err.value)
+
+
+def _big_csv(tmp_path):
+    rows = [f"{244_000_000 + i % 50},2024-01-01T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d},"
+            f"{50 + (i * 7919 % 1000) / 1000:.4f},{4 + (i * 104729 % 1000) / 1000:.4f},1.0,10.0,95,SHIP {i}"
+            for i in range(40_000)]
+    return write(tmp_path, "big.csv", "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName\n" + "\n".join(rows) + "\n")
+
+
+@pytest.mark.parametrize("cut", [0.1, 0.5, 0.9])
+def test_truncated_gzip_is_one_line(tmp_path, cut):
+    """Cut short anywhere (in the first 64 kB sniffed, or later while streaming): one line naming the file."""
+    full = gz(_big_csv(tmp_path)).read_bytes()
+    path = tmp_path / "cut.csv.gz"
+    path.write_bytes(full[: int(len(full) * cut)])
+    with pytest.raises(InputError, match=r"cut\.csv\.gz: cannot read the file.*([Cc]ompressed|[Tt]runcated)") as err:
+        load(path)
+    assert "\n" not in str(err.value)
+
+
+def test_corrupt_zip_member_is_one_line(tmp_path):
+    """A zip member whose deflate data is damaged past the first 64 kB: one line, not a zlib traceback."""
+    path = zipped(tmp_path, "bad.zip", {"big.csv": _big_csv(tmp_path).read_bytes()})
+    data = bytearray(path.read_bytes())
+    mid = len(data) // 2
+    data[mid:mid + 64] = bytes(64)
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError, match=r"bad\.zip:big\.csv: cannot read the file") as err:
+        load(path)
+    assert "\n" not in str(err.value)
+
+
+def test_damaged_nmea_zip_member_leaves_no_temporary_file(tmp_path, monkeypatch):
+    """The NMEA reader reads zip members from a temporary copy: a member that cannot be read is one
+    line, and its partial copy is removed."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    line = "!AIVDM,1,1,,A,15M67FC000G?ufbE`FepT@3n00Sa,0*5F"
+    body = "\n".join(f"\\c:{1_700_000_000 + i}*00\\{line}" for i in range(60_000)).encode()
+    path = zipped(tmp_path, "log.zip", {"log.nmea": body})
+    data = bytearray(path.read_bytes())
+    mid = len(data) // 2
+    data[mid:mid + 64] = bytes(64)
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError, match=r"log\.zip:log\.nmea: cannot read the file") as err:
+        load(path)
+    assert "\n" not in str(err.value)
+    assert list((tmp_path / "tmp").iterdir()) == []

@@ -91,8 +91,12 @@ def _nmea_read(src: Source, **kwargs):
 
     # the NMEA reader takes a path: extract zip members to a temporary file first
     tmp = tempfile.NamedTemporaryFile(prefix="vesseltrack-", suffix=".nmea", delete=False)
-    with tmp, src.open_arrow() as f:
-        shutil.copyfileobj(f, tmp)
+    try:
+        with tmp, src.open_arrow() as f:
+            shutil.copyfileobj(f, tmp)
+    except BaseException:  # a damaged member (one-line InputError) or Ctrl-C: leave no temporary file
+        Path(tmp.name).unlink(missing_ok=True)
+        raise
 
     def gen():
         try:
@@ -233,7 +237,9 @@ def _no_rows_error(src: Source, info, file_skipped: dict[str, int]) -> InputErro
 def _all_rejected_error(src: Source, info, file_rejects: list[pd.DataFrame], n_rej: int) -> InputError:
     by = pd.concat(file_rejects, ignore_index=True)["reason"].value_counts()
     top = ", ".join(f"{k}: {v}" for k, v in by.head(3).items())
-    if info.kind != "nmea":
+    if by.index[0] == "bad_encoding":
+        fix = "re-encode the file to UTF-8, e.g. iconv -f ISO-8859-1 -t UTF-8 IN > OUT"
+    elif info.kind != "nmea":
         fix = "pass --column-map to name the right columns"
     elif by.index[0] == "no_timestamp":
         fix = "pass --assume-time to date sentences that carry no time"

@@ -9,8 +9,8 @@ wrong number of fields are rejected here as ``malformed_row`` with their row num
 else is judged by :mod:`vesseltrack.clean`.
 
 ``source_row`` is the 1-based data row: the header is not counted, blank lines are not counted, a
-malformed line is. Limitation: a quoted field holding a line break is only read correctly when it
-does not straddle two blocks (blocks are cut at line ends without regard to quotes).
+malformed line is. Where records begin and end (quoted line breaks, quotes never closed, bytes
+that are not UTF-8) is settled by :mod:`vesseltrack.ingest.records` before pyarrow parses a block.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ import pyarrow.csv as pv
 
 from vesseltrack import schema
 from vesseltrack.errors import InputError
-from vesseltrack.ingest import layouts
+from vesseltrack.ingest import layouts, records
 from vesseltrack.ingest.base import Chunk
+from vesseltrack.ingest.records import Bad, Framed
 from vesseltrack.ingest.sniff import Sniffed, Source, expand, sniff_source
 
 MIN_BLOCK = 1 << 16
@@ -60,13 +61,13 @@ def time_options(layout: str, column_map: dict | None) -> tuple[str | None, str 
     return fmt, unit
 
 
-def _rejects(name: str, rows: list[int], texts: list[str]) -> pd.DataFrame:
+def _rejects(name: str, rows: list[int], texts: list[str], reasons: list[str]) -> pd.DataFrame:
     if not rows:
         return schema.empty(schema.REJECTS)
     return pd.DataFrame({
         "file": pd.Series([name] * len(rows), dtype="str"),
         "row": np.asarray(rows, dtype=np.int64),
-        "reason": pd.Series(["malformed_row"] * len(rows), dtype="str"),
+        "reason": pd.Series(reasons, dtype="str"),
         "detail": pd.Series([t[:200] for t in texts], dtype="str"),
     })
 
@@ -138,12 +139,18 @@ def read(path, *, column_map: dict | None = None, assume_time=None, chunk_rows: 
     unrecognised: dict[str, int] = {}  # ship-type texts, over the whole file
     fmt, unit = time_options(info.layout, column_map)
     head = src.head()
+    encoding = records.encoding_of(head)
+    if encoding != "utf-8":
+        warnings = (*warnings, f"{src.name}: text is not UTF-8 (its first lines hold bytes such as Latin-1 accents "
+                               f"and no UTF-8); read as Windows-1252 (Latin-1); if names look wrong, re-encode it to "
+                               f"UTF-8, e.g. iconv -f ISO-8859-1 -t UTF-8 IN > OUT")
     parser = _BlockParser(_field_names(columns, head, info.delimiter), mapping, fmt, info.delimiter)
+    framer = records.Framer(info.delimiter, len(columns), encoding)
     rows_before = 0
     stream, blocks = _open_blocks(src, _block_bytes(head, chunk_rows))
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
-            data = _data_blocks(blocks)
+            data = framer.frame(_data_blocks(blocks, framer))
             buf = next(data, None)
             pending = pool.submit(parser.parse, buf) if buf is not None else None
             while pending is not None:
@@ -184,7 +191,7 @@ def _field_names(columns: list[str], head: bytes, delimiter: str) -> list[str]:
     """Unique field names for pyarrow (a header may repeat a name or leave one empty), plus
     ``__trailing__`` for exports that end every data line with a delimiter (one more field than the header)."""
     names = [c if c and columns.index(c) == i else f"{c}__{i}" for i, c in enumerate(columns)]
-    lines = head.decode("utf-8", errors="replace").splitlines()
+    lines = [ln for ln in head.decode("utf-8", errors="replace").splitlines() if ln.strip()]
     if len(lines) > 2:
         first = next(_csv.reader([lines[1]], delimiter=delimiter), [])
         if len(first) == len(names) + 1 and first[-1] == "" and lines[1].rstrip().endswith(delimiter):
@@ -217,14 +224,14 @@ def _parse_error(name: str, err: pa.ArrowInvalid, rows_before: int) -> InputErro
     )
 
 
-def _row_numbers(name: str, n: int, bad: list, rows_before: int) -> tuple[np.ndarray, pd.DataFrame]:
-    """(data row number of each of the ``n`` parsed rows, rejects of the malformed rows ``bad``) of
-    one block whose first line is data row ``rows_before + 1``."""
+def _row_numbers(name: str, n: int, bad: list[Bad], rows_before: int) -> tuple[np.ndarray, pd.DataFrame]:
+    """(data row number of each of the ``n`` parsed rows, rejects of the rows ``bad``) of one block
+    whose first record is data row ``rows_before + 1``."""
     m = np.asarray([r.number for r in bad], dtype=np.int64)  # data rows within the block
     c = m - 1 - np.arange(len(m), dtype=np.int64)  # valid rows before each malformed one
     v = np.arange(n, dtype=np.int64)
     rows = rows_before + v + 1 + np.searchsorted(c, v, side="right")
-    return rows, _rejects(name, (rows_before + m).tolist(), [r.text or "" for r in bad])
+    return rows, _rejects(name, (rows_before + m).tolist(), [r.text or "" for r in bad], [r.reason for r in bad])
 
 
 class _BlockParser:
@@ -265,15 +272,23 @@ class _BlockParser:
                                  null_values=list(layouts.NULL_STRINGS),
                                  strings_can_be_null=True, quoted_strings_can_be_null=True)
 
-    def parse(self, buf: pa.Buffer):
-        """(table, malformed rows) of one block; on the pool's thread, overlapping conversion."""
-        bad: list = []
+    def parse(self, framed: Framed) -> tuple[pa.Table, list[Bad]]:
+        """(table, rejected rows numbered among all the block's records) of one framed block; on the
+        pool's thread, overlapping conversion."""
+        if framed.buf.size < 4096 and not framed.buf.to_pybytes().strip(b"\r\n"):  # all cut out, or blank lines
+            return pa.table({c: pa.array([], pa.string()) for c in self.wanted}), framed.excised
+        table, bad = self._parse(framed.buf, framed.multiline)
+        return table, _merge(table.num_rows, bad, framed.excised)
+
+    def _parse(self, buf: pa.Buffer, multiline: bool) -> tuple[pa.Table, list[Bad]]:
+        bad: list[Bad] = []
 
         def on_invalid(row):
-            bad.append(row)
+            bad.append(Bad(row.number, row.text))
             return "skip"
 
-        opts = pv.ParseOptions(delimiter=self.delimiter, invalid_row_handler=on_invalid)
+        # newlines_in_values: pyarrow's own 1 MiB chunks are then cut outside quoted fields
+        opts = pv.ParseOptions(delimiter=self.delimiter, invalid_row_handler=on_invalid, newlines_in_values=multiline)
         convert = self.convert_options()
         try:
             table = pv.read_csv(pa.BufferReader(buf), read_options=self.read_mt, parse_options=opts,
@@ -290,22 +305,39 @@ class _BlockParser:
                 raise
             self.as_text.add(col)  # text from now on, in this file
             bad.clear()
-            return self.parse(buf)
+            return self._parse(buf, multiline)
         return table, bad
 
 
-def _data_blocks(blocks):
-    """The blocks as pa.Buffers, the header line (and a UTF-8 BOM) cut from the first."""
+def _merge(n: int, bad: list[Bad], excised: list[Bad]) -> list[Bad]:
+    """pyarrow's rejected rows (numbered among the records it saw) and the records cut out before
+    it parsed, numbered among all the block's records, in order."""
+    if not excised:
+        return bad
+    total = n + len(bad) + len(excised)
+    seen = np.setdiff1d(np.arange(1, total + 1), [b.number for b in excised])  # the records pyarrow saw
+    moved = [Bad(int(seen[b.number - 1]), b.text, b.reason) for b in bad]
+    return sorted([*moved, *excised], key=lambda b: b.number)
+
+
+def _data_blocks(blocks, framer: records.Framer):
+    """The blocks as pa.Buffers, the header line (and a UTF-8 BOM and blank lines before the header,
+    as sniff skips them) cut from the first; ``framer.line`` is set to the first data line."""
     first = True
     for buf in blocks:
         buf = buf if isinstance(buf, pa.Buffer) else pa.py_buffer(buf)
         if first:
             first = False
             start = 3 if buf.slice(0, min(3, buf.size)).to_pybytes() == b"\xef\xbb\xbf" else 0
+            line = 1
             nl = _find_newline(buf, start)
+            while nl >= 0 and not buf.slice(start, nl - start).to_pybytes().strip():  # a blank line
+                start, line = nl + 1, line + 1
+                nl = _find_newline(buf, start)
             if nl < 0:
                 continue
             buf = buf.slice(nl + 1)
+            framer.line = line + 1
         if buf.size:
             yield buf
 

@@ -562,6 +562,20 @@ def _iso(arr: pa.Array) -> pa.Array:
     return pa.array(schema.to_utc_ns(s))
 
 
+_NS_PER = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+
+
+def _in_ns_range(arr: pa.Array) -> pa.Array:
+    """A timestamp array with the values nanoseconds cannot hold (e.g. 9999-12-31) made null, in
+    whole numbers of its own unit (no float rounding, no overflow)."""
+    per = _NS_PER[arr.type.unit]
+    lo = -(-pd.Timestamp.min.value // per)
+    hi = pd.Timestamp.max.value // per
+    ints = pc.cast(arr, pa.int64())
+    ok = pc.and_(pc.greater_equal(ints, lo), pc.less_equal(ints, hi))
+    return pc.cast(pc.if_else(ok, ints, pa.scalar(None, pa.int64())), arr.type)
+
+
 def time_column(arr: pa.Array, fmt: str | None, unit: str | None, millis: np.ndarray | None = None):
     """Timestamp column -> (datetime64[ns, UTC] Series with NaT, raw text of unparseable values or None).
 
@@ -582,9 +596,7 @@ def time_column(arr: pa.Array, fmt: str | None, unit: str | None, millis: np.nda
         try:  # naive values are taken as UTC; zoned ones are instants already
             out = pc.cast(arr, utc_ns)
         except pa.ArrowInvalid:  # beyond the ns range (years < 1678 or > 2261): missing
-            secs = _float_np(pc.cast(pc.cast(arr, pa.int64()), pa.float64()))
-            unit_name = arr.type.unit
-            out = _epoch_to_ts(secs, unit_name)
+            out = pc.cast(_in_ns_range(arr), utc_ns)
     elif pa.types.is_integer(t) or pa.types.is_floating(t):
         out = _epoch_to_ts(_float_np(pc.cast(arr, pa.float64())), unit)
     else:

@@ -3,7 +3,9 @@
 Column names are matched with the same synonyms as CSV (so a file written from a POSITIONS frame,
 a MarineCadastre export or a damast file all load). String columns are read dictionary-encoded
 and go straight to pandas categoricals; timestamps may be text, integer epochs or Parquet
-timestamps of any unit and time zone.
+timestamps of any unit and time zone. Times nanoseconds cannot hold (the placeholder 9999-12-31,
+year 1500; legacy INT96 included, read as microseconds so it cannot wrap) are missing, so their
+rows are ``bad_timestamp`` rejects, never an error for the whole file.
 """
 
 from __future__ import annotations
@@ -31,8 +33,10 @@ def layout_of(columns: list[str]) -> str:
 
 def open_file(src: Source, read_dictionary=None) -> pq.ParquetFile:
     try:
-        # pre_buffer=False: reading ahead whole row groups doubles memory and is slower here
-        pf = pq.ParquetFile(src.open_seekable(), pre_buffer=False, read_dictionary=read_dictionary)
+        # pre_buffer=False: reading ahead whole row groups doubles memory and is slower here;
+        # INT96 times (Spark, Impala) as microseconds: as nanoseconds, 9999-12-31 would wrap to 1816
+        pf = pq.ParquetFile(src.open_seekable(), pre_buffer=False, read_dictionary=read_dictionary,
+                            coerce_int96_timestamp_unit="us")
     except (pa.ArrowInvalid, OSError) as err:
         raise InputError(
             f"{src.name}: cannot read as Parquet ({str(err).splitlines()[0]}); expected a valid Parquet "

@@ -13,6 +13,7 @@ import gzip
 import os
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,47 @@ PARQUET_MAGIC = b"PAR1"
 HEAD_BYTES = 1 << 16
 DELIMITERS = (",", ";", "\t", "|")
 _NMEA = re.compile(rb"[!$][A-Z]{2}VD[MO],")
+
+
+#: What reading a damaged, truncated or undecodable compressed input raises (zipfile raises
+#: BadZipFile on a bad CRC, EOFError when cut short, zlib.error on corrupt deflate data).
+READ_ERRORS = (OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError)
+_ZIP_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
+
+
+def read_error(name: str, err: BaseException, where: str = "") -> InputError:
+    """The one-line InputError for an input that cannot be read (truncated gzip, damaged zip, ...)."""
+    msg = (str(err).splitlines() or [type(err).__name__])[0] or type(err).__name__
+    return InputError(
+        f"{name}: cannot read the file{where} ({msg}); expected a complete CSV, Parquet or NMEA file "
+        f"(plain, gzip or zip); check the file is complete and not corrupted (e.g. gzip -t, unzip -t)"
+    )
+
+
+class _Guarded:
+    """A binary stream whose read errors are one-line InputErrors naming the input."""
+
+    def __init__(self, stream, name: str):
+        self._stream = stream
+        self._name = name
+        self._done = 0
+
+    def read(self, n: int = -1) -> bytes:
+        try:
+            out = self._stream.read(n)
+        except READ_ERRORS as err:
+            raise read_error(self._name, err, f" after {self._done:,} bytes" if self._done else "") from err
+        self._done += len(out)
+        return out
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 class _ZipMember:
@@ -64,19 +106,25 @@ class Source:
 
     def open_arrow(self):
         """A readable binary stream (``read(n)``, ``close()``, context manager)."""
-        if self.member is not None:
-            return _ZipMember(self.path, self.member)
-        return pa.input_stream(str(self.path), compression=self.compression)
+        try:
+            if self.member is not None:
+                return _Guarded(_ZipMember(self.path, self.member), self.name)
+            return _Guarded(pa.input_stream(str(self.path), compression=self.compression), self.name)
+        except READ_ERRORS as err:
+            raise read_error(self.name, err) from err
 
     def open_seekable(self):
         """A seekable file for Parquet (compressed inputs are read into memory)."""
         if self.member is None and self.compression is None:
             return str(self.path)
-        if self.member is not None:
-            with zipfile.ZipFile(self.path) as zf:
-                return pa.BufferReader(zf.read(self.member))
-        with gzip.open(self.path, "rb") as f:
-            return pa.BufferReader(f.read())
+        try:
+            if self.member is not None:
+                with zipfile.ZipFile(self.path) as zf:
+                    return pa.BufferReader(zf.read(self.member))
+            with gzip.open(self.path, "rb") as f:
+                return pa.BufferReader(f.read())
+        except READ_ERRORS as err:
+            raise read_error(self.name, err) from err
 
     def head(self, n: int = HEAD_BYTES) -> bytes:
         try:
@@ -88,11 +136,8 @@ class Source:
                     return f.read(n)
             with open(self.path, "rb") as f:
                 return f.read(n)
-        except (OSError, EOFError, zipfile.BadZipFile) as err:
-            raise InputError(
-                f"{self.name}: cannot read the file ({err}); expected a readable CSV, Parquet or NMEA "
-                f"file (plain, gzip or zip); check the file is complete and not corrupted"
-            ) from err
+        except READ_ERRORS as err:
+            raise read_error(self.name, err) from err
 
 
 def _check_file(path: Path) -> None:
@@ -124,12 +169,24 @@ def expand(path) -> list[Source]:
     if magic == ZIP_MAGIC:
         try:
             with zipfile.ZipFile(path) as zf:
-                members = [i.filename for i in zf.infolist()
-                           if not i.is_dir() and not i.filename.startswith("__MACOSX/") and i.file_size > 0]
-        except zipfile.BadZipFile as err:
+                infos = [i for i in zf.infolist()
+                         if not i.is_dir() and not i.filename.startswith("__MACOSX/") and i.file_size > 0]
+        except READ_ERRORS as err:
             raise InputError(
                 f"{path}: damaged zip archive ({err}); expected a valid zip; re-download or re-create it"
             ) from err
+        for i in infos:
+            if i.flag_bits & 0x1:
+                raise InputError(
+                    f"{path}: zip member {i.filename} is encrypted; expected an unencrypted zip; "
+                    f"extract it with its password (unzip {path.name}) and pass the extracted file"
+                )
+            if i.compress_type not in _ZIP_METHODS:
+                raise InputError(
+                    f"{path}: zip member {i.filename} uses compression method {i.compress_type}, which "
+                    f"cannot be read; expected stored, deflate, bzip2 or lzma; extract it and pass the file"
+                )
+        members = [i.filename for i in infos]
         if not members:
             raise InputError(
                 f"{path}: zip archive holds no files; expected CSV, Parquet or NMEA members; check the archive"

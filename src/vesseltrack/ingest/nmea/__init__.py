@@ -38,8 +38,10 @@ Timestamps, in order of precedence, for each sentence:
 
 A multi-part message takes the first time found among its parts (part 1 first), so parts linked by
 ``g:`` groups that carry no ``c:`` of their own are dated by part 1. Times outside 1980..2100 are
-ignored. Sentences that need a time (positions, static data) and have none are rejected with
-``no_timestamp``; if no AIS sentence in the whole file has a time and ``assume_time`` is not given,
+ignored (the placeholder 9999-12-31 included). Sentences that need a time (positions, static
+data) and have none are rejected with ``no_timestamp``, or ``bad_timestamp`` when they carried a
+stamp of their own (tag block ``c:``, a stamp before the sentence) that was such an ignored time;
+if no AIS sentence in the whole file has a time and ``assume_time`` is not given,
 :class:`~vesseltrack.errors.InputError` is raised (chunks are held back until the first time is
 seen, so the error comes before any chunk of such a file is yielded).
 

@@ -19,8 +19,9 @@ from vesseltrack.ingest.nmea.bits import NAT
 # outcome of a sentence that became a position row
 OUTCOME_POSITION = 1
 # reject reasons per sentence (index into REASONS; -1: not rejected)
-REASONS = ("bad_checksum", "malformed_sentence", "incomplete_multipart", "bad_payload", "no_timestamp")
-R_CHECKSUM, R_MALFORMED, R_INCOMPLETE, R_PAYLOAD, R_NOTIME = range(5)
+REASONS = ("bad_checksum", "malformed_sentence", "incomplete_multipart", "bad_payload", "no_timestamp",
+           "bad_timestamp")
+R_CHECKSUM, R_MALFORMED, R_INCOMPLETE, R_PAYLOAD, R_NOTIME, R_BADTIME = range(6)
 # skip kinds for AIS sentences (-1: not skipped): static_msg, multipart_fragment, 100 + n for msg_type_n
 S_STATIC, S_FRAGMENT, S_MSG_TYPE = 0, 1, 100
 
@@ -93,6 +94,9 @@ class Batch:
     # times.py
     # per sentence: its time (own stamp, wrapper line, stream clock, assumed), or NAT
     time_ns: np.ndarray = _UNSET
+    # per sentence: it carries a stamp of its own (tag block c:, a stamp before it) that is no usable
+    # time (outside 1980..2100, e.g. 9999-12-31): with no other time it is a bad_timestamp reject
+    bad_own_time: np.ndarray = _UNSET
     time_sources: dict = field(default_factory=dict)  # clock.py: how many sentences got their time how
 
     # assemble.py

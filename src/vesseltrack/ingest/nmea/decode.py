@@ -15,6 +15,7 @@ import numpy as np
 from vesseltrack.ingest.nmea import static
 from vesseltrack.ingest.nmea.batch import (
     OUTCOME_POSITION,
+    R_BADTIME,
     R_NOTIME,
     R_PAYLOAD,
     S_MSG_TYPE,
@@ -63,7 +64,8 @@ def _sixbit(b: Batch, fam: Family, sel: np.ndarray, n_bits: np.ndarray):
     bad = bad_chars | (n_bits[sel] < fam.min_bits)
     b.reason[b.msg_head[sel[bad]]] = R_PAYLOAD
     no_time = ~bad & (b.msg_time[sel] == NAT)
-    b.reason[b.msg_head[sel[no_time]]] = R_NOTIME
+    heads = b.msg_head[sel[no_time]]
+    b.reason[heads] = np.where(b.bad_own_time[heads], R_BADTIME, R_NOTIME)
     keep = ~bad & ~no_time
     if not keep.all():
         sel, sixbit = sel[keep], sixbit[:, keep]

@@ -17,6 +17,7 @@ from vesseltrack.ingest.nmea.bits import (
     parse_uint,
     text_at,
 )
+from vesseltrack.schema import to_utc_ns
 
 COMMA, COLON, BACKSLASH = 44, 58, 92
 _YEAR_1980_NS, _YEAR_2100_NS = 315_532_800 * 10**9, 4_102_444_800 * 10**9
@@ -31,11 +32,11 @@ def field_start(commas: np.ndarray, after: np.ndarray, k: int, end: np.ndarray, 
     return np.where(ok & (c < end), c + 1, -1)
 
 
-def tag_time(buf, colons, open_, close) -> np.ndarray:
+def tag_time(buf, colons, open_, close, found: np.ndarray | None = None) -> np.ndarray:
     """``c:`` time of the tag blocks ``(open_, close)`` (sorted, disjoint): int64 ns or NaT.
 
     Found through the ':' positions of the chunk: a ``c:`` field starts right after the opening
-    backslash or a comma."""
+    backslash or a comma. ``found``, when given, is set True for the blocks that have a ``c:`` field."""
     n = len(open_)
     out = np.full(n, NAT, dtype=np.int64)
     if n == 0 or len(colons) == 0:
@@ -45,6 +46,8 @@ def tag_time(buf, colons, open_, close) -> np.ndarray:
     cand = cand[(before == COMMA) | (before == BACKSLASH)]  # at the start of a field
     if len(cand) == n and ((cand - 2 >= open_) & (cand < close)).all():
         out[:] = parse_epoch(buf, cand + 1, close)  # usual case: one c: in each tag block, in order
+        if found is not None:
+            found[:] = True
         return out
     blk = np.searchsorted(open_, cand, side="right") - 1
     blk0 = np.maximum(blk, 0)
@@ -56,6 +59,8 @@ def tag_time(buf, colons, open_, close) -> np.ndarray:
     first[1:] = blk[1:] != blk[:-1]
     cand, blk = cand[first], blk[first]
     out[blk] = parse_epoch(buf, cand + 1, close[blk])
+    if found is not None:
+        found[blk] = True
     return out
 
 
@@ -70,8 +75,9 @@ def pghp_time(buf, commas, start, end) -> np.ndarray:
     return civil_to_ns(*vals)
 
 
-def prefix_time(buf, start, end) -> np.ndarray:
-    """Time written before a sentence: '[2024-07-19 08:45:27.141] ', ISO or Unix stamps."""
+def prefix_time(buf, start, end, found: np.ndarray | None = None) -> np.ndarray:
+    """Time written before a sentence: '[2024-07-19 08:45:27.141] ', ISO or Unix stamps. ``found``,
+    when given, is set True where the text before the sentence reads as a time (in range or not)."""
     txt = pd.Series(text_at(buf, start, end, 40), dtype=object).str.strip(" \t[],;")
     out = np.full(len(start), NAT, dtype=np.int64)
     digits = txt.str.fullmatch(r"\d{9,13}(\.\d+)?").fillna(False).to_numpy(dtype=bool)
@@ -81,8 +87,12 @@ def prefix_time(buf, start, end) -> np.ndarray:
         out[digits] = np.where(np.isfinite(ns), ns, 0).astype(np.int64)
     rest = ~digits & (txt.str.len() >= 10).to_numpy(dtype=bool)
     if rest.any():
-        t = pd.to_datetime(txt[rest], errors="coerce", utc=True, format="ISO8601")
-        out[rest] = t.dt.as_unit("ns").to_numpy(dtype="datetime64[ns]").view(np.int64)
+        t = to_utc_ns(pd.to_datetime(txt[rest], errors="coerce", utc=True, format="ISO8601"))  # 9999-12-31: NaT
+        out[rest] = t.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view(np.int64)
+    if found is not None:
+        found[:] = digits
+        if rest.any():  # a date, whatever its year: ISO 8601 with a 4-digit year, a dash and a month
+            found[rest] = txt[rest].str.match(r"[+-]?\d{4,}-\d{2}").fillna(False).to_numpy(dtype=bool)
     return np.where((out >= _YEAR_1980_NS) & (out < _YEAR_2100_NS), out, NAT)
 
 
@@ -106,6 +116,7 @@ def _own_times(b: Batch) -> np.ndarray:
     """Each sentence's own stamp: its tag block, else a leading stamp, else a trailing Unix time."""
     buf, bang, n = b.buf, b.bang, len(b.bang)
     own = np.full(n, NAT, dtype=np.int64)
+    stamped = np.zeros(n, dtype=bool)  # has a stamp of its own, usable or not
     seg_start = b.seg_start[b.sent_seg]
     tagged = (bang > seg_start) & (at(buf, bang - 1) == BACKSLASH)  # tag block directly before the '!'
     tag_open = np.full(n, -1, dtype=np.int64)
@@ -121,16 +132,21 @@ def _own_times(b: Batch) -> np.ndarray:
         good = opening >= 0
         j = i[good]
         tag_open[j] = opening[good]
-        own[j] = tag_time(buf, b.find(COLON), tag_open[j], bang[j] - 1)
+        found = np.zeros(len(j), dtype=bool)
+        own[j] = tag_time(buf, b.find(COLON), tag_open[j], bang[j] - 1, found)
+        stamped[j] = found
     prefix_end = np.where(tag_open >= 0, tag_open, bang)
     prefixed = (prefix_end > seg_start) & (own == NAT)
     if prefixed.any():
         i = np.flatnonzero(prefixed)
-        own[i] = prefix_time(buf, seg_start[i], prefix_end[i])
+        found = np.zeros(len(i), dtype=bool)
+        own[i] = prefix_time(buf, seg_start[i], prefix_end[i], found)
+        stamped[i] |= found
     trailed = (own == NAT) & b.has_star & (b.star + 3 < b.end)
     if trailed.any():
         i = np.flatnonzero(trailed)
         own[i] = trailer_time(buf, b.find(COMMA), b.star[i], b.end[i])
+    b.bad_own_time = stamped & (own == NAT)
     return own
 
 
