@@ -10,9 +10,10 @@ import argparse
 import json
 import sys
 import time
+import warnings
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from vesseltrack.config import Config
 from vesseltrack.detect.params import ENCOUNTER_PRESETS, PRESETS, WINDOW_H, EncounterParams, GapParams
@@ -82,8 +83,11 @@ def _progress(quiet: bool):
     return say
 
 
-def _warn(summary: dict) -> None:
-    """Print what ingest noticed and could not fix (shown with --quiet too: it is not progress)."""
+def _warn(summary: dict, quiet: bool) -> None:
+    """Print what ingest noticed and could not fix, unless ``quiet``: scripts that pass --quiet read
+    the same warnings in summary.json (``rows.files[].warnings``), so stderr stays empty for them."""
+    if quiet:
+        return
     for f in summary.get("rows", {}).get("files", []):
         for w in f.get("warnings", ()):
             print(f"vesseltrack: warning: {_printable(w)}", file=sys.stderr)
@@ -101,6 +105,14 @@ def _load_column_map(path: str | None) -> dict | None:
     except json.JSONDecodeError as err:
         raise ConfigError(
             f'--column-map {path}: not valid JSON ({err.msg} at line {err.lineno}); expected an object like {{"mmsi": "ship_id", "timestamp": "time"}}; fix the file'  # noqa: E501
+        ) from err
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            f'--column-map {path}: not a text file (byte {err.start} is not UTF-8); expected a UTF-8 JSON object like {{"mmsi": "ship_id", "timestamp": "time"}}; pass the JSON file'  # noqa: E501
+        ) from err
+    except RecursionError as err:
+        raise ConfigError(
+            f'--column-map {path}: JSON nested too deeply; expected a flat object like {{"mmsi": "ship_id", "timestamp": "time"}}; fix the file'  # noqa: E501
         ) from err
     if not isinstance(m, dict):
         raise ConfigError(
@@ -163,7 +175,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     from vesseltrack import export, pipeline
 
     result = pipeline.run(args.inputs, config, progress=_progress(args.quiet))
-    _warn(result.summary)
+    _warn(result.summary, args.quiet)
     export.write_outputs(args.out, result.tables(), result.summary)
     rows = result.summary["rows"]
     non_vessel = (
@@ -244,7 +256,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     from vesseltrack import casefile, investigate, maps, pipeline, plots
 
     result = pipeline.run(args.inputs, _config(args), progress=_progress(args.quiet))
-    _warn(result.summary)
+    _warn(result.summary, args.quiet)
     track = investigate.vessel_track(result, args.mmsi)
     events = investigate.vessel_events(result, args.mmsi)
     out = Path(args.out)
@@ -296,7 +308,7 @@ examples:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from vesseltrack.evaluate import evaluate
+    from vesseltrack.evaluate import evaluate  # checks the truth file and the results CSVs: InputError
 
     report = evaluate(args.results, args.truth)
     print(json.dumps(report, indent=2, sort_keys=True))
@@ -349,13 +361,23 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors, like every other error of the CLI:
+    ``vesseltrack: error: <what argparse says>; see vesseltrack <command> --help``, exit code 2
+    (argparse's own convention). The usage text it would print is one --help away."""
+
+    def error(self, message: str) -> NoReturn:
+        msg = " ".join(message.split())
+        self.exit(2, f"vesseltrack: error: {msg}; see {self.prog} --help\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="vesseltrack", description="Find ships hiding what they do at sea, from AIS.")
+    p = _Parser(prog="vesseltrack", description="Find ships hiding what they do at sea, from AIS.")
     p.add_argument("--version", action=_Version, help="show program's version number and exit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "inputs",
         nargs="+",
@@ -509,7 +531,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.set_defaults(func=cmd_score)
 
-    mm = argparse.ArgumentParser(add_help=False)
+    mm = _Parser(add_help=False)
     mm.add_argument("mmsi", type=int, metavar="MMSI", help="the vessel to inspect, as its MMSI (e.g. 354898436)")
     i = sub.add_parser(
         "inspect",
@@ -559,12 +581,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # argparse would blame the top-level parser: point at the command's --help instead
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        sub.choices[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     from vesseltrack.allocator import retain_freed_memory
 
     retain_freed_memory()
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            # Python warnings of the libraries (RuntimeWarning, FutureWarning, pandas, scikit-learn)
+            # are not for the user, in any mode: what the data deserves a word about is reported as
+            # "vesseltrack: warning: ..." and in summary.json.
+            warnings.simplefilter("ignore")
+            return args.func(args)
     except VesselTrackError as err:
         msg = " ".join(str(err).split())
         print(f"vesseltrack: error: {msg}", file=sys.stderr)
