@@ -145,6 +145,8 @@ TAMPERED = {
     "future format": (lambda b: b.update(format="vesseltrack-model/99"),
                       "model format 'vesseltrack-model/99' .* upgrade vesseltrack to read it"),
     "format not text": (lambda b: b.update(format=3), "model format 3 .* retrain it"),
+    "format an array": (lambda b: b.update(format=np.array(["a", "b"])), r"model format array\(\['a', 'b'\]"),
+    "reference of mixed keys": (lambda b: b.update(reference={1: 2, "gaps": 0}), r"'reference' is \{1: 2, 'gaps': 0\}"),
     "version not text": (lambda b: b.update(vesseltrack_version=1.5), "'vesseltrack_version' is a float; expected a"),
     "reference not counts": (lambda b: b.update(reference=[1, 2]), r"'reference' is \[1, 2\]; expected counts"),
     "reference negative": (lambda b: b["reference"].update(voyages=-1), "'reference' is .*whole numbers >= 0"),
@@ -164,6 +166,7 @@ TAMPERED = {
     "wrong-typed attribute": (_voyage(lambda v: setattr(v, "n_features_in_", "21")), "n_features_in_ is '21'; expected 21"),  # noqa: E501
     "one_sided not names": (_voyage(lambda v: setattr(v, "one_sided", 5)), "one_sided is 5; expected a tuple"),
     "forest of another type": (_voyage(lambda v: setattr(v, "model_", "forest")), "model_ is a str; expected a fitted IsolationForest"),  # noqa: E501
+    "a forest that prints": (_voyage(lambda v: setattr(v.model_, "verbose", 100)), "the forest's verbose is 100; expected 0"),  # noqa: E501
     "cycle in a tree": (_voyage(_tree_cycle), "the node table of tree 0 is inconsistent"),
     "zero path lengths": (_voyage(lambda v: v.model_._decision_path_lengths[3].__setitem__(slice(None), 0)),
                           r"_decision_path_lengths of tree 3 is (\d+) values from 0 to 0; expected \1 finite numbers >= 1"),  # noqa: E501

@@ -100,13 +100,13 @@ def _check_bundle(path: Path, bundle: object) -> None:
             f"{path}: the file holds a {type(bundle).__name__}; expected a vesseltrack model (a dict with {BUNDLE_KEYS}); retrain it with 'vesseltrack train'"  # noqa: E501
         )
     fmt = bundle.get("format")
-    if fmt != MODEL_FORMAT:
+    if not isinstance(fmt, str) or fmt != MODEL_FORMAT:
         version = bundle.get("vesseltrack_version", "unknown")
         number, ours = _format_number(fmt), _format_number(MODEL_FORMAT)
         fix = ("upgrade vesseltrack to read it, or retrain it with this version's 'vesseltrack train'"
                if number is not None and ours is not None and number > ours else "retrain it with 'vesseltrack train'")
         raise ModelError(
-            f"{path}: model format {fmt!r} (written by vesseltrack {version}) is not {MODEL_FORMAT!r}, the format this version reads; {fix}"  # noqa: E501
+            f"{path}: model format {fmt!r:.60} (written by vesseltrack {version!s:.40}) is not {MODEL_FORMAT!r}, the format this version reads; {fix}"  # noqa: E501
         )
     missing = [k for k in BUNDLE_KEYS if k not in bundle]
     unknown = sorted(str(k) for k in bundle if k not in BUNDLE_KEYS)
@@ -119,7 +119,7 @@ def _check_bundle(path: Path, bundle: object) -> None:
             f"{path}: 'vesseltrack_version' is a {type(bundle['vesseltrack_version']).__name__}; expected a version string; the file is damaged or was altered; retrain it with 'vesseltrack train'"  # noqa: E501
         )
     ref = bundle["reference"]
-    if not isinstance(ref, dict) or sorted(ref) != sorted(REFERENCE_KEYS) or any(
+    if not isinstance(ref, dict) or set(ref) != set(REFERENCE_KEYS) or any(
             isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in ref.values()):
         raise ModelError(
             f"{path}: 'reference' is {ref!r:.120}; expected counts {{{', '.join(f'{k!r}: N' for k in REFERENCE_KEYS)}}} of the reference traffic, whole numbers >= 0; the file is damaged or was altered; retrain it with 'vesseltrack train'"  # noqa: E501

@@ -327,7 +327,7 @@ def check_fitted(scorer: object, feature_names: Sequence[str], *, what: str) -> 
     fstate = vars(forest)
     if not all(a in fstate for a in ("estimators_", "estimators_features_", "_decision_path_lengths",
                                      "_average_path_length_per_tree", "_max_samples", "_max_features",
-                                     "n_features_in_")):
+                                     "n_features_in_", "verbose")):
         raise _damaged(what, "model_", "a fitted IsolationForest", "an IsolationForest missing fitted attributes")
     if not (_is_count(forest.n_features_in_, n) and _is_count(forest._max_features, n)):
         raise _damaged(what, "the forest's feature count", str(n),
@@ -335,4 +335,6 @@ def check_fitted(scorer: object, feature_names: Sequence[str], *, what: str) -> 
     if isinstance(forest._max_samples, bool) or not isinstance(forest._max_samples, numbers.Integral) \
             or forest._max_samples < 1:
         raise _damaged(what, "the forest's _max_samples", "a positive whole number", repr(forest._max_samples))
+    if not _is_count(forest.verbose, 0):  # scoring passes it to joblib: no progress printing from a model file
+        raise _damaged(what, "the forest's verbose", "0", repr(forest.verbose)[:40])
     _check_trees(what, forest, n)
