@@ -310,9 +310,10 @@ def check_fitted(scorer: object, feature_names: Sequence[str], *, what: str) -> 
             isinstance(w, bool) or not isinstance(w, numbers.Real) or not 0.0 <= w < 1.0 for w in evidence.values()):
         raise _damaged(what, "evidence", "feature names with weights in [0, 1)", repr(evidence)[:120])
     reference = _array(what, "reference_ (the reference medians)", scorer.reference_, n)
-    if not np.isfinite(reference).all():
-        raise _damaged(what, "reference_ (the reference medians)", "finite numbers",
-                       f"NaN or infinite for {[c for c, ok in zip(names, np.isfinite(reference)) if not ok][:5]}")
+    sane = np.isfinite(reference) & (np.abs(reference) <= np.finfo(np.float32).max)  # the forest works in float32
+    if not sane.all():
+        raise _damaged(what, "reference_ (the reference medians)", "finite numbers (within float32 range)",
+                       f"NaN, infinite or huge for {[c for c, ok in zip(names, sane) if not ok][:5]}")
     weights = _array(what, "evidence_weights_", scorer.evidence_weights_, n)
     if not np.array_equal(weights, [float(evidence.get(c, 0.0)) for c in names]):
         raise _damaged(what, "evidence_weights_", f"the weights of evidence {evidence} in [0, 1), 0 elsewhere",
