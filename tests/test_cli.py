@@ -1,3 +1,5 @@
+import json
+import re
 import subprocess
 import sys
 
@@ -342,3 +344,114 @@ def test_ingest_help_states_the_default_buckets():
     acts = {a.dest: a for a in ingest._actions}
     assert f"(default: {DEFAULT_BUCKETS};" in acts["buckets"].help
     assert {"column_map", "assume_time", "any_vessel_id", "chunk_rows", "quiet"} <= set(acts)
+@pytest.mark.parametrize("argv, command", [
+    ([], ""),
+    (["frob"], ""),
+    (["score"], " score"),
+    (["score", "a.csv", "--out", "r", "--top", "abc"], " score"),
+    (["score", "a.csv", "--out", "r", "--gap-preset", "nope"], " score"),
+    (["score", "a.csv", "--out", "r", "--bogus", "1"], " score"),
+    (["evaluate", "results"], " evaluate"),
+])
+def test_argparse_errors_are_one_line_exit_2(capsys, argv, command):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    cap = capsys.readouterr()
+    assert cap.out == "" and cap.err.count("\n") == 1, cap.err
+    assert cap.err.startswith("vesseltrack: error: ") and cap.err.endswith(f"; see vesseltrack{command} --help\n")
+    assert "usage:" not in cap.err
+
+
+@pytest.mark.parametrize("column_map, message", [
+    ({"mmsi": "id", "lat": "y", "lon": "y", "timestamp": "t"},
+     r"column map reads several fields from one column \('y' for \['lat', 'lon'\]\); expected each source column once"),
+    ({"mmsi": "id", "timestamp": "t", "timestamp_unit": "fortnight"},
+     r"timestamp_unit 'fortnight' is not supported; expected one of \['s', 'ms', 'us', 'ns'\]"),
+    ({"mmsi": "id", "timestamp": "t", "timestamp_format": "dd/mm/yyyy"},
+     r"timestamp_format 'dd/mm/yyyy' is neither a strptime format nor a known form"),
+    ({"mmsi": "id", "speed": "sog"}, r"column map names unknown columns \['speed'\]"),
+    ({"mmsi": 7}, r"column map values must be non-empty strings .* received \{'mmsi': 7\}"),
+])
+def test_column_map_is_checked_before_any_data_is_read(tmp_path, capsys, column_map, message):
+    cm = tmp_path / "map.json"
+    cm.write_text(json.dumps(column_map))
+    # the input does not exist: the map's error comes first, so it was checked before any reading
+    argv = ["score", str(tmp_path / "absent.csv"), "--column-map", str(cm), "--out", str(tmp_path / "r"), "--quiet"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("vesseltrack: error: ") and err.count("\n") == 1 and re.search(message, err), err
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("option, content, message", [
+    ("--zones", b"\x1f\x8b\x08\x00\xff", r"z.bin: not a text file \(byte 1 is not UTF-8\); expected a GeoJSON"),
+    ("--zones", b"{not json", r"z.bin: not valid JSON at line 1"),
+    ("--zones", json.dumps({"type": "Feature", "properties": {"radius_m": 1e30},
+                            "geometry": {"type": "Point", "coordinates": [130, 40]}}).encode(),
+     r"z.bin: feature 1 \('z_1'\) has radius_m=1e\+30; expected a number of metres above 0 and at most 500000"),
+    ("--column-map", b"\xff\xfe{}", r"--column-map .*z.bin: not a text file"),
+    ("--stop-areas", b"a,b\n1,2\n", r"z.bin: not a stop-areas file"),
+    ("--watchlist", b"", r"z.bin: the watchlist is empty"),
+])
+def test_option_files_are_checked_before_any_data_is_read(tmp_path, capsys, option, content, message):
+    f = tmp_path / "z.bin"
+    f.write_bytes(content)
+    argv = ["score", str(tmp_path / "absent.csv"), option, str(f), "--out", str(tmp_path / "r"), "--quiet"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("vesseltrack: error: ") and err.count("\n") == 1 and re.search(message, err), err
+    assert not (tmp_path / "r").exists()
+
+
+def test_quiet_silences_data_warnings_which_stay_in_summary(fleet, tmp_path, capsys):
+    scaled = tmp_path / "scaled.csv"  # speed in a column whose name carries a scale: a data warning
+    header, rest = fleet.read_text().split("\n", 1)
+    scaled.write_text(header.replace("SOG", "SPEED_KNOTSx10") + "\n" + rest)
+    assert main(["score", str(scaled), "--out", str(tmp_path / "q"), "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+    summary = json.loads((tmp_path / "q" / "summary.json").read_text())
+    warned = summary["rows"]["files"][0]["warnings"]
+    assert warned and any("SPEED_KNOTSx10" in w for w in warned)
+    assert main(["score", str(scaled), "--out", str(tmp_path / "v")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert [line for line in err if line.startswith("vesseltrack: warning: ")] == [
+        f"vesseltrack: warning: {w}" for w in warned]
+
+
+def test_library_warnings_never_reach_the_user(tmp_path):
+    """A RuntimeWarning or FutureWarning raised inside a command (numpy, pandas, scikit-learn) is not
+    printed, with or without --quiet: the CLI speaks in its own one-line messages."""
+    code = (
+        "import sys, warnings\n"
+        "from vesseltrack import cli, evaluate\n"
+        "def noisy(results, truth):\n"
+        "    warnings.warn('invalid value encountered in divide', RuntimeWarning)\n"
+        "    warnings.warn('a pandas default will change', FutureWarning)\n"
+        "    return {'ok': 1}\n"
+        "evaluate.evaluate = noisy\n"
+        "sys.exit(cli.main(['evaluate', 'results', '--truth', 'truth.json']))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert run.returncode == 0 and run.stderr == "" and json.loads(run.stdout) == {"ok": 1}
+
+
+@pytest.mark.parametrize("alerts, message", [
+    (None, r"alerts.csv: cannot read results \(No such file or directory\)"),
+    (b"", r"alerts.csv: the file is empty"),
+    (b"mmsi\n1\n", r"alerts.csv: columns \['score'\] missing"),
+    (b"mmsi,score\nabc,1\n", r"alerts.csv: column 'mmsi' has 1 value\(s\) that are not whole numbers"),
+    (b"\x00\x01\x02\xff\xfe", r"alerts.csv: (not a readable CSV|columns \[)"),
+])
+def test_evaluate_on_broken_results_is_one_line_exit_2(tmp_path, capsys, alerts, message):
+    res = tmp_path / "res"
+    res.mkdir()
+    if alerts is not None:
+        (res / "alerts.csv").write_bytes(alerts)
+    (res / "events.csv").write_text("event_type,mmsi,start_time,end_time,duration_h\n")
+    truth = tmp_path / "truth.json"
+    truth.write_text(json.dumps({"format": "vesseltrack-truth/1", "anomalies": [], "vessels": []}))
+    assert main(["evaluate", str(res), "--truth", str(truth)]) == 2
+    cap = capsys.readouterr()
+    assert cap.out == "" and cap.err.startswith("vesseltrack: error: ") and cap.err.count("\n") == 1
+    assert re.search(message, cap.err), cap.err

@@ -437,3 +437,52 @@ def test_a_development_scenario_ranks_every_kind_of_anomaly_above_benign_vessels
     best = res.alerts.assign(mmsi=res.alerts["mmsi"] % SPLIT_OFFSET).groupby("mmsi")["score"].max()
     benign = [v["mmsi"] for v in sc.truth["vessels"] if not v["anomalous"]]
     assert len(with_findings) >= 5 and best.reindex(sorted(with_findings)).min() > best.reindex(benign).max()
+
+
+def _results(tmp_path, alerts=None, events_text=None):
+    """A results folder with the known-answer alerts and events, one of them replaced by text."""
+    if alerts is None:
+        pd.DataFrame({"mmsi": [1, 3, 2], "score": [0.9, 0.7, 0.6]}).to_csv(tmp_path / "alerts.csv", index=False)
+    else:
+        (tmp_path / "alerts.csv").write_bytes(alerts)
+    if events_text is None:
+        events().to_csv(tmp_path / "events.csv", index=False)
+    else:
+        (tmp_path / "events.csv").write_bytes(events_text)
+    (tmp_path / "truth.json").write_text(json.dumps(TRUTH))
+    return tmp_path
+
+
+def _events_with(column: str, value: str) -> bytes:
+    e = events().astype(object)
+    e.loc[1, column] = value
+    return e.to_csv(index=False).encode()
+
+
+@pytest.mark.parametrize("alerts, events_text, message", [
+    (b"", None, r"alerts.csv: the file is empty; expected a file written by 'vesseltrack score --out'"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\xff\xfe", None, r"alerts.csv: (not a readable CSV|columns \[)"),
+    (b"mmsi,rank\n1,1\n", None, r"alerts.csv: columns \['score'\] missing; received columns \['mmsi', 'rank'\]"),
+    (b"mmsi,score\n1,0.9\nabc,0.5\n", None,
+     r"alerts.csv: column 'mmsi' has 1 value\(s\) that are not whole numbers, first 'abc' in row 3"),
+    (b"mmsi,score\n1,0.9\n,0.5\n", None, r"column 'mmsi' has 1 value\(s\) that are not whole numbers, first nan"),
+    (b"mmsi,score\n1,high\n", None, r"column 'score' has 1 value\(s\) that are not numbers, first 'high' in row 2"),
+    (b'mmsi,score\n1,"0.9\n', None, r"alerts.csv: not a readable CSV \(ParserError"),
+    (None, b"mmsi,start_time,end_time,duration_h\n1,2024-03-01,2024-03-02,24\n",
+     r"events.csv: columns \['event_type'\]"),
+    (None, _events_with("start_time", "yesterday"),
+     r"events.csv: column 'start_time' has 1 value\(s\) that are not ISO 8601 times, first 'yesterday' in row 3"),
+    (None, _events_with("duration_h", "long"), r"column 'duration_h' has 1 value\(s\) that are not numbers"),
+    (None, _events_with("likely_dark", "maybe"),
+     r"column 'likely_dark' has 1 value\(s\) that are not True or False, first 'maybe' in row 3"),
+])
+def test_broken_results_csvs_are_one_input_error(tmp_path, alerts, events_text, message):
+    folder = _results(tmp_path, alerts, events_text)
+    with pytest.raises(InputError, match=message):
+        evaluate(folder, folder / "truth.json")
+
+
+def test_a_results_folder_without_its_csvs(tmp_path):
+    (tmp_path / "truth.json").write_text(json.dumps(TRUTH))
+    with pytest.raises(InputError, match=r"alerts.csv: cannot read results \(No such file or directory\); expected"):
+        evaluate(tmp_path, tmp_path / "truth.json")

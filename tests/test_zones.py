@@ -112,3 +112,58 @@ def test_coarse_shore_distance_is_the_grid_cell_lookup():
     iy = np.clip(((north - lat) / res).astype(np.int64), 0, km.shape[0] - 1)
     ix = np.clip(((lon - west) / res).astype(np.int64), 0, km.shape[1] - 1)
     assert np.array_equal(shore.coarse_shore_distance_km(lat, lon), km[iy, ix].astype(float))
+
+
+def _fc(*feats) -> str:
+    return json.dumps({"type": "FeatureCollection", "features": list(feats)})
+
+
+def _point(props, coords=(130.0, 40.0)) -> dict:
+    return {"type": "Feature", "properties": props, "geometry": {"type": "Point", "coordinates": list(coords)}}
+
+
+_NAN_RADIUS = ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"radius_m": NaN}, '
+               '"geometry": {"type": "Point", "coordinates": [130, 40]}}]}')
+_BOWTIE = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
+_RADIUS = r"expected a number of metres above 0 and at most 500000 \(default 5000\); draw a Polygon for a larger area"
+
+
+@pytest.mark.parametrize("text, message", [
+    (_fc(_point({"radius_m": 1e30})), r"feature 1 \('z_1'\) has radius_m=1e\+30; " + _RADIUS),
+    (_fc(_point({"radius_m": -5})), r"has radius_m=-5; " + _RADIUS),
+    (_fc(_point({"radius_m": 0})), r"has radius_m=0; " + _RADIUS),
+    (_NAN_RADIUS, r"has radius_m=nan; " + _RADIUS),
+    (_fc(_point({"radius_m": "2000"})), r"has radius_m='2000'; " + _RADIUS),
+    (_fc(_point({"name": "swapped"}, (40.0, 130.0))),
+     r"feature 1 \('swapped'\) has coordinates from \(40.0, 130.0\) to \(40.0, 130.0\); expected \[longitude, "
+     r"latitude\]"),
+    (_fc(_point({}, ())), "has an empty geometry; expected coordinates"),
+    (_fc({"type": "Feature", "properties": {}, "geometry": _BOWTIE}),
+     r"is not a valid polygon \(Self-intersection\[0.5 0.5\]\); expected a polygon whose ring does not cross itself"),
+    (_fc(_point({"sensitive": "false"})), "has sensitive='false'; expected true or false"),
+    (_fc([1, 2]), "feature 1 \\(None\\) is a list; expected a Feature object"),
+    (_fc({"type": "Feature", "properties": [1], "geometry": None}), "has properties of type list; expected an object"),
+    (_fc({"type": "Feature", "properties": {}, "geometry": None}), "has no valid geometry"),
+    (_fc({"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [[1]]}}),
+     "has no valid geometry"),
+    ("[" * 100_000 + "]" * 100_000, "JSON nested too deeply to be GeoJSON"),
+])
+def test_bad_zone_geometry_and_properties_are_refused(tmp_path, text, message):
+    f = tmp_path / "z.geojson"
+    f.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        zones.build_gazetteer([f])
+
+
+def test_a_zone_file_that_is_not_text_is_refused(tmp_path):
+    f = tmp_path / "zones.geojson.gz"
+    f.write_bytes(b"\x1f\x8b\x08\x00\xff\xfe\x00\x01")
+    with pytest.raises(ConfigError, match=r"zones.geojson.gz: not a text file \(byte 1 is not UTF-8\); expected"):
+        zones.build_gazetteer([f])
+
+
+def test_the_largest_point_zone_is_accepted(tmp_path):
+    f = tmp_path / "big.geojson"
+    f.write_text(_fc(_point({"radius_m": zones.MAX_ZONE_RADIUS_M, "sensitive": False}, (-180, -90))))
+    g = zones.build_gazetteer([f], replace=True)
+    assert g.zones["radius_m"].tolist() == [500_000.0] and list(g.sensitive) == [False]

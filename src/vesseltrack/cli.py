@@ -10,9 +10,10 @@ import argparse
 import json
 import sys
 import time
+import warnings
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from vesseltrack.config import Config
 from vesseltrack.detect.params import ENCOUNTER_PRESETS, PRESETS, WINDOW_H, EncounterParams, GapParams
@@ -83,8 +84,11 @@ def _progress(quiet: bool):
     return say
 
 
-def _warn(summary: dict) -> None:
-    """Print what ingest noticed and could not fix (shown with --quiet too: it is not progress)."""
+def _warn(summary: dict, quiet: bool) -> None:
+    """Print what ingest noticed and could not fix, unless ``quiet``: scripts that pass --quiet read
+    the same warnings in summary.json (``rows.files[].warnings``), so stderr stays empty for them."""
+    if quiet:
+        return
     for f in summary.get("rows", {}).get("files", []):
         for w in f.get("warnings", ()):
             print(f"vesseltrack: warning: {_printable(w)}", file=sys.stderr)
@@ -102,6 +106,14 @@ def _load_column_map(path: str | None) -> dict | None:
     except json.JSONDecodeError as err:
         raise ConfigError(
             f'--column-map {path}: not valid JSON ({err.msg} at line {err.lineno}); expected an object like {{"mmsi": "ship_id", "timestamp": "time"}}; fix the file'  # noqa: E501
+        ) from err
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            f'--column-map {path}: not a text file (byte {err.start} is not UTF-8); expected a UTF-8 JSON object like {{"mmsi": "ship_id", "timestamp": "time"}}; pass the JSON file'  # noqa: E501
+        ) from err
+    except RecursionError as err:
+        raise ConfigError(
+            f'--column-map {path}: JSON nested too deeply; expected a flat object like {{"mmsi": "ship_id", "timestamp": "time"}}; fix the file'  # noqa: E501
         ) from err
     if not isinstance(m, dict):
         raise ConfigError(
@@ -167,7 +179,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     results = ResultsFolder(args.out)  # a bad --out fails before any data is read; cleans up killed runs
     result = pipeline.run(args.inputs, config, progress=_progress(args.quiet), engine=args.engine,
                           workers=args.workers, scheduler=args.scheduler)
-    _warn(result.summary)
+    _warn(result.summary, args.quiet)
     geo: list[Path] = []
     cases: list[Path] = []
     try:
@@ -265,7 +277,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     config = _config(args)
     writable_folder(args.out)  # a file or a read-only folder fails before any data is read
     result = pipeline.run(args.inputs, config, progress=_progress(args.quiet))
-    _warn(result.summary)
+    _warn(result.summary, args.quiet)
     track = investigate.vessel_track(result, args.mmsi)
     events = investigate.vessel_events(result, args.mmsi)
     out = Path(args.out)
@@ -322,7 +334,7 @@ examples:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from vesseltrack.evaluate import evaluate
+    from vesseltrack.evaluate import evaluate  # checks the truth file and the results CSVs: InputError
 
     report = evaluate(args.results, args.truth)
     print(json.dumps(report, indent=2, sort_keys=True))
@@ -384,15 +396,19 @@ examples:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from vesseltrack import store
+    from vesseltrack.ingest.layouts import check_column_map
 
-    report = store.ingest(args.inputs, args.store, n_buckets=args.buckets, column_map=_load_column_map(args.column_map),
+    column_map = _load_column_map(args.column_map)
+    if column_map is not None:
+        check_column_map(column_map)  # before any data is read, as score does
+    report = store.ingest(args.inputs, args.store, n_buckets=args.buckets, column_map=column_map,
                           assume_time=args.assume_time, strict_mmsi=False if args.any_vessel_id else None,
                           chunk_rows=args.chunk_rows, jobs=args.jobs, progress=_progress(args.quiet))
     for path, digest in report.already:
         print(f"{path}: already in the store (sha256 {digest[:12]}...), skipped")
     if report.added:
         _warn({"rows": {"files": [f for i in report.manifest["inputs"] if i["path"] in report.added
-                                  for f in i["files"]]}})
+                                  for f in i["files"]]}}, args.quiet)
         r = report.added_rows
         non_vessel = f", {r['rows_non_vessel']:,} from stations that are not ships" if r["rows_non_vessel"] else ""
         n = len(report.added)
@@ -419,13 +435,23 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors, like every other error of the CLI:
+    ``vesseltrack: error: <what argparse says>; see vesseltrack <command> --help``, exit code 2
+    (argparse's own convention). The usage text it would print is one --help away."""
+
+    def error(self, message: str) -> NoReturn:
+        msg = " ".join(message.split())
+        self.exit(2, f"vesseltrack: error: {msg}; see {self.prog} --help\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="vesseltrack", description="Find ships hiding what they do at sea, from AIS.")
+    p = _Parser(prog="vesseltrack", description="Find ships hiding what they do at sea, from AIS.")
     p.add_argument("--version", action=_Version, help="show program's version number and exit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "inputs",
         nargs="+",
@@ -599,7 +625,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.set_defaults(func=cmd_score)
 
-    mm = argparse.ArgumentParser(add_help=False)
+    mm = _Parser(add_help=False)
     mm.add_argument("mmsi", type=int, metavar="MMSI", help="the vessel to inspect, as its MMSI (e.g. 354898436)")
     i = sub.add_parser(
         "inspect",
@@ -665,12 +691,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # argparse would blame the top-level parser: point at the command's --help instead
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        sub.choices[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     from vesseltrack.allocator import retain_freed_memory
 
     retain_freed_memory()
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            # Python warnings of the libraries (RuntimeWarning, FutureWarning, pandas, scikit-learn)
+            # are not for the user, in any mode: what the data deserves a word about is reported as
+            # "vesseltrack: warning: ..." and in summary.json.
+            warnings.simplefilter("ignore")
+            return args.func(args)
     except VesselTrackError as err:
         msg = " ".join(str(err).split())
         print(f"vesseltrack: error: {msg}", file=sys.stderr)

@@ -85,6 +85,11 @@ class Config:
                     f"{name}={getattr(self, name)!r} is out of range; expected gap_h > 0, min_visit_h >= 0, n_estimators >= 1, 0 <= min_score <= 1, top >= 0, 0 <= random_state (--seed) < 2**32; fix the option"  # noqa: E501
                 )
 
+        if self.column_map is not None:  # before any data is read (ingest checks the columns each file has)
+            from vesseltrack.ingest.layouts import check_column_map
+
+            check_column_map(self.column_map)
+
     @property
     def gap_params(self) -> GapParams:
         p = PRESETS[self.gap_preset]

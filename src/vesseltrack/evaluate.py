@@ -417,6 +417,75 @@ def alert_precision_top(alerts: pd.DataFrame, truth: dict, k: int = 20) -> float
     return float(np.isin(_ids(top.head(k), "mmsi"), list(bad)).mean())
 
 
+#: The columns evaluation reads from a results folder, with their kind and whether they are required
+#: (optional ones are read when present: alerts' times and rank, events' findings).
+ALERTS_COLUMNS: dict[str, tuple[str, bool]] = {
+    "mmsi": ("id", True), "score": ("number", True), "rank": ("number", False),
+    "start_time": ("time", False), "end_time": ("time", False),
+}
+EVENTS_COLUMNS: dict[str, tuple[str, bool]] = {
+    "event_type": ("text", True), "mmsi": ("id", True), "start_time": ("time", True), "end_time": ("time", True),
+    "duration_h": ("number", True), "other_mmsi": ("number", False), "likely_dark": ("flag", False),
+    "port_sensitive": ("flag", False), "possible_dark_sts": ("flag", False),
+    "start_sensitive_port_km": ("number", False), "end_sensitive_port_km": ("number", False),
+    "vessel_type": ("number", False),
+}
+
+
+def _parsed(values: pd.Series, kind: str) -> pd.Series:
+    """A results column in its kind (NaN / NaT / <NA> where a value does not parse)."""
+    if kind in ("id", "number"):
+        return pd.to_numeric(values, errors="coerce")
+    if kind == "time":
+        return pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce")
+    if kind == "flag":
+        text = values.astype("string").str.strip().str.lower()
+        return text.map({"true": True, "false": False, "1": True, "0": False}).astype("boolean")
+    return values
+
+
+def read_results_csv(path: Path, columns: dict[str, tuple[str, bool]]) -> pd.DataFrame:
+    """A CSV of a results folder with ``columns`` ({name: (kind, required)}) checked and parsed:
+    kinds ``id`` (whole number, never empty), ``number``, ``time`` (ISO 8601), ``flag``
+    (True/False) and ``text``. Anything else (a missing, empty or binary file, a missing column, a
+    value of the wrong type) is an InputError naming the file, the column and the first bad row."""
+    run_score = "expected a file written by 'vesseltrack score --out'; run score again into a fresh folder"
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except OSError as err:
+        raise InputError(f"{path}: cannot read results ({err.strerror or err}); {run_score}") from err
+    except pd.errors.EmptyDataError as err:
+        raise InputError(f"{path}: the file is empty; {run_score}") from err
+    except (ValueError, pd.errors.ParserError) as err:  # binary content, unbalanced quotes, ragged rows
+        raise InputError(
+            f"{path}: not a readable CSV ({type(err).__name__}: {' '.join(str(err).split())[:200]}); {run_score}"
+        ) from err
+    missing = [c for c, (_, required) in columns.items() if required and c not in df.columns]
+    if missing:
+        raise InputError(
+            f"{path}: columns {missing} missing; received columns {list(df.columns)[:20]}; {run_score}"
+        )
+    for col, (kind, _) in columns.items():
+        if col not in df.columns or kind == "text":
+            continue
+        raw = df[col]
+        parsed = _parsed(raw, kind)
+        bad = parsed.isna().to_numpy() & raw.notna().to_numpy()
+        if kind == "id":
+            bad |= raw.isna().to_numpy() | (parsed.notna() & (parsed % 1 != 0)).to_numpy()
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"{path}: column {col!r} has {int(bad.sum()):,} value(s) that are not {KINDS[kind]}, first {raw.iloc[row]!r} in row {row + 2}; {run_score}"  # noqa: E501
+            )
+        df[col] = parsed.astype(np.int64) if kind == "id" else parsed
+    return df
+
+
+#: What each kind of results column holds, in words.
+KINDS = {"id": "whole numbers", "number": "numbers", "time": "ISO 8601 times", "flag": "True or False"}
+
+
 def evaluate(results_dir: str | Path, truth: dict | str | Path) -> dict:
     """Read a results folder written by ``vesseltrack score`` and report against the truth.
 
@@ -429,13 +498,8 @@ def evaluate(results_dir: str | Path, truth: dict | str | Path) -> dict:
     results_dir = Path(results_dir)
     if not isinstance(truth, dict):
         truth = load_truth(truth)
-    try:
-        alerts = pd.read_csv(results_dir / "alerts.csv")
-        events = pd.read_csv(results_dir / "events.csv", parse_dates=["start_time", "end_time"])
-    except OSError as err:
-        raise InputError(
-            f"{results_dir}: cannot read results ({err}); expected a folder written by 'vesseltrack score --out'; run score first"  # noqa: E501
-        ) from err
+    alerts = read_results_csv(results_dir / "alerts.csv", ALERTS_COLUMNS)
+    events = read_results_csv(results_dir / "events.csv", EVENTS_COLUMNS)
     recall, found, total = dark_gap_recall(events, truth)
     rankings = {
         "ours": vessel_scores(alerts),

@@ -26,6 +26,7 @@ row.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -197,3 +198,144 @@ def top_features(contrib: pd.DataFrame, *, k: int = 3, min_contribution: float =
     names = np.asarray(contrib.columns, dtype=object)
     keep = np.take_along_axis(C, order, axis=1) > min_contribution
     return [list(names[o[m]]) for o, m in zip(order, keep)]
+
+
+def _damaged(what: str, part: str, expected: str, received: str) -> ModelError:
+    return ModelError(
+        f"{what}: {part} is {received}; expected {expected}; the model file is damaged or was altered; retrain it with 'vesseltrack train'"  # noqa: E501
+    )
+
+
+def _is_count(value: object, n: int) -> bool:
+    """``value`` is the whole number ``n`` (not a bool, an array or a string)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and int(value) == n
+
+
+def _array(what: str, part: str, value: object, n: int) -> np.ndarray:
+    """``value`` as a float vector of length ``n``, or a ModelError."""
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "fiu" or value.shape != (n,):
+        got = f"an array of shape {value.shape} and dtype {value.dtype}" if isinstance(value, np.ndarray) else \
+            f"a {type(value).__name__}"
+        raise _damaged(what, part, f"{n} numbers (one per feature)", got)
+    return value.astype(float)
+
+
+def _check_trees(what: str, forest: IsolationForest, n: int) -> None:
+    """The forest's trees can only give finite depths >= 0, hence scores 2^(-depth / c) in (0, 1]:
+    children after their parent (no cycles, no index outside the tree), split features among the
+    ``n`` features, finite thresholds, path lengths >= 1 and average path lengths >= 0 (a row's
+    depth in a tree is ``path length + average path length - 1``, scikit-learn's
+    ``_parallel_compute_tree_depths``). One vectorised check per tree (a few hundred trees), on load
+    only."""
+    from sklearn.tree import ExtraTreeRegressor
+    from sklearn.tree._tree import Tree
+
+    trees = forest.estimators_
+    if not isinstance(trees, list) or not trees:
+        raise _damaged(what, "the forest's list of trees", "a non-empty list", repr(type(trees).__name__))
+    per_tree = {"estimators_features_": forest.estimators_features_,
+                "_decision_path_lengths": forest._decision_path_lengths,
+                "_average_path_length_per_tree": forest._average_path_length_per_tree}
+    for part, values in per_tree.items():
+        if not isinstance(values, (list, tuple)) or len(values) != len(trees):
+            got = f"{len(values)} entries" if isinstance(values, (list, tuple)) else f"a {type(values).__name__}"
+            raise _damaged(what, f"the forest's {part}", f"one entry per tree ({len(trees)})", got)
+    for k, est in enumerate(trees):
+        tree = getattr(est, "tree_", None)
+        if not isinstance(est, ExtraTreeRegressor) or not isinstance(tree, Tree):
+            raise _damaged(what, f"tree {k}", "an ExtraTreeRegressor with a fitted tree", f"a {type(est).__name__}")
+        m = tree.node_count
+        left, right, feature, threshold = tree.children_left, tree.children_right, tree.feature, tree.threshold
+        idx = np.arange(m)
+        leaf = left == -1
+        ok_nodes = (
+            m >= 1 and tree.n_features == n
+            and np.array_equal(leaf, right == -1)
+            and bool(np.all(leaf | ((left > idx) & (right > idx) & (left < m) & (right < m))))
+            and bool(np.all(leaf | ((feature >= 0) & (feature < n) & np.isfinite(threshold))))
+        )
+        if not ok_nodes:
+            raise _damaged(what, f"the node table of tree {k}",
+                           f"a tree over {n} features whose children follow their parent", "inconsistent")
+        cols = forest.estimators_features_[k]
+        if not isinstance(cols, np.ndarray) or cols.dtype.kind not in "iu" or not np.all((cols >= 0) & (cols < n)):
+            raise _damaged(what, f"the features of tree {k}", f"indices in [0, {n})", repr(cols)[:80])
+        for part, least in (("_decision_path_lengths", 1), ("_average_path_length_per_tree", 0)):
+            v = getattr(forest, part)[k]
+            if not (isinstance(v, np.ndarray) and v.shape == (m,) and v.dtype.kind in "fiu"
+                    and bool(np.all(np.isfinite(v) & (v >= least)))):
+                got = (f"{v.size} values from {np.nanmin(v) if v.size else None} to {np.nanmax(v) if v.size else None}"
+                       if isinstance(v, np.ndarray) and v.dtype.kind in "fiu" else f"a {type(v).__name__}")
+                raise _damaged(what, f"{part} of tree {k}", f"{m} finite numbers >= {least} (one per node)", got)
+
+
+def check_fitted(scorer: object, feature_names: Sequence[str], *, what: str) -> None:
+    """Raise ModelError unless ``scorer`` is a fitted :class:`IsolationScorer` over exactly
+    ``feature_names`` whose state can only give scores in [0, 1].
+
+    For models read from a file (:func:`vesseltrack.model_io.load_model`): skops checks the types a
+    file holds, this checks the values: parameters, the shapes of the fitted arrays and the
+    features they name, finite medians, evidence weights in [0, 1), and the forest's trees (see
+    :func:`_check_trees`). The forest's score is then in (0, 1] and the noisy-OR of weights in
+    [0, 1) keeps it in [0, 1]. ``what`` names the scorer in messages (e.g. ``"normal.skops: the
+    voyage scorer"``).
+    """
+    if not isinstance(scorer, IsolationScorer):
+        raise _damaged(what, "the scorer", "an IsolationScorer", f"a {type(scorer).__name__}")
+    names = list(feature_names)
+    n = len(names)
+    state = vars(scorer)
+    missing = [a for a in ("n_estimators", "max_samples", "random_state", "one_sided", "evidence",
+                           "feature_names_in_", "n_features_in_", "floors_", "reference_", "evidence_weights_",
+                           "model_") if a not in state]
+    if missing:
+        raise _damaged(what, "its state", "every fitted attribute", f"missing {missing}")
+    got = scorer.feature_names_in_
+    got_names = list(got) if isinstance(got, np.ndarray) and got.ndim == 1 else None
+    if got_names != names:
+        if got_names is None:
+            received = f"a {type(got).__name__}"
+        else:
+            received = (f"{len(got_names)} names, missing {[c for c in names if c not in got_names][:5]}, unknown "
+                        f"{[c for c in got_names if c not in names][:5]}")
+        raise _damaged(what, "its feature names", f"the {n} features this version computes, in order", received)
+    if not _is_count(scorer.n_features_in_, n):
+        raise _damaged(what, "n_features_in_", str(n), repr(scorer.n_features_in_))
+    one_sided, evidence = scorer.one_sided, scorer.evidence
+    if not isinstance(one_sided, (tuple, list)) or not all(isinstance(c, str) and c in names for c in one_sided):
+        raise _damaged(what, "one_sided", "a tuple of feature names", repr(one_sided)[:80])
+    if evidence is None:
+        evidence = {}
+    if not isinstance(evidence, dict) or not set(evidence) <= set(names) or any(
+            isinstance(w, bool) or not isinstance(w, numbers.Real) or not 0.0 <= w < 1.0 for w in evidence.values()):
+        raise _damaged(what, "evidence", "feature names with weights in [0, 1)", repr(evidence)[:120])
+    reference = _array(what, "reference_ (the reference medians)", scorer.reference_, n)
+    sane = np.isfinite(reference) & (np.abs(reference) <= np.finfo(np.float32).max)  # the forest works in float32
+    if not sane.all():
+        raise _damaged(what, "reference_ (the reference medians)", "finite numbers (within float32 range)",
+                       f"NaN, infinite or huge for {[c for c, ok in zip(names, sane) if not ok][:5]}")
+    weights = _array(what, "evidence_weights_", scorer.evidence_weights_, n)
+    if not np.array_equal(weights, [float(evidence.get(c, 0.0)) for c in names]):
+        raise _damaged(what, "evidence_weights_", f"the weights of evidence {evidence} in [0, 1), 0 elsewhere",
+                       np.array2string(weights, precision=3, threshold=30))
+    floors = _array(what, "floors_", scorer.floors_, n)
+    if not np.array_equal(floors, np.where(np.isin(names, list(one_sided)), reference, -np.inf)):
+        raise _damaged(what, "floors_", "the medians of the one-sided features, -inf elsewhere",
+                       np.array2string(floors, precision=3, threshold=30))
+    forest = scorer.model_
+    if not isinstance(forest, IsolationForest):
+        raise _damaged(what, "model_", "a fitted IsolationForest", f"a {type(forest).__name__}")
+    fstate = vars(forest)
+    if not all(a in fstate for a in ("estimators_", "estimators_features_", "_decision_path_lengths",
+                                     "_average_path_length_per_tree", "_max_samples", "_max_features",
+                                     "n_features_in_", "verbose")):
+        raise _damaged(what, "model_", "a fitted IsolationForest", "an IsolationForest missing fitted attributes")
+    if not (_is_count(forest.n_features_in_, n) and _is_count(forest._max_features, n)):
+        raise _damaged(what, "the forest's feature count", str(n),
+                       f"{forest.n_features_in_!r} (trees use {forest._max_features!r})")
+    if isinstance(forest._max_samples, bool) or not isinstance(forest._max_samples, numbers.Integral) \
+            or forest._max_samples < 1:
+        raise _damaged(what, "the forest's _max_samples", "a positive whole number", repr(forest._max_samples))
+    if not _is_count(forest.verbose, 0):  # scoring passes it to joblib: no progress printing from a model file
+        raise _damaged(what, "the forest's verbose", "0", repr(forest.verbose)[:40])
+    _check_trees(what, forest, n)

@@ -28,6 +28,8 @@ from vesseltrack.geo import BLOCK_ROWS, EARTH_RADIUS_M, haversine_m
 
 CELL_DEG = 0.05
 DEFAULT_ZONE_RADIUS_M = 5000.0
+#: The largest circle a Point zone may draw (500 km); larger areas are Polygons.
+MAX_ZONE_RADIUS_M = 500_000.0
 _M_PER_DEG_LAT = np.pi * EARTH_RADIUS_M / 180.0
 
 ZONE_COLUMNS = ["port", "country", "lat", "lon", "radius_m", "sensitive"]
@@ -81,8 +83,38 @@ def shipped_ports() -> pd.DataFrame:
     return df[ZONE_COLUMNS]
 
 
+def _zone_error(path: Path, i: int, name: object, what: str, expected: str) -> ConfigError:
+    return ConfigError(f"{path}: feature {i + 1} ({name!r}) {what}; expected {expected}; fix the zone file")
+
+
+def _check_geometry(path: Path, i: int, name: object, geom: shapely.Geometry) -> None:
+    """A zone's geometry must be non-empty, finite, on the globe and (polygons) valid."""
+    if geom.is_empty:
+        raise _zone_error(path, i, name, "has an empty geometry", "coordinates")
+    x0, y0, x1, y1 = geom.bounds
+    if not (np.isfinite([x0, y0, x1, y1]).all() and -180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+        raise _zone_error(path, i, name, f"has coordinates from ({x0}, {y0}) to ({x1}, {y1})",
+                          "[longitude, latitude] pairs within [-180, 180] and [-90, 90] (GeoJSON order)")
+    if geom.geom_type != "Point" and not geom.is_valid:
+        raise _zone_error(path, i, name, f"is not a valid polygon ({shapely.is_valid_reason(geom)})",
+                          "a polygon whose ring does not cross itself (QGIS 'Fix geometries' or shapely.make_valid repair it)")  # noqa: E501
+
+
+def _radius(path: Path, i: int, name: object, props: dict) -> float:
+    """A Point zone's radius_m: a number of metres in (0, MAX_ZONE_RADIUS_M]."""
+    radius = props.get("radius_m", DEFAULT_ZONE_RADIUS_M)
+    if isinstance(radius, bool) or not isinstance(radius, (int, float)) or not 0 < radius <= MAX_ZONE_RADIUS_M:
+        raise _zone_error(path, i, name, f"has radius_m={radius!r}",
+                          f"a number of metres above 0 and at most {MAX_ZONE_RADIUS_M:g} (default {DEFAULT_ZONE_RADIUS_M:g}); draw a Polygon for a larger area")  # noqa: E501
+    return float(radius)
+
+
 def read_geojson_zones(path: str | Path) -> tuple[pd.DataFrame, list[shapely.Geometry | None]]:
-    """Read user zones from a GeoJSON FeatureCollection (Point / Polygon / MultiPolygon features)."""
+    """Read user zones from a GeoJSON FeatureCollection (Point / Polygon / MultiPolygon features).
+
+    Everything is checked before any data is read: a UTF-8 JSON file, Feature objects, geometry on
+    the globe and valid, ``radius_m`` a number of metres in (0, 500 km], ``sensitive`` true or false.
+    """
     path = Path(path)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -94,6 +126,14 @@ def read_geojson_zones(path: str | Path) -> tuple[pd.DataFrame, list[shapely.Geo
         raise ConfigError(
             f"{path}: not valid JSON at line {err.lineno}; expected a GeoJSON FeatureCollection; fix or re-export the file"  # noqa: E501
         ) from err
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            f"{path}: not a text file (byte {err.start} is not UTF-8); expected a GeoJSON FeatureCollection (UTF-8 JSON); pass the .geojson file itself, not an archive or a shapefile"  # noqa: E501
+        ) from err
+    except RecursionError as err:
+        raise ConfigError(
+            f"{path}: JSON nested too deeply to be GeoJSON; expected a GeoJSON FeatureCollection; fix or re-export the file"  # noqa: E501
+        ) from err
     feats = doc.get("features") if isinstance(doc, dict) else None
     if doc.get("type") == "Feature" if isinstance(doc, dict) else False:
         feats = [doc]
@@ -103,32 +143,38 @@ def read_geojson_zones(path: str | Path) -> tuple[pd.DataFrame, list[shapely.Geo
         )
     rows: list[tuple] = []
     geoms: list = []
-    for i, feat in enumerate(feats):
-        props = feat.get("properties") or {}
+    for i, feat in enumerate(feats):  # one pass per zone of a small user file, not per position
+        if not isinstance(feat, dict):
+            raise _zone_error(path, i, None, f"is a {type(feat).__name__}",
+                              'a Feature object like {"type": "Feature", "properties": {...}, "geometry": {...}}')
+        props = feat.get("properties")
+        props = {} if props is None else props
+        if not isinstance(props, dict):
+            raise _zone_error(path, i, None, f"has properties of type {type(props).__name__}",
+                              'an object like {"name": "STS area", "radius_m": 5000, "sensitive": true} or null')
         name = props.get("name") or props.get("port") or props.get("NAME") or f"{path.stem}_{i + 1}"
         try:
             geom = shapely.geometry.shape(feat["geometry"])
-        except (KeyError, TypeError, ValueError, shapely.errors.GEOSException) as err:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, shapely.errors.GEOSException) as err:
             raise ConfigError(
-                f"{path}: feature {i + 1} ({name!r}) has no valid geometry ({err}); expected Point, Polygon or MultiPolygon"  # noqa: E501
+                f"{path}: feature {i + 1} ({name!r}) has no valid geometry ({type(err).__name__}: {err}); expected Point, Polygon or MultiPolygon"  # noqa: E501
             ) from err
         sensitive = props.get("sensitive", True)
-        if geom.geom_type == "Point":
-            radius = float(props.get("radius_m", DEFAULT_ZONE_RADIUS_M))
-            if not radius > 0:
-                raise ConfigError(
-                    f"{path}: feature {i + 1} ({name!r}) has radius_m={radius}; expected a positive number of metres"
-                )
-            rows.append((str(name).upper(), str(props.get("country", "")), geom.y, geom.x, radius, bool(sensitive)))
-            geoms.append(None)
-        elif geom.geom_type in ("Polygon", "MultiPolygon"):
-            c = geom.centroid
-            rows.append((str(name).upper(), str(props.get("country", "")), c.y, c.x, np.nan, bool(sensitive)))
-            geoms.append(geom)
-        else:
+        if not isinstance(sensitive, bool):
+            raise _zone_error(path, i, name, f"has sensitive={sensitive!r}", "true or false (JSON booleans)")
+        if geom.geom_type not in ("Point", "Polygon", "MultiPolygon"):
             raise ConfigError(
                 f"{path}: feature {i + 1} ({name!r}) is a {geom.geom_type}; expected Point, Polygon or MultiPolygon"
             )
+        _check_geometry(path, i, name, geom)
+        if geom.geom_type == "Point":
+            radius = _radius(path, i, name, props)
+            rows.append((str(name).upper(), str(props.get("country", "")), geom.y, geom.x, radius, sensitive))
+            geoms.append(None)
+        else:
+            c = geom.centroid
+            rows.append((str(name).upper(), str(props.get("country", "")), c.y, c.x, np.nan, sensitive))
+            geoms.append(geom)
     return pd.DataFrame(rows, columns=ZONE_COLUMNS), geoms
 
 

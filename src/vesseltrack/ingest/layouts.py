@@ -318,30 +318,63 @@ def detect_layout(columns: list[str]) -> Layout | None:
     return None
 
 
-def validate_column_map(column_map: dict | None, columns: list[str], path) -> None:
-    """Raise ConfigError for unknown canonical names or source columns absent from the file."""
+def check_column_map(column_map: object) -> None:
+    """Raise ConfigError for a column map that no file can satisfy, before any data is read.
+
+    The map is ``{canonical: source column}`` plus the options ``timestamp_format`` (``"iso"``,
+    ``"epoch"``, ``"exactearth"`` or a strptime format) and ``timestamp_unit`` (of epoch numbers).
+    Checked: a JSON object, known keys, text values, each source column used once (two canonical
+    fields read from one column would invent data), a known unit, a format that can parse.
+    :func:`validate_column_map` adds what needs the file (its columns).
+    """
     from vesseltrack.errors import ConfigError
 
-    if not column_map:
+    if column_map is None:
         return
     if not isinstance(column_map, dict):
         raise ConfigError(
-            f"column map must be a JSON object {{canonical_name: source_column}}; received "
-            f"{type(column_map).__name__}; write it like {{\"mmsi\": \"ship_id\", \"timestamp\": \"time\"}}"
+            f"column map must be a JSON object {{canonical_name: source_column}}; received {type(column_map).__name__}; write it like {{\"mmsi\": \"ship_id\", \"timestamp\": \"time\"}}"
         )
     allowed = (*CANONICAL, "millisecond", *MAP_OPTIONS)
     unknown = [k for k in column_map if k not in allowed]
     if unknown:
         raise ConfigError(
-            f"column map names unknown columns {unknown}; expected keys among {list(allowed)}; "
-            f"fix the keys of your --column-map file"
+            f"column map names unknown columns {unknown}; expected keys among {list(allowed)}; fix the keys of your --column-map file"
         )
-    bad_vals = [k for k, v in column_map.items() if not isinstance(v, str)]
+    bad_vals = {k: v for k, v in column_map.items() if not isinstance(v, str) or not v.strip()}
     if bad_vals:
         raise ConfigError(
-            f"column map values must be strings (source column names or options); the values of "
-            f"{bad_vals} are not; fix your --column-map file"
+            f"column map values must be non-empty strings (source column names or options); received {bad_vals}; fix your --column-map file"
         )
+    by_source: dict[str, list[str]] = {}
+    for k, v in column_map.items():
+        if k not in MAP_OPTIONS:
+            by_source.setdefault(v, []).append(k)
+    shared = {v: ks for v, ks in by_source.items() if len(ks) > 1}
+    if shared:
+        raise ConfigError(
+            f"column map reads several fields from one column ({', '.join(f'{v!r} for {ks}' for v, ks in shared.items())}); expected each source column once; map each field to its own column and leave out the others"
+        )
+    unit = column_map.get("timestamp_unit")
+    if unit is not None and unit not in _UNIT_NS:
+        raise ConfigError(
+            f"timestamp_unit {unit!r} is not supported; expected one of {list(_UNIT_NS)} (of epoch numbers); fix your --column-map file"
+        )
+    fmt = column_map.get("timestamp_format")
+    if fmt is not None and fmt not in ("iso", "epoch", "exactearth") and "%" not in fmt:
+        raise ConfigError(
+            f"timestamp_format {fmt!r} is neither a strptime format nor a known form; expected 'iso', 'epoch', 'exactearth' or e.g. '%d/%m/%Y %H:%M:%S'; fix your --column-map file"
+        )
+
+
+def validate_column_map(column_map: dict | None, columns: list[str], path) -> None:
+    """Raise ConfigError for a map that :func:`check_column_map` refuses or that names source
+    columns absent from the file."""
+    from vesseltrack.errors import ConfigError
+
+    if not column_map:
+        return
+    check_column_map(column_map)
     absent = [v for k, v in column_map.items() if k not in MAP_OPTIONS and v not in columns]
     if absent:
         raise ConfigError(
