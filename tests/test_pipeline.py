@@ -147,3 +147,16 @@ def test_a_watchlist_reason_stands_alone_when_the_voyage_had_none():
     out = pipeline._apply_watchlist(voyages, matches)
     assert out["reasons"].tolist() == ["A", "B", "C; gap"]
     assert out["score"].round(6).tolist() == [0.7, 0.7, 0.7]  # 1 - 0.5 x 0.6; an unscored voyage counts as 0.5
+
+
+def test_train_checks_its_option_files_before_reading_data(tmp_path):
+    from vesseltrack.errors import VesselTrackError
+
+    bad = tmp_path / "zones.geojson"
+    bad.write_text("{not json")
+    with pytest.raises(VesselTrackError, match=r"zones\.geojson: not valid JSON"):
+        pipeline.train([tmp_path / "absent.csv"], pipeline.Config(zone_files=(str(bad),)))
+    areas = tmp_path / "areas.csv"
+    areas.write_text("a,b\n1,2\n")
+    with pytest.raises(VesselTrackError, match="not a stop-areas file"):
+        pipeline.train([tmp_path / "absent.csv"], pipeline.Config(stop_areas_file=str(areas)))

@@ -156,9 +156,10 @@ def train(
 ) -> ScoringModel:
     """Learn what normal traffic looks like from reference files: a model for ``score --model``."""
     config = config or Config()
+    gaz = zones.build_gazetteer(config.zone_files, replace=config.replace_ports)  # fail fast on bad zone files
+    known = stopareas.load(config.stop_areas_file) if config.stop_areas_file else None  # fail fast on a bad file
     positions, _, _ = _ingest(inputs, config, progress)
-    gaz = zones.build_gazetteer(config.zone_files, replace=config.replace_ports)
-    model = fit_model(detect(positions, config, gaz, progress), config)
+    model = fit_model(detect(positions, config, gaz, progress, stop_areas=known), config)
     if model.voyage is None:
         raise ConfigError(
             f"the reference data gives {model.reference['voyages']} voyages; expected at least {MIN_ROWS} to learn from; train on more traffic"  # noqa: E501
