@@ -66,7 +66,7 @@ def _gnss_readings(b: Batch) -> tuple[np.ndarray, np.ndarray]:
     lines = pd.Series([bytes(b.data[s:e]).decode("ascii", "replace") for s, e in zip(b.seg_start[seg], b.seg_end[seg])])
     parts = lines.str.extract(r"^\$(?P<body>[^*]*)\*(?P<sum>[0-9A-Fa-f]{2})").fillna("")
     checked = (parts["body"] != "") & (parts["body"].map(_xor) == parts["sum"].str.upper())
-    f = parts["body"].str.split(",", expand=True).reindex(columns=range(11)).fillna("")
+    f = parts["body"].str.split(",", expand=True).reindex(columns=range(11), fill_value="").fillna("")
     zda = (f[0].str[2:] == "ZDA").to_numpy()
     clock = f[1].str.extract(r"^(\d{2})(\d{2})(\d{2}(?:\.\d+)?)$").apply(pd.to_numeric, errors="coerce")
     rmc_date = f[9].str.extract(r"^(\d{2})(\d{2})(\d{2})$").apply(pd.to_numeric, errors="coerce")
