@@ -714,8 +714,10 @@ def conform(df: pd.DataFrame, spec: tuple[Column, ...], *, fill_missing: bool = 
         raise SchemaError(f"columns {missing} missing; expected {names(spec)}; received {list(df.columns)}")
     plan = _plan(spec)
     n = len(df)
-    if n == 0 and not any(isinstance(df[c.name].dtype, pd.CategoricalDtype) for c in spec if c.name in df.columns):
-        return plan.empty.copy()  # every cast of an empty column gives the empty column of the spec's dtype
+    if n == 0 and not any(c.dtype == "category" and c.name in df.columns for c in spec):
+        # Casting an empty column gives the spec's empty column, whatever its dtype; except to "category",
+        # whose categories keep the input's categories (or their dtype: object or str).
+        return plan.empty.copy()
     take = np.zeros(n, dtype=np.intp)
     cols = {}
     for col, dtype in zip(spec, plan.dtypes):
