@@ -735,7 +735,7 @@ def conform(df: pd.DataFrame, spec: tuple[Column, ...], *, fill_missing: bool = 
                 values[isna] = None
             cols[col.name] = values
         elif _is_dtype(s.dtype, dtype):  # already cast: the values as they are
-            cols[col.name] = s.array
+            cols[col.name] = _array(s)
         else:
             cols[col.name] = _array(_cast(s, col))
     # Numpy arrays of text objects would be inferred as pandas' str dtype: they go in as object Series, all on
