@@ -81,3 +81,85 @@ def test_to_utc_ns_turns_times_nanoseconds_cannot_hold_into_nat():
     assert str(out.dtype) == schema.UTC_NS
     assert out.isna().tolist() == [False, True, True, True]
     assert out.iloc[0] == pd.Timestamp("2024-03-01T00:00:00Z")
+
+
+def _conform_column_by_column(df, spec):
+    """The plain definition of conform (each column cast on its own, then one frame): the oracle for the fast one."""
+    n = len(df)
+    cols = {}
+    for col in spec:
+        s = df[col.name] if col.name in df.columns else pd.Series([None] * n, dtype=object)
+        cols[col.name] = schema._cast(s, col).reset_index(drop=True)
+    return pd.DataFrame(cols)
+
+
+def _raw_rows(spec, n=4):
+    """Rows for every column of ``spec`` as a reader or detector hands them over (uncast; missing values mixed)."""
+    rng = np.random.default_rng(7)
+    gap = np.arange(n) % 3 == 1  # rows where nullable columns are missing
+    cols = {}
+    for c in spec:
+        if c.dtype in ("str", "category"):
+            v = np.array([f"v{i}" for i in range(n)], dtype=object)
+            v[gap & c.nullable] = np.nan if c.dtype == "str" else None
+        elif c.dtype == schema.UTC_NS:
+            v = np.array([f"2024-03-0{1 + i % 9}T0{i % 10}:00:00Z" for i in range(n)], dtype=object)
+        elif c.dtype == "boolean":
+            v = np.array([bool(i % 2) for i in range(n)], dtype=object)
+            v[gap & c.nullable] = None
+        else:
+            lo = 0 if c.min is None else c.min
+            v = (lo + rng.integers(1, 9, n)).astype("float64")
+            if c.nullable:
+                v[gap] = np.nan
+        cols[c.name] = v
+    return pd.DataFrame(cols, index=np.arange(10, 10 + n))
+
+
+def _assert_identical(got, want):
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert list(got.dtypes) == list(want.dtypes)
+    for name in got.columns:  # the same Python objects for missing text (None, not NaN) and the same tz object
+        assert [type(v) for v in got[name].tolist()] == [type(v) for v in want[name].tolist()], name
+        if isinstance(got[name].dtype, pd.DatetimeTZDtype):
+            assert got[name].dtype.tz is want[name].dtype.tz, name
+
+
+@pytest.mark.parametrize("name", list(schema.SPECS))
+def test_conform_gives_what_casting_column_by_column_gives(name):
+    spec = schema.SPECS[name]
+    raw = _raw_rows(spec)
+    _assert_identical(schema.conform(raw, spec), _conform_column_by_column(raw, spec))
+    typed = schema.conform(raw, spec)  # already conformed, on another index: casts are no-ops
+    shifted = typed.set_axis(np.arange(100, 100 + len(typed)))
+    _assert_identical(schema.conform(shifted, spec), typed)
+    nullable = [c.name for c in spec if c.nullable]
+    partial = raw.drop(columns=nullable[::2]).assign(extra=1)  # missing columns filled, extra dropped
+    _assert_identical(schema.conform(partial, spec, fill_missing=True), _conform_column_by_column(partial, spec))
+    for empty_input in (pd.DataFrame(), raw.iloc[:0], typed.iloc[:0]):
+        _assert_identical(schema.conform(empty_input, spec, fill_missing=True),
+                          _conform_column_by_column(empty_input, spec))
+    _assert_identical(schema.conform(pd.DataFrame(), spec, fill_missing=True), schema.empty(spec))
+
+
+def test_conform_and_empty_hand_out_frames_of_their_own():
+    typed = schema.conform(_raw_rows(schema.EVENTS), schema.EVENTS)
+    before = typed.copy()
+    out = schema.conform(typed, schema.EVENTS)
+    out.loc[0, "score"] = 0.5
+    out.loc[0, "event_id"] = "changed"
+    out.loc[0, "start_time"] = pd.Timestamp("2000-01-01", tz="UTC")
+    _assert_identical(typed, before)  # the input is untouched by changes to the output
+    first = schema.empty(schema.EVENTS)
+    first["extra"] = pd.Series([], dtype="float64")
+    again = schema.conform(pd.DataFrame(), schema.EVENTS, fill_missing=True)
+    again["more"] = pd.Series([], dtype="float64")
+    assert list(schema.empty(schema.EVENTS).columns) == schema.names(schema.EVENTS)
+
+
+def test_conform_keeps_categories_of_an_empty_categorical_column():
+    spec = (schema.Column("ais_class", "category"),)
+    df = pd.DataFrame({"ais_class": pd.Categorical([], categories=["A", "B"])})
+    out = schema.conform(df, spec)
+    assert list(out["ais_class"].cat.categories) == ["A", "B"]
+    _assert_identical(out, _conform_column_by_column(df, spec))

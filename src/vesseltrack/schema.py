@@ -634,9 +634,49 @@ def _pandas_dtype(dtype: str):
     return dtype
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What :func:`conform` and :func:`empty` need of a spec, built once per spec (see :func:`_plan`)."""
+
+    dtypes: tuple  # resolved pandas dtype of each column, in spec order (``object`` for "str")
+    empty: pd.DataFrame  # the typed empty frame; handed out as copies only
+    missing: dict  # column name -> length-1 all-missing array of its dtype (None: cannot be missing)
+
+
+#: id(spec) -> (spec, plan). Holding the spec keeps its id from being reused by another object.
+_PLANS: dict[int, tuple[tuple[Column, ...], _Plan]] = {}
+
+
+def _plan(spec: tuple[Column, ...]) -> _Plan:
+    """The spec's resolved dtypes, typed empty frame and missing-value templates, built on first use.
+
+    Resolving dtype names and building 85 typed Series cost ~0.1 s per call (pandas' per-column
+    overhead); the pipeline conforms a table ~8 times per partition, so this is done once per spec.
+    """
+    hit = _PLANS.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    dtypes = tuple(pd.api.types.pandas_dtype(_pandas_dtype(c.dtype)) for c in spec)
+    frame = pd.DataFrame({c.name: pd.Series([], dtype=_pandas_dtype(c.dtype)) for c in spec})
+    missing = {}
+    for c in spec:
+        try:
+            missing[c.name] = _array(_cast(pd.Series([None], dtype=object), c))
+        except (TypeError, ValueError):  # a non-nullable numpy dtype (int32...): no missing value
+            missing[c.name] = None
+    plan = _Plan(dtypes=dtypes, empty=frame, missing=missing)
+    _PLANS[id(spec)] = (spec, plan)
+    return plan
+
+
+def _array(s: pd.Series):
+    """The values of ``s`` as a numpy array (numpy dtypes) or its ExtensionArray."""
+    return s.to_numpy() if isinstance(s.dtype, np.dtype) else s.array
+
+
 def empty(spec: tuple[Column, ...]) -> pd.DataFrame:
     """A typed empty frame with exactly the spec's columns."""
-    return pd.DataFrame({c.name: pd.Series([], dtype=_pandas_dtype(c.dtype)) for c in spec})
+    return _plan(spec).empty.copy()
 
 
 def to_utc_ns(s: pd.Series) -> pd.Series:
@@ -672,12 +712,48 @@ def conform(df: pd.DataFrame, spec: tuple[Column, ...], *, fill_missing: bool = 
     missing = [c.name for c in spec if c.name not in df.columns]
     if missing and not fill_missing:
         raise SchemaError(f"columns {missing} missing; expected {names(spec)}; received {list(df.columns)}")
+    plan = _plan(spec)
     n = len(df)
+    if n == 0 and not any(c.dtype == "category" and c.name in df.columns for c in spec):
+        # Casting an empty column gives the spec's empty column, whatever its dtype; except to "category",
+        # whose categories keep the input's categories (or their dtype: object or str).
+        return plan.empty.copy()
+    take = np.zeros(n, dtype=np.intp)
     cols = {}
-    for col in spec:
-        s = df[col.name] if col.name in df.columns else pd.Series([None] * n, dtype=object)
-        cols[col.name] = _cast(s, col).reset_index(drop=True)
-    return pd.DataFrame(cols)
+    for col, dtype in zip(spec, plan.dtypes):
+        if col.name not in df.columns:
+            template = plan.missing[col.name]
+            cols[col.name] = (template.take(take) if template is not None
+                              else _array(_cast(pd.Series([None] * n, dtype=object), col)))
+            continue
+        s = df[col.name]
+        if col.dtype == "str":  # as _cast: objects, None for every missing value (NaN, pd.NA, NaT)
+            values = s.to_numpy(dtype=object)
+            isna = pd.isna(values)
+            if isna.any():
+                values = values.copy()  # may be df's own array
+                values[isna] = None
+            cols[col.name] = values
+        elif _is_dtype(s.dtype, dtype):  # already cast: the values as they are
+            cols[col.name] = _array(s)
+        else:
+            cols[col.name] = _array(_cast(s, col))
+    # Numpy arrays of text objects would be inferred as pandas' str dtype: they go in as object Series, all on
+    # one index object so that pandas does not realign them.
+    index = pd.RangeIndex(n)
+    for name, values in cols.items():
+        if values.dtype == object:
+            cols[name] = pd.Series(values, index=index, dtype=object, copy=False)
+    return pd.DataFrame(cols, index=index)  # copies every column (dict input): the result shares no memory with df
+
+
+def _is_dtype(dt, dtype) -> bool:
+    """``dt`` is ``dtype`` exactly, so that casting to it would change nothing (categories kept as they are)."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return isinstance(dt, pd.CategoricalDtype)
+    if isinstance(dtype, pd.DatetimeTZDtype):  # the same tz object too: _cast would not swap it
+        return isinstance(dt, pd.DatetimeTZDtype) and dt.unit == dtype.unit and dt.tz is dtype.tz
+    return dt == dtype
 
 
 def _dtype_ok(series: pd.Series, col: Column) -> bool:

@@ -8,12 +8,27 @@ import pandas as pd
 from vesseltrack import schema
 from vesseltrack.geo import haversine_m
 
+#: Code points of the hex digits, and the shifts that take a uint64's 16 nibbles, most significant first.
+_HEX_DIGITS = np.array([ord(c) for c in "0123456789abcdef"], dtype=np.uint32)
+_NIBBLE_SHIFTS = np.arange(60, -1, -4, dtype=np.uint64)
+
 
 def content_ids(prefix: str, *cols: pd.Series | np.ndarray) -> np.ndarray:
-    """Stable 16-hex-digit content hashes of the given columns, vectorised (siphash with a fixed key)."""
+    """Stable 16-hex-digit content hashes of the given columns, vectorised (siphash with a fixed key).
+
+    The ids are ``prefix`` + ``"%016x" % hash`` as a numpy unicode array, spelt out digit by digit in
+    numpy (numpy's string formatting calls Python once per value).
+    """
     frame = pd.DataFrame({f"c{i}": np.asarray(c) for i, c in enumerate(cols)})
     h = pd.util.hash_pandas_object(frame, index=False).to_numpy()
-    return np.char.add(prefix, np.char.mod("%016x", h)) if len(h) else np.empty(0, dtype=object)
+    if not len(h):
+        return np.empty(0, dtype=object)
+    # One UCS-4 code point per character; as wide as numpy's own prefix + digits (<U17 for one letter, and
+    # for an empty prefix, whose trailing NUL reads back as nothing).
+    chars = np.zeros((len(h), max(len(prefix), 1) + 16), dtype=np.uint32)
+    chars[:, : len(prefix)] = [ord(c) for c in prefix]
+    chars[:, len(prefix): len(prefix) + 16] = _HEX_DIGITS[(h[:, None] >> _NIBBLE_SHIFTS) & np.uint64(15)]
+    return chars.view(np.dtype(("U", chars.shape[1]))).ravel()
 
 
 def text_at(series: pd.Series, idx: np.ndarray) -> np.ndarray:
@@ -51,8 +66,8 @@ def build(event_type: str, positions: pd.DataFrame, start_idx: np.ndarray, end_i
         ),
         "event_type": np.full(n, event_type, dtype=object),
         "mmsi": mmsi,
-        "start_time": pd.to_datetime(t0, utc=True),
-        "end_time": pd.to_datetime(t1, utc=True),
+        "start_time": _utc(t0),
+        "end_time": _utc(t1),
         "start_lat": lat[start_idx],
         "start_lon": lon[start_idx],
         "end_lat": elat,
@@ -65,6 +80,12 @@ def build(event_type: str, positions: pd.DataFrame, start_idx: np.ndarray, end_i
         **typed,
     }
     return conform(pd.DataFrame(out))
+
+
+def _utc(ns: np.ndarray) -> pd.DatetimeIndex:
+    """Nanoseconds since the epoch as UTC times; int64 ones read as datetimes as they are (to_datetime parses
+    integers one by one through its object path)."""
+    return pd.to_datetime(ns.view("M8[ns]") if ns.dtype == np.int64 else ns, utc=True)
 
 
 def conform(events: pd.DataFrame) -> pd.DataFrame:
