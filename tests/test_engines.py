@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
+import vesseltrack
 from vesseltrack import export, pipeline, stages, store, zones
 from vesseltrack.config import Config
 from vesseltrack.errors import ConfigError
@@ -96,9 +103,10 @@ def test_workers_without_the_dask_engine_is_an_error(tmp_path):
         pipeline.run([tmp_path / "x.csv"], engine="spark")
 
 
-def test_cli_score_with_the_dask_engine_on_a_worker_process(tmp_path, scenario):
+def test_cli_score_with_the_dask_engine_on_a_worker_process(tmp_path, scenario, capfd):
     """score --engine dask --workers 1 on a CSV: the local engine's files, from a LocalCluster of one
-    worker process (every stage's inputs and outputs travel pickled between processes)."""
+    worker process (every stage's inputs and outputs travel pickled between processes); with --quiet,
+    stderr stays empty (no progress, and none of the cluster's log lines, from this process or the worker's)."""
     pytest.importorskip("distributed")
     from vesseltrack.cli import main
 
@@ -109,6 +117,7 @@ def test_cli_score_with_the_dask_engine_on_a_worker_process(tmp_path, scenario):
         out = tmp_path / engine
         assert main(["score", str(csv), "--out", str(out), "--quiet", "--engine", engine, *extra]) == 0
         outs[engine] = out
+    assert capfd.readouterr().err == ""
     assert _same_files(outs["local"], outs["dask"]) == []
     assert json.loads((outs["dask"] / "summary.json").read_text())["positions"] > 0
 
@@ -120,3 +129,124 @@ def test_cli_workers_need_the_dask_engine(tmp_path, capsys):
     csv.write_text("mmsi,timestamp,lat,lon\n", encoding="utf-8")
     assert main(["score", str(csv), "--out", str(tmp_path / "out"), "--workers", "2"]) == 2
     assert "--engine dask" in capsys.readouterr().err
+
+
+def test_cli_dask_engine_without_the_dask_extra_is_one_line_naming_the_extra(tmp_path, capsys, monkeypatch):
+    """--engine dask where dask or distributed cannot be imported: exit 2, one line that says how to install it."""
+    from vesseltrack.cli import main
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    csv = tmp_path / "in.csv"
+    csv.write_text("mmsi,timestamp,lat,lon\n", encoding="utf-8")
+    assert main(["score", str(csv), "--out", str(tmp_path / "out"), "--engine", "dask", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("vesseltrack: error: ")
+    assert "pip install 'vesseltrack[dask]'" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_unreachable_scheduler_is_one_line_after_the_timeout(tmp_path, capsys, monkeypatch):
+    """--scheduler at an address where nothing listens: exit 2 and one line naming the address, once the
+    connection timeout is over (shortened here), and --out untouched."""
+    pytest.importorskip("distributed")
+    from vesseltrack.cli import main
+    from vesseltrack.engines import dask_engine
+
+    monkeypatch.setattr(dask_engine, "CONNECT_TIMEOUT_S", 1)
+    csv = tmp_path / "in.csv"
+    csv.write_text("mmsi,timestamp,lat,lon\n", encoding="utf-8")
+    argv = ["score", str(csv), "--out", str(tmp_path / "out"), "--engine", "dask", "--scheduler", "tcp://127.0.0.1:1"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("vesseltrack: error: ")
+    assert "cannot reach the Dask scheduler 'tcp://127.0.0.1:1' within 1 s" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_dask_engine_reports_its_workers_and_each_finished_partition(tmp_path, scenario, client):
+    """The progress of a Dask run: the workers and the dashboard's address, then a line per finished partition."""
+    from vesseltrack.engines import dask_engine
+
+    csv = tmp_path / "in.csv"
+    scenario.positions.to_csv(csv, index=False)  # 30 vessels: none of the 3 partitions is empty
+    said: list[str] = []
+    dask_engine.run([csv], CONFIG, client=client, partitions=3, progress=said.append)
+    assert said[0].startswith("dask: 2 workers, dashboard http")
+    assert [m for m in said if "partitions detected" in m] == [f"dask: {i}/3 partitions detected" for i in (1, 2, 3)]
+
+
+def _dask_cli(*args: str) -> list[str]:
+    """The command line of the ``dask`` CLI of this interpreter's environment (python -m dask ...)."""
+    return [sys.executable, "-m", "dask", *args]
+
+
+def _stop(procs: list[subprocess.Popen]) -> None:
+    """Terminate each process group started by the test (workers first, then the scheduler), killing what does
+    not exit."""
+    for p in reversed(procs):
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGTERM)
+    for p in reversed(procs):
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+
+
+@pytest.fixture
+def dask_processes(tmp_path):
+    """A ``dask scheduler`` and two ``dask worker`` processes (one single-threaded worker each) on 127.0.0.1,
+    no dashboard, the workers importing vesseltrack from this source tree; yields the scheduler's address."""
+    pytest.importorskip("dask")
+    distributed = pytest.importorskip("distributed")
+    src = str(Path(vesseltrack.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p)}
+    sched_file = tmp_path / "scheduler.json"
+    logs = tmp_path / "dask-logs"
+    logs.mkdir()
+    procs: list[subprocess.Popen] = []
+
+    def start(name: str, argv: list[str]) -> None:
+        log = open(logs / f"{name}.log", "wb")  # the child writes to its own copy of the descriptor
+        try:
+            procs.append(subprocess.Popen(argv, env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
+                                          start_new_session=True))  # its own process group, stopped as one
+        finally:
+            log.close()
+
+    try:
+        start("scheduler", _dask_cli("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                                     "--scheduler-file", str(sched_file)))
+        deadline = time.monotonic() + 60  # a wait for start-up, not a timed assertion
+        while not sched_file.exists():
+            if procs[0].poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"dask scheduler did not start: {(logs / 'scheduler.log').read_text()}")
+            time.sleep(0.1)
+        for i in range(2):
+            start(f"worker{i}", _dask_cli("worker", "--scheduler-file", str(sched_file), "--nworkers", "1",
+                                          "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1",
+                                          "--local-directory", str(tmp_path / f"worker{i}")))
+        with distributed.Client(scheduler_file=str(sched_file), timeout="30s") as c:
+            c.wait_for_workers(2, timeout=60)
+            address = c.scheduler.address
+        yield address
+    finally:
+        _stop(procs)
+
+
+def test_cli_score_on_a_scheduler_and_two_worker_processes(tmp_path, scenario, dask_processes):
+    """score --engine dask --scheduler ADDRESS against a real cluster of separate processes (dask scheduler, two
+    dask worker): the local engine's files, byte for byte."""
+    from vesseltrack.cli import main
+
+    assert dask_processes.startswith("tcp://127.0.0.1:")
+    csv = tmp_path / "in.csv"
+    scenario.positions.to_csv(csv, index=False)
+    outs = {}
+    for engine, extra in (("local", []), ("dask", ["--scheduler", dask_processes])):
+        out = tmp_path / engine
+        assert main(["score", str(csv), "--out", str(out), "--quiet", "--engine", engine, *extra]) == 0
+        outs[engine] = out
+    assert _same_files(outs["local"], outs["dask"]) == []
+    assert json.loads((outs["dask"] / "summary.json").read_text())["positions"] > 0

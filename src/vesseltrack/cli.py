@@ -53,6 +53,13 @@ dimensions and draught record), cargo.csv (cargo operations and their trips), fl
 month and route), watchlist_matches.csv (with --watchlist), README.md and schema.json (what every
 column means, with its unit) and summary.json (row accounting, parameters, cap status);
 --case-files N adds cases/: one self-contained HTML page per top alert, to attach to a report.
+--out is replaced as a whole by each run (written beside it, then swapped in): a killed run
+leaves the previous results, and a folder holding files vesseltrack did not write is refused.
+
+--engine local (the default) runs in this process: the fastest on one machine for data that fits
+in memory. --engine dask gives the same files on a Dask cluster, for a store (vesseltrack ingest
+--store) larger than memory or a cluster of machines: --workers N starts a local one, --scheduler
+ADDRESS joins a running one (needs pip install 'vesseltrack[dask]').
 """
 
 SCORE_EXAMPLES = """\
@@ -70,6 +77,9 @@ examples:
       (watchlist_matches.csv; alerts cite the list: "IMO 9358010 is on OFAC SDN (RUSSIA-EO14024) as MAIA-1")
   vesseltrack score data/samples/sea_of_japan.csv.gz --out results/ --case-files 5
       (results/cases/alert_1_<mmsi>.html ...: identity, timeline, map, reasons with their figures, cargo)
+  vesseltrack score ais-store/ --out results/ --engine dask --workers 2
+      (a store from 'vesseltrack ingest --store', on a local Dask cluster of 2 worker processes)
+  vesseltrack score s3://bucket/ais-store/ --out results/ --engine dask --scheduler tcp://host:8786
 """
 
 
@@ -558,7 +568,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     s.add_argument(
-        "--out", required=True, metavar="DIR", help="folder for the results, created if needed (e.g. --out results/)"
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="folder for the results, created if needed and replaced as a whole by each run (a killed run leaves the "
+        "previous results; a folder holding files vesseltrack did not write is refused) (e.g. --out results/)",
     )
     s.add_argument(
         "--model",

@@ -36,6 +36,9 @@ from vesseltrack.errors import ConfigError
 
 Progress = Callable[[str], None]
 
+#: Seconds to wait for a scheduler given by address (``--scheduler``) before giving up with a ConfigError.
+CONNECT_TIMEOUT_S = 30
+
 
 def _say(progress: Progress | None, msg: str) -> None:
     if progress is not None:
@@ -88,11 +91,12 @@ def connect(workers: int | None = None, scheduler: str | None = None, *, process
 
     if scheduler:
         try:
-            return Cluster(Client(scheduler, timeout="30s"))
-        except OSError as err:
+            return Cluster(Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s"))
+        except (OSError, ValueError) as err:  # unreachable or timed out (OSError); a malformed address (ValueError)
             raise ConfigError(
-                f"cannot reach the Dask scheduler {scheduler!r} ({err}); expected a running scheduler's address "
-                "such as tcp://host:8786; start one with 'dask scheduler' or drop --scheduler"
+                f"cannot reach the Dask scheduler {scheduler!r} within {CONNECT_TIMEOUT_S} s ({err}); expected a "
+                "running scheduler's address such as tcp://host:8786; start one with 'dask scheduler' (and workers "
+                "with 'dask worker ADDRESS'), fix --scheduler, or drop it to start a local cluster"
             ) from err
     if workers is not None and workers < 1:
         raise ConfigError(f"--workers {workers} is out of range; expected at least 1 worker; fix --workers")
