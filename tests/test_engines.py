@@ -74,6 +74,41 @@ def test_dask_engine_writes_the_local_engines_files(scenario, local, client, n_p
     assert res.positions.equals(local[0].positions)
 
 
+@pytest.fixture(scope="module")
+def scenario_store(scenario, tmp_path_factory):
+    """The scenario as a CSV, ingested into a store of 8 buckets."""
+    d = tmp_path_factory.mktemp("store")
+    csv = d / "in.csv"
+    scenario.positions.to_csv(csv, index=False)
+    store.ingest([csv], d / "s", n_buckets=8)
+    return d / "s"
+
+
+@pytest.mark.parametrize("partitions", [1, 3, 8])
+def test_dask_engine_on_a_store_writes_the_local_engines_files(scenario_store, client, partitions, tmp_path):
+    """A store read on the workers, its buckets grouped into 1, 3 or 8 tasks: the local engine's files."""
+    from vesseltrack.engines import dask_engine
+
+    want = pipeline.run([scenario_store], CONFIG)
+    export.write_outputs(tmp_path / "local", want.tables(), want.summary)
+    got = dask_engine.run([scenario_store], CONFIG, client=client, partitions=partitions)
+    export.write_outputs(tmp_path / "dask", got.tables(), got.summary)
+    assert _same_files(tmp_path / "local", tmp_path / "dask") == []
+    assert got.summary["rows"] == want.summary["rows"]
+
+
+def test_bucket_groups_bound_the_rows_of_a_task_and_keep_every_bucket_once():
+    from vesseltrack.engines.dask_engine import bucket_groups
+
+    manifest = {"n_buckets": 16, "buckets": {f"{b:02d}": {"rows": r} for b, r in
+                                             [(0, 5), (2, 5), (3, 30), (7, 5), (9, 5), (15, 10)]}}
+    assert bucket_groups(manifest, 1, max_rows=100) == [[0, 2, 3, 7, 9, 15]]
+    assert bucket_groups(manifest, 2, max_rows=100) == [[0, 2], [3], [7, 9, 15]]  # at least one per worker
+    assert bucket_groups(manifest, 1, max_rows=20) == [[0, 2], [3], [7, 9, 15]]  # a big bucket alone
+    assert bucket_groups(manifest, 99, max_rows=100) == [[0], [2], [3], [7], [9], [15]]
+    assert bucket_groups({"n_buckets": 4, "buckets": {}}, 2) == []
+
+
 def test_split_keeps_each_vessel_whole_in_its_bucket(scenario):
     from vesseltrack.engines.dask_engine import split
 

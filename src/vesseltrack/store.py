@@ -262,13 +262,33 @@ def read_bucket(path: str | os.PathLike, bucket: int, manifest: dict | None = No
 def read_positions(path: str | os.PathLike, manifest: dict | None = None) -> pd.DataFrame:
     """All the store's positions as one canonical table sorted by (mmsi, timestamp): the table
     ``ingest.load`` gives for the same files (categories in sorted order)."""
+    manifest = read_manifest(path) if manifest is None else manifest
+    return read_files(open_partitions(path, manifest))
+
+
+def read_buckets(path: str | os.PathLike, buckets: Sequence[int], manifest: dict | None = None) -> pd.DataFrame:
+    """The canonical positions of the vessel buckets ``buckets`` as one table sorted by (mmsi,
+    timestamp): what an engine's task reads when it takes several buckets at once."""
+    manifest = read_manifest(path) if manifest is None else manifest
+    n = manifest["n_buckets"]
+    bad = [b for b in buckets if not 0 <= b < n]
+    if bad:
+        raise ConfigError(
+            f"buckets {bad} are out of range; expected 0 <= bucket < {n} (the store's n_buckets); "
+            f"list the partitions with store.open_partitions"
+        )
+    held = manifest["buckets"]
+    entries = [held.get(_bucket_name(b, n).removeprefix("bucket=")) for b in sorted(set(buckets))]
+    return read_files([_join(path, *e["file"].split("/")) for e in entries if e is not None])
+
+
+def read_files(files: Sequence[str]) -> pd.DataFrame:
+    """Partition files of whole vessels as one canonical table sorted by (mmsi, timestamp)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from vesseltrack import schema
 
-    manifest = read_manifest(path) if manifest is None else manifest
-    files = open_partitions(path, manifest)
     if not files:
         return canonical(schema.empty(schema.POSITIONS))
     tables = []

@@ -12,7 +12,8 @@ Task graph, for partitions 0..n-1 (each arrow a Dask task per partition, unless 
 Partition results stay on the workers until the vessel stage; the client gathers the detected
 events, voyages and positions, and scores them (pipeline.conclude), so the result is the local
 engine's ``Result``. Positions come from a pandas table (split into ``partitions`` by vessel
-bucket) or a partitioned store (one partition per bucket, read on the workers).
+bucket) or a partitioned store (its buckets grouped into tasks of a few million positions, read on
+the workers: :func:`bucket_groups`).
 
 What does not scale out yet (TODO #16): encounters run in one task over every partition's
 encounter columns (next: regroup resampled samples by time slot and spatial cell with a halo, as
@@ -105,6 +106,37 @@ def connect(workers: int | None = None, scheduler: str | None = None, *, process
     return Cluster(Client(cluster), cluster)
 
 
+#: Positions one task of a store run reads at most, unless a single bucket holds more: buckets are
+#: grouped up to this size, so that a task's fixed costs are paid per few million positions, not
+#: per bucket, while its memory stays bounded (about 190 bytes per position at work).
+TASK_ROWS = 4_000_000
+
+
+def bucket_groups(manifest: dict, n_min: int, max_rows: int = TASK_ROWS) -> list[list[int]]:
+    """The store's buckets that hold positions, grouped into tasks: consecutive buckets in number
+    order, each group at most ``max_rows`` positions (a bigger bucket alone) and at most an
+    ``n_min``-th of all positions, so that there are about ``n_min`` groups or more (one per worker;
+    every bucket alone when there are no more buckets than that). Results do not depend on the
+    grouping (the stages give the same output for any partitioning of the vessels)."""
+    n_buckets = int(manifest["n_buckets"])
+    held = manifest.get("buckets") or {}
+    width = len(str(n_buckets - 1))
+    rows = [(b, int(held[f"{b:0{width}d}"]["rows"])) for b in range(n_buckets) if f"{b:0{width}d}" in held]
+    if len(rows) <= n_min:
+        return [[b] for b, _ in rows]
+    total = sum(r for _, r in rows)
+    cap = max(1, min(max_rows, -(-total // max(1, min(n_min, len(rows))))))  # ceil(total / groups)
+    groups: list[list[int]] = [[]]
+    size = 0
+    for b, r in rows:
+        if groups[-1] and size + r > cap:
+            groups.append([])
+            size = 0
+        groups[-1].append(b)
+        size += r
+    return groups
+
+
 def _n_workers(client: Any) -> int:
     return max(1, len(client.scheduler_info().get("workers", {})))
 
@@ -169,7 +201,7 @@ def run(inputs: Sequence[str | Path] | str | Path, config: Config, *, workers: i
         progress: Progress | None = None):
     """pipeline.run on Dask: the same Result as the local engine. ``inputs``: files (read here,
     then split by vessel bucket into ``partitions``, default one per worker) or one store directory
-    (one partition per bucket, read on the workers). ``client``: an existing distributed Client
+    (buckets grouped by :func:`bucket_groups`, read on the workers). ``client``: an existing distributed Client
     (default: connect to ``scheduler``, else start a LocalCluster of ``workers``)."""
     from vesseltrack import pipeline, watchlist
     from vesseltrack.model_io import load_model
@@ -180,8 +212,8 @@ def run(inputs: Sequence[str | Path] | str | Path, config: Config, *, workers: i
     known = stopareas.load(config.stop_areas_file) if config.stop_areas_file else None
     listed = watchlist.read_watchlists(list(config.watchlist_files)) if config.watchlist_files else None
     paths = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
-    is_store, read_bucket = _store_api("is_store"), _store_api("read_bucket")
-    from_store = len(paths) == 1 and is_store is not None and read_bucket is not None and is_store(paths[0])
+    is_store = _store_api("is_store")
+    from_store = len(paths) == 1 and is_store is not None and is_store(paths[0])
     own = None
     if client is None:
         own = connect(workers, scheduler)
@@ -193,14 +225,13 @@ def run(inputs: Sequence[str | Path] | str | Path, config: Config, *, workers: i
             root = paths[0]
             manifest = _store_api("read_manifest")(root)
 
-            def load(b: int) -> pd.DataFrame:
-                return read_bucket(root, b, manifest)
+            read_buckets = _store_api("read_buckets")
 
-            n_buckets = int(manifest["n_buckets"])
-            held = manifest.get("buckets")  # the buckets that hold positions, by zero-padded number
-            width = len(str(n_buckets - 1))
-            buckets = [b for b in range(n_buckets) if not isinstance(held, dict) or f"{b:0{width}d}" in held]
-            d = detect(client, list(buckets) or [0], config, gaz, load=load, known=known, progress=progress)
+            def load(group: list[int]) -> pd.DataFrame:
+                return read_buckets(root, group, manifest)
+
+            groups = bucket_groups(manifest, partitions or _n_workers(client))
+            d = detect(client, groups or [[0]], config, gaz, load=load, known=known, progress=progress)
             read_rejects = _store_api("read_rejects")
             rejects = read_rejects(root, manifest) if read_rejects is not None else schema.empty(schema.REJECTS)
             rows = manifest.get("rows", {})  # the row accounting of its inputs (store.load gives the same)
