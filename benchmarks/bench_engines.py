@@ -10,8 +10,9 @@ vesseltrack.allocator) calling ``pipeline.run`` with the engine (the Dask
 run includes starting its LocalCluster of ``--workers`` single-threaded worker processes) and
 writing the outputs; the Dask run's files are compared with the local run's (``identical``).
 With ``--store``, the data is first ingested (once, untimed) into a store of ``--buckets`` vessel
-buckets under benchmarks/data/, and both engines score that store: the Dask engine then reads one
-bucket per task on its workers instead of reading the file here and sending the partitions out.
+buckets under benchmarks/data/, and both engines score that store: the Dask engine then reads its
+buckets (grouped into tasks, dask_engine.bucket_groups) on its workers instead of reading the file
+here and sending the partitions out.
 """
 
 from __future__ import annotations
