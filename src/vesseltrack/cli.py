@@ -15,7 +15,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, NoReturn
 
-from vesseltrack.config import Config
+from vesseltrack.config import Config, read_json_file
 from vesseltrack.detect.params import ENCOUNTER_PRESETS, PRESETS, WINDOW_H, EncounterParams, GapParams
 from vesseltrack.engines import ENGINES
 from vesseltrack.errors import ConfigError, InputError, VesselTrackError
@@ -107,24 +107,9 @@ def _warn(summary: dict, quiet: bool) -> None:
 def _load_column_map(path: str | None) -> dict | None:
     if path is None:
         return None
-    try:
-        m = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ConfigError(
-            f"--column-map {path}: cannot read it ({err.strerror}); expected a JSON file; check the path"
-        ) from err
-    except json.JSONDecodeError as err:
-        raise ConfigError(
-            f'--column-map {path}: not valid JSON ({err.msg} at line {err.lineno}); expected an object like {{"mmsi": "ship_id", "timestamp": "time"}}; fix the file'  # noqa: E501
-        ) from err
-    except UnicodeDecodeError as err:
-        raise ConfigError(
-            f'--column-map {path}: not a text file (byte {err.start} is not UTF-8); expected a UTF-8 JSON object like {{"mmsi": "ship_id", "timestamp": "time"}}; pass the JSON file'  # noqa: E501
-        ) from err
-    except RecursionError as err:
-        raise ConfigError(
-            f'--column-map {path}: JSON nested too deeply; expected a flat object like {{"mmsi": "ship_id", "timestamp": "time"}}; fix the file'  # noqa: E501
-        ) from err
+    example = '{"mmsi": "ship_id", "timestamp": "time"}'
+    m = read_json_file(path, name=f"--column-map {path}", kind="a column map",
+                       expected=f"a JSON object like {example}", fix="fix the file", fix_binary="pass the JSON file")
     if not isinstance(m, dict):
         raise ConfigError(
             f'--column-map {path}: expected a JSON object mapping canonical names to your columns; received a {type(m).__name__}; write it as {{"mmsi": "ship_id", ...}}'  # noqa: E501

@@ -8,7 +8,10 @@ libraries. (``vesseltrack.pipeline.Config`` is this class.)
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 
 from vesseltrack.detect.params import DEFAULT_MIN_VISIT_H, ENCOUNTER_PRESETS, PRESETS, GapParams
 from vesseltrack.errors import ConfigError
@@ -94,3 +97,24 @@ class Config:
     def gap_params(self) -> GapParams:
         p = PRESETS[self.gap_preset]
         return p if self.gap_h is None else replace(p, min_gap_h=self.gap_h)
+
+
+def read_json_file(path: str | Path, *, name: str, kind: str, expected: str, fix: str, fix_binary: str) -> Any:
+    """The JSON document in the option file ``path``; every way it can fail is one ConfigError that
+    starts with ``name`` (e.g. ``--column-map m.json``). ``kind``: what the file should be ("GeoJSON");
+    ``expected``: the document it should hold; ``fix`` / ``fix_binary``: what to do about bad JSON /
+    a file that is not text."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError(f"{name}: cannot read it ({err.strerror}); expected {expected}; check the path") from err
+    except json.JSONDecodeError as err:
+        raise ConfigError(
+            f"{name}: not valid JSON at line {err.lineno}; expected {expected}; received {err.msg.lower()} at column {err.colno}; {fix}"  # noqa: E501
+        ) from err
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            f"{name}: not a text file (byte {err.start} is not UTF-8); expected {expected} in UTF-8 JSON; {fix_binary}"
+        ) from err
+    except RecursionError as err:
+        raise ConfigError(f"{name}: JSON nested too deeply to be {kind}; expected {expected}; {fix}") from err

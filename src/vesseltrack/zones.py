@@ -14,7 +14,6 @@ polygons) runs only on the few (position, zone) candidate pairs that share a cel
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -23,6 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from vesseltrack.config import read_json_file
 from vesseltrack.errors import ConfigError
 from vesseltrack.geo import BLOCK_ROWS, EARTH_RADIUS_M, haversine_m
 
@@ -116,24 +116,9 @@ def read_geojson_zones(path: str | Path) -> tuple[pd.DataFrame, list[shapely.Geo
     the globe and valid, ``radius_m`` a number of metres in (0, 500 km], ``sensitive`` true or false.
     """
     path = Path(path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ConfigError(
-            f"{path}: cannot read zone file ({err.strerror}); expected a GeoJSON file; check the path"
-        ) from err
-    except json.JSONDecodeError as err:
-        raise ConfigError(
-            f"{path}: not valid JSON at line {err.lineno}; expected a GeoJSON FeatureCollection; fix or re-export the file"  # noqa: E501
-        ) from err
-    except UnicodeDecodeError as err:
-        raise ConfigError(
-            f"{path}: not a text file (byte {err.start} is not UTF-8); expected a GeoJSON FeatureCollection (UTF-8 JSON); pass the .geojson file itself, not an archive or a shapefile"  # noqa: E501
-        ) from err
-    except RecursionError as err:
-        raise ConfigError(
-            f"{path}: JSON nested too deeply to be GeoJSON; expected a GeoJSON FeatureCollection; fix or re-export the file"  # noqa: E501
-        ) from err
+    doc = read_json_file(path, name=str(path), kind="GeoJSON", expected="a GeoJSON FeatureCollection",
+                         fix="fix or re-export the file",
+                         fix_binary="pass the .geojson file itself, not an archive or a shapefile")
     feats = doc.get("features") if isinstance(doc, dict) else None
     if doc.get("type") == "Feature" if isinstance(doc, dict) else False:
         feats = [doc]

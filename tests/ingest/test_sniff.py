@@ -110,13 +110,18 @@ def test_truncated_gzip_is_one_line(tmp_path, cut):
     assert "\n" not in str(err.value)
 
 
-def test_corrupt_zip_member_is_one_line(tmp_path):
-    """A zip member whose deflate data is damaged past the first 64 kB: one line, not a zlib traceback."""
-    path = zipped(tmp_path, "bad.zip", {"big.csv": _big_csv(tmp_path).read_bytes()})
+def _damage_middle(path):
+    """Zero 64 bytes in the middle of the file (past the first 64 kB of a member's deflate data)."""
     data = bytearray(path.read_bytes())
     mid = len(data) // 2
     data[mid:mid + 64] = bytes(64)
     path.write_bytes(bytes(data))
+
+
+def test_corrupt_zip_member_is_one_line(tmp_path):
+    """A zip member whose deflate data is damaged past the first 64 kB: one line, not a zlib traceback."""
+    path = zipped(tmp_path, "bad.zip", {"big.csv": _big_csv(tmp_path).read_bytes()})
+    _damage_middle(path)
     with pytest.raises(InputError, match=r"bad\.zip:big\.csv: cannot read the file") as err:
         load(path)
     assert "\n" not in str(err.value)
@@ -133,10 +138,7 @@ def test_damaged_nmea_zip_member_leaves_no_temporary_file(tmp_path, monkeypatch)
     line = "!AIVDM,1,1,,A,15M67FC000G?ufbE`FepT@3n00Sa,0*5F"
     body = "\n".join(f"\\c:{1_700_000_000 + i}*00\\{line}" for i in range(60_000)).encode()
     path = zipped(tmp_path, "log.zip", {"log.nmea": body})
-    data = bytearray(path.read_bytes())
-    mid = len(data) // 2
-    data[mid:mid + 64] = bytes(64)
-    path.write_bytes(bytes(data))
+    _damage_middle(path)
     with pytest.raises(InputError, match=r"log\.zip:log\.nmea: cannot read the file") as err:
         load(path)
     assert "\n" not in str(err.value)

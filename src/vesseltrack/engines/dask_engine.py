@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from vesseltrack import schema, stages, stopareas, store, zones
+from vesseltrack import stages, stopareas, store, zones
 from vesseltrack.config import Config
 from vesseltrack.errors import ConfigError
 
@@ -191,11 +191,6 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, client: An
     return pipeline.conclude(d, config, model=model, progress=progress, listed=listed)
 
 
-def _store_api(name: str) -> Any:
-    """A function of the partitioned store (store.py), None while it has none of that name."""
-    return getattr(store, name, None)
-
-
 def run(inputs: Sequence[str | Path] | str | Path, config: Config, *, workers: int | None = None,
         scheduler: str | None = None, partitions: int | None = None, client: Any = None,
         progress: Progress | None = None):
@@ -212,8 +207,7 @@ def run(inputs: Sequence[str | Path] | str | Path, config: Config, *, workers: i
     known = stopareas.load(config.stop_areas_file) if config.stop_areas_file else None
     listed = watchlist.read_watchlists(list(config.watchlist_files)) if config.watchlist_files else None
     paths = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
-    is_store = _store_api("is_store")
-    from_store = len(paths) == 1 and is_store is not None and is_store(paths[0])
+    from_store = len(paths) == 1 and store.is_store(paths[0])
     own = None
     if client is None:
         own = connect(workers, scheduler)
@@ -223,18 +217,15 @@ def run(inputs: Sequence[str | Path] | str | Path, config: Config, *, workers: i
         _say(progress, f"dask: {_n_workers(client)} workers" + (f", dashboard {link}" if link else ""))
         if from_store:
             root = paths[0]
-            manifest = _store_api("read_manifest")(root)
-
-            read_buckets = _store_api("read_buckets")
+            manifest = store.read_manifest(root)
 
             def load(group: list[int]) -> pd.DataFrame:
-                return read_buckets(root, group, manifest)
+                return store.read_buckets(root, group, manifest)
 
             groups = bucket_groups(manifest, partitions or _n_workers(client))
             d = detect(client, groups or [[0]], config, gaz, load=load, known=known, progress=progress)
-            read_rejects = _store_api("read_rejects")
-            rejects = read_rejects(root, manifest) if read_rejects is not None else schema.empty(schema.REJECTS)
-            rows = manifest.get("rows", {})  # the row accounting of its inputs (store.load gives the same)
+            rejects = store.read_rejects(root, manifest)
+            rows = manifest["rows"]  # the row accounting of its inputs (store.load gives the same)
             result = pipeline.conclude(d, config, model=model, progress=progress, listed=listed)
         else:
             positions, got, paths = pipeline._ingest(paths, config, progress)
