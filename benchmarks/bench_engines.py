@@ -3,6 +3,7 @@
     python benchmarks/bench_engines.py                        # 1M positions, 2 workers, 2 rounds
     python benchmarks/bench_engines.py --size 10000000 --workers 2 --rounds 3
     python benchmarks/bench_engines.py --store --buckets 16   # both engines score a store of the same data
+    python benchmarks/bench_engines.py --store-path benchmarks/data/store_bulk_100M --engines dask --rounds 1
 
 Data comes from ``vesseltrack.scenarios.generate_bulk`` (as bench_pipeline.py; written once to
 benchmarks/data/). Each run is a fresh process (with the memory setting of the vesseltrack command,
@@ -12,7 +13,10 @@ writing the outputs; the Dask run's files are compared with the local run's (``i
 With ``--store``, the data is first ingested (once, untimed) into a store of ``--buckets`` vessel
 buckets under benchmarks/data/, and both engines score that store: the Dask engine then reads its
 buckets (grouped into tasks, dask_engine.bucket_groups) on its workers instead of reading the file
-here and sending the partitions out.
+here and sending the partitions out. Each run reports its peak memory: the resident memory of
+its process and all their children (Dask's scheduler, nannies and workers) summed, sampled every
+0.1 s. ``--keep`` is what the Dask engine keeps of the positions (pipeline.run ``keep``; "none",
+as ``vesseltrack score`` without --map or --case-files, is what keeps it out of core).
 """
 
 from __future__ import annotations
@@ -28,17 +32,36 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_pipeline import make
 
 CHILD = r"""
-import json, sys, time
+import json, sys, threading, time
+import psutil
 from vesseltrack import export, pipeline
 from vesseltrack.allocator import retain_freed_memory
 retain_freed_memory()  # as the vesseltrack command does (in this process; Dask's workers run without it)
-path, engine, workers, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+path, engine, workers, out, keep = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+peak = [0]
+
+
+def watch():  # resident memory of this process and all its children (Dask's scheduler, nannies, workers), summed
+    me = psutil.Process()
+    while True:
+        total = 0
+        for p in [me, *me.children(recursive=True)]:
+            try:
+                total += p.memory_info().rss
+            except psutil.Error:
+                pass
+        peak[0] = max(peak[0], total)
+        time.sleep(0.1)
+
+
 if __name__ == "__main__":
+    threading.Thread(target=watch, daemon=True).start()
     t = time.perf_counter()
-    kw = {"workers": workers} if engine == "dask" else {}
+    kw = {"workers": workers, "keep": keep} if engine == "dask" else {}
     res = pipeline.run([path], engine=engine, **kw)
     export.write_outputs(out, res.tables(), res.summary)
-    print(json.dumps({"seconds": time.perf_counter() - t, "positions": res.summary["positions"]}))
+    print(json.dumps({"seconds": time.perf_counter() - t, "positions": res.summary["positions"],
+                      "peak_rss_gb": peak[0] / 1e9}))
 """
 
 FILES = ("alerts.csv", "events.csv", "voyages.csv", "summary.json", "stop_areas.csv", "cargo.csv")
@@ -62,27 +85,44 @@ def main() -> None:
     ap.add_argument("--out", default="/tmp/vesseltrack_bench_engines")
     ap.add_argument("--store", action="store_true", help="score a store of the data (ingested once, untimed)")
     ap.add_argument("--buckets", type=int, default=16, help="vessel buckets of that store (default: 16)")
+    ap.add_argument("--store-path", type=Path, help="score this existing store instead (e.g. from make_store.py)")
+    ap.add_argument("--keep", default="none", choices=["all", "shown", "none"],
+                    help="positions the Dask engine keeps (pipeline.run keep=; default none, as score without --map)")
+    ap.add_argument("--engines", default="local,dask", help="engines to run, in this order each round")
     args = ap.parse_args()
-    path = make(args.size, "parquet")
-    if args.store:
-        path = make_store(path, args.buckets)
-    times: dict[str, list[float]] = {"local": [], "dask": []}
+    if args.store_path:
+        path = args.store_path
+    else:
+        path = make(args.size, "parquet")
+        if args.store:
+            path = make_store(path, args.buckets)
+    engines = args.engines.split(",")
+    times: dict[str, list[float]] = {e: [] for e in engines}
+    peaks: dict[str, list[float]] = {e: [] for e in engines}
     identical = True
+    positions = 0
     for r in range(args.rounds):
-        for engine in ("local", "dask"):
+        for engine in engines:
             out = Path(args.out) / f"{engine}{r}"
-            got = subprocess.run([sys.executable, "-c", CHILD, str(path), engine, str(args.workers), str(out)],
-                                 check=True, capture_output=True, text=True)
+            got = subprocess.run([sys.executable, "-c", CHILD, str(path), engine, str(args.workers), str(out),
+                                  args.keep], check=True, capture_output=True, text=True)
             rec = json.loads(got.stdout.strip().splitlines()[-1])
             times[engine].append(rec["seconds"])
-            print(f"round {r} {engine}: {rec['seconds']:.1f} s ({rec['positions']:,} positions)", flush=True)
-        a, b = Path(args.out) / f"local{r}", Path(args.out) / f"dask{r}"
-        identical &= all((a / f).read_bytes() == (b / f).read_bytes() for f in FILES)
+            peaks[engine].append(rec["peak_rss_gb"])
+            positions = rec["positions"]
+            print(f"round {r} {engine}: {rec['seconds']:.1f} s, peak {rec['peak_rss_gb']:.2f} GB of all processes "
+                  f"({positions:,} positions, {positions / rec['seconds']:,.0f} positions/s)", flush=True)
+        if len(engines) == 2:
+            a, b = Path(args.out) / f"{engines[0]}{r}", Path(args.out) / f"{engines[1]}{r}"
+            identical &= all((a / f).read_bytes() == (b / f).read_bytes() for f in FILES)
     med = {k: statistics.median(v) for k, v in times.items()}
-    print(json.dumps({"size": args.size, "workers": args.workers, "rounds": args.rounds,
-                      "input": "store" if args.store else "parquet", "seconds": times,
-                      "median_s": med, "ratio_dask_over_local": med["dask"] / med["local"],
-                      "identical_files": identical}))
+    summary = {"positions": positions, "workers": args.workers, "rounds": args.rounds, "keep": args.keep,
+               "input": "store" if args.store or args.store_path else "parquet", "seconds": times,
+               "median_s": med, "positions_per_s": {k: positions / v for k, v in med.items()},
+               "peak_rss_gb": {k: max(v) for k, v in peaks.items()}}
+    if len(engines) == 2:
+        summary.update(ratio=med[engines[1]] / med[engines[0]], identical_files=identical)
+    print(json.dumps(summary))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import vesseltrack
@@ -285,3 +286,57 @@ def test_cli_score_on_a_scheduler_and_two_worker_processes(tmp_path, scenario, d
         outs[engine] = out
     assert _same_files(outs["local"], outs["dask"]) == []
     assert json.loads((outs["dask"] / "summary.json").read_text())["positions"] > 0
+
+
+def test_keeping_no_positions_writes_the_local_engines_files(scenario_store, client, tmp_path):
+    """keep="none" (score without --map): no position comes back to the client, the files are the
+    same, and the result still knows the whole fleet (counts, vessels, time span)."""
+    from vesseltrack import investigate
+    from vesseltrack.engines import dask_engine
+
+    want = pipeline.run([scenario_store], CONFIG)
+    export.write_outputs(tmp_path / "local", want.tables(), want.summary)
+    got = dask_engine.run([scenario_store], CONFIG, client=client, partitions=3, keep="none")
+    export.write_outputs(tmp_path / "dask", got.tables(), got.summary)
+    assert _same_files(tmp_path / "local", tmp_path / "dask") == []
+    assert len(got.positions) == 0 and got.fleet is not None
+    assert got.fleet.n_positions == len(want.positions)
+    assert (investigate.vessel_ids(got) == investigate.vessel_ids(want)).all()
+    assert investigate.time_span(got) == investigate.time_span(want)
+
+
+def test_keeping_the_shown_vessels_draws_the_local_map_and_case_files(scenario_store, client, tmp_path, monkeypatch):
+    """keep="shown" (score --map / --case-files): the tracks of the vessels the map and case files
+    draw are read back in a third pass, and the map (cut to 5 vessels here) and case files are the
+    local engine's, byte for byte."""
+    pytest.importorskip("folium")
+    pytest.importorskip("matplotlib")
+    from vesseltrack import casefile, maps
+    from vesseltrack.engines import dask_engine
+
+    monkeypatch.setattr(maps, "DEFAULT_MAX_VESSELS", 5)
+    want = pipeline.run([scenario_store], CONFIG)
+    got = dask_engine.run([scenario_store], CONFIG, client=client, partitions=3, keep="shown")
+    assert 0 < got.positions["mmsi"].nunique() < want.positions["mmsi"].nunique()
+    for name, res in (("local", want), ("dask", got)):
+        maps.write_map(res, tmp_path / name / "map.html", max_vessels=5)
+        casefile.write_case_files(res, tmp_path / name / "cases", 3)
+    for f in ["map.html", *sorted(p.name for p in (tmp_path / "local" / "cases").iterdir())]:
+        sub = "" if f == "map.html" else "cases"
+        assert (tmp_path / "local" / sub / f).read_bytes() == (tmp_path / "dask" / sub / f).read_bytes(), f
+
+
+def test_a_digest_of_partitions_is_the_digest_of_the_whole(scenario):
+    """stages.combine_digests of vessel partitions gives what stages.digest gives for all of them."""
+    from vesseltrack.engines.dask_engine import split
+
+    gaz = zones.build_gazetteer()
+    whole = stages.tracks_stage(scenario.positions, CONFIG, gaz).positions
+    want = stages.digest(whole)
+    got = stages.combine_digests([stages.digest(stages.tracks_stage(p, CONFIG, gaz).positions)
+                                  for p in split(scenario.positions, 4)])
+    assert got.n_positions == want.n_positions and got.years == want.years
+    assert (got.t_min, got.t_max) == (want.t_min, want.t_max)
+    assert (got.vessel_ids == want.vessel_ids).all()
+    for f in ("particulars", "draughts", "seen"):
+        pd.testing.assert_frame_equal(getattr(got, f), getattr(want, f), check_categorical=False)

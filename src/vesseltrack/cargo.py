@@ -232,17 +232,17 @@ def _draught_at(series: pd.DataFrame, mmsi: np.ndarray, t: np.ndarray) -> np.nda
     return out
 
 
-def _draught_series(positions: pd.DataFrame) -> pd.DataFrame:
+def draught_changes(positions: pd.DataFrame) -> pd.DataFrame:
     """Each vessel's reported draught where it changes (its first report with a draught, then each
-    report whose draught differs from the previous one): all a backward look-up needs, and small."""
+    report whose draught differs from the previous one), in (mmsi, time) order: all a backward
+    look-up needs, and small. Partitions of whole vessels give theirs separately (stages.Digest)."""
     d = positions["draught_m"].to_numpy(dtype=float, na_value=np.nan)
     mmsi = positions["mmsi"].to_numpy()
     has = np.flatnonzero(~np.isnan(d))
     keep = np.ones(len(has), dtype=bool)
     keep[1:] = (mmsi[has][1:] != mmsi[has][:-1]) | (d[has][1:] != d[has][:-1])
     rows = has[keep]
-    return pd.DataFrame({"mmsi": mmsi[rows], "t": positions["timestamp"].array.asi8[rows],
-                         "draught": d[rows]}).sort_values("t", kind="stable")
+    return pd.DataFrame({"mmsi": mmsi[rows], "t": positions["timestamp"].array.asi8[rows], "draught": d[rows]})
 
 
 def _estimate(change: np.ndarray, p: pd.DataFrame, barrels_per_tonne: float) -> dict[str, np.ndarray]:
@@ -260,13 +260,13 @@ def _barrels(t: dict[str, np.ndarray], population: np.ndarray, barrels_per_tonne
     return {k.replace("tonnes", "barrels"): np.where(tanker, v * barrels_per_tonne, np.nan) for k, v in t.items()}
 
 
-def cargo_operations(positions: pd.DataFrame, opp: pd.DataFrame, particulars: pd.DataFrame,
+def cargo_operations(changes: pd.DataFrame, opp: pd.DataFrame, particulars: pd.DataFrame,
                      product: str = "gasoil") -> pd.DataFrame:
     """Cargo operations (schema.CARGO, without trip columns): every chance to move cargo
     (:func:`opportunities`) across which the reported draught changed by at least
     :data:`MIN_CHANGE_M`, estimated from the ship's dimensions; plus capacity bounds
-    (:func:`capacity_bounds`)."""
-    series = _draught_series(positions)
+    (:func:`capacity_bounds`). ``changes``: :func:`draught_changes` of the positions."""
+    series = changes.sort_values("t", kind="stable")
     opp = opp.copy()  # the caller's table stays as it was
     nxt = opp.groupby("mmsi", sort=False)["t0"].shift(-1).to_numpy(dtype=float)
     limit = np.fmin(opp["t1"].to_numpy() + SETTLE_H * 3.6e12, nxt)
@@ -510,11 +510,22 @@ def analyse_cargo(positions: pd.DataFrame, events: pd.DataFrame, gaz: Gazetteer,
                   product: str = "gasoil") -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[dict]]:
     """Particulars, cargo operations with their trips, flows and cap status, from a detection's
     positions (sorted by track) and events."""
-    particulars = vessel_particulars(positions)
+    ts = positions["timestamp"]
+    return estimate(vessel_particulars(positions), draught_changes(positions), events, gaz, product,
+                    years=sorted(int(y) for y in ts.dt.year.unique()) if len(positions) else [],
+                    data_end=ts.max() if len(positions) else None)
+
+
+def estimate(particulars: pd.DataFrame, changes: pd.DataFrame, events: pd.DataFrame, gaz: Gazetteer,
+             product: str = "gasoil", *, years: list[int], data_end: pd.Timestamp | None
+             ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[dict]]:
+    """:func:`analyse_cargo` from what it needs of the positions: the fleet's particulars
+    (:func:`vessel_particulars`), draught changes (:func:`draught_changes`), the years of the data
+    and its last time; what an engine that never holds every position gathers (stages.Digest)."""
     chances = events["event_type"].isin(("port_visit", "encounter", "gap")).to_numpy()
     if chances.any():
         opp = opportunities(events[chances], gaz)
-        ops = cargo_operations(positions, opp, particulars, product)
+        ops = cargo_operations(changes, opp, particulars, product)
         ops = trips(ops, opp) if len(ops) else ops.assign(**{c: pd.Series(dtype=object) for c in TRIP_COLUMNS})
         nums = [c for c in ops.columns if c.startswith(("tonnes_", "barrels_"))]
         ops[nums] = ops[nums].round(0)  # whole tonnes and barrels: the estimates are not better than that
@@ -522,7 +533,5 @@ def analyse_cargo(positions: pd.DataFrame, events: pd.DataFrame, gaz: Gazetteer,
         ops = schema.conform(ops, schema.CARGO)
     else:  # no chance to move cargo in the data
         ops = schema.empty(schema.CARGO)
-    years = positions["timestamp"].dt.year.unique() if len(positions) else []
-    status = cap_status(ops, product, sorted(int(y) for y in years),
-                        positions["timestamp"].max() if len(positions) else None)
+    status = cap_status(ops, product, years, data_end)
     return particulars, ops, flows(ops), status

@@ -172,8 +172,9 @@ def cmd_score(args: argparse.Namespace) -> int:
     from vesseltrack.outdir import ResultsFolder
 
     results = ResultsFolder(args.out)  # a bad --out fails before any data is read; cleans up killed runs
+    keep = "all" if args.geo else "shown" if args.map or args.case_files else "none"  # what the outputs draw
     result = pipeline.run(args.inputs, config, progress=_progress(args.quiet), engine=args.engine,
-                          workers=args.workers, scheduler=args.scheduler)
+                          workers=args.workers, scheduler=args.scheduler, keep=keep)
     _warn(result.summary, args.quiet)
     geo: list[Path] = []
     cases: list[Path] = []

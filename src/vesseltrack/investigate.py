@@ -39,6 +39,24 @@ def gap_threshold_h(result) -> float:
     return float(gap.get("min_gap_h", DEFAULT_GAP_H))
 
 
+def vessel_ids(result) -> np.ndarray:
+    """Every vessel's track id in a result, ascending, also when it holds some vessels' positions
+    only (``result.fleet`` then describes them all)."""
+    fleet = getattr(result, "fleet", None)
+    return fleet.vessel_ids if fleet is not None else np.unique(result.positions["mmsi"].to_numpy())
+
+
+def time_span(result) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The first and last time of the result's positions (of all of them when it kept only some), or None."""
+    fleet = getattr(result, "fleet", None)
+    if fleet is not None:
+        if fleet.t_max is None:
+            return None
+        return pd.Timestamp(fleet.t_min, tz="UTC"), pd.Timestamp(fleet.t_max, tz="UTC")
+    ts = result.positions["timestamp"]
+    return (ts.min(), ts.max()) if len(ts) else None
+
+
 def _require(result, mmsi: int) -> int:
     mmsi = int(mmsi)
     known = result.positions["mmsi"].to_numpy()

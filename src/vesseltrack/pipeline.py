@@ -45,6 +45,9 @@ class Result:
     cargo: pd.DataFrame = field(default_factory=lambda: schema.empty(schema.CARGO))
     flows: pd.DataFrame = field(default_factory=lambda: schema.empty(schema.FLOWS))
     watchlist_matches: pd.DataFrame | None = None  #: None when no watchlist was given
+    #: None when ``positions`` holds every position; else (an engine asked to keep only some vessels'
+    #: positions, see :func:`run`) the whole fleet's counts, vessels and time span
+    fleet: stages.Digest | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables written to disk, by file stem."""
@@ -85,12 +88,15 @@ def _ingest(inputs, config: Config, progress: Progress | None):
 
 def run(
     inputs: Sequence[str | Path] | str | Path, config: Config | None = None, *, progress: Progress | None = None,
-    engine: str = "local", workers: int | None = None, scheduler: str | None = None,
+    engine: str = "local", workers: int | None = None, scheduler: str | None = None, keep: str = "all",
 ) -> Result:
     """Read AIS files and analyse them: the whole batch-scoring job.
 
     ``engine``: ``local`` (this process) or ``dask`` (engines/dask_engine.py: a LocalCluster of
     ``workers`` single-threaded workers, or the Dask scheduler at ``scheduler``); same results.
+    ``keep`` (dask engine): which positions the Result holds (dask_engine.KEEP: "all"; "shown", those
+    the map and case files draw; "none"), so that no process need hold them all; the local engine
+    always keeps them all.
     """
     config = config or Config()
     if engine not in ENGINES:
@@ -105,7 +111,7 @@ def run(
     if engine == "dask":
         from vesseltrack.engines import dask_engine
 
-        return dask_engine.run(inputs, config, workers=workers, scheduler=scheduler, progress=progress)
+        return dask_engine.run(inputs, config, workers=workers, scheduler=scheduler, keep=keep, progress=progress)
     gaz = zones.build_gazetteer(config.zone_files, replace=config.replace_ports)  # fail fast on bad zone files
     model = load_model(config.model_path) if config.model_path else None
     known = stopareas.load(config.stop_areas_file) if config.stop_areas_file else None  # fail fast on a bad file
@@ -147,7 +153,7 @@ def fit_model(d: Detected, config: Config) -> ScoringModel:
             features.gap_matrix(gaps), one_sided=features.GAP_ONE_SIDED, evidence=features.GAP_EVIDENCE, **kw
         ),
         vesseltrack_version=vesseltrack.__version__,
-        reference={"voyages": len(d.voyages), "gaps": len(gaps), "vessels": _n_vessels(d.positions)},
+        reference={"voyages": len(d.voyages), "gaps": len(gaps), "vessels": len(d.fleet().vessel_ids)},
     )
 
 
@@ -199,9 +205,10 @@ def conclude(d: Detected, config: Config, *, model: ScoringModel | None = None, 
     voyages["contributions"] = np.where(np.isnan(vscore), None, explain.contributions_text(vcontrib))  # type: ignore[call-overload]
     if listed is None and config.watchlist_files:
         listed = watchlist.read_watchlists(list(config.watchlist_files))
+    fleet = d.fleet(screen=listed is not None)
     matches = None
-    if listed is not None:
-        matches = _screen(d.positions, listed)
+    if listed is not None and fleet.seen is not None:  # fleet() gives the vessels seen when asked to screen
+        matches = schema.conform(watchlist.screen(fleet.seen, listed), schema.WATCHLIST_MATCHES)
         voyages = _apply_watchlist(voyages, matches)
     voyages = schema.conform(voyages, schema.VOYAGES, fill_missing=True)
 
@@ -219,7 +226,9 @@ def conclude(d: Detected, config: Config, *, model: ScoringModel | None = None, 
     alerts = alerts_mod.select_alerts(
         voyages, events, min_score=config.min_score, top=config.top, all_vessels=config.all_vessels
     )
-    vessels, cargo_ops, flows, caps = cargo.analyse_cargo(d.positions, events, gaz, config.product)
+    vessels, cargo_ops, flows, caps = cargo.estimate(
+        fleet.particulars, fleet.draughts, events, gaz, config.product, years=fleet.years,
+        data_end=None if fleet.t_max is None else pd.Timestamp(fleet.t_max, tz="UTC"))
     _say(progress, f"cargo: {len(cargo_ops):,} cargo operations, {int(flows['trips'].sum()):,} trips")
     summary = {
         "vesseltrack_version": vesseltrack.__version__,
@@ -227,8 +236,8 @@ def conclude(d: Detected, config: Config, *, model: ScoringModel | None = None, 
                        "gap": asdict(d.gap_params)},
         "model": {"scored_against": "reference model" if config.model_path else "this batch",
                   "trained_with_version": model.vesseltrack_version, **model.reference},
-        "vessels": _n_vessels(d.positions),
-        "positions": len(d.positions),
+        "vessels": len(fleet.vessel_ids),
+        "positions": fleet.n_positions,
         "voyages": len(voyages),
         "events": {t: int((events["event_type"] == t).sum()) for t in schema.EVENT_TYPES},
         "alerts": len(alerts),
@@ -243,12 +252,7 @@ def conclude(d: Detected, config: Config, *, model: ScoringModel | None = None, 
             s: int((matches["strength"] == s).sum()) for s in ("strong", "name", "weak")}}
     return Result(positions=d.positions, rejects=schema.empty(schema.REJECTS), events=events, voyages=voyages,
                   alerts=alerts, stop_areas=d.stop_areas.table(), summary=summary, vessels=vessels, cargo=cargo_ops,
-                  flows=flows, watchlist_matches=matches)
-
-
-def _screen(positions: pd.DataFrame, listed: pd.DataFrame) -> pd.DataFrame:
-    """Every vessel seen, screened against the watchlist entries (schema.WATCHLIST_MATCHES)."""
-    return schema.conform(watchlist.screen(watchlist.vessels_seen(positions), listed), schema.WATCHLIST_MATCHES)
+                  flows=flows, watchlist_matches=matches, fleet=fleet if d.partial else None)
 
 
 def _apply_watchlist(voyages: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFrame:

@@ -261,8 +261,7 @@ def timeline(result, mmsi: int, *, focus: tuple | None = None, width: float = 11
 def _timeline(Figure, result, mmsi: int, focus: tuple | None, width: float, height: float):
     track = investigate.vessel_track(result, mmsi)
     events = investigate.vessel_events(result, mmsi)
-    ts_all = result.positions["timestamp"]
-    t_start, t_end = _ts(ts_all.min()), _ts(ts_all.max())
+    t_start, t_end = (_ts(t) for t in (investigate.time_span(result) or (pd.NaT, pd.NaT)))
     span = max(t_end - t_start, pd.Timedelta(minutes=1))
     t = _naive(track["timestamp"])
     fig = Figure(figsize=(width, height), layout="constrained")

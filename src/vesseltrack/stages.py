@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from vesseltrack import features, reception, stopareas, tracks, zones
+from vesseltrack import cargo, features, reception, stopareas, tracks, watchlist, zones
 from vesseltrack.config import Config
 from vesseltrack.detect import encounters, identity, loitering
 from vesseltrack.detect import events as ev
@@ -51,8 +51,56 @@ ENCOUNTER_COLUMNS = ("mmsi", "timestamp", "lat", "lon", "sog_kn", "implied_speed
 
 
 @dataclass
+class Digest:
+    """What the conclusion (model reference, summary, cargo, watchlist) needs of the positions, and
+    no more: a few rows per vessel, so that an engine need not gather every position."""
+
+    n_positions: int
+    vessel_ids: np.ndarray       # track ids (int64), ascending
+    particulars: pd.DataFrame    # cargo.vessel_particulars
+    draughts: pd.DataFrame       # cargo.draught_changes, in (mmsi, time) order
+    years: list[int]             # years of the positions, ascending
+    t_min: int | None            # first time (ns), None without positions
+    t_max: int | None            # last time (ns), None without positions
+    seen: pd.DataFrame | None    # watchlist.vessels_seen; None when not screened
+
+
+def digest(positions: pd.DataFrame, *, screen: bool = True) -> Digest:
+    """The :class:`Digest` of (track id, timestamp)-sorted positions; ``screen``: with the vessels
+    seen (for a watchlist)."""
+    ts = positions["timestamp"].array.asi8
+    mmsi = positions["mmsi"].to_numpy()
+    years = np.unique(positions["timestamp"].dt.year.to_numpy()) if len(ts) else np.empty(0, dtype=int)
+    return Digest(len(positions), mmsi[tracks.vessel_starts(mmsi)].astype(np.int64) if len(mmsi) else
+                  np.empty(0, dtype=np.int64), cargo.vessel_particulars(positions), cargo.draught_changes(positions),
+                  [int(y) for y in years], int(ts.min()) if len(ts) else None, int(ts.max()) if len(ts) else None,
+                  watchlist.vessels_seen(positions) if screen else None)
+
+
+def combine_digests(parts: Sequence[Digest]) -> Digest:
+    """The :class:`Digest` of partitions of whole vessels: what :func:`digest` gives for all of them."""
+    if len(parts) == 1:
+        return parts[0]
+
+    def by_mmsi(frames: list[pd.DataFrame]) -> pd.DataFrame:
+        frames = [f for f in frames if len(f)] or frames[:1]
+        df = pd.concat(frames, ignore_index=True)
+        return df.take(np.argsort(df["mmsi"].to_numpy(), kind="stable")).reset_index(drop=True)
+
+    ids = np.sort(np.concatenate([p.vessel_ids for p in parts]))
+    starts = [p.t_min for p in parts if p.t_min is not None]
+    ends = [p.t_max for p in parts if p.t_max is not None]
+    seen = None if any(p.seen is None for p in parts) else by_mmsi([p.seen for p in parts if p.seen is not None])
+    return Digest(sum(p.n_positions for p in parts), ids, by_mmsi([p.particulars for p in parts]),
+                  by_mmsi([p.draughts for p in parts]), sorted(set().union(*[p.years for p in parts])),
+                  min(starts) if starts else None, max(ends) if ends else None, seen)
+
+
+@dataclass
 class Detected:
-    """What the detection stages produce, before scoring."""
+    """What the detection stages produce, before scoring. ``positions``: every position, or, when
+    ``partial`` (an engine asked to keep less), those of some vessels only, ``digest`` then
+    describing the whole fleet."""
 
     positions: pd.DataFrame
     events: pd.DataFrame
@@ -60,6 +108,20 @@ class Detected:
     gaz: zones.Gazetteer
     gap_params: GapParams
     stop_areas: stopareas.StopAreas = field(default_factory=stopareas.empty)
+    digest: Digest | None = None
+    partial: bool = False      # positions of some vessels only: ``digest`` describes them all
+
+    def fleet(self, *, screen: bool = False) -> Digest:
+        """The :class:`Digest` of every position (from ``positions`` unless ``partial``), with the
+        vessels seen when ``screen``."""
+        if self.digest is None or (screen and self.digest.seen is None):
+            if self.partial:
+                raise ValueError("a partial detection's digest must come with it (with the vessels seen to screen)")
+            if self.digest is None:
+                self.digest = digest(self.positions, screen=screen)
+            else:
+                self.digest.seen = watchlist.vessels_seen(self.positions)
+        return self.digest
 
 
 @dataclass
@@ -160,13 +222,16 @@ def encounters_stage(parts: Sequence[pd.DataFrame], config: Config, gaz: zones.G
     """Encounter events of the vessels of all ``parts`` (:func:`encounter_columns` of the partitions),
     detected on them together in (track id, timestamp) order, as one partition would give them.
     ``stats`` (a dict) receives detect_encounters' statistics, among them the crowds left out."""
+    return encounters.detect_encounters(encounter_input(parts), gaz, params=config.encounter_preset, stop_areas=areas,
+                                        stats=stats)
+
+
+def encounter_input(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
     if len(parts) == 1:
-        steps = parts[0]
-    else:
-        steps = pd.concat(list(parts), ignore_index=True)
-        order = np.argsort(steps["mmsi"].to_numpy(), kind="stable")  # each vessel's rows stay in time order
-        steps = steps.take(order).reset_index(drop=True)
-    return encounters.detect_encounters(steps, gaz, params=config.encounter_preset, stop_areas=areas, stats=stats)
+        return parts[0]
+    steps = pd.concat(list(parts), ignore_index=True)
+    order = np.argsort(steps["mmsi"].to_numpy(), kind="stable")  # each vessel's rows stay in time order
+    return steps.take(order).reset_index(drop=True)
 
 
 def _involving(enc: pd.DataFrame, mmsi: np.ndarray) -> pd.DataFrame:
@@ -235,8 +300,113 @@ def merge(parts: Sequence[Detected]) -> Detected:
         return df.take(np.argsort(df["mmsi"].to_numpy(), kind="stable")).reset_index(drop=True)
 
     events = ev.concat([p.events for p in parts])
+    digests = [p.digest for p in parts]
+    dg = combine_digests([x for x in digests if x is not None]) if all(x is not None for x in digests) else None
     return Detected(by_mmsi([p.positions for p in parts]), events, by_mmsi([p.voyages for p in parts]), first.gaz,
-                    first.gap_params, first.stop_areas)
+                    first.gap_params, first.stop_areas, dg, any(p.partial for p in parts))
+
+
+#: Hours of grid times in one encounter time slot: the encounter samples of one slot, from every
+#: partition, meet in one task (pairs are only ever sought at one grid time).
+SLOT_H = 6.0
+
+
+@dataclass
+class Scan:
+    """A partition after the first pass of an engine that does not hold every position at once:
+    its share of the fleet-wide aggregates, the last report of each of its vessels, and its
+    encounter samples by time slot (the only part of size, left where the pass ran)."""
+
+    partials: Partials
+    lasts: pd.DataFrame
+    samples: dict[int, pd.DataFrame]
+
+
+def scan(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer) -> Scan:
+    """First pass over a partition of whole vessels: tracks, then what needs the whole fleet."""
+    t = tracks_stage(positions, config, gaz)
+    del positions
+    return Scan(partials(t), last_reports(t), encounter_slots(t, config))
+
+
+def scan_partials(sc: Scan) -> Partials:
+    return sc.partials
+
+
+def scan_lasts(sc: Scan) -> pd.DataFrame:
+    return sc.lasts
+
+
+def scan_slots(sc: Scan) -> list[int]:
+    """The encounter time slots the partition has samples in."""
+    return sorted(sc.samples)
+
+
+def slot_samples(sc: Scan, slot: int) -> pd.DataFrame:
+    """The partition's encounter samples of one time slot."""
+    return sc.samples[slot]
+
+
+def last_reports(t: Tracks) -> pd.DataFrame:
+    """(mmsi, timestamp, lat, lon) of the last report of each vessel: where an open gap may start."""
+    steps = t.steps
+    last = np.flatnonzero(np.append(tracks.vessel_starts(steps["mmsi"].to_numpy())[1:], True)) if len(steps) else \
+        np.zeros(0, dtype=np.int64)
+    return steps[["mmsi", "timestamp", "lat", "lon"]].take(last).reset_index(drop=True)
+
+
+def fleet_gaps_of(agg: FleetAggregates, lasts: Sequence[pd.DataFrame], config: Config) -> gaps_mod.Fleet:
+    """:func:`fleet_gaps` from the partitions' :func:`last_reports` (each vessel's last report is
+    where its open gap starts, if it has one)."""
+    frames = [x for x in lasts if len(x)] or list(lasts[:1])
+    last = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        {"mmsi": pd.Series(dtype="int64"), "timestamp": pd.Series(dtype="datetime64[ns, UTC]"),
+         "lat": pd.Series(dtype=float), "lon": pd.Series(dtype=float)})
+    return fleet_gaps(agg, [gaps_mod.open_gap_starts(last, config.gap_params, data_end(agg))])
+
+
+def encounter_slots(t: Tracks, config: Config) -> dict[int, pd.DataFrame]:
+    """The partition's encounter samples, by time slot of :data:`SLOT_H` hours."""
+    # TODO(merge): resampled samples by slot
+    return {0: encounter_columns(t)}
+
+
+def slot_pairs(pieces: Sequence[pd.DataFrame], config: Config) -> pd.DataFrame:
+    """Close pairs of samples in one time slot, from every partition's samples of that slot."""
+    # TODO(merge)
+    return encounter_input(pieces)
+
+
+def encounter_events(pairs: Sequence[pd.DataFrame], config: Config, gaz: zones.Gazetteer,
+                     areas: stopareas.StopAreas) -> pd.DataFrame:
+    """The fleet's encounter events from the close pairs of every time slot."""
+    # TODO(merge)
+    return encounters_stage(pairs, config, gaz, areas)
+
+
+def detect_partition(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer, agg: FleetAggregates,
+                     fleet: gaps_mod.Fleet, enc: pd.DataFrame, *, keep_positions: bool = True,
+                     screen: bool = False) -> Detected:
+    """Second pass over a partition of whole vessels (after :func:`scan` of every partition): tracks
+    again, then :func:`vessel_stage`, with the partition's :class:`Digest`; without its positions
+    unless ``keep_positions``."""
+    t = tracks_stage(positions, config, gaz)
+    del positions
+    d = vessel_stage(t, agg, fleet, enc, config, gaz)
+    d.digest = digest(t.positions, screen=screen)
+    if not keep_positions:
+        d.positions, d.partial = t.positions.iloc[:0], True
+    return d
+
+
+def tracks_of(positions: pd.DataFrame, ids: np.ndarray, config: Config, gaz: zones.Gazetteer) -> pd.DataFrame:
+    """The positions :func:`tracks_stage` gives for the track ids ``ids`` (an MMSI, or one ship of a
+    split MMSI), from a partition holding those vessels whole (and possibly others)."""
+    ids = np.asarray(ids, dtype=np.int64)
+    mmsi = np.unique(np.where(ids >= identity.SPLIT_OFFSET, ids - identity.SPLIT_OFFSET, ids))
+    mine = positions[np.isin(positions["mmsi"].to_numpy(), mmsi)].reset_index(drop=True)
+    t = tracks_stage(mine, config, gaz)
+    return t.positions[np.isin(t.positions["mmsi"].to_numpy(), ids)].reset_index(drop=True)
 
 
 def detect_local(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer, progress: Progress | None = None,

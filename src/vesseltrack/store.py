@@ -266,9 +266,11 @@ def read_positions(path: str | os.PathLike, manifest: dict | None = None) -> pd.
     return read_files(open_partitions(path, manifest))
 
 
-def read_buckets(path: str | os.PathLike, buckets: Sequence[int], manifest: dict | None = None) -> pd.DataFrame:
+def read_buckets(path: str | os.PathLike, buckets: Sequence[int], manifest: dict | None = None, *,
+                 mmsi: Sequence[int] | np.ndarray | None = None) -> pd.DataFrame:
     """The canonical positions of the vessel buckets ``buckets`` as one table sorted by (mmsi,
-    timestamp): what an engine's task reads when it takes several buckets at once."""
+    timestamp): what an engine's task reads when it takes several buckets at once. ``mmsi``: only
+    those vessels' positions (files are sorted by MMSI: row groups without them are skipped)."""
     manifest = read_manifest(path) if manifest is None else manifest
     n = manifest["n_buckets"]
     bad = [b for b in buckets if not 0 <= b < n]
@@ -279,11 +281,12 @@ def read_buckets(path: str | os.PathLike, buckets: Sequence[int], manifest: dict
         )
     held = manifest["buckets"]
     entries = [held.get(_bucket_name(b, n).removeprefix("bucket=")) for b in sorted(set(buckets))]
-    return read_files([_join(path, *e["file"].split("/")) for e in entries if e is not None])
+    return read_files([_join(path, *e["file"].split("/")) for e in entries if e is not None], mmsi=mmsi)
 
 
-def read_files(files: Sequence[str]) -> pd.DataFrame:
-    """Partition files of whole vessels as one canonical table sorted by (mmsi, timestamp)."""
+def read_files(files: Sequence[str], *, mmsi: Sequence[int] | np.ndarray | None = None) -> pd.DataFrame:
+    """Partition files of whole vessels as one canonical table sorted by (mmsi, timestamp); only
+    the vessels ``mmsi`` when given."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -292,9 +295,10 @@ def read_files(files: Sequence[str]) -> pd.DataFrame:
     if not files:
         return canonical(schema.empty(schema.POSITIONS))
     tables = []
+    only = None if mmsi is None else [("mmsi", "in", [int(m) for m in np.unique(np.asarray(mmsi))])]
     for f in files:
         fsys, p = _filesystem(f)
-        tables.append(pq.read_table(p, filesystem=fsys))
+        tables.append(pq.read_table(p, filesystem=fsys, filters=only))
     table = pa.concat_tables(tables)
     del tables
     mmsi = table.column("mmsi").to_numpy()

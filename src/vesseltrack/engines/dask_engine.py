@@ -33,6 +33,7 @@ import pandas as pd
 
 from vesseltrack import stages, stopareas, store, zones
 from vesseltrack.config import Config
+from vesseltrack.detect import identity
 from vesseltrack.errors import ConfigError
 
 Progress = Callable[[str], None]
@@ -141,35 +142,104 @@ def _n_workers(client: Any) -> int:
     return max(1, len(client.scheduler_info().get("workers", {})))
 
 
-def detect(client: Any, sources: Sequence[Any], config: Config, gaz: zones.Gazetteer, *,
-           load: Callable[[Any], pd.DataFrame] | None = None, known: stopareas.StopAreas | None = None,
-           progress: Progress | None = None) -> stages.Detected:
-    """stages.Detected of the vessels of ``sources`` (one per partition: positions tables, or
-    whatever ``load`` turns into one on a worker, e.g. a store bucket), scheduled on ``client``."""
+def _positions(src: Any, load: Callable[..., pd.DataFrame] | None, mmsi: np.ndarray | None = None) -> pd.DataFrame:
+    """A partition's positions (``src`` itself, or what ``load`` makes of it on the worker); only
+    those of ``mmsi`` when given."""
+    if load is not None:
+        return load(src) if mmsi is None else load(src, mmsi=mmsi)
+    return src if mmsi is None else src[np.isin(src["mmsi"].to_numpy(), mmsi)].reset_index(drop=True)
+
+
+def _scan(src: Any, load: Callable[..., pd.DataFrame] | None, config: Config, gaz: zones.Gazetteer) -> stages.Scan:
+    return stages.scan(_positions(src, load), config, gaz)
+
+
+def _detect(src: Any, load: Callable[..., pd.DataFrame] | None, config: Config, gaz: zones.Gazetteer,
+            agg: stages.FleetAggregates, fleet: Any, enc: pd.DataFrame, keep_positions: bool,
+            screen: bool) -> stages.Detected:
+    return stages.detect_partition(_positions(src, load), config, gaz, agg, fleet, enc,
+                                   keep_positions=keep_positions, screen=screen)
+
+
+def _tracks_of(src: Any, load: Callable[..., pd.DataFrame] | None, ids: np.ndarray, config: Config,
+               gaz: zones.Gazetteer) -> pd.DataFrame:
+    mmsi = np.unique(np.where(ids >= identity.SPLIT_OFFSET, ids - identity.SPLIT_OFFSET, ids))
+    return stages.tracks_of(_positions(src, load, mmsi), ids, config, gaz)
+
+
+def _counted(futures: list, progress: Progress | None, what: str) -> None:
+    """Wait for ``futures``, saying how many are done."""
     from distributed import as_completed
 
-    n = len(sources)
-    parts = client.map(load, list(sources), pure=False) if load is not None else client.scatter(list(sources))
-    gaz = client.scatter(gaz, broadcast=True)  # once to every worker, not once per task
-    tr = client.map(stages.tracks_stage, parts, config=config, gaz=gaz, pure=False)
-    pa = client.map(stages.partials, tr, pure=False)
-    agg = client.submit(stages.combine_fleet, pa, gaz, known, pure=False)
-    end = client.submit(stages.data_end, agg, pure=False)
-    og = client.map(stages.open_gaps, tr, config=config, end_ns=end, pure=False)
-    fleet = client.submit(stages.fleet_gaps, agg, og, pure=False)
+    for done, _ in enumerate(as_completed(futures), 1):
+        _say(progress, f"dask: {done}/{len(futures)} partitions {what}")
+
+
+def detect(client: Any, sources: Sequence[Any], config: Config, gaz: zones.Gazetteer, *,
+           load: Callable[..., pd.DataFrame] | None = None, known: stopareas.StopAreas | None = None,
+           keep_positions: bool = True, screen: bool = False, progress: Progress | None = None) -> stages.Detected:
+    """stages.Detected of the vessels of ``sources`` (one per partition: positions tables, or
+    whatever ``load`` turns into one on a worker, e.g. a group of store buckets), scheduled on
+    ``client`` in two passes over the partitions, so that no process holds more than a partition's
+    positions at a time (plus encounter samples):
+
+    1. :func:`stages.scan` per partition: tracks, partial aggregates, last reports, encounter
+       samples by time slot; the fleet aggregates are combined from them, and each time slot's
+       samples from every partition meet in one task (:func:`stages.slot_pairs`), whose close
+       pairs make the encounter events (:func:`stages.encounter_events`, one task).
+    2. :func:`stages.detect_partition` per partition: tracks again, every vessel-local detector,
+       voyages and features, and the partition's :class:`stages.Digest`.
+
+    Only events, voyages and digests come back (and every position when ``keep_positions``);
+    ``screen``: with the vessels seen, for a watchlist."""
+    if load is None and any(isinstance(x, pd.DataFrame) for x in sources):
+        sources = client.scatter(list(sources))
+    gaz_f = client.scatter(gaz, broadcast=True)  # once to every worker, not once per task
+    scans = client.map(_scan, list(sources), load=load, config=config, gaz=gaz_f, pure=False)
+    slot_keys = client.map(stages.scan_slots, scans, pure=False)
+    _counted(slot_keys, progress, "scanned")
+    held = client.gather(slot_keys)
+    agg = client.submit(stages.combine_fleet, client.map(stages.scan_partials, scans, pure=False), gaz_f, known,
+                        pure=False)
+    fleet = client.submit(stages.fleet_gaps_of, agg, client.map(stages.scan_lasts, scans, pure=False), config,
+                          pure=False)
     areas = client.submit(stages.fleet_areas, agg, pure=False)
-    ec = client.map(stages.encounter_columns, tr, pure=False)
-    enc = client.submit(stages.encounters_stage, ec, config, gaz, areas, pure=False)
-    det = client.map(stages.vessel_stage, tr, agg=agg, fleet=fleet, enc=enc, config=config, gaz=gaz, pure=False)
-    done = 0
-    for _ in as_completed(det):
-        done += 1
-        _say(progress, f"dask: {done}/{n} partitions detected")
-    out = client.gather(det)
-    merged = stages.merge(out)
-    _say(progress, f"tracks: {len(merged.positions):,} positions of {stages.n_vessels(merged.positions):,} vessels; "
+    pairs = []
+    for slot in sorted(set().union(*held)):  # each time slot's samples, from every partition that has some
+        pieces = [client.submit(stages.slot_samples, sc, slot, pure=False) for sc, h in zip(scans, held) if slot in h]
+        pairs.append(client.submit(stages.slot_pairs, pieces, config, pure=False))
+    enc = client.submit(stages.encounter_events, pairs, config, gaz_f, areas, pure=False)
+    del scans, pairs  # released on the workers once the tasks that need them are done
+    det = client.map(_detect, list(sources), load=load, config=config, gaz=gaz_f, agg=agg, fleet=fleet, enc=enc,
+                     keep_positions=keep_positions, screen=screen, pure=False)
+    _counted(det, progress, "detected")
+    merged = stages.merge(client.gather(det))
+    dg = merged.fleet(screen=screen)
+    _say(progress, f"tracks: {dg.n_positions:,} positions of {len(dg.vessel_ids):,} vessels; "
                    f"{len(merged.stop_areas):,} stop areas; {len(merged.events):,} events")
     return merged
+
+
+def tracks_of(client: Any, sources: Sequence[Any], ids: np.ndarray, config: Config, gaz: zones.Gazetteer, *,
+              load: Callable[..., pd.DataFrame] | None = None) -> pd.DataFrame:
+    """The tracks (what the local engine's Result.positions holds) of track ids ``ids``, read from
+    the partitions ``sources`` (see :func:`detect`): a third, light pass."""
+    ids = np.unique(np.asarray(ids, dtype=np.int64))
+    parts = client.gather(client.map(_tracks_of, list(sources), load=load, ids=ids, config=config, gaz=gaz,
+                                     pure=False))
+    parts = [p for p in parts if len(p)] or parts[:1]
+    pos = pd.concat(parts, ignore_index=True)
+    return pos.take(np.argsort(pos["mmsi"].to_numpy(), kind="stable")).reset_index(drop=True)
+
+
+def shown_vessels(result: Any) -> np.ndarray:
+    """Track ids whose positions the map and case files draw: vessels with alerts, then those
+    maps.vessels_to_show picks."""
+    from vesseltrack import investigate, maps
+
+    shown = maps.vessels_to_show(result, maps.DEFAULT_MAX_VESSELS)
+    alerted = result.alerts["mmsi"].to_numpy(dtype=np.int64)
+    return np.union1d(alerted, investigate.vessel_ids(result) if shown is None else shown)
 
 
 def analyse(positions: pd.DataFrame, config: Config | None = None, *, client: Any,
@@ -185,23 +255,35 @@ def analyse(positions: pd.DataFrame, config: Config | None = None, *, client: An
     gaz = gazetteer or zones.build_gazetteer(config.zone_files, replace=config.replace_ports)
     if stop_areas is None and config.stop_areas_file:
         stop_areas = stopareas.load(config.stop_areas_file)
+    if listed is None and config.watchlist_files:
+        from vesseltrack import watchlist
+
+        listed = watchlist.read_watchlists(list(config.watchlist_files))
     n = partitions or _n_workers(client)
     parts = [p for p in split(positions, n) if len(p)] or [positions]  # results do not depend on the partitioning
-    d = detect(client, parts, config, gaz, known=stop_areas, progress=progress)
+    d = detect(client, parts, config, gaz, known=stop_areas, screen=listed is not None, progress=progress)
     return pipeline.conclude(d, config, model=model, progress=progress, listed=listed)
+
+
+#: What :func:`run` keeps of the positions: every one, those of the vessels the map and case
+#: files draw (:func:`shown_vessels`), or none (the counts, vessels and time span are kept).
+KEEP = ("all", "shown", "none")
 
 
 def run(inputs: Sequence[str | Path] | str | Path, config: Config, *, workers: int | None = None,
         scheduler: str | None = None, partitions: int | None = None, client: Any = None,
-        progress: Progress | None = None):
+        keep: str = "all", progress: Progress | None = None):
     """pipeline.run on Dask: the same Result as the local engine. ``inputs``: files (read here,
     then split by vessel bucket into ``partitions``, default one per worker) or one store directory
-    (buckets grouped by :func:`bucket_groups`, read on the workers). ``client``: an existing distributed Client
+    (buckets grouped by :func:`bucket_groups`, read on the workers: no process holds every position
+    unless ``keep`` is "all", see :data:`KEEP`). ``client``: an existing distributed Client
     (default: connect to ``scheduler``, else start a LocalCluster of ``workers``)."""
     from vesseltrack import pipeline, watchlist
     from vesseltrack.model_io import load_model
 
     require_dask()
+    if keep not in KEEP:
+        raise ConfigError(f"keep={keep!r} is unknown; expected one of {list(KEEP)}; fix keep")
     gaz = zones.build_gazetteer(config.zone_files, replace=config.replace_ports)  # fail fast on bad zone files
     model = load_model(config.model_path) if config.model_path else None
     known = stopareas.load(config.stop_areas_file) if config.stop_areas_file else None
@@ -215,24 +297,37 @@ def run(inputs: Sequence[str | Path] | str | Path, config: Config, *, workers: i
     try:
         link = getattr(client, "dashboard_link", None)
         _say(progress, f"dask: {_n_workers(client)} workers" + (f", dashboard {link}" if link else ""))
+        load: Callable[..., pd.DataFrame] | None = None
         if from_store:
             root = paths[0]
             manifest = store.read_manifest(root)
 
-            def load(group: list[int]) -> pd.DataFrame:
-                return store.read_buckets(root, group, manifest)
+            def load(group: list[int], mmsi: np.ndarray | None = None) -> pd.DataFrame:
+                return store.read_buckets(root, group, manifest, mmsi=mmsi)
 
-            groups = bucket_groups(manifest, partitions or _n_workers(client))
-            d = detect(client, groups or [[0]], config, gaz, load=load, known=known, progress=progress)
+            sources: list[Any] = bucket_groups(manifest, partitions or _n_workers(client)) or [[0]]
             rejects = store.read_rejects(root, manifest)
             rows = manifest["rows"]  # the row accounting of its inputs (store.load gives the same)
-            result = pipeline.conclude(d, config, model=model, progress=progress, listed=listed)
         else:
             positions, got, paths = pipeline._ingest(paths, config, progress)
             rejects, rows = got.rejects, got.counts
-            result = analyse(positions, config, client=client, partitions=partitions, gazetteer=gaz, model=model,
-                             stop_areas=known, listed=listed, progress=progress)
+            n = partitions or _n_workers(client)
+            sources = [p for p in split(positions, n) if len(p)] or [positions]
             del positions
+            sources = client.scatter(sources)
+        d = detect(client, sources, config, gaz, load=load, known=known, keep_positions=keep == "all",
+                   screen=listed is not None, progress=progress)
+        result = pipeline.conclude(d, config, model=model, progress=progress, listed=listed)
+        if keep == "shown":
+            ids = shown_vessels(result)
+            _say(progress, f"dask: reading the tracks of {len(ids):,} vessels for maps and case files")
+            if not len(ids):
+                pass
+            elif from_store:  # only the bucket groups that hold them
+                want = set(store.bucket_of(ids % identity.SPLIT_OFFSET, int(manifest["n_buckets"])).tolist())
+                sources = [g for g in sources if want & set(g)] or sources[:1]
+            if len(ids):
+                result.positions = tracks_of(client, sources, ids, config, gaz, load=load)
     finally:
         if own is not None:
             own.close()

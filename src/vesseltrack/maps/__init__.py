@@ -246,7 +246,7 @@ def _name_of(steps: pd.DataFrame) -> dict[int, str]:
 def vessels_to_show(result, max_vessels: int) -> np.ndarray | None:
     """MMSIs to draw when the fleet has more than ``max_vessels`` vessels (None: all of them):
     vessels with alerts first (by best rank), then those with the highest-scoring events."""
-    all_m = np.unique(result.positions["mmsi"].to_numpy())
+    all_m = investigate.vessel_ids(result)
     if len(all_m) <= max_vessels:
         return None
     a = result.alerts.groupby("mmsi")["rank"].min()
@@ -346,7 +346,7 @@ def _map_subject(result, mmsi: int | None, max_vessels: int):
     alerts = result.alerts if mmsi is None else result.alerts[result.alerts["mmsi"].to_numpy() == int(mmsi)]
     note = None
     if shown is not None:
-        n_all = result.positions["mmsi"].nunique()
+        n_all = len(investigate.vessel_ids(result))
         events = events[events["mmsi"].isin(shown).to_numpy()]
         alerts = alerts[alerts["mmsi"].isin(shown).to_numpy()]
         note = f"showing {len(shown):,} of {n_all:,} vessels: those with alerts first, then the highest-scoring events"
