@@ -167,20 +167,31 @@ def tracks_stage(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer) 
     """Sort, identity flags, steps, identity-clash split and zones of whole vessels."""
     positions = tracks.sort_positions(positions)
     flags = identity.vessel_identity_flags(positions, gaz)
+    positions, steps, clashes = track_steps(positions, config)
+    zone = zones.assign_zone(steps["lat"].to_numpy(), steps["lon"].to_numpy(), gaz)
+    return Tracks(positions, steps, zone, flags, clashes)
+
+
+def track_steps(positions: pd.DataFrame, config: Config) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(positions, steps, identity clashes) of (mmsi, timestamp)-sorted positions of whole vessels,
+    an MMSI shared by two ships split into two tracks."""
     gap_params = config.gap_params
     steps = tracks.add_steps(positions, segment_gap_h=gap_params.min_gap_h)
     split, clashes = identity.split_identity_clashes(positions, steps=steps)
     if len(clashes):  # tracks change only when an MMSI was split: then sort and step again
         positions = tracks.sort_positions(split.assign(mmsi=split.pop("track_id").astype("int32")))
         steps = tracks.add_steps(positions, segment_gap_h=gap_params.min_gap_h)
-    del split
-    zone = zones.assign_zone(steps["lat"].to_numpy(), steps["lon"].to_numpy(), gaz)
-    return Tracks(positions, steps, zone, flags, clashes)
+    return positions, steps, clashes
 
 
 def partials(t: Tracks) -> Partials:
     """The stop-area and reception partial aggregates and the extent of a partition."""
-    return Partials(stopareas.learn_partial(t.steps), reception.partial(t.steps), gaps_mod.extent(t.steps))
+    return partials_of(t.steps)
+
+
+def partials_of(steps: pd.DataFrame) -> Partials:
+    """:func:`partials` of a partition's steps."""
+    return Partials(stopareas.learn_partial(steps), reception.partial(steps), gaps_mod.extent(steps))
 
 
 def combine_fleet(parts: Sequence[Partials], gaz: zones.Gazetteer,
@@ -322,11 +333,12 @@ class Scan:
     samples: dict[int, pd.DataFrame]
 
 
-def scan(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer) -> Scan:
-    """First pass over a partition of whole vessels: tracks, then what needs the whole fleet."""
-    t = tracks_stage(positions, config, gaz)
+def scan(positions: pd.DataFrame, config: Config) -> Scan:
+    """First pass over a partition of whole vessels: its tracks' steps (what :func:`tracks_stage`
+    gives, without identity flags and zones), then what needs the whole fleet."""
+    _, steps, _ = track_steps(tracks.sort_positions(positions), config)
     del positions
-    return Scan(partials(t), last_reports(t), encounter_slots(t, config))
+    return Scan(partials_of(steps), last_reports(steps), encounter_slots(steps, config))
 
 
 def scan_partials(sc: Scan) -> Partials:
@@ -347,9 +359,8 @@ def slot_samples(sc: Scan, slot: int) -> pd.DataFrame:
     return sc.samples[slot]
 
 
-def last_reports(t: Tracks) -> pd.DataFrame:
+def last_reports(steps: pd.DataFrame) -> pd.DataFrame:
     """(mmsi, timestamp, lat, lon) of the last report of each vessel: where an open gap may start."""
-    steps = t.steps
     last = np.flatnonzero(np.append(tracks.vessel_starts(steps["mmsi"].to_numpy())[1:], True)) if len(steps) else \
         np.zeros(0, dtype=np.int64)
     return steps[["mmsi", "timestamp", "lat", "lon"]].take(last).reset_index(drop=True)
@@ -365,10 +376,10 @@ def fleet_gaps_of(agg: FleetAggregates, lasts: Sequence[pd.DataFrame], config: C
     return fleet_gaps(agg, [gaps_mod.open_gap_starts(last, config.gap_params, data_end(agg))])
 
 
-def encounter_slots(t: Tracks, config: Config) -> dict[int, pd.DataFrame]:
+def encounter_slots(steps: pd.DataFrame, config: Config) -> dict[int, pd.DataFrame]:
     """The partition's encounter samples, by time slot of :data:`SLOT_H` hours."""
     # TODO(merge): resampled samples by slot
-    return {0: encounter_columns(t)}
+    return {0: steps[list(ENCOUNTER_COLUMNS)]}
 
 
 def slot_pairs(pieces: Sequence[pd.DataFrame], config: Config) -> pd.DataFrame:

@@ -150,8 +150,8 @@ def _positions(src: Any, load: Callable[..., pd.DataFrame] | None, mmsi: np.ndar
     return src if mmsi is None else src[np.isin(src["mmsi"].to_numpy(), mmsi)].reset_index(drop=True)
 
 
-def _scan(src: Any, load: Callable[..., pd.DataFrame] | None, config: Config, gaz: zones.Gazetteer) -> stages.Scan:
-    return stages.scan(_positions(src, load), config, gaz)
+def _scan(src: Any, load: Callable[..., pd.DataFrame] | None, config: Config) -> stages.Scan:
+    return stages.scan(_positions(src, load), config)
 
 
 def _detect(src: Any, load: Callable[..., pd.DataFrame] | None, config: Config, gaz: zones.Gazetteer,
@@ -195,7 +195,7 @@ def detect(client: Any, sources: Sequence[Any], config: Config, gaz: zones.Gazet
     if load is None and any(isinstance(x, pd.DataFrame) for x in sources):
         sources = client.scatter(list(sources))
     gaz_f = client.scatter(gaz, broadcast=True)  # once to every worker, not once per task
-    scans = client.map(_scan, list(sources), load=load, config=config, gaz=gaz_f, pure=False)
+    scans = client.map(_scan, list(sources), load=load, config=config, pure=False)
     slot_keys = client.map(stages.scan_slots, scans, pure=False)
     _counted(slot_keys, progress, "scanned")
     held = client.gather(slot_keys)
