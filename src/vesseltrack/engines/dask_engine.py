@@ -115,27 +115,25 @@ TASK_ROWS = 4_000_000
 
 def bucket_groups(manifest: dict, n_min: int, max_rows: int = TASK_ROWS) -> list[list[int]]:
     """The store's buckets that hold positions, grouped into tasks: consecutive buckets in number
-    order, each group at most ``max_rows`` positions (a bigger bucket alone) and at most an
-    ``n_min``-th of all positions, so that there are about ``n_min`` groups or more (one per worker;
-    every bucket alone when there are no more buckets than that). Results do not depend on the
-    grouping (the stages give the same output for any partitioning of the vessels)."""
+    order, in a multiple of ``n_min`` groups (one per worker, so that every worker has as much to
+    do), as few as keep a group near ``max_rows`` positions (a bucket is never cut, so a group may
+    pass it by part of a bucket); every bucket alone when there are no more buckets than groups.
+    A bucket goes to the group its middle row falls in when the positions are cut into equal
+    shares. Results do not depend on the grouping (the stages give the same output for any
+    partitioning of the vessels)."""
     n_buckets = int(manifest["n_buckets"])
     held = manifest.get("buckets") or {}
     width = len(str(n_buckets - 1))
     rows = [(b, int(held[f"{b:0{width}d}"]["rows"])) for b in range(n_buckets) if f"{b:0{width}d}" in held]
-    if len(rows) <= n_min:
-        return [[b] for b, _ in rows]
+    n_min = max(1, n_min)
     total = sum(r for _, r in rows)
-    cap = max(1, min(max_rows, -(-total // max(1, min(n_min, len(rows))))))  # ceil(total / groups)
-    groups: list[list[int]] = [[]]
-    size = 0
-    for b, r in rows:
-        if groups[-1] and size + r > cap:
-            groups.append([])
-            size = 0
-        groups[-1].append(b)
-        size += r
-    return groups
+    n_groups = n_min * -(-total // (n_min * max(1, max_rows)))  # ceil: a multiple of n_min
+    if len(rows) <= n_groups:
+        return [[b] for b, _ in rows]
+    r = np.array([x for _, x in rows], dtype=np.float64)
+    middle = np.cumsum(r) - r / 2
+    group = np.minimum((middle * n_groups / total).astype(np.int64), n_groups - 1)
+    return [[rows[i][0] for i in np.flatnonzero(group == g)] for g in np.unique(group)]
 
 
 def _n_workers(client: Any) -> int:
