@@ -634,65 +634,84 @@ def encounter_samples(steps: pd.DataFrame, params: EncounterParams | str = "gfw"
     mmsi = steps["mmsi"].to_numpy()
     ts = steps["timestamp"].array.asi8
     b_ns = int(round(p.bin_min * 60e9))
-    t = s.k * b_ns
     vessel_start = np.flatnonzero(np.r_[True, mmsi[1:] != mmsi[:-1]]) if len(mmsi) else np.empty(0, np.int64)
-    lo = vessel_start[np.searchsorted(vessel_start, src, side="right") - 1] if len(src) else np.empty(0, np.int64)
-    # first row of the vessel at or after / after the sample time, after the time DRAUGHT_AFTER_H later
-    before, upto, upto_after = _vessel_row_search(ts, vessel_start, lo, [
-        (t, False), (t, True), (t + int(DRAUGHT_AFTER_H * _NS_H), True)])
-    dr = steps["draught_m"].to_numpy()
-    last_draught = np.where(np.isnan(dr), -1, np.arange(len(dr)))  # latest row with a draught, at or before each row
-    np.maximum.accumulate(last_draught, out=last_draught)
-    names_col = steps["vessel_name"].take(src)
-    codes, uniques = pd.factorize(names_col)
-    names = ev.text_at(pd.Series(uniques), np.arange(len(uniques)))
+    v = np.searchsorted(vessel_start, src, side="right") - 1  # vessel of each sample
+    lo, hi = vessel_start[v], np.r_[vessel_start[1:], len(mmsi)][v]
+    q_sec = s.k * b_ns // 1_000_000_000  # the sample's time in whole seconds since the epoch
+    before = _row_search(ts, src, lo, hi, q_sec, strict=False)
+    upto = _row_search(ts, src, lo, hi, q_sec, strict=True)
+    draught = _DraughtChanges(steps, vessel_start)
+    codes, uniques = pd.factorize(steps["vessel_name"].take(src))
     table = pd.DataFrame({
         "k": s.k.astype(np.int64), "mmsi": s.mmsi.astype(np.int64), "lat": s.lat, "lon": s.lon,
         "speed": s.speed.astype(np.float64),
         "imo": steps["imo"].array.take(src), "vessel_type": steps["vessel_type"].array.take(src),
         "name_code": codes.astype(np.int32),
-        "draught_before_m": _draught_at(dr, last_draught, upto - 1, lo),
-        "draught_after_m": _draught_at(dr, last_draught, upto_after - 1, lo),
+        "draught_before_m": draught.at(v, q_sec),
+        "draught_after_m": draught.at(v, (s.k * b_ns + int(DRAUGHT_AFTER_H * _NS_H)) // 1_000_000_000),
         "n_before": (before - lo).astype(np.int32), "n_upto": (upto - lo).astype(np.int32),
     })
-    return EncounterSamples(table, names)
+    return EncounterSamples(table, ev.text_at(pd.Series(uniques), np.arange(len(uniques))))
 
 
-def _vessel_row_search(ts: np.ndarray, vessel_start: np.ndarray, lo: np.ndarray,
-                       queries: list[tuple[np.ndarray, bool]]) -> list[np.ndarray]:
-    """Per query set (times ``t_q`` in ns, ``strict``) and query (a vessel by its first row ``lo``),
-    the first row of that vessel whose time is at or after t_q (after, when ``strict``), compared
-    in whole seconds since the epoch (as :func:`_draught_near` and :func:`_reports_between`); the
-    vessel's end when there is none. A ``searchsorted`` on (vessel, second) keys, or the
-    per-vessel binary search of :func:`search_seconds` where those keys would not fit in int64."""
-    if len(lo) == 0:
-        return [np.empty(0, np.int64) for _ in queries]
-    sec = ts // 1_000_000_000
-    q_secs = [t_q // 1_000_000_000 for t_q, _ in queries]
-    s0 = min(int(sec.min()), *(int(q.min()) for q in q_secs))
-    span = max(int(sec.max()), *(int(q.max()) for q in q_secs)) - s0 + 1
-    vessel = np.zeros(len(ts), dtype=np.int64)
-    vessel[vessel_start[1:]] = 1
-    np.cumsum(vessel, out=vessel)
-    q_vessel = vessel[lo]
-    if len(vessel_start) * span < 1 << 62:
-        key = vessel
-        key *= span
-        key += sec - s0
-        q_base = q_vessel * span - s0
-        return [np.searchsorted(key, q_base + q, side="right" if strict else "left")
-                for q, (_, strict) in zip(q_secs, queries)]
-    hi = np.r_[vessel_start[1:], len(ts)][q_vessel]
-    return [search_seconds(ts, lo, hi, q, strict=strict) for q, (_, strict) in zip(q_secs, queries)]
+def _row_search(ts: np.ndarray, src: np.ndarray, lo: np.ndarray, hi: np.ndarray, q_sec: np.ndarray, *,
+                strict: bool) -> np.ndarray:
+    """Per sample, the first row j of its vessel (rows [lo, hi)) with ``ts[j] // 1e9 >= q_sec`` (>
+    when ``strict``), hi when there is none: ``search_seconds`` with base 0 (as :func:`_draught_near`
+    and :func:`_reports_between`). The answer is almost always the sample's report ``src`` or the
+    next one, which is checked first; the binary search runs only for the others (several reports
+    within one second)."""
+    n = len(ts)
+    if len(src) == 0:
+        return np.empty(0, np.int64)
+
+    def past(j):  # whether row j is at or past the query time
+        s = ts[j] // 1_000_000_000
+        return s > q_sec if strict else s >= q_sec
+
+    j = src + ~past(src)
+    left_ok = (j == lo) | ~past(np.maximum(j - 1, 0))
+    right_ok = (j == hi) | past(np.minimum(j, n - 1))
+    bad = np.flatnonzero(~(left_ok & right_ok))
+    if len(bad):
+        j[bad] = search_seconds(ts, lo[bad], hi[bad], q_sec[bad], strict=strict)
+    return j
 
 
-def _draught_at(dr: np.ndarray, last_draught: np.ndarray, p: np.ndarray, lo: np.ndarray) -> np.ndarray:
-    """The latest non-missing draught at or before row p of a vessel starting at row lo (NaN if none)."""
-    if len(p) == 0:
-        return np.empty(0, dtype=dr.dtype)
-    row = last_draught[np.maximum(p, 0)]
-    ok = (p >= lo) & (row >= lo)
-    return np.where(ok, dr[np.maximum(row, 0)], np.nan).astype(dr.dtype, copy=False)
+#: Keys (vessel, second) must stay below this to be searched in one ``searchsorted``.
+_KEY_LIMIT = 1 << 62
+
+
+class _DraughtChanges:
+    """The reports where a vessel's draught changes (its first draught, then every different one):
+    the latest non-missing draught at or before a time is that of the latest change at or before it."""
+
+    def __init__(self, steps: pd.DataFrame, vessel_start: np.ndarray) -> None:
+        dr = steps["draught_m"].to_numpy()
+        mmsi = steps["mmsi"].to_numpy()
+        nn = np.flatnonzero(~np.isnan(dr))
+        bits = dr[nn].view(f"u{dr.itemsize}")  # (bit for bit: -0.0 is not 0.0)
+        m = mmsi[nn]
+        self.row = nn[np.r_[True, (m[1:] != m[:-1]) | (bits[1:] != bits[:-1])]] if len(nn) else nn
+        self.vessel = np.searchsorted(vessel_start, self.row, side="right") - 1
+        self.sec = steps["timestamp"].array.asi8[self.row] // 1_000_000_000
+        self.draught = dr[self.row]
+        self.n_vessels = len(vessel_start)
+
+    def at(self, v: np.ndarray, q_sec: np.ndarray) -> np.ndarray:
+        """Draught of vessel v at or before ``q_sec`` (whole seconds since the epoch), NaN if none."""
+        if len(self.row) == 0 or len(v) == 0:
+            return np.full(len(v), np.nan, dtype=self.draught.dtype)
+        s0 = min(int(self.sec.min()), int(q_sec.min()))
+        span = max(int(self.sec.max()), int(q_sec.max())) - s0 + 1
+        if self.n_vessels * span < _KEY_LIMIT:
+            j = np.searchsorted(self.vessel * span + (self.sec - s0), v * span + (q_sec - s0), side="right") - 1
+        else:  # a binary search inside each vessel's changes
+            lo_c = np.searchsorted(self.vessel, v, side="left")
+            j = search_seconds(self.sec * 1_000_000_000, lo_c, np.searchsorted(self.vessel, v, side="right"), q_sec,
+                               strict=True) - 1
+        ok = (j >= 0) & (self.vessel[np.maximum(j, 0)] == v)
+        return np.where(ok, self.draught[np.maximum(j, 0)], np.nan).astype(self.draught.dtype, copy=False)
 
 
 def slot_of(k: np.ndarray, slot_bins: int) -> np.ndarray:
@@ -773,7 +792,8 @@ def close_pair_rows(samples: EncounterSamples, params: EncounterParams | str = "
     rows = {"k": k[a], "mmsi_a": mmsi[a], "mmsi_b": mmsi[b], "sep": sep, "speed_a": speed[a], "speed_b": speed[b],
             "lat_a": lat[a], "lon_a": lon[a], "imo_a": t["imo"].array.take(a),
             "vessel_type_a": t["vessel_type"].array.take(a), "vessel_type_b": t["vessel_type"].array.take(b),
-            "vessel_name_a": names[code[a]], "vessel_name_b": names[code[b]]}
+            "vessel_name_a": pd.Series(names[code[a]], dtype=object),  # (no str inference: kept as they are)
+            "vessel_name_b": pd.Series(names[code[b]], dtype=object)}
     for col in ("draught_before_m", "draught_after_m", "n_before", "n_upto"):
         v = t[col].to_numpy()
         rows[f"{col}_a"], rows[f"{col}_b"] = v[a], v[b]
@@ -963,11 +983,11 @@ def _encounter_table(rows: pd.DataFrame, gaz: Gazetteer, pr: _PairRows, eps: _Ep
         "distance_m": haversine_m(lat0, lon0, lat1, lon1),
         "port": port,
         "imo": rows["imo_a"].take(r0).to_numpy(),
-        "vessel_name": at("vessel_name_a", r0),
+        "vessel_name": ev.text_at(rows["vessel_name_a"], r0),
         "vessel_type": rows["vessel_type_a"].take(r0).to_numpy(),
         "median_separation_m": eps.med_sep,
         "median_speed_kn": eps.med_speed,
-        "other_vessel_name": at("vessel_name_b", r0),
+        "other_vessel_name": ev.text_at(rows["vessel_name_b"], r0),
         "other_vessel_type": rows["vessel_type_b"].take(r0).to_numpy(),
         "draught_before_m": at("draught_before_m_a", r0).astype(np.float64),
         "draught_after_m": at("draught_after_m_a", r1).astype(np.float64),
