@@ -529,19 +529,19 @@ def close_pairs(s: Samples, max_distance_m: float, *, chunk_samples: int = 4_000
 def _draught_near(steps: pd.DataFrame, mmsi_q: np.ndarray, t_q: np.ndarray) -> np.ndarray:
     """The vessel's latest non-missing draught reported at or before t_q (NaN if none).
 
-    Times are compared in whole seconds from the earliest time. A vectorised binary search inside
-    each queried vessel's rows: no full-table keys.
+    Times are compared in whole seconds since the Unix epoch (``ts // 1e9``): a fixed base, so the
+    answer for a vessel does not depend on which other rows are in the table. A vectorised binary
+    search inside each queried vessel's rows: no full-table keys.
     """
     mmsi = steps["mmsi"].to_numpy()
     n = len(mmsi)
     if n == 0 or len(mmsi_q) == 0:
         return np.full(len(mmsi_q), np.nan)
     ts = steps["timestamp"].array.asi8
-    t_min = min(int(ts.min()), int(t_q.min()))
     lo_v = np.searchsorted(mmsi, mmsi_q, side="left")
     hi_v = np.searchsorted(mmsi, mmsi_q, side="right")
     # last row of the vessel at or before t_q
-    p = search_seconds(ts, lo_v, hi_v, (t_q - t_min) // 1_000_000_000, base=t_min, strict=True) - 1
+    p = search_seconds(ts, lo_v, hi_v, np.asarray(t_q) // 1_000_000_000, base=0, strict=True) - 1
     dr = steps["draught_m"].to_numpy()
     with_draught = np.concatenate(
         [s + np.flatnonzero(~np.isnan(dr[s : s + BLOCK_ROWS])) for s in range(0, n, BLOCK_ROWS)]
@@ -571,10 +571,212 @@ def detect_encounters(steps: pd.DataFrame, gaz: Gazetteer, *, params: EncounterP
     One row per pair-episode, ``mmsi`` < ``other_mmsi`` (see :func:`both_ways`).
     ``stop_areas``: learnt berths, marinas and anchorages (stopareas.py) that give each encounter its
     ``context`` and decide ``sts_candidate`` (:func:`sts_candidates`).
+
+    The three steps of a scaled-out run, here over one partition and one time slot:
+    :func:`encounter_samples` (per partition of whole vessels), :func:`close_pair_rows` (per time
+    slot, see :func:`split_slots`) and :func:`encounter_events` (once, over all the slots' rows).
     """
+    p = _encounter_params(params)
+    rows = close_pair_rows(encounter_samples(steps, p), p, stats=stats)
+    return encounter_events(rows, gaz, p, stop_areas=stop_areas)
+
+
+# --- scale-out: per partition, per time slot, final -------------------------------------------------
+
+#: Columns and dtypes of :attr:`EncounterSamples.table`, one row per sample (vessel, grid time).
+#: ``imo``/``vessel_type``/``name_code`` are the report's at the sample (the one it comes from);
+#: ``draught_before_m``/``draught_after_m`` the vessel's latest non-missing draught at or before the
+#: grid time / DRAUGHT_AFTER_H later; ``n_before``/``n_upto`` the vessel's reports before / at or
+#: before the grid time (times in whole seconds since the epoch), so that a vessel's reports from
+#: grid time t0 to t1 are ``n_upto(t1) - n_before(t0)``. ``imo`` and ``vessel_type`` keep the dtype
+#: of the positions' columns (schema.POSITIONS: Int32, Int16), ``draught_*`` that of ``draught_m``
+#: (float32): exact copies of what the events show.
+SAMPLE_COLUMNS: dict[str, str] = {
+    "k": "int64", "mmsi": "int64", "lat": "float64", "lon": "float64", "speed": "float64",
+    "imo": "Int32", "vessel_type": "Int16", "name_code": "int32",
+    "draught_before_m": "float32", "draught_after_m": "float32", "n_before": "int32", "n_upto": "int32",
+}
+
+#: Columns and dtypes of :func:`close_pair_rows`: one row per close pair of samples at grid time
+#: ``k``, vessel ``a`` the smaller MMSI; ``sep`` their distance (m); the samples' values as in
+#: :data:`SAMPLE_COLUMNS` (only those the events need), names as text (None where missing).
+ROW_COLUMNS: dict[str, str] = {
+    "k": "int64", "mmsi_a": "int64", "mmsi_b": "int64", "sep": "float64",
+    "speed_a": "float64", "speed_b": "float64", "lat_a": "float64", "lon_a": "float64",
+    "imo_a": "Int32", "vessel_type_a": "Int16", "vessel_type_b": "Int16",
+    "vessel_name_a": "object", "vessel_name_b": "object",
+    "draught_before_m_a": "float32", "draught_before_m_b": "float32",
+    "draught_after_m_a": "float32", "draught_after_m_b": "float32",
+    "n_before_a": "int32", "n_before_b": "int32", "n_upto_a": "int32", "n_upto_b": "int32",
+}
+
+
+@dataclass
+class EncounterSamples:
+    """The samples of some vessels on the common grid (:data:`SAMPLE_COLUMNS`), and the vessel
+    names their ``name_code`` indexes (-1: no name). Everything the later steps need: no positions."""
+
+    table: pd.DataFrame
+    names: np.ndarray  # object array of str
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+
+def encounter_samples(steps: pd.DataFrame, params: EncounterParams | str = "gfw") -> EncounterSamples:
+    """The samples (:data:`SAMPLE_COLUMNS`) of the vessels in (mmsi, timestamp)-sorted positions with
+    schema.STEPS columns: :func:`resample`, and at each sample the lookups the events make. Run on
+    any partition holding whole vessels: the samples of a vessel do not depend on the others."""
     p = _encounter_params(params)
     s = resample(steps, bin_min=p.bin_min, max_interp_gap_h=p.max_interp_gap_h,
                  max_stationary_gap_h=p.max_stationary_gap_h, stationary_kn=p.stationary_kn)
+    src = s.src
+    mmsi = steps["mmsi"].to_numpy()
+    ts = steps["timestamp"].array.asi8
+    b_ns = int(round(p.bin_min * 60e9))
+    vessel_start = np.flatnonzero(np.r_[True, mmsi[1:] != mmsi[:-1]]) if len(mmsi) else np.empty(0, np.int64)
+    v = np.searchsorted(vessel_start, src, side="right") - 1  # vessel of each sample
+    lo, hi = vessel_start[v], np.r_[vessel_start[1:], len(mmsi)][v]
+    q_sec = s.k * b_ns // 1_000_000_000  # the sample's time in whole seconds since the epoch
+    before = _row_search(ts, src, lo, hi, q_sec, strict=False)
+    upto = _row_search(ts, src, lo, hi, q_sec, strict=True)
+    draught = _DraughtChanges(steps, vessel_start)
+    codes, uniques = pd.factorize(steps["vessel_name"].take(src))
+    table = pd.DataFrame({
+        "k": s.k.astype(np.int64), "mmsi": s.mmsi.astype(np.int64), "lat": s.lat, "lon": s.lon,
+        "speed": s.speed.astype(np.float64),
+        "imo": steps["imo"].array.take(src), "vessel_type": steps["vessel_type"].array.take(src),
+        "name_code": codes.astype(np.int32),
+        "draught_before_m": draught.at(v, q_sec),
+        "draught_after_m": draught.at(v, (s.k * b_ns + int(DRAUGHT_AFTER_H * _NS_H)) // 1_000_000_000),
+        "n_before": (before - lo).astype(np.int32), "n_upto": (upto - lo).astype(np.int32),
+    })
+    return EncounterSamples(table, ev.text_at(pd.Series(uniques), np.arange(len(uniques))))
+
+
+def _row_search(ts: np.ndarray, src: np.ndarray, lo: np.ndarray, hi: np.ndarray, q_sec: np.ndarray, *,
+                strict: bool) -> np.ndarray:
+    """Per sample, the first row j of its vessel (rows [lo, hi)) with ``ts[j] // 1e9 >= q_sec`` (>
+    when ``strict``), hi when there is none: ``search_seconds`` with base 0 (as :func:`_draught_near`
+    and :func:`_reports_between`). The answer is almost always the sample's report ``src`` or the
+    next one, which is checked first; the binary search runs only for the others (several reports
+    within one second)."""
+    n = len(ts)
+    if len(src) == 0:
+        return np.empty(0, np.int64)
+
+    def past(j):  # whether row j is at or past the query time
+        s = ts[j] // 1_000_000_000
+        return s > q_sec if strict else s >= q_sec
+
+    j = src + ~past(src)
+    left_ok = (j == lo) | ~past(np.maximum(j - 1, 0))
+    right_ok = (j == hi) | past(np.minimum(j, n - 1))
+    bad = np.flatnonzero(~(left_ok & right_ok))
+    if len(bad):
+        j[bad] = search_seconds(ts, lo[bad], hi[bad], q_sec[bad], strict=strict)
+    return j
+
+
+#: Keys (vessel, second) must stay below this to be searched in one ``searchsorted``.
+_KEY_LIMIT = 1 << 62
+
+
+class _DraughtChanges:
+    """The reports where a vessel's draught changes (its first draught, then every different one):
+    the latest non-missing draught at or before a time is that of the latest change at or before it."""
+
+    def __init__(self, steps: pd.DataFrame, vessel_start: np.ndarray) -> None:
+        dr = steps["draught_m"].to_numpy()
+        mmsi = steps["mmsi"].to_numpy()
+        nn = np.flatnonzero(~np.isnan(dr))
+        bits = dr[nn].view(f"u{dr.itemsize}")  # (bit for bit: -0.0 is not 0.0)
+        m = mmsi[nn]
+        self.row = nn[np.r_[True, (m[1:] != m[:-1]) | (bits[1:] != bits[:-1])]] if len(nn) else nn
+        self.vessel = np.searchsorted(vessel_start, self.row, side="right") - 1
+        self.sec = steps["timestamp"].array.asi8[self.row] // 1_000_000_000
+        self.draught = dr[self.row]
+        self.n_vessels = len(vessel_start)
+
+    def at(self, v: np.ndarray, q_sec: np.ndarray) -> np.ndarray:
+        """Draught of vessel v at or before ``q_sec`` (whole seconds since the epoch), NaN if none."""
+        if len(self.row) == 0 or len(v) == 0:
+            return np.full(len(v), np.nan, dtype=self.draught.dtype)
+        s0 = min(int(self.sec.min()), int(q_sec.min()))
+        span = max(int(self.sec.max()), int(q_sec.max())) - s0 + 1
+        if self.n_vessels * span < _KEY_LIMIT:
+            j = np.searchsorted(self.vessel * span + (self.sec - s0), v * span + (q_sec - s0), side="right") - 1
+        else:  # a binary search inside each vessel's changes
+            lo_c = np.searchsorted(self.vessel, v, side="left")
+            j = search_seconds(self.sec * 1_000_000_000, lo_c, np.searchsorted(self.vessel, v, side="right"), q_sec,
+                               strict=True) - 1
+        ok = (j >= 0) & (self.vessel[np.maximum(j, 0)] == v)
+        return np.where(ok, self.draught[np.maximum(j, 0)], np.nan).astype(self.draught.dtype, copy=False)
+
+
+def slot_of(k: np.ndarray, slot_bins: int) -> np.ndarray:
+    """The time slot of each grid index: slots of ``slot_bins`` consecutive grid times (e.g. 144
+    bins of 10 min: one UTC day per slot), numbered from the epoch."""
+    if slot_bins < 1:
+        raise ConfigError(f"slot_bins must be a whole number of grid times >= 1; received {slot_bins!r}; "
+                          f"pass e.g. 144 (one day of 10-minute bins)")
+    return np.asarray(k, dtype=np.int64) // int(slot_bins)
+
+
+def split_slots(samples: EncounterSamples, slot_bins: int) -> dict[int, EncounterSamples]:
+    """``samples`` cut into time slots (:func:`slot_of`), ascending, each with the rows of its grid
+    times (in their order) and only the names those rows use. Cut every partition's samples with the
+    same ``slot_bins`` and join each slot's pieces (:func:`concat_samples`): a slot then holds all
+    samples of its grid times, what :func:`close_pair_rows` needs."""
+    slot = slot_of(samples.table["k"].to_numpy(), slot_bins)
+    o = np.argsort(slot, kind="stable")
+    cut = np.flatnonzero(np.r_[True, slot[o][1:] != slot[o][:-1]]) if len(o) else np.empty(0, np.int64)
+    return {int(slot[o[c0]]): _subset(samples, o[c0:c1]) for c0, c1 in zip(cut, np.r_[cut[1:], len(o)])}
+
+
+def _subset(samples: EncounterSamples, idx: np.ndarray) -> EncounterSamples:
+    """The samples at rows ``idx``, their names recoded to those used."""
+    t = samples.table.take(idx).reset_index(drop=True)
+    code = t["name_code"].to_numpy()
+    used = np.unique(code[code >= 0])
+    t["name_code"] = np.where(code >= 0, np.searchsorted(used, code), -1).astype(np.int32)
+    return EncounterSamples(t, samples.names[used])
+
+
+def concat_samples(parts: list[EncounterSamples]) -> EncounterSamples:
+    """Samples of several partitions (or slot pieces) as one, their name codes shifted to index the
+    joined names. Any order: :func:`close_pair_rows` does not depend on it."""
+    if not parts:
+        raise ValueError("concat_samples needs at least one EncounterSamples; received none")
+    offset = np.cumsum([0] + [len(x.names) for x in parts[:-1]])
+    tables = []
+    for x, off in zip(parts, offset):
+        t = x.table.copy(deep=False)
+        code = t["name_code"].to_numpy()
+        t["name_code"] = np.where(code >= 0, code + off, -1).astype(np.int32)
+        tables.append(t)
+    names = np.concatenate([x.names for x in parts]) if parts else np.empty(0, dtype=object)
+    return EncounterSamples(pd.concat(tables, ignore_index=True), names)
+
+
+def close_pair_rows(samples: EncounterSamples, params: EncounterParams | str = "gfw",
+                    stats: dict | None = None) -> pd.DataFrame:
+    """The close pairs (:func:`close_pairs`, then the ``max_speed_kn`` filter) among ``samples``, as
+    :data:`ROW_COLUMNS` rows: all :func:`encounter_events` needs. Run per time slot: ``samples``
+    must hold every sample of each grid time it holds (of any partitions, joined in any order).
+
+    ``stats``: as :func:`detect_encounters` fills it, for these samples; combine the stats of
+    several slots with :func:`merge_stats`.
+    """
+    p = _encounter_params(params)
+    t = samples.table
+    k, mmsi = t["k"].to_numpy(), t["mmsi"].to_numpy()
+    # the search breaks ties by sample order within a grid time: make that the MMSI order, as a
+    # single partition's (mmsi, k)-ordered samples have it, so that pieces joined in any order agree
+    o = None if _mmsi_ordered_within_k(k, mmsi) else np.lexsort((mmsi, k))
+    lat, lon, speed = t["lat"].to_numpy(), t["lon"].to_numpy(), t["speed"].to_numpy()
+    s = Samples(k=k, src=np.arange(len(k)), mmsi=mmsi, lat=lat, lon=lon, speed=speed) if o is None else Samples(
+        k=k[o], src=o, mmsi=mmsi[o], lat=lat[o], lon=lon[o], speed=speed[o])
     cp = close_pairs(s, p.max_distance_m, chunk_samples=p.chunk_samples, max_crowd=p.max_crowd)
     if stats is not None:
         stats.update(samples=len(s.k), candidate_pairs=int(cp["n_candidates"]), close_pairs=len(cp["a"]),
@@ -583,15 +785,59 @@ def detect_encounters(steps: pd.DataFrame, gaz: Gazetteer, *, params: EncounterP
     if p.max_speed_kn is not None:
         ok = (s.speed[a] < p.max_speed_kn) & (s.speed[b] < p.max_speed_kn)
         a, b, sep = a[ok], b[ok], sep[ok]
-    if len(a) == 0:
+    a, b = s.src[a], s.src[b]  # rows of the table
+    names = np.empty(len(samples.names) + 1, dtype=object)  # code -1: None
+    names[:-1] = samples.names
+    code = t["name_code"].to_numpy()
+    rows = {"k": k[a], "mmsi_a": mmsi[a], "mmsi_b": mmsi[b], "sep": sep, "speed_a": speed[a], "speed_b": speed[b],
+            "lat_a": lat[a], "lon_a": lon[a], "imo_a": t["imo"].array.take(a),
+            "vessel_type_a": t["vessel_type"].array.take(a), "vessel_type_b": t["vessel_type"].array.take(b),
+            "vessel_name_a": pd.Series(names[code[a]], dtype=object),  # (no str inference: kept as they are)
+            "vessel_name_b": pd.Series(names[code[b]], dtype=object)}
+    for col in ("draught_before_m", "draught_after_m", "n_before", "n_upto"):
+        v = t[col].to_numpy()
+        rows[f"{col}_a"], rows[f"{col}_b"] = v[a], v[b]
+    return pd.DataFrame(rows)
+
+
+def _mmsi_ordered_within_k(k: np.ndarray, mmsi: np.ndarray) -> bool:
+    """Whether the samples of each grid time come in increasing MMSI order: sorted by (mmsi, k), as
+    :func:`resample` gives them, or by (k, mmsi)."""
+    dk, dm = np.diff(k), np.diff(mmsi)
+    return bool(((dm > 0) | ((dm == 0) & (dk > 0))).all() or ((dk > 0) | ((dk == 0) & (dm > 0))).all())
+
+
+def merge_stats(parts: list[dict]) -> dict:
+    """The stats of several :func:`close_pair_rows` calls (time slots) as one call over all their
+    samples gives them: counts summed, crowds in (time, lat, lon) order. Exact for ``samples``,
+    ``close_pairs``, ``crowded_samples`` and ``crowds`` (slots hold whole grid times, and the search
+    works grid time by grid time). ``candidate_pairs`` counts the pairs whose distance was computed:
+    the search may examine a different superset of the close pairs when cut differently (a slot
+    holding a sample within about a kilometre of a pole uses the 3-D cell search throughout)."""
+    out: dict[str, Any] = {c: sum(int(x.get(c, 0)) for x in parts)
+                           for c in ("samples", "candidate_pairs", "close_pairs", "crowded_samples")}
+    tables = [x["crowds"] for x in parts if "crowds" in x]
+    if tables:
+        crowds = pd.concat(tables, ignore_index=True)
+        o = np.lexsort((crowds["lon"].to_numpy(), crowds["lat"].to_numpy(), crowds["time"].array.asi8))
+        out["crowds"] = crowds.take(o).reset_index(drop=True)
+    return out
+
+
+def encounter_events(rows: pd.DataFrame, gaz: Gazetteer, params: EncounterParams | str = "gfw",
+                     stop_areas: StopAreas | None = None) -> pd.DataFrame:
+    """Encounter events (as :func:`detect_encounters`) from the :func:`close_pair_rows` of every time
+    slot, concatenated in any order: runs, episodes, the event table, context and STS columns."""
+    p = _encounter_params(params)
+    if len(rows) == 0:
         return ev.conform(pd.DataFrame())
-    rows = _long_runs(s, a, b, sep, p)
-    if len(rows.a) == 0:
+    pr = _long_runs(rows, p)
+    if len(pr.row) == 0:
         return ev.conform(pd.DataFrame())
-    eps = _episodes(s, rows, p, gaz)
+    eps = _episodes(rows, pr, p, gaz)
     if len(eps.first) == 0:
         return ev.conform(pd.DataFrame())
-    out = _encounter_table(steps, gaz, s, rows, eps, p.bin_min)
+    out = _encounter_table(rows, gaz, pr, eps, p.bin_min)
     ctx = stopareas.event_context(eps.mlat, eps.mlon, assign_zone(eps.mlat, eps.mlon, gaz),
                                   stop_areas or stopareas.empty())
     out["context"] = stopareas.context_names(ctx)
@@ -634,10 +880,10 @@ def _encounter_params(params: EncounterParams | str) -> EncounterParams:
 
 @dataclass
 class _PairRows:
-    """Close pairs of samples (a, b) at grid time k, sorted by (pair, k); ``pair`` numbers the vessel pairs."""
+    """Close pairs of samples sorted by (pair, k): ``row`` in the :func:`close_pair_rows` table, grid
+    time ``k``; ``pair`` numbers the vessel pairs."""
 
-    a: np.ndarray
-    b: np.ndarray
+    row: np.ndarray
     sep: np.ndarray
     mmsi_a: np.ndarray
     mmsi_b: np.ndarray
@@ -650,13 +896,13 @@ def _bridge_bins(p: EncounterParams) -> int:
     return 1 + int(np.floor(p.bridge_h / (p.bin_min / 60.0) + 1e-9))
 
 
-def _long_runs(s: Samples, a: np.ndarray, b: np.ndarray, sep: np.ndarray, p: EncounterParams) -> _PairRows:
+def _long_runs(rows: pd.DataFrame, p: EncounterParams) -> _PairRows:
     """The close pairs of samples sorted by (pair, grid time), only those in runs of consecutive bins
     (holes up to ``bridge_h`` bridged) lasting at least ``min_duration_h``."""
-    row_mmsi_a, row_mmsi_b = s.mmsi[a].astype(np.int64), s.mmsi[b].astype(np.int64)
-    k = s.k[a]
-    o = np.lexsort((k, row_mmsi_b, row_mmsi_a))
-    a, b, sep, row_mmsi_a, row_mmsi_b, k = a[o], b[o], sep[o], row_mmsi_a[o], row_mmsi_b[o], k[o]
+    row_mmsi_a, row_mmsi_b = rows["mmsi_a"].to_numpy(np.int64), rows["mmsi_b"].to_numpy(np.int64)
+    k = rows["k"].to_numpy(np.int64)
+    o = np.lexsort((k, row_mmsi_b, row_mmsi_a))  # (one sample per vessel and grid time: no ties)
+    sep, row_mmsi_a, row_mmsi_b, k = rows["sep"].to_numpy()[o], row_mmsi_a[o], row_mmsi_b[o], k[o]
     pair = np.cumsum(np.r_[True, (row_mmsi_a[1:] != row_mmsi_a[:-1]) | (row_mmsi_b[1:] != row_mmsi_b[:-1])]) - 1
     bin_h = p.bin_min / 60.0
     run = _runs(pair, k, _bridge_bins(p))
@@ -664,8 +910,8 @@ def _long_runs(s: Samples, a: np.ndarray, b: np.ndarray, sep: np.ndarray, p: Enc
     run_last = np.r_[run_first[1:], len(run)] - 1
     long = (k[run_last] - k[run_first]) * bin_h >= p.min_duration_h - 1e-9
     keep_row = np.repeat(long, run_last - run_first + 1)
-    return _PairRows(a=a[keep_row], b=b[keep_row], sep=sep[keep_row], mmsi_a=row_mmsi_a[keep_row],
-                     mmsi_b=row_mmsi_b[keep_row], k=k[keep_row], pair=pair[keep_row])
+    return _PairRows(row=o[keep_row], sep=sep[keep_row], mmsi_a=row_mmsi_a[keep_row], mmsi_b=row_mmsi_b[keep_row],
+                     k=k[keep_row], pair=pair[keep_row])
 
 
 @dataclass
@@ -681,15 +927,16 @@ class _Episodes:
     med_sep: np.ndarray
 
 
-def _episodes(s: Samples, rows: _PairRows, p: EncounterParams, gaz: Gazetteer) -> _Episodes:
+def _episodes(rows: pd.DataFrame, pr: _PairRows, p: EncounterParams, gaz: Gazetteer) -> _Episodes:
     """Runs of one pair less than ``merge_gap_h`` apart merged into episodes, with their medians;
     only the episodes that meet the preset's median speed and port distance criteria."""
     # merge runs of one pair less than merge_gap_h apart: a jump of k no bigger than merge bins + 1
     merge_bins = int(np.ceil(p.merge_gap_h / (p.bin_min / 60.0) - 1e-9))  # gap < merge_gap_h <=> k jump < merge_bins
-    epi = _runs(rows.pair, rows.k, max(merge_bins - 1, _bridge_bins(p)))
-    a, b = rows.a, rows.b
-    g = pd.DataFrame({"epi": epi, "sep": rows.sep, "sa": s.speed[a], "sb": s.speed[b], "lat": s.lat[a],
-                      "lon": s.lon[a]})
+    epi = _runs(pr.pair, pr.k, max(merge_bins - 1, _bridge_bins(p)))
+    r = pr.row
+    g = pd.DataFrame({"epi": epi, "sep": pr.sep, "sa": rows["speed_a"].to_numpy()[r],
+                      "sb": rows["speed_b"].to_numpy()[r], "lat": rows["lat_a"].to_numpy()[r],
+                      "lon": rows["lon_a"].to_numpy()[r]})
     med = g.groupby("epi", sort=True).median()
     ep_first = np.flatnonzero(np.r_[True, epi[1:] != epi[:-1]])  # first and last row of each episode
     ep_last = np.r_[ep_first[1:], len(epi)] - 1
@@ -705,21 +952,25 @@ def _episodes(s: Samples, rows: _PairRows, p: EncounterParams, gaz: Gazetteer) -
                      mlon=mlon[keep], port_km=port_km[keep], med_sep=med["sep"].to_numpy()[keep])
 
 
-def _encounter_table(steps: pd.DataFrame, gaz: Gazetteer, s: Samples, rows: _PairRows, eps: _Episodes,
+def _encounter_table(rows: pd.DataFrame, gaz: Gazetteer, pr: _PairRows, eps: _Episodes,
                      bin_min: float) -> pd.DataFrame:
     """One encounter event row per episode (all columns but ``context`` and ``sts_candidate``)."""
     ep_first, ep_last = eps.first, eps.last
     mlat, mlon = eps.mlat, eps.mlon
-    a_first, a_last, b_first = rows.a[ep_first], rows.a[ep_last], rows.b[ep_first]
+    r0, r1 = pr.row[ep_first], pr.row[ep_last]  # rows of the first and last close pair of each episode
+
+    def at(col: str, r: np.ndarray) -> np.ndarray:
+        return rows[col].to_numpy()[r]
+
     b_ns = int(round(bin_min * 60e9))
-    t0, t1 = rows.k[ep_first] * b_ns, rows.k[ep_last] * b_ns
-    mmsi_a, mmsi_b = rows.mmsi_a[ep_first], rows.mmsi_b[ep_first]
-    src_a, src_b = s.src[a_first], s.src[b_first]
+    t0, t1 = pr.k[ep_first] * b_ns, pr.k[ep_last] * b_ns
+    mmsi_a, mmsi_b = pr.mmsi_a[ep_first], pr.mmsi_b[ep_first]
     d_s, p_s = nearest_sensitive(mlat, mlon, gaz)
     port = np.where((p_s >= 0) & (d_s <= NEAR_PORT_KM), gaz.names[np.maximum(p_s, 0)], None)
-    after = t1 + int(DRAUGHT_AFTER_H * _NS_H)
-    lat0, lon0, lat1, lon1 = s.lat[a_first], s.lon[a_first], s.lat[a_last], s.lon[a_last]
-    n_pos = _reports_between(steps, mmsi_a, t0, t1) + _reports_between(steps, mmsi_b, t0, t1)
+    lat0, lon0, lat1, lon1 = at("lat_a", r0), at("lon_a", r0), at("lat_a", r1), at("lon_a", r1)
+    # reports from t0 to t1 of each vessel: those up to t1 less those before t0
+    n_pos = ((at("n_upto_a", r1).astype(np.int64) - at("n_before_a", r0))
+             + (at("n_upto_b", r1).astype(np.int64) - at("n_before_b", r0)))
     return pd.DataFrame({
         "event_id": ev.content_ids("E", np.full(len(ep_first), "encounter"), mmsi_a, mmsi_b, t0),
         "event_type": "encounter",
@@ -731,17 +982,17 @@ def _encounter_table(steps: pd.DataFrame, gaz: Gazetteer, s: Samples, rows: _Pai
         "duration_h": (t1 - t0) / _NS_H,
         "distance_m": haversine_m(lat0, lon0, lat1, lon1),
         "port": port,
-        "imo": steps["imo"].take(src_a).to_numpy(),
-        "vessel_name": ev.text_at(steps["vessel_name"], src_a),
-        "vessel_type": steps["vessel_type"].take(src_a).to_numpy(),
+        "imo": rows["imo_a"].take(r0).to_numpy(),
+        "vessel_name": ev.text_at(rows["vessel_name_a"], r0),
+        "vessel_type": rows["vessel_type_a"].take(r0).to_numpy(),
         "median_separation_m": eps.med_sep,
         "median_speed_kn": eps.med_speed,
-        "other_vessel_name": ev.text_at(steps["vessel_name"], src_b),
-        "other_vessel_type": steps["vessel_type"].take(src_b).to_numpy(),
-        "draught_before_m": _draught_near(steps, mmsi_a, t0),
-        "draught_after_m": _draught_near(steps, mmsi_a, after),
-        "other_draught_before_m": _draught_near(steps, mmsi_b, t0),
-        "other_draught_after_m": _draught_near(steps, mmsi_b, after),
+        "other_vessel_name": ev.text_at(rows["vessel_name_b"], r0),
+        "other_vessel_type": rows["vessel_type_b"].take(r0).to_numpy(),
+        "draught_before_m": at("draught_before_m_a", r0).astype(np.float64),
+        "draught_after_m": at("draught_after_m_a", r1).astype(np.float64),
+        "other_draught_before_m": at("draught_before_m_b", r0).astype(np.float64),
+        "other_draught_after_m": at("draught_after_m_b", r1).astype(np.float64),
         "shore_km": shore_distance_km(mlat, mlon),
         "nearest_port_km": eps.port_km,
         "n_positions": n_pos,
@@ -767,19 +1018,17 @@ def sts_candidates(ctx: np.ndarray, type_a: pd.Series, type_b: pd.Series) -> np.
 
 
 def _reports_between(steps: pd.DataFrame, mmsi_q: np.ndarray, t0: np.ndarray, t1: np.ndarray) -> np.ndarray:
-    """Reports of vessel mmsi_q with t0 <= timestamp <= t1 (in whole seconds from the earliest
-    report), by a vectorised binary search inside the vessel's rows."""
+    """Reports of vessel mmsi_q with t0 <= timestamp <= t1 (compared in whole seconds since the Unix
+    epoch, a fixed base: see :func:`_draught_near`), by a vectorised binary search inside the
+    vessel's rows."""
     mmsi = steps["mmsi"].to_numpy()
     ts = steps["timestamp"].array.asi8
     if len(ts) == 0 or len(mmsi_q) == 0:
         return np.zeros(len(mmsi_q), dtype=np.int64)
-    base = int(ts.min())
     lo_v = np.searchsorted(mmsi, mmsi_q, side="left")
     hi_v = np.searchsorted(mmsi, mmsi_q, side="right")
-    s0 = (t0 - base) // 1_000_000_000  # may be negative: before every report
-    s1 = (t1 - base) // 1_000_000_000
-    first = search_seconds(ts, lo_v, hi_v, s0, base=base)
-    past = search_seconds(ts, lo_v, hi_v, s1, base=base, strict=True)
+    first = search_seconds(ts, lo_v, hi_v, np.asarray(t0) // 1_000_000_000)
+    past = search_seconds(ts, lo_v, hi_v, np.asarray(t1) // 1_000_000_000, strict=True)
     return past - first
 
 
