@@ -54,12 +54,15 @@ def _same_files(a, b) -> list[str]:
 
 
 def test_the_scenario_has_encounters_and_gaps_across_partitions(local):
-    """What the identity test below relies on: encounters between vessels of different partitions,
-    open and closed gaps, and an MMSI split into two tracks."""
+    """What the identity test below relies on: encounters between vessels of different partitions
+    and across the boundary of two encounter time slots, open and closed gaps, and an MMSI split
+    into two tracks."""
     e = local[0].events
     enc = e[e["event_type"] == "encounter"]
     for n in (3, 7):
         assert (store.bucket_of(enc["mmsi"].to_numpy(), n) != store.bucket_of(enc["other_mmsi"].to_numpy(), n)).any()
+    slot_ns = int(stages.SLOT_H * 3600e9)
+    assert (enc["start_time"].array.asi8 // slot_ns != enc["end_time"].array.asi8 // slot_ns).any()
     kinds = set(e.loc[e["event_type"] == "gap", "gap_kind"])
     assert {"open", "moving"} <= kinds
     assert (e["event_type"] == "identity_clash").any()

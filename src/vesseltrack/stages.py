@@ -13,9 +13,12 @@ fleet-wide ones from partial aggregates:
    known ones), reception map (reception.combine) and extent; identical for any partitioning.
 3. :func:`open_gaps` (per partition) -> :func:`fleet_gaps`: where every open gap of the fleet
    starts (gap detection counts open gaps of other vessels nearby).
-4. :func:`encounters_stage` (one task): encounters on the partitions' encounter columns together
-   (pairs of vessels cross partitions). TODO(#16): regroup resampled samples by time slot and
-   spatial cell with a halo (as GFW's pipe-encounters) so that this step scales out too.
+4. :func:`encounters_stage`: encounters (pairs of vessels cross partitions). Scaled out in three
+   steps (encounters.py): :func:`encounter_slots` per partition (each vessel's resampled samples,
+   with every look-up the events need, cut into time slots of :data:`SLOT_H` hours),
+   :func:`slot_pairs_and_stats` per time slot (the close pairs among every partition's samples of
+   that slot: pairs are only sought at one grid time), :func:`encounter_events` once (runs and
+   episodes of the pairs, merged across slot boundaries).
 5. :func:`vessel_stage` (per partition): context, port visits, gaps, loitering (given the
    encounters), spoofing, voyages and voyage features.
 6. :func:`merge`: the partitions' results as one :class:`Detected`, in the order one partition gives.
@@ -233,16 +236,13 @@ def encounters_stage(parts: Sequence[pd.DataFrame], config: Config, gaz: zones.G
     """Encounter events of the vessels of all ``parts`` (:func:`encounter_columns` of the partitions),
     detected on them together in (track id, timestamp) order, as one partition would give them.
     ``stats`` (a dict) receives detect_encounters' statistics, among them the crowds left out."""
-    return encounters.detect_encounters(encounter_input(parts), gaz, params=config.encounter_preset, stop_areas=areas,
-                                        stats=stats)
-
-
-def encounter_input(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
     if len(parts) == 1:
-        return parts[0]
-    steps = pd.concat(list(parts), ignore_index=True)
-    order = np.argsort(steps["mmsi"].to_numpy(), kind="stable")  # each vessel's rows stay in time order
-    return steps.take(order).reset_index(drop=True)
+        steps = parts[0]
+    else:
+        steps = pd.concat(list(parts), ignore_index=True)
+        order = np.argsort(steps["mmsi"].to_numpy(), kind="stable")  # each vessel's rows stay in time order
+        steps = steps.take(order).reset_index(drop=True)
+    return encounters.detect_encounters(steps, gaz, params=config.encounter_preset, stop_areas=areas, stats=stats)
 
 
 def _involving(enc: pd.DataFrame, mmsi: np.ndarray) -> pd.DataFrame:
@@ -330,7 +330,7 @@ class Scan:
 
     partials: Partials
     lasts: pd.DataFrame
-    samples: dict[int, pd.DataFrame]
+    samples: dict[int, encounters.EncounterSamples]
 
 
 def scan(positions: pd.DataFrame, config: Config) -> Scan:
@@ -354,7 +354,7 @@ def scan_slots(sc: Scan) -> list[int]:
     return sorted(sc.samples)
 
 
-def slot_samples(sc: Scan, slot: int) -> pd.DataFrame:
+def slot_samples(sc: Scan, slot: int) -> encounters.EncounterSamples:
     """The partition's encounter samples of one time slot."""
     return sc.samples[slot]
 
@@ -376,23 +376,54 @@ def fleet_gaps_of(agg: FleetAggregates, lasts: Sequence[pd.DataFrame], config: C
     return fleet_gaps(agg, [gaps_mod.open_gap_starts(last, config.gap_params, data_end(agg))])
 
 
-def encounter_slots(steps: pd.DataFrame, config: Config) -> dict[int, pd.DataFrame]:
-    """The partition's encounter samples, by time slot of :data:`SLOT_H` hours."""
-    # TODO(merge): resampled samples by slot
-    return {0: steps[list(ENCOUNTER_COLUMNS)]}
+def encounter_slots(steps: pd.DataFrame, config: Config) -> dict[int, encounters.EncounterSamples]:
+    """The partition's encounter samples (encounters.encounter_samples), by time slot of
+    :data:`SLOT_H` hours."""
+    p = encounters.ENCOUNTER_PRESETS[config.encounter_preset]
+    return encounters.split_slots(encounters.encounter_samples(steps, p), max(1, round(SLOT_H * 60 / p.bin_min)))
 
 
-def slot_pairs(pieces: Sequence[pd.DataFrame], config: Config) -> pd.DataFrame:
-    """Close pairs of samples in one time slot, from every partition's samples of that slot."""
-    # TODO(merge)
-    return encounter_input(pieces)
+def slot_pairs(pieces: Sequence[encounters.EncounterSamples], config: Config,
+               stats: dict | None = None) -> pd.DataFrame:
+    """Close pairs of samples in one time slot (encounters.close_pair_rows), from every partition's
+    samples of that slot."""
+    samples = pieces[0] if len(pieces) == 1 else encounters.concat_samples(list(pieces))
+    return encounters.close_pair_rows(samples, config.encounter_preset, stats=stats)
 
 
-def encounter_events(pairs: Sequence[pd.DataFrame], config: Config, gaz: zones.Gazetteer,
-                     areas: stopareas.StopAreas) -> pd.DataFrame:
-    """The fleet's encounter events from the close pairs of every time slot."""
-    # TODO(merge)
-    return encounters_stage(pairs, config, gaz, areas)
+def slot_pairs_and_stats(pieces: Sequence[encounters.EncounterSamples], config: Config) -> tuple[pd.DataFrame, dict]:
+    """:func:`slot_pairs` with its statistics (encounters.merge_stats combines those of the slots)."""
+    stats: dict = {}
+    return slot_pairs(pieces, config, stats), stats
+
+
+@dataclass
+class Encounters:
+    """The fleet's encounter events, and the statistics of the search (crowds among them)."""
+
+    events: pd.DataFrame
+    stats: dict
+
+
+def encounter_events(pairs: Sequence[tuple[pd.DataFrame, dict]], config: Config, gaz: zones.Gazetteer,
+                     areas: stopareas.StopAreas) -> Encounters:
+    """The fleet's encounter events from every time slot's :func:`slot_pairs_and_stats`
+    (encounters.encounter_events), with the slots' statistics combined (encounters.merge_stats)."""
+    frames = [r for r, _ in pairs if len(r)] or [r for r, _ in pairs[:1]]
+    if frames:
+        rows = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    else:  # no samples at all
+        rows = pd.DataFrame({c: pd.Series(dtype=d) for c, d in encounters.ROW_COLUMNS.items()})
+    stats = encounters.merge_stats([st for _, st in pairs])
+    return Encounters(encounters.encounter_events(rows, gaz, config.encounter_preset, stop_areas=areas), stats)
+
+
+def encounter_events_of(found: Encounters) -> pd.DataFrame:
+    return found.events
+
+
+def encounter_stats_of(found: Encounters) -> dict:
+    return found.stats
 
 
 def detect_partition(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer, agg: FleetAggregates,

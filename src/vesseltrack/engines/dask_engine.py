@@ -33,7 +33,7 @@ import pandas as pd
 
 from vesseltrack import stages, stopareas, store, zones
 from vesseltrack.config import Config
-from vesseltrack.detect import identity
+from vesseltrack.detect import encounters, identity
 from vesseltrack.errors import ConfigError
 
 Progress = Callable[[str], None]
@@ -205,11 +205,15 @@ def detect(client: Any, sources: Sequence[Any], config: Config, gaz: zones.Gazet
     pairs = []
     for slot in sorted(set().union(*held)):  # each time slot's samples, from every partition that has some
         pieces = [client.submit(stages.slot_samples, sc, slot, pure=False) for sc, h in zip(scans, held) if slot in h]
-        pairs.append(client.submit(stages.slot_pairs, pieces, config, pure=False))
-    enc = client.submit(stages.encounter_events, pairs, config, gaz_f, areas, pure=False)
+        pairs.append(client.submit(stages.slot_pairs_and_stats, pieces, config, pure=False))
+    found = client.submit(stages.encounter_events, pairs, config, gaz_f, areas, pure=False)
+    enc = client.submit(stages.encounter_events_of, found, pure=False)
     del scans, pairs  # released on the workers once the tasks that need them are done
     det = client.map(_detect, list(sources), load=load, config=config, gaz=gaz_f, agg=agg, fleet=fleet, enc=enc,
                      keep_positions=keep_positions, screen=screen, pure=False)
+    crowds = client.submit(stages.encounter_stats_of, found, pure=False).result().get("crowds")
+    if crowds is not None and len(crowds):  # packed beyond any real meeting: said, not counted as encounters
+        _say(progress, f"encounters: {encounters.crowd_summary(crowds)}")
     _counted(det, progress, "detected")
     merged = stages.merge(client.gather(det))
     dg = merged.fleet(screen=screen)
