@@ -1,23 +1,24 @@
 """The Dask engine: the stages of vesseltrack.stages scheduled on a Dask cluster, partition by
-partition (a partition holds whole vessels: those of some vessel buckets, store.bucket_of).
+partition (a partition holds whole vessels: those of some vessel buckets, store.bucket_of), in
+two passes so that no process holds every position (:func:`detect`).
 
-Task graph, for partitions 0..n-1 (each arrow a Dask task per partition, unless marked):
+Task graph, for partitions 0..n-1 and encounter time slots 0..m-1 (a task per partition or slot
+unless marked):
 
-    positions of partition p -> tracks_stage -> partials ---------> combine_fleet (one task)
-                                     |-> open_gaps(data_end) -----> fleet_gaps (one task)
-                                     |-> encounter_columns -------> encounters_stage (one task)
-                                     '-> vessel_stage(fleet aggregates, fleet gaps, encounters)
-    vessel stages -> gathered -> scorer fitted on the fleet's voyages and gaps (or --model) -> alerts
+    pass 1   positions of p -> stages.scan -> partials -----------> combine_fleet (one task)
+                                     |-> last reports -----------> fleet_gaps_of (one task)
+                                     '-> samples of slot s ------> slot_pairs_and_stats (per slot)
+                                                                         -> encounter_events (one task)
+    pass 2   positions of p -> stages.detect_partition(fleet aggregates, fleet gaps, encounters)
+             -> events, voyages, digest -> gathered -> pipeline.conclude in the client
+    pass 3   (keep="shown") the tracks of the vessels maps and case files draw
 
-Partition results stay on the workers until the vessel stage; the client gathers the detected
-events, voyages and positions, and scores them (pipeline.conclude), so the result is the local
+The client gathers only events, voyages and digests (stages.Digest), and scores them
+(pipeline.conclude: the forest is small, a row per voyage or gap), so the result is the local
 engine's ``Result``. Positions come from a pandas table (split into ``partitions`` by vessel
 bucket) or a partitioned store (its buckets grouped into tasks of a few million positions, read on
-the workers: :func:`bucket_groups`).
-
-What does not scale out yet (TODO #16): encounters run in one task over every partition's
-encounter columns (next: regroup resampled samples by time slot and spatial cell with a halo, as
-GFW's pipe-encounters does); scoring, cargo and the watchlist run on the gathered tables.
+the workers: :func:`bucket_groups`). Scoring itself is not spread over the workers: it runs on
+the gathered voyage and gap tables.
 """
 
 from __future__ import annotations
