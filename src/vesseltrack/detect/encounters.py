@@ -30,6 +30,15 @@ Method, fleet-wide and vectorised:
    runs shorter than ``min_duration_h`` dropped, runs of one pair less than ``merge_gap_h`` apart
    merged, and the preset's speed and port criteria applied.
 
+**Scaling out.** :func:`detect_encounters` is three steps that never need all positions in one
+place: :func:`encounter_samples` on each partition of whole vessels (the samples, each with the
+static data, draughts and report counts the events will show: no positions needed later),
+:func:`close_pair_rows` on each time slot (:func:`split_slots`: all samples of some grid times,
+from every partition, joined with :func:`concat_samples` in any order) and
+:func:`encounter_events` once over all slots' rows. Any cut gives the same events, byte for byte,
+and the same stats once merged (:func:`merge_stats`). Report times are compared in whole seconds
+since the Unix epoch, so nothing depends on which other vessels share a partition.
+
 One event per pair-episode: ``mmsi`` is the smaller MMSI, ``other_mmsi`` the larger. Start/end
 positions are ``mmsi``'s interpolated positions; static data (``imo``, ``vessel_name``,
 ``vessel_type``) are ``mmsi``'s, ``other_vessel_*`` the other's. To attribute encounters to both
