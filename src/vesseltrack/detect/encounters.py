@@ -652,14 +652,14 @@ def encounter_samples(steps: pd.DataFrame, params: EncounterParams | str = "gfw"
     draught = _DraughtChanges(steps, vessel_start)
     codes, uniques = pd.factorize(steps["vessel_name"].take(src))
     table = pd.DataFrame({
-        "k": s.k.astype(np.int64), "mmsi": s.mmsi.astype(np.int64), "lat": s.lat, "lon": s.lon,
-        "speed": s.speed.astype(np.float64),
+        "k": s.k.astype(np.int64, copy=False), "mmsi": s.mmsi.astype(np.int64), "lat": s.lat, "lon": s.lon,
+        "speed": s.speed.astype(np.float64, copy=False),
         "imo": steps["imo"].array.take(src), "vessel_type": steps["vessel_type"].array.take(src),
         "name_code": codes.astype(np.int32),
         "draught_before_m": draught.at(v, q_sec),
         "draught_after_m": draught.at(v, (s.k * b_ns + int(DRAUGHT_AFTER_H * _NS_H)) // 1_000_000_000),
         "n_before": (before - lo).astype(np.int32), "n_upto": (upto - lo).astype(np.int32),
-    })
+    }, copy=False)  # (fresh arrays: no copy into blocks)
     return EncounterSamples(table, ev.text_at(pd.Series(uniques), np.arange(len(uniques))))
 
 
@@ -806,7 +806,7 @@ def close_pair_rows(samples: EncounterSamples, params: EncounterParams | str = "
     for col in ("draught_before_m", "draught_after_m", "n_before", "n_upto"):
         v = t[col].to_numpy()
         rows[f"{col}_a"], rows[f"{col}_b"] = v[a], v[b]
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, copy=False)  # (fresh arrays: no copy into blocks)
 
 
 def _mmsi_ordered_within_k(k: np.ndarray, mmsi: np.ndarray) -> bool:
