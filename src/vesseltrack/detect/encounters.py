@@ -30,6 +30,15 @@ Method, fleet-wide and vectorised:
    runs shorter than ``min_duration_h`` dropped, runs of one pair less than ``merge_gap_h`` apart
    merged, and the preset's speed and port criteria applied.
 
+**Scaling out.** :func:`detect_encounters` is three steps that never need all positions in one
+place: :func:`encounter_samples` on each partition of whole vessels (the samples, each with the
+static data, draughts and report counts the events will show: no positions needed later),
+:func:`close_pair_rows` on each time slot (:func:`split_slots`: all samples of some grid times,
+from every partition, joined with :func:`concat_samples` in any order) and
+:func:`encounter_events` once over all slots' rows. Any cut gives the same events, byte for byte,
+and the same stats once merged (:func:`merge_stats`). Report times are compared in whole seconds
+since the Unix epoch, so nothing depends on which other vessels share a partition.
+
 One event per pair-episode: ``mmsi`` is the smaller MMSI, ``other_mmsi`` the larger. Start/end
 positions are ``mmsi``'s interpolated positions; static data (``imo``, ``vessel_name``,
 ``vessel_type``) are ``mmsi``'s, ``other_vessel_*`` the other's. To attribute encounters to both
@@ -638,44 +647,44 @@ def encounter_samples(steps: pd.DataFrame, params: EncounterParams | str = "gfw"
     v = np.searchsorted(vessel_start, src, side="right") - 1  # vessel of each sample
     lo, hi = vessel_start[v], np.r_[vessel_start[1:], len(mmsi)][v]
     q_sec = s.k * b_ns // 1_000_000_000  # the sample's time in whole seconds since the epoch
-    before = _row_search(ts, src, lo, hi, q_sec, strict=False)
-    upto = _row_search(ts, src, lo, hi, q_sec, strict=True)
+    before, upto = _report_counts(ts, src, lo, hi, q_sec)
     draught = _DraughtChanges(steps, vessel_start)
     codes, uniques = pd.factorize(steps["vessel_name"].take(src))
     table = pd.DataFrame({
-        "k": s.k.astype(np.int64), "mmsi": s.mmsi.astype(np.int64), "lat": s.lat, "lon": s.lon,
-        "speed": s.speed.astype(np.float64),
+        "k": s.k.astype(np.int64, copy=False), "mmsi": s.mmsi.astype(np.int64), "lat": s.lat, "lon": s.lon,
+        "speed": s.speed.astype(np.float64, copy=False),
         "imo": steps["imo"].array.take(src), "vessel_type": steps["vessel_type"].array.take(src),
         "name_code": codes.astype(np.int32),
-        "draught_before_m": draught.at(v, q_sec),
+        "draught_before_m": draught.up_to_row(upto - 1, lo),
         "draught_after_m": draught.at(v, (s.k * b_ns + int(DRAUGHT_AFTER_H * _NS_H)) // 1_000_000_000),
         "n_before": (before - lo).astype(np.int32), "n_upto": (upto - lo).astype(np.int32),
-    })
+    }, copy=False)  # (fresh arrays: no copy into blocks)
     return EncounterSamples(table, ev.text_at(pd.Series(uniques), np.arange(len(uniques))))
 
 
-def _row_search(ts: np.ndarray, src: np.ndarray, lo: np.ndarray, hi: np.ndarray, q_sec: np.ndarray, *,
-                strict: bool) -> np.ndarray:
-    """Per sample, the first row j of its vessel (rows [lo, hi)) with ``ts[j] // 1e9 >= q_sec`` (>
-    when ``strict``), hi when there is none: ``search_seconds`` with base 0 (as :func:`_draught_near`
-    and :func:`_reports_between`). The answer is almost always the sample's report ``src`` or the
-    next one, which is checked first; the binary search runs only for the others (several reports
-    within one second)."""
-    n = len(ts)
+def _report_counts(ts: np.ndarray, src: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                   q_sec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per sample, the first row of its vessel (rows [lo, hi)) at or after the time ``q_sec``, and
+    the first row after it (hi when there is none), comparing ``ts // 1e9`` with ``q_sec`` (whole
+    seconds since the epoch, as :func:`_draught_near` and :func:`_reports_between`). Each answer is
+    almost always the sample's report ``src`` or the next one, which is checked first; a binary
+    search (:func:`search_seconds`) runs only for the others (several reports within one second)."""
     if len(src) == 0:
-        return np.empty(0, np.int64)
-
-    def past(j):  # whether row j is at or past the query time
-        s = ts[j] // 1_000_000_000
-        return s > q_sec if strict else s >= q_sec
-
-    j = src + ~past(src)
-    left_ok = (j == lo) | ~past(np.maximum(j - 1, 0))
-    right_ok = (j == hi) | past(np.minimum(j, n - 1))
-    bad = np.flatnonzero(~(left_ok & right_ok))
-    if len(bad):
-        j[bad] = search_seconds(ts, lo[bad], hi[bad], q_sec[bad], strict=strict)
-    return j
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    last = len(ts) - 1
+    t, t_next, t_prev = ts[src], ts[np.minimum(src + 1, last)], ts[np.maximum(src - 1, 0)]
+    at_end, at_start = src + 1 == hi, src == lo
+    out = []
+    for strict in (False, True):
+        # ts // 1e9 >= q_sec (> when strict) <=> ts >= q_sec * 1e9 (+ 1e9): no division per row
+        edge = (q_sec + 1 if strict else q_sec) * 1_000_000_000
+        step = t < edge  # row src is before the query: the answer is src + 1, if row src + 1 is past it
+        j = src + step
+        bad = np.flatnonzero(np.where(step, ~at_end & (t_next < edge), ~at_start & (t_prev >= edge)))
+        if len(bad):
+            j[bad] = search_seconds(ts, lo[bad], hi[bad], q_sec[bad], strict=strict)
+        out.append(j)
+    return out[0], out[1]
 
 
 #: Keys (vessel, second) must stay below this to be searched in one ``searchsorted``.
@@ -683,20 +692,31 @@ _KEY_LIMIT = 1 << 62
 
 
 class _DraughtChanges:
-    """The reports where a vessel's draught changes (its first draught, then every different one):
-    the latest non-missing draught at or before a time is that of the latest change at or before it."""
+    """The reports where a vessel's draught changes (its first draught, then every different one, and
+    a few repeats): the latest non-missing draught at or before a time is that of the latest change
+    at or before it."""
 
     def __init__(self, steps: pd.DataFrame, vessel_start: np.ndarray) -> None:
         dr = steps["draught_m"].to_numpy()
-        mmsi = steps["mmsi"].to_numpy()
-        nn = np.flatnonzero(~np.isnan(dr))
-        bits = dr[nn].view(f"u{dr.itemsize}")  # (bit for bit: -0.0 is not 0.0)
-        m = mmsi[nn]
-        self.row = nn[np.r_[True, (m[1:] != m[:-1]) | (bits[1:] != bits[:-1])]] if len(nn) else nn
+        # a report with a draught, first of its vessel or with other bits than the report before (a
+        # missing draught there too: a few repeats, harmless; bit for bit: -0.0 is not 0.0)
+        change = ~np.isnan(dr)
+        bits = dr.view(f"u{dr.itemsize}")
+        change[1:] &= bits[1:] != bits[:-1]
+        change[vessel_start] = ~np.isnan(dr[vessel_start])
+        self.row = np.flatnonzero(change)
         self.vessel = np.searchsorted(vessel_start, self.row, side="right") - 1
         self.sec = steps["timestamp"].array.asi8[self.row] // 1_000_000_000
         self.draught = dr[self.row]
         self.n_vessels = len(vessel_start)
+
+    def up_to_row(self, p: np.ndarray, lo: np.ndarray) -> np.ndarray:
+        """Draught at row p (the latest at or before it) of the vessel whose rows start at lo, NaN
+        if none (p < lo: no row of the vessel)."""
+        j = np.searchsorted(self.row, p, side="right") - 1
+        ok = (j >= 0) & (self.row[np.maximum(j, 0)] >= lo) if len(self.row) else np.zeros(len(p), dtype=bool)
+        return np.where(ok, self.draught[np.maximum(j, 0)] if len(self.row) else np.nan,
+                        np.nan).astype(self.draught.dtype, copy=False)
 
     def at(self, v: np.ndarray, q_sec: np.ndarray) -> np.ndarray:
         """Draught of vessel v at or before ``q_sec`` (whole seconds since the epoch), NaN if none."""
@@ -797,7 +817,7 @@ def close_pair_rows(samples: EncounterSamples, params: EncounterParams | str = "
     for col in ("draught_before_m", "draught_after_m", "n_before", "n_upto"):
         v = t[col].to_numpy()
         rows[f"{col}_a"], rows[f"{col}_b"] = v[a], v[b]
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, copy=False)  # (fresh arrays: no copy into blocks)
 
 
 def _mmsi_ordered_within_k(k: np.ndarray, mmsi: np.ndarray) -> bool:
