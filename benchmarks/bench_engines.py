@@ -105,7 +105,9 @@ def main() -> None:
         for engine in engines:
             out = Path(args.out) / f"{engine}{r}"
             got = subprocess.run([sys.executable, "-c", CHILD, str(path), engine, str(args.workers), str(out),
-                                  args.keep], check=True, capture_output=True, text=True)
+                                  args.keep], capture_output=True, text=True)
+            if got.returncode:
+                sys.exit(f"round {r} {engine} failed (exit {got.returncode}):\n{got.stderr[-3000:]}")
             rec = json.loads(got.stdout.strip().splitlines()[-1])
             times[engine].append(rec["seconds"])
             peaks[engine].append(rec["peak_rss_gb"])

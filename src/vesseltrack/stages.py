@@ -376,25 +376,33 @@ def fleet_gaps_of(agg: FleetAggregates, lasts: Sequence[pd.DataFrame], config: C
     return fleet_gaps(agg, [gaps_mod.open_gap_starts(last, config.gap_params, data_end(agg))])
 
 
+def slot_bins(config: Config) -> int:
+    """Grid times per encounter time slot (:data:`SLOT_H` hours)."""
+    p = encounters.ENCOUNTER_PRESETS[config.encounter_preset]
+    return max(1, round(SLOT_H * 60 / p.bin_min))
+
+
 def encounter_slots(steps: pd.DataFrame, config: Config) -> dict[int, encounters.EncounterSamples]:
     """The partition's encounter samples (encounters.encounter_samples), by time slot of
     :data:`SLOT_H` hours."""
-    p = encounters.ENCOUNTER_PRESETS[config.encounter_preset]
-    return encounters.split_slots(encounters.encounter_samples(steps, p), max(1, round(SLOT_H * 60 / p.bin_min)))
+    samples = encounters.encounter_samples(steps, config.encounter_preset)
+    return encounters.split_slots(samples, slot_bins(config))
 
 
-def slot_pairs(pieces: Sequence[encounters.EncounterSamples], config: Config,
+def slot_pairs(pieces: Sequence[encounters.EncounterSamples], config: Config, slot: int,
                stats: dict | None = None) -> pd.DataFrame:
-    """Close pairs of samples in one time slot (encounters.close_pair_rows), from every partition's
-    samples of that slot."""
+    """Close pairs of samples in time slot ``slot`` (encounters.close_pair_rows), from every
+    partition's samples of that slot."""
     samples = pieces[0] if len(pieces) == 1 else encounters.concat_samples(list(pieces))
-    return encounters.close_pair_rows(samples, config.encounter_preset, stats=stats)
+    n = slot_bins(config)
+    return encounters.close_pair_rows(samples, config.encounter_preset, stats=stats, span=(slot * n, (slot + 1) * n))
 
 
-def slot_pairs_and_stats(pieces: Sequence[encounters.EncounterSamples], config: Config) -> tuple[pd.DataFrame, dict]:
+def slot_pairs_and_stats(pieces: Sequence[encounters.EncounterSamples], config: Config,
+                         slot: int) -> tuple[pd.DataFrame, dict]:
     """:func:`slot_pairs` with its statistics (encounters.merge_stats combines those of the slots)."""
     stats: dict = {}
-    return slot_pairs(pieces, config, stats), stats
+    return slot_pairs(pieces, config, slot, stats), stats
 
 
 @dataclass

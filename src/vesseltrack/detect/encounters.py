@@ -780,13 +780,20 @@ def concat_samples(parts: list[EncounterSamples]) -> EncounterSamples:
 
 
 def close_pair_rows(samples: EncounterSamples, params: EncounterParams | str = "gfw",
-                    stats: dict | None = None) -> pd.DataFrame:
+                    stats: dict | None = None, span: tuple[int, int] | None = None) -> pd.DataFrame:
     """The close pairs (:func:`close_pairs`, then the ``max_speed_kn`` filter) among ``samples``, as
     :data:`ROW_COLUMNS` rows: all :func:`encounter_events` needs. Run per time slot: ``samples``
     must hold every sample of each grid time it holds (of any partitions, joined in any order).
 
     ``stats``: as :func:`detect_encounters` fills it, for these samples; combine the stats of
     several slots with :func:`merge_stats`.
+
+    ``span``: the slot's grid times, (first, end) with end excluded; None: every grid time there is.
+    A run of close grid times of one pair (:func:`_long_runs`) shorter than ``min_duration_h`` that
+    cannot reach past the span (no hole of more than ``bridge_h`` to its edges) can be part of no
+    encounter: its rows are left out here, so that what goes on to :func:`encounter_events` is
+    bounded by the pairs that stay close (ships passing each other in a lane are the bulk of all
+    close pairs).
     """
     p = _encounter_params(params)
     t = samples.table
@@ -806,6 +813,8 @@ def close_pair_rows(samples: EncounterSamples, params: EncounterParams | str = "
         ok = (s.speed[a] < p.max_speed_kn) & (s.speed[b] < p.max_speed_kn)
         a, b, sep = a[ok], b[ok], sep[ok]
     a, b = s.src[a], s.src[b]  # rows of the table
+    keep = _open_or_long(mmsi[a], mmsi[b], k[a], p, span)  # the rest can never be part of an encounter
+    a, b, sep = a[keep], b[keep], sep[keep]
     names = np.empty(len(samples.names) + 1, dtype=object)  # code -1: None
     names[:-1] = samples.names
     code = t["name_code"].to_numpy()
@@ -818,6 +827,28 @@ def close_pair_rows(samples: EncounterSamples, params: EncounterParams | str = "
         v = t[col].to_numpy()
         rows[f"{col}_a"], rows[f"{col}_b"] = v[a], v[b]
     return pd.DataFrame(rows, copy=False)  # (fresh arrays: no copy into blocks)
+
+
+def _open_or_long(mmsi_a: np.ndarray, mmsi_b: np.ndarray, k: np.ndarray, p: EncounterParams,
+                  span: tuple[int, int] | None) -> np.ndarray:
+    """Which close pairs of samples (in any order) are in a run of their pair (:func:`_long_runs`)
+    that lasts ``min_duration_h`` or could go on past ``span`` (within ``bridge_h`` of its edges):
+    the only runs :func:`_long_runs` may keep once every slot's rows are joined."""
+    if len(k) == 0:
+        return np.ones(0, dtype=bool)
+    o = np.lexsort((k, mmsi_b, mmsi_a))
+    ka, a_, b_ = k[o], mmsi_a[o], mmsi_b[o]
+    pair = np.cumsum(np.r_[True, (a_[1:] != a_[:-1]) | (b_[1:] != b_[:-1])]) - 1
+    bridge = _bridge_bins(p)
+    run = _runs(pair, ka, bridge)
+    first = np.flatnonzero(np.r_[True, run[1:] != run[:-1]])
+    last = np.r_[first[1:], len(run)] - 1
+    keep_run = (ka[last] - ka[first]) * (p.bin_min / 60.0) >= p.min_duration_h - 1e-9
+    if span is not None:  # a run may continue in the slot before or after
+        keep_run |= (ka[first] - bridge <= span[0] - 1) | (ka[last] + bridge >= span[1])
+    keep = np.empty(len(k), dtype=bool)
+    keep[o] = np.repeat(keep_run, last - first + 1)
+    return keep
 
 
 def _mmsi_ordered_within_k(k: np.ndarray, mmsi: np.ndarray) -> bool:
