@@ -303,10 +303,13 @@ def read_files(files: Sequence[str], *, mmsi: Sequence[int] | np.ndarray | None 
     del tables
     mmsi = table.column("mmsi").to_numpy()
     # each bucket is sorted and holds whole vessels: a stable sort by MMSI orders the whole table
+    # (in pandas: Arrow's take of dictionary columns over many chunks is several times slower)
     order = np.argsort(mmsi, kind="stable")
+    out = canonical(table.to_pandas())
+    del table
     if not (order == np.arange(len(order))).all():
-        table = table.take(pa.array(order))
-    return canonical(table.to_pandas())
+        out = out.take(order).reset_index(drop=True)
+    return out
 
 
 def read_rejects(path: str | os.PathLike, manifest: dict | None = None) -> pd.DataFrame:
