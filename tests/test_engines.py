@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 import vesseltrack
@@ -334,19 +333,3 @@ def test_keeping_the_shown_vessels_draws_the_local_map_and_case_files(scenario_s
     for f in ["map.html", *sorted(p.name for p in (tmp_path / "local" / "cases").iterdir())]:
         sub = "" if f == "map.html" else "cases"
         assert (tmp_path / "local" / sub / f).read_bytes() == (tmp_path / "dask" / sub / f).read_bytes(), f
-
-
-def test_a_digest_of_partitions_is_the_digest_of_the_whole(scenario):
-    """stages.combine_digests of vessel partitions gives what stages.digest gives for all of them."""
-    from vesseltrack.engines.dask_engine import split
-
-    gaz = zones.build_gazetteer()
-    whole = stages.tracks_stage(scenario.positions, CONFIG, gaz).positions
-    want = stages.digest(whole)
-    got = stages.combine_digests([stages.digest(stages.tracks_stage(p, CONFIG, gaz).positions)
-                                  for p in split(scenario.positions, 4)])
-    assert got.n_positions == want.n_positions and got.years == want.years
-    assert (got.t_min, got.t_max) == (want.t_min, want.t_max)
-    assert (got.vessel_ids == want.vessel_ids).all()
-    for f in ("particulars", "draughts", "seen"):
-        pd.testing.assert_frame_equal(getattr(got, f), getattr(want, f), check_categorical=False)

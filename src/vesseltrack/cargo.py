@@ -90,6 +90,16 @@ def _rng(tab: dict[str, tuple[float, float, float]], population: np.ndarray, k: 
     return pd.Series(population, dtype=object).map(vals).fillna(tab["other"][k]).to_numpy(dtype=float)
 
 
+def _class_rank(ais_class: pd.Series) -> np.ndarray:
+    """2 for class A, 1 for class B, 0 otherwise, per report (through the categories when categorical)."""
+    if isinstance(ais_class.dtype, pd.CategoricalDtype):
+        cats = ais_class.cat.categories.to_numpy(dtype=object)
+        lut = np.array([2 if c == "A" else 1 if c == "B" else 0 for c in cats] + [0], dtype=np.int64)
+        return lut[ais_class.cat.codes.to_numpy()]  # code -1 (missing): the 0 at the end
+    cls = ais_class.astype(object).to_numpy()
+    return np.where(cls == "A", 2, np.where(cls == "B", 1, 0))
+
+
 def vessel_particulars(positions: pd.DataFrame) -> pd.DataFrame:
     """One row per track (schema.PARTICULARS) from positions sorted by (mmsi, timestamp)."""
     mmsi = positions["mmsi"].to_numpy()
@@ -108,8 +118,7 @@ def vessel_particulars(positions: pd.DataFrame) -> pd.DataFrame:
     changed = (mmsi[has][1:] == mmsi[has][:-1]) & (d[has][1:] != d[has][:-1])
     vessel_of = np.cumsum(vessel_starts(mmsi)) - 1
     n_changes = np.bincount(vessel_of[has][1:][changed], minlength=len(first))
-    cls = positions["ais_class"].astype(object).to_numpy()
-    code = np.maximum.reduceat(np.where(cls == "A", 2, np.where(cls == "B", 1, 0)), first)
+    code = np.maximum.reduceat(_class_rank(positions["ais_class"]), first)
     population = vessel_population(vtype, np.array([None, "B", "A"], dtype=object)[code], length)
     imo, name = _last_reported(positions["imo"], first), _last_reported(positions["vessel_name"], first)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -73,11 +73,22 @@ def digest(positions: pd.DataFrame, *, screen: bool = True) -> Digest:
     seen (for a watchlist)."""
     ts = positions["timestamp"].array.asi8
     mmsi = positions["mmsi"].to_numpy()
-    years = np.unique(positions["timestamp"].dt.year.to_numpy()) if len(ts) else np.empty(0, dtype=int)
+    years = _years(ts)
     return Digest(len(positions), mmsi[tracks.vessel_starts(mmsi)].astype(np.int64) if len(mmsi) else
                   np.empty(0, dtype=np.int64), cargo.vessel_particulars(positions), cargo.draught_changes(positions),
                   [int(y) for y in years], int(ts.min()) if len(ts) else None, int(ts.max()) if len(ts) else None,
                   watchlist.vessels_seen(positions) if screen else None)
+
+
+def _years(ts: np.ndarray) -> np.ndarray:
+    """The calendar years (UTC) of times ``ts`` (int64 ns), ascending: a search among year starts,
+    not a calendar conversion per position."""
+    if len(ts) == 0:
+        return np.empty(0, dtype=np.int64)
+    y0, y1 = pd.Timestamp(int(ts.min())).year, pd.Timestamp(int(ts.max())).year
+    starts = np.array([pd.Timestamp(f"{y}-01-01").value for y in range(y0, y1 + 1)], dtype=np.int64)
+    held = np.bincount(np.searchsorted(starts, ts, side="right") - 1, minlength=len(starts)) > 0
+    return np.arange(y0, y1 + 1)[held]
 
 
 def combine_digests(parts: Sequence[Digest]) -> Digest:
