@@ -782,8 +782,12 @@ def concat_samples(parts: list[EncounterSamples]) -> EncounterSamples:
 def close_pair_rows(samples: EncounterSamples, params: EncounterParams | str = "gfw",
                     stats: dict | None = None) -> pd.DataFrame:
     """The close pairs (:func:`close_pairs`, then the ``max_speed_kn`` filter) among ``samples``, as
-    :data:`ROW_COLUMNS` rows: all :func:`encounter_events` needs. Run per time slot: ``samples``
-    must hold every sample of each grid time it holds (of any partitions, joined in any order).
+    :data:`ROW_COLUMNS` rows in (mmsi_a, mmsi_b, k) order: all :func:`encounter_events` needs. Run
+    per time slot: ``samples`` must hold every sample of a range of consecutive grid times (of any
+    partitions, joined in any order), as :func:`split_slots` cuts them; no other slot may hold a
+    grid time between this one's first and last. Runs of close pairs too short to be an encounter
+    that no other slot can extend (more than ``bridge_h`` from both ends of the slot) are left out:
+    the rows of a slot are few, whatever the number of close pairs.
 
     ``stats``: as :func:`detect_encounters` fills it, for these samples; combine the stats of
     several slots with :func:`merge_stats`.
@@ -806,10 +810,23 @@ def close_pair_rows(samples: EncounterSamples, params: EncounterParams | str = "
         ok = (s.speed[a] < p.max_speed_kn) & (s.speed[b] < p.max_speed_kn)
         a, b, sep = a[ok], b[ok], sep[ok]
     a, b = s.src[a], s.src[b]  # rows of the table
+    ka, ma, mb = k[a], mmsi[a], mmsi[b]
+    o = _pair_order(ma, mb, ka)
+    if o is not None:
+        a, b, sep, ka, ma, mb = a[o], b[o], sep[o], ka[o], ma[o], mb[o]
+    if len(a):
+        # a run shorter than min_duration_h more than a bridge away from both ends of the slot can
+        # join no row of another slot (their grid times are all beyond the ends): it is left out
+        _, run_first, run_last, long = _run_spans(ma, mb, ka, p)
+        step = _bridge_bins(p)
+        keep = long | (ka[run_first] - k.min() <= step) | (k.max() - ka[run_last] <= step)
+        if not keep.all():
+            keep = np.repeat(keep, run_last - run_first + 1)
+            a, b, sep, ka, ma, mb = a[keep], b[keep], sep[keep], ka[keep], ma[keep], mb[keep]
     names = np.empty(len(samples.names) + 1, dtype=object)  # code -1: None
     names[:-1] = samples.names
     code = t["name_code"].to_numpy()
-    rows = {"k": k[a], "mmsi_a": mmsi[a], "mmsi_b": mmsi[b], "sep": sep, "speed_a": speed[a], "speed_b": speed[b],
+    rows = {"k": ka, "mmsi_a": ma, "mmsi_b": mb, "sep": sep, "speed_a": speed[a], "speed_b": speed[b],
             "lat_a": lat[a], "lon_a": lon[a], "imo_a": t["imo"].array.take(a),
             "vessel_type_a": t["vessel_type"].array.take(a), "vessel_type_b": t["vessel_type"].array.take(b),
             "vessel_name_a": pd.Series(names[code[a]], dtype=object),  # (no str inference: kept as they are)
@@ -916,21 +933,42 @@ def _bridge_bins(p: EncounterParams) -> int:
     return 1 + int(np.floor(p.bridge_h / (p.bin_min / 60.0) + 1e-9))
 
 
+def _pair_order(mmsi_a: np.ndarray, mmsi_b: np.ndarray, k: np.ndarray) -> np.ndarray | None:
+    """The order of close pairs by (mmsi_a, mmsi_b, k), None when they are in it already (one
+    sample per vessel and grid time: no ties)."""
+    if len(k) < 2:
+        return None
+    da, db, dk = np.diff(mmsi_a), np.diff(mmsi_b), np.diff(k)
+    if ((da > 0) | ((da == 0) & ((db > 0) | ((db == 0) & (dk > 0))))).all():
+        return None
+    return np.lexsort((k, mmsi_b, mmsi_a))
+
+
+def _run_spans(mmsi_a: np.ndarray, mmsi_b: np.ndarray, k: np.ndarray,
+               p: EncounterParams) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For close pairs in (mmsi_a, mmsi_b, k) order: the vessel pair number of each, and the first
+    and last row of each run of consecutive bins (holes up to ``bridge_h`` bridged) with whether
+    it lasts at least ``min_duration_h``."""
+    pair = np.cumsum(np.r_[True, (mmsi_a[1:] != mmsi_a[:-1]) | (mmsi_b[1:] != mmsi_b[:-1])]) - 1
+    run = _runs(pair, k, _bridge_bins(p))
+    run_first = np.flatnonzero(np.r_[True, run[1:] != run[:-1]])
+    run_last = np.r_[run_first[1:], len(run)] - 1
+    long = (k[run_last] - k[run_first]) * (p.bin_min / 60.0) >= p.min_duration_h - 1e-9
+    return pair, run_first, run_last, long
+
+
 def _long_runs(rows: pd.DataFrame, p: EncounterParams) -> _PairRows:
     """The close pairs of samples sorted by (pair, grid time), only those in runs of consecutive bins
     (holes up to ``bridge_h`` bridged) lasting at least ``min_duration_h``."""
     row_mmsi_a, row_mmsi_b = rows["mmsi_a"].to_numpy(np.int64), rows["mmsi_b"].to_numpy(np.int64)
-    k = rows["k"].to_numpy(np.int64)
-    o = np.lexsort((k, row_mmsi_b, row_mmsi_a))  # (one sample per vessel and grid time: no ties)
-    sep, row_mmsi_a, row_mmsi_b, k = rows["sep"].to_numpy()[o], row_mmsi_a[o], row_mmsi_b[o], k[o]
-    pair = np.cumsum(np.r_[True, (row_mmsi_a[1:] != row_mmsi_a[:-1]) | (row_mmsi_b[1:] != row_mmsi_b[:-1])]) - 1
-    bin_h = p.bin_min / 60.0
-    run = _runs(pair, k, _bridge_bins(p))
-    run_first = np.flatnonzero(np.r_[True, run[1:] != run[:-1]])
-    run_last = np.r_[run_first[1:], len(run)] - 1
-    long = (k[run_last] - k[run_first]) * bin_h >= p.min_duration_h - 1e-9
+    k, sep = rows["k"].to_numpy(np.int64), rows["sep"].to_numpy()
+    o = _pair_order(row_mmsi_a, row_mmsi_b, k)  # (None for the rows of one slot: in that order already)
+    if o is not None:
+        sep, row_mmsi_a, row_mmsi_b, k = sep[o], row_mmsi_a[o], row_mmsi_b[o], k[o]
+    pair, run_first, run_last, long = _run_spans(row_mmsi_a, row_mmsi_b, k, p)
     keep_row = np.repeat(long, run_last - run_first + 1)
-    return _PairRows(row=o[keep_row], sep=sep[keep_row], mmsi_a=row_mmsi_a[keep_row], mmsi_b=row_mmsi_b[keep_row],
+    row = np.flatnonzero(keep_row) if o is None else o[keep_row]
+    return _PairRows(row=row, sep=sep[keep_row], mmsi_a=row_mmsi_a[keep_row], mmsi_b=row_mmsi_b[keep_row],
                      k=k[keep_row], pair=pair[keep_row])
 
 
