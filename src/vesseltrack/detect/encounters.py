@@ -799,8 +799,8 @@ def close_pair_rows(samples: EncounterSamples, params: EncounterParams | str = "
     # single partition's (mmsi, k)-ordered samples have it, so that pieces joined in any order agree
     o = None if _mmsi_ordered_within_k(k, mmsi) else np.lexsort((mmsi, k))
     lat, lon, speed = t["lat"].to_numpy(), t["lon"].to_numpy(), t["speed"].to_numpy()
-    s = Samples(k=k, src=np.arange(len(k)), mmsi=mmsi, lat=lat, lon=lon, speed=speed) if o is None else Samples(
-        k=k[o], src=o, mmsi=mmsi[o], lat=lat[o], lon=lon[o], speed=speed[o])
+    s = Samples(k=k, src=np.empty(0, np.int64), mmsi=mmsi, lat=lat, lon=lon, speed=speed) if o is None else Samples(
+        k=k[o], src=o, mmsi=mmsi[o], lat=lat[o], lon=lon[o], speed=speed[o])  # (close_pairs needs no src)
     cp = close_pairs(s, p.max_distance_m, chunk_samples=p.chunk_samples, max_crowd=p.max_crowd)
     if stats is not None:
         stats.update(samples=len(s.k), candidate_pairs=int(cp["n_candidates"]), close_pairs=len(cp["a"]),
@@ -809,20 +809,25 @@ def close_pair_rows(samples: EncounterSamples, params: EncounterParams | str = "
     if p.max_speed_kn is not None:
         ok = (s.speed[a] < p.max_speed_kn) & (s.speed[b] < p.max_speed_kn)
         a, b, sep = a[ok], b[ok], sep[ok]
-    a, b = s.src[a], s.src[b]  # rows of the table
-    ka, ma, mb = k[a], mmsi[a], mmsi[b]
-    o = _pair_order(ma, mb, ka)
     if o is not None:
-        a, b, sep, ka, ma, mb = a[o], b[o], sep[o], ka[o], ma[o], mb[o]
+        a, b = o[a], o[b]  # rows of the table
+    ka, ma, mb = k[a], mmsi[a], mmsi[b]
+    by_pair = _pair_order(ma, mb, ka)
+    if by_pair is not None:
+        ka, ma, mb = ka[by_pair], ma[by_pair], mb[by_pair]
+    keep = None
     if len(a):
         # a run shorter than min_duration_h more than a bridge away from both ends of the slot can
         # join no row of another slot (their grid times are all beyond the ends): it is left out
         _, run_first, run_last, long = _run_spans(ma, mb, ka, p)
         step = _bridge_bins(p)
-        keep = long | (ka[run_first] - k.min() <= step) | (k.max() - ka[run_last] <= step)
-        if not keep.all():
-            keep = np.repeat(keep, run_last - run_first + 1)
-            a, b, sep, ka, ma, mb = a[keep], b[keep], sep[keep], ka[keep], ma[keep], mb[keep]
+        keep_run = long | (ka[run_first] - k.min() <= step) | (k.max() - ka[run_last] <= step)
+        if not keep_run.all():
+            keep = np.flatnonzero(np.repeat(keep_run, run_last - run_first + 1))
+            ka, ma, mb = ka[keep], ma[keep], mb[keep]
+    sel = by_pair if keep is None else keep if by_pair is None else by_pair[keep]
+    if sel is not None:
+        a, b, sep = a[sel], b[sel], sep[sel]
     names = np.empty(len(samples.names) + 1, dtype=object)  # code -1: None
     names[:-1] = samples.names
     code = t["name_code"].to_numpy()
