@@ -608,12 +608,13 @@ SAMPLE_COLUMNS: dict[str, str] = {
 
 #: Columns and dtypes of :func:`close_pair_rows`: one row per close pair of samples at grid time
 #: ``k``, vessel ``a`` the smaller MMSI; ``sep`` their distance (m); the samples' values as in
-#: :data:`SAMPLE_COLUMNS` (only those the events need), names as text (None where missing).
+#: :data:`SAMPLE_COLUMNS` (only those the events need), names as categoricals of text (the
+#: rows of several slots, joined, may hold them as text: either will do).
 ROW_COLUMNS: dict[str, str] = {
     "k": "int64", "mmsi_a": "int64", "mmsi_b": "int64", "sep": "float64",
     "speed_a": "float64", "speed_b": "float64", "lat_a": "float64", "lon_a": "float64",
     "imo_a": "Int32", "vessel_type_a": "Int16", "vessel_type_b": "Int16",
-    "vessel_name_a": "object", "vessel_name_b": "object",
+    "vessel_name_a": "category", "vessel_name_b": "category",
     "draught_before_m_a": "float32", "draught_before_m_b": "float32",
     "draught_after_m_a": "float32", "draught_after_m_b": "float32",
     "n_before_a": "int32", "n_before_b": "int32", "n_upto_a": "int32", "n_upto_b": "int32",
@@ -764,8 +765,8 @@ def _subset(samples: EncounterSamples, idx: np.ndarray) -> EncounterSamples:
 
 
 def concat_samples(parts: list[EncounterSamples]) -> EncounterSamples:
-    """Samples of several partitions (or slot pieces) as one, their name codes shifted to index the
-    joined names. Any order: :func:`close_pair_rows` does not depend on it."""
+    """Samples of several partitions (or slot pieces) as one, their name codes recoded to index the
+    joined names (each name once). Any order: :func:`close_pair_rows` does not depend on it."""
     if not parts:
         raise ValueError("concat_samples needs at least one EncounterSamples; received none")
     offset = np.cumsum([0] + [len(x.names) for x in parts[:-1]])
@@ -775,8 +776,12 @@ def concat_samples(parts: list[EncounterSamples]) -> EncounterSamples:
         code = t["name_code"].to_numpy()
         t["name_code"] = np.where(code >= 0, code + off, -1).astype(np.int32)
         tables.append(t)
-    names = np.concatenate([x.names for x in parts]) if parts else np.empty(0, dtype=object)
-    return EncounterSamples(pd.concat(tables, ignore_index=True), names)
+    # one code per distinct name (a vessel name in several partitions, once)
+    recode, names = pd.factorize(pd.Index(np.concatenate([x.names for x in parts]), dtype=object))
+    table = pd.concat(tables, ignore_index=True)
+    code = table["name_code"].to_numpy()
+    table["name_code"] = np.where(code >= 0, recode[np.maximum(code, 0)] if len(recode) else -1, -1).astype(np.int32)
+    return EncounterSamples(table, np.asarray(names, dtype=object))
 
 
 def close_pair_rows(samples: EncounterSamples, params: EncounterParams | str = "gfw",
@@ -828,14 +833,13 @@ def close_pair_rows(samples: EncounterSamples, params: EncounterParams | str = "
     sel = by_pair if keep is None else keep if by_pair is None else by_pair[keep]
     if sel is not None:
         a, b, sep = a[sel], b[sel], sep[sel]
-    names = np.empty(len(samples.names) + 1, dtype=object)  # code -1: None
-    names[:-1] = samples.names
+    names = pd.CategoricalDtype(pd.Index(samples.names, dtype=object))  # (codes: no text copied per row)
     code = t["name_code"].to_numpy()
     rows = {"k": ka, "mmsi_a": ma, "mmsi_b": mb, "sep": sep, "speed_a": speed[a], "speed_b": speed[b],
             "lat_a": lat[a], "lon_a": lon[a], "imo_a": t["imo"].array.take(a),
             "vessel_type_a": t["vessel_type"].array.take(a), "vessel_type_b": t["vessel_type"].array.take(b),
-            "vessel_name_a": pd.Series(names[code[a]], dtype=object),  # (no str inference: kept as they are)
-            "vessel_name_b": pd.Series(names[code[b]], dtype=object)}
+            "vessel_name_a": pd.Categorical.from_codes(code[a], dtype=names),
+            "vessel_name_b": pd.Categorical.from_codes(code[b], dtype=names)}
     for col in ("draught_before_m", "draught_after_m", "n_before", "n_upto"):
         v = t[col].to_numpy()
         rows[f"{col}_a"], rows[f"{col}_b"] = v[a], v[b]
