@@ -228,3 +228,17 @@ def test_split_slots_cuts_by_grid_time_and_keeps_every_sample_and_name():
         slot_of(np.array([0]), 0)
     with pytest.raises(ValueError, match="at least one"):
         concat_samples([])
+
+
+def test_a_slot_keeps_only_the_close_pairs_that_can_still_make_an_encounter(gaz):
+    # a brief meeting (40 min) in the middle of 8 h of data, a long one (3 h) after it
+    steps = steps_of(stay(1, "2024-03-01T00:00", 8, LAT, LON) + stay(2, "2024-03-01T03:00", 0.67, LAT + 0.002, LON)
+                     + stay(3, "2024-03-01T04:30", 3, LAT + 0.002, LON))
+    samples = encounter_samples(steps)
+    rows = close_pair_rows(samples, "gfw")
+    assert rows[["mmsi_a", "mmsi_b"]].drop_duplicates().values.tolist() == [[1, 3]]  # the brief one is left out
+    # cut at 03:20, the brief meeting touches a slot's end: kept, since another slot could extend it
+    k_cut = pd.Timestamp("2024-03-01T03:20Z").value // 600_000_000_000
+    first = enc._subset(samples, np.flatnonzero(samples.table["k"].to_numpy() < k_cut))
+    assert [1, 2] in close_pair_rows(first, "gfw")[["mmsi_a", "mmsi_b"]].values.tolist()
+    assert len(encounter_events(rows, gaz, "gfw")) == 1
