@@ -400,20 +400,19 @@ def encounter_slots(steps: pd.DataFrame, config: Config) -> dict[int, encounters
     return encounters.split_slots(samples, slot_bins(config))
 
 
-def slot_pairs(pieces: Sequence[encounters.EncounterSamples], config: Config, slot: int,
+def slot_pairs(pieces: Sequence[encounters.EncounterSamples], config: Config,
                stats: dict | None = None) -> pd.DataFrame:
-    """Close pairs of samples in time slot ``slot`` (encounters.close_pair_rows), from every
-    partition's samples of that slot."""
+    """Close pairs of samples in one time slot (encounters.close_pair_rows: those that may be part
+    of an encounter), from every partition's samples of that slot."""
     samples = pieces[0] if len(pieces) == 1 else encounters.concat_samples(list(pieces))
-    n = slot_bins(config)
-    return encounters.close_pair_rows(samples, config.encounter_preset, stats=stats, span=(slot * n, (slot + 1) * n))
+    return encounters.close_pair_rows(samples, config.encounter_preset, stats=stats)
 
 
-def slot_pairs_and_stats(pieces: Sequence[encounters.EncounterSamples], config: Config,
-                         slot: int) -> tuple[pd.DataFrame, dict]:
+def slot_pairs_and_stats(pieces: Sequence[encounters.EncounterSamples],
+                         config: Config) -> tuple[pd.DataFrame, dict]:
     """:func:`slot_pairs` with its statistics (encounters.merge_stats combines those of the slots)."""
     stats: dict = {}
-    return slot_pairs(pieces, config, slot, stats), stats
+    return slot_pairs(pieces, config, stats), stats
 
 
 @dataclass

@@ -66,11 +66,10 @@ def _scaled_out(steps: pd.DataFrame, gaz, part: np.ndarray, slot_bins: int, rnd:
         for slot, piece in split_slots(samples, slot_bins).items():
             pieces.setdefault(slot, []).append(piece)
     rows, stats = [], []
-    for slot, slot_pieces in pieces.items():
+    for slot_pieces in pieces.values():
         rnd.shuffle(slot_pieces)
         st_slot: dict = {}
-        span = (slot * slot_bins, (slot + 1) * slot_bins)  # the slot's grid times: runs may go on past them
-        rows.append(close_pair_rows(concat_samples(slot_pieces), params, stats=st_slot, span=span))
+        rows.append(close_pair_rows(concat_samples(slot_pieces), params, stats=st_slot))
         stats.append(st_slot)
     rnd.shuffle(rows)
     return encounter_events(pd.concat(rows, ignore_index=True), gaz, params), merge_stats(stats), len(pieces)
@@ -231,28 +230,15 @@ def test_split_slots_cuts_by_grid_time_and_keeps_every_sample_and_name():
         concat_samples([])
 
 
-def test_close_pair_rows_leave_out_short_runs_that_cannot_reach_past_the_slot():
-    """A run of close grid times shorter than min_duration_h is left out when it lies inside the
-    slot's span (it can be part of no encounter), kept when it is within bridge_h of either edge
-    (the next or previous slot may carry it on), and a long run is always kept."""
-    from vesseltrack.detect.encounters import _bridge_bins, _open_or_long
-    from vesseltrack.detect.params import ENCOUNTER_PRESETS
-
-    p = ENCOUNTER_PRESETS["gfw"]  # 10-min grid, 2 h minimum, holes up to 0.5 h bridged
-    bridge = _bridge_bins(p)
-    span = (1000, 1036)
-    pairs = {  # (mmsi_a, mmsi_b): grid times
-        (1, 2): [1010, 1011, 1012],                 # short, inside: out
-        (1, 3): [1000, 1001],                       # short, at the start: kept
-        (1, 4): [1035 - bridge + 1, 1035],          # short, within bridge of the end: kept
-        (1, 5): list(range(1010, 1023)),            # 12 bins = 2 h: kept
-        (2, 3): [1000 + bridge, 1000 + bridge + 1],  # short, just out of reach of the start: out
-    }
-    a = np.concatenate([[x] * len(ks) for (x, _), ks in pairs.items()])
-    b = np.concatenate([[y] * len(ks) for (_, y), ks in pairs.items()])
-    k = np.concatenate([ks for ks in pairs.values()])
-    keep = _open_or_long(a, b, k, p, span)
-    kept = {(x, y) for x, y, ok in zip(a, b, keep) if ok}
-    assert kept == {(1, 3), (1, 4), (1, 5)}
-    # without a span (all grid times there are) no run can go on: only the long one stays
-    assert {(x, y) for x, y, ok in zip(a, b, _open_or_long(a, b, k, p, None)) if ok} == {(1, 5)}
+def test_a_slot_keeps_only_the_close_pairs_that_can_still_make_an_encounter(gaz):
+    # a brief meeting (40 min) in the middle of 8 h of data, a long one (3 h) after it
+    steps = steps_of(stay(1, "2024-03-01T00:00", 8, LAT, LON) + stay(2, "2024-03-01T03:00", 0.67, LAT + 0.002, LON)
+                     + stay(3, "2024-03-01T04:30", 3, LAT + 0.002, LON))
+    samples = encounter_samples(steps)
+    rows = close_pair_rows(samples, "gfw")
+    assert rows[["mmsi_a", "mmsi_b"]].drop_duplicates().values.tolist() == [[1, 3]]  # the brief one is left out
+    # cut at 03:20, the brief meeting touches a slot's end: kept, since another slot could extend it
+    k_cut = pd.Timestamp("2024-03-01T03:20Z").value // 600_000_000_000
+    first = enc._subset(samples, np.flatnonzero(samples.table["k"].to_numpy() < k_cut))
+    assert [1, 2] in close_pair_rows(first, "gfw")[["mmsi_a", "mmsi_b"]].values.tolist()
+    assert len(encounter_events(rows, gaz, "gfw")) == 1

@@ -608,12 +608,13 @@ SAMPLE_COLUMNS: dict[str, str] = {
 
 #: Columns and dtypes of :func:`close_pair_rows`: one row per close pair of samples at grid time
 #: ``k``, vessel ``a`` the smaller MMSI; ``sep`` their distance (m); the samples' values as in
-#: :data:`SAMPLE_COLUMNS` (only those the events need), names as text (None where missing).
+#: :data:`SAMPLE_COLUMNS` (only those the events need), names as categoricals of text (the
+#: rows of several slots, joined, may hold them as text: either will do).
 ROW_COLUMNS: dict[str, str] = {
     "k": "int64", "mmsi_a": "int64", "mmsi_b": "int64", "sep": "float64",
     "speed_a": "float64", "speed_b": "float64", "lat_a": "float64", "lon_a": "float64",
     "imo_a": "Int32", "vessel_type_a": "Int16", "vessel_type_b": "Int16",
-    "vessel_name_a": "object", "vessel_name_b": "object",
+    "vessel_name_a": "category", "vessel_name_b": "category",
     "draught_before_m_a": "float32", "draught_before_m_b": "float32",
     "draught_after_m_a": "float32", "draught_after_m_b": "float32",
     "n_before_a": "int32", "n_before_b": "int32", "n_upto_a": "int32", "n_upto_b": "int32",
@@ -764,8 +765,8 @@ def _subset(samples: EncounterSamples, idx: np.ndarray) -> EncounterSamples:
 
 
 def concat_samples(parts: list[EncounterSamples]) -> EncounterSamples:
-    """Samples of several partitions (or slot pieces) as one, their name codes shifted to index the
-    joined names. Any order: :func:`close_pair_rows` does not depend on it."""
+    """Samples of several partitions (or slot pieces) as one, their name codes recoded to index the
+    joined names (each name once). Any order: :func:`close_pair_rows` does not depend on it."""
     if not parts:
         raise ValueError("concat_samples needs at least one EncounterSamples; received none")
     offset = np.cumsum([0] + [len(x.names) for x in parts[:-1]])
@@ -775,25 +776,26 @@ def concat_samples(parts: list[EncounterSamples]) -> EncounterSamples:
         code = t["name_code"].to_numpy()
         t["name_code"] = np.where(code >= 0, code + off, -1).astype(np.int32)
         tables.append(t)
-    names = np.concatenate([x.names for x in parts]) if parts else np.empty(0, dtype=object)
-    return EncounterSamples(pd.concat(tables, ignore_index=True), names)
+    # one code per distinct name (a vessel name in several partitions, once)
+    recode, names = pd.factorize(pd.Index(np.concatenate([x.names for x in parts]), dtype=object))
+    table = pd.concat(tables, ignore_index=True)
+    code = table["name_code"].to_numpy()
+    table["name_code"] = np.where(code >= 0, recode[np.maximum(code, 0)] if len(recode) else -1, -1).astype(np.int32)
+    return EncounterSamples(table, np.asarray(names, dtype=object))
 
 
 def close_pair_rows(samples: EncounterSamples, params: EncounterParams | str = "gfw",
-                    stats: dict | None = None, span: tuple[int, int] | None = None) -> pd.DataFrame:
+                    stats: dict | None = None) -> pd.DataFrame:
     """The close pairs (:func:`close_pairs`, then the ``max_speed_kn`` filter) among ``samples``, as
-    :data:`ROW_COLUMNS` rows: all :func:`encounter_events` needs. Run per time slot: ``samples``
-    must hold every sample of each grid time it holds (of any partitions, joined in any order).
+    :data:`ROW_COLUMNS` rows in (mmsi_a, mmsi_b, k) order: all :func:`encounter_events` needs. Run
+    per time slot: ``samples`` must hold every sample of a range of consecutive grid times (of any
+    partitions, joined in any order), as :func:`split_slots` cuts them; no other slot may hold a
+    grid time between this one's first and last. Runs of close pairs too short to be an encounter
+    that no other slot can extend (more than ``bridge_h`` from both ends of the slot) are left out:
+    the rows of a slot are few, whatever the number of close pairs.
 
     ``stats``: as :func:`detect_encounters` fills it, for these samples; combine the stats of
     several slots with :func:`merge_stats`.
-
-    ``span``: the slot's grid times, (first, end) with end excluded; None: every grid time there is.
-    A run of close grid times of one pair (:func:`_long_runs`) shorter than ``min_duration_h`` that
-    cannot reach past the span (no hole of more than ``bridge_h`` to its edges) can be part of no
-    encounter: its rows are left out here, so that what goes on to :func:`encounter_events` is
-    bounded by the pairs that stay close (ships passing each other in a lane are the bulk of all
-    close pairs).
     """
     p = _encounter_params(params)
     t = samples.table
@@ -802,8 +804,8 @@ def close_pair_rows(samples: EncounterSamples, params: EncounterParams | str = "
     # single partition's (mmsi, k)-ordered samples have it, so that pieces joined in any order agree
     o = None if _mmsi_ordered_within_k(k, mmsi) else np.lexsort((mmsi, k))
     lat, lon, speed = t["lat"].to_numpy(), t["lon"].to_numpy(), t["speed"].to_numpy()
-    s = Samples(k=k, src=np.arange(len(k)), mmsi=mmsi, lat=lat, lon=lon, speed=speed) if o is None else Samples(
-        k=k[o], src=o, mmsi=mmsi[o], lat=lat[o], lon=lon[o], speed=speed[o])
+    s = Samples(k=k, src=np.empty(0, np.int64), mmsi=mmsi, lat=lat, lon=lon, speed=speed) if o is None else Samples(
+        k=k[o], src=o, mmsi=mmsi[o], lat=lat[o], lon=lon[o], speed=speed[o])  # (close_pairs needs no src)
     cp = close_pairs(s, p.max_distance_m, chunk_samples=p.chunk_samples, max_crowd=p.max_crowd)
     if stats is not None:
         stats.update(samples=len(s.k), candidate_pairs=int(cp["n_candidates"]), close_pairs=len(cp["a"]),
@@ -812,43 +814,36 @@ def close_pair_rows(samples: EncounterSamples, params: EncounterParams | str = "
     if p.max_speed_kn is not None:
         ok = (s.speed[a] < p.max_speed_kn) & (s.speed[b] < p.max_speed_kn)
         a, b, sep = a[ok], b[ok], sep[ok]
-    a, b = s.src[a], s.src[b]  # rows of the table
-    keep = _open_or_long(mmsi[a], mmsi[b], k[a], p, span)  # the rest can never be part of an encounter
-    a, b, sep = a[keep], b[keep], sep[keep]
-    names = np.empty(len(samples.names) + 1, dtype=object)  # code -1: None
-    names[:-1] = samples.names
+    if o is not None:
+        a, b = o[a], o[b]  # rows of the table
+    ka, ma, mb = k[a], mmsi[a], mmsi[b]
+    by_pair = _pair_order(ma, mb, ka)
+    if by_pair is not None:
+        ka, ma, mb = ka[by_pair], ma[by_pair], mb[by_pair]
+    keep = None
+    if len(a):
+        # a run shorter than min_duration_h more than a bridge away from both ends of the slot can
+        # join no row of another slot (their grid times are all beyond the ends): it is left out
+        _, run_first, run_last, long = _run_spans(ma, mb, ka, p)
+        step = _bridge_bins(p)
+        keep_run = long | (ka[run_first] - k.min() <= step) | (k.max() - ka[run_last] <= step)
+        if not keep_run.all():
+            keep = np.flatnonzero(np.repeat(keep_run, run_last - run_first + 1))
+            ka, ma, mb = ka[keep], ma[keep], mb[keep]
+    sel = by_pair if keep is None else keep if by_pair is None else by_pair[keep]
+    if sel is not None:
+        a, b, sep = a[sel], b[sel], sep[sel]
+    names = pd.CategoricalDtype(pd.Index(samples.names, dtype=object))  # (codes: no text copied per row)
     code = t["name_code"].to_numpy()
-    rows = {"k": k[a], "mmsi_a": mmsi[a], "mmsi_b": mmsi[b], "sep": sep, "speed_a": speed[a], "speed_b": speed[b],
+    rows = {"k": ka, "mmsi_a": ma, "mmsi_b": mb, "sep": sep, "speed_a": speed[a], "speed_b": speed[b],
             "lat_a": lat[a], "lon_a": lon[a], "imo_a": t["imo"].array.take(a),
             "vessel_type_a": t["vessel_type"].array.take(a), "vessel_type_b": t["vessel_type"].array.take(b),
-            "vessel_name_a": pd.Series(names[code[a]], dtype=object),  # (no str inference: kept as they are)
-            "vessel_name_b": pd.Series(names[code[b]], dtype=object)}
+            "vessel_name_a": pd.Categorical.from_codes(code[a], dtype=names),
+            "vessel_name_b": pd.Categorical.from_codes(code[b], dtype=names)}
     for col in ("draught_before_m", "draught_after_m", "n_before", "n_upto"):
         v = t[col].to_numpy()
         rows[f"{col}_a"], rows[f"{col}_b"] = v[a], v[b]
     return pd.DataFrame(rows, copy=False)  # (fresh arrays: no copy into blocks)
-
-
-def _open_or_long(mmsi_a: np.ndarray, mmsi_b: np.ndarray, k: np.ndarray, p: EncounterParams,
-                  span: tuple[int, int] | None) -> np.ndarray:
-    """Which close pairs of samples (in any order) are in a run of their pair (:func:`_long_runs`)
-    that lasts ``min_duration_h`` or could go on past ``span`` (within ``bridge_h`` of its edges):
-    the only runs :func:`_long_runs` may keep once every slot's rows are joined."""
-    if len(k) == 0:
-        return np.ones(0, dtype=bool)
-    o = np.lexsort((k, mmsi_b, mmsi_a))
-    ka, a_, b_ = k[o], mmsi_a[o], mmsi_b[o]
-    pair = np.cumsum(np.r_[True, (a_[1:] != a_[:-1]) | (b_[1:] != b_[:-1])]) - 1
-    bridge = _bridge_bins(p)
-    run = _runs(pair, ka, bridge)
-    first = np.flatnonzero(np.r_[True, run[1:] != run[:-1]])
-    last = np.r_[first[1:], len(run)] - 1
-    keep_run = (ka[last] - ka[first]) * (p.bin_min / 60.0) >= p.min_duration_h - 1e-9
-    if span is not None:  # a run may continue in the slot before or after
-        keep_run |= (ka[first] - bridge <= span[0] - 1) | (ka[last] + bridge >= span[1])
-    keep = np.empty(len(k), dtype=bool)
-    keep[o] = np.repeat(keep_run, last - first + 1)
-    return keep
 
 
 def _mmsi_ordered_within_k(k: np.ndarray, mmsi: np.ndarray) -> bool:
@@ -947,21 +942,42 @@ def _bridge_bins(p: EncounterParams) -> int:
     return 1 + int(np.floor(p.bridge_h / (p.bin_min / 60.0) + 1e-9))
 
 
+def _pair_order(mmsi_a: np.ndarray, mmsi_b: np.ndarray, k: np.ndarray) -> np.ndarray | None:
+    """The order of close pairs by (mmsi_a, mmsi_b, k), None when they are in it already (one
+    sample per vessel and grid time: no ties)."""
+    if len(k) < 2:
+        return None
+    da, db, dk = np.diff(mmsi_a), np.diff(mmsi_b), np.diff(k)
+    if ((da > 0) | ((da == 0) & ((db > 0) | ((db == 0) & (dk > 0))))).all():
+        return None
+    return np.lexsort((k, mmsi_b, mmsi_a))
+
+
+def _run_spans(mmsi_a: np.ndarray, mmsi_b: np.ndarray, k: np.ndarray,
+               p: EncounterParams) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For close pairs in (mmsi_a, mmsi_b, k) order: the vessel pair number of each, and the first
+    and last row of each run of consecutive bins (holes up to ``bridge_h`` bridged) with whether
+    it lasts at least ``min_duration_h``."""
+    pair = np.cumsum(np.r_[True, (mmsi_a[1:] != mmsi_a[:-1]) | (mmsi_b[1:] != mmsi_b[:-1])]) - 1
+    run = _runs(pair, k, _bridge_bins(p))
+    run_first = np.flatnonzero(np.r_[True, run[1:] != run[:-1]])
+    run_last = np.r_[run_first[1:], len(run)] - 1
+    long = (k[run_last] - k[run_first]) * (p.bin_min / 60.0) >= p.min_duration_h - 1e-9
+    return pair, run_first, run_last, long
+
+
 def _long_runs(rows: pd.DataFrame, p: EncounterParams) -> _PairRows:
     """The close pairs of samples sorted by (pair, grid time), only those in runs of consecutive bins
     (holes up to ``bridge_h`` bridged) lasting at least ``min_duration_h``."""
     row_mmsi_a, row_mmsi_b = rows["mmsi_a"].to_numpy(np.int64), rows["mmsi_b"].to_numpy(np.int64)
-    k = rows["k"].to_numpy(np.int64)
-    o = np.lexsort((k, row_mmsi_b, row_mmsi_a))  # (one sample per vessel and grid time: no ties)
-    sep, row_mmsi_a, row_mmsi_b, k = rows["sep"].to_numpy()[o], row_mmsi_a[o], row_mmsi_b[o], k[o]
-    pair = np.cumsum(np.r_[True, (row_mmsi_a[1:] != row_mmsi_a[:-1]) | (row_mmsi_b[1:] != row_mmsi_b[:-1])]) - 1
-    bin_h = p.bin_min / 60.0
-    run = _runs(pair, k, _bridge_bins(p))
-    run_first = np.flatnonzero(np.r_[True, run[1:] != run[:-1]])
-    run_last = np.r_[run_first[1:], len(run)] - 1
-    long = (k[run_last] - k[run_first]) * bin_h >= p.min_duration_h - 1e-9
+    k, sep = rows["k"].to_numpy(np.int64), rows["sep"].to_numpy()
+    o = _pair_order(row_mmsi_a, row_mmsi_b, k)  # (None for the rows of one slot: in that order already)
+    if o is not None:
+        sep, row_mmsi_a, row_mmsi_b, k = sep[o], row_mmsi_a[o], row_mmsi_b[o], k[o]
+    pair, run_first, run_last, long = _run_spans(row_mmsi_a, row_mmsi_b, k, p)
     keep_row = np.repeat(long, run_last - run_first + 1)
-    return _PairRows(row=o[keep_row], sep=sep[keep_row], mmsi_a=row_mmsi_a[keep_row], mmsi_b=row_mmsi_b[keep_row],
+    row = np.flatnonzero(keep_row) if o is None else o[keep_row]
+    return _PairRows(row=row, sep=sep[keep_row], mmsi_a=row_mmsi_a[keep_row], mmsi_b=row_mmsi_b[keep_row],
                      k=k[keep_row], pair=pair[keep_row])
 
 

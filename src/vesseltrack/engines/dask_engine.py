@@ -206,7 +206,7 @@ def detect(client: Any, sources: Sequence[Any], config: Config, gaz: zones.Gazet
     pairs = []
     for slot in sorted(set().union(*held)):  # each time slot's samples, from every partition that has some
         pieces = [client.submit(stages.slot_samples, sc, slot, pure=False) for sc, h in zip(scans, held) if slot in h]
-        pairs.append(client.submit(stages.slot_pairs_and_stats, pieces, config, slot, pure=False))
+        pairs.append(client.submit(stages.slot_pairs_and_stats, pieces, config, pure=False))
     found = client.submit(stages.encounter_events, pairs, config, gaz_f, areas, pure=False)
     enc = client.submit(stages.encounter_events_of, found, pure=False)
     del scans, pairs  # released on the workers once the tasks that need them are done
