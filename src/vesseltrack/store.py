@@ -488,7 +488,7 @@ def _compact(bucket: str, existing: str | None, parts: list[str], out: str, merg
     # one table (the store's file, then the parts), one conversion to pandas, then a piece per file
     tables = ([pq.read_table(existing)] if existing else []) + [_read_staged(p) for p in parts]
     bounds = np.cumsum([0, *(t.num_rows for t in tables)])
-    whole = canonical(pa.concat_tables(tables).to_pandas())
+    whole = pa.concat_tables(tables).to_pandas()  # schema.POSITIONS dtypes (pandas metadata); canonical at the end
     del tables
     pieces: dict[str, Any] = {c.name: [values_of(whole[c.name])[a:b] for a, b in itertools.pairwise(bounds)]
                               for c in schema.POSITIONS}
