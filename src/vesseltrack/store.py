@@ -6,7 +6,8 @@ process the store partition by partition rely on it: every vessel-local stage se
 
 Writing: :func:`ingest` (``vesseltrack ingest FILES --store DIR``) reads each input with the
 per-file machinery of :mod:`vesseltrack.ingest` (same readers, cleaner, merge and duplicate rules
-as ``ingest.load``), stages it per bucket, merges the touched buckets, then replaces the manifest.
+as ``ingest.load``), stages it per bucket, merges the touched buckets, then replaces the manifest;
+:func:`write_frames` does the same for positions tables given one at a time (data larger than memory).
 Reading: :func:`load` (what ``score DIR`` uses: positions, rejects and the row accounting, as
 ``ingest.load`` gives for the same files), :func:`read_positions`, and per partition for engines
 :func:`open_partitions` + :func:`read_partition` or :func:`read_bucket`. Layout and guarantees:
@@ -57,7 +58,7 @@ def bucket_of(mmsi: np.ndarray, n_buckets: int = DEFAULT_BUCKETS) -> np.ndarray:
 #   DIR/positions/bucket=BB/part-GGGGG.parquet     schema.POSITIONS of whole vessels, sorted by
 #                                                  (mmsi, timestamp), exact duplicates removed
 #   DIR/rejects/part-KKKKK.parquet                 schema.REJECTS of input number K
-#   DIR/.staging/                                  work in progress (never read; removed when done)
+#   DIR/.staging/                                  work in progress (Arrow IPC parts; removed when done)
 #
 # An ingest writes new bucket files (generation G) and rejects files, then replaces manifest.json,
 # then deletes the bucket files of the previous generation. A store is what its manifest says: a
