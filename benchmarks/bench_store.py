@@ -2,6 +2,7 @@
 
     python benchmarks/bench_store.py                        # 1M positions, CSV and NMEA, --jobs 1 and 2, 3 runs
     python benchmarks/bench_store.py --positions 200000 --repeat 1 --jobs 1
+    python benchmarks/bench_store.py --what store --src before=/tmp/before/src --src after=src   # A/B two versions
 
 Data (written once to benchmarks/data/, git-ignored) comes from ``vesseltrack.scenarios.generate_bulk``
 (time-ordered, interleaved vessels, all canonical columns) cut into ``--files`` consecutive time
@@ -17,12 +18,17 @@ its worker processes), into a fresh store. Runs are interleaved (case 1, case 2,
 and the median is reported, wall clock and CPU time (the process's and its workers': on a shared
 machine the CPU time is the steadier figure). The reference a user would otherwise run is ``ingest.load`` (what
 ``score`` does with the raw files before analysing them), timed the same way on the same files.
+
+``--src NAME=DIR`` (repeatable) runs every case with ``PYTHONPATH=DIR`` for each version, interleaved
+(A B A B ...): to compare two versions of vesseltrack (e.g. a ``git archive`` of the previous commit's
+``src``) on the same data, in the same conditions. Without it, the child processes use this one's path.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -127,9 +133,10 @@ def make(n: int, n_files: int, fmt: str) -> list[Path]:
     return paths
 
 
-def run(what: str, jobs: int, files: list[Path]) -> dict:
+def run(what: str, jobs: int, files: list[Path], src: str | None = None) -> dict:
+    env = None if src is None else {**os.environ, "PYTHONPATH": str(Path(src).resolve())}
     proc = subprocess.run([sys.executable, "-c", CHILD, what, str(jobs), *map(str, files)],
-                          capture_output=True, text=True, check=True)
+                          capture_output=True, text=True, check=True, env=env)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -140,18 +147,28 @@ def main() -> None:
     ap.add_argument("--formats", nargs="+", default=["csv", "nmea"], choices=["csv", "nmea"])
     ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--repeat", type=int, default=3, help="interleaved runs per case; the median is reported")
+    ap.add_argument("--what", nargs="+", default=["store", "load"], choices=["store", "load"],
+                    help="store: ingest --store; load: ingest.load, the reference")
+    ap.add_argument("--src", action="append", default=[], metavar="NAME=DIR",
+                    help="a version to run (PYTHONPATH=DIR), repeatable: the versions are interleaved")
     args = ap.parse_args()
+    if any("=" not in v for v in args.src):
+        ap.error(f"--src {args.src}: expected NAME=DIR, e.g. --src before=/tmp/before/src")
+    versions: list[tuple[str, str | None]] = [(v.split("=", 1)[0], v.split("=", 1)[1]) for v in args.src]
+    versions = versions or [("", None)]
 
     inputs = {fmt: make(args.positions, args.files, fmt) for fmt in args.formats}
-    cases = [(fmt, "store", j) for fmt in args.formats for j in args.jobs] + [(fmt, "load", 1) for fmt in args.formats]
-    runs: dict[tuple, list[dict]] = {c: [] for c in cases}
+    cases = [(fmt, "store", j) for fmt in args.formats for j in args.jobs if "store" in args.what]
+    cases += [(fmt, "load", 1) for fmt in args.formats if "load" in args.what]
+    runs: dict[tuple, list[dict]] = {(v, *c): [] for c in cases for v, _ in versions}
     for _ in range(args.repeat):
         for c in cases:
-            runs[c].append(run(c[1], c[2], inputs[c[0]]))
+            for v, src in versions:
+                runs[(v, *c)].append(run(c[1], c[2], inputs[c[0]], src))
     print(f"{args.positions:,} bulk positions in {args.files} files; median of {args.repeat} interleaved runs")
-    print(f"{'format':6} {'what':28} {'seconds':>8} {'positions/s':>12} {'CPU s':>6} {'pos/CPU s':>10} "
+    print(f"{'version':8} {'format':6} {'what':28} {'seconds':>8} {'positions/s':>12} {'CPU s':>6} {'pos/CPU s':>10} "
           f"{'peak RSS':>9} {'bytes/pos':>9}  input")
-    for (fmt, what, jobs), rs in runs.items():
+    for (v, fmt, what, jobs), rs in runs.items():
         sec = statistics.median(r["seconds"] for r in rs)
         cpu = statistics.median(r["cpu_seconds"] for r in rs)
         n = rs[0]["positions"]
@@ -159,9 +176,9 @@ def main() -> None:
         label = f"ingest --store --jobs {jobs}" if what == "store" else "ingest.load (score's read)"
         per = f"{rs[0]['bytes'] / n:9.1f}" if what == "store" else f"{'':9}"
         rss = statistics.median(r["peak_rss"] for r in rs) / 2**20
-        print(f"{fmt:6} {label:28} {sec:8.2f} {n / sec:12,.0f} {cpu:6.1f} {n / cpu:10,.0f} {rss:7.0f}MB {per}"
+        print(f"{v:8} {fmt:6} {label:28} {sec:8.2f} {n / sec:12,.0f} {cpu:6.1f} {n / cpu:10,.0f} {rss:7.0f}MB {per}"
               f"  {raw / n:.1f} bytes/pos raw, {n:,} positions kept")
-    print(json.dumps({f"{fmt}/{what}/jobs{jobs}": rs for (fmt, what, jobs), rs in runs.items()}))
+    print(json.dumps({f"{v}/{fmt}/{what}/jobs{jobs}": rs for (v, fmt, what, jobs), rs in runs.items()}))
 
 
 if __name__ == "__main__":

@@ -540,6 +540,39 @@ def test_generate_bulk():
     assert len(scenarios.generate_bulk(0)) == 0
 
 
+def test_generate_bulk_chunks_is_one_dataset_whatever_the_chunk_size(monkeypatch):
+    monkeypatch.setattr(scenarios.bulk, "BULK_BLOCK_ROWS", 10_000)  # several random blocks in 50k rows
+    chunks = list(scenarios.generate_bulk_chunks(50_000, seed=2, chunk_rows=7_000))
+    assert [len(c) for c in chunks] == [7_000] * 7 + [1_000]
+    for c in chunks:
+        schema.validate(c, schema.POSITIONS)
+        assert isinstance(c.index, pd.RangeIndex) and c.index.start == 0
+    whole = pd.concat(chunks, ignore_index=True)
+    for rows in (13_000, 10_000, 50_000, 80_000):
+        other = pd.concat(scenarios.generate_bulk_chunks(50_000, seed=2, chunk_rows=rows), ignore_index=True)
+        pd.testing.assert_frame_equal(whole, other)
+    ts = whole["timestamp"].array.asi8
+    assert (np.diff(ts) >= 0).all()  # the clock continues from chunk to chunk and from block to block
+    gaps = np.diff(ts)
+    assert gaps[9_999] < 20 * gaps.mean()  # no jump at a block boundary
+    # the fleet and time span of generate_bulk for the same seed and size; vessels interleaved
+    single = scenarios.generate_bulk(50_000, seed=2)
+    assert set(whole["mmsi"]) == set(single["mmsi"]) and whole["mmsi"].nunique() == 25
+    span, single_span = ts[-1] - ts[0], np.ptp(single["timestamp"].array.asi8)
+    assert 0.9 < span / single_span < 1.1
+    mm = whole["mmsi"].to_numpy()
+    assert (mm[1:] != mm[:-1]).mean() > 0.9
+    assert not whole.equals(pd.concat(scenarios.generate_bulk_chunks(50_000, seed=3, chunk_rows=7_000)))
+    assert list(scenarios.generate_bulk_chunks(0)) == []
+
+
+def test_generate_bulk_chunks_rejects_a_bad_chunk_size():
+    with pytest.raises(ConfigError, match="chunk_rows=0 is invalid; expected a positive whole number"):
+        scenarios.generate_bulk_chunks(1_000, chunk_rows=0)
+    with pytest.raises(ConfigError, match="n_positions=-1 invalid"):
+        scenarios.generate_bulk_chunks(-1)
+
+
 # --- cargo operations, crews and designated identities ----------------------------------------------
 def test_cargo_ops_true_tonnes_follow_the_recorded_hull(scen):
     ops = scen.truth["cargo_ops"]

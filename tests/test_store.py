@@ -1,4 +1,5 @@
 import gzip
+import hashlib
 import json
 import os
 import zipfile
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from vesseltrack import ingest as ingest_mod
 from vesseltrack import pipeline, schema, store
 from vesseltrack.cli import main
-from vesseltrack.errors import ConfigError, InputError
+from vesseltrack.errors import ConfigError, InputError, SchemaError
 from vesseltrack.store import bucket_of
 
 
@@ -306,3 +307,109 @@ def test_train_reads_a_store_like_its_files(dup_files, dup_store):
             return str(err)
 
     assert outcome([dup_store]) == outcome(dup_files)
+
+
+# --- write_frames: positions tables straight into a store, one at a time -------------------------
+
+BULK = "generate_bulk_chunks(n_positions=50000, seed=0)"
+
+
+def _bulk(chunk_rows: int):
+    from vesseltrack.scenarios import generate_bulk_chunks
+
+    return generate_bulk_chunks(50_000, seed=0, chunk_rows=chunk_rows)
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def frames_store(tmp_path_factory) -> Path:
+    s = tmp_path_factory.mktemp("frames") / "store"
+    store.write_frames(_bulk(7_000), s, source=BULK, n_buckets=B)
+    return s
+
+
+def test_write_frames_reads_back_the_tables(frames_store):
+    from vesseltrack.tracks import sort_positions
+
+    expected = store.canonical(sort_positions(pd.concat(_bulk(50_000), ignore_index=True)))
+    pd.testing.assert_frame_equal(store.read_positions(frames_store), expected)
+    m = store.read_manifest(frames_store)
+    assert m["rows"]["rows_read"] == m["rows"]["rows_kept"] == m["totals"]["positions"] == 50_000
+    assert m["totals"]["vessels"] == 25 and len(m["buckets"]) <= B
+    (entry,) = m["inputs"]
+    assert entry["path"] == BULK and entry["rejects"] is None and entry["files"][0]["format"] == "positions"
+    assert entry["sha256"] == hashlib.sha256(BULK.encode()).hexdigest()
+    assert not (frames_store / ".staging").exists()
+
+
+def test_write_frames_gives_the_store_ingest_gives_from_the_tables_as_files(frames_store, tmp_path):
+    files = []
+    for i, chunk in enumerate(_bulk(7_000)):
+        files.append(tmp_path / f"chunk{i}.parquet")
+        chunk.to_parquet(files[-1])
+    store.ingest(files, tmp_path / "ingested", n_buckets=B)
+    pd.testing.assert_frame_equal(store.read_positions(frames_store), store.read_positions(tmp_path / "ingested"))
+    ours, theirs = _files(frames_store), _files(tmp_path / "ingested")
+    positions = [k for k in ours if k.startswith("positions/")]
+    assert positions and all(ours[k] == theirs[k] for k in positions)
+
+
+def test_write_frames_does_not_depend_on_the_chunk_size(frames_store, tmp_path):
+    for rows in (13_000, 50_000):
+        store.write_frames(_bulk(rows), tmp_path / str(rows), source=BULK, n_buckets=B)
+        assert _files(tmp_path / str(rows)) == _files(frames_store)  # manifest included
+
+
+def test_write_frames_drops_duplicates_across_tables_and_skips_a_source_again(tmp_path):
+    chunks = list(_bulk(10_000))
+    again = [chunks[0], chunks[1].iloc[:300], chunks[1]]  # 300 rows twice, across tables
+    s = tmp_path / "s"
+    report = store.write_frames(again, s, source="dups", n_buckets=B)
+    assert report.added == ["dups"] and report.added_rows["rows_duplicate"] == 300
+    m = store.read_manifest(s)
+    assert m["rows"]["rows_read"] == 20_300 and m["rows"]["rows_kept"] == 20_000
+    assert m["rows"]["files"][0]["rows_duplicate"] == 300
+    pd.testing.assert_frame_equal(store.read_positions(s), store.read_positions(_written(chunks[:2], tmp_path / "t")))
+    before = _files(s)
+    assert store.write_frames(iter(chunks), s, source="dups").already == [("dups", hashlib.sha256(b"dups").hexdigest())]
+    assert _files(s) == before
+    # another source adds to the store: its rows already there count as duplicates
+    report = store.write_frames(chunks[1:3], s, source="more")
+    assert report.added_rows["rows_duplicate"] == 10_000 and report.added_rows["rows_kept"] == 10_000
+    assert store.read_manifest(s)["generation"] == 2 and store.read_manifest(s)["totals"]["positions"] == 30_000
+
+
+def _written(chunks, s: Path) -> Path:
+    store.write_frames(chunks, s, source="reference", n_buckets=B)
+    return s
+
+
+def test_write_frames_killed_midway_leaves_the_previous_store(frames_store, tmp_path):
+    import shutil
+
+    s = tmp_path / "s"
+    shutil.copytree(frames_store, s)
+    before = _files(s)
+
+    def failing():
+        yield from _bulk(7_000)
+        raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError, match="killed"):
+        store.write_frames(failing(), s, source="other")
+    assert _files(s) == before and not (s / ".staging").exists()
+    bad = next(_bulk(1_000)).assign(lat=np.float64(95.0))
+    with pytest.raises(SchemaError, match="other: table 0: column 'lat' has 1000 values outside"):
+        store.write_frames([bad], s, source="other")
+    with pytest.raises(InputError, match="empty: no rows; expected one or more positions tables with rows"):
+        store.write_frames([], tmp_path / "e", source="empty")
+    assert _files(s) == before
+
+
+def test_score_reads_a_store_written_by_write_frames(frames_store, tmp_path):
+    assert main(["score", str(frames_store), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["inputs"] == [str(frames_store)] and summary["rows"]["rows_kept"] == 50_000

@@ -6,7 +6,8 @@ process the store partition by partition rely on it: every vessel-local stage se
 
 Writing: :func:`ingest` (``vesseltrack ingest FILES --store DIR``) reads each input with the
 per-file machinery of :mod:`vesseltrack.ingest` (same readers, cleaner, merge and duplicate rules
-as ``ingest.load``), stages it per bucket, merges the touched buckets, then replaces the manifest.
+as ``ingest.load``), stages it per bucket, merges the touched buckets, then replaces the manifest;
+:func:`write_frames` does the same for positions tables given one at a time (data larger than memory).
 Reading: :func:`load` (what ``score DIR`` uses: positions, rejects and the row accounting, as
 ``ingest.load`` gives for the same files), :func:`read_positions`, and per partition for engines
 :func:`open_partitions` + :func:`read_partition` or :func:`read_bucket`. Layout and guarantees:
@@ -16,10 +17,11 @@ README, section "Store".
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,7 +58,7 @@ def bucket_of(mmsi: np.ndarray, n_buckets: int = DEFAULT_BUCKETS) -> np.ndarray:
 #   DIR/positions/bucket=BB/part-GGGGG.parquet     schema.POSITIONS of whole vessels, sorted by
 #                                                  (mmsi, timestamp), exact duplicates removed
 #   DIR/rejects/part-KKKKK.parquet                 schema.REJECTS of input number K
-#   DIR/.staging/                                  work in progress (never read; removed when done)
+#   DIR/.staging/                                  work in progress (Arrow IPC parts; removed when done)
 #
 # An ingest writes new bucket files (generation G) and rejects files, then replaces manifest.json,
 # then deletes the bucket files of the previous generation. A store is what its manifest says: a
@@ -164,19 +166,48 @@ def _write_table(table, path: Path) -> int:
     """Write an Arrow table to ``path`` (via a temporary name beside it, then renamed), each
     dictionary column re-encoded to the values this table uses (a slice of a larger table would
     otherwise carry the whole dictionary); returns the file's bytes."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(_own_dictionaries(table), tmp, compression=COMPRESSION)
+    os.replace(tmp, path)
+    return path.stat().st_size
+
+
+def _own_dictionaries(table):
+    """``table`` with each dictionary column re-encoded to the values it uses, in order of appearance."""
+    import pyarrow as pa
+
     cols = []
     for f, col in zip(table.schema, table.columns):
         if pa.types.is_dictionary(f.type):
             col = col.combine_chunks().dictionary_decode().dictionary_encode().cast(f.type)
         cols.append(col)
-    pq.write_table(pa.Table.from_arrays(cols, schema=table.schema), tmp, compression=COMPRESSION)
-    os.replace(tmp, path)
-    return path.stat().st_size
+    return pa.Table.from_arrays(cols, schema=table.schema)
+
+
+#: Compression of the staged parts (Arrow IPC files: written once, read once, soon deleted).
+STAGE_COMPRESSION = "lz4"
+
+
+def _write_staged(table, path: Path) -> None:
+    """Write a staged part: an Arrow IPC file, faster to write and read than Parquet; the store's
+    own files are Parquet, written from it by :func:`_compact`."""
+    import pyarrow as pa
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = _own_dictionaries(table)
+    with pa.OSFile(str(path), "wb") as sink:
+        with pa.ipc.new_file(sink, table.schema, options=pa.ipc.IpcWriteOptions(compression=STAGE_COMPRESSION)) as w:
+            w.write_table(table)
+
+
+def _read_staged(path: str):
+    import pyarrow as pa
+
+    with pa.memory_map(path) as source:
+        return pa.ipc.open_file(source).read_all()
 
 
 def _write_parquet(df: pd.DataFrame, path: Path) -> int:
@@ -377,6 +408,27 @@ def _stations(non_vessel: list[pd.DataFrame]) -> dict[str, dict[str, int]]:
     return out
 
 
+def _stage_parts(positions: pd.DataFrame, fids: np.ndarray, n_sources: int, first: int, folder: Path,
+                 n_buckets: int, parts: dict[str, list[int]]) -> None:
+    """Write ``positions`` (sorted by (mmsi, timestamp), without duplicates; ``fids``: the source
+    number of each row, below ``n_sources``) as one part per (bucket, source), each still sorted:
+    ``folder/bucket=BB/source-JJJJJ.arrow`` (see :func:`_write_staged`) with J = ``first`` + source number. Adds J to
+    ``parts[BB]`` for each part written."""
+    import pyarrow as pa
+
+    key = bucket_of(positions["mmsi"].to_numpy(), n_buckets).astype(np.int64) * n_sources + fids
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.empty(0, np.int64)
+    ends = np.r_[starts[1:], len(key)]
+    table = _to_arrow(canonical(positions)).take(pa.array(order))  # one conversion, then a slice per part
+    for s, e in zip(starts, ends):
+        b, j = divmod(int(key[s]), n_sources)
+        name = _bucket_name(b, n_buckets)
+        _write_staged(table.slice(s, e - s), Path(folder, name, f"source-{first + j:05d}.arrow"))
+        parts.setdefault(name.removeprefix("bucket="), []).append(first + j)
+
+
 def _stage_input(k: int, path: str, stage: str, n_buckets: int, options: dict,
                  progress: Progress | None = None) -> dict:
     """Read input number ``k`` (all its sources: a zip may hold several) with ingest's per-file
@@ -408,20 +460,9 @@ def _stage_input(k: int, path: str, stage: str, n_buckets: int, options: dict,
             f["rows_duplicate"] = int(d)
             f["rows_kept"] -= int(d)
         fids = np.delete(fids, drop)
-    # one part per (bucket, source), each still sorted by (mmsi, timestamp)
-    key = bucket_of(positions["mmsi"].to_numpy(), n_buckets).astype(np.int64) * len(sources) + fids
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.empty(0, np.int64)
-    ends = np.r_[starts[1:], len(key)]
-    table = _to_arrow(canonical(positions)).take(pa.array(order))  # one conversion, then a slice per part
-    del positions
     parts: dict[str, list[int]] = {}
-    for s, e in zip(starts, ends):
-        b, j = divmod(int(key[s]), len(sources))
-        name = _bucket_name(b, n_buckets)
-        _write_table(table.slice(s, e - s), Path(stage, f"input-{k:05d}", name, f"source-{j:05d}.parquet"))
-        parts.setdefault(name.removeprefix("bucket="), []).append(j)
+    _stage_parts(positions, fids, len(sources), 0, Path(stage, f"input-{k:05d}"), n_buckets, parts)
+    del positions
     rejects_file = None
     if reject_parts:
         rejects_file = f"rejects/part-{k:05d}.parquet"
@@ -433,29 +474,35 @@ def _stage_input(k: int, path: str, stage: str, n_buckets: int, options: dict,
             "rejects": rejects_file, "parts": parts}
 
 
-def _compact(bucket: str, existing: str | None, parts: list[str], out: str) -> dict:
+def _compact(bucket: str, existing: str | None, parts: list[str], out: str, merge_single: bool = False) -> dict:
     """Merge a bucket's current file (``existing``, may be None) with new parts (in input order):
     sort by (mmsi, timestamp), order ties, drop exact duplicates (the later copy, as
     ``ingest.load`` does), write ``out``. Returns rows, vessels, bytes and the duplicates dropped
-    per part."""
+    per part. A single new part is moved into place as it is unless ``merge_single`` (which gives
+    the bytes a merge of several parts with the same rows gives)."""
     from vesseltrack import schema
     from vesseltrack.ingest.assemble import assemble, values_of
     from vesseltrack.tracks import vessel_starts
 
-    if existing is None and len(parts) == 1:
+    if existing is None and len(parts) == 1 and not merge_single:
         # a new bucket from one source: the staged part is already sorted and without duplicates
-        import pyarrow.parquet as pq
+        table = _read_staged(parts[0])
+        size = _write_table(table, Path(out))
+        mmsi = table.column("mmsi").to_numpy()
+        return {"rows": len(mmsi), "vessels": int(vessel_starts(mmsi).sum()), "bytes": size, "dropped": [0]}
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
-        mmsi = pq.read_table(parts[0], columns=["mmsi"]).column("mmsi").to_numpy()
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        os.replace(parts[0], out)
-        return {"rows": len(mmsi), "vessels": int(vessel_starts(mmsi).sum()), "bytes": Path(out).stat().st_size,
-                "dropped": [0]}
-    frames = ([read_partition(existing)] if existing else []) + [read_partition(p) for p in parts]
-    pieces: dict[str, Any] = {c.name: [values_of(f[c.name]) for f in frames] for c in schema.POSITIONS}
-    file_ids = [np.full(len(f), i, dtype=np.uint32) for i, f in enumerate(frames)]
-    n_frames = len(frames)
-    del frames
+    # one table (the store's file, then the parts), one conversion to pandas, then a piece per file
+    tables = ([pq.read_table(existing)] if existing else []) + [_read_staged(p) for p in parts]
+    bounds = np.cumsum([0, *(t.num_rows for t in tables)])
+    whole = pa.concat_tables(tables).to_pandas()  # schema.POSITIONS dtypes (pandas metadata); canonical at the end
+    del tables
+    pieces: dict[str, Any] = {c.name: [values_of(whole[c.name])[a:b] for a, b in itertools.pairwise(bounds)]
+                              for c in schema.POSITIONS}
+    n_frames = len(bounds) - 1
+    file_ids = [np.full(b - a, i, dtype=np.uint32) for i, (a, b) in enumerate(itertools.pairwise(bounds))]
+    del whole
     positions, fids, drop = assemble(pieces, file_ids)
     dropped = np.bincount(fids[drop], minlength=n_frames) if len(drop) else np.zeros(n_frames, np.int64)
     if existing and dropped[0]:
@@ -543,6 +590,108 @@ def _prepare(store: Path) -> dict | None:
     return manifest
 
 
+def _check_local(store: str | os.PathLike) -> None:
+    if _is_url(store):
+        raise ConfigError(f"--store {store}: ingest writes local folders only; expected a local path; ingest locally, "
+                          f"then copy the folder to object storage (score reads it there)")
+
+
+def _check_jobs(jobs: int) -> None:
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ConfigError(f"jobs={jobs!r} is invalid; expected a positive number of worker processes; "
+                          f"pass e.g. --jobs 2")
+
+
+def _new_store_buckets(manifest: dict | None, n_buckets: int | None) -> int:
+    """The number of buckets of the store at ``root`` (its manifest's, or ``n_buckets`` for a new
+    one, default :data:`DEFAULT_BUCKETS`), checked."""
+    if manifest is not None and n_buckets is not None and n_buckets != manifest["n_buckets"]:
+        raise ConfigError(
+            f"--buckets {n_buckets} differs from the store's {manifest['n_buckets']} buckets; expected the "
+            f"store's own; drop --buckets, or ingest into a new store"
+        )
+    n = manifest["n_buckets"] if manifest is not None else (DEFAULT_BUCKETS if n_buckets is None else n_buckets)
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10_000:
+        raise ConfigError(f"--buckets {n!r} is invalid; expected a whole number from 1 to 10000; "
+                          f"pass e.g. --buckets 64")
+    return n
+
+
+def _merge_and_commit(root: Path, n: int, manifest: dict | None, staged: list[dict], new: list[tuple[str, str, int]],
+                      jobs: int, progress: Progress | None, merge_single: bool = False) -> dict:
+    """Second half of a write into the store at ``root`` (``n`` buckets, current ``manifest`` or
+    None): merge each bucket the staged inputs touched (``staged``: their entries from
+    :func:`_stage_input`, parts in ``root/.staging``; ``new``: their (path, sha256, bytes)) with the
+    store's file for it, then commit: the new files into place, then the manifest, then the old
+    files away. Returns the new manifest."""
+    from vesseltrack import __version__, schema
+
+    stage = root / ".staging"
+    inputs: list[dict] = list(manifest["inputs"]) if manifest is not None else []
+    buckets: dict[str, dict] = dict(manifest["buckets"]) if manifest is not None else {}
+    generation = manifest["generation"] + 1 if manifest is not None else 1
+    # compact every touched bucket: the store's file, then the new parts in input then source order
+    touched: dict[str, list[tuple[int, int]]] = {}
+    for rec in staged:
+        for b, srcs in rec["parts"].items():
+            touched.setdefault(b, []).extend((rec["index"], j) for j in srcs)
+    work = []
+    for b in sorted(touched):
+        name = f"bucket={b}"
+        existing = str(root / buckets[b]["file"]) if b in buckets else None
+        parts = [str(stage / f"input-{k:05d}" / name / f"source-{j:05d}.arrow") for k, j in touched[b]]
+        work.append((b, existing, parts, str(stage / "positions" / name / f"part-{generation:05d}.parquet"),
+                     merge_single))
+    _say(progress, f"store: merging {len(work)} bucket(s)")
+    merged = _run(_compact, work, jobs)
+    by_index = {rec["index"]: rec for rec in staged}
+    for (b, *_), res in zip(work, merged):
+        for (k, j), d in zip(touched[b], res["dropped"]):
+            rec = by_index[k]
+            f = rec["files"][rec["source_file"][j] if "source_file" in rec else j]
+            f["rows_duplicate"] += d
+            f["rows_kept"] -= d
+    # --- commit: the new files into place, then the manifest, then the old files away ---
+    old = []
+    for (b, *_), res in zip(work, merged):
+        rel = f"positions/bucket={b}/part-{generation:05d}.parquet"
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(stage / rel, root / rel)
+        if b in buckets:
+            old.append(root / buckets[b]["file"])
+        buckets[b] = {"file": rel, "rows": res["rows"], "vessels": res["vessels"], "bytes": res["bytes"]}
+    for rec, (_, digest, size) in zip(staged, new):
+        if rec["rejects"]:
+            (root / "rejects").mkdir(exist_ok=True)
+            os.replace(stage / rec["rejects"], root / rec["rejects"])
+        rec.pop("parts")
+        rec.pop("source_file", None)
+        inputs.append({**rec, "sha256": digest, "bytes": size, "generation": generation})
+    rows = _totals(root, inputs, buckets)
+    manifest = {
+        "format": STORE_FORMAT,
+        "store_version": STORE_VERSION,
+        "vesseltrack_version": __version__,
+        "n_buckets": n,
+        "generation": generation,
+        "layout": {"positions": "positions/bucket=BB/part-GGGGG.parquet", "rejects": "rejects/part-KKKKK.parquet",
+                   "sorted_by": ["mmsi", "timestamp"], "bucket": "store.bucket_of(mmsi, n_buckets)"},
+        "positions_schema": {c.name: c.dtype for c in schema.POSITIONS},
+        "buckets": dict(sorted(buckets.items())),
+        "inputs": inputs,
+        "rows": rows,
+        "totals": {"inputs": len(inputs), "positions": rows["rows_kept"],
+                   "vessels": sum(b["vessels"] for b in buckets.values()),
+                   "bytes": sum(b["bytes"] for b in buckets.values())},
+    }
+    tmp = root / f".{MANIFEST}.tmp"
+    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, root / MANIFEST)
+    for f in old:
+        f.unlink(missing_ok=True)
+    return manifest
+
+
 def ingest(paths: Sequence[str | os.PathLike] | str | os.PathLike, store: str | os.PathLike, *,
            n_buckets: int | None = None, column_map: dict | None = None, assume_time=None,
            strict_mmsi: bool | None = None, chunk_rows: int = 1_000_000, jobs: int = 1,
@@ -557,34 +706,19 @@ def ingest(paths: Sequence[str | os.PathLike] | str | os.PathLike, store: str | 
     store is skipped. The result does not depend on ``jobs``, on which worker finishes first, or on
     whether the files came in one call or several (in the same order).
     """
-    from vesseltrack import __version__, schema
     from vesseltrack.ingest import _check_chunk_rows
 
-    if _is_url(store):
-        raise ConfigError(f"--store {store}: ingest writes local folders only; expected a local path; ingest locally, "
-                          f"then copy the folder to object storage (score reads it there)")
+    _check_local(store)
     _check_chunk_rows(chunk_rows)
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise ConfigError(f"jobs={jobs!r} is invalid; expected a positive number of worker processes; "
-                          f"pass e.g. --jobs 2")
+    _check_jobs(jobs)
     path_list = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     if not path_list:
         raise InputError("no input files given; expected one or more CSV, Parquet or NMEA paths; "
                          "pass at least one file")
     root = Path(store)
     manifest = _prepare(root)
-    if manifest is not None and n_buckets is not None and n_buckets != manifest["n_buckets"]:
-        raise ConfigError(
-            f"--buckets {n_buckets} differs from the store's {manifest['n_buckets']} buckets; expected the "
-            f"store's own; drop --buckets, or ingest into a new store"
-        )
-    n = manifest["n_buckets"] if manifest is not None else (DEFAULT_BUCKETS if n_buckets is None else n_buckets)
-    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10_000:
-        raise ConfigError(f"--buckets {n!r} is invalid; expected a whole number from 1 to 10000; "
-                          f"pass e.g. --buckets 64")
+    n = _new_store_buckets(manifest, n_buckets)
     inputs: list[dict] = list(manifest["inputs"]) if manifest is not None else []
-    buckets: dict[str, dict] = dict(manifest["buckets"]) if manifest is not None else {}
-    generation = manifest["generation"] + 1 if manifest is not None else 1
     report = IngestReport(store=str(store))
 
     from vesseltrack.ingest.sniff import expand
@@ -612,62 +746,7 @@ def ingest(paths: Sequence[str | os.PathLike] | str | os.PathLike, store: str | 
         _say(progress, f"ingest: reading {len(new)} file(s) into {store} ({n} buckets, {min(jobs, len(new))} job(s))")
         staged = _run(_stage_input, [(first + i, p, str(stage), n, options, progress if jobs <= 1 else None)
                                      for i, (p, _, _) in enumerate(new)], jobs)
-        # compact every touched bucket: the store's file, then the new parts in input then source order
-        touched: dict[str, list[tuple[int, int]]] = {}
-        for rec in staged:
-            for b, srcs in rec["parts"].items():
-                touched.setdefault(b, []).extend((rec["index"], j) for j in srcs)
-        work = []
-        for b in sorted(touched):
-            name = f"bucket={b}"
-            existing = str(root / buckets[b]["file"]) if b in buckets else None
-            parts = [str(stage / f"input-{k:05d}" / name / f"source-{j:05d}.parquet") for k, j in touched[b]]
-            work.append((b, existing, parts, str(stage / "positions" / name / f"part-{generation:05d}.parquet")))
-        _say(progress, f"ingest: merging {len(work)} bucket(s)")
-        merged = _run(_compact, work, jobs)
-        by_index = {rec["index"]: rec for rec in staged}
-        for (b, _, _, _), res in zip(work, merged):
-            for (k, j), d in zip(touched[b], res["dropped"]):
-                f = by_index[k]["files"][j]
-                f["rows_duplicate"] += d
-                f["rows_kept"] -= d
-        # --- commit: the new files into place, then the manifest, then the old files away ---
-        old = []
-        for (b, _, _, _), res in zip(work, merged):
-            rel = f"positions/bucket={b}/part-{generation:05d}.parquet"
-            (root / rel).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(stage / rel, root / rel)
-            if b in buckets:
-                old.append(root / buckets[b]["file"])
-            buckets[b] = {"file": rel, "rows": res["rows"], "vessels": res["vessels"], "bytes": res["bytes"]}
-        for rec, (_, digest, size) in zip(staged, new):
-            if rec["rejects"]:
-                (root / "rejects").mkdir(exist_ok=True)
-                os.replace(stage / rec["rejects"], root / rec["rejects"])
-            rec.pop("parts")
-            inputs.append({**rec, "sha256": digest, "bytes": size, "generation": generation})
-        rows = _totals(root, inputs, buckets)
-        manifest = {
-            "format": STORE_FORMAT,
-            "store_version": STORE_VERSION,
-            "vesseltrack_version": __version__,
-            "n_buckets": n,
-            "generation": generation,
-            "layout": {"positions": "positions/bucket=BB/part-GGGGG.parquet", "rejects": "rejects/part-KKKKK.parquet",
-                       "sorted_by": ["mmsi", "timestamp"], "bucket": "store.bucket_of(mmsi, n_buckets)"},
-            "positions_schema": {c.name: c.dtype for c in schema.POSITIONS},
-            "buckets": dict(sorted(buckets.items())),
-            "inputs": inputs,
-            "rows": rows,
-            "totals": {"inputs": len(inputs), "positions": rows["rows_kept"],
-                       "vessels": sum(b["vessels"] for b in buckets.values()),
-                       "bytes": sum(b["bytes"] for b in buckets.values())},
-        }
-        tmp = root / f".{MANIFEST}.tmp"
-        tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8")
-        os.replace(tmp, root / MANIFEST)
-        for f in old:
-            f.unlink(missing_ok=True)
+        manifest = _merge_and_commit(root, n, manifest, staged, new, jobs, progress)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     added = [f for rec in staged for f in rec["files"]]
@@ -676,5 +755,76 @@ def ingest(paths: Sequence[str | os.PathLike] | str | os.PathLike, store: str | 
                          for k in ("rows_read", "rows_kept", "rows_rejected", "rows_duplicate", "rows_non_vessel")}
     report.manifest = manifest
     _say(progress, f"ingest: store {store} holds {manifest['totals']['positions']:,} positions of "
-                   f"{manifest['totals']['vessels']:,} vessels from {len(inputs)} input(s)")
+                   f"{manifest['totals']['vessels']:,} vessels from {len(manifest['inputs'])} input(s)")
+    return report
+
+
+def write_frames(frames: Iterable[pd.DataFrame], store: str | os.PathLike, *, source: str,
+                 n_buckets: int | None = None, jobs: int = 1, progress: Progress | None = None) -> IngestReport:
+    """Add positions tables (schema.POSITIONS, e.g. ``scenarios.generate_bulk_chunks``) to the
+    store at ``store`` (a local folder, created if needed; ``n_buckets`` for a new one), one table
+    at a time: for data larger than memory, which no file holds.
+
+    The tables are one input of the store, named ``source`` (a description of where they come from,
+    e.g. ``"generate_bulk_chunks(n=100000000, seed=0)"``): its manifest entry has the sha256 of
+    ``source`` (not of a file), so writing the same source again changes nothing. Each table is
+    sorted by (mmsi, timestamp), its exact duplicates dropped, split by vessel bucket and staged;
+    then each bucket is merged as :func:`ingest` merges (duplicates across tables dropped, the later
+    copy), so the store is the one :func:`ingest` writes from the same tables as files, and its
+    positions files do not depend on how the rows were cut into tables. Memory: one table, then one
+    bucket (``jobs`` at a time, in worker processes). No cleaning: the tables must be valid
+    (SchemaError otherwise).
+    """
+    from vesseltrack import schema
+    from vesseltrack.ingest.assemble import assemble, values_of
+    from vesseltrack.tracks import sort_positions
+
+    _check_local(store)
+    _check_jobs(jobs)
+    root = Path(store)
+    manifest = _prepare(root)
+    n = _new_store_buckets(manifest, n_buckets)
+    report = IngestReport(store=str(store))
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
+    inputs: list[dict] = list(manifest["inputs"]) if manifest is not None else []
+    if any(i["sha256"] == digest for i in inputs):
+        report.already.append((source, digest))
+        report.manifest = manifest or {}
+        return report
+    k = len(inputs)
+    stats: dict[str, Any] = {"file": source, "format": "positions", "rows_read": 0, "rows_kept": 0, "rows_rejected": 0,
+             "rows_duplicate": 0, "rows_non_vessel": 0}
+    stage = root / ".staging"
+    stage.mkdir(parents=True, exist_ok=True)
+    try:
+        parts: dict[str, list[int]] = {}
+        j = 0
+        for j, frame in enumerate(frames):
+            schema.validate(frame, schema.POSITIONS, name=f"{source}: table {j}")
+            frame = sort_positions(frame)  # one sorted run: assemble orders its ties and drops its duplicates
+            pieces: dict[str, Any] = {c.name: [values_of(frame[c.name])] for c in schema.POSITIONS}
+            positions, _, drop = assemble(pieces, [np.zeros(len(frame), np.uint8)])
+            stats["rows_read"] += len(frame)
+            stats["rows_kept"] += len(positions)
+            stats["rows_duplicate"] += len(drop)
+            del frame, pieces
+            _stage_parts(positions, np.zeros(len(positions), np.int64), 1, j, Path(stage, f"input-{k:05d}"), n,
+                         parts)
+            del positions
+            _say(progress, f"store: staged table {j + 1} of {source} ({stats['rows_read']:,} rows so far)")
+        if stats["rows_read"] == 0:
+            raise InputError(f"{source}: no rows; expected one or more positions tables with rows; "
+                             f"pass a source that yields positions")
+        staged = [{"index": k, "path": source, "options": {}, "files": [stats], "skipped": {},
+                   "non_vessel_stations": {}, "rejects": None, "parts": parts, "source_file": [0] * (j + 1)}]
+        manifest = _merge_and_commit(root, n, manifest, staged, [(source, digest, 0)], jobs, progress,
+                                     merge_single=True)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    report.added = [source]
+    report.added_rows = {key: stats[key]
+                         for key in ("rows_read", "rows_kept", "rows_rejected", "rows_duplicate", "rows_non_vessel")}
+    report.manifest = manifest
+    _say(progress, f"store: {store} holds {manifest['totals']['positions']:,} positions of "
+                   f"{manifest['totals']['vessels']:,} vessels from {len(manifest['inputs'])} input(s)")
     return report

@@ -88,10 +88,11 @@ The package, in the order a scenario is built:
 - ``truth``: the truth, resolved against the reports;
 - ``scenario``: :func:`generate` and :class:`Scenario`;
 - ``files``: :func:`write`, :func:`to_marinecadastre`;
-- ``bulk``: :func:`generate_bulk`, :func:`write_bulk` for benchmarks.
+- ``bulk``: :func:`generate_bulk`, :func:`generate_bulk_chunks` (larger than memory), :func:`write_bulk` for
+  benchmarks.
 """
 
-from vesseltrack.scenarios.bulk import generate_bulk, write_bulk
+from vesseltrack.scenarios.bulk import generate_bulk, generate_bulk_chunks, write_bulk
 from vesseltrack.scenarios.coverage import REGIONS
 from vesseltrack.scenarios.files import MARINECADASTRE_COLUMNS, to_marinecadastre, write
 from vesseltrack.scenarios.identities import imo_is_valid
@@ -101,5 +102,5 @@ from vesseltrack.scenarios.truth import NATURAL_GAP_MIN_H, TRUTH_FORMAT
 
 __all__ = [
     "MARINECADASTRE_COLUMNS", "NATURAL_GAP_MIN_H", "NUISANCE_KINDS", "REGIONS", "TRUTH_FORMAT", "Scenario",
-    "generate", "generate_bulk", "imo_is_valid", "to_marinecadastre", "write", "write_bulk",
+    "generate", "generate_bulk", "generate_bulk_chunks", "imo_is_valid", "to_marinecadastre", "write", "write_bulk",
 ]

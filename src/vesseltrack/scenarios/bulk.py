@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -26,10 +27,67 @@ def generate_bulk(n_positions: int, *, seed: int = 0, n_vessels: int | None = No
     if n < 0:
         raise ConfigError(f"n_positions={n_positions} invalid; expected >= 0")
     rng = np.random.default_rng(seed)
-    fleet = _bulk_fleet(rng, int(n_vessels) if n_vessels else max(1, min(60_000, n // 2_000)))
-    rows = _bulk_rows(rng, fleet, n, start)
+    fleet = _bulk_fleet(rng, _default_vessels(n, n_vessels))
+    span_s = max(n / fleet["nv"] * 150.0, 60.0)
+    rows = _bulk_rows(rng, fleet, n, start, step_s=span_s / max(n, 1))
     ids = _bulk_identities(rng, fleet)
     return _bulk_frame(fleet, rows, ids)
+
+
+#: Rows drawn from one random stream in :func:`generate_bulk_chunks` (its output does not depend on chunk_rows).
+BULK_BLOCK_ROWS = 1 << 20
+
+
+def generate_bulk_chunks(n_positions: int, *, seed: int = 0, n_vessels: int | None = None,
+                         chunk_rows: int = 2_000_000, start: str = "2024-03-01T00:00:00Z") -> Iterator[pd.DataFrame]:
+    """:func:`generate_bulk`'s data, ``n_positions`` rows of it, as consecutive time-ordered tables
+    of ``chunk_rows`` rows (the last one shorter), never holding more than a chunk (plus one block of
+    :data:`BULK_BLOCK_ROWS`) in memory: for datasets larger than memory (write them with
+    ``store.write_frames``).
+
+    One continuous dataset: the same fleet throughout (drawn as :func:`generate_bulk` draws it for
+    the same seed and number of vessels), the clock continuing from chunk to chunk, the same mean
+    time between reports (span = n / vessels * 150 s). Rows are drawn in fixed blocks of
+    :data:`BULK_BLOCK_ROWS`, each from its own random stream (seed, block), so the rows do not
+    depend on ``chunk_rows``: concatenated, the chunks are the same table for every ``chunk_rows``.
+    They are not :func:`generate_bulk`'s rows (that draws all rows from one stream).
+    """
+    n = int(n_positions)
+    if n < 0:
+        raise ConfigError(f"n_positions={n_positions} invalid; expected >= 0")
+    if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, (int, np.integer)) or chunk_rows < 1:
+        raise ConfigError(f"chunk_rows={chunk_rows!r} is invalid; expected a positive whole number of rows per "
+                          f"chunk; pass e.g. chunk_rows=2_000_000")
+    rng = np.random.default_rng(seed)
+    fleet = _bulk_fleet(rng, _default_vessels(n, n_vessels))
+    ids = _bulk_identities(rng, fleet)
+    step_s = max(n / fleet["nv"] * 150.0, 60.0) / max(n, 1)
+    return _chunks(fleet, ids, n, seed, int(chunk_rows), start, step_s)
+
+
+def _chunks(fleet: dict, ids: dict, n: int, seed: int, chunk_rows: int, start: str,
+            step_s: float) -> Iterator[pd.DataFrame]:
+    pending: list[pd.DataFrame] = []
+    held = 0
+    t0 = 0.0
+    for k, a in enumerate(range(0, n, BULK_BLOCK_ROWS)):
+        m = min(BULK_BLOCK_ROWS, n - a)
+        rows = _bulk_rows(np.random.default_rng([seed, 1, k]), fleet, m, start, step_s=step_s, t0_s=t0)
+        t0 = float(rows["t_s"][-1])
+        pending.append(_bulk_frame(fleet, rows, ids))
+        held += m
+        del rows
+        while held >= chunk_rows or (held and a + m == n):
+            block = pd.concat(pending, ignore_index=True) if len(pending) > 1 else pending[0]
+            take = min(chunk_rows, held)
+            yield block.iloc[:take].reset_index(drop=True)
+            rest = block.iloc[take:].reset_index(drop=True)
+            pending, held = ([rest] if len(rest) else []), len(rest)
+            del block
+
+
+def _default_vessels(n: int, n_vessels: int | None) -> int:
+    return int(n_vessels) if n_vessels else max(1, min(60_000, n // 2_000))
 
 
 def _bulk_fleet(rng: np.random.Generator, nv: int) -> dict:
@@ -59,14 +117,17 @@ def _bulk_fleet(rng: np.random.Generator, nv: int) -> dict:
             "draught": draught, "mmsi": mmsi, "phase": rng.random(nv)}
 
 
-def _bulk_rows(rng: np.random.Generator, fleet: dict, n: int, start: str) -> dict:
-    """Which vessel reports, in time order (class B about a third as often), and where it is: going
-    back and forth along its leg, with noise."""
+def _bulk_rows(rng: np.random.Generator, fleet: dict, n: int, start: str, *, step_s: float,
+               t0_s: float = 0.0) -> dict:
+    """Which vessel reports, in time order (class B about a third as often), ``step_s`` apart on
+    average after ``t0_s`` seconds from ``start``, and where it is: going back and forth along its
+    leg, with noise."""
     nv, class_b, speed = fleet["nv"], fleet["class_b"], fleet["speed"]
     table = np.repeat(np.arange(nv, dtype=np.int32), np.where(class_b, 7, 20))  # weights 0.35 : 1
     vid = table[rng.integers(0, len(table), n)]
-    span_s = max(n / nv * 150.0, 60.0)
-    t_s = np.cumsum(rng.exponential(span_s / max(n, 1), n))
+    t_s = np.cumsum(rng.exponential(step_s, n))
+    if t0_s:
+        t_s += t0_s
     ts_ns = pd.Timestamp(start).value + (t_s * 1e9).astype(np.int64)
     L = fleet["leg_m"][vid]
     s = (t_s * (speed[vid] * _MS_PER_KN) + fleet["phase"][vid] * 2 * L) % (2 * L)
@@ -86,7 +147,8 @@ def _bulk_rows(rng: np.random.Generator, fleet: dict, n: int, start: str) -> dic
     sog = np.clip(speed.astype(np.float32)[vid] + noise(0.2), 0, 102.2)
     heading = np.round((cog + noise(2)) % np.float32(360)) % np.float32(360)
     heading = np.where(class_b[vid], np.nan, heading).astype(np.float32)
-    return {"n": n, "vid": vid, "ts_ns": ts_ns, "lat": lat, "lon": lon, "cog": cog, "sog": sog, "heading": heading}
+    return {"n": n, "vid": vid, "t_s": t_s, "ts_ns": ts_ns, "lat": lat, "lon": lon, "cog": cog, "sog": sog,
+            "heading": heading}
 
 
 def _bulk_identities(rng: np.random.Generator, fleet: dict) -> dict:
