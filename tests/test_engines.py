@@ -134,8 +134,8 @@ def test_merge_of_one_partition_is_that_partition(scenario):
     gaz = zones.build_gazetteer()
     t = stages.tracks_stage(scenario.positions.head(2000), CONFIG, gaz)
     agg = stages.combine_fleet([stages.partials(t)], gaz)
-    fleet = stages.fleet_gaps(agg, [stages.open_gaps(t, CONFIG, stages.data_end(agg))])
-    enc = stages.encounters_stage([stages.encounter_columns(t)], CONFIG, gaz, agg.areas)
+    fleet = stages.fleet_gaps_of(agg, [stages.last_reports(t.steps)], CONFIG)
+    enc = stages.encounters_stage([t.steps], CONFIG, gaz, agg.areas)
     d = stages.vessel_stage(t, agg, fleet, enc, CONFIG, gaz)
     assert stages.merge([d]) is d
     assert d.positions["mmsi"].is_monotonic_increasing

@@ -11,8 +11,8 @@ fleet-wide ones from partial aggregates:
    aggregates and its extent.
 2. :func:`combine_fleet`: the fleet's stop areas (stopareas.combine_partials, then combined with
    known ones), reception map (reception.combine) and extent; identical for any partitioning.
-3. :func:`open_gaps` (per partition) -> :func:`fleet_gaps`: where every open gap of the fleet
-   starts (gap detection counts open gaps of other vessels nearby).
+3. :func:`last_reports` (per partition) -> :func:`fleet_gaps_of`: where every open gap of the
+   fleet starts (gap detection counts open gaps of other vessels nearby).
 4. :func:`encounters_stage`: encounters (pairs of vessels cross partitions). Scaled out in three
    steps (encounters.py): :func:`encounter_slots` per partition (each vessel's resampled samples,
    with every look-up the events need, cut into time slots of :data:`SLOT_H` hours),
@@ -21,11 +21,17 @@ fleet-wide ones from partial aggregates:
    episodes of the pairs, merged across slot boundaries).
 5. :func:`vessel_stage` (per partition): context, port visits, gaps, loitering (given the
    encounters), spoofing, voyages and voyage features.
-6. :func:`merge`: the partitions' results as one :class:`Detected`, in the order one partition gives.
+6. :func:`merge`: the partitions' results as one :class:`Detected`, in the order one partition
+   gives, with the :class:`Digest` of their positions (what scoring, cargo and the watchlist need
+   of them) when the engine does not gather the positions themselves.
+
+An engine that does not hold every partition at once (the Dask engine) runs two passes: :func:`scan`
+(1 without identity flags and zones, the partials, last reports and encounter samples), then,
+after 2-4, :func:`detect_partition` (1 again, 5 and the digest).
 
 Every partition pays the stages' fixed costs again (each detector conforms its events table to
 schema.EVENTS, tenths of a second per call whatever its length), so partitions should be large:
-one per worker for a table in memory, one per store bucket (millions of positions) for a store.
+one per worker for a table in memory, a few million positions for a store.
 """
 
 from __future__ import annotations
@@ -46,12 +52,6 @@ from vesseltrack.detect.ports import port_visit_events, visit_runs
 from vesseltrack.voyages import build_voyages, voyage_of
 
 Progress = Callable[[str], None]
-
-#: The position columns encounter detection reads (detect/encounters.py): what a partition sends
-#: to the encounter task.
-ENCOUNTER_COLUMNS = ("mmsi", "timestamp", "lat", "lon", "sog_kn", "implied_speed_kn", "imo", "vessel_name",
-                     "vessel_type", "draught_m")
-
 
 @dataclass
 class Digest:
@@ -227,25 +227,17 @@ def data_end(agg: FleetAggregates) -> int:
     return max(int(e[5]) for e in agg.extents)
 
 
-def open_gaps(t: Tracks, config: Config, end_ns: int) -> pd.DataFrame:
-    """Where the partition's open gaps start (gaps.open_gap_starts)."""
-    return gaps_mod.open_gap_starts(t.steps, config.gap_params, end_ns)
-
-
 def fleet_gaps(agg: FleetAggregates, starts: Sequence[pd.DataFrame]) -> gaps_mod.Fleet:
     """What gap detection needs of the whole fleet."""
     return gaps_mod.fleet_of(agg.extents, list(starts))
 
 
-def encounter_columns(t: Tracks) -> pd.DataFrame:
-    """The partition's columns for the encounter task."""
-    return t.steps[list(ENCOUNTER_COLUMNS)]
-
-
 def encounters_stage(parts: Sequence[pd.DataFrame], config: Config, gaz: zones.Gazetteer,
                      areas: stopareas.StopAreas, stats: dict | None = None) -> pd.DataFrame:
-    """Encounter events of the vessels of all ``parts`` (:func:`encounter_columns` of the partitions),
-    detected on them together in (track id, timestamp) order, as one partition would give them.
+    """Encounter events of the vessels of all ``parts`` (partitions' steps), detected on them
+    together in (track id, timestamp) order, as one partition would give them (engines that do
+    not hold every partition at once use :func:`encounter_slots`, :func:`slot_pairs` and
+    :func:`encounter_events` instead, the same three steps).
     ``stats`` (a dict) receives detect_encounters' statistics, among them the crowds left out."""
     if len(parts) == 1:
         steps = parts[0]
@@ -479,7 +471,7 @@ def detect_local(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer, 
                    + (f" ({n_clash} MMSIs shared by two ships, split)" if n_clash else ""))
     agg = combine_fleet([partials(t)], gaz, known)
     _say(progress, f"context: {len(agg.areas):,} stop areas (berths, anchorages, marinas)")
-    fleet = fleet_gaps(agg, [open_gaps(t, config, data_end(agg))])
+    fleet = fleet_gaps_of(agg, [last_reports(t.steps)], config)
     enc_stats: dict = {}
     enc = encounters_stage([t.steps], config, gaz, agg.areas, stats=enc_stats)
     if len(enc_stats["crowds"]):  # packed beyond any real meeting: said, not counted as encounters
