@@ -90,8 +90,15 @@ def _default_vessels(n: int, n_vessels: int | None) -> int:
     return int(n_vessels) if n_vessels else max(1, min(60_000, n // 2_000))
 
 
+#: Ships on a sea lane keep their own track within this distance (m) either side of its centre line
+#: (traffic lanes are kilometres wide, ocean routes wider): ships on one line would all be within
+#: encounter distance of each other as they pass, which real traffic is not.
+LANE_HALF_WIDTH_M = 5_000.0
+
+
 def _bulk_fleet(rng: np.random.Generator, nv: int) -> dict:
-    """Per vessel: a sea-lane edge to shuttle along, kind, speed, type, class, size, MMSI, phase."""
+    """Per vessel: a sea-lane edge to shuttle along (offset across the lane), kind, speed, type,
+    class, size, MMSI, phase."""
     _, index, glat, glon, _ = _graph()
     edges = np.array([[index[a], index[b]] for a, b in _EDGES])
     ve = edges[rng.integers(0, len(edges), nv)]
@@ -111,8 +118,16 @@ def _bulk_fleet(rng: np.random.Generator, nv: int) -> dict:
     mmsi = np.unique(mids[rng.integers(0, len(mids), nv * 2)] * 1_000_000 + rng.integers(1, 999_999, nv * 2))
     mmsi = rng.permutation(mmsi)[:nv].astype(np.int32)
     nv = len(mmsi)
-    return {"nv": nv, "a_lat": a_lat, "a_lon": a_lon, "b_lat": b_lat, "b_lon": b_lon,
-            "leg_m": haversine_m(a_lat, a_lon, b_lat, b_lon), "brg_ab": _bearing_deg(a_lat, a_lon, b_lat, b_lon),
+    brg = _bearing_deg(a_lat, a_lon, b_lat, b_lon)
+    # each ship keeps its own track across the lane: a constant offset from the centre line, drawn
+    # from a stream of its own (the draws above and after are those of the fleet without it)
+    off = rng.spawn(1)[0].uniform(-LANE_HALF_WIDTH_M, LANE_HALF_WIDTH_M, nv)
+    right = np.radians(brg + 90.0)
+    mid_lat = np.radians((a_lat + b_lat) / 2)
+    off_lat = off * np.cos(right) / 111_195.0
+    off_lon = off * np.sin(right) / (111_195.0 * np.maximum(np.cos(mid_lat), 0.05))
+    return {"nv": nv, "a_lat": a_lat + off_lat, "a_lon": a_lon + off_lon, "b_lat": b_lat + off_lat,
+            "b_lon": b_lon + off_lon, "leg_m": haversine_m(a_lat, a_lon, b_lat, b_lon), "brg_ab": brg,
             "kind": kind, "speed": speed, "vtype": vtype, "class_b": class_b, "length": length, "width": width,
             "draught": draught, "mmsi": mmsi, "phase": rng.random(nv)}
 
