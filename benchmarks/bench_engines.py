@@ -39,6 +39,7 @@ from vesseltrack.allocator import retain_freed_memory
 retain_freed_memory()  # as the vesseltrack command does (in this process; Dask's workers run without it)
 path, engine, workers, out, keep = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 peak = [0]
+each = {}
 
 
 def watch():  # resident memory of this process and all its children (Dask's scheduler, nannies, workers), summed
@@ -47,9 +48,11 @@ def watch():  # resident memory of this process and all its children (Dask's sch
         total = 0
         for p in [me, *me.children(recursive=True)]:
             try:
-                total += p.memory_info().rss
+                rss = p.memory_info().rss
             except psutil.Error:
-                pass
+                continue
+            total += rss
+            each[p.pid] = max(each.get(p.pid, 0), rss)
         peak[0] = max(peak[0], total)
         time.sleep(0.1)
 
@@ -61,7 +64,9 @@ if __name__ == "__main__":
     res = pipeline.run([path], engine=engine, **kw)
     export.write_outputs(out, res.tables(), res.summary)
     print(json.dumps({"seconds": time.perf_counter() - t, "positions": res.summary["positions"],
-                      "peak_rss_gb": peak[0] / 1e9}))
+                      "peak_rss_gb": peak[0] / 1e9,
+                      "largest_process_peaks_gb": sorted((round(v / 1e9, 2) for v in each.values()),
+                                                         reverse=True)[:4]}))
 """
 
 FILES = ("alerts.csv", "events.csv", "voyages.csv", "summary.json", "stop_areas.csv", "cargo.csv")
@@ -113,7 +118,8 @@ def main() -> None:
             peaks[engine].append(rec["peak_rss_gb"])
             positions = rec["positions"]
             print(f"round {r} {engine}: {rec['seconds']:.1f} s, peak {rec['peak_rss_gb']:.2f} GB of all processes "
-                  f"({positions:,} positions, {positions / rec['seconds']:,.0f} positions/s)", flush=True)
+                  f"(largest process peaks {rec['largest_process_peaks_gb']} GB; {positions:,} positions, "
+                  f"{positions / rec['seconds']:,.0f} positions/s)", flush=True)
         if len(engines) == 2:
             a, b = Path(args.out) / f"{engines[0]}{r}", Path(args.out) / f"{engines[1]}{r}"
             identical &= all((a / f).read_bytes() == (b / f).read_bytes() for f in FILES)

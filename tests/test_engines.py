@@ -108,15 +108,17 @@ def test_bucket_groups_bound_the_rows_of_a_task_and_keep_every_bucket_once():
     assert bucket_groups(manifest, 1, max_rows=100) == [[0, 2, 3, 7, 9, 15]]
     assert bucket_groups(manifest, 2, max_rows=100) == [[0, 2, 3], [7, 9, 15]]  # one per worker
     assert bucket_groups(manifest, 1, max_rows=20) == [[0, 2], [3], [7, 9, 15]]  # near max_rows each
-    assert bucket_groups(manifest, 2, max_rows=20) == [[0, 2], [3], [7], [9, 15]]  # a multiple of the workers
+    assert bucket_groups(manifest, 2, max_rows=30) == [[0, 2, 3], [7, 9, 15]]  # a multiple of the workers
+    assert bucket_groups(manifest, 2, max_rows=20) == [[0], [2], [3], [7], [9], [15]]  # 4 groups of 6: each alone
     assert bucket_groups(manifest, 99, max_rows=100) == [[0], [2], [3], [7], [9], [15]]
     assert bucket_groups({"n_buckets": 4, "buckets": {}}, 2) == []
     # a big store of similar buckets: equal shares, as many as the workers' multiple needs
     big = {"n_buckets": 64, "buckets": {f"{b:02d}": {"rows": 1_560_000 + 1_000 * (b % 7)} for b in range(64)}}
-    groups = bucket_groups(big, 2, max_rows=4_000_000)
-    assert len(groups) == 26 and sorted(b for g in groups for b in g) == list(range(64))
+    groups = bucket_groups(big, 2, max_rows=8_000_000)
+    assert len(groups) == 14 and sorted(b for g in groups for b in g) == list(range(64))
     sizes = [sum(big["buckets"][f"{b:02d}"]["rows"] for b in g) for g in groups]
-    assert max(sizes) <= 4_000_000 + 1_570_000
+    assert max(sizes) <= 8_000_000 + 1_570_000
+    assert len(bucket_groups(big, 2, max_rows=2_000_000)) == 64  # a group would be 1 or 2 buckets: each alone
 
 
 def test_split_keeps_each_vessel_whole_in_its_bucket(scenario):

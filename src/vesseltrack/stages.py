@@ -446,8 +446,8 @@ def detect_partition(positions: pd.DataFrame, config: Config, gaz: zones.Gazette
     del positions
     d = vessel_stage(t, agg, fleet, enc, config, gaz)
     d.digest = digest(t.positions, screen=screen)
-    if not keep_positions:
-        d.positions, d.partial = t.positions.iloc[:0], True
+    if not keep_positions:  # an empty copy: a slice would keep the partition's positions alive
+        d.positions, d.partial = t.positions.iloc[:0].copy(deep=True), True
     return d
 
 

@@ -118,7 +118,8 @@ def bucket_groups(manifest: dict, n_min: int, max_rows: int = TASK_ROWS) -> list
     """The store's buckets that hold positions, grouped into tasks: consecutive buckets in number
     order, in a multiple of ``n_min`` groups (one per worker, so that every worker has as much to
     do), as few as keep a group near ``max_rows`` positions (a bucket is never cut, so a group may
-    pass it by part of a bucket); every bucket alone when there are no more buckets than groups.
+    pass it by part of a bucket); every bucket alone when there would be fewer than two buckets
+    a group (groups of one or two buckets would be unequal).
     A bucket goes to the group its middle row falls in when the positions are cut into equal
     shares. Results do not depend on the grouping (the stages give the same output for any
     partitioning of the vessels)."""
@@ -129,7 +130,7 @@ def bucket_groups(manifest: dict, n_min: int, max_rows: int = TASK_ROWS) -> list
     n_min = max(1, n_min)
     total = sum(r for _, r in rows)
     n_groups = n_min * -(-total // (n_min * max(1, max_rows)))  # ceil: a multiple of n_min
-    if len(rows) <= n_groups:
+    if 2 * n_groups > len(rows):  # buckets too coarse to share out evenly: each alone
         return [[b] for b, _ in rows]
     r = np.array([x for _, x in rows], dtype=np.float64)
     middle = np.cumsum(r) - r / 2
@@ -203,13 +204,14 @@ def detect(client: Any, sources: Sequence[Any], config: Config, gaz: zones.Gazet
     fleet = client.submit(stages.fleet_gaps_of, agg, client.map(stages.scan_lasts, scans, pure=False), config,
                           pure=False)
     areas = client.submit(stages.fleet_areas, agg, pure=False)
-    pairs = []
+    pairs: list = []
+    pieces: list = []
     for slot in sorted(set().union(*held)):  # each time slot's samples, from every partition that has some
         pieces = [client.submit(stages.slot_samples, sc, slot, pure=False) for sc, h in zip(scans, held) if slot in h]
         pairs.append(client.submit(stages.slot_pairs_and_stats, pieces, config, pure=False))
     found = client.submit(stages.encounter_events, pairs, config, gaz_f, areas, pure=False)
     enc = client.submit(stages.encounter_events_of, found, pure=False)
-    del scans, pairs  # released on the workers once the tasks that need them are done
+    del scans, pairs, pieces  # released on the workers once the tasks that need them are done
     det = client.map(_detect, list(sources), load=load, config=config, gaz=gaz_f, agg=agg, fleet=fleet, enc=enc,
                      keep_positions=keep_positions, screen=screen, pure=False)
     crowds = client.submit(stages.encounter_stats_of, found, pure=False).result().get("crowds")
