@@ -87,14 +87,15 @@ def scenario_store(scenario, tmp_path_factory):
     return d / "s"
 
 
-@pytest.mark.parametrize("partitions", [1, 3, 8])
-def test_dask_engine_on_a_store_writes_the_local_engines_files(scenario_store, client, partitions, tmp_path):
-    """A store read on the workers, its buckets grouped into 1, 3 or 8 tasks: the local engine's files."""
+@pytest.mark.parametrize(("partitions", "hold"), [(1, None), (3, False), (3, True), (8, False)])
+def test_dask_engine_on_a_store_writes_the_local_engines_files(scenario_store, client, partitions, hold, tmp_path):
+    """A store read on the workers, its buckets grouped into 1, 3 or 8 tasks, each partition read
+    and tracked twice or its tracks held between the passes: the local engine's files."""
     from vesseltrack.engines import dask_engine
 
     want = pipeline.run([scenario_store], CONFIG)
     export.write_outputs(tmp_path / "local", want.tables(), want.summary)
-    got = dask_engine.run([scenario_store], CONFIG, client=client, partitions=partitions)
+    got = dask_engine.run([scenario_store], CONFIG, client=client, partitions=partitions, hold=hold)
     export.write_outputs(tmp_path / "dask", got.tables(), got.summary)
     assert _same_files(tmp_path / "local", tmp_path / "dask") == []
     assert got.summary["rows"] == want.summary["rows"]
@@ -112,6 +113,7 @@ def test_bucket_groups_bound_the_rows_of_a_task_and_keep_every_bucket_once():
     assert bucket_groups(manifest, 2, max_rows=20) == [[0], [2], [3], [7], [9], [15]]  # 4 groups of 6: each alone
     assert bucket_groups(manifest, 99, max_rows=100) == [[0], [2], [3], [7], [9], [15]]
     assert bucket_groups({"n_buckets": 4, "buckets": {}}, 2) == []
+
     # a big store of similar buckets: equal shares, as many as the workers' multiple needs
     big = {"n_buckets": 64, "buckets": {f"{b:02d}": {"rows": 1_560_000 + 1_000 * (b % 7)} for b in range(64)}}
     groups = bucket_groups(big, 2, max_rows=8_000_000)
@@ -119,6 +121,16 @@ def test_bucket_groups_bound_the_rows_of_a_task_and_keep_every_bucket_once():
     sizes = [sum(big["buckets"][f"{b:02d}"]["rows"] for b in g) for g in groups]
     assert max(sizes) <= 8_000_000 + 1_570_000
     assert len(bucket_groups(big, 2, max_rows=2_000_000)) == 64  # a group would be 1 or 2 buckets: each alone
+
+
+def test_the_tracks_are_held_between_the_passes_when_half_the_workers_memory_holds_them(client):
+    """dask_engine.holds: positions x HELD_BYTES_PER_POSITION within half the workers' memory limit."""
+    from vesseltrack.engines.dask_engine import HELD_BYTES_PER_POSITION, holds
+
+    limit = sum(w["memory_limit"] for w in client.scheduler_info()["workers"].values())
+    assert holds(client, limit // 2 // HELD_BYTES_PER_POSITION)
+    assert not holds(client, limit // 2 // HELD_BYTES_PER_POSITION + 1)
+    assert not holds(client, 0)
 
 
 def test_split_keeps_each_vessel_whole_in_its_bucket(scenario):
@@ -307,7 +319,7 @@ def test_keeping_no_positions_writes_the_local_engines_files(scenario_store, cli
 
     want = pipeline.run([scenario_store], CONFIG)
     export.write_outputs(tmp_path / "local", want.tables(), want.summary)
-    got = dask_engine.run([scenario_store], CONFIG, client=client, partitions=3, keep="none")
+    got = dask_engine.run([scenario_store], CONFIG, client=client, partitions=3, keep="none", hold=False)
     export.write_outputs(tmp_path / "dask", got.tables(), got.summary)
     assert _same_files(tmp_path / "local", tmp_path / "dask") == []
     assert len(got.positions) == 0 and got.fleet is not None

@@ -334,14 +334,25 @@ class Scan:
     partials: Partials
     lasts: pd.DataFrame
     samples: dict[int, encounters.EncounterSamples]
+    tracks: Tracks | None = None  # held for the second pass (when the cluster's memory holds every partition)
 
 
-def scan(positions: pd.DataFrame, config: Config) -> Scan:
-    """First pass over a partition of whole vessels: its tracks' steps (what :func:`tracks_stage`
-    gives, without identity flags and zones), then what needs the whole fleet."""
-    _, steps, _ = track_steps(tracks.sort_positions(positions), config)
+def scan(positions: pd.DataFrame, config: Config, gaz: zones.Gazetteer | None = None, *,
+         hold: bool = False) -> Scan:
+    """First pass over a partition of whole vessels: its tracks' steps, then what needs the whole
+    fleet. ``hold``: keep the partition's whole :func:`tracks_stage` (``gaz`` needed) for
+    :func:`detect_held`, instead of reading and tracking it again in :func:`detect_partition`;
+    else the steps only (no identity flags, no zones)."""
+    held = None
+    if hold:
+        if gaz is None:
+            raise ValueError("scan(hold=True) needs the gazetteer of tracks_stage")
+        held = tracks_stage(positions, config, gaz)
+        steps = held.steps
+    else:
+        _, steps, _ = track_steps(tracks.sort_positions(positions), config)
     del positions
-    return Scan(partials_of(steps), last_reports(steps), encounter_slots(steps, config))
+    return Scan(partials_of(steps), last_reports(steps), encounter_slots(steps, config), held)
 
 
 def scan_partials(sc: Scan) -> Partials:
@@ -444,6 +455,19 @@ def detect_partition(positions: pd.DataFrame, config: Config, gaz: zones.Gazette
     unless ``keep_positions``."""
     t = tracks_stage(positions, config, gaz)
     del positions
+    return _detect_tracks(t, config, gaz, agg, fleet, enc, keep_positions, screen)
+
+
+def detect_held(sc: Scan, config: Config, gaz: zones.Gazetteer, agg: FleetAggregates, fleet: gaps_mod.Fleet,
+                enc: pd.DataFrame, *, keep_positions: bool = True, screen: bool = False) -> Detected:
+    """:func:`detect_partition` of a partition whose tracks :func:`scan` held (``hold=True``)."""
+    if sc.tracks is None:
+        raise ValueError("detect_held needs a scan made with hold=True")
+    return _detect_tracks(sc.tracks, config, gaz, agg, fleet, enc, keep_positions, screen)
+
+
+def _detect_tracks(t: Tracks, config: Config, gaz: zones.Gazetteer, agg: FleetAggregates, fleet: gaps_mod.Fleet,
+                   enc: pd.DataFrame, keep_positions: bool, screen: bool) -> Detected:
     d = vessel_stage(t, agg, fleet, enc, config, gaz)
     d.digest = digest(t.positions, screen=screen)
     if not keep_positions:  # an empty copy: a slice would keep the partition's positions alive

@@ -138,6 +138,20 @@ def bucket_groups(manifest: dict, n_min: int, max_rows: int = TASK_ROWS) -> list
     return [[rows[i][0] for i in np.flatnonzero(group == g)] for g in np.unique(group)]
 
 
+#: Bytes a partition's held tracks take per position (positions, steps, zones, identity flags),
+#: with room to spare: what :func:`holds` assumes.
+HELD_BYTES_PER_POSITION = 400
+
+
+def holds(client: Any, n_positions: int) -> bool:
+    """Whether the cluster's workers can hold every partition's tracks between the two passes of
+    :func:`detect` (``n_positions`` x :data:`HELD_BYTES_PER_POSITION` within half their memory
+    limit), so that the second pass need not read and track them again."""
+    workers = client.scheduler_info().get("workers", {}).values()
+    limit = sum(int(w.get("memory_limit") or 0) for w in workers)
+    return 0 < n_positions * HELD_BYTES_PER_POSITION <= limit // 2
+
+
 def _n_workers(client: Any) -> int:
     return max(1, len(client.scheduler_info().get("workers", {})))
 
@@ -150,8 +164,9 @@ def _positions(src: Any, load: Callable[..., pd.DataFrame] | None, mmsi: np.ndar
     return src if mmsi is None else src[np.isin(src["mmsi"].to_numpy(), mmsi)].reset_index(drop=True)
 
 
-def _scan(src: Any, load: Callable[..., pd.DataFrame] | None, config: Config) -> stages.Scan:
-    return stages.scan(_positions(src, load), config)
+def _scan(src: Any, load: Callable[..., pd.DataFrame] | None, config: Config, gaz: zones.Gazetteer,
+          hold: bool) -> stages.Scan:
+    return stages.scan(_positions(src, load), config, gaz, hold=hold)
 
 
 def _detect(src: Any, load: Callable[..., pd.DataFrame] | None, config: Config, gaz: zones.Gazetteer,
@@ -177,7 +192,8 @@ def _counted(futures: list, progress: Progress | None, what: str) -> None:
 
 def detect(client: Any, sources: Sequence[Any], config: Config, gaz: zones.Gazetteer, *,
            load: Callable[..., pd.DataFrame] | None = None, known: stopareas.StopAreas | None = None,
-           keep_positions: bool = True, screen: bool = False, progress: Progress | None = None) -> stages.Detected:
+           keep_positions: bool = True, screen: bool = False, hold: bool = False,
+           progress: Progress | None = None) -> stages.Detected:
     """stages.Detected of the vessels of ``sources`` (one per partition: positions tables, or
     whatever ``load`` turns into one on a worker, e.g. a group of store buckets), scheduled on
     ``client`` in two passes over the partitions, so that no process holds more than a partition's
@@ -191,11 +207,14 @@ def detect(client: Any, sources: Sequence[Any], config: Config, gaz: zones.Gazet
        voyages and features, and the partition's :class:`stages.Digest`.
 
     Only events, voyages and digests come back (and every position when ``keep_positions``);
-    ``screen``: with the vessels seen, for a watchlist."""
+    ``screen``: with the vessels seen, for a watchlist. ``hold``: the first pass keeps each
+    partition's tracks on its worker for the second (:func:`stages.detect_held`) instead of the
+    second reading and tracking it again: faster, for data the cluster's memory holds
+    (:func:`holds`)."""
     if load is None and any(isinstance(x, pd.DataFrame) for x in sources):
         sources = client.scatter(list(sources))
     gaz_f = client.scatter(gaz, broadcast=True)  # once to every worker, not once per task
-    scans = client.map(_scan, list(sources), load=load, config=config, pure=False)
+    scans = client.map(_scan, list(sources), load=load, config=config, gaz=gaz_f, hold=hold, pure=False)
     slot_keys = client.map(stages.scan_slots, scans, pure=False)
     _counted(slot_keys, progress, "scanned")
     held = client.gather(slot_keys)
@@ -211,9 +230,13 @@ def detect(client: Any, sources: Sequence[Any], config: Config, gaz: zones.Gazet
         pairs.append(client.submit(stages.slot_pairs_and_stats, pieces, config, pure=False))
     found = client.submit(stages.encounter_events, pairs, config, gaz_f, areas, pure=False)
     enc = client.submit(stages.encounter_events_of, found, pure=False)
+    if hold:
+        det = client.map(stages.detect_held, scans, config=config, gaz=gaz_f, agg=agg, fleet=fleet, enc=enc,
+                         keep_positions=keep_positions, screen=screen, pure=False)
+    else:
+        det = client.map(_detect, list(sources), load=load, config=config, gaz=gaz_f, agg=agg, fleet=fleet,
+                         enc=enc, keep_positions=keep_positions, screen=screen, pure=False)
     del scans, pairs, pieces  # released on the workers once the tasks that need them are done
-    det = client.map(_detect, list(sources), load=load, config=config, gaz=gaz_f, agg=agg, fleet=fleet, enc=enc,
-                     keep_positions=keep_positions, screen=screen, pure=False)
     crowds = client.submit(stages.encounter_stats_of, found, pure=False).result().get("crowds")
     if crowds is not None and len(crowds):  # packed beyond any real meeting: said, not counted as encounters
         _say(progress, f"encounters: {encounters.crowd_summary(crowds)}")
@@ -277,11 +300,12 @@ KEEP = ("all", "shown", "none")
 
 def run(inputs: Sequence[str | Path] | str | Path, config: Config, *, workers: int | None = None,
         scheduler: str | None = None, partitions: int | None = None, client: Any = None,
-        keep: str = "all", progress: Progress | None = None):
+        keep: str = "all", hold: bool | None = None, progress: Progress | None = None):
     """pipeline.run on Dask: the same Result as the local engine. ``inputs``: files (read here,
     then split by vessel bucket into ``partitions``, default one per worker) or one store directory
     (buckets grouped by :func:`bucket_groups`, read on the workers: no process holds every position
-    unless ``keep`` is "all", see :data:`KEEP`). ``client``: an existing distributed Client
+    unless ``keep`` is "all", see :data:`KEEP`; ``hold``: see :func:`detect`, default :func:`holds`).
+    ``client``: an existing distributed Client
     (default: connect to ``scheduler``, else start a LocalCluster of ``workers``)."""
     from vesseltrack import pipeline, watchlist
     from vesseltrack.model_io import load_model
@@ -313,15 +337,18 @@ def run(inputs: Sequence[str | Path] | str | Path, config: Config, *, workers: i
             sources: list[Any] = bucket_groups(manifest, partitions or _n_workers(client)) or [[0]]
             rejects = store.read_rejects(root, manifest)
             rows = manifest["rows"]  # the row accounting of its inputs (store.load gives the same)
+            n_positions = sum(int(b["rows"]) for b in (manifest.get("buckets") or {}).values())
         else:
             positions, got, paths = pipeline._ingest(paths, config, progress)
             rejects, rows = got.rejects, got.counts
+            n_positions = len(positions)
             n = partitions or _n_workers(client)
             sources = [p for p in split(positions, n) if len(p)] or [positions]
             del positions
             sources = client.scatter(sources)
+        hold = holds(client, n_positions) if hold is None else hold
         d = detect(client, sources, config, gaz, load=load, known=known, keep_positions=keep == "all",
-                   screen=listed is not None, progress=progress)
+                   screen=listed is not None, hold=hold, progress=progress)
         result = pipeline.conclude(d, config, model=model, progress=progress, listed=listed)
         if keep == "shown":
             ids = shown_vessels(result)
