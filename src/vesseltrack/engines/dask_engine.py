@@ -110,7 +110,7 @@ def connect(workers: int | None = None, scheduler: str | None = None, *, process
 
 #: Positions one task of a store run reads at most, unless a single bucket holds more: buckets are
 #: grouped up to this size, so that a task's fixed costs are paid per few million positions, not
-#: per bucket, while its memory stays bounded (about 190 bytes per position at work).
+#: per bucket, while its memory stays bounded (a worker peaked at 2.5 GB with tasks of about 4M at 100M).
 TASK_ROWS = 4_000_000
 
 
