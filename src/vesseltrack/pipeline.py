@@ -58,9 +58,6 @@ class Result:
         return out
 
 
-_n_vessels = stages.n_vessels
-
-
 def _say(progress: Progress | None, msg: str) -> None:
     if progress is not None:
         progress(msg)
