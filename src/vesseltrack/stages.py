@@ -479,7 +479,7 @@ def tracks_of(positions: pd.DataFrame, ids: np.ndarray, config: Config, gaz: zon
     """The positions :func:`tracks_stage` gives for the track ids ``ids`` (an MMSI, or one ship of a
     split MMSI), from a partition holding those vessels whole (and possibly others)."""
     ids = np.asarray(ids, dtype=np.int64)
-    mmsi = np.unique(np.where(ids >= identity.SPLIT_OFFSET, ids - identity.SPLIT_OFFSET, ids))
+    mmsi = np.unique(ids % identity.SPLIT_OFFSET)  # the MMSI of each track
     mine = positions[np.isin(positions["mmsi"].to_numpy(), mmsi)].reset_index(drop=True)
     t = tracks_stage(mine, config, gaz)
     return t.positions[np.isin(t.positions["mmsi"].to_numpy(), ids)].reset_index(drop=True)

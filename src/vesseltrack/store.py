@@ -87,9 +87,14 @@ def _categorical() -> list[str]:
     return [c.name for c in schema.POSITIONS if c.dtype == "category"]
 
 
+def bucket_key(b: int, n_buckets: int) -> str:
+    """``BB``: bucket ``b``'s key in the manifest's ``buckets``, zero-padded so that keys sort in bucket order."""
+    return f"{b:0{len(str(n_buckets - 1))}d}"
+
+
 def _bucket_name(b: int, n_buckets: int) -> str:
-    """``bucket=BB``: zero-padded so that names sort in bucket order."""
-    return f"bucket={b:0{len(str(n_buckets - 1))}d}"
+    """``bucket=BB``: the bucket's folder (Hive partition)."""
+    return f"bucket={bucket_key(b, n_buckets)}"
 
 
 def _is_url(path: str | os.PathLike) -> bool:
@@ -284,7 +289,7 @@ def read_bucket(path: str | os.PathLike, bucket: int, manifest: dict | None = No
             f"bucket {bucket} is out of range; expected 0 <= bucket < {manifest['n_buckets']} (the store's n_buckets); "
             f"list the partitions with store.open_partitions"
         )
-    entry = manifest["buckets"].get(_bucket_name(bucket, manifest["n_buckets"]).removeprefix("bucket="))
+    entry = manifest["buckets"].get(bucket_key(bucket, manifest["n_buckets"]))
     if entry is None:
         return canonical(schema.empty(schema.POSITIONS))
     return read_partition(_join(path, *entry["file"].split("/")))
@@ -311,7 +316,7 @@ def read_buckets(path: str | os.PathLike, buckets: Sequence[int], manifest: dict
             f"list the partitions with store.open_partitions"
         )
     held = manifest["buckets"]
-    entries = [held.get(_bucket_name(b, n).removeprefix("bucket=")) for b in sorted(set(buckets))]
+    entries = [held.get(bucket_key(b, n)) for b in sorted(set(buckets))]
     return read_files([_join(path, *e["file"].split("/")) for e in entries if e is not None], mmsi=mmsi)
 
 
@@ -426,7 +431,7 @@ def _stage_parts(positions: pd.DataFrame, fids: np.ndarray, n_sources: int, firs
         b, j = divmod(int(key[s]), n_sources)
         name = _bucket_name(b, n_buckets)
         _write_staged(table.slice(s, e - s), Path(folder, name, f"source-{first + j:05d}.arrow"))
-        parts.setdefault(name.removeprefix("bucket="), []).append(first + j)
+        parts.setdefault(bucket_key(b, n_buckets), []).append(first + j)
 
 
 def _stage_input(k: int, path: str, stage: str, n_buckets: int, options: dict,

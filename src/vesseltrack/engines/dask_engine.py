@@ -125,8 +125,8 @@ def bucket_groups(manifest: dict, n_min: int, max_rows: int = TASK_ROWS) -> list
     partitioning of the vessels)."""
     n_buckets = int(manifest["n_buckets"])
     held = manifest.get("buckets") or {}
-    width = len(str(n_buckets - 1))
-    rows = [(b, int(held[f"{b:0{width}d}"]["rows"])) for b in range(n_buckets) if f"{b:0{width}d}" in held]
+    keys = [(b, store.bucket_key(b, n_buckets)) for b in range(n_buckets)]
+    rows = [(b, int(held[k]["rows"])) for b, k in keys if k in held]
     n_min = max(1, n_min)
     total = sum(r for _, r in rows)
     n_groups = n_min * -(-total // (n_min * max(1, max_rows)))  # ceil: a multiple of n_min
@@ -178,8 +178,7 @@ def _detect(src: Any, load: Callable[..., pd.DataFrame] | None, config: Config, 
 
 def _tracks_of(src: Any, load: Callable[..., pd.DataFrame] | None, ids: np.ndarray, config: Config,
                gaz: zones.Gazetteer) -> pd.DataFrame:
-    mmsi = np.unique(np.where(ids >= identity.SPLIT_OFFSET, ids - identity.SPLIT_OFFSET, ids))
-    return stages.tracks_of(_positions(src, load, mmsi), ids, config, gaz)
+    return stages.tracks_of(_positions(src, load, np.unique(ids % identity.SPLIT_OFFSET)), ids, config, gaz)
 
 
 def _counted(futures: list, progress: Progress | None, what: str) -> None:
